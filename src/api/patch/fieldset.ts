@@ -1,0 +1,150 @@
+// Field sets of server-side apply: which fields an object sets, as paths of upstream's FieldsV1
+// elements (`f:spec`, `k:{"port":80,"protocol":"TCP"}`, `v:"x"`, `.` for "the node itself"),
+// converted to and from the FieldsV1 trees stored in metadata.managedFields.
+import { fieldSchema, isPlainObject, itemSchema, listInfo, type Schema } from './schema-walk.js';
+
+export type FieldSet = Set<string>;
+const SEP = '\u0000';
+
+export const joinPath = (p: string[]): string => p.join(SEP);
+export const splitPath = (p: string): string[] => p.split(SEP);
+
+/** metadata fields owned by managers; the rest is server-managed. */
+const OWNED_META = new Set(['labels', 'annotations', 'finalizers', 'ownerReferences']);
+const IGNORED_TOP = new Set(['apiVersion', 'kind']);
+
+/** Key element of a list-map item: upstream orders the keys by name. */
+export function itemKey(item: Record<string, unknown>, keys: string[]): string {
+  const k: Record<string, unknown> = {};
+  for (const name of [...keys].sort()) if (item[name] !== undefined) k[name] = item[name];
+  return `k:${JSON.stringify(k)}`;
+}
+
+/**
+ * Fields set in obj. `part` limits the walk to the main resource (no status) or the status
+ * subresource (only status), like upstream's reset fields.
+ */
+export function fieldsOf(obj: unknown, schema: Schema, part: 'main' | 'status' = 'main'): FieldSet {
+  const out: FieldSet = new Set();
+  if (!isPlainObject(obj)) return out;
+  for (const [k, v] of Object.entries(obj)) {
+    if (v === undefined || v === null || IGNORED_TOP.has(k)) continue;
+    if (part === 'main' && k === 'status') continue;
+    if (part === 'status' && k !== 'status') continue;
+    if (k === 'metadata') {
+      if (!isPlainObject(v)) continue;
+      const ms = fieldSchema(schema, 'metadata');
+      for (const [mk, mv] of Object.entries(v)) {
+        if (!OWNED_META.has(mk) || mv === undefined || mv === null) continue;
+        walk(mv, fieldSchema(ms, mk), ['f:metadata', `f:${mk}`], out);
+      }
+      continue;
+    }
+    walk(v, fieldSchema(schema, k), [`f:${k}`], out);
+  }
+  return out;
+}
+
+function walk(v: unknown, s: Schema | undefined, path: string[], out: FieldSet): void {
+  if (Array.isArray(v)) {
+    const info = listInfo(s);
+    if (info.listType === 'atomic' || !s) {
+      out.add(joinPath(path));
+      return;
+    }
+    out.add(joinPath([...path, '.']));
+    const items = itemSchema(s);
+    for (const item of v) {
+      if (info.listType === 'set' || !isPlainObject(item)) {
+        out.add(joinPath([...path, `v:${JSON.stringify(item)}`]));
+        continue;
+      }
+      const kp = [...path, itemKey(item, info.keys)];
+      out.add(joinPath([...kp, '.']));
+      for (const [k, x] of Object.entries(item)) if (x !== null && x !== undefined) walk(x, fieldSchema(items, k), [...kp, `f:${k}`], out);
+    }
+    return;
+  }
+  if (isPlainObject(v) && s && s['x-kubernetes-map-type'] !== 'atomic' && !s['x-kubernetes-preserve-unknown-fields'] && !s['x-kubernetes-int-or-string']) {
+    const entries = Object.entries(v).filter(([, x]) => x !== null && x !== undefined);
+    const isMap = !s.properties && typeof s.additionalProperties === 'object';
+    if (isMap) out.add(joinPath([...path, '.']));
+    if (!entries.length && !isMap) {
+      out.add(joinPath(path));
+      return;
+    }
+    for (const [k, x] of entries) walk(x, fieldSchema(s, k), [...path, `f:${k}`], out);
+    return;
+  }
+  out.add(joinPath(path));
+}
+
+/** The value at a field path (undefined if absent). For `.` the node itself. */
+export function getAt(obj: unknown, path: string[]): unknown {
+  let cur: unknown = obj;
+  for (const el of path) {
+    if (el === '.') return cur;
+    if (cur === undefined || cur === null) return undefined;
+    if (el.startsWith('f:')) cur = isPlainObject(cur) ? cur[el.slice(2)] : undefined;
+    else if (el.startsWith('k:')) {
+      const key = JSON.parse(el.slice(2)) as Record<string, unknown>;
+      cur = Array.isArray(cur) ? cur.find((x) => isPlainObject(x) && Object.entries(key).every(([k, v]) => JSON.stringify(x[k]) === JSON.stringify(v))) : undefined;
+    } else if (el.startsWith('v:')) {
+      const want = el.slice(2);
+      cur = Array.isArray(cur) ? cur.find((x) => JSON.stringify(x) === want) : undefined;
+    } else return undefined;
+  }
+  return cur;
+}
+
+/** Removes the field at path from obj (in place). Removing `.` of an item removes the item. */
+export function removeAt(obj: unknown, path: string[]): void {
+  const p = path[path.length - 1] === '.' ? path.slice(0, -1) : path;
+  if (!p.length) return;
+  const parent = getAt(obj, p.slice(0, -1));
+  const last = p[p.length - 1]!;
+  if (last.startsWith('f:') && isPlainObject(parent)) delete parent[last.slice(2)];
+  else if (Array.isArray(parent)) {
+    const target = getAt(parent, [last]);
+    const i = parent.indexOf(target);
+    if (i >= 0) parent.splice(i, 1);
+  }
+}
+
+export function toFieldsV1(set: FieldSet): Record<string, unknown> {
+  const root: Record<string, unknown> = {};
+  for (const p of [...set].sort()) {
+    let node = root;
+    for (const el of splitPath(p)) node = (node[el] ??= {}) as Record<string, unknown>;
+  }
+  return root;
+}
+
+export function fromFieldsV1(tree: unknown): FieldSet {
+  const out: FieldSet = new Set();
+  const rec = (node: unknown, path: string[]) => {
+    if (!isPlainObject(node)) return;
+    const keys = Object.keys(node);
+    if (!keys.length && path.length) out.add(joinPath(path));
+    for (const k of keys) {
+      if (k === '.') out.add(joinPath([...path, '.']));
+      else rec(node[k], [...path, k]);
+    }
+  };
+  rec(tree, []);
+  return out;
+}
+
+/** Upstream prints conflicting fields like `.spec.ports[port=80,protocol="TCP"].targetPort`. */
+export function formatPath(p: string): string {
+  let s = '';
+  for (const el of splitPath(p)) {
+    if (el === '.') continue;
+    if (el.startsWith('f:')) s += `.${el.slice(2)}`;
+    else if (el.startsWith('k:')) {
+      const key = JSON.parse(el.slice(2)) as Record<string, unknown>;
+      s += `[${Object.entries(key).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(',')}]`;
+    } else if (el.startsWith('v:')) s += `[=${el.slice(2)}]`;
+  }
+  return s;
+}

@@ -1,0 +1,123 @@
+// Strategic merge patch (application/strategic-merge-patch+json), driven by the kind's schema
+// (x-kubernetes-patch-merge-key / -strategy): lists of objects merge by key, lists with strategy
+// merge union their primitives, other lists replace; null deletes; and the directives kubectl
+// sends: `$patch: replace|delete|merge`, `$retainKeys`, `$deleteFromPrimitiveList/<field>`,
+// `$setElementOrder/<field>`. Fields without a schema merge like a JSON merge patch.
+import { badRequest } from '../errors.js';
+import { fieldSchema, isPlainObject, itemSchema, listInfo, type Schema } from './schema-walk.js';
+import type { TSchema } from '@sinclair/typebox';
+
+type Obj = Record<string, unknown>;
+const DELETE_FROM = '$deleteFromPrimitiveList/';
+const ORDER = '$setElementOrder/';
+
+export function applyStrategicMergePatch(target: unknown, patch: Obj, schema: TSchema): unknown {
+  const out = mergeMap(isPlainObject(target) ? target : {}, patch, schema as unknown as Schema);
+  return out === DELETED ? {} : out;
+}
+
+const DELETED = Symbol('deleted');
+
+/** Removes directive keys from a value that replaces wholesale. */
+function strip(v: unknown): unknown {
+  if (Array.isArray(v)) return v.filter((x) => !(isPlainObject(x) && x.$patch === 'delete')).map(strip);
+  if (!isPlainObject(v)) return v;
+  const out: Obj = {};
+  for (const [k, x] of Object.entries(v)) {
+    if (k === '$patch' || k === '$retainKeys' || k.startsWith(DELETE_FROM) || k.startsWith(ORDER)) continue;
+    if (x === null) continue;
+    out[k] = strip(x);
+  }
+  return out;
+}
+
+function mergeMap(orig: Obj, patch: Obj, s: Schema | undefined): Obj | typeof DELETED {
+  const directive = patch.$patch;
+  if (directive === 'delete') return DELETED;
+  if (directive === 'replace') return strip(patch) as Obj;
+  if (directive !== undefined && directive !== 'merge') throw badRequest(`Unknown patch type: ${String(directive)}`);
+  const out: Obj = { ...orig };
+  const retain = patch.$retainKeys;
+  for (const [k, v] of Object.entries(patch)) {
+    if (k === '$patch' || k === '$retainKeys' || k.startsWith(ORDER)) continue;
+    if (k.startsWith(DELETE_FROM)) {
+      const field = k.slice(DELETE_FROM.length);
+      if (!Array.isArray(v)) throw badRequest(`invalid ${DELETE_FROM} directive: expected a list`);
+      const cur = out[field];
+      if (Array.isArray(cur)) out[field] = cur.filter((x) => !v.some((d) => JSON.stringify(d) === JSON.stringify(x)));
+      continue;
+    }
+    if (v === null) {
+      delete out[k];
+      continue;
+    }
+    const fs = fieldSchema(s, k);
+    const cur = out[k];
+    if (isPlainObject(v)) {
+      if (fs?.['x-kubernetes-map-type'] === 'atomic' && v.$patch === undefined) {
+        out[k] = strip(v);
+        continue;
+      }
+      const merged = mergeMap(isPlainObject(cur) ? cur : {}, v, fs);
+      if (merged === DELETED) delete out[k];
+      else out[k] = merged;
+    } else if (Array.isArray(v)) {
+      out[k] = mergeList(Array.isArray(cur) ? cur : [], v, fs, patch[`${ORDER}${k}`]);
+    } else out[k] = v;
+  }
+  // $setElementOrder for a list the patch did not otherwise touch.
+  for (const [k, order] of Object.entries(patch)) {
+    if (!k.startsWith(ORDER)) continue;
+    const field = k.slice(ORDER.length);
+    if (field in patch || !Array.isArray(out[field]) || !Array.isArray(order)) continue;
+    out[field] = reorder(out[field] as unknown[], order, listInfo(fieldSchema(s, field)).mergeKey);
+  }
+  if (retain !== undefined) {
+    if (!Array.isArray(retain)) throw badRequest('invalid $retainKeys directive: expected a list');
+    for (const k of Object.keys(out)) if (!retain.includes(k) && !(k in patch)) delete out[k];
+  }
+  return out;
+}
+
+function mergeList(orig: unknown[], patch: unknown[], s: Schema | undefined, order: unknown): unknown[] {
+  const info = listInfo(s);
+  const merge = info.strategy.includes('merge');
+  const replaceAll = patch.find((x) => isPlainObject(x) && x.$patch === 'replace');
+  if (replaceAll) return strip(patch.filter((x) => x !== replaceAll)) as unknown[];
+  if (!merge) return strip(patch) as unknown[];
+  const key = info.mergeKey;
+  let out: unknown[];
+  if (!key) {
+    // Primitive list with strategy merge: union, keeping order.
+    out = [...orig];
+    for (const x of patch) if (!out.some((y) => JSON.stringify(y) === JSON.stringify(x))) out.push(x);
+  } else {
+    const items = itemSchema(s);
+    out = [...orig];
+    for (const p of patch) {
+      if (!isPlainObject(p)) throw badRequest(`unable to find api field in struct for the list element ${JSON.stringify(p)}`);
+      if (!(key in p)) throw badRequest(`map: ${JSON.stringify(p)} does not contain declared merge key: ${key}`);
+      const i = out.findIndex((o) => isPlainObject(o) && JSON.stringify(o[key]) === JSON.stringify(p[key]));
+      if (p.$patch === 'delete') {
+        if (i >= 0) out.splice(i, 1);
+        continue;
+      }
+      if (i >= 0) {
+        const merged = mergeMap(out[i] as Obj, p, items);
+        if (merged === DELETED) out.splice(i, 1);
+        else out[i] = merged;
+      } else out.push(strip(p));
+    }
+  }
+  return Array.isArray(order) ? reorder(out, order, key) : out;
+}
+
+/** Orders items listed in `order` as given; items the client did not list keep their place after. */
+function reorder(items: unknown[], order: unknown[], key: string | undefined): unknown[] {
+  const id = (x: unknown) => JSON.stringify(key && isPlainObject(x) ? x[key] : x);
+  const want = order.map((o) => JSON.stringify(key && isPlainObject(o) ? o[key] : o));
+  const rank = new Map(want.map((w, i) => [w, i]));
+  const listed = items.filter((x) => rank.has(id(x))).sort((a, b) => rank.get(id(a))! - rank.get(id(b))!);
+  const rest = items.filter((x) => !rank.has(id(x)));
+  return [...listed, ...rest];
+}

@@ -1,0 +1,165 @@
+// The API server: fastify over HTTPS with bearer-token auth, Status errors for everything that
+// goes wrong, health and version endpoints, discovery, OpenAPI v3 and the generic REST routes.
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { timingSafeEqual } from 'node:crypto';
+import type { Store } from '../store/store.js';
+import type { ResourceDef } from '../resources/types.js';
+import type { Registry } from './registry.js';
+import { StatusError, unauthorized, requestEntityTooLarge, internalError } from './errors.js';
+import { registerResource } from './rest.js';
+import { aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions, groupVersions, subresourcesOf, type SubresourceInfo } from './discovery.js';
+import { wantsAggregatedDiscovery, AGGREGATED_DISCOVERY_TYPE } from './negotiate.js';
+import { buildOpenAPI } from './openapi.js';
+import type { WatchSettings } from './watch-http.js';
+import { VERSION_INFO } from '../version.js';
+
+/** Upstream's request body limit (apiserver MaxRequestBodyBytes, 3 MiB). */
+export const MAX_BODY_BYTES = 3 * 1024 * 1024;
+
+export interface ApiServerOptions {
+  store: Store;
+  registry: Registry;
+  defs: ResourceDef[];
+  tls: { cert: string; key: string };
+  token: string;
+  log: Logger;
+  /** Readiness: true once the store and controllers run. */
+  ready: () => boolean;
+  extraSubresources?: SubresourceInfo[];
+  watch?: Partial<Pick<WatchSettings, 'bookmarkIntervalMs' | 'maxBufferedBytes'>>;
+  /** Lets later modules (pods/log, exec, proxy) add routes on the same server. */
+  extend?: (app: FastifyInstance) => void;
+}
+
+export interface ApiServer {
+  app: FastifyInstance;
+  listen(host: string, port: number): Promise<{ host: string; port: number }>;
+  close(): Promise<void>;
+}
+
+const ANONYMOUS = /^\/(healthz|livez|readyz|version)(\/|\?|$)/;
+
+export function createApiServer(o: ApiServerOptions): ApiServer {
+  // Typed as a plain FastifyInstance: route code does not care that the server is https.
+  const app = Fastify({
+    https: { cert: o.tls.cert, key: o.tls.key },
+    bodyLimit: MAX_BODY_BYTES,
+    loggerInstance: o.log,
+    forceCloseConnections: true,
+    return503OnClosing: false,
+    // Kubernetes paths are case sensitive and never have trailing slashes of meaning.
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 512 },
+  }) as unknown as FastifyInstance;
+
+  const watch: WatchSettings = {
+    bookmarkIntervalMs: o.watch?.bookmarkIntervalMs ?? 60_000,
+    maxBufferedBytes: o.watch?.maxBufferedBytes ?? 16 * 1024 * 1024,
+    defaultTimeoutMs: () => (1800 + Math.floor(Math.random() * 1800)) * 1000,
+    active: new Set(),
+  };
+
+  // Bodies are decoded by the handlers, by media type (JSON, YAML, the patch types); fastify
+  // only collects the bytes (and enforces the size limit).
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+
+  const token = Buffer.from(o.token);
+  app.addHook('onRequest', async (req, reply) => {
+    if (ANONYMOUS.test(req.url)) return;
+    const h = req.headers.authorization;
+    const given = h?.startsWith('Bearer ') ? Buffer.from(h.slice(7).trim()) : undefined;
+    if (!given || given.length !== token.length || !timingSafeEqual(given, token)) {
+      const e = unauthorized();
+      return reply.code(401).type('application/json').send(e.toStatus());
+    }
+  });
+
+  app.setErrorHandler((err: FastifyError | StatusError, req, reply) => {
+    let e: StatusError;
+    if (err instanceof StatusError) e = err;
+    else if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') e = requestEntityTooLarge(MAX_BODY_BYTES);
+    else if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') e = new StatusError(415, 'UnsupportedMediaType', err.message);
+    else if (err.statusCode && err.statusCode < 500) e = new StatusError(err.statusCode, 'BadRequest', err.message);
+    else {
+      req.log.error({ err, url: req.url, method: req.method }, 'internal error');
+      e = internalError(err.message);
+    }
+    if (!reply.sent && !reply.raw.headersSent) reply.code(e.code).type('application/json').send(e.toStatus());
+  });
+
+  app.setNotFoundHandler((req, reply) => {
+    reply.code(404).type('application/json').send(
+      new StatusError(404, 'NotFound', 'the server could not find the requested resource', {
+        causes: [{ reason: 'UnexpectedServerResponse', message: '404 page not found' }],
+      }).toStatus(),
+    );
+  });
+
+  // Health: plain `ok` like upstream; `?verbose` lists the checks.
+  const health = (name: string, check: () => boolean) => {
+    app.get(`/${name}`, (req, reply) => {
+      const ok = check();
+      const verbose = (req.query as Record<string, string>).verbose !== undefined;
+      reply.code(ok ? 200 : 500).type('text/plain; charset=utf-8');
+      if (!verbose) return reply.send(ok ? 'ok' : `[-]${name} failed: reason withheld\n${name} check failed`);
+      const lines = [`[${ok ? '+' : '-'}]ping ok`, `[${ok ? '+' : '-'}]store ok`, `[${ok ? '+' : '-'}]controllers ${ok ? 'ok' : 'starting'}`];
+      return reply.send(`${lines.join('\n')}\n${name} check ${ok ? 'passed' : 'failed'}\n`);
+    });
+  };
+  health('healthz', () => true);
+  health('livez', () => true);
+  health('readyz', o.ready);
+  app.get('/version', (_req, reply) => reply.send(VERSION_INFO));
+
+  // Discovery.
+  const gvs = groupVersions(o.defs);
+  const subs = subresourcesOf(o.defs, o.extraSubresources ?? []);
+  const aggCore = JSON.stringify(aggregatedDiscovery(gvs, subs, true));
+  const aggGroups = JSON.stringify(aggregatedDiscovery(gvs, subs, false));
+  app.get('/api', (req, reply) => {
+    if (wantsAggregatedDiscovery(req.headers.accept)) return reply.type(AGGREGATED_DISCOVERY_TYPE).header('Vary', 'Accept').send(aggCore);
+    const host = req.headers.host ?? `${req.hostname}`;
+    return reply.send(apiVersions(host));
+  });
+  app.get('/apis', (req, reply) => {
+    if (wantsAggregatedDiscovery(req.headers.accept)) return reply.type(AGGREGATED_DISCOVERY_TYPE).header('Vary', 'Accept').send(aggGroups);
+    return reply.send(apiGroupList(gvs));
+  });
+  const groups = new Map<string, string[]>();
+  for (const gv of gvs) if (gv.group) groups.set(gv.group, [...(groups.get(gv.group) ?? []), gv.version]);
+  for (const [g, versions] of groups) app.get(`/apis/${g}`, (_req, reply) => reply.send(apiGroup(g, versions)));
+  for (const gv of gvs) {
+    const body = JSON.stringify(apiResourceList(gv, subs));
+    app.get(gv.group ? `/apis/${gv.group}/${gv.version}` : `/api/${gv.version}`, (_req, reply) => reply.type('application/json').send(body));
+  }
+
+  // OpenAPI v3, built once from the same schemas the server validates with.
+  const openapi = buildOpenAPI(o.defs);
+  app.get('/openapi/v3', (_req, reply) => reply.type('application/json').send(openapi.index));
+  app.get('/openapi/v3/*', (req, reply) => {
+    const path = (req.params as { '*': string })['*'];
+    const doc = openapi.docs.get(path);
+    if (!doc) return reply.code(404).type('text/plain').send('404 page not found');
+    return reply.type('application/json').header('Etag', `"${doc.hash}"`).header('Cache-Control', 'public, immutable').send(doc.body);
+  });
+  // kubectl falls back to /openapi/v2 when v3 is missing; we serve v3, so v2 is a plain 404.
+  app.get('/openapi/v2', (_req, reply) => reply.code(404).type('text/plain').send('404 page not found'));
+
+  for (const def of o.defs) registerResource(app, def, { store: o.store, registry: o.registry, watch });
+  o.extend?.(app);
+
+  return {
+    app,
+    async listen(host, port) {
+      await app.listen({ host, port });
+      const addr = app.server.address();
+      if (!addr || typeof addr === 'string') throw new Error('API server has no TCP address');
+      return { host, port: addr.port };
+    },
+    async close() {
+      for (const close of [...watch.active]) close();
+      await app.close();
+    },
+  };
+}

@@ -1,0 +1,98 @@
+// Objects every cluster has from its first second: the four system namespaces and the
+// `default/kubernetes` Service with its Endpoints and EndpointSlice pointing at the API server
+// (upstream's "bootstrap controller" in kube-apiserver). Run at every start: the API port may
+// change between runs, and the endpoints must follow it.
+import type { Registry } from './api/registry.js';
+import type { KubeObject, ResourceDef } from './resources/types.js';
+import { StatusError } from './api/errors.js';
+import { deepEqual } from './api/meta.js';
+import { ipRange, slotToIP } from './allocators/clusterip.js';
+import type { ClusterConfig } from './config.js';
+
+export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
+const MANAGER = { fieldManager: 'kube-apiserver' };
+
+function find(defs: ResourceDef[], group: string, plural: string): ResourceDef {
+  const d = defs.find((x) => x.group === group && x.plural === plural);
+  if (!d) throw new Error(`bootstrap: no resource ${group}/${plural}`);
+  return d;
+}
+
+function getOr(registry: Registry, def: ResourceDef, ns: string, name: string): KubeObject | undefined {
+  try {
+    return registry.get(def, ns, name);
+  } catch (e) {
+    if (e instanceof StatusError && e.code === 404) return undefined;
+    throw e;
+  }
+}
+
+/** The n-th usable address of the primary service CIDR (0 = `kubernetes`, 9 = `kube-dns`). */
+export function serviceIP(config: ClusterConfig, n: number): string {
+  return slotToIP(ipRange(config.serviceCIDR), n);
+}
+
+/** The address clients inside the cluster reach the API server on. */
+export function apiEndpointIP(config: ClusterConfig): string {
+  return config.apiHost === '0.0.0.0' || config.apiHost === '::' ? '127.0.0.1' : config.apiHost;
+}
+
+export function bootstrap(registry: Registry, defs: ResourceDef[], config: ClusterConfig, apiPort: number): void {
+  const nsDef = find(defs, '', 'namespaces');
+  for (const name of SYSTEM_NAMESPACES) {
+    if (!getOr(registry, nsDef, '', name)) registry.create(nsDef, '', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } }, MANAGER);
+  }
+
+  const svcDef = find(defs, '', 'services');
+  const ip = serviceIP(config, 0);
+  const wantSpec = {
+    type: 'ClusterIP',
+    clusterIP: ip,
+    clusterIPs: [ip],
+    ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: apiPort }],
+    sessionAffinity: 'None',
+  };
+  const svc = getOr(registry, svcDef, 'default', 'kubernetes');
+  if (!svc) {
+    registry.create(svcDef, 'default', {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'kubernetes', namespace: 'default', labels: { component: 'apiserver', provider: 'kubernetes' } },
+      spec: wantSpec,
+    }, MANAGER);
+  } else {
+    const spec = svc.spec as { ports?: unknown[] };
+    if (!deepEqual(spec.ports, wantSpec.ports)) {
+      registry.update(svcDef, 'default', 'kubernetes', { ...svc, spec: { ...(svc.spec as object), ports: wantSpec.ports } }, MANAGER);
+    }
+  }
+
+  const addr = apiEndpointIP(config);
+  const family = addr.includes(':') ? 'IPv6' : 'IPv4';
+  const epDef = find(defs, '', 'endpoints');
+  const wantEp = { subsets: [{ addresses: [{ ip: addr }], ports: [{ name: 'https', port: apiPort, protocol: 'TCP' }] }] };
+  const ep = getOr(registry, epDef, 'default', 'kubernetes');
+  if (!ep) {
+    registry.create(epDef, 'default', { apiVersion: 'v1', kind: 'Endpoints', metadata: { name: 'kubernetes', namespace: 'default', labels: { 'endpointslice.kubernetes.io/skip-mirror': 'true' } }, ...wantEp }, MANAGER);
+  } else if (!deepEqual(ep.subsets, wantEp.subsets)) {
+    registry.update(epDef, 'default', 'kubernetes', { ...ep, ...wantEp }, MANAGER);
+  }
+
+  const sliceDef = find(defs, 'discovery.k8s.io', 'endpointslices');
+  const wantSlice = {
+    addressType: family,
+    endpoints: [{ addresses: [addr], conditions: { ready: true } }],
+    ports: [{ name: 'https', port: apiPort, protocol: 'TCP' }],
+  };
+  const slice = getOr(registry, sliceDef, 'default', 'kubernetes');
+  if (!slice) {
+    registry.create(sliceDef, 'default', {
+      apiVersion: 'discovery.k8s.io/v1',
+      kind: 'EndpointSlice',
+      metadata: { name: 'kubernetes', namespace: 'default', labels: { 'kubernetes.io/service-name': 'kubernetes' } },
+      ...wantSlice,
+    }, MANAGER);
+  } else if (!deepEqual(slice.endpoints, wantSlice.endpoints) || !deepEqual(slice.ports, wantSlice.ports)) {
+    registry.update(sliceDef, 'default', 'kubernetes', { ...slice, ...wantSlice }, MANAGER);
+  }
+}

@@ -1,0 +1,140 @@
+#!/usr/bin/env node
+// `tinykube up`: start a cluster, make kubectl point at it, serve until SIGINT/SIGTERM.
+import { Command, Option } from 'commander';
+import { startCluster } from './cluster.js';
+import { cliDataDir, DEFAULTS, OptionError, resolveConfig, type StartOptions } from './options.js';
+import { defaultKubeconfigPath } from './paths.js';
+import { mergeKubeconfig } from './kubeconfig.js';
+import { VERSION_INFO } from './version.js';
+
+interface UpFlags {
+  dataDir?: string;
+  inMemory?: boolean;
+  apiListen: string;
+  kubeconfig?: string;
+  name: string;
+  verbose?: boolean;
+  serviceCidr?: string;
+  secondaryServiceCidr?: string;
+  podCidr?: string;
+  loadbalancerCidr?: string;
+  serviceNodePortRange?: string;
+  dnsListen?: string;
+  clusterDomain?: string;
+}
+
+function fail(msg: string): never {
+  process.stderr.write(`tinykube: ${msg}\n`);
+  process.exit(1);
+}
+
+async function up(f: UpFlags): Promise<void> {
+  const opts: StartOptions = {
+    name: f.name,
+    dataDir: cliDataDir(f.dataDir, !!f.inMemory, f.name),
+    apiListen: f.apiListen,
+    kubeconfigPath: f.kubeconfig,
+    verbose: !!f.verbose,
+    serviceCIDR: f.serviceCidr,
+    secondaryServiceCIDR: f.secondaryServiceCidr,
+    podCIDR: f.podCidr,
+    loadBalancerCIDR: f.loadbalancerCidr,
+    serviceNodePortRange: f.serviceNodePortRange,
+    dnsListen: f.dnsListen,
+    clusterDomain: f.clusterDomain,
+  };
+  // Validate every flag before touching the disk or the network.
+  let dnsDefault: string;
+  try {
+    const cfg = resolveConfig(opts, 'cli');
+    dnsDefault = `${cfg.dnsHost.includes(':') ? `[${cfg.dnsHost}]` : cfg.dnsHost}:${cfg.dnsPort}`;
+  } catch (err) {
+    fail((err as Error).message);
+  }
+  opts.dnsListen ??= dnsDefault;
+
+  const t0 = performance.now();
+  let cluster;
+  try {
+    cluster = await startCluster(opts);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException & { address?: string; port?: number };
+    if (e.code === 'EADDRINUSE') fail(`cannot listen on ${f.apiListen}: address already in use`);
+    if (e.code === 'EACCES') fail(`cannot listen on ${f.apiListen}: permission denied (ports below 1024 need privileges)`);
+    if (e.code === 'EADDRNOTAVAIL') fail(`cannot listen on ${f.apiListen}: address not available on this host`);
+    if (err instanceof OptionError) fail(e.message);
+    fail(e.message ?? String(err));
+  }
+  const ms = Math.round(performance.now() - t0);
+
+  let kubeconfigPath = f.kubeconfig;
+  if (!kubeconfigPath) {
+    kubeconfigPath = defaultKubeconfigPath();
+    try {
+      await mergeKubeconfig(kubeconfigPath, { name: cluster.name, server: cluster.server, caPem: cluster.caCert, token: cluster.token });
+    } catch (err) {
+      await cluster.stop();
+      fail(`cannot update kubeconfig ${kubeconfigPath}: ${(err as Error).message}`);
+    }
+  }
+  const ctx = f.kubeconfig ? `--kubeconfig ${kubeconfigPath}` : `--context ${cluster.name}`;
+  process.stdout.write(
+    [
+      `tinykube "${cluster.name}" is up in ${ms} ms`,
+      `  API server  ${cluster.server}`,
+      `  kubeconfig  ${kubeconfigPath}${f.kubeconfig ? '' : ` (context "${cluster.name}", now current)`}`,
+      `  data        ${opts.dataDir ?? 'in memory'}`,
+      ``,
+      `  kubectl ${ctx} get ns`,
+      ``,
+    ].join('\n'),
+  );
+
+  let stopping = false;
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (stopping) {
+      process.stderr.write(`tinykube: ${sig} again, exiting now\n`);
+      process.exit(1);
+    }
+    stopping = true;
+    cluster
+      .stop()
+      .then(() => process.exit(0))
+      .catch((err: Error) => {
+        process.stderr.write(`tinykube: error while stopping: ${err.message}\n`);
+        process.exit(1);
+      });
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+}
+
+const program = new Command();
+program.name('tinykube').description('A Kubernetes mini-cluster in one process').version(VERSION_INFO.gitVersion, '--version');
+program
+  .command('up')
+  .description('start a cluster and serve until interrupted')
+  .addOption(new Option('--data-dir <dir>', 'data directory (default: $XDG_DATA_HOME/tinykube/<name>)'))
+  .addOption(new Option('--in-memory', 'keep nothing on disk').conflicts('dataDir'))
+  .option('--api-listen <host:port>', 'API server address; port 0 picks a free port', '127.0.0.1:6443')
+  .option('--kubeconfig <path>', 'write a standalone kubeconfig there (default: merge into $KUBECONFIG or ~/.kube/config)')
+  .option('--name <name>', 'cluster, context and user name', DEFAULTS.name)
+  .option('--verbose', 'debug logs on stderr')
+  .option('--service-cidr <cidr[,cidr]>', `ClusterIP range (default ${DEFAULTS.serviceCIDR})`)
+  .option('--secondary-service-cidr <cidr>', 'second ClusterIP range of the other IP family (dual stack)')
+  .option('--pod-cidr <cidr>', `Pod IP range (default ${DEFAULTS.podCIDR})`)
+  .option('--loadbalancer-cidr <cidr>', `LoadBalancer ingress IP range (default ${DEFAULTS.loadBalancerCIDR})`)
+  .option('--service-node-port-range <from-to>', `NodePort range (default ${DEFAULTS.nodePortRange})`)
+  .option('--dns-listen <host:port>', 'cluster DNS address (default: the kube-dns ClusterIP, port 53)')
+  .option('--cluster-domain <domain>', `cluster DNS domain (default ${DEFAULTS.clusterDomain})`)
+  .action((f: UpFlags) => up(f));
+program
+  .command('version')
+  .description('print the version')
+  .action(() => {
+    process.stdout.write(`tinykube ${VERSION_INFO.gitVersion} (${VERSION_INFO.platform})\n`);
+  });
+program.showHelpAfterError();
+program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
+program.exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 1));
+program.parseAsync(process.argv).catch((err: Error) => fail(err.message));

@@ -1,0 +1,141 @@
+// Wires one cluster: store, registry, allocators, API server, controllers. This is the library
+// API (`startCluster`) that the CLI and the test suites both use.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { Store } from './store/store.js';
+import { InformerFactory } from './store/informer.js';
+import { Registry } from './api/registry.js';
+import { createApiServer, type ApiServer } from './api/server.js';
+import { allResourceDefs } from './resources/registry.js';
+import { ensureAllocationTable } from './allocators/bands.js';
+import { serviceAllocators, withServiceAllocation } from './allocators/service-hooks.js';
+import { bootstrap, serviceIP } from './bootstrap.js';
+import { startControllers } from './controllers/index.js';
+import { createLogger } from './log.js';
+import { loadOrCreatePKI, loadOrCreateToken } from './certs.js';
+import { buildKubeconfig, writeKubeconfig } from './kubeconfig.js';
+import { resolveConfig, type StartOptions } from './options.js';
+import type { ClusterConfig } from './config.js';
+import type { ResourceDef } from './resources/types.js';
+
+export type { StartOptions } from './options.js';
+export type { ClusterConfig } from './config.js';
+
+export interface RunningCluster {
+  name: string;
+  /** https://HOST:PORT of the API server. */
+  server: string;
+  /** A standalone kubeconfig (YAML) with the CA and a bearer token. */
+  kubeconfig: string;
+  /** Where the kubeconfig was written, when `kubeconfigPath` was given. */
+  kubeconfigPath?: string;
+  token: string;
+  caCert: string;
+  ports: { api: number };
+  config: ClusterConfig;
+  /** In-process access for embedding and tests. */
+  store: Store;
+  registry: Registry;
+  log: Logger;
+  stop(): Promise<void>;
+}
+
+export async function startCluster(opts: StartOptions = {}): Promise<RunningCluster> {
+  const config = resolveConfig(opts);
+  const log = opts.logger ?? createLogger({ verbose: !!opts.verbose, name: config.name });
+  const t0 = performance.now();
+
+  if (config.dataDir) mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  const store = new Store({ file: config.dataDir ? join(config.dataDir, 'state.db') : undefined });
+  let api: ApiServer | undefined;
+  let controllers: { stop(): void; idle(): Promise<void> } | undefined;
+  let compaction: NodeJS.Timeout | undefined;
+  const informers = new InformerFactory(store);
+  let ready = false;
+
+  try {
+    ensureAllocationTable(store.db);
+    const alloc = serviceAllocators(config);
+    const defs: ResourceDef[] = allResourceDefs().map((d) => (d.group === '' && d.plural === 'services' ? withServiceAllocation(d, alloc) : d));
+    const registry = new Registry(store, config);
+
+    const pki = await loadOrCreatePKI(config.dataDir ? join(config.dataDir, 'pki') : undefined, {
+      ips: unique(['127.0.0.1', '::1', serviceIP(config, 0), ...(isWildcard(config.apiHost) ? [] : [config.apiHost])]),
+      dns: ['localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', `kubernetes.default.svc.${config.clusterDomain}`],
+    });
+    const token = loadOrCreateToken(config.dataDir);
+
+    api = createApiServer({
+      store,
+      registry,
+      defs,
+      tls: { cert: pki.certPem, key: pki.keyPem },
+      token,
+      log: log.child({ component: 'api' }),
+      ready: () => ready,
+      watch: opts.watchBookmarkIntervalMs ? { bookmarkIntervalMs: opts.watchBookmarkIntervalMs } : undefined,
+    });
+    const { port } = await api.listen(config.apiHost, config.apiPort);
+    config.apiPort = port;
+    log.debug({ port, ms: Math.round(performance.now() - t0) }, 'api server listening');
+
+    bootstrap(registry, defs, config, port);
+    controllers = startControllers({ store, informers, registry, defs, log: log.child({ component: 'controllers' }), config });
+    compaction = setInterval(() => {
+      try {
+        const r = store.compact({ maxAgeMs: config.compaction.maxAgeMs, keepRevisions: config.compaction.keepRevisions });
+        if (r.deleted) log.debug(r, 'compacted change log');
+      } catch (err) {
+        log.error({ err }, 'compaction failed');
+      }
+    }, config.compaction.intervalMs);
+    compaction.unref();
+    ready = true;
+
+    const host = isWildcard(config.apiHost) ? '127.0.0.1' : config.apiHost;
+    const server = `https://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    const kubeconfig = buildKubeconfig({ name: config.name, server, caPem: pki.caCertPem, token });
+    if (opts.kubeconfigPath) writeKubeconfig(opts.kubeconfigPath, kubeconfig);
+    log.debug({ ms: Math.round(performance.now() - t0) }, 'cluster ready');
+
+    let stopped: Promise<void> | undefined;
+    return {
+      name: config.name,
+      server,
+      kubeconfig,
+      kubeconfigPath: opts.kubeconfigPath,
+      token,
+      caCert: pki.caCertPem,
+      ports: { api: port },
+      config,
+      store,
+      registry,
+      log,
+      stop: () =>
+        (stopped ??= (async () => {
+          ready = false;
+          clearInterval(compaction);
+          controllers?.stop();
+          await api?.close();
+          informers.stop();
+          store.close();
+        })()),
+    };
+  } catch (err) {
+    clearInterval(compaction);
+    controllers?.stop();
+    await api?.close().catch(() => undefined);
+    informers.stop();
+    store.close();
+    throw err;
+  }
+}
+
+function isWildcard(host: string): boolean {
+  return host === '0.0.0.0' || host === '::' || host === '';
+}
+
+function unique<T>(xs: T[]): T[] {
+  return [...new Set(xs)];
+}

@@ -1,0 +1,22 @@
+// Cluster configuration: every flag of `tinykube up` and every option of startCluster() lands
+// here, validated once (src/cli.ts parses flags into StartOptions; resolveConfig fills defaults).
+export interface ClusterConfig {
+  name: string;
+  /** Data directory; undefined = in-memory cluster (tests). */
+  dataDir?: string;
+  apiHost: string;
+  apiPort: number;
+  serviceCIDR: string;
+  secondaryServiceCIDR?: string;
+  podCIDR: string;
+  loadBalancerCIDR: string;
+  nodePortRange: { base: number; size: number };
+  dnsHost: string;
+  dnsPort: number;
+  clusterDomain: string;
+  nodeName: string;
+  /** Compaction of the change log (watch history). */
+  compaction: { intervalMs: number; maxAgeMs: number; keepRevisions: number };
+  /** Events expire after this (upstream --event-ttl, 1 h). */
+  eventTTLMs: number;
+}

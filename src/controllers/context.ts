@@ -1,0 +1,53 @@
+// What every built-in controller gets: the store (events), the registry (API-semantics writes),
+// the kinds, a logger and the cluster configuration.
+import type { Logger } from 'pino';
+import type { Store } from '../store/store.js';
+import type { InformerFactory } from '../store/informer.js';
+import type { Registry } from '../api/registry.js';
+import type { ResourceDef } from '../resources/types.js';
+import { storageResource } from '../resources/types.js';
+import type { ClusterConfig } from '../config.js';
+import { StatusError } from '../api/errors.js';
+
+export interface ControllerContext {
+  store: Store;
+  informers: InformerFactory;
+  registry: Registry;
+  defs: ResourceDef[];
+  log: Logger;
+  config: ClusterConfig;
+}
+
+export interface Controller {
+  stop(): void;
+  idle(): Promise<void>;
+}
+
+/** One def per storage resource (core/v1 Event and events.k8s.io/v1 Event share `events`). */
+export function defsByResource(defs: ResourceDef[]): Map<string, ResourceDef> {
+  const m = new Map<string, ResourceDef>();
+  for (const d of defs) if (!m.has(storageResource(d))) m.set(storageResource(d), d);
+  return m;
+}
+
+export function findDef(defs: ResourceDef[], group: string, plural: string): ResourceDef {
+  const d = defs.find((x) => x.group === group && x.plural === plural);
+  if (!d) throw new Error(`no resource ${plural}.${group}`);
+  return d;
+}
+
+/** Runs fn, treating NotFound/Conflict as "someone else got there first". */
+export function tolerate(fn: () => void, codes = [404]): void {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof StatusError && codes.includes(e.code)) return;
+    throw e;
+  }
+}
+
+export const objKey = (resource: string, ns: string, name: string) => `${resource}|${ns}|${name}`;
+export function parseKey(k: string): { resource: string; ns: string; name: string } {
+  const [resource, ns, name] = k.split('|') as [string, string, string];
+  return { resource, ns, name };
+}

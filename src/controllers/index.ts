@@ -1,0 +1,27 @@
+// The built-in controllers of issue 3: namespace deletion, garbage collection, default service
+// accounts and event expiry. Later issues add the Service, EndpointSlice and node controllers.
+import type { Controller, ControllerContext } from './context.js';
+import { startNamespaceController } from './namespace.js';
+import { startGarbageCollector } from './gc.js';
+import { startServiceAccountController } from './serviceaccount.js';
+import { startEventTTLController } from './event-ttl.js';
+
+export type { ControllerContext } from './context.js';
+
+export function startControllers(ctx: ControllerContext): Controller {
+  const all: Controller[] = [
+    startNamespaceController({ ...ctx, log: ctx.log.child({ controller: 'namespace' }) }),
+    startGarbageCollector({ ...ctx, log: ctx.log.child({ controller: 'garbage-collector' }) }),
+    startServiceAccountController({ ...ctx, log: ctx.log.child({ controller: 'serviceaccount' }) }),
+    startEventTTLController({ ...ctx, log: ctx.log.child({ controller: 'event-ttl' }) }),
+  ];
+  return {
+    stop() {
+      for (const c of all) c.stop();
+    },
+    async idle() {
+      // Controllers feed each other (namespace deletion → GC → ...): settle until all are quiet.
+      for (let i = 0; i < 3; i++) await Promise.all(all.map((c) => c.idle()));
+    },
+  };
+}

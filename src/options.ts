@@ -1,0 +1,148 @@
+// Options of startCluster() and flags of `tinykube up`, validated once into a ClusterConfig.
+// Every malformed value is an error naming the flag, so `tinykube up --service-cidr 10.0.0.0/99`
+// says what is wrong instead of failing later somewhere else.
+import type { Logger } from 'pino';
+import type { ClusterConfig } from './config.js';
+import { parseCIDR, parseIP, nthIP } from './allocators/ipnet.js';
+import { defaultDataDir } from './paths.js';
+
+export interface StartOptions {
+  /** Cluster, context and user name (default `tinykube`). A DNS-1123 label. */
+  name?: string;
+  /** Data directory (SQLite, PKI, token). Undefined or `memory` = in-memory, nothing on disk. */
+  dataDir?: string;
+  /** `HOST:PORT` of the API server; port 0 picks a free port (the library default). */
+  apiListen?: string;
+  /** Write a standalone kubeconfig to this path once ready. */
+  kubeconfigPath?: string;
+  verbose?: boolean;
+  logger?: Logger;
+  /** Interval of watch BOOKMARK events (default 60 s; tests use less). */
+  watchBookmarkIntervalMs?: number;
+  /** `CIDR` or `CIDR,CIDR` (the second of the other family makes the cluster dual-stack). */
+  serviceCIDR?: string;
+  secondaryServiceCIDR?: string;
+  podCIDR?: string;
+  loadBalancerCIDR?: string;
+  /** `30000-32767` or `30000+2768`. */
+  serviceNodePortRange?: string;
+  /** `HOST:PORT` of the cluster DNS server. Default: the kube-dns ClusterIP (10th service IP), port 53 for the CLI, a free port for the library. */
+  dnsListen?: string;
+  clusterDomain?: string;
+  nodeName?: string;
+  compaction?: Partial<ClusterConfig['compaction']>;
+  eventTTLMs?: number;
+}
+
+export const DEFAULTS = {
+  name: 'tinykube',
+  serviceCIDR: '127.96.0.0/16',
+  podCIDR: '127.244.0.0/16',
+  loadBalancerCIDR: '127.240.0.0/16',
+  nodePortRange: '30000-32767',
+  clusterDomain: 'cluster.local',
+  // kine keeps the last 1000 revisions; a time horizon keeps an idle-but-churny log small too.
+  compaction: { intervalMs: 60_000, maxAgeMs: 10 * 60_000, keepRevisions: 1000 },
+  // upstream --event-ttl
+  eventTTLMs: 60 * 60_000,
+} as const;
+
+export class OptionError extends Error {}
+
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/** `HOST:PORT` with IPv6 in brackets; host must be an IP address (or empty for all). */
+export function parseHostPort(flag: string, v: string): { host: string; port: number } {
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(v.trim());
+  if (!m) throw new OptionError(`${flag}: invalid value "${v}": want HOST:PORT, e.g. 127.0.0.1:6443 or [::1]:6443`);
+  const host = m[1] ?? m[2] ?? '';
+  const port = Number(m[3]);
+  if (port > 65535) throw new OptionError(`${flag}: invalid value "${v}": port ${port} is out of range 0-65535`);
+  if (host !== '' && host !== 'localhost' && !parseIP(host)) throw new OptionError(`${flag}: invalid value "${v}": "${host}" is not an IP address`);
+  return { host: host === 'localhost' ? '127.0.0.1' : host || '0.0.0.0', port };
+}
+
+function cidr(flag: string, v: string) {
+  const c = parseCIDR(v.trim());
+  if (!c) throw new OptionError(`${flag}: invalid CIDR "${v}": want ADDRESS/PREFIX, e.g. 10.96.0.0/16`);
+  if (c.text !== v.trim()) throw new OptionError(`${flag}: invalid CIDR "${v}": host bits are set (did you mean ${c.text}?)`);
+  return c;
+}
+
+/** `A-B` or `A+N` like kube-apiserver's --service-node-port-range. */
+export function parsePortRange(flag: string, v: string): { base: number; size: number } {
+  const m = /^(\d{1,5})([-+])(\d{1,5})$/.exec(v.trim());
+  if (!m) throw new OptionError(`${flag}: invalid port range "${v}": want FROM-TO, e.g. 30000-32767`);
+  const base = Number(m[1]);
+  const size = m[2] === '+' ? Number(m[3]) + 1 : Number(m[3]) - base + 1;
+  const last = base + size - 1;
+  if (base < 1 || last > 65535 || size < 1) throw new OptionError(`${flag}: invalid port range "${v}": ports must be within 1-65535 and FROM <= TO`);
+  return { base, size };
+}
+
+export function resolveConfig(o: StartOptions, mode: 'library' | 'cli' = 'library'): ClusterConfig {
+  const name = o.name ?? DEFAULTS.name;
+  if (!DNS1123_LABEL.test(name) || name.length > 63) {
+    throw new OptionError(`--name: invalid value "${name}": must be a lowercase RFC 1123 label (letters, digits, '-'; at most 63 characters)`);
+  }
+  const api = parseHostPort('--api-listen', o.apiListen ?? (mode === 'cli' ? '127.0.0.1:6443' : '127.0.0.1:0'));
+
+  const svcParts = (o.serviceCIDR ?? DEFAULTS.serviceCIDR).split(',').map((s) => s.trim()).filter(Boolean);
+  if (svcParts.length === 0 || svcParts.length > 2) throw new OptionError(`--service-cidr: invalid value "${o.serviceCIDR}": want one CIDR or two of different IP families`);
+  const primary = cidr('--service-cidr', svcParts[0]!);
+  const secondaryText = o.secondaryServiceCIDR ?? svcParts[1];
+  let secondary;
+  if (secondaryText) {
+    secondary = cidr(o.secondaryServiceCIDR ? '--secondary-service-cidr' : '--service-cidr', secondaryText);
+    if (secondary.family === primary.family) throw new OptionError(`--service-cidr: "${primary.text}" and "${secondary.text}" must be of different IP families for dual stack`);
+  }
+  for (const c of [primary, secondary]) {
+    if (!c) continue;
+    // upstream refuses service CIDRs larger than 2^20 addresses for IPv4 (a /12) and /108 for IPv6.
+    const maxBits = 20;
+    const bits = (c.family === 4 ? 32 : 128) - c.prefix;
+    if (bits > maxBits) throw new OptionError(`--service-cidr: "${c.text}" is too large: at most /${(c.family === 4 ? 32 : 128) - maxBits} (upstream's limit)`);
+    if (c.size < 8n) throw new OptionError(`--service-cidr: "${c.text}" is too small: it needs room for the kubernetes and kube-dns Services`);
+  }
+  if (primary.size < 16n) throw new OptionError(`--service-cidr: "${primary.text}" is too small: the kube-dns Service takes the 10th address`);
+  const pod = cidr('--pod-cidr', o.podCIDR ?? DEFAULTS.podCIDR);
+  const lb = cidr('--loadbalancer-cidr', o.loadBalancerCIDR ?? DEFAULTS.loadBalancerCIDR);
+  void pod;
+  void lb;
+  const nodePortRange = parsePortRange('--service-node-port-range', o.serviceNodePortRange ?? DEFAULTS.nodePortRange);
+  const kubeDNS = nthIP(primary, 10n);
+  const dns = parseHostPort('--dns-listen', o.dnsListen ?? (mode === 'cli' ? `${primary.family === 6 ? `[${kubeDNS}]` : kubeDNS}:53` : '127.0.0.1:0'));
+  const clusterDomain = o.clusterDomain ?? DEFAULTS.clusterDomain;
+  if (!DNS1123_SUBDOMAIN.test(clusterDomain) || clusterDomain.length > 253) {
+    throw new OptionError(`--cluster-domain: invalid value "${clusterDomain}": must be a lowercase RFC 1123 subdomain`);
+  }
+  const nodeName = o.nodeName ?? `${name}-control-plane`;
+  const compaction = { ...DEFAULTS.compaction, ...o.compaction };
+  for (const [k, v] of Object.entries(compaction)) {
+    if (!Number.isFinite(v) || v < 0) throw new OptionError(`compaction.${k}: must be a non-negative number`);
+  }
+  return {
+    name,
+    dataDir: o.dataDir === 'memory' ? undefined : o.dataDir,
+    apiHost: api.host,
+    apiPort: api.port,
+    serviceCIDR: primary.text,
+    secondaryServiceCIDR: secondary?.text,
+    podCIDR: pod.text,
+    loadBalancerCIDR: lb.text,
+    nodePortRange,
+    dnsHost: dns.host,
+    dnsPort: dns.port,
+    clusterDomain,
+    nodeName,
+    compaction,
+    eventTTLMs: o.eventTTLMs ?? DEFAULTS.eventTTLMs,
+  };
+}
+
+/** The CLI's data dir: the flag, or the XDG default per cluster name; `--in-memory` = none. */
+export function cliDataDir(flag: string | undefined, inMemory: boolean, name: string): string | undefined {
+  if (inMemory) return undefined;
+  return flag ?? defaultDataDir(name);
+}

@@ -1,0 +1,484 @@
+// Pod (core/v1): upstream's defaults (SetDefaults_Pod/PodSpec/Container/Probe, plus what the
+// ServiceAccount, Priority and DefaultTolerationSeconds admission plugins add), the essential
+// checks of ValidatePodCreate/ValidatePodUpdate, graceful deletion (podStrategy
+// CheckGracefulDelete) and printPod's STATUS/RESTARTS logic.
+import { PodSchema } from './schema/index.js';
+import { defineKind, type Obj } from './define.js';
+import { fieldErr, type FieldError } from './field.js';
+import {
+  inclusiveRangeError,
+  isValidPortName,
+  isValidPortNum,
+  nameIsDNSSubdomain,
+  validateDNS1123Label,
+  validateIP,
+  validateProtocol,
+} from './validation.js';
+import { age, ageColumn, column, nameColumn, translateTimestampSince } from './table.js';
+import { deepEqual } from '../api/meta.js';
+
+export interface ContainerPort {
+  name?: string;
+  containerPort: number;
+  hostPort?: number;
+  protocol?: string;
+  hostIP?: string;
+}
+export interface Probe {
+  timeoutSeconds?: number;
+  periodSeconds?: number;
+  successThreshold?: number;
+  failureThreshold?: number;
+  httpGet?: { scheme?: string; port?: number | string; path?: string };
+  [k: string]: unknown;
+}
+export interface Container {
+  name: string;
+  image?: string;
+  imagePullPolicy?: string;
+  ports?: ContainerPort[];
+  terminationMessagePath?: string;
+  terminationMessagePolicy?: string;
+  resources?: { requests?: Record<string, string | number>; limits?: Record<string, string | number> };
+  livenessProbe?: Probe;
+  readinessProbe?: Probe;
+  startupProbe?: Probe;
+  restartPolicy?: string;
+  [k: string]: unknown;
+}
+export interface Toleration {
+  key?: string;
+  operator?: string;
+  value?: string;
+  effect?: string;
+  tolerationSeconds?: number;
+}
+export interface PodSpec {
+  containers?: Container[];
+  initContainers?: Container[];
+  restartPolicy?: string;
+  dnsPolicy?: string;
+  terminationGracePeriodSeconds?: number;
+  activeDeadlineSeconds?: number;
+  schedulerName?: string;
+  securityContext?: Record<string, unknown>;
+  serviceAccountName?: string;
+  serviceAccount?: string;
+  enableServiceLinks?: boolean;
+  hostNetwork?: boolean;
+  nodeName?: string;
+  hostname?: string;
+  subdomain?: string;
+  priority?: number;
+  priorityClassName?: string;
+  preemptionPolicy?: string;
+  tolerations?: Toleration[];
+  readinessGates?: { conditionType: string }[];
+  volumes?: Record<string, unknown>[];
+  [k: string]: unknown;
+}
+export interface ContainerState {
+  waiting?: { reason?: string; message?: string };
+  running?: { startedAt?: string };
+  terminated?: { exitCode?: number; signal?: number; reason?: string; finishedAt?: string; startedAt?: string };
+}
+export interface ContainerStatus {
+  name: string;
+  ready?: boolean;
+  started?: boolean;
+  restartCount?: number;
+  state?: ContainerState;
+  lastState?: ContainerState;
+  [k: string]: unknown;
+}
+export interface PodStatus {
+  phase?: string;
+  reason?: string;
+  message?: string;
+  podIP?: string;
+  podIPs?: { ip: string }[];
+  hostIP?: string;
+  nominatedNodeName?: string;
+  qosClass?: string;
+  conditions?: { type: string; status: string; reason?: string }[];
+  containerStatuses?: ContainerStatus[];
+  initContainerStatuses?: ContainerStatus[];
+  startTime?: string;
+  [k: string]: unknown;
+}
+export type PodObj = Obj<PodSpec, PodStatus>;
+
+const RESTART_POLICIES = ['Always', 'Never', 'OnFailure'];
+const DNS_POLICIES = ['ClusterFirst', 'ClusterFirstWithHostNet', 'Default', 'None'];
+const PULL_POLICIES = ['Always', 'IfNotPresent', 'Never'];
+const TERMINATION_MESSAGE_POLICIES = ['FallbackToLogsOnError', 'File'];
+const MAX_INT32 = 2147483647;
+
+// ---- defaults ----
+
+/** upstream SetDefaults_Container: `:latest` or no tag (and no digest) pulls Always. */
+export function defaultPullPolicy(image: string | undefined): string {
+  if (!image) return 'IfNotPresent';
+  if (image.includes('@')) return 'IfNotPresent';
+  const lastSlash = image.lastIndexOf('/');
+  const tagAt = image.lastIndexOf(':');
+  const tag = tagAt > lastSlash ? image.slice(tagAt + 1) : '';
+  return !tag || tag === 'latest' ? 'Always' : 'IfNotPresent';
+}
+
+function defaultProbe(p: Probe | undefined): void {
+  if (!p) return;
+  p.timeoutSeconds ??= 1;
+  p.periodSeconds ??= 10;
+  p.successThreshold ??= 1;
+  p.failureThreshold ??= 3;
+  if (p.httpGet) p.httpGet.scheme ??= 'HTTP';
+}
+
+function defaultContainer(c: Container, hostNetwork: boolean): void {
+  c.terminationMessagePath ||= '/dev/termination-log';
+  c.terminationMessagePolicy ||= 'File';
+  c.imagePullPolicy ||= defaultPullPolicy(c.image);
+  c.resources ??= {};
+  // Requests default to limits (SetDefaults_Pod).
+  if (c.resources.limits) c.resources.requests = { ...c.resources.limits, ...(c.resources.requests ?? {}) };
+  for (const p of c.ports ?? []) {
+    p.protocol ||= 'TCP';
+    // With host networking the host port is the container port.
+    if (hostNetwork && !p.hostPort) p.hostPort = p.containerPort;
+  }
+  defaultProbe(c.livenessProbe);
+  defaultProbe(c.readinessProbe);
+  defaultProbe(c.startupProbe);
+}
+
+const DEFAULT_TOLERATIONS: Toleration[] = [
+  { key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 },
+  { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 },
+];
+
+export function defaultPod(pod: PodObj): void {
+  const s = (pod.spec ??= {});
+  s.restartPolicy ||= 'Always';
+  s.dnsPolicy ||= 'ClusterFirst';
+  s.terminationGracePeriodSeconds ??= 30;
+  s.schedulerName ||= 'default-scheduler';
+  s.securityContext ??= {};
+  s.enableServiceLinks ??= true;
+  // The ServiceAccount admission plugin; the deprecated `serviceAccount` mirrors it on output.
+  s.serviceAccountName ||= s.serviceAccount || 'default';
+  s.serviceAccount = s.serviceAccountName;
+  for (const c of s.containers ?? []) defaultContainer(c, !!s.hostNetwork);
+  for (const c of s.initContainers ?? []) defaultContainer(c, !!s.hostNetwork);
+  for (const v of s.volumes ?? []) {
+    for (const k of ['configMap', 'secret', 'projected', 'downwardAPI']) {
+      const src = v[k] as { defaultMode?: number } | undefined;
+      if (src && typeof src === 'object') src.defaultMode ??= 420;
+    }
+  }
+}
+
+/** Creation-time additions of admission plugins (Priority, DefaultTolerationSeconds). */
+function admitPod(pod: PodObj): void {
+  const s = pod.spec!;
+  if (!s.priorityClassName) s.priority ??= 0;
+  s.preemptionPolicy ||= 'PreemptLowerPriority';
+  const tol = (s.tolerations ??= []);
+  for (const d of DEFAULT_TOLERATIONS) {
+    const has = tol.some((t) => (t.key === d.key || (!t.key && t.operator === 'Exists')) && (!t.effect || t.effect === 'NoExecute'));
+    if (!has) tol.push({ ...d });
+  }
+}
+
+/** upstream GetPodQOS (CPU and memory only). */
+export function qosClass(spec: PodSpec | undefined): string {
+  const all = [...(spec?.containers ?? []), ...(spec?.initContainers ?? [])];
+  let anySet = false;
+  let guaranteed = true;
+  for (const c of all) {
+    const req = c.resources?.requests ?? {};
+    const lim = c.resources?.limits ?? {};
+    for (const r of ['cpu', 'memory']) {
+      if (req[r] !== undefined || lim[r] !== undefined) anySet = true;
+      const l = lim[r];
+      if (l === undefined || (req[r] !== undefined && String(req[r]) !== String(l))) guaranteed = false;
+    }
+  }
+  if (!anySet) return 'BestEffort';
+  return guaranteed ? 'Guaranteed' : 'Burstable';
+}
+
+// ---- validation ----
+
+function validateContainers(list: Container[] | undefined, base: string, names: Set<string>, required: boolean): FieldError[] {
+  const errs: FieldError[] = [];
+  if (required && !list?.length) {
+    errs.push(fieldErr.required(base));
+    return errs;
+  }
+  (list ?? []).forEach((c, i) => {
+    const p = `${base}[${i}]`;
+    if (!c.name) errs.push(fieldErr.required(`${p}.name`));
+    else {
+      errs.push(...validateDNS1123Label(c.name, `${p}.name`));
+      if (names.has(c.name)) errs.push(fieldErr.duplicate(`${p}.name`, c.name));
+      names.add(c.name);
+    }
+    if (!c.image || !c.image.trim()) errs.push(fieldErr.required(`${p}.image`));
+    if (c.imagePullPolicy !== undefined && !PULL_POLICIES.includes(c.imagePullPolicy)) {
+      errs.push(fieldErr.notSupported(`${p}.imagePullPolicy`, c.imagePullPolicy, PULL_POLICIES));
+    }
+    if (c.terminationMessagePolicy !== undefined && !TERMINATION_MESSAGE_POLICIES.includes(c.terminationMessagePolicy)) {
+      errs.push(fieldErr.notSupported(`${p}.terminationMessagePolicy`, c.terminationMessagePolicy, TERMINATION_MESSAGE_POLICIES));
+    }
+    const portNames = new Set<string>();
+    (c.ports ?? []).forEach((port, j) => {
+      const pp = `${p}.ports[${j}]`;
+      if (port.name) {
+        const msgs = isValidPortName(port.name);
+        if (msgs.length) for (const m of msgs) errs.push(fieldErr.invalid(`${pp}.name`, port.name, m));
+        else if (portNames.has(port.name)) errs.push(fieldErr.duplicate(`${pp}.name`, port.name));
+        else portNames.add(port.name);
+      }
+      if (!port.containerPort) errs.push(fieldErr.required(`${pp}.containerPort`));
+      else for (const m of isValidPortNum(port.containerPort)) errs.push(fieldErr.invalid(`${pp}.containerPort`, port.containerPort, m));
+      if (port.hostPort) for (const m of isValidPortNum(port.hostPort)) errs.push(fieldErr.invalid(`${pp}.hostPort`, port.hostPort, m));
+      errs.push(...validateProtocol(port.protocol, `${pp}.protocol`));
+    });
+  });
+  return errs;
+}
+
+export function validatePodSpec(spec: PodSpec | undefined): FieldError[] {
+  const s = spec ?? {};
+  const names = new Set<string>();
+  const errs: FieldError[] = [
+    ...validateContainers(s.containers, 'spec.containers', names, true),
+    ...validateContainers(s.initContainers, 'spec.initContainers', names, false),
+  ];
+  if (!s.restartPolicy) errs.push(fieldErr.required('spec.restartPolicy'));
+  else if (!RESTART_POLICIES.includes(s.restartPolicy)) errs.push(fieldErr.notSupported('spec.restartPolicy', s.restartPolicy, RESTART_POLICIES));
+  if (!s.dnsPolicy) errs.push(fieldErr.required('spec.dnsPolicy'));
+  else if (!DNS_POLICIES.includes(s.dnsPolicy)) errs.push(fieldErr.notSupported('spec.dnsPolicy', s.dnsPolicy, DNS_POLICIES));
+  if (s.terminationGracePeriodSeconds !== undefined && s.terminationGracePeriodSeconds < 0) {
+    errs.push(fieldErr.invalid('spec.terminationGracePeriodSeconds', s.terminationGracePeriodSeconds, 'must be greater than or equal to 0'));
+  }
+  if (s.activeDeadlineSeconds !== undefined && (s.activeDeadlineSeconds < 1 || s.activeDeadlineSeconds > MAX_INT32)) {
+    errs.push(fieldErr.invalid('spec.activeDeadlineSeconds', s.activeDeadlineSeconds, inclusiveRangeError(1, MAX_INT32)));
+  }
+  if (s.nodeName) for (const m of nameIsDNSSubdomain(s.nodeName, false)) errs.push(fieldErr.invalid('spec.nodeName', s.nodeName, m));
+  if (s.serviceAccountName) for (const m of nameIsDNSSubdomain(s.serviceAccountName, false)) errs.push(fieldErr.invalid('spec.serviceAccountName', s.serviceAccountName, m));
+  if (s.hostname) errs.push(...validateDNS1123Label(s.hostname, 'spec.hostname'));
+  if (s.subdomain) errs.push(...validateDNS1123Label(s.subdomain, 'spec.subdomain'));
+  return errs;
+}
+
+const UPDATE_FORBIDDEN =
+  'pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)';
+
+/** Which top-level spec fields differ (a short stand-in for upstream's cmp.Diff output). */
+function specDiff(a: PodSpec, b: PodSpec): string {
+  const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
+  return keys
+    .filter((k) => !deepEqual(a[k], b[k]))
+    .map((k) => `  ${k}: ${JSON.stringify(b[k] ?? null)} -> ${JSON.stringify(a[k] ?? null)}`)
+    .join('\n');
+}
+
+export function validatePodUpdate(pod: PodObj, old: PodObj): FieldError[] {
+  const errs: FieldError[] = [];
+  const s = pod.spec ?? {};
+  const o = old.spec ?? {};
+  (s.containers ?? []).forEach((c, i) => {
+    if (!c.image || !c.image.trim()) errs.push(fieldErr.required(`spec.containers[${i}].image`));
+  });
+  (s.initContainers ?? []).forEach((c, i) => {
+    if (!c.image || !c.image.trim()) errs.push(fieldErr.required(`spec.initContainers[${i}].image`));
+  });
+  if (s.activeDeadlineSeconds !== undefined) {
+    if (s.activeDeadlineSeconds < 0 || s.activeDeadlineSeconds > MAX_INT32) {
+      errs.push(fieldErr.invalid('spec.activeDeadlineSeconds', s.activeDeadlineSeconds, inclusiveRangeError(0, MAX_INT32)));
+      return errs;
+    }
+    if (o.activeDeadlineSeconds !== undefined && o.activeDeadlineSeconds < s.activeDeadlineSeconds) {
+      errs.push(fieldErr.invalid('spec.activeDeadlineSeconds', s.activeDeadlineSeconds, 'must be less than or equal to previous value'));
+      return errs;
+    }
+  } else if (o.activeDeadlineSeconds !== undefined) {
+    errs.push(fieldErr.invalid('spec.activeDeadlineSeconds', null, 'must not update from a positive integer to nil value'));
+  }
+  // Everything else must be equal once the mutable fields are taken from the old spec.
+  const munged: PodSpec = structuredClone(s);
+  const imgs = (list: Container[] | undefined, from: Container[] | undefined) =>
+    list?.map((c, i) => (from?.[i] ? { ...c, image: from[i]!.image } : c));
+  munged.containers = imgs(munged.containers, o.containers);
+  if (munged.initContainers) munged.initContainers = imgs(munged.initContainers, o.initContainers);
+  munged.activeDeadlineSeconds = o.activeDeadlineSeconds;
+  const oldTol = o.tolerations ?? [];
+  const newTol = s.tolerations ?? [];
+  const onlyAdded = oldTol.every((t) => newTol.some((n) => deepEqual({ ...n, tolerationSeconds: undefined }, { ...t, tolerationSeconds: undefined })));
+  if (onlyAdded) munged.tolerations = o.tolerations;
+  if ((o.terminationGracePeriodSeconds ?? 0) < 0 && s.terminationGracePeriodSeconds === 1) munged.terminationGracePeriodSeconds = o.terminationGracePeriodSeconds;
+  if (!deepEqual(munged, o)) errs.push(fieldErr.forbidden('spec', `${UPDATE_FORBIDDEN}\n${specDiff(munged, o)}`));
+  return errs;
+}
+
+export function validatePodStatus(pod: PodObj): FieldError[] {
+  const errs: FieldError[] = [];
+  const st = pod.status ?? {};
+  if (st.podIP) errs.push(...validateIP(st.podIP, 'status.podIP'));
+  (st.podIPs ?? []).forEach((p, i) => errs.push(...validateIP(p.ip ?? '', `status.podIPs[${i}].ip`)));
+  if (st.podIPs?.length && st.podIP && st.podIPs[0]!.ip !== st.podIP) {
+    errs.push(fieldErr.invalid('status.podIPs[0].ip', st.podIPs[0]!.ip, 'must be equal to the value of `podIP`'));
+  }
+  return errs;
+}
+
+// ---- printing (printPod) ----
+
+const isRestartableInit = (c: Container | undefined) => c?.restartPolicy === 'Always';
+const later = (a: string | undefined, b: string | undefined) => (!a ? b : !b ? a : Date.parse(b) > Date.parse(a) ? b : a);
+
+export function podRow(pod: PodObj, now: Date): unknown[] {
+  const spec = pod.spec ?? {};
+  const status = pod.status ?? {};
+  let restarts = 0;
+  let restartableInitRestarts = 0;
+  let total = spec.containers?.length ?? 0;
+  let ready = 0;
+  let lastRestart: string | undefined;
+  let lastRestartableInitRestart: string | undefined;
+  const phase = status.phase ?? '';
+  let reason = status.reason || phase;
+  for (const c of status.conditions ?? []) {
+    if (c.type === 'PodScheduled' && c.reason === 'SchedulingGated') reason = 'SchedulingGated';
+  }
+  const inits = new Map<string, Container>();
+  for (const c of spec.initContainers ?? []) {
+    inits.set(c.name, c);
+    if (isRestartableInit(c)) total++;
+  }
+  let initializing = false;
+  const initStatuses = status.initContainerStatuses ?? [];
+  for (let i = 0; i < initStatuses.length; i++) {
+    const cs = initStatuses[i]!;
+    restarts += cs.restartCount ?? 0;
+    if (cs.lastState?.terminated) lastRestart = later(lastRestart, cs.lastState.terminated.finishedAt);
+    if (isRestartableInit(inits.get(cs.name))) {
+      restartableInitRestarts += cs.restartCount ?? 0;
+      if (cs.lastState?.terminated) lastRestartableInitRestart = later(lastRestartableInitRestart, cs.lastState.terminated.finishedAt);
+    }
+    const term = cs.state?.terminated;
+    const waiting = cs.state?.waiting;
+    if (term && (term.exitCode ?? 0) === 0) continue;
+    if (isRestartableInit(inits.get(cs.name)) && cs.started) {
+      if (cs.ready) ready++;
+      continue;
+    }
+    if (term) {
+      reason = term.reason ? `Init:${term.reason}` : term.signal ? `Init:Signal:${term.signal}` : `Init:ExitCode:${term.exitCode ?? 0}`;
+    } else if (waiting?.reason && waiting.reason !== 'PodInitializing') {
+      reason = `Init:${waiting.reason}`;
+    } else {
+      reason = `Init:${i}/${spec.initContainers?.length ?? 0}`;
+    }
+    initializing = true;
+    break;
+  }
+  const initializedTrue = (status.conditions ?? []).some((c) => c.type === 'Initialized' && c.status === 'True');
+  if (!initializing || initializedTrue) {
+    restarts = restartableInitRestarts;
+    lastRestart = lastRestartableInitRestart;
+    let hasRunning = false;
+    const cstats = status.containerStatuses ?? [];
+    for (let i = cstats.length - 1; i >= 0; i--) {
+      const cs = cstats[i]!;
+      restarts += cs.restartCount ?? 0;
+      if (cs.lastState?.terminated) lastRestart = later(lastRestart, cs.lastState.terminated.finishedAt);
+      const st = cs.state ?? {};
+      if (st.waiting?.reason) reason = st.waiting.reason;
+      else if (st.terminated?.reason) reason = st.terminated.reason;
+      else if (st.terminated) reason = st.terminated.signal ? `Signal:${st.terminated.signal}` : `ExitCode:${st.terminated.exitCode ?? 0}`;
+      else if (cs.ready && st.running) {
+        hasRunning = true;
+        ready++;
+      }
+    }
+    if (reason === 'Completed' && hasRunning) {
+      reason = (status.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True') ? 'Running' : 'NotReady';
+    }
+  }
+  if (pod.metadata.deletionTimestamp && status.reason === 'NodeLost') reason = 'Unknown';
+  else if (pod.metadata.deletionTimestamp && phase !== 'Succeeded' && phase !== 'Failed') reason = 'Terminating';
+
+  const restartsText = restarts !== 0 && lastRestart ? `${restarts} (${translateTimestampSince(lastRestart, now)} ago)` : String(restarts);
+  const ip = status.podIPs?.[0]?.ip || '<none>';
+  let gates = '<none>';
+  if (spec.readinessGates?.length) {
+    const trueCount = spec.readinessGates.filter((g) => status.conditions?.find((c) => c.type === g.conditionType)?.status === 'True').length;
+    gates = `${trueCount}/${spec.readinessGates.length}`;
+  }
+  return [pod.metadata.name, `${ready}/${total}`, reason, restartsText, age(pod, now), ip, spec.nodeName || '<none>', status.nominatedNodeName || '<none>', gates];
+}
+
+/**
+ * podStrategy.CheckGracefulDelete: the requested period, else the pod's
+ * terminationGracePeriodSeconds; unscheduled or finished pods go at once; negative means 1.
+ */
+export function podGracePeriod(pod: PodObj, requested: number | undefined): number {
+  let period = requested ?? pod.spec?.terminationGracePeriodSeconds ?? 0;
+  if (period < 0) period = 1;
+  if (!pod.spec?.nodeName) period = 0;
+  const phase = pod.status?.phase;
+  if (phase === 'Succeeded' || phase === 'Failed') period = 0;
+  return period;
+}
+
+const boolText = (b: boolean | undefined) => (b ? 'true' : 'false');
+
+export const podDef = defineKind<PodObj>({
+  group: '',
+  version: 'v1',
+  kind: 'Pod',
+  plural: 'pods',
+  singular: 'pod',
+  namespaced: true,
+  shortNames: ['po'],
+  categories: ['all'],
+  schema: PodSchema,
+  openapiName: 'io.k8s.api.core.v1.Pod',
+  statusSubresource: true,
+  defaults: (pod) => defaultPod(pod),
+  prepareForCreate(pod) {
+    admitPod(pod);
+    pod.status = { phase: 'Pending', qosClass: qosClass(pod.spec) };
+  },
+  validate: (pod) => validatePodSpec(pod.spec),
+  validateUpdate: (pod, old) => validatePodUpdate(pod, old),
+  validateStatusUpdate: (pod) => validatePodStatus(pod),
+  gracePeriod: podGracePeriod,
+  table: {
+    columns: [
+      nameColumn(),
+      column('Ready', 'The aggregate readiness state of this pod for accepting traffic.'),
+      column('Status', 'The aggregate status of the containers in this pod.'),
+      column('Restarts', 'The number of times the containers in this pod have been restarted and when the last container in this pod has restarted.'),
+      ageColumn(),
+      column('IP', 'podIP address allocated to the pod. Routable at least within the cluster. Empty if not yet allocated.', 1),
+      column('Node', 'NodeName indicates in which node this pod is scheduled.', 1),
+      column('Nominated Node', 'nominatedNodeName is set only when this pod preempts other pods on the node, but it cannot be scheduled right away as preemption victims receive their graceful termination periods.', 1),
+      column('Readiness Gates', 'If specified, all readiness gates will be evaluated for pod readiness.', 1),
+    ],
+    row: podRow,
+  },
+  fieldSelectors: {
+    'spec.nodeName': (p) => p.spec?.nodeName,
+    'spec.restartPolicy': (p) => p.spec?.restartPolicy,
+    'spec.schedulerName': (p) => p.spec?.schedulerName,
+    'spec.serviceAccountName': (p) => p.spec?.serviceAccountName,
+    'spec.hostNetwork': (p) => boolText(p.spec?.hostNetwork),
+    'status.phase': (p) => p.status?.phase,
+    'status.podIP': (p) => p.status?.podIPs?.[0]?.ip ?? p.status?.podIP,
+    'status.nominatedNodeName': (p) => p.status?.nominatedNodeName,
+  },
+});

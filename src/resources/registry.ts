@@ -1,0 +1,36 @@
+// Every kind tinykube serves. The REST layer, discovery, OpenAPI and controllers iterate this
+// list; nothing else names kinds.
+import type { ResourceDef } from './types.js';
+import { namespaceDef } from './namespace.js';
+import { configMapDef } from './configmap.js';
+import { secretDef } from './secret.js';
+import { serviceAccountDef } from './serviceaccount.js';
+import { serviceDef } from './service.js';
+import { endpointsDef } from './endpoints.js';
+import { podDef } from './pod.js';
+import { nodeDef } from './node.js';
+import { coreEventDef, eventsV1EventDef } from './event.js';
+import { endpointSliceDef } from './endpointslice.js';
+import { leaseDef } from './lease.js';
+
+/** A fresh array of all defs (callers may wrap entries, e.g. with service allocation hooks). */
+export function allResourceDefs(): ResourceDef[] {
+  return [
+    namespaceDef,
+    configMapDef,
+    secretDef,
+    serviceAccountDef,
+    serviceDef,
+    endpointsDef,
+    podDef,
+    nodeDef,
+    coreEventDef,
+    eventsV1EventDef,
+    endpointSliceDef,
+    leaseDef,
+  ];
+}
+
+export function findDef(defs: readonly ResourceDef[], group: string, plural: string): ResourceDef | undefined {
+  return defs.find((d) => d.group === group && d.plural === plural);
+}

@@ -1,0 +1,160 @@
+// The contract between the generic REST layer and each kind. The REST layer knows no kind by
+// name: it iterates a registry of ResourceDefs (src/resources/registry.ts). A ResourceDef is
+// upstream's "registry strategy" (pkg/registry/core/service/strategy.go) in plain data and
+// functions: schema, defaults, validation, table columns, field selectors and in-transaction
+// hooks for side effects such as IP allocation.
+import type { TSchema } from '@sinclair/typebox';
+import type { FieldError } from './field.js';
+import type { ClusterConfig } from '../config.js';
+
+export interface OwnerReference {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  uid: string;
+  controller?: boolean;
+  blockOwnerDeletion?: boolean;
+}
+
+export interface ManagedFieldsEntry {
+  manager?: string;
+  operation?: 'Apply' | 'Update';
+  apiVersion?: string;
+  time?: string;
+  fieldsType?: 'FieldsV1';
+  fieldsV1?: Record<string, unknown>;
+  subresource?: string;
+}
+
+export interface ObjectMeta {
+  name?: string;
+  generateName?: string;
+  namespace?: string;
+  uid?: string;
+  resourceVersion?: string;
+  generation?: number;
+  creationTimestamp?: string;
+  deletionTimestamp?: string;
+  deletionGracePeriodSeconds?: number;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  ownerReferences?: OwnerReference[];
+  finalizers?: string[];
+  managedFields?: ManagedFieldsEntry[];
+  selfLink?: string;
+}
+
+/** Any stored Kubernetes object. Kind modules narrow this with their schema's Static type. */
+export interface KubeObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata: ObjectMeta;
+  [field: string]: unknown;
+}
+
+export interface TableColumn {
+  name: string;
+  type: 'string' | 'integer' | 'number' | 'boolean' | 'date';
+  format?: string;
+  description: string;
+  /** 0 = always shown, 1 = only with `-o wide`. */
+  priority: number;
+}
+
+/**
+ * What a transaction lets hooks do. Reads see the transaction's own writes. Writes made here
+ * commit or roll back together with the API write that triggered the hook.
+ */
+export interface StoreTx {
+  readonly rev: number;
+  get(resource: string, namespace: string, name: string): KubeObject | undefined;
+  list(resource: string, namespace?: string): KubeObject[];
+  create(resource: string, obj: KubeObject): KubeObject;
+  update(resource: string, obj: KubeObject): KubeObject;
+  delete(resource: string, namespace: string, name: string): KubeObject | undefined;
+  /** Raw SQLite access for tables that are not objects (allocator bitmaps). */
+  readonly sql: import('better-sqlite3').Database;
+}
+
+export interface WriteContext {
+  tx: StoreTx;
+  config: ClusterConfig;
+  now: Date;
+  dryRun: boolean;
+  /** Warnings to return in `Warning: 299 - "..."` headers. */
+  warnings: string[];
+}
+
+export type Operation = 'create' | 'update' | 'status';
+
+export interface ResourceDef<T extends KubeObject = KubeObject> {
+  group: string; // '' for the core group
+  version: string;
+  kind: string;
+  plural: string;
+  singular: string;
+  namespaced: boolean;
+  shortNames?: string[];
+  categories?: string[];
+  /** JSON schema of the whole object (TypeBox). Feeds strict decoding, OpenAPI and patch merge keys. */
+  schema: TSchema;
+  /** OpenAPI component name, e.g. `io.k8s.api.core.v1.Service`. */
+  openapiName: string;
+  /** Verbs served; default all of get list watch create update patch delete deletecollection. */
+  verbs?: string[];
+  /** Extra subresources with the same object shape (`status`). Streaming ones are routed elsewhere. */
+  statusSubresource?: boolean;
+  /**
+   * Versions of one resource share storage (core/v1 Event and events.k8s.io/v1 Event). The
+   * storage form is the one named here; the def converts on the way in and out.
+   */
+  storage?: {
+    resource: string;
+    toStorage(obj: KubeObject): KubeObject;
+    fromStorage(obj: KubeObject): KubeObject;
+  };
+  /** Defaults applied to every incoming object (create, update, patch result), before validation. */
+  defaults?(obj: T, ctx: WriteContext): void;
+  /** Create-only preparation: clear status, set generation-dependent fields. */
+  prepareForCreate?(obj: T, ctx: WriteContext): void;
+  prepareForUpdate?(obj: T, old: T, ctx: WriteContext): void;
+  validate?(obj: T, ctx: WriteContext): FieldError[];
+  validateUpdate?(obj: T, old: T, ctx: WriteContext): FieldError[];
+  validateStatusUpdate?(obj: T, old: T, ctx: WriteContext): FieldError[];
+  /** In-transaction side effects of a create (allocations). Throw a StatusError to refuse. */
+  beginCreate?(obj: T, ctx: WriteContext): void;
+  beginUpdate?(obj: T, old: T, ctx: WriteContext): void;
+  /** In-transaction side effects of the final removal from storage (release allocations). */
+  afterDelete?(obj: T, ctx: WriteContext): void;
+  /**
+   * Deletion that waits for something other than metadata.finalizers (Namespace: spec.finalizers
+   * until the namespace controller has emptied it). While true, a deleted object stays with a
+   * deletionTimestamp; `onDeletionStarted` marks it (Namespace: status.phase Terminating).
+   */
+  deletionPending?(obj: T): boolean;
+  onDeletionStarted?(obj: T, ctx: WriteContext): void;
+  /**
+   * Graceful deletion (Pods): seconds to wait for the node agent, given the requested grace
+   * period; 0 deletes at once. Absent = immediate.
+   */
+  gracePeriod?(obj: T, requested: number | undefined): number;
+  /** PUT on a missing object creates it (upstream AllowCreateOnUpdate: Endpoints, Lease, ...). */
+  allowCreateOnUpdate?: boolean;
+  /** Deletion default for this kind when DeleteOptions says nothing (most kinds: Background). */
+  defaultPropagation?: 'Background' | 'Foreground' | 'Orphan';
+  /** Server-side printing (upstream pkg/printers/internalversion). */
+  table: {
+    columns: TableColumn[];
+    row(obj: T, now: Date): unknown[];
+  };
+  /** Field selectors beyond metadata.name and metadata.namespace. */
+  fieldSelectors?: Record<string, (obj: T) => string | undefined>;
+}
+
+export function storageResource(def: ResourceDef): string {
+  return def.storage?.resource ?? (def.group ? `${def.group}/${def.plural}` : def.plural);
+}
+
+export function apiVersionOf(def: Pick<ResourceDef, 'group' | 'version'>): string {
+  return def.group ? `${def.group}/${def.version}` : def.version;
+}
