@@ -12,6 +12,7 @@ import { responseShape } from './negotiate.js';
 import { toTable, partialObjectMetadata, type IncludeObject } from './table.js';
 import { serveWatch, type WatchSettings } from './watch-http.js';
 import { buildMatcher } from './filters.js';
+import { decodeKubeProtobuf } from './protobuf/decode.js';
 
 type Query = Record<string, string | undefined>;
 type Params = { ns?: string; name?: string };
@@ -43,7 +44,11 @@ function mediaType(req: FastifyRequest): string {
 export function decodeBody(req: FastifyRequest, allowed: readonly string[]): unknown {
   const type = mediaType(req);
   const raw = req.body as Buffer | undefined;
-  if (!allowed.includes(type) || type === 'application/vnd.kubernetes.protobuf') {
+  if (type === 'application/vnd.kubernetes.protobuf' && allowed.includes(type)) {
+    if (!raw || raw.length === 0) throw badRequest('the body of the request was empty');
+    return decodeKubeProtobuf(raw);
+  }
+  if (!allowed.includes(type)) {
     if (!raw || raw.length === 0) {
       if (type === '' || allowed.includes(type)) throw badRequest('the body of the request was empty');
     }

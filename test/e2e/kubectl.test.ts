@@ -191,6 +191,29 @@ spec:
     expect(cm.data.a).toBe('edited');
   });
 
+  it("creates with kubectl's typed generators (protobuf request bodies)", async () => {
+    expect((await tc.kubectl(['create', 'ns', 'gen'])).stdout.trim()).toBe('namespace/gen created');
+    await tc.kubectl(['create', 'configmap', 'c1', '-n', 'gen', '--from-literal=a=1', '--from-literal=b=two']);
+    await tc.kubectl(['create', 'secret', 'generic', 's1', '-n', 'gen', '--from-literal=pw=hunter2']);
+    await tc.kubectl(['create', 'serviceaccount', 'bot', '-n', 'gen']);
+    await tc.kubectl(['create', 'service', 'nodeport', 'web', '-n', 'gen', '--tcp=80:8080']);
+    await tc.kubectl(['run', 'nginx', '-n', 'gen', '--image=nginx', '--labels=app=web', '--port=8080', '--env=A=1']);
+    const list = JSON.parse((await tc.kubectl(['get', 'cm,secret,sa,svc,pod', '-n', 'gen', '-o', 'json'])).stdout).items;
+    const by = (kind: string, name: string) => list.find((o: any) => o.kind === kind && o.metadata.name === name);
+    expect(by('ConfigMap', 'c1').data).toEqual({ a: '1', b: 'two' });
+    expect(Buffer.from(by('Secret', 's1').data.pw, 'base64').toString()).toBe('hunter2');
+    expect(by('Secret', 's1').type).toBe('Opaque');
+    expect(by('ServiceAccount', 'bot')).toBeTruthy();
+    const svc = by('Service', 'web');
+    expect(svc.spec.type).toBe('NodePort');
+    expect(svc.spec.ports[0]).toMatchObject({ name: '80-8080', port: 80, targetPort: 8080, protocol: 'TCP' });
+    expect(svc.spec.ports[0].nodePort).toBeGreaterThanOrEqual(30000);
+    const pod = by('Pod', 'nginx');
+    expect(pod.metadata.labels).toEqual({ app: 'web' });
+    expect(pod.spec.containers[0]).toMatchObject({ name: 'nginx', image: 'nginx', env: [{ name: 'A', value: '1' }], ports: [{ containerPort: 8080, protocol: 'TCP' }] });
+    expect(pod.status.phase).toBe('Pending');
+  });
+
   it('explains fields from OpenAPI v3', async () => {
     const r = await tc.kubectl(['explain', 'service.spec.ports']);
     expect(r.stdout).toContain('KIND:       Service');
@@ -216,8 +239,8 @@ spec:
   });
 
   it('deletes a namespace with its content', async () => {
-    await tc.kubectl(['apply', '-f', '-'], { input: 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: doomed\n' });
-    await tc.kubectl(['apply', '-n', 'doomed', '-f', '-'], { input: 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n' });
+    await tc.kubectl(['create', 'ns', 'doomed']);
+    await tc.kubectl(['create', 'configmap', 'x', '-n', 'doomed']);
     await tc.kubectl(['apply', '-n', 'doomed', '-f', writeTemp(tc.dir, 's.yaml', svcYaml('s1'))]);
     const del = await tc.kubectl(['delete', 'ns', 'doomed', '--timeout=20s']);
     expect(del.stdout.trim()).toBe('namespace "doomed" deleted');
