@@ -113,7 +113,8 @@ export class Registry {
       throw badRequest(`${def.kind} in version "${def.version}" cannot be handled as a ${def.kind}: ${res.typeErrors.join(', ')}`);
     }
     if (!res.unknownFields.length || mode === 'Ignore') return;
-    if (mode === 'Strict') throw badRequest(strictDecodingError(res.unknownFields));
+    // upstream create/update wrap the strict error like any decode error (transformDecodeError)
+    if (mode === 'Strict') throw badRequest(`${def.kind} in version "${def.version}" cannot be handled as a ${def.kind}: ${strictDecodingError(res.unknownFields)}`);
     warnings.push(...unknownFieldWarnings(res.unknownFields));
   }
 

@@ -1,5 +1,17 @@
-// One schema per kind (see common.ts). Names are a contract with the kind modules.
-export { ObjectMetaSchema, OwnerReferenceSchema, LabelSelectorSchema, ObjectReferenceSchema } from './meta.js';
-export { NamespaceSchema, ConfigMapSchema, SecretSchema, ServiceAccountSchema, LeaseSchema, EventSchema, EventsV1EventSchema } from './simple.js';
-export { ServiceSchema, ServicePortSchema, EndpointsSchema, EndpointSliceSchema } from './network.js';
-export { PodSchema, PodSpecSchema, PodStatusSchema, NodeSchema } from './pod.js';
+// One schema per kind (see common.ts and /work/notes/schema-conventions.md). Export names are a
+// contract with the kind modules, decode, openapi and patch: every named type is exported as
+// `<Name>Schema` with its static type `<Name>`.
+export * from './common.js';
+export * from './meta.js';
+export * from './core.js';
+export * from './namespace.js';
+export * from './configmap.js';
+export * from './secret.js';
+export * from './serviceaccount.js';
+export * from './lease.js';
+export * from './event.js';
+export * from './service.js';
+export * from './endpoints.js';
+export * from './endpointslice.js';
+export * from './pod.js';
+export * from './node.js';
