@@ -89,7 +89,9 @@ function save(dir: string, pki: PKI, withCA: boolean): void {
 }
 
 async function x509() {
-  const x = await import('@peculiar/x509');
+  const mod = await import('@peculiar/x509');
+  // Bundled, the CommonJS build arrives as the namespace's default export.
+  const x = ((mod as { cryptoProvider?: unknown }).cryptoProvider ? mod : (mod as unknown as { default: typeof mod }).default) as typeof mod;
   x.cryptoProvider.set(webcrypto as unknown as Crypto);
   return x;
 }

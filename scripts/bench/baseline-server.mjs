@@ -1,7 +1,7 @@
 // Baseline servers for the benchmark, run as child processes like tinykube itself:
 //   bare     an https server answering 200 "ok" to everything (start time, RSS floor)
 //   insert   fastify over https + better-sqlite3: POST inserts the JSON body into a table and
-//            echoes it (the cheapest possible "create" with the same stack)
+//            echoes it (the cheapest possible "create" with the same stack and durability)
 //   fanout   an https server that relays each POST body to every open GET stream (watch floor)
 // Usage: node baseline-server.mjs <mode> <port> <certfile> <keyfile>
 import https from 'node:https';
@@ -17,8 +17,10 @@ if (mode === 'bare') {
   const streams = new Set();
   https
     .createServer(tls, (req, res) => {
+      if (req.url === '/readyz') return res.end('ok');
       if (req.method === 'GET') {
         res.writeHead(200, { 'content-type': 'application/json' });
+        res.flushHeaders();
         streams.add(res);
         req.on('close', () => streams.delete(res));
         return;
@@ -35,7 +37,18 @@ if (mode === 'bare') {
 } else if (mode === 'insert') {
   const { default: Fastify } = await import('fastify');
   const { default: Database } = await import('better-sqlite3');
-  const db = new Database(':memory:');
+  // Same durability settings as tinykube's store: a file in WAL mode, synchronous NORMAL.
+  const { mkdtempSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { rmSync } = await import('node:fs');
+  const dir = mkdtempSync(join(tmpdir(), 'tinykube-baseline-'));
+  const cleanup = () => rmSync(dir, { recursive: true, force: true });
+  process.on('exit', cleanup);
+  process.on('SIGTERM', () => process.exit(0));
+  const db = new Database(join(dir, 'db'));
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
   db.exec('CREATE TABLE objects (name TEXT PRIMARY KEY, rev INTEGER, data TEXT)');
   let rev = 0;
   const insert = db.prepare('INSERT INTO objects (name, rev, data) VALUES (?, ?, ?)');

@@ -169,7 +169,8 @@ report('start → /readyz (data dir, median of 5)', median(tkStarts), 'ms', 'bar
 report('start → /readyz (in-memory, median of 5)', median(tkMemStarts), 'ms', 'bare node https', median(bareStarts), '< 300 ms');
 
 // ---- RSS idle ----
-const tk = await startTinykube(['--in-memory']);
+// The measured instance runs like `tinykube up` by default: SQLite in a data dir.
+const tk = await startTinykube(['--data-dir', join(work, 'measured')]);
 const bare = await startBaseline('bare', certDir);
 await new Promise((r) => setTimeout(r, 500));
 report('RSS idle', rssMB(tk.p.pid), 'MB', 'bare node https', rssMB(bare.p.pid), '< 80 MB');
@@ -182,6 +183,9 @@ await stopProc(insert.p);
 await createLoad(tk.server, tk.ca, tk.token, 500, 16, svcBody('warm'));
 const tkRate = await createLoad(tk.server, tk.ca, tk.token, N_SERVICES - 500, 16, svcBody('s'));
 report('Service creates/s, 16 clients', tkRate, '/s', 'fastify+sqlite insert', baseRate, `≥ 3000/s and ≥ 30% of baseline (${((tkRate / baseRate) * 100).toFixed(0)}%)`);
+
+await new Promise((r) => setTimeout(r, 500));
+report(`RSS with ${N_SERVICES} Services`, rssMB(tk.p.pid), 'MB', 'bare node https', rssMB(bare.p.pid), '< 250 MB');
 
 // ---- list ----
 const agent = new Agent({ connect: { ca: tk.ca } });
@@ -201,7 +205,7 @@ const lj = await timeList('application/json');
 report(`list ${N_SERVICES} Services JSON (${(lj.bytes / 1e6).toFixed(1)} MB)`, lj.ms, 'ms', '', undefined, '< 300 ms');
 const lt = await timeList('application/json;as=Table;v=v1;g=meta.k8s.io,application/json');
 report(`list ${N_SERVICES} Services Table (${(lt.bytes / 1e6).toFixed(1)} MB)`, lt.ms, 'ms', '', undefined, '< 300 ms');
-report(`RSS with ${N_SERVICES} Services`, rssMB(tk.p.pid), 'MB', 'bare node https', rssMB(bare.p.pid), '< 250 MB');
+report(`RSS with ${N_SERVICES} Services, after the lists`, rssMB(tk.p.pid), 'MB', 'bare node https', rssMB(bare.p.pid), '< 250 MB');
 
 // ---- watch latency ----
 async function watchLatency(server, ca, token, path, postPath) {

@@ -60,7 +60,18 @@ export function formatIP(family: 4 | 6, v: bigint): string {
   return `${g.slice(0, best).join(':')}::${g.slice(best + bestLen).join(':')}`;
 }
 
+// CIDRs come from a handful of config strings but are parsed on every Service write: memoize.
+const cidrCache = new Map<string, CIDR | undefined>();
+
 export function parseCIDR(text: string): CIDR | undefined {
+  if (cidrCache.has(text)) return cidrCache.get(text);
+  const c = parseCIDRUncached(text);
+  if (cidrCache.size > 256) cidrCache.clear();
+  cidrCache.set(text, c);
+  return c;
+}
+
+function parseCIDRUncached(text: string): CIDR | undefined {
   const m = text.match(/^([^/]+)\/(\d{1,3})$/);
   if (!m) return undefined;
   const ip = parseIP(m[1]!);

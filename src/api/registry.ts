@@ -200,7 +200,7 @@ export class Registry {
     const resource = storageResource(def);
     // generateName collisions retry with a new suffix like upstream's create retry.
     for (let attempt = 0; ; attempt++) {
-      if (!tx.get(resource, ns, meta.name!)) break;
+      if (!tx.exists(resource, ns, meta.name!)) break;
       if (!obj.metadata.generateName || attempt > 8) throw alreadyExists(gr(def), meta.name!);
       meta.name = generateName(obj.metadata.generateName);
     }

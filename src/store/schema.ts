@@ -34,7 +34,6 @@ export function createSchema(db: Database): void {
       at        INTEGER NOT NULL
     );
     CREATE INDEX IF NOT EXISTS changes_by_resource ON changes (resource, rev);
-    CREATE INDEX IF NOT EXISTS changes_by_time ON changes (at);
   `);
   const row = db.prepare(`SELECT value FROM meta WHERE key = 'schema'`).get() as { value: number } | undefined;
   if (!row) db.prepare(`INSERT INTO meta (key, value) VALUES ('schema', ?)`).run(SCHEMA_VERSION);

@@ -343,6 +343,11 @@ export class Tx implements StoreTx {
     return this.store.listObjects(resource, namespace);
   }
 
+  /** Existence without parsing the stored JSON. */
+  exists(resource: string, namespace: string, name: string): boolean {
+    return this.store.getRaw(resource, namespace, name) !== undefined;
+  }
+
   /** Insert; AlreadyExists if the key exists. Sets metadata.resourceVersion. */
   create(resource: string, obj: KubeObject): KubeObject {
     const ns = obj.metadata.namespace ?? '';

@@ -148,3 +148,67 @@ export function formatPath(p: string): string {
   }
   return s;
 }
+
+/**
+ * fieldsOf + toFieldsV1 in one pass, for the common case of a create (every field set belongs to
+ * the creator): builds the FieldsV1 tree directly instead of path strings.
+ */
+export function fieldsTree(obj: unknown, schema: Schema, part: 'main' | 'status' = 'main'): Record<string, unknown> {
+  const root: Record<string, unknown> = {};
+  if (!isPlainObject(obj)) return root;
+  for (const [k, v] of Object.entries(obj)) {
+    if (v === undefined || v === null || IGNORED_TOP.has(k)) continue;
+    if (part === 'main' && k === 'status') continue;
+    if (part === 'status' && k !== 'status') continue;
+    if (k === 'metadata') {
+      if (!isPlainObject(v)) continue;
+      const ms = fieldSchema(schema, 'metadata');
+      let meta: Record<string, unknown> | undefined;
+      for (const [mk, mv] of Object.entries(v)) {
+        if (!OWNED_META.has(mk) || mv === undefined || mv === null) continue;
+        meta ??= root['f:metadata'] = {} as Record<string, unknown>;
+        treeWalk(mv, fieldSchema(ms, mk), meta, `f:${mk}`);
+      }
+      continue;
+    }
+    treeWalk(v, fieldSchema(schema, k), root, `f:${k}`);
+  }
+  return root;
+}
+
+function treeWalk(v: unknown, s: Schema | undefined, parent: Record<string, unknown>, el: string): void {
+  if (Array.isArray(v)) {
+    const info = listInfo(s);
+    if (info.listType === 'atomic' || !s) {
+      parent[el] ??= {};
+      return;
+    }
+    const node = (parent[el] ??= {}) as Record<string, unknown>;
+    node['.'] = {};
+    const items = itemSchema(s);
+    for (const item of v) {
+      if (info.listType === 'set' || !isPlainObject(item)) {
+        node[`v:${JSON.stringify(item)}`] = {};
+        continue;
+      }
+      const inode = (node[itemKey(item, info.keys)] ??= {}) as Record<string, unknown>;
+      inode['.'] = {};
+      for (const [k, x] of Object.entries(item)) if (x !== null && x !== undefined) treeWalk(x, fieldSchema(items, k), inode, `f:${k}`);
+    }
+    return;
+  }
+  if (isPlainObject(v) && s && s['x-kubernetes-map-type'] !== 'atomic' && !s['x-kubernetes-preserve-unknown-fields'] && !s['x-kubernetes-int-or-string']) {
+    const isMap = !s.properties && typeof s.additionalProperties === 'object';
+    let any = false;
+    for (const [k, x] of Object.entries(v)) {
+      if (x === null || x === undefined) continue;
+      any = true;
+      const node = (parent[el] ??= {}) as Record<string, unknown>;
+      treeWalk(x, fieldSchema(s, k), node, `f:${k}`);
+    }
+    if (isMap) ((parent[el] ??= {}) as Record<string, unknown>)['.'] = {};
+    else if (!any) parent[el] ??= {};
+    return;
+  }
+  parent[el] ??= {};
+}

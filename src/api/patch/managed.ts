@@ -6,7 +6,7 @@ import type { TSchema } from '@sinclair/typebox';
 import type { KubeObject, ManagedFieldsEntry } from '../../resources/types.js';
 import { StatusError } from '../errors.js';
 import { fieldSchema, isPlainObject, itemSchema, listInfo, type Schema } from './schema-walk.js';
-import { fieldsOf, formatPath, fromFieldsV1, getAt, itemKey, removeAt, splitPath, toFieldsV1, type FieldSet } from './fieldset.js';
+import { fieldsOf, fieldsTree, formatPath, fromFieldsV1, getAt, itemKey, removeAt, splitPath, toFieldsV1, type FieldSet } from './fieldset.js';
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 const stamp = (d: Date) => `${d.toISOString().slice(0, 19)}Z`;
@@ -56,6 +56,14 @@ function changedFields(a: unknown, b: unknown, sa: FieldSet, sb: FieldSet): Fiel
 export function trackUpdate(o: { old: KubeObject | undefined; updated: KubeObject; manager: string; schema: TSchema; now: Date; apiVersion: string; subresource?: string }): ManagedFieldsEntry[] | undefined {
   const schema = o.schema as unknown as Schema;
   const part = o.subresource === 'status' ? 'status' : 'main';
+  if (!o.old && !o.updated.metadata.managedFields?.length) {
+    // A create: the creator owns everything it set (the hot path of every POST).
+    const tree = fieldsTree(o.updated, schema, part);
+    if (!Object.keys(tree).length) return undefined;
+    const e: ManagedFieldsEntry = { manager: o.manager, operation: 'Update', apiVersion: o.apiVersion, time: stamp(o.now), fieldsType: 'FieldsV1', fieldsV1: tree };
+    if (sub(o.subresource)) e.subresource = sub(o.subresource);
+    return [e];
+  }
   const entries = entriesOf(o.old ?? o.updated);
   const before = o.old ? fieldsOf(o.old, schema, part) : new Set<string>();
   const after = fieldsOf(o.updated, schema, part);
