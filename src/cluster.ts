@@ -47,7 +47,7 @@ export async function startCluster(opts: StartOptions = {}): Promise<RunningClus
   const t0 = performance.now();
 
   if (config.dataDir) mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
-  const store = new Store({ file: config.dataDir ? join(config.dataDir, 'state.db') : undefined });
+  const store = new Store({ file: config.dataDir ? join(config.dataDir, 'state.db') : undefined, groupCommit: true });
   let api: ApiServer | undefined;
   let controllers: { stop(): void; idle(): Promise<void> } | undefined;
   let compaction: NodeJS.Timeout | undefined;

@@ -179,6 +179,12 @@ export function registerResource(app: FastifyInstance, def: ResourceDef, deps: R
     if (!verbs.has(verb)) throw methodNotSupported(gr, verb);
   };
 
+  /** A write is acknowledged only once it is committed (group commit batches one loop turn). */
+  const acked = async <T>(send: () => T): Promise<T> => {
+    await store.durable();
+    return send();
+  };
+
   /** Writes an object response in the shape the client asked for. */
   const sendObject = (req: FastifyRequest, reply: FastifyReply, o: KubeObject, code = 200) => {
     const shape = responseShape(req.headers.accept);
@@ -261,7 +267,7 @@ export function registerResource(app: FastifyInstance, def: ResourceDef, deps: R
     const body = decodeBody(req, BODY_TYPES) as KubeObject;
     const r = registry.create(def, ns, body, writeOptions(req.query as Query, req));
     warn(reply, r.warnings);
-    return sendObject(req, reply, r.object, 201);
+    return acked(() => sendObject(req, reply, r.object, 201));
   };
 
   const get = (req: FastifyRequest, reply: FastifyReply, ns: string, name: string) => {
@@ -280,7 +286,7 @@ export function registerResource(app: FastifyInstance, def: ResourceDef, deps: R
     const body = decodeBody(req, BODY_TYPES) as KubeObject;
     const r = registry.update(def, ns, name, body, { ...writeOptions(req.query as Query, req), subresource: sub });
     warn(reply, r.warnings);
-    return sendObject(req, reply, r.object, r.created ? 201 : 200);
+    return acked(() => sendObject(req, reply, r.object, r.created ? 201 : 200));
   };
 
   const patch = (req: FastifyRequest, reply: FastifyReply, ns: string, name: string, sub?: 'status') => {
@@ -296,7 +302,7 @@ export function registerResource(app: FastifyInstance, def: ResourceDef, deps: R
     }
     const r = registry.patch(def, ns, name, type, body, { ...writeOptions(req.query as Query, req), subresource: sub });
     warn(reply, r.warnings);
-    return sendObject(req, reply, r.object, r.created ? 201 : 200);
+    return acked(() => sendObject(req, reply, r.object, r.created ? 201 : 200));
   };
 
   const del = (req: FastifyRequest, reply: FastifyReply, ns: string, name: string) => {
@@ -304,16 +310,17 @@ export function registerResource(app: FastifyInstance, def: ResourceDef, deps: R
     const raw = req.body as Buffer | undefined;
     const body = raw && raw.length ? decodeBody(req, ['application/json', 'application/yaml']) : undefined;
     const r = registry.delete(def, ns, name, deleteOptions(req.query as Query, body));
-    return sendObject(req, reply, r.object, r.deleted ? 200 : 202);
+    return acked(() => sendObject(req, reply, r.object, r.deleted ? 200 : 202));
   };
 
-  const deleteCollection = (req: FastifyRequest, reply: FastifyReply, ns: string | undefined) => {
+  const deleteCollection = async (req: FastifyRequest, reply: FastifyReply, ns: string | undefined) => {
     need('deletecollection');
     const q = req.query as Query;
     const raw = req.body as Buffer | undefined;
     const body = raw && raw.length ? decodeBody(req, ['application/json', 'application/yaml']) : undefined;
     const match = buildMatcher(def, q.labelSelector, q.fieldSelector) ?? (() => true);
     const items = registry.deleteCollection(def, ns, match, deleteOptions(q, body));
+    await store.durable();
     return reply.type('application/json').send({ kind: `${def.kind}List`, apiVersion: apiVersionOf(def), metadata: { resourceVersion: String(store.rev) }, items });
   };
 

@@ -30,6 +30,12 @@ export interface StoreOptions {
   /** Durability: NORMAL survives kill -9 (the WAL is in the OS page cache); FULL survives power loss. */
   synchronous?: 'NORMAL' | 'FULL';
   nativeBinding?: unknown;
+  /**
+   * Group commit: writes of one event-loop turn share one SQLite transaction (each in its own
+   * savepoint, so a failing write rolls back alone). Callers that acknowledge a write to a client
+   * await `durable()` first. Off for in-memory stores, where a commit costs nothing.
+   */
+  groupCommit?: boolean;
 }
 
 interface ObjRow {
@@ -64,6 +70,11 @@ export class Store {
   private compactRev: number;
   private readonly subs = new Map<string, Set<Subscriber>>();
   private current: Tx | undefined;
+  private readonly groupCommit: boolean;
+  /** The open group-commit batch: events to publish and waiters for its COMMIT. */
+  private batch: { events: StoreEvent[]; waiters: { resolve(): void; reject(e: unknown): void }[] } | undefined;
+  /** Highest revision that is committed (and published). */
+  private committed = 0;
   private readonly st: Record<string, Statement>;
   private closed = false;
 
@@ -105,6 +116,8 @@ export class Store {
     this.compactRev = meta('compact_rev');
     // The log always keeps its newest row, but an empty log after compaction still knows the revision.
     this.revision = Math.max(maxRev, meta('rev'), this.compactRev);
+    this.committed = this.revision;
+    this.groupCommit = !!opts.groupCommit && !!opts.file;
   }
 
   get rev(): number {
@@ -123,6 +136,7 @@ export class Store {
   txn<T>(fn: (tx: Tx) => T): T {
     if (this.current) return fn(this.current);
     if (this.closed) throw new Error('store is closed');
+    if (this.groupCommit) return this.batchedTxn(fn);
     const tx = new Tx(this);
     this.current = tx;
     const startRev = this.revision;
@@ -140,8 +154,65 @@ export class Store {
     } finally {
       this.current = undefined;
     }
+    this.committed = this.revision;
     for (const ev of tx.events) this.publish(ev);
     return result;
+  }
+
+  /** txn() under group commit: a savepoint inside the batch transaction of this loop turn. */
+  private batchedTxn<T>(fn: (tx: Tx) => T): T {
+    if (!this.batch) {
+      this.db.exec('BEGIN IMMEDIATE');
+      this.batch = { events: [], waiters: [] };
+      setImmediate(() => this.commitBatch());
+    }
+    const tx = new Tx(this);
+    this.current = tx;
+    const startRev = this.revision;
+    let result: T;
+    try {
+      this.db.exec('SAVEPOINT w');
+      try {
+        result = fn(tx);
+        this.db.exec('RELEASE w');
+      } catch (e) {
+        this.db.exec('ROLLBACK TO w');
+        this.db.exec('RELEASE w');
+        this.revision = startRev;
+        throw e;
+      }
+    } finally {
+      this.current = undefined;
+    }
+    this.batch.events.push(...tx.events);
+    return result;
+  }
+
+  private commitBatch(): void {
+    const b = this.batch;
+    if (!b) return;
+    this.batch = undefined;
+    try {
+      this.db.exec('COMMIT');
+    } catch (e) {
+      try {
+        this.db.exec('ROLLBACK');
+      } catch {
+        /* already rolled back */
+      }
+      for (const w of b.waiters) w.reject(e);
+      return;
+    }
+    this.committed = this.revision;
+    for (const w of b.waiters) w.resolve();
+    for (const ev of b.events) this.publish(ev);
+  }
+
+  /** Resolves once every write made so far is committed (immediately without group commit). */
+  durable(): Promise<void> {
+    const b = this.batch;
+    if (!b) return Promise.resolve();
+    return new Promise((resolve, reject) => b.waiters.push({ resolve, reject }));
   }
 
   /** Read one object (outside a transaction, or inside one: SQLite sees the tx's writes). */
@@ -247,9 +318,14 @@ export class Store {
    */
   watch(resource: string, fromRev: number, fn: Subscriber): () => void {
     if (fromRev < this.compactRev) throw tooOldResourceVersion(fromRev, this.compactRev + 1);
-    if (fromRev < this.revision) {
+    // Replay committed changes only; changes of an open batch arrive live when it commits. Live
+    // events at or below what was replayed (or below fromRev) are dropped: no duplicates.
+    let seen = fromRev;
+    if (fromRev < this.committed) {
       const rows = this.st.changesAfter!.all(resource, fromRev) as { rev: number; namespace: string; name: string; type: number; data: string; prev: string | null }[];
       for (const r of rows) {
+        if (r.rev > this.committed) break;
+        seen = r.rev;
         fn({
           type: CHANGE_NAMES[r.type]!,
           resource,
@@ -261,7 +337,9 @@ export class Store {
         });
       }
     }
-    return this.subscribe(resource, fn);
+    return this.subscribe(resource, (ev) => {
+      if (ev.rev > seen) fn(ev);
+    });
   }
 
   /** Live events only. */
@@ -315,6 +393,7 @@ export class Store {
 
   close(): void {
     if (this.closed) return;
+    this.commitBatch();
     this.closed = true;
     this.subs.clear();
     try {

@@ -142,4 +142,35 @@ describe('store', () => {
     inf.stop();
     s.close();
   });
+
+  it('group-commits one loop turn: a failing write rolls back alone, events and acks follow the commit', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tk-gc-'));
+    try {
+      const s = new Store({ file: join(dir, 'state.db'), groupCommit: true });
+      const seen: string[] = [];
+      s.subscribe('configmaps', (e) => seen.push(`${e.type}:${e.name}:${e.rev}`));
+      s.txn((tx) => tx.create('configmaps', cm('a')));
+      expect(() => s.txn((tx) => {
+        tx.create('configmaps', cm('b'));
+        tx.create('configmaps', cm('a'));
+      })).toThrow('already exists');
+      s.txn((tx) => tx.create('configmaps', cm('c')));
+      // Nothing is published before the batch commits; a watch started now replays nothing and
+      // gets the batch live, once.
+      expect(seen).toEqual([]);
+      const watched: number[] = [];
+      s.watch('configmaps', 0, (e) => watched.push(e.rev));
+      await s.durable();
+      expect(seen).toEqual(['ADDED:a:1', 'ADDED:c:2']);
+      expect(watched).toEqual([1, 2]);
+      expect(s.get('configmaps', 'default', 'b')).toBeUndefined();
+      s.close();
+      const again = new Store({ file: join(dir, 'state.db'), groupCommit: true });
+      expect(again.rev).toBe(2);
+      expect(again.listObjects('configmaps').map((o) => o.metadata.name)).toEqual(['a', 'c']);
+      again.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
