@@ -1,10 +1,11 @@
-// The built-in controllers of issue 3: namespace deletion, garbage collection, default service
-// accounts and event expiry. Later issues add the Service, EndpointSlice and node controllers.
+// The built-in controllers: namespace deletion, garbage collection, default service accounts,
+// event expiry and the built-in load balancer. Later issues add EndpointSlice and node controllers.
 import type { Controller, ControllerContext } from './context.js';
 import { startNamespaceController } from './namespace.js';
 import { startGarbageCollector } from './gc.js';
 import { startServiceAccountController } from './serviceaccount.js';
 import { startEventTTLController } from './event-ttl.js';
+import { startLoadBalancerController } from './loadbalancer.js';
 
 export type { ControllerContext } from './context.js';
 
@@ -14,6 +15,7 @@ export function startControllers(ctx: ControllerContext): Controller {
     startGarbageCollector({ ...ctx, log: ctx.log.child({ controller: 'garbage-collector' }) }),
     startServiceAccountController({ ...ctx, log: ctx.log.child({ controller: 'serviceaccount' }) }),
     startEventTTLController({ ...ctx, log: ctx.log.child({ controller: 'event-ttl' }) }),
+    startLoadBalancerController({ ...ctx, log: ctx.log.child({ controller: 'service-lb' }) }),
   ];
   return {
     stop() {

@@ -167,7 +167,7 @@ describe('REST semantics', () => {
   });
 
   it('updates status only through /status', async () => {
-    await api(c, 'POST', '/api/v1/namespaces/default/services', { body: { metadata: { name: 'lb' }, spec: { type: 'LoadBalancer', ports: [{ port: 80 }] } } });
+    await api(c, 'POST', '/api/v1/namespaces/default/services', { body: { metadata: { name: 'lb' }, spec: { type: 'LoadBalancer', loadBalancerClass: 'example.com/elsewhere', ports: [{ port: 80 }] } } });
     const s = (await api(c, 'GET', '/api/v1/namespaces/default/services/lb')).json();
     s.status = { loadBalancer: { ingress: [{ ip: '127.240.0.5' }] } };
     const main = (await api(c, 'PUT', '/api/v1/namespaces/default/services/lb', { body: s })).json();

@@ -1,0 +1,80 @@
+// The built-in load balancer: ingress IPs from --loadbalancer-cidr for LoadBalancer Services of
+// no class (or tinykube.io/local), other classes left pending, IPs released on type change.
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { startTestCluster, type TestCluster } from '../helpers/cluster.js';
+
+let tc: TestCluster;
+beforeAll(async () => {
+  tc = await startTestCluster();
+});
+afterAll(async () => {
+  await tc?.stop();
+});
+
+async function until<T>(fn: () => Promise<T | undefined>, ms = 10_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+const svc = async (name: string) => JSON.parse((await tc.kubectl(['get', 'svc', name, '-o', 'json'])).stdout);
+const ingressOf = async (name: string) => {
+  const s = await svc(name);
+  return s.status?.loadBalancer?.ingress?.length ? s.status.loadBalancer.ingress : undefined;
+};
+
+describe('built-in load balancer', () => {
+  it('assigns an ingress IP from the pool and shows it as EXTERNAL-IP', async () => {
+    await tc.kubectl(['create', 'service', 'loadbalancer', 'web', '--tcp=80:8080']);
+    const ingress = await until(() => ingressOf('web'));
+    expect(ingress).toHaveLength(1);
+    expect(ingress[0].ip).toMatch(/^127\.240\.\d+\.\d+$/);
+    expect(ingress[0].ipMode).toBe('VIP');
+    const row = (await tc.kubectl(['get', 'svc', 'web', '--no-headers'])).stdout.trim().split(/\s+/);
+    expect(row[1]).toBe('LoadBalancer');
+    expect(row[3]).toBe(ingress[0].ip);
+    expect(row[4]).toMatch(/^80:3\d{4}\/TCP$/);
+    const events = JSON.parse((await tc.kubectl(['get', 'events', '--field-selector', 'involvedObject.name=web', '-o', 'json'])).stdout).items;
+    expect(events.map((e: any) => e.reason)).toEqual(expect.arrayContaining(['EnsuringLoadBalancer', 'EnsuredLoadBalancer']));
+  });
+
+  it('honours spec.loadBalancerIP in the pool and never hands an IP out twice', async () => {
+    await tc.kubectl(['apply', '-f', '-'], {
+      input: 'apiVersion: v1\nkind: Service\nmetadata:\n  name: fixed\nspec:\n  type: LoadBalancer\n  loadBalancerIP: 127.240.7.7\n  ports:\n  - port: 53\n    protocol: UDP\n    name: dns-udp\n  - port: 53\n    protocol: TCP\n    name: dns-tcp\n',
+    });
+    const ingress = await until(() => ingressOf('fixed'));
+    expect(ingress[0].ip).toBe('127.240.7.7');
+    const s = await svc('fixed');
+    // TCP and UDP on the same port share one nodePort.
+    expect(s.spec.ports[0].nodePort).toBe(s.spec.ports[1].nodePort);
+    const web = await ingressOf('web');
+    expect(web[0].ip).not.toBe('127.240.7.7');
+  });
+
+  it('leaves other load balancer classes pending', async () => {
+    await tc.kubectl(['apply', '-f', '-'], {
+      input: 'apiVersion: v1\nkind: Service\nmetadata:\n  name: other\nspec:\n  type: LoadBalancer\n  loadBalancerClass: example.com/cloud\n  ports:\n  - port: 80\n',
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await ingressOf('other')).toBeUndefined();
+    const row = (await tc.kubectl(['get', 'svc', 'other', '--no-headers'])).stdout.trim().split(/\s+/);
+    expect(row[3]).toBe('<pending>');
+  });
+
+  it('releases the IP when the type changes and reuses it', async () => {
+    await tc.kubectl(['patch', 'svc', 'fixed', '--type=merge', '-p', '{"spec":{"type":"ClusterIP","loadBalancerIP":null}}']);
+    const s = await until(async () => {
+      const x = await svc('fixed');
+      return x.status?.loadBalancer?.ingress ? undefined : x;
+    });
+    expect(s.spec.type).toBe('ClusterIP');
+    expect(s.spec.ports.every((p: any) => p.nodePort === undefined)).toBe(true);
+    await tc.kubectl(['apply', '-f', '-'], {
+      input: 'apiVersion: v1\nkind: Service\nmetadata:\n  name: again\nspec:\n  type: LoadBalancer\n  loadBalancerIP: 127.240.7.7\n  ports:\n  - port: 80\n',
+    });
+    expect((await until(() => ingressOf('again')))[0].ip).toBe('127.240.7.7');
+  });
+});
