@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
 import { startTestCluster, type TestCluster } from '../helpers/cluster.js';
 
-const SEED = fileURLToPath(new URL('../../../shared/seed/kubernetes-services.txt', import.meta.url));
+// A copy of ../shared/seed/kubernetes-services.txt, so CI's clean clone has it.
+const SEED = fileURLToPath(new URL('../fixtures/kubernetes-services.txt', import.meta.url));
 
 /** The YAML manifests embedded in the seed text, in order. */
 function seedManifests(): Record<string, any>[] {
