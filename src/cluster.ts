@@ -10,6 +10,7 @@ import { createApiServer, type ApiServer } from './api/server.js';
 import { allResourceDefs } from './resources/registry.js';
 import { ensureAllocationTable } from './allocators/bands.js';
 import { serviceAllocators, withServiceAllocation } from './allocators/service-hooks.js';
+import { repairServiceAllocations } from './allocators/repair.js';
 import { bootstrap, serviceIP } from './bootstrap.js';
 import { startControllers } from './controllers/index.js';
 import { createLogger } from './log.js';
@@ -57,6 +58,8 @@ export async function startCluster(opts: StartOptions = {}): Promise<RunningClus
   try {
     ensureAllocationTable(store.db);
     const alloc = serviceAllocators(config);
+    const repaired = repairServiceAllocations(store, alloc, log.child({ component: 'allocators' }));
+    if (repaired.released || repaired.restored || repaired.conflicts) log.warn(repaired, 'repaired Service allocations');
     const defs: ResourceDef[] = allResourceDefs().map((d) => (d.group === '' && d.plural === 'services' ? withServiceAllocation(d, alloc) : d));
     const registry = new Registry(store, config);
 

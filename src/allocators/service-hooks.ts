@@ -52,17 +52,17 @@ const needsNodePorts = (s: Svc) =>
   s.spec?.type === 'NodePort' || (s.spec?.type === 'LoadBalancer' && s.spec.allocateLoadBalancerNodePorts !== false);
 const needsHealthCheck = (s: Svc) => s.spec?.type === 'LoadBalancer' && s.spec.externalTrafficPolicy === 'Local';
 
-function familyOf(ip: string): 'IPv4' | 'IPv6' | undefined {
+export function familyOf(ip: string): 'IPv4' | 'IPv6' | undefined {
   const p = parseIP(ip);
   return p ? (p.family === 4 ? 'IPv4' : 'IPv6') : undefined;
 }
 
-function ipsOf(s: Svc | undefined): string[] {
+export function ipsOf(s: Svc | undefined): string[] {
   if (!s || !hasClusterIP(s)) return [];
   return (s.spec?.clusterIPs ?? (s.spec?.clusterIP ? [s.spec.clusterIP] : [])).filter((ip) => ip && ip !== 'None');
 }
 
-function nodePortsOf(s: Svc | undefined): number[] {
+export function nodePortsOf(s: Svc | undefined): number[] {
   if (!s) return [];
   const out = new Set<number>();
   for (const p of s.spec?.ports ?? []) if (p.nodePort) out.add(p.nodePort);
