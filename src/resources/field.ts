@@ -68,7 +68,9 @@ export function path(name: string, ...more: string[]): Path {
  * numbers/bools with %v, string slices as `[]string{"a", "b"}`.
  */
 export function goValue(v: unknown): string {
-  if (v === null || v === undefined) return 'null';
+  // Go prints a nil value as the string "null" (field.Error.ErrorBody), quoted like any string.
+  if (v === null || v === undefined) return '"null"';
+  if (v instanceof GoLiteral) return v.text;
   if (typeof v === 'string') return JSON.stringify(v);
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);
   if (Array.isArray(v)) {
@@ -77,6 +79,13 @@ export function goValue(v: unknown): string {
   }
   return JSON.stringify(v);
 }
+
+/** A value already rendered Go-style, e.g. `[]core.IPFamily{"IPv4"}` for typed slices. */
+export class GoLiteral {
+  constructor(readonly text: string) {}
+}
+/** `[]core.IPFamily{"IPv4", "IPv6"}`: how Go's %#v prints a slice of a named string type. */
+export const goTypedSlice = (type: string, items: readonly string[]) => new GoLiteral(`[]${type}{${items.map((x) => JSON.stringify(x)).join(', ')}}`);
 
 const OMIT = Symbol('omit');
 

@@ -6,7 +6,8 @@
 // allocate, so those are settled here (prepareForCreate/prepareForUpdate) before it runs.
 import { ServiceSchema } from './schema/index.js';
 import { defineKind, type Obj } from './define.js';
-import { fieldErr, type FieldError } from './field.js';
+import { fieldErr, goTypedSlice, type FieldError } from './field.js';
+import { invalid } from '../api/errors.js';
 import {
   validateCIDR,
   validateDNS1123Label,
@@ -132,47 +133,108 @@ export function defaultService(svc: ServiceObj): void {
 
 // ---- create/update normalisation (service REST) ----
 
-/** initIPFamilyFields: settle ipFamilyPolicy and ipFamilies (the allocator reads them). */
-function initIPFamilies(svc: ServiceObj, config: ClusterConfig | undefined): void {
+const selectorless = (s: ServiceSpec) => !Object.keys(s.selector ?? {}).length;
+const otherFamily = (f: string) => (f === 'IPv4' ? 'IPv6' : 'IPv4');
+
+/** isMatchingPreferDualStackClusterIPFields: an unchanged PreferDualStack Service is left as it is. */
+function unchangedPreferDualStack(svc: ServiceObj, old: ServiceObj | undefined): boolean {
+  const s = svc.spec ?? {};
+  const o = old?.spec;
+  if (!o || !s.ipFamilyPolicy || o.type !== s.type) return false;
+  if (s.type !== 'ClusterIP' && s.type !== 'NodePort' && s.type !== 'LoadBalancer') return false;
+  if (s.ipFamilyPolicy !== 'PreferDualStack' || (o.ipFamilyPolicy && o.ipFamilyPolicy !== 'PreferDualStack')) return false;
+  return same(s.clusterIPs ?? [], o.clusterIPs ?? []) && same(s.ipFamilies ?? [], o.ipFamilies ?? []);
+}
+
+/**
+ * initIPFamilyFields (service REST allocator): settles ipFamilyPolicy and ipFamilies against the
+ * families this cluster serves, before anything is allocated. Its errors stand alone: upstream
+ * bails out with them before the rest of validation runs.
+ */
+export function initIPFamilies(svc: ServiceObj, old: ServiceObj | undefined, config: ClusterConfig | undefined): FieldError[] {
   const s = spec(svc);
-  if (s.type === 'ExternalName') {
-    delete s.ipFamilies;
-    delete s.ipFamilyPolicy;
-    return;
-  }
+  if (s.type === 'ExternalName' || unchangedPreferDualStack(svc, old)) return [];
   const served = clusterFamilies(config);
-  const dual = served.length > 1;
-  // Headless without selector: RequireDualStack on dual-stack clusters (upstream quirk).
-  if (isHeadless(svc) && !Object.keys(s.selector ?? {}).length && !s.ipFamilyPolicy && !s.ipFamilies?.length) {
-    s.ipFamilyPolicy = dual ? 'RequireDualStack' : 'SingleStack';
-    s.ipFamilies = dual ? [...served] : [served[0]!];
+  if (!s.ipFamilyPolicy) {
+    if (old?.spec?.ipFamilyPolicy) s.ipFamilyPolicy = old.spec.ipFamilyPolicy;
+    // Headless and selectorless defaults to dual stack, even on a single-stack cluster.
+    else if (s.clusterIP === 'None' && selectorless(s)) s.ipFamilyPolicy = 'RequireDualStack';
+    else s.ipFamilyPolicy = 'SingleStack';
+  }
+  const pre = validateClusterIPsRelated(svc);
+  if (pre.length) return pre;
+
+  const errs: FieldError[] = [];
+  const o = old?.spec;
+  if (o) {
+    if (s.ipFamilyPolicy === 'SingleStack') {
+      // With IPs and families unchanged, SingleStack is the user's intent to drop the secondary.
+      if (same(s.clusterIPs ?? [], o.clusterIPs ?? []) && (s.clusterIPs?.length ?? 0) > 1) s.clusterIPs = s.clusterIPs!.slice(0, 1);
+      if (same(s.ipFamilies ?? [], o.ipFamilies ?? []) && (s.ipFamilies?.length ?? 0) > 1) s.ipFamilies = s.ipFamilies!.slice(0, 1);
+    } else {
+      if (s.clusterIPs?.length && s.clusterIPs.length < (o.clusterIPs?.length ?? 0)) {
+        errs.push(fieldErr.invalid('spec.ipFamilyPolicy', s.ipFamilyPolicy, "must be 'SingleStack' to release the secondary cluster IP"));
+      }
+      if (s.ipFamilies?.length && s.ipFamilies.length < (o.ipFamilies?.length ?? 0)) {
+        errs.push(fieldErr.invalid('spec.ipFamilyPolicy', s.ipFamilyPolicy, "must be 'SingleStack' to release the secondary IP family"));
+      }
+    }
+  }
+  if (s.ipFamilyPolicy === 'SingleStack') {
+    if (s.clusterIPs?.length === 2) {
+      errs.push(fieldErr.invalid('spec.ipFamilyPolicy', s.ipFamilyPolicy, "must be 'RequireDualStack' or 'PreferDualStack' when multiple cluster IPs are specified"));
+    }
+    if (s.ipFamilies?.length === 2) {
+      errs.push(fieldErr.invalid('spec.ipFamilyPolicy', s.ipFamilyPolicy, "must be 'RequireDualStack' or 'PreferDualStack' when multiple IP families are specified"));
+    }
+  }
+  // Families follow the IPs the user chose.
+  const ips = s.clusterIPs ?? [];
+  for (let i = 0; i < ips.length; i++) {
+    if (ips[i] === 'None') break;
+    const fam = familyOf(ips[i]!) ?? 'unknown';
+    if (i >= (s.ipFamilies?.length ?? 0)) {
+      if (!served.includes(fam)) errs.push(fieldErr.invalid(`spec.clusterIPs[${i}]`, ips, `${fam} is not configured on this cluster`));
+      else (s.ipFamilies ??= []).push(fam);
+    }
+  }
+  if (errs.length) return errs;
+
+  if (s.clusterIP === 'None' && selectorless(s)) {
+    if (!s.ipFamilies?.length) s.ipFamilies = [served[0]!];
+    if (s.ipFamilies.length < 2 && s.ipFamilyPolicy !== 'SingleStack') s.ipFamilies.push(otherFamily(s.ipFamilies[0]!));
+    return [];
+  }
+  if (s.ipFamilyPolicy === 'RequireDualStack' && served.length < 2) {
+    errs.push(fieldErr.invalid('spec.ipFamilyPolicy', s.ipFamilyPolicy, 'this cluster is not configured for dual-stack services'));
+  }
+  (s.ipFamilies ?? []).forEach((f, i) => {
+    if (!served.includes(f)) errs.push(fieldErr.invalid(`spec.ipFamilies[${i}]`, f, 'not configured on this cluster'));
+  });
+  if (errs.length) return errs;
+  if (!s.ipFamilies?.length) s.ipFamilies = [served[0]!];
+  if (s.ipFamilyPolicy !== 'SingleStack' && s.ipFamilies.length === 1 && served.length === 2) s.ipFamilies.push(otherFamily(s.ipFamilies[0]!));
+  return [];
+}
+
+/** normalizeClusterIPs: keep the singular and plural fields in step for old and new clients. */
+function normalizeClusterIPs(svc: ServiceObj, old: ServiceObj | undefined): void {
+  const s = spec(svc);
+  if (!old) {
+    if (s.clusterIP && !s.clusterIPs?.length) s.clusterIPs = [s.clusterIP];
     return;
   }
-  if (!s.ipFamilies?.length) {
-    const fromIPs = (s.clusterIPs ?? []).map((ip) => familyOf(ip)).filter((f): f is 'IPv4' | 'IPv6' => !!f);
-    s.ipFamilies = fromIPs.length ? fromIPs : [served[0]!];
-  }
-  if (!s.ipFamilyPolicy) s.ipFamilyPolicy = s.ipFamilies.length > 1 ? 'RequireDualStack' : 'SingleStack';
-  if ((s.ipFamilyPolicy === 'PreferDualStack' || s.ipFamilyPolicy === 'RequireDualStack') && dual && s.ipFamilies.length === 1) {
-    const other = served.find((f) => f !== s.ipFamilies![0]);
-    if (other) s.ipFamilies = [s.ipFamilies[0]!, other];
-  }
-}
-
-function normalizeClusterIPsOnCreate(svc: ServiceObj): void {
-  const s = spec(svc);
-  if (s.clusterIP && !s.clusterIPs?.length) s.clusterIPs = [s.clusterIP];
-}
-
-function normalizeClusterIPsOnUpdate(svc: ServiceObj, old: ServiceObj): void {
-  const s = spec(svc);
   const o = old.spec ?? {};
-  const sameIPs = same(s.clusterIPs, o.clusterIPs);
-  if (o.clusterIP && !s.clusterIP) {
-    if (sameIPs) delete s.clusterIPs;
-    return;
+  // An old client that sent clusterIP but not clusterIPs.
+  if (o.clusterIPs?.length && !s.clusterIPs?.length && (o.clusterIP ?? '') === (s.clusterIP ?? '')) s.clusterIPs = [...o.clusterIPs];
+  if ((o.clusterIP ?? '') !== (s.clusterIP ?? '')) {
+    const sameIPs = same(s.clusterIPs ?? [], o.clusterIPs ?? []);
+    if (o.clusterIP && !s.clusterIP) {
+      if (sameIPs) delete s.clusterIPs;
+    } else if (sameIPs && s.clusterIPs?.length) {
+      s.clusterIPs = [s.clusterIP!, ...s.clusterIPs.slice(1)];
+    }
   }
-  if (o.clusterIP && s.clusterIP !== o.clusterIP && sameIPs) s.clusterIPs = [s.clusterIP!, ...(o.clusterIPs ?? []).slice(1)];
 }
 
 /** patchAllocatedValues: a PUT that omits allocated values keeps them. */
@@ -237,11 +299,9 @@ function servicePortKey(p: ServicePort): string {
   return `core.ServicePort{Name:"", Protocol:${JSON.stringify(p.protocol ?? '')}, AppProtocol:(*string)(nil), Port:${p.port}, TargetPort:intstr.IntOrString{Type:0, IntVal:0, StrVal:""}, NodePort:0}`;
 }
 
-function validatePorts(svc: ServiceObj): FieldError[] {
+/** validateServicePort for each port: names, numbers, protocol, targetPort, appProtocol. */
+function validatePorts(ports: ServicePort[]): FieldError[] {
   const errs: FieldError[] = [];
-  const s = svc.spec ?? {};
-  const ports = s.ports ?? [];
-  if (!ports.length && !isHeadless(svc) && s.type !== 'ExternalName') errs.push(fieldErr.required('spec.ports'));
   const names = new Set<string>();
   ports.forEach((p, i) => {
     const base = `spec.ports[${i}]`;
@@ -255,35 +315,31 @@ function validatePorts(svc: ServiceObj): FieldError[] {
     errs.push(...validateProtocol(p.protocol, `${base}.protocol`));
     errs.push(...validatePortNumOrName(p.targetPort, `${base}.targetPort`));
     if (p.appProtocol !== undefined) errs.push(...validateQualifiedName(p.appProtocol, `${base}.appProtocol`));
-    if (p.nodePort) {
-      for (const m of isValidPortNum(p.nodePort)) errs.push(fieldErr.invalid(`${base}.nodePort`, p.nodePort, m));
-      if (s.type === 'ClusterIP') errs.push(fieldErr.forbidden(`${base}.nodePort`, "may not be used when `type` is 'ClusterIP'"));
-    }
-  });
-  const nodePorts = new Set<string>();
-  const portKeys = new Set<string>();
-  ports.forEach((p, i) => {
-    if (p.nodePort) {
-      const k = `${p.protocol}/${p.nodePort}`;
-      if (nodePorts.has(k)) errs.push(fieldErr.duplicate(`spec.ports[${i}].nodePort`, p.nodePort));
-      nodePorts.add(k);
-    }
-    const k = `${p.protocol}/${p.port}`;
-    if (portKeys.has(k)) errs.push({ type: 'FieldValueDuplicate', field: `spec.ports[${i}]`, body: `Duplicate value: ${servicePortKey(p)}` });
-    portKeys.add(k);
   });
   return errs;
 }
 
-function validateClusterIPs(svc: ServiceObj, served: string[]): FieldError[] {
-  const errs: FieldError[] = [];
+/** ValidateServiceClusterIPsRelatedFields: clusterIP/clusterIPs/ipFamilies/ipFamilyPolicy on their own. */
+export function validateClusterIPsRelated(svc: ServiceObj): FieldError[] {
   const s = svc.spec ?? {};
-  if (s.type === 'ExternalName') {
-    if (s.clusterIP) errs.push(fieldErr.forbidden('spec.clusterIP', 'may not be set for ExternalName services'));
-    if (s.clusterIPs?.length) errs.push(fieldErr.forbidden('spec.clusterIPs', 'may not be set for ExternalName services'));
-    return errs;
-  }
+  if (s.type === 'ExternalName') return []; // checked by validateService (all must be unset)
+  const errs: FieldError[] = [];
   const ips = s.clusterIPs ?? [];
+  if (s.clusterIP) {
+    if (!ips.length) errs.push(fieldErr.required('spec.clusterIPs'));
+    else if (ips[0] !== s.clusterIP) errs.push(fieldErr.invalid('spec.clusterIPs', ips, 'first value must match `clusterIP`'));
+  } else if (ips.length) {
+    errs.push(fieldErr.invalid('spec.clusterIPs', ips, 'must be empty when `clusterIP` is not specified'));
+  }
+  const seen = new Set<string>();
+  (s.ipFamilies ?? []).forEach((f, i) => {
+    if (!FAMILIES.includes(f)) errs.push(fieldErr.notSupported(`spec.ipFamilies[${i}]`, f, FAMILIES));
+    if (seen.has(f)) errs.push(fieldErr.duplicate(`spec.ipFamilies[${i}]`, f));
+    seen.add(f);
+  });
+  if (s.ipFamilyPolicy !== undefined && !FAMILY_POLICIES.includes(s.ipFamilyPolicy)) {
+    errs.push(fieldErr.notSupported('spec.ipFamilyPolicy', s.ipFamilyPolicy, FAMILY_POLICIES));
+  }
   let bad = false;
   ips.forEach((ip, i) => {
     if (i === 0 && ip === 'None') {
@@ -298,55 +354,45 @@ function validateClusterIPs(svc: ServiceObj, served: string[]): FieldError[] {
       errs.push(fieldErr.invalid(`spec.clusterIPs[${i}]`, ip, INVALID_IP));
     }
   });
-  if (ips.length && (s.clusterIP ?? '') !== ips[0]) errs.push(fieldErr.invalid('spec.clusterIPs', ips, 'first value must match `clusterIP`'));
   if (ips.length > 2) errs.push(fieldErr.invalid('spec.clusterIPs', ips, 'may only hold up to 2 values'));
+  // Further checks on bad IPs would only skew the messages.
+  if (bad) return errs;
+  if (ips.length > 1 && familyOf(ips[0]!) === familyOf(ips[1]!)) {
+    errs.push(fieldErr.invalid('spec.clusterIPs', ips, 'may specify no more than one IP for each IP family'));
+  }
   const fams = s.ipFamilies ?? [];
-  if (fams.length > 2) errs.push(fieldErr.invalid('spec.ipFamilies', fams, 'may only hold up to 2 values'));
-  const seen = new Set<string>();
-  fams.forEach((f, i) => {
-    if (!FAMILIES.includes(f)) errs.push(fieldErr.notSupported(`spec.ipFamilies[${i}]`, f, FAMILIES));
-    else if (seen.has(f)) errs.push(fieldErr.duplicate(`spec.ipFamilies[${i}]`, f));
-    else if (!served.includes(f)) errs.push(fieldErr.invalid(`spec.ipFamilies[${i}]`, f, 'not configured on this cluster'));
-    seen.add(f);
-  });
-  const policy = s.ipFamilyPolicy;
-  if (policy !== undefined && !FAMILY_POLICIES.includes(policy)) errs.push(fieldErr.notSupported('spec.ipFamilyPolicy', policy, FAMILY_POLICIES));
-  if (policy === 'RequireDualStack' && served.length < 2) {
-    errs.push(fieldErr.invalid('spec.ipFamilyPolicy', policy, 'this cluster is not configured for dual-stack services'));
-  }
-  if (policy === 'SingleStack' && fams.length > 1) {
-    errs.push(fieldErr.invalid('spec.ipFamilyPolicy', policy, "must be 'RequireDualStack' or 'PreferDualStack' when multiple 'ipFamilies' are specified"));
-  }
-  if (policy === 'SingleStack' && ips.length > 1) {
-    errs.push(fieldErr.invalid('spec.ipFamilyPolicy', policy, "must be 'RequireDualStack' or 'PreferDualStack' when multiple cluster IPs are specified"));
-  }
-  if (!bad && ips[0] !== 'None') {
+  if (!(ips.length === 1 && ips[0] === 'None') && fams.length) {
     ips.forEach((ip, i) => {
       const want = fams[i];
-      if (want && familyOf(ip) !== want) {
-        errs.push(fieldErr.invalid(`spec.clusterIPs[${i}]`, ips, `expected an ${want} value as indicated by \`ipFamilies[${i}]\``));
-      }
+      if (!want) return;
+      if (want === 'IPv4' && familyOf(ip) === 'IPv6') errs.push(fieldErr.invalid(`spec.clusterIPs[${i}]`, ip, `expected an IPv4 value as indicated by \`ipFamilies[${i}]\``));
+      if (want === 'IPv6' && familyOf(ip) !== 'IPv6') errs.push(fieldErr.invalid(`spec.clusterIPs[${i}]`, ip, `expected an IPv6 value as indicated by \`ipFamilies[${i}]\``));
     });
-    if (ips.length === 2 && familyOf(ips[0]!) === familyOf(ips[1]!)) {
-      errs.push(fieldErr.invalid('spec.clusterIPs', ips, 'may specify no more than one IP for each IP family'));
-    }
   }
   return errs;
 }
 
+/** ValidateService, in upstream's order (the order of the causes kubectl prints). */
 export function validateService(svc: ServiceObj, ctx?: Pick<WriteContext, 'config'>): FieldError[] {
   const errs: FieldError[] = [];
   const s = svc.spec ?? {};
-  if (!s.type) errs.push(fieldErr.required('spec.type'));
-  else if (!TYPES.includes(s.type)) errs.push(fieldErr.notSupported('spec.type', s.type, TYPES));
-
+  const ports = s.ports ?? [];
+  const headless = (s.clusterIPs?.length ?? 0) === 1 && s.clusterIPs![0] === 'None';
+  if (!ports.length && !headless && s.type !== 'ExternalName') errs.push(fieldErr.required('spec.ports'));
+  if ((s.type === 'LoadBalancer' || s.type === 'NodePort') && headless) {
+    errs.push(fieldErr.invalid('spec.clusterIPs[0]', 'None', `may not be set to 'None' for ${s.type} services`));
+  }
   if (s.type === 'ExternalName') {
+    if (s.clusterIPs?.length) errs.push(fieldErr.forbidden('spec.clusterIPs', 'may not be set for ExternalName services'));
+    if (s.ipFamilies?.length) errs.push(fieldErr.forbidden('spec.ipFamilies', 'may not be set for ExternalName services'));
+    if (s.ipFamilyPolicy !== undefined) errs.push(fieldErr.forbidden('spec.ipFamilyPolicy', 'may not be set for ExternalName services'));
+    // The name (a CNAME) may end in a dot to mark it fully qualified.
     const cname = (s.externalName ?? '').replace(/\.$/, '');
     if (cname) errs.push(...validateDNS1123Subdomain(cname, 'spec.externalName'));
     else errs.push(fieldErr.required('spec.externalName'));
   }
-  errs.push(...validatePorts(svc));
-  errs.push(...validateLabels(s.selector, 'spec.selector'));
+  errs.push(...validatePorts(ports));
+  if (s.selector) errs.push(...validateLabels(s.selector, 'spec.selector'));
 
   if (!s.sessionAffinity) errs.push(fieldErr.required('spec.sessionAffinity'));
   else if (!AFFINITIES.includes(s.sessionAffinity)) errs.push(fieldErr.notSupported('spec.sessionAffinity', s.sessionAffinity, AFFINITIES));
@@ -363,6 +409,9 @@ export function validateService(svc: ServiceObj, ctx?: Pick<WriteContext, 'confi
     errs.push(fieldErr.forbidden('spec.sessionAffinityConfig', 'must not be set when session affinity is None'));
   }
 
+  errs.push(...validateClusterIPsRelated(svc));
+
+  // tinykube lets externalIPs sit in its own loopback ranges (the proxy binds them); see README.
   const ownIP = clusterOwnedAddress(ctx?.config);
   (s.externalIPs ?? []).forEach((ip, i) => {
     const f = `spec.externalIPs[${i}]`;
@@ -370,28 +419,47 @@ export function validateService(svc: ServiceObj, ctx?: Pick<WriteContext, 'confi
     else errs.push(...validateNonSpecialIP(ip, f, ownIP));
   });
 
-  if (s.type === 'LoadBalancer') {
-    if (s.allocateLoadBalancerNodePorts === undefined) errs.push(fieldErr.required('spec.allocateLoadBalancerNodePorts'));
-  } else if (s.allocateLoadBalancerNodePorts !== undefined) {
-    errs.push(fieldErr.forbidden('spec.allocateLoadBalancerNodePorts', "may only be used when `type` is 'LoadBalancer'"));
-  }
-  if (s.loadBalancerClass !== undefined) {
-    if (s.type !== 'LoadBalancer') errs.push(fieldErr.forbidden('spec.loadBalancerClass', "may only be used when `type` is 'LoadBalancer'"));
-    else errs.push(...validateQualifiedName(s.loadBalancerClass, 'spec.loadBalancerClass'));
-  }
-  if (s.loadBalancerSourceRanges?.length) {
-    if (s.type !== 'LoadBalancer') errs.push(fieldErr.forbidden('spec.loadBalancerSourceRanges', "may only be used when `type` is 'LoadBalancer'"));
-    s.loadBalancerSourceRanges.forEach((r, i) => {
-      if (validateCIDR(r.trim(), '').length) {
-        errs.push(fieldErr.invalid(`spec.loadBalancerSourceRanges[${i}]`, r, 'must be a list of IP ranges. For example, 10.240.0.0/24,10.250.0.0/24 '));
-      }
+  if (!s.type) errs.push(fieldErr.required('spec.type'));
+  else if (!TYPES.includes(s.type)) errs.push(fieldErr.notSupported('spec.type', s.type, TYPES));
+
+  if (s.type === 'ClusterIP') {
+    ports.forEach((p, i) => {
+      if (p.nodePort) errs.push(fieldErr.forbidden(`spec.ports[${i}].nodePort`, "may not be used when `type` is 'ClusterIP'"));
     });
   }
-  if (s.loadBalancerIP && s.type === 'LoadBalancer' && !isIP(s.loadBalancerIP)) {
-    errs.push(fieldErr.invalid('spec.loadBalancerIP', s.loadBalancerIP, INVALID_IP));
+  const nodePorts = new Set<string>();
+  const portKeys = new Set<string>();
+  ports.forEach((p, i) => {
+    if (p.nodePort) {
+      const k = `${p.protocol}/${p.nodePort}`;
+      if (nodePorts.has(k)) errs.push(fieldErr.duplicate(`spec.ports[${i}].nodePort`, p.nodePort));
+      nodePorts.add(k);
+    }
+  });
+  ports.forEach((p, i) => {
+    const k = `${p.protocol}/${p.port}`;
+    if (portKeys.has(k)) errs.push({ type: 'FieldValueDuplicate', field: `spec.ports[${i}]`, body: `Duplicate value: ${servicePortKey(p)}` });
+    portKeys.add(k);
+  });
+
+  if (s.loadBalancerSourceRanges?.length) {
+    // Upstream's path really is capitalised here.
+    const f = 'spec.LoadBalancerSourceRanges';
+    if (s.type !== 'LoadBalancer') errs.push(fieldErr.forbidden(f, "may only be used when `type` is 'LoadBalancer'"));
+    // Space-padded values are tolerated (a leftover of the annotation days).
+    s.loadBalancerSourceRanges.forEach((r, i) => errs.push(...validateCIDR(r.trim(), `${f}[${i}]`)));
+  }
+  if (s.allocateLoadBalancerNodePorts !== undefined && s.type !== 'LoadBalancer') {
+    errs.push(fieldErr.forbidden('spec.allocateLoadBalancerNodePorts', "may only be used when `type` is 'LoadBalancer'"));
+  }
+  // Upstream reports this one without the `spec.` prefix.
+  if (s.type === 'LoadBalancer' && s.allocateLoadBalancerNodePorts === undefined) errs.push(fieldErr.required('allocateLoadBalancerNodePorts'));
+  if (s.loadBalancerClass !== undefined) {
+    if (s.type === 'LoadBalancer') errs.push(...validateQualifiedName(s.loadBalancerClass, 'spec.loadBalancerClass'));
+    else errs.push(fieldErr.forbidden('spec.loadBalancerClass', "may only be used when `type` is 'LoadBalancer'"));
   }
 
-  // externalTrafficPolicy / healthCheckNodePort (validateServiceExternalTrafficPolicy).
+  // validateServiceExternalTrafficPolicy
   if (!externallyAccessible(svc)) {
     if (s.externalTrafficPolicy) errs.push(fieldErr.invalid('spec.externalTrafficPolicy', s.externalTrafficPolicy, 'may only be set for externally-accessible services'));
   } else if (!s.externalTrafficPolicy) {
@@ -404,37 +472,81 @@ export function validateService(svc: ServiceObj, ctx?: Pick<WriteContext, 'confi
       errs.push(fieldErr.invalid('spec.healthCheckNodePort', s.healthCheckNodePort, "may only be set when `type` is 'LoadBalancer' and `externalTrafficPolicy` is 'Local'"));
     }
   } else if (s.healthCheckNodePort) {
+    // (allocated before validation upstream, so never missing there; ours allocates after)
     for (const m of isValidPortNum(s.healthCheckNodePort)) errs.push(fieldErr.invalid('spec.healthCheckNodePort', s.healthCheckNodePort, m));
   }
-  // ExternalName may carry one for historical reasons; the other types need it.
+  // validateServiceInternalTrafficFieldsValue: ExternalName may lack it for historical reasons.
   if (!s.internalTrafficPolicy) {
-    if (s.type !== 'ExternalName') errs.push(fieldErr.required('spec.internalTrafficPolicy'));
+    if (s.type === 'NodePort' || s.type === 'LoadBalancer' || s.type === 'ClusterIP') errs.push(fieldErr.required('spec.internalTrafficPolicy'));
   } else if (!['Cluster', 'Local'].includes(s.internalTrafficPolicy)) {
     errs.push(fieldErr.notSupported('spec.internalTrafficPolicy', s.internalTrafficPolicy, ['Cluster', 'Local']));
   }
   if (s.trafficDistribution !== undefined && s.trafficDistribution !== 'PreferClose') {
     errs.push(fieldErr.notSupported('spec.trafficDistribution', s.trafficDistribution, ['PreferClose']));
   }
-  errs.push(...validateClusterIPs(svc, clusterFamilies(ctx?.config)));
   return errs;
 }
 
-export function validateServiceUpdate(svc: ServiceObj, old: ServiceObj, ctx?: Pick<WriteContext, 'config'>): FieldError[] {
+const isHeadlessSpec = (s: ServiceSpec) => (s.clusterIPs?.length ?? 0) === 1 && s.clusterIPs![0] === 'None';
+
+/** validateUpgradeDowngradeClusterIPs: the primary IP never changes; the secondary goes only with SingleStack. */
+function validateClusterIPsUpdate(s: ServiceSpec, o: ServiceSpec): FieldError[] {
+  if (s.type === 'ExternalName' || o.type === 'ExternalName') return [];
+  if (isHeadlessSpec(s) && isHeadlessSpec(o)) return [];
   const errs: FieldError[] = [];
+  const ni = s.clusterIPs ?? [];
+  const oi = o.clusterIPs ?? [];
+  const changed = (i: number) => fieldErr.invalid(`spec.clusterIPs[${i}]`, ni, 'may not change once set');
+  if (oi.length === ni.length) {
+    oi.forEach((ip, i) => {
+      if (ip !== ni[i]) errs.push(changed(i));
+    });
+  } else if (oi.length > ni.length) {
+    if (!ni.length) errs.push(fieldErr.invalid('spec.clusterIPs[0]', ni, 'primary clusterIP can not be unset'));
+    if (oi.length && ni.length && ni[0] !== oi[0]) errs.push(changed(0));
+    if (ni.length === 1 && s.ipFamilyPolicy !== 'SingleStack') {
+      errs.push(fieldErr.invalid('spec.ipFamilyPolicy', s.ipFamilyPolicy ?? null, "must be set to 'SingleStack' when releasing the secondary clusterIP"));
+    }
+  } else if (oi.length && ni[0] !== oi[0]) {
+    errs.push(changed(0));
+  }
+  return errs;
+}
+
+/** validateUpgradeDowngradeIPFamilies: likewise for ipFamilies (headless Services may change them). */
+function validateIPFamiliesUpdate(s: ServiceSpec, o: ServiceSpec): FieldError[] {
+  if (s.type === 'ExternalName' || o.type === 'ExternalName') return [];
+  if (isHeadlessSpec(s) !== isHeadlessSpec(o) || isHeadlessSpec(s)) return [];
+  const errs: FieldError[] = [];
+  const nf = s.ipFamilies ?? [];
+  const of = o.ipFamilies ?? [];
+  const families = goTypedSlice('core.IPFamily', nf);
+  if (of.length === nf.length) {
+    of.forEach((f, i) => {
+      if (f !== nf[i]) errs.push(fieldErr.invalid('spec.ipFamilies[0]', families, 'may not change once set'));
+    });
+  } else if (of.length > nf.length) {
+    if (!(s.clusterIPs?.length)) errs.push(fieldErr.invalid('spec.ipFamilies[0]', families, 'primary ipFamily can not be unset'));
+    if (nf.length && nf[0] !== of[0]) errs.push(fieldErr.invalid('spec.ipFamilies[0]', s.clusterIPs ?? [], 'may not change once set'));
+    if (nf.length === 1 && s.ipFamilyPolicy !== 'SingleStack') {
+      errs.push(fieldErr.invalid('spec.ipFamilyPolicy', s.ipFamilyPolicy ?? null, "must be set to 'SingleStack' when releasing the secondary ipFamily"));
+    }
+  } else if (of.length && nf.length && nf[0] !== of[0]) {
+    errs.push(fieldErr.invalid('spec.ipFamilies[0]', s.clusterIPs ?? [], 'may not change once set'));
+  }
+  return errs;
+}
+
+/** ValidateServiceUpdate. */
+export function validateServiceUpdate(svc: ServiceObj, old: ServiceObj, ctx?: Pick<WriteContext, 'config'>): FieldError[] {
   const s = svc.spec ?? {};
   const o = old.spec ?? {};
-  if (s.type !== 'ExternalName' && o.type !== 'ExternalName') {
-    if (o.clusterIP) errs.push(...validateImmutable(s.clusterIP ?? '', o.clusterIP, 'spec.clusterIP'));
-    const ni = s.clusterIPs ?? [];
-    const oi = o.clusterIPs ?? [];
-    if (oi.length && ni.length && oi[0] !== ni[0]) errs.push(fieldErr.invalid('spec.clusterIPs[0]', ni, 'may not change once set'));
-    if (oi.length > 1 && ni.length > 1 && oi[1] !== ni[1]) errs.push(fieldErr.invalid('spec.clusterIPs[1]', ni, 'may not change once set'));
-    const nf = s.ipFamilies ?? [];
-    const of = o.ipFamilies ?? [];
-    if (of.length && nf.length && of[0] !== nf[0]) errs.push(fieldErr.invalid('spec.ipFamilies[0]', nf[0], 'may not change once set'));
-  }
-  if (o.type === 'LoadBalancer' && s.type === 'LoadBalancer' && o.loadBalancerClass !== undefined && s.loadBalancerClass !== o.loadBalancerClass) {
+  const errs = [...validateClusterIPsUpdate(s, o), ...validateIPFamiliesUpdate(s, o)];
+  if (o.type === 'LoadBalancer' && s.type === 'LoadBalancer' && (o.loadBalancerClass ?? null) !== (s.loadBalancerClass ?? null)) {
     errs.push(fieldErr.invalid('spec.loadBalancerClass', s.loadBalancerClass ?? null, 'may not change once set'));
+  }
+  if (needsHealthCheck(old) && needsHealthCheck(svc) && (s.healthCheckNodePort ?? 0) !== (o.healthCheckNodePort ?? 0)) {
+    errs.push(fieldErr.forbidden('spec.healthCheckNodePort', 'field is immutable'));
   }
   return [...errs, ...validateService(svc, ctx)];
 }
@@ -513,14 +625,16 @@ export const serviceDef = defineKind<ServiceObj>({
   defaults: (svc) => defaultService(svc),
   prepareForCreate(svc, ctx) {
     svc.status = { loadBalancer: {} };
-    normalizeClusterIPsOnCreate(svc);
-    initIPFamilies(svc, ctx.config);
+    normalizeClusterIPs(svc, undefined);
+    const errs = initIPFamilies(svc, undefined, ctx.config);
+    if (errs.length) throw invalid('Service', '', svc.metadata.name ?? '', errs);
   },
   prepareForUpdate(svc, old, ctx) {
     patchAllocatedValues(svc, old);
-    normalizeClusterIPsOnUpdate(svc, old);
+    normalizeClusterIPs(svc, old);
+    const errs = initIPFamilies(svc, old, ctx.config);
+    if (errs.length) throw invalid('Service', '', svc.metadata.name ?? '', errs);
     dropTypeDependentFields(svc, old);
-    initIPFamilies(svc, ctx.config);
   },
   validate: (svc, ctx) => validateService(svc, ctx),
   validateUpdate: (svc, old, ctx) => validateServiceUpdate(svc, old, ctx),
