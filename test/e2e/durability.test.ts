@@ -8,6 +8,10 @@ import { Agent, request } from 'undici';
 import { runCli, readKubeconfig, waitFor } from '../helpers/cli.js';
 import { startCluster } from '../../src/index.js';
 import { api } from '../helpers/http.js';
+import Database from 'better-sqlite3';
+import { ipsOf, nodePortsOf, serviceAllocators } from '../../src/allocators/service-hooks.js';
+import { ipToSlot } from '../../src/allocators/clusterip.js';
+import { resolveConfig } from '../../src/options.js';
 
 describe('durability', () => {
   it('keeps objects and resourceVersions across a library restart', async () => {
@@ -81,6 +85,84 @@ describe('durability', () => {
       await a2.close();
       run.proc.kill('SIGTERM');
       expect((await run.exited).code).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('kill -9 during a burst of Service creates leaves no duplicate and no leaked allocation', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tk-kill-svc-'));
+    try {
+      const kc = join(dir, 'kc');
+      const data = join(dir, 'data');
+      const flags = ['--service-cidr', '127.97.0.0/24', '--service-node-port-range', '30000-30299'];
+      const args = ['up', '--data-dir', data, '--api-listen', '127.0.0.1:0', '--kubeconfig', kc, ...flags];
+      let run = runCli(args);
+      await waitFor(() => existsSync(kc) && run.stdout().length > 0, 20_000, 'start');
+      let info = readKubeconfig(kc);
+      const agent = new Agent({ connect: { ca: info.ca }, connections: 8 });
+      const acked: string[] = [];
+      let stop = false;
+      const writer = async (w: number) => {
+        for (let i = 0; !stop; i++) {
+          const name = `s${w}-${i}`;
+          // Half NodePort, and every fifth one asks for a specific IP, so writers collide.
+          const spec: Record<string, unknown> = { type: i % 2 ? 'NodePort' : 'ClusterIP', ports: [{ port: 80 }] };
+          if (i % 5 === 0) spec.clusterIP = `127.97.0.${1 + ((w * 7 + i) % 40)}`;
+          try {
+            const res = await request(`${info.server}/api/v1/namespaces/default/services`, {
+              method: 'POST',
+              headers: { authorization: `Bearer ${info.token}`, 'content-type': 'application/json' },
+              body: JSON.stringify({ metadata: { name }, spec }),
+              dispatcher: agent,
+            });
+            await res.body.text();
+            if (res.statusCode === 201) acked.push(name);
+          } catch {
+            return;
+          }
+        }
+      };
+      const writers = [0, 1, 2, 3, 4, 5, 6, 7].map(writer);
+      await waitFor(() => acked.length >= 60, 20_000, 'creates');
+      run.proc.kill('SIGKILL');
+      stop = true;
+      await Promise.all(writers);
+      await run.exited;
+      await agent.close();
+      unlinkSync(kc);
+      run = runCli(args);
+      await waitFor(() => existsSync(kc) && run.stdout().length > 0, 20_000, 'restart');
+      info = readKubeconfig(kc);
+      const a2 = new Agent({ connect: { ca: info.ca } });
+      const res = await request(`${info.server}/api/v1/services`, { headers: { authorization: `Bearer ${info.token}` }, dispatcher: a2 });
+      const items = JSON.parse(await res.body.text()).items as { metadata: { name: string; namespace: string }; spec: Record<string, unknown> }[];
+      await a2.close();
+      run.proc.kill('SIGTERM');
+      expect((await run.exited).code).toBe(0);
+
+      const names = new Set(items.map((o) => o.metadata.name));
+      expect(acked.filter((n) => !names.has(n))).toEqual([]);
+      const ips = items.flatMap((s) => ipsOf(s as never));
+      const ports = items.flatMap((s) => nodePortsOf(s as never));
+      expect(new Set(ips).size).toBe(ips.length);
+      expect(new Set(ports).size).toBe(ports.length);
+      // The allocation table holds exactly what the stored Services hold.
+      const alloc = serviceAllocators(resolveConfig({ serviceCIDR: '127.97.0.0/24', serviceNodePortRange: '30000-30299' }));
+      const range = alloc.ranges.get('IPv4')!;
+      const want = items
+        .flatMap((s) => {
+          const owner = `${s.metadata.namespace}/${s.metadata.name}`;
+          return [
+            ...ipsOf(s as never).map((ip) => `${range.band.key}#${ipToSlot(range, ip)}#${owner}`),
+            ...nodePortsOf(s as never).map((p) => `${alloc.ports.band.key}#${p - alloc.ports.base}#${owner}`),
+          ];
+        })
+        .sort();
+      const db = new Database(join(data, 'state.db'), { readonly: true });
+      const rows = (db.prepare('SELECT range, slot, owner FROM allocations').all() as { range: string; slot: number; owner: string }[]).map((r) => `${r.range}#${r.slot}#${r.owner}`).sort();
+      db.close();
+      expect(rows).toEqual(want);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
