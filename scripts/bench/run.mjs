@@ -5,6 +5,7 @@
 //   list 10,000 Services as JSON and as Table
 //   watch delivery latency p50/p99 with 100 watchers   vs a bare https fan-out server
 //   RSS idle and with 10,000 Services                  vs the bare https server
+//   ClusterIP / NodePort creates/s vs headless; allocation with the range 99% full vs empty (allocation.mjs)
 // Servers run as child processes (`node dist/cli.js up`), as users run them.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
@@ -14,6 +15,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Agent, Pool, request } from 'undici';
 import YAML from 'yaml';
+import { allocationBench } from './allocation.mjs';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const CLI = join(root, 'dist/cli.js');
@@ -146,6 +148,13 @@ const svcBody = (prefix) => (i) => ({
 
 console.log(`tinykube benchmark — node ${process.version}, ${N_SERVICES} services, ${N_WATCHERS} watchers\n`);
 
+// BENCH_ONLY=allocation runs just the allocation figures (quick iteration on the allocators).
+if (process.env.BENCH_ONLY === 'allocation') {
+  await allocationBench({ root, work, startTinykube, stopProc, createLoad, report });
+  rmSync(work, { recursive: true, force: true });
+  process.exit(0);
+}
+
 // ---- start time ----
 const dataDir = join(work, 'data');
 const first = await startTinykube(['--data-dir', dataDir]);
@@ -270,5 +279,9 @@ report(`watch latency p99, ${N_WATCHERS} watchers`, wl.p99, 'ms', 'bare https fa
 await agent.close();
 await stopProc(tk.p);
 await stopProc(bare.p);
+
+// ---- allocation (issue 4) ----
+console.log('');
+await allocationBench({ root, work, startTinykube, stopProc, createLoad, report });
 console.log('\ndone');
 process.exit(0);
