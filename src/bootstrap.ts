@@ -1,6 +1,7 @@
 // Objects every cluster has from its first second: the four system namespaces and the
 // `default/kubernetes` Service with its Endpoints and EndpointSlice pointing at the API server
-// (upstream's "bootstrap controller" in kube-apiserver). Run at every start: the API port may
+// (upstream's "bootstrap controller" in kube-apiserver), and `kube-system/kube-dns` holding the
+// tenth service address for the cluster DNS server, as kubeadm, kind and k3s set it up. Run at every start: the API port may
 // change between runs, and the endpoints must follow it.
 import type { Registry } from './api/registry.js';
 import type { KubeObject, ResourceDef } from './resources/types.js';
@@ -94,5 +95,35 @@ export function bootstrap(registry: Registry, defs: ResourceDef[], config: Clust
     }, MANAGER);
   } else if (!deepEqual(slice.endpoints, wantSlice.endpoints) || !deepEqual(slice.ports, wantSlice.ports)) {
     registry.update(sliceDef, 'default', 'kubernetes', { ...slice, ...wantSlice }, MANAGER);
+  }
+}
+
+/**
+ * `kube-system/kube-dns` on the tenth address of the service CIDR (kubeadm's convention, which
+ * clients and the kubelet's --cluster-dns assume). It has no selector: the DNS server runs inside
+ * tinykube, which maintains its endpoints itself, as for `default/kubernetes`. Created at start
+ * when missing; if a user's Service already holds the address, that one is left alone (and logged).
+ */
+export function bootstrapDNSService(registry: Registry, defs: ResourceDef[], config: ClusterConfig, log: { warn(o: object, m: string): void }): void {
+  const svcDef = find(defs, '', 'services');
+  if (getOr(registry, svcDef, 'kube-system', 'kube-dns')) return;
+  const ip = serviceIP(config, 9);
+  try {
+    registry.create(svcDef, 'kube-system', {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'kube-dns', namespace: 'kube-system', labels: { 'k8s-app': 'kube-dns', 'kubernetes.io/cluster-service': 'true', 'kubernetes.io/name': 'tinykube-dns' } },
+      spec: {
+        clusterIP: ip,
+        clusterIPs: [ip],
+        ports: [
+          { name: 'dns', port: 53, protocol: 'UDP', targetPort: 53 },
+          { name: 'dns-tcp', port: 53, protocol: 'TCP', targetPort: 53 },
+        ],
+      },
+    }, MANAGER);
+  } catch (e) {
+    if (!(e instanceof StatusError) || e.code !== 422) throw e;
+    log.warn({ ip, err: e.message }, 'kube-system/kube-dns not created: its address is taken');
   }
 }

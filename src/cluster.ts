@@ -11,7 +11,7 @@ import { allResourceDefs } from './resources/registry.js';
 import { ensureAllocationTable } from './allocators/bands.js';
 import { serviceAllocators, withServiceAllocation } from './allocators/service-hooks.js';
 import { repairServiceAllocations } from './allocators/repair.js';
-import { bootstrap, serviceIP } from './bootstrap.js';
+import { bootstrap, bootstrapDNSService, serviceIP } from './bootstrap.js';
 import { startControllers } from './controllers/index.js';
 import { createLogger } from './log.js';
 import { loadOrCreatePKI, loadOrCreateToken } from './certs.js';
@@ -84,6 +84,7 @@ export async function startCluster(opts: StartOptions = {}): Promise<RunningClus
     log.debug({ port, ms: Math.round(performance.now() - t0) }, 'api server listening');
 
     bootstrap(registry, defs, config, port);
+    bootstrapDNSService(registry, defs, config, log);
     controllers = startControllers({ store, informers, registry, defs, log: log.child({ component: 'controllers' }), config });
     compaction = setInterval(() => {
       try {

@@ -76,6 +76,18 @@ describe('kubectl create service', () => {
   });
 });
 
+describe('system Services', () => {
+  it('kubernetes holds the first address and kube-dns the tenth', async () => {
+    expect((await getSvc(tc, 'kubernetes')).spec.clusterIP).toBe('127.96.0.1');
+    const dns = JSON.parse((await tc.kubectl(['get', 'svc', '-n', 'kube-system', 'kube-dns', '-o', 'json'])).stdout);
+    expect(dns.spec.clusterIP).toBe('127.96.0.10');
+    expect(dns.spec.ports.map((p: { name: string; port: number; protocol: string }) => `${p.name}:${p.port}/${p.protocol}`)).toEqual(['dns:53/UDP', 'dns-tcp:53/TCP']);
+    expect(dns.metadata.labels['k8s-app']).toBe('kube-dns');
+    const r = await tc.kubectl(['create', 'service', 'clusterip', 'squatter', '--tcp=53:53', '--clusterip=127.96.0.10'], { allowFail: true });
+    expect(r.stderr).toContain('failed to allocate IP 127.96.0.10: provided IP is already allocated');
+  });
+});
+
 describe('kubectl expose', () => {
   it('exposes a Pod with its labels as selector', async () => {
     await tc.kubectl(['run', 'echo', '--image=registry.k8s.io/echoserver:1.10', '--port=8080', '--labels=app=echo,tier=web']);
