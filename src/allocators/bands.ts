@@ -81,12 +81,14 @@ export function allocateNext(db: Database, band: Band, owner: string, random = M
   const scan = (lo: number, hi: number): number | undefined => {
     if (hi <= lo) return undefined;
     const start = lo + Math.floor(random() * (hi - lo));
-    return firstFree(db, band, start, hi) ?? firstFree(db, band, lo, start);
+    // Most ranges are mostly free: one INSERT at the random start usually settles it; only a
+    // taken start walks the run of taken slots.
+    if (take(db, band, start, owner)) return start;
+    const slot = firstFree(db, band, start, hi) ?? firstFree(db, band, lo, start);
+    if (slot !== undefined) take(db, band, slot, owner);
+    return slot;
   };
-  const slot = scan(band.offset, band.size) ?? scan(0, band.offset);
-  if (slot === undefined) return undefined;
-  take(db, band, slot, owner);
-  return slot;
+  return scan(band.offset, band.size) ?? scan(0, band.offset);
 }
 
 /** Slots held by an owner. */
