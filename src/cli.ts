@@ -21,6 +21,9 @@ interface UpFlags {
   serviceNodePortRange?: string;
   dnsListen?: string;
   clusterDomain?: string;
+  nodeName?: string;
+  zone?: string;
+  maxPods?: string;
 }
 
 function fail(msg: string): never {
@@ -42,6 +45,9 @@ async function up(f: UpFlags): Promise<void> {
     serviceNodePortRange: f.serviceNodePortRange,
     dnsListen: f.dnsListen,
     clusterDomain: f.clusterDomain,
+    nodeName: f.nodeName,
+    zone: f.zone,
+    maxPods: f.maxPods === undefined ? undefined : Number(f.maxPods),
   };
   // Validate every flag before touching the disk or the network.
   let dnsDefault: string;
@@ -127,6 +133,9 @@ program
   .option('--service-node-port-range <from-to>', `NodePort range (default ${DEFAULTS.nodePortRange})`)
   .option('--dns-listen <host:port>', 'cluster DNS address (default: the kube-dns ClusterIP, port 53)')
   .option('--cluster-domain <domain>', `cluster DNS domain (default ${DEFAULTS.clusterDomain})`)
+  .option('--node-name <name>', 'name of the Node (default: this host name)')
+  .option('--zone <zone>', 'topology.kubernetes.io/zone label of the Node')
+  .option('--max-pods <n>', 'pod capacity of the Node (default 2000)')
   .action((f: UpFlags) => up(f));
 program
   .command('version')

@@ -12,6 +12,8 @@ import { ensureAllocationTable } from './allocators/bands.js';
 import { serviceAllocators, withServiceAllocation } from './allocators/service-hooks.js';
 import { repairServiceAllocations } from './allocators/repair.js';
 import { bootstrap, bootstrapDNSService, serviceIP } from './bootstrap.js';
+import { startNodeAgent, podsDirFor, type NodeAgent } from './pods/index.js';
+import { podRoutes } from './pods/api.js';
 import { startControllers } from './controllers/index.js';
 import { createLogger } from './log.js';
 import { loadOrCreatePKI, loadOrCreateToken } from './certs.js';
@@ -51,6 +53,8 @@ export async function startCluster(opts: StartOptions = {}): Promise<RunningClus
   const store = new Store({ file: config.dataDir ? join(config.dataDir, 'state.db') : undefined, groupCommit: true });
   let api: ApiServer | undefined;
   let controllers: { stop(): void; idle(): Promise<void> } | undefined;
+  let agent: NodeAgent | undefined;
+  const podsDir = podsDirFor(config.dataDir);
   let compaction: NodeJS.Timeout | undefined;
   const informers = new InformerFactory(store);
   let ready = false;
@@ -78,6 +82,11 @@ export async function startCluster(opts: StartOptions = {}): Promise<RunningClus
       log: log.child({ component: 'api' }),
       ready: () => ready,
       watch: opts.watchBookmarkIntervalMs ? { bookmarkIntervalMs: opts.watchBookmarkIntervalMs } : undefined,
+      extraSubresources: [
+        { plural: 'pods', group: '', version: 'v1', subresource: 'binding', kind: 'Binding', verbs: ['create'] },
+        { plural: 'pods', group: '', version: 'v1', subresource: 'log', kind: 'Pod', verbs: ['get'] },
+      ],
+      extend: (app) => podRoutes(app, { store, podsDir: podsDir.dir }),
     });
     const { port } = await api.listen(config.apiHost, config.apiPort);
     config.apiPort = port;
@@ -86,6 +95,7 @@ export async function startCluster(opts: StartOptions = {}): Promise<RunningClus
     bootstrap(registry, defs, config, port);
     bootstrapDNSService(registry, defs, config, log);
     controllers = startControllers({ store, informers, registry, defs, log: log.child({ component: 'controllers' }), config });
+    agent = startNodeAgent({ store, informers, registry, defs, log: log.child({ component: 'node' }), config }, podsDir);
     compaction = setInterval(() => {
       try {
         const r = store.compact({ maxAgeMs: config.compaction.maxAgeMs, keepRevisions: config.compaction.keepRevisions });
@@ -121,6 +131,7 @@ export async function startCluster(opts: StartOptions = {}): Promise<RunningClus
           ready = false;
           clearInterval(compaction);
           controllers?.stop();
+          await agent?.stop();
           await api?.close();
           informers.stop();
           store.close();
@@ -129,6 +140,7 @@ export async function startCluster(opts: StartOptions = {}): Promise<RunningClus
   } catch (err) {
     clearInterval(compaction);
     controllers?.stop();
+    await agent?.stop().catch(() => undefined);
     await api?.close().catch(() => undefined);
     informers.stop();
     store.close();

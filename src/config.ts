@@ -15,6 +15,9 @@ export interface ClusterConfig {
   dnsPort: number;
   clusterDomain: string;
   nodeName: string;
+  zone?: string;
+  maxPods: number;
+  podBackoff: { initialMs: number; maxMs: number };
   /** Compaction of the change log (watch history). */
   compaction: { intervalMs: number; maxAgeMs: number; keepRevisions: number };
   /** Events expire after this (upstream --event-ttl, 1 h). */

@@ -4,6 +4,7 @@
 import type { Logger } from 'pino';
 import type { ClusterConfig } from './config.js';
 import { parseCIDR, parseIP, nthIP } from './allocators/ipnet.js';
+import { hostname } from 'node:os';
 import { defaultDataDir } from './paths.js';
 
 export interface StartOptions {
@@ -29,7 +30,14 @@ export interface StartOptions {
   /** `HOST:PORT` of the cluster DNS server. Default: the kube-dns ClusterIP (10th service IP), port 53 for the CLI, a free port for the library. */
   dnsListen?: string;
   clusterDomain?: string;
+  /** The Node's name (default: this host's name, lowercased to a DNS-1123 subdomain). */
   nodeName?: string;
+  /** `topology.kubernetes.io/zone` label of the Node (default none). */
+  zone?: string;
+  /** The Node's pod capacity (default 2000). */
+  maxPods?: number;
+  /** CrashLoopBackOff: first delay and cap in ms (upstream 10 s doubling to 5 min; tests shorten it). */
+  podBackoff?: { initialMs?: number; maxMs?: number };
   compaction?: Partial<ClusterConfig['compaction']>;
   eventTTLMs?: number;
 }
@@ -117,7 +125,16 @@ export function resolveConfig(o: StartOptions, mode: 'library' | 'cli' = 'librar
   if (!DNS1123_SUBDOMAIN.test(clusterDomain) || clusterDomain.length > 253) {
     throw new OptionError(`--cluster-domain: invalid value "${clusterDomain}": must be a lowercase RFC 1123 subdomain`);
   }
-  const nodeName = o.nodeName ?? `${name}-control-plane`;
+  const nodeName = o.nodeName ?? hostNodeName();
+  if (!DNS1123_SUBDOMAIN.test(nodeName) || nodeName.length > 253) {
+    throw new OptionError(`--node-name: invalid value "${nodeName}": must be a lowercase RFC 1123 subdomain`);
+  }
+  if (o.zone !== undefined && !/^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/.test(o.zone)) {
+    throw new OptionError(`--zone: invalid value "${o.zone}": must be a valid label value`);
+  }
+  const maxPods = o.maxPods ?? 2000;
+  if (!Number.isInteger(maxPods) || maxPods < 1) throw new OptionError(`--max-pods: invalid value "${o.maxPods}": must be a positive integer`);
+  const podBackoff = { initialMs: o.podBackoff?.initialMs ?? 10_000, maxMs: o.podBackoff?.maxMs ?? 300_000 };
   const compaction = { ...DEFAULTS.compaction, ...o.compaction };
   for (const [k, v] of Object.entries(compaction)) {
     if (!Number.isFinite(v) || v < 0) throw new OptionError(`compaction.${k}: must be a non-negative number`);
@@ -136,6 +153,9 @@ export function resolveConfig(o: StartOptions, mode: 'library' | 'cli' = 'librar
     dnsPort: dns.port,
     clusterDomain,
     nodeName,
+    zone: o.zone,
+    maxPods,
+    podBackoff,
     compaction,
     eventTTLMs: o.eventTTLMs ?? DEFAULTS.eventTTLMs,
   };
@@ -145,4 +165,10 @@ export function resolveConfig(o: StartOptions, mode: 'library' | 'cli' = 'librar
 export function cliDataDir(flag: string | undefined, inMemory: boolean, name: string): string | undefined {
   if (inMemory) return undefined;
   return flag ?? defaultDataDir(name);
+}
+
+/** The host name as a Node name: kubelet lowercases it; anything outside DNS-1123 becomes '-'. */
+export function hostNodeName(): string {
+  const h = hostname().toLowerCase().replace(/[^a-z0-9.-]/g, '-').replace(/^[-.]+|[-.]+$/g, '');
+  return h || 'localhost';
 }

@@ -17,6 +17,8 @@ const config: ClusterConfig = {
   dnsPort: 0,
   clusterDomain: 'cluster.local',
   nodeName: 'n',
+  maxPods: 110,
+  podBackoff: { initialMs: 10_000, maxMs: 300_000 },
   compaction: { intervalMs: 1, maxAgeMs: 1, keepRevisions: 1 },
   eventTTLMs: 1,
 };

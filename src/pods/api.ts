@@ -1,0 +1,128 @@
+// The node agent's API endpoints: pods/binding (the scheduler's and any client's way to assign a
+// node) and pods/log (kubectl logs, with follow, previous, tail, since, timestamps, limitBytes).
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Store } from '../store/store.js';
+import type { KubeObject } from '../resources/types.js';
+import { badRequest, notFound } from '../api/errors.js';
+import { decodeBody } from '../api/rest.js';
+import { bindPod, type Binding } from './binding.js';
+import { logPath, readLogFile, renderLog, parseLogLines, type LogOptions } from './logs.js';
+import { readFileSync, statSync } from 'node:fs';
+
+const PODS = { group: '', resource: 'pods' };
+type Params = { ns: string; name: string };
+type CStatus = { name: string; restartCount?: number; state?: Record<string, { reason?: string }> };
+
+function intParam(q: Record<string, string | undefined>, key: string): number | undefined {
+  const v = q[key];
+  if (v === undefined || v === '') return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n)) throw badRequest(`${key}: invalid value "${v}"`);
+  return n;
+}
+const boolParam = (v: string | undefined) => v === 'true' || v === '1';
+
+export function podRoutes(app: FastifyInstance, o: { store: Store; podsDir: string }) {
+  app.post('/api/v1/namespaces/:ns/pods/:name/binding', async (req: FastifyRequest, reply: FastifyReply) => {
+    const { ns, name } = req.params as Params;
+    const body = decodeBody(req, ['application/json', 'application/yaml']) as Binding;
+    bindPod(o.store, ns, name, body);
+    await o.store.durable();
+    return reply.code(201).send({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
+  });
+
+  app.get('/api/v1/namespaces/:ns/pods/:name/log', async (req: FastifyRequest, reply: FastifyReply) => {
+    const { ns, name } = req.params as Params;
+    const q = req.query as Record<string, string | undefined>;
+    const pod = o.store.get('pods', ns, name);
+    if (!pod) throw notFound(PODS, name);
+    const spec = pod.spec as { containers?: { name: string }[]; initContainers?: { name: string }[] };
+    const mains = (spec.containers ?? []).map((c) => c.name);
+    const inits = (spec.initContainers ?? []).map((c) => c.name);
+    let container = q.container;
+    if (!container) {
+      if (mains.length === 1 && !inits.length) container = mains[0]!;
+      else {
+        const msg = `a container name must be specified for pod ${name}, choose one of: [${mains.join(' ')}]${inits.length ? ` or one of the init containers: [${inits.join(' ')}]` : ''}`;
+        throw badRequest(msg);
+      }
+    }
+    if (!mains.includes(container) && !inits.includes(container)) throw badRequest(`container ${container} is not valid for pod ${name}`);
+    const st = (pod.status ?? {}) as { containerStatuses?: CStatus[]; initContainerStatuses?: CStatus[] };
+    const cs = [...(st.containerStatuses ?? []), ...(st.initContainerStatuses ?? [])].find((c) => c.name === container);
+    const restart = cs?.restartCount ?? 0;
+    const previous = boolParam(q.previous);
+    const opts: LogOptions = { timestamps: boolParam(q.timestamps), tailLines: intParam(q, 'tailLines'), limitBytes: intParam(q, 'limitBytes') };
+    const since = intParam(q, 'sinceSeconds');
+    if (since !== undefined) opts.sinceTime = new Date(Date.now() - since * 1000);
+    else if (q.sinceTime) opts.sinceTime = new Date(q.sinceTime);
+    const dir = join(o.podsDir, pod.metadata.uid!);
+    let file: string;
+    if (previous) {
+      file = logPath(dir, container, restart - 1);
+      if (restart < 1 || !existsSync(file)) throw badRequest(`previous terminated container "${container}" in pod "${name}" not found`);
+    } else {
+      file = logPath(dir, container, restart);
+      if (!existsSync(file)) {
+        const waiting = cs?.state?.waiting;
+        if (waiting) throw badRequest(`container "${container}" in pod "${name}" is waiting to start: ${waiting.reason ?? 'ContainerCreating'}`);
+        reply.type('text/plain').send('');
+        return reply;
+      }
+    }
+    const text = renderLog(readLogFile(file), opts);
+    if (!boolParam(q.follow) || previous) return reply.type('text/plain').send(text);
+    return followLog(reply, o.store, pod, container, file, restart, text, opts);
+  });
+}
+
+/** Streams the file as it grows, until the container stops running (or the client goes away). */
+function followLog(reply: FastifyReply, store: Store, pod: KubeObject, container: string, file: string, restart: number, first: string, opts: LogOptions) {
+  reply.raw.writeHead(200, { 'content-type': 'text/plain', 'transfer-encoding': 'chunked' });
+  if (first) reply.raw.write(first);
+  let offset = statSync(file).size;
+  let closed = false;
+  reply.raw.on('close', () => (closed = true));
+  const stillRunning = () => {
+    const cur = store.get('pods', pod.metadata.namespace!, pod.metadata.name!);
+    if (!cur || cur.metadata.uid !== pod.metadata.uid) return false;
+    const st = (cur.status ?? {}) as { containerStatuses?: CStatus[]; initContainerStatuses?: CStatus[] };
+    const cs = [...(st.containerStatuses ?? []), ...(st.initContainerStatuses ?? [])].find((c) => c.name === container);
+    return !!cs && (cs.restartCount ?? 0) === restart && !!cs.state?.running;
+  };
+  const pump = () => {
+    try {
+      const size = existsSync(file) ? statSync(file).size : offset;
+      if (size > offset) {
+        const buf = readFileSync(file).subarray(offset, size);
+        const text = buf.toString('utf8');
+        const cut = text.lastIndexOf('\n') + 1;
+        if (cut > 0) {
+          offset += Buffer.byteLength(text.slice(0, cut));
+          reply.raw.write(renderLog(parseLogLines(text.slice(0, cut)), { timestamps: opts.timestamps }));
+        }
+      }
+    } catch {
+      // rotated under us: next round
+    }
+  };
+  return new Promise<void>((resolve) => {
+    const tick = () => {
+      if (closed) return resolve();
+      pump();
+      if (!stillRunning()) {
+        // One more read for lines written just before the exit.
+        setTimeout(() => {
+          pump();
+          reply.raw.end();
+          resolve();
+        }, 50);
+        return;
+      }
+      setTimeout(tick, 100);
+    };
+    setTimeout(tick, 100);
+  });
+}

@@ -1,0 +1,83 @@
+// The node agent (the kubelet of this one-node cluster): registers the Node and keeps its Lease,
+// schedules Pods onto it, and runs the Pods bound to it as local processes. It consumes the store
+// through in-process subscriptions, never through HTTP.
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, delimiter } from 'node:path';
+import type { ControllerContext } from '../controllers/context.js';
+import type { KubeObject } from '../resources/types.js';
+import { findDef } from '../controllers/context.js';
+import { eventRecorder } from '../controllers/events.js';
+import { startNode, hostIP } from './node.js';
+import { startScheduler } from './scheduler.js';
+import { createRuntime, killLeftovers } from './runtime.js';
+import { podIPPool, podIPOwners, releasePodIP } from './podips.js';
+
+export interface NodeAgent {
+  podsDir: string;
+  stop(): Promise<void>;
+  idle(): Promise<void>;
+}
+
+function which(cmd: string): string | undefined {
+  for (const d of (process.env.PATH ?? '').split(delimiter)) if (d && existsSync(join(d, cmd))) return join(d, cmd);
+  return undefined;
+}
+
+/** Where Pod directories (logs, volumes) live: under the data dir, or a temp dir for in-memory clusters. */
+export function podsDirFor(dataDir: string | undefined): { dir: string; temporary: boolean } {
+  if (dataDir) {
+    const dir = join(dataDir, 'pods');
+    mkdirSync(dir, { recursive: true });
+    return { dir, temporary: false };
+  }
+  return { dir: mkdtempSync(join(tmpdir(), 'tinykube-pods-')), temporary: true };
+}
+
+export function startNodeAgent(ctx: ControllerContext, podsDir: { dir: string; temporary: boolean }): NodeAgent {
+  const { store, registry, defs, config, log } = ctx;
+  const podDef = findDef(defs, '', 'pods');
+  const heartbeat = startNode(registry, { node: findDef(defs, '', 'nodes'), lease: findDef(defs, 'coordination.k8s.io', 'leases') }, config, (err) => log.debug({ err }, 'lease renew failed'));
+  killLeftovers(podsDir.dir, log);
+  const pool = podIPPool(config.podCIDR);
+  // Addresses of Pods deleted while we were down.
+  const live = new Set(store.listObjects('pods').map((p) => p.metadata.uid));
+  store.txn(() => {
+    for (const uid of podIPOwners(store.db, pool)) if (!live.has(uid)) releasePodIP(store.db, pool, uid);
+  });
+  // setpriv --pdeathsig makes each container's main process die with tinykube, even on kill -9.
+  const setpriv = which('setpriv');
+  const runtime = createRuntime({
+    store,
+    registry,
+    podDef,
+    config,
+    pool,
+    hostIP: hostIP(config),
+    podsDir: podsDir.dir,
+    record: eventRecorder(registry, findDef(defs, '', 'events'), 'kubelet', (err) => log.debug({ err }, 'event not recorded')),
+    log: log.child({ component: 'kubelet' }),
+    wrap: (argv) => (setpriv ? [setpriv, '--pdeathsig', 'KILL', '--', ...argv] : argv),
+  });
+  const scheduler = startScheduler({ ...ctx, log: log.child({ component: 'scheduler' }) });
+  const ours = (p: KubeObject | undefined) => (p?.spec as { nodeName?: string } | undefined)?.nodeName === config.nodeName;
+  const unsub = store.subscribe('pods', (ev) => {
+    if (ev.type === 'DELETED') {
+      if (ours(ev.object)) runtime.removed(`${ev.namespace}/${ev.name}`, ev.object.metadata.uid!);
+      return;
+    }
+    if (ours(ev.object)) queueMicrotask(() => runtime.observe(store.get('pods', ev.namespace, ev.name) ?? ev.object));
+  });
+  for (const p of store.listObjects('pods')) if (ours(p)) runtime.observe(p);
+  return {
+    podsDir: podsDir.dir,
+    async stop() {
+      unsub();
+      scheduler.stop();
+      heartbeat.stop();
+      await runtime.stop();
+      if (podsDir.temporary) rmSync(podsDir.dir, { recursive: true, force: true });
+    },
+    idle: () => scheduler.idle(),
+  };
+}

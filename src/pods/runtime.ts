@@ -1,0 +1,567 @@
+// The container runtime and pod workers of the node agent (the kubelet's syncPod loop, with local
+// processes for containers). Each Pod bound to this Node gets a worker that starts its init
+// containers in order, then its containers, each as its own process group; follows the restart
+// policy with CrashLoopBackOff; writes status through pods/status (batched); and on deletion
+// sends SIGTERM to every group, SIGKILL after the grace period, then removes the Pod.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { delimiter, isAbsolute, join } from 'node:path';
+import type { Logger } from 'pino';
+import type { KubeObject, ResourceDef } from '../resources/types.js';
+import type { Store } from '../store/store.js';
+import type { Registry } from '../api/registry.js';
+import type { ClusterConfig } from '../config.js';
+import type { EventRecorder } from '../controllers/events.js';
+import { rfc3339 } from '../api/meta.js';
+import { StatusError } from '../api/errors.js';
+import { ConfigError, containerArgv, containerEnv, parseQuantity, type ContainerSpec } from './env.js';
+import { captureLogs, logPath } from './logs.js';
+import { podIP, releasePodIP, type PodIPPool } from './podips.js';
+import { setCondition } from './binding.js';
+
+type State =
+  | { waiting: { reason?: string; message?: string } }
+  | { running: { startedAt: string } }
+  | { terminated: { exitCode: number; signal?: number; reason?: string; message?: string; startedAt?: string; finishedAt?: string; containerID?: string } };
+
+interface Ctr {
+  spec: ContainerSpec;
+  init: boolean;
+  restartCount: number;
+  state: State;
+  lastState: State | Record<string, never>;
+  proc?: ChildProcess;
+  logs?: { close(): void };
+  startedAtMs?: number;
+  backoffMs: number;
+  backoffUntil?: number;
+  timer?: NodeJS.Timeout;
+  containerID: string;
+  /** True once the container has finished for good (init done, or no restart). */
+  done?: boolean;
+  /** Started at least once by this worker: the next start is a restart. */
+  started?: boolean;
+}
+
+interface Worker {
+  key: string;
+  uid: string;
+  pod: KubeObject;
+  dir: string;
+  ips: string[];
+  ctrs: Map<string, Ctr>;
+  startTime?: string;
+  terminating?: Promise<void>;
+  gone?: boolean;
+}
+
+export interface RuntimeDeps {
+  store: Store;
+  registry: Registry;
+  podDef: ResourceDef;
+  config: ClusterConfig;
+  pool: PodIPPool;
+  hostIP: string;
+  podsDir: string;
+  record: EventRecorder;
+  log: Logger;
+  /** Wraps argv so the process dies with tinykube (setpriv --pdeathsig), when available. */
+  wrap: (argv: string[]) => string[];
+}
+
+const SIGNALS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGTERM: 15, SIGABRT: 6, SIGSEGV: 11, SIGPIPE: 13 };
+const FULL_RESET_MS = 10 * 60_000;
+
+const specOf = (p: KubeObject) => (p.spec ?? {}) as { containers?: ContainerSpec[]; initContainers?: ContainerSpec[]; restartPolicy?: string; hostNetwork?: boolean; terminationGracePeriodSeconds?: number; nodeName?: string };
+const now = () => rfc3339(new Date());
+
+/** Resolves a command like execvp would, against the container's PATH. */
+function findExecutable(cmd: string, path: string | undefined, cwd: string): string | undefined {
+  const ok = (p: string) => {
+    try {
+      accessSync(p, constants.X_OK);
+      return statSync(p).isFile();
+    } catch {
+      return false;
+    }
+  };
+  if (cmd.includes('/')) return ok(isAbsolute(cmd) ? cmd : join(cwd, cmd)) ? cmd : undefined;
+  for (const dir of (path ?? '').split(delimiter)) if (dir && ok(join(dir, cmd))) return join(dir, cmd);
+  return undefined;
+}
+
+export function createRuntime(d: RuntimeDeps) {
+  const workers = new Map<string, Worker>();
+  const dirty = new Set<string>();
+  let flushTimer: NodeJS.Timeout | undefined;
+  let stopped = false;
+
+  // ---- status ----
+
+  const containerStatus = (w: Worker, c: Ctr) => ({
+    name: c.spec.name,
+    image: c.spec.image ?? '',
+    imageID: '',
+    containerID: `tinykube://${c.containerID}`,
+    started: 'running' in c.state,
+    ready: 'running' in c.state && !c.init,
+    restartCount: c.restartCount,
+    state: c.state,
+    lastState: c.lastState,
+  });
+
+  function podStatus(w: Worker): Record<string, unknown> {
+    const spec = specOf(w.pod);
+    const ctrs = [...w.ctrs.values()];
+    const inits = ctrs.filter((c) => c.init);
+    const mains = ctrs.filter((c) => !c.init);
+    const initialized = inits.every((c) => c.done && 'terminated' in c.state && c.state.terminated.exitCode === 0);
+    const policy = spec.restartPolicy ?? 'Always';
+    const phase = podPhase(inits, mains, policy);
+    const ready = initialized && mains.length > 0 && mains.every((c) => 'running' in c.state);
+    const status = (w.pod.status ?? {}) as { conditions?: { type: string; status: string; reason?: string; message?: string; lastTransitionTime?: string }[] };
+    let conds = status.conditions ?? [];
+    const t = now();
+    const set = (type: string, ok: boolean, reason?: string, message?: string) => {
+      conds = setCondition(conds, { type, status: ok ? 'True' : 'False', lastProbeTime: null, lastTransitionTime: t, ...(reason ? { reason } : {}), ...(message ? { message } : {}) });
+    };
+    const notReady = mains.filter((c) => !('running' in c.state)).map((c) => c.spec.name);
+    const notReadyMsg = `containers with unready status: [${notReady.join(' ')}]`;
+    const terminal = phase === 'Succeeded' || phase === 'Failed';
+    set('PodReadyToStartContainers', !terminal);
+    set('Initialized', initialized, initialized ? undefined : 'ContainersNotInitialized', initialized ? undefined : `containers with incomplete status: [${inits.filter((c) => !c.done).map((c) => c.spec.name).join(' ')}]`);
+    set('Ready', ready, ready ? undefined : terminal ? 'PodCompleted' : 'ContainersNotReady', ready || terminal ? undefined : notReadyMsg);
+    set('ContainersReady', ready, ready ? undefined : terminal ? 'PodCompleted' : 'ContainersNotReady', ready || terminal ? undefined : notReadyMsg);
+    const order = ['PodReadyToStartContainers', 'Initialized', 'Ready', 'ContainersReady', 'PodScheduled'];
+    conds = [...conds].sort((a, b) => order.indexOf(a.type) - order.indexOf(b.type));
+    const out: Record<string, unknown> = {
+      ...status,
+      phase,
+      conditions: conds,
+      hostIP: d.hostIP,
+      hostIPs: [{ ip: d.hostIP }],
+      podIP: w.ips[0],
+      podIPs: w.ips.map((ip) => ({ ip })),
+      startTime: w.startTime,
+      containerStatuses: mains.map((c) => containerStatus(w, c)),
+    };
+    if (inits.length) out.initContainerStatuses = inits.map((c) => containerStatus(w, c));
+    if (!w.ips.length) {
+      delete out.podIP;
+      delete out.podIPs;
+    }
+    return out;
+  }
+
+  const markDirty = (w: Worker) => {
+    if (stopped) return;
+    dirty.add(w.key);
+    flushTimer ??= setTimeout(flush, 10);
+  };
+
+  /** Writes every changed Pod status in one store transaction (1,000 Pods are one commit, not 1,000). */
+  function flush() {
+    flushTimer = undefined;
+    const keys = [...dirty];
+    dirty.clear();
+    if (!keys.length) return;
+    try {
+      d.store.txn(() => {
+        for (const key of keys) {
+          const w = workers.get(key);
+          if (!w || w.gone) continue;
+          const [ns, name] = key.split('/') as [string, string];
+          const cur = d.store.get('pods', ns, name);
+          if (!cur || cur.metadata.uid !== w.uid) continue;
+          w.pod = cur;
+          const status = podStatus(w);
+          try {
+            const r = d.registry.update(d.podDef, ns, name, { ...cur, status }, { subresource: 'status', fieldManager: 'kubelet' });
+            w.pod = r.object;
+          } catch (e) {
+            if (e instanceof StatusError && (e.code === 404 || e.code === 409)) continue;
+            d.log.warn({ err: e, pod: key }, 'pod status not written');
+          }
+        }
+      });
+    } catch (err) {
+      d.log.warn({ err }, 'pod status batch failed');
+    }
+  }
+
+  // ---- containers ----
+
+  function setState(w: Worker, c: Ctr, s: State) {
+    c.state = s;
+    markDirty(w);
+  }
+
+  function envContext(w: Worker) {
+    const ns = w.pod.metadata.namespace ?? 'default';
+    const services = [...d.store.listObjects('services', ns), ...(ns === 'default' ? [] : d.store.listObjects('services', 'default').filter((s) => s.metadata.name === 'kubernetes'))];
+    const node = d.store.get('nodes', '', d.config.nodeName);
+    const alloc = ((node?.status as { allocatable?: Record<string, string> } | undefined)?.allocatable ?? {}) as Record<string, string>;
+    return {
+      pod: w.pod,
+      podIPs: w.ips,
+      hostIP: d.hostIP,
+      services,
+      getConfigMap: (n: string, name: string) => d.store.get('configmaps', n, name),
+      getSecret: (n: string, name: string) => d.store.get('secrets', n, name),
+      node: { cpu: parseQuantity(alloc.cpu), memoryBytes: parseQuantity(alloc.memory), ephemeralBytes: parseQuantity(alloc['ephemeral-storage']) },
+    };
+  }
+
+  function start(w: Worker, c: Ctr) {
+    const name = c.spec.name;
+    if (!c.spec.command?.length) {
+      const message = `tinykube runs containers as local processes and cannot run image "${c.spec.image ?? ''}" by itself: set command (and args) in the container spec`;
+      if (!('waiting' in c.state) || c.state.waiting.reason !== 'CreateContainerError') {
+        setState(w, c, { waiting: { reason: 'CreateContainerError', message } });
+        d.record(w.pod, 'Warning', 'Failed', `Error: ${message}`);
+      }
+      return;
+    }
+    let env: Record<string, string>;
+    try {
+      const r = containerEnv(c.spec, envContext(w));
+      env = r.env;
+      for (const m of r.warnings) d.record(w.pod, 'Warning', 'InvalidEnvironmentVariableNames', m);
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e;
+      if (!('waiting' in c.state) || c.state.waiting.message !== e.message) {
+        setState(w, c, { waiting: { reason: 'CreateContainerConfigError', message: e.message } });
+        d.record(w.pod, 'Warning', 'Failed', `Error: ${e.message}`);
+      }
+      // Retry when the referenced object may have appeared.
+      c.timer = setTimeout(() => sync(w.key), 1000);
+      return;
+    }
+    env.PATH ??= process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin';
+    const argv = containerArgv(c.spec, env);
+    const cwd = c.spec.workingDir || w.dir;
+    const startedAt = now();
+    const failStart = (message: string) => {
+      const finishedAt = now();
+      d.record(w.pod, 'Warning', 'Failed', `Error: ${message}`);
+      exited(w, c, { exitCode: 128, reason: 'StartError', message, startedAt: '1970-01-01T00:00:00Z', finishedAt });
+    };
+    try {
+      accessSync(cwd, constants.R_OK | constants.X_OK);
+      if (!statSync(cwd).isDirectory()) throw new Error('not a directory');
+    } catch {
+      return failStart(`failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: chdir to cwd ("${cwd}") set in config.json failed: no such file or directory`);
+    }
+    if (!findExecutable(argv[0]!, env.PATH, cwd)) {
+      return failStart(`failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: exec: "${argv[0]}": executable file not found in $PATH`);
+    }
+    if (c.started) {
+      c.restartCount++;
+      if ('terminated' in c.state) c.lastState = c.state;
+    }
+    c.started = true;
+    c.containerID = `${w.uid.slice(0, 8)}-${name}-${c.restartCount}`;
+    const full = d.wrap(argv);
+    let proc: ChildProcess;
+    try {
+      proc = spawn(full[0]!, full.slice(1), { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    } catch (e) {
+      return failStart(String((e as Error).message));
+    }
+    c.proc = proc;
+    c.startedAtMs = Date.now();
+    c.logs = captureLogs(logPath(w.dir, name, c.restartCount), proc);
+    if (proc.pid) writeFileSync(join(w.dir, `${name}.pid`), `${proc.pid} ${procStartTime(proc.pid) ?? ''}\n`);
+    proc.on('error', (err) => d.log.debug({ err, pod: w.key, container: name }, 'spawn error'));
+    proc.on('close', (code, signal) => {
+      c.logs?.close();
+      c.proc = undefined;
+      const sig = signal ? SIGNALS[signal] ?? 0 : undefined;
+      const exitCode = code ?? (sig ? 128 + sig : 255);
+      exited(w, c, { exitCode, ...(sig ? { signal: sig } : {}), reason: exitCode === 0 ? 'Completed' : 'Error', startedAt, finishedAt: now() });
+    });
+    setState(w, c, { running: { startedAt } });
+    d.record(w.pod, 'Normal', 'Pulled', `Container image "${c.spec.image ?? ''}" already present on machine`);
+    d.record(w.pod, 'Normal', 'Created', `Created container: ${name}`);
+    d.record(w.pod, 'Normal', 'Started', `Started container ${name}`);
+  }
+
+  function exited(w: Worker, c: Ctr, t: { exitCode: number; signal?: number; reason: string; message?: string; startedAt: string; finishedAt: string }) {
+    setState(w, c, { terminated: { ...t, containerID: `tinykube://${c.containerID}` } });
+    const ranMs = c.startedAtMs ? Date.now() - c.startedAtMs : 0;
+    c.startedAtMs = undefined;
+    if (w.terminating || stopped) return;
+    const policy = specOf(w.pod).restartPolicy ?? 'Always';
+    const restart = c.init ? t.exitCode !== 0 && policy !== 'Never' : policy === 'Always' || (policy === 'OnFailure' && t.exitCode !== 0);
+    if (!restart) {
+      c.done = true;
+      sync(w.key);
+      return;
+    }
+    // CrashLoopBackOff as the kubelet does it: the first restart is immediate, then 10 s doubling
+    // to 5 min between restarts; 10 min of running resets it.
+    if (ranMs >= FULL_RESET_MS) c.backoffMs = 0;
+    if (!c.backoffMs) {
+      c.backoffMs = d.config.podBackoff.initialMs;
+      c.started = true;
+      setImmediate(() => sync(w.key));
+      return;
+    }
+    const delay = c.backoffMs;
+    c.backoffMs = Math.min(delay * 2, d.config.podBackoff.maxMs);
+    c.backoffUntil = Date.now() + delay;
+    c.lastState = c.state;
+    const podName = `${w.pod.metadata.name}_${w.pod.metadata.namespace}(${w.uid})`;
+    setState(w, c, { waiting: { reason: 'CrashLoopBackOff', message: `back-off ${Math.round(delay / 1000)}s restarting failed container=${c.spec.name} pod=${podName}` } });
+    d.record(w.pod, 'Warning', 'BackOff', `Back-off restarting failed container ${c.spec.name} in pod ${podName}`);
+    c.timer = setTimeout(() => {
+      c.backoffUntil = undefined;
+      sync(w.key);
+    }, delay);
+  }
+
+  // ---- pod lifecycle ----
+
+  function newWorker(pod: KubeObject): Worker {
+    const key = `${pod.metadata.namespace}/${pod.metadata.name}`;
+    const uid = pod.metadata.uid!;
+    const dir = join(d.podsDir, uid);
+    mkdirSync(dir, { recursive: true });
+    const spec = specOf(pod);
+    const prev = (pod.status ?? {}) as { startTime?: string; containerStatuses?: { name: string; restartCount?: number; state?: State }[]; initContainerStatuses?: { name: string; restartCount?: number; state?: State }[] };
+    const w: Worker = { key, uid, pod, dir, ips: [], ctrs: new Map(), startTime: prev.startTime };
+    const add = (s: ContainerSpec, init: boolean) => {
+      // After a restart of tinykube the containers start again, counted as restarts (a kubelet
+      // after a node reboot does the same).
+      const old = (init ? prev.initContainerStatuses : prev.containerStatuses)?.find((x) => x.name === s.name);
+      const wasStarted = !!old?.state && !('waiting' in old.state);
+      const completedInit = init && old?.state && 'terminated' in old.state && old.state.terminated.exitCode === 0;
+      const c: Ctr = {
+        spec: s,
+        init,
+        restartCount: (old?.restartCount ?? 0) + (wasStarted && !completedInit ? 1 : 0),
+        state: completedInit ? old!.state! : { waiting: { reason: 'ContainerCreating' } },
+        lastState: wasStarted && !completedInit ? { terminated: { exitCode: 255, reason: 'Unknown', startedAt: old && 'running' in old.state! ? old.state.running.startedAt : undefined, finishedAt: now() } } : {},
+        backoffMs: 0,
+        containerID: '',
+        done: !!completedInit,
+      };
+      w.ctrs.set(s.name, c);
+    };
+    for (const s of spec.initContainers ?? []) add(s, true);
+    for (const s of spec.containers ?? []) add(s, false);
+    return w;
+  }
+
+  function sync(key: string) {
+    const w = workers.get(key);
+    if (!w || w.gone || stopped) return;
+    const pod = w.pod;
+    if (pod.metadata.deletionTimestamp) {
+      void terminate(w, pod.metadata.deletionGracePeriodSeconds ?? 30).then(() => finalize(w));
+      return;
+    }
+    const phase = (pod.status as { phase?: string } | undefined)?.phase;
+    if (phase === 'Succeeded' || phase === 'Failed') {
+      if (![...w.ctrs.values()].some((c) => c.proc)) return;
+    }
+    // Sandbox: an address of its own (or the host's).
+    if (!w.ips.length) {
+      if (specOf(pod).hostNetwork) w.ips = [d.hostIP];
+      else {
+        const ip = d.store.txn(() => podIP(d.store.db, d.pool, w.uid));
+        if (!ip) {
+          d.record(pod, 'Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: no free IP in pod CIDR ${d.pool.cidr.text}`);
+          return;
+        }
+        w.ips = [ip];
+      }
+      w.startTime ??= now();
+      markDirty(w);
+    }
+    const ctrs = [...w.ctrs.values()];
+    // Init containers one at a time, in order.
+    for (const c of ctrs.filter((x) => x.init)) {
+      if (c.done) {
+        if ('terminated' in c.state && c.state.terminated.exitCode !== 0) return; // pod failed
+        continue;
+      }
+      if (!c.proc && !c.backoffUntil) start(w, c);
+      return;
+    }
+    for (const c of ctrs.filter((x) => !x.init)) if (!c.proc && !c.backoffUntil && !c.done) start(w, c);
+    markDirty(w);
+  }
+
+  function killGroup(c: Ctr, sig: NodeJS.Signals) {
+    const pid = c.proc?.pid;
+    if (!pid) return;
+    try {
+      process.kill(-pid, sig);
+    } catch {
+      try {
+        c.proc?.kill(sig);
+      } catch {
+        // already gone
+      }
+    }
+  }
+
+  /** SIGTERM to every container's process group, SIGKILL after the grace period. */
+  function terminate(w: Worker, graceSeconds: number): Promise<void> {
+    if (w.terminating) return w.terminating;
+    const running = [...w.ctrs.values()].filter((c) => c.proc);
+    for (const c of w.ctrs.values()) clearTimeout(c.timer);
+    w.terminating = (async () => {
+      if (!running.length) return;
+      for (const c of running) {
+        d.record(w.pod, 'Normal', 'Killing', `Stopping container ${c.spec.name}`);
+        killGroup(c, graceSeconds > 0 ? 'SIGTERM' : 'SIGKILL');
+      }
+      const exitedAll = Promise.all(running.map((c) => new Promise<void>((r) => (c.proc ? c.proc.once('close', () => r()) : r()))));
+      const timer = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), Math.max(graceSeconds, 0) * 1000).unref());
+      if ((await Promise.race([exitedAll, timer])) === 'timeout') {
+        for (const c of running) killGroup(c, 'SIGKILL');
+        await exitedAll;
+      }
+    })();
+    return w.terminating;
+  }
+
+  /** After the containers are gone: the last status, then the final delete (uid-guarded). */
+  function finalize(w: Worker) {
+    if (w.gone || stopped) return;
+    flush();
+    const [ns, name] = w.key.split('/') as [string, string];
+    try {
+      d.registry.delete(d.podDef, ns, name, { gracePeriodSeconds: 0, preconditions: { uid: w.uid } });
+    } catch (e) {
+      if (!(e instanceof StatusError) || (e.code !== 404 && e.code !== 409)) d.log.warn({ err: e, pod: w.key }, 'final delete failed');
+    }
+  }
+
+  function removed(key: string, uid: string) {
+    const w = workers.get(key);
+    if (w && w.uid === uid) {
+      w.gone = true;
+      workers.delete(key);
+      for (const c of w.ctrs.values()) {
+        clearTimeout(c.timer);
+        killGroup(c, 'SIGKILL');
+      }
+    }
+    d.store.txn(() => releasePodIP(d.store.db, d.pool, uid));
+    rmSync(join(d.podsDir, uid), { recursive: true, force: true });
+  }
+
+  return {
+    /** The Pod as stored now (created, updated, or being deleted). */
+    observe(pod: KubeObject) {
+      if (stopped) return;
+      const key = `${pod.metadata.namespace}/${pod.metadata.name}`;
+      let w = workers.get(key);
+      if (w && w.uid !== pod.metadata.uid) {
+        removed(key, w.uid);
+        w = undefined;
+      }
+      if (!w) workers.set(key, (w = newWorker(pod)));
+      w.pod = pod;
+      sync(key);
+    },
+    removed,
+    podKeys: () => [...workers.keys()],
+    worker: (key: string) => workers.get(key),
+    logDir: (uid: string) => join(d.podsDir, uid),
+    flush,
+    /** Stops every Pod's processes (bounded), keeping their objects for the next start. */
+    async stop(maxGraceMs = 5000) {
+      stopped = true;
+      clearTimeout(flushTimer);
+      const all = [...workers.values()];
+      for (const w of all) for (const c of w.ctrs.values()) clearTimeout(c.timer);
+      const procs = all.flatMap((w) => [...w.ctrs.values()].filter((c) => c.proc));
+      for (const c of procs) killGroup(c, 'SIGTERM');
+      const done = Promise.all(procs.map((c) => new Promise<void>((r) => (c.proc ? c.proc.once('close', () => r()) : r()))));
+      const t = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), maxGraceMs).unref());
+      if ((await Promise.race([done, t])) === 'timeout') {
+        for (const c of procs) killGroup(c, 'SIGKILL');
+        await Promise.race([done, new Promise((r) => setTimeout(r, 1000).unref())]);
+      }
+    },
+  };
+}
+
+export type Runtime = ReturnType<typeof createRuntime>;
+
+/** The kubelet's getPhase: counts running, stopped (including restarting) and waiting containers. */
+function podPhase(inits: Ctr[], mains: Ctr[], policy: string): string {
+  const initFailed = inits.some((c) => c.done && 'terminated' in c.state && c.state.terminated.exitCode !== 0);
+  if (initFailed) return 'Failed';
+  const pendingInit = inits.some((c) => !(c.done && 'terminated' in c.state && c.state.terminated.exitCode === 0));
+  let running = 0;
+  let stopped = 0;
+  let succeeded = 0;
+  let waiting = 0;
+  for (const c of mains) {
+    if ('running' in c.state) running++;
+    else if ('terminated' in c.state) {
+      stopped++;
+      if (c.state.terminated.exitCode === 0) succeeded++;
+    } else if ('terminated' in c.lastState) stopped++;
+    else waiting++;
+  }
+  if (pendingInit || waiting > 0) return 'Pending';
+  if (running > 0) return 'Running';
+  if (stopped > 0) {
+    if (policy === 'Always') return 'Running';
+    if (stopped === succeeded) return 'Succeeded';
+    if (policy === 'Never') return 'Failed';
+    return 'Running';
+  }
+  return 'Pending';
+}
+
+/** Field 22 of /proc/<pid>/stat: start time in clock ticks, to recognise a pid after a crash. */
+export function procStartTime(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
+/** After a crash of tinykube: kill the process groups its Pods left behind (same pid and start time). */
+export function killLeftovers(podsDir: string, log: Logger): number {
+  let killed = 0;
+  if (!existsSync(podsDir)) return 0;
+  for (const uid of readdirSync(podsDir)) {
+    const dir = join(podsDir, uid);
+    let files: string[] = [];
+    try {
+      files = readdirSync(dir).filter((f) => f.endsWith('.pid'));
+    } catch {
+      continue;
+    }
+    for (const f of files) {
+      const [pid, start] = readFileSync(join(dir, f), 'utf8').trim().split(' ');
+      const n = Number(pid);
+      if (n > 1 && start && procStartTime(n) === start) {
+        try {
+          process.kill(-n, 'SIGKILL');
+          killed++;
+        } catch {
+          try {
+            process.kill(n, 'SIGKILL');
+            killed++;
+          } catch {
+            // gone
+          }
+        }
+      }
+      rmSync(join(dir, f), { force: true });
+    }
+  }
+  if (killed) log.warn({ killed }, 'killed processes left behind by a previous run');
+  return killed;
+}
