@@ -1,0 +1,72 @@
+// Pods across restarts of tinykube itself: a clean stop stops their processes, a start runs them
+// again (restartCount goes up, as after a node reboot), and kill -9 of tinykube leaves no process.
+import { describe, it, expect } from 'vitest';
+import { mkdtempSync, rmSync, existsSync, unlinkSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli, waitFor } from '../helpers/cli.js';
+import { runKubectl } from '../helpers/cluster.js';
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return !/^\S+ \(\S+\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+};
+
+describe('Pods across restarts of tinykube', () => {
+  it('stops Pods on SIGTERM, restarts them on start, and leaves nothing behind after kill -9', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tk-pods-'));
+    const kc = join(dir, 'kc');
+    const args = ['up', '--data-dir', join(dir, 'data'), '--api-listen', '127.0.0.1:0', '--kubeconfig', kc, '--dns-listen', '127.0.0.1:0'];
+    const k = (a: string[], o = {}) => runKubectl(['--kubeconfig', kc, '--cache-dir', join(dir, 'cache'), ...a], o);
+    const start = async () => {
+      if (existsSync(kc)) unlinkSync(kc);
+      const run = runCli(args);
+      await waitFor(() => existsSync(kc) && run.stdout().length > 0, 20_000, 'start');
+      return run;
+    };
+    const pidOf = async () => {
+      const out = (await k(['logs', 'sleeper'])).stdout.trim();
+      return Number(out.split('\n').at(-1));
+    };
+    try {
+      let run = await start();
+      await k(['run', 'sleeper', '--image=x', '--command', '--', 'sh', '-c', 'echo $$$$; exec sleep 1000']) // $$ is the escape of $ in command;
+      await k(['wait', '--for=condition=Ready', 'pod/sleeper', '--timeout=10s']);
+      let pid = 0;
+      for (let i = 0; i < 50 && !pid; i++) {
+        pid = await pidOf().catch(() => 0);
+        if (!pid) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(alive(pid)).toBe(true);
+
+      run.proc.kill('SIGTERM');
+      expect((await run.exited).code).toBe(0);
+      expect(alive(pid)).toBe(false);
+
+      run = await start();
+      await k(['wait', '--for=condition=Ready', 'pod/sleeper', '--timeout=10s']);
+      const p = JSON.parse((await k(['get', 'pod', 'sleeper', '-o', 'json'])).stdout);
+      expect(p.status.containerStatuses[0].restartCount).toBe(1);
+      let pid2 = 0;
+      for (let i = 0; i < 50 && (!pid2 || pid2 === pid); i++) {
+        pid2 = await pidOf().catch(() => 0);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(pid2).not.toBe(pid);
+      expect(alive(pid2)).toBe(true);
+
+      run.proc.kill('SIGKILL');
+      await run.exited;
+      await waitFor(() => !alive(pid2), 5000, 'the Pod process to die with tinykube');
+      run = await start();
+      run.proc.kill('SIGTERM');
+      expect((await run.exited).code).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
