@@ -18,6 +18,7 @@ import { ConfigError, containerArgv, containerEnv, parseQuantity, type Container
 import { captureLogs, logPath } from './logs.js';
 import { podIP, releasePodIP, type PodIPPool } from './podips.js';
 import { setCondition } from './binding.js';
+import { startProber, type ProbeSpec, type ProbeTarget } from './probes.js';
 
 type State =
   | { waiting: { reason?: string; message?: string } }
@@ -41,6 +42,12 @@ interface Ctr {
   done?: boolean;
   /** Started at least once by this worker: the next start is a restart. */
   started?: boolean;
+  /** Probe state of the running process: startup passed, readiness passed. */
+  startupOK?: boolean;
+  readyOK?: boolean;
+  probers?: { stop(): void }[];
+  env?: Record<string, string>;
+  cwd?: string;
 }
 
 interface Worker {
@@ -103,8 +110,8 @@ export function createRuntime(d: RuntimeDeps) {
     image: c.spec.image ?? '',
     imageID: '',
     containerID: `tinykube://${c.containerID}`,
-    started: 'running' in c.state,
-    ready: 'running' in c.state && !c.init,
+    started: 'running' in c.state && !!c.startupOK,
+    ready: isReady(c),
     restartCount: c.restartCount,
     state: c.state,
     lastState: c.lastState,
@@ -118,14 +125,14 @@ export function createRuntime(d: RuntimeDeps) {
     const initialized = inits.every((c) => c.done && 'terminated' in c.state && c.state.terminated.exitCode === 0);
     const policy = spec.restartPolicy ?? 'Always';
     const phase = podPhase(inits, mains, policy);
-    const ready = initialized && mains.length > 0 && mains.every((c) => 'running' in c.state);
+    const ready = initialized && mains.length > 0 && mains.every(isReady);
     const status = (w.pod.status ?? {}) as { conditions?: { type: string; status: string; reason?: string; message?: string; lastTransitionTime?: string }[] };
     let conds = status.conditions ?? [];
     const t = now();
     const set = (type: string, ok: boolean, reason?: string, message?: string) => {
       conds = setCondition(conds, { type, status: ok ? 'True' : 'False', lastProbeTime: null, lastTransitionTime: t, ...(reason ? { reason } : {}), ...(message ? { message } : {}) });
     };
-    const notReady = mains.filter((c) => !('running' in c.state)).map((c) => c.spec.name);
+    const notReady = mains.filter((c) => !isReady(c)).map((c) => c.spec.name);
     const notReadyMsg = `containers with unready status: [${notReady.join(' ')}]`;
     const terminal = phase === 'Succeeded' || phase === 'Failed';
     set('PodReadyToStartContainers', !terminal);
@@ -190,6 +197,69 @@ export function createRuntime(d: RuntimeDeps) {
   }
 
   // ---- containers ----
+
+  const isReady = (c: Ctr) => !c.init && 'running' in c.state && !!c.startupOK && !!c.readyOK;
+
+  function stopProbers(c: Ctr) {
+    for (const p of c.probers ?? []) p.stop();
+    c.probers = [];
+  }
+
+  /** Startup gates liveness and readiness; liveness failure restarts; readiness drives Ready. */
+  function startProbers(w: Worker, c: Ctr) {
+    stopProbers(c);
+    const spec = c.spec as ContainerSpec & { startupProbe?: ProbeSpec; livenessProbe?: ProbeSpec; readinessProbe?: ProbeSpec; ports?: { name?: string; containerPort: number }[] };
+    const target = (): ProbeTarget => ({ podIP: w.ips[0] ?? d.hostIP, ports: spec.ports ?? [], env: c.env ?? {}, cwd: c.cwd ?? w.dir });
+    const name = spec.name;
+    const pid = c.proc?.pid;
+    const current = () => c.proc?.pid === pid && !!pid;
+    const failed = (kind: string) => (message: string) => {
+      if (current()) d.record(w.pod, 'Warning', 'Unhealthy', `${kind} probe failed: ${message}`.trim());
+    };
+    const kill = (kind: string) => {
+      if (!current()) return;
+      d.record(w.pod, 'Normal', 'Killing', `Container ${name} failed ${kind} probe, will be restarted`);
+      const grace = (spec.livenessProbe as { terminationGracePeriodSeconds?: number } | undefined)?.terminationGracePeriodSeconds ?? specOf(w.pod).terminationGracePeriodSeconds ?? 30;
+      killGroup(c, 'SIGTERM');
+      const t = setTimeout(() => current() && killGroup(c, 'SIGKILL'), grace * 1000);
+      t.unref();
+    };
+    const later = () => {
+      if (spec.livenessProbe) c.probers!.push(startProber(spec.livenessProbe, target, { change: (ok) => !ok && kill('liveness'), failure: failed('Liveness') }));
+      if (spec.readinessProbe) {
+        c.probers!.push(
+          startProber(spec.readinessProbe, target, {
+            change: (ok) => {
+              if (!current() || c.readyOK === ok) return;
+              c.readyOK = ok;
+              markDirty(w);
+            },
+            failure: failed('Readiness'),
+          }),
+        );
+      } else c.readyOK = true;
+      markDirty(w);
+    };
+    c.probers = [];
+    c.readyOK = false;
+    if (spec.startupProbe) {
+      c.startupOK = false;
+      const sp = startProber(spec.startupProbe, target, {
+        change: (ok) => {
+          if (!current()) return;
+          if (!ok) return kill('startup');
+          sp.stop();
+          c.startupOK = true;
+          later();
+        },
+        failure: failed('Startup'),
+      });
+      c.probers.push(sp);
+    } else {
+      c.startupOK = true;
+      later();
+    }
+  }
 
   function setState(w: Worker, c: Ctr, s: State) {
     c.state = s;
@@ -276,11 +346,17 @@ export function createRuntime(d: RuntimeDeps) {
     proc.on('close', (code, signal) => {
       c.logs?.close();
       c.proc = undefined;
+      stopProbers(c);
+      c.readyOK = false;
       const sig = signal ? SIGNALS[signal] ?? 0 : undefined;
       const exitCode = code ?? (sig ? 128 + sig : 255);
       exited(w, c, { exitCode, ...(sig ? { signal: sig } : {}), reason: exitCode === 0 ? 'Completed' : 'Error', startedAt, finishedAt: now() });
     });
+    c.env = env;
+    c.cwd = cwd;
     setState(w, c, { running: { startedAt } });
+    if (!c.init) startProbers(w, c);
+    else c.startupOK = true;
     d.record(w.pod, 'Normal', 'Pulled', `Container image "${c.spec.image ?? ''}" already present on machine`);
     d.record(w.pod, 'Normal', 'Created', `Created container: ${name}`);
     d.record(w.pod, 'Normal', 'Started', `Started container ${name}`);
@@ -478,7 +554,12 @@ export function createRuntime(d: RuntimeDeps) {
       stopped = true;
       clearTimeout(flushTimer);
       const all = [...workers.values()];
-      for (const w of all) for (const c of w.ctrs.values()) clearTimeout(c.timer);
+      for (const w of all) {
+        for (const c of w.ctrs.values()) {
+          clearTimeout(c.timer);
+          stopProbers(c);
+        }
+      }
       const procs = all.flatMap((w) => [...w.ctrs.values()].filter((c) => c.proc));
       for (const c of procs) killGroup(c, 'SIGTERM');
       const done = Promise.all(procs.map((c) => new Promise<void>((r) => (c.proc ? c.proc.once('close', () => r()) : r()))));

@@ -279,3 +279,68 @@ spec:
     await until(async () => !(await tc.kubectl(['get', 'pods', '-o', 'name'])).stdout.includes('pod/forced'));
   });
 });
+
+describe('probes', () => {
+  it('readiness gates Ready (exec), and an httpGet probe on the Pod IP passes', async () => {
+    const flag = `/tmp/tinykube-ready-${process.pid}-${Date.now()}`;
+    await apply(`apiVersion: v1
+kind: Pod
+metadata: {name: gated}
+spec:
+  containers:
+  - name: c
+    image: x
+    command: [sleep, "1000"]
+    readinessProbe: {exec: {command: [test, -f, "${flag}"]}, periodSeconds: 1}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: webby}
+spec:
+  containers:
+  - name: c
+    image: x
+    command: ["${process.execPath}", "-e", "require('http').createServer((q, s) => s.end(q.url === '/healthz' ? 'ok' : 'x')).listen(8080, process.env.POD_IP)"]
+    env: [{name: POD_IP, valueFrom: {fieldRef: {fieldPath: status.podIP}}}]
+    ports: [{name: http, containerPort: 8080}]
+    readinessProbe: {httpGet: {path: /healthz, port: http}, periodSeconds: 1}
+`);
+    await until(async () => (await pod('gated')).status.containerStatuses?.[0]?.state?.running);
+    await new Promise((r) => setTimeout(r, 1500));
+    let p = await pod('gated');
+    expect(p.status.containerStatuses[0].ready).toBe(false);
+    expect(p.status.conditions.find((c: { type: string }) => c.type === 'Ready')).toMatchObject({ status: 'False', reason: 'ContainersNotReady' });
+    const { writeFileSync, rmSync } = await import('node:fs');
+    writeFileSync(flag, '');
+    try {
+      await tc.kubectl(['wait', '--for=condition=Ready', 'pod/gated', 'pod/webby', '--timeout=10s']);
+      p = await pod('gated');
+      expect(p.status.containerStatuses[0].ready).toBe(true);
+    } finally {
+      rmSync(flag, { force: true });
+    }
+    // Readiness lost again: Ready goes False, the container keeps running.
+    await until(async () => (await pod('gated')).status.containerStatuses[0].ready === false);
+    expect((await pod('gated')).status.containerStatuses[0].restartCount).toBe(0);
+  });
+
+  it('restarts a container whose liveness probe fails, with Unhealthy and Killing events', async () => {
+    await apply(`apiVersion: v1
+kind: Pod
+metadata: {name: sickly}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: c
+    image: x
+    command: [sleep, "1000"]
+    livenessProbe: {exec: {command: ["false"]}, periodSeconds: 1, failureThreshold: 2}
+`);
+    const p = await until(async () => ((await pod('sickly')).status.containerStatuses?.[0]?.restartCount >= 1 ? pod('sickly') : undefined), 15_000);
+    expect(p.status.containerStatuses[0].lastState.terminated.exitCode).toBe(143);
+    const reasons = (await tc.kubectl(['get', 'events', '--field-selector', 'involvedObject.name=sickly', '-o', 'jsonpath={.items[*].reason}'])).stdout.split(' ');
+    expect(reasons).toEqual(expect.arrayContaining(['Unhealthy', 'Killing']));
+    const msgs = (await tc.kubectl(['get', 'events', '--field-selector', 'involvedObject.name=sickly,reason=Killing', '-o', 'jsonpath={.items[*].message}'])).stdout;
+    expect(msgs).toContain('Container c failed liveness probe, will be restarted');
+  });
+});
