@@ -18,7 +18,7 @@ import { ConfigError, containerArgv, containerEnv, parseQuantity, type Container
 import { captureLogs, logPath } from './logs.js';
 import { podIP, releasePodIP, type PodIPPool } from './podips.js';
 import { setCondition } from './binding.js';
-import { startProber, type ProbeSpec, type ProbeTarget } from './probes.js';
+import { runProbe, startProber, type ProbeSpec, type ProbeTarget } from './probes.js';
 
 type State =
   | { waiting: { reason?: string; message?: string } }
@@ -490,12 +490,25 @@ export function createRuntime(d: RuntimeDeps) {
     for (const c of w.ctrs.values()) clearTimeout(c.timer);
     w.terminating = (async () => {
       if (!running.length) return;
-      for (const c of running) {
-        d.record(w.pod, 'Normal', 'Killing', `Stopping container ${c.spec.name}`);
-        killGroup(c, graceSeconds > 0 ? 'SIGTERM' : 'SIGKILL');
-      }
+      const deadline = Date.now() + Math.max(graceSeconds, 0) * 1000;
       const exitedAll = Promise.all(running.map((c) => new Promise<void>((r) => (c.proc ? c.proc.once('close', () => r()) : r()))));
-      const timer = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), Math.max(graceSeconds, 0) * 1000).unref());
+      // preStop hooks run first, inside the grace period; SIGTERM follows each one.
+      await Promise.all(
+        running.map(async (c) => {
+          const hook = (c.spec as { lifecycle?: { preStop?: ProbeSpec & { sleep?: { seconds: number } } } }).lifecycle?.preStop;
+          if (hook && graceSeconds > 0) {
+            const left = Math.max(Math.ceil((deadline - Date.now()) / 1000), 1);
+            if (hook.sleep) await new Promise((r) => setTimeout(r, Math.min(hook.sleep!.seconds, left) * 1000));
+            else {
+              const r = await runProbe({ ...hook, timeoutSeconds: left }, { podIP: w.ips[0] ?? d.hostIP, ports: (c.spec as { ports?: { name?: string; containerPort: number }[] }).ports ?? [], env: c.env ?? {}, cwd: c.cwd ?? w.dir });
+              if (!r.ok) d.record(w.pod, 'Warning', 'FailedPreStopHook', `PreStopHook failed: ${r.message}`.trim());
+            }
+          }
+          d.record(w.pod, 'Normal', 'Killing', `Stopping container ${c.spec.name}`);
+          killGroup(c, graceSeconds > 0 ? 'SIGTERM' : 'SIGKILL');
+        }),
+      );
+      const timer = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), Math.max(deadline - Date.now(), 0)).unref());
       if ((await Promise.race([exitedAll, timer])) === 'timeout') {
         for (const c of running) killGroup(c, 'SIGKILL');
         await exitedAll;

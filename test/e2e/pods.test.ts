@@ -344,3 +344,29 @@ spec:
     expect(msgs).toContain('Container c failed liveness probe, will be restarted');
   });
 });
+
+describe('preStop', () => {
+  it('runs the preStop exec hook before SIGTERM', async () => {
+    const mark = `/tmp/tinykube-prestop-${process.pid}-${Date.now()}`;
+    await apply(`apiVersion: v1
+kind: Pod
+metadata: {name: hooked}
+spec:
+  terminationGracePeriodSeconds: 5
+  containers:
+  - name: c
+    image: x
+    command: [sh, -c, "trap 'exit 0' TERM; while true; do sleep 0.1; done"]
+    lifecycle:
+      preStop: {exec: {command: [sh, -c, "echo stopped > ${mark}"]}}
+`);
+    await tc.kubectl(['wait', '--for=condition=Ready', 'pod/hooked', '--timeout=10s']);
+    await tc.kubectl(['delete', 'pod', 'hooked']);
+    const { readFileSync, rmSync } = await import('node:fs');
+    try {
+      expect(readFileSync(mark, 'utf8')).toBe('stopped\n');
+    } finally {
+      rmSync(mark, { force: true });
+    }
+  });
+});
