@@ -95,3 +95,33 @@ describe('@kubernetes/client-node', () => {
     }
   });
 });
+
+describe('@kubernetes/client-node and Pods', () => {
+  it('creates a Pod, sees it Running with its IP, reads its log, deletes it', async () => {
+    await core.createNamespacedPod({
+      namespace: 'default',
+      body: {
+        metadata: { name: 'cn-pod' },
+        spec: { containers: [{ name: 'c', image: 'local/x', command: ['sh', '-c', 'echo from $(POD); sleep 1000'], env: [{ name: 'POD', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }] }] },
+      },
+    });
+    let pod: k8s.V1Pod | undefined;
+    const end = Date.now() + 10_000;
+    while (Date.now() < end) {
+      pod = await core.readNamespacedPod({ namespace: 'default', name: 'cn-pod' });
+      if (pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(pod?.status?.phase).toBe('Running');
+    expect(pod?.status?.podIP).toMatch(/^127\.244\./);
+    expect(pod?.status?.containerStatuses?.[0]?.state?.running?.startedAt).toBeInstanceOf(Date);
+    let log = '';
+    for (let i = 0; i < 50 && !log; i++) {
+      log = await core.readNamespacedPodLog({ namespace: 'default', name: 'cn-pod' });
+      if (!log) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(log).toBe('from cn-pod\n');
+    await core.deleteNamespacedPod({ namespace: 'default', name: 'cn-pod', gracePeriodSeconds: 0 });
+    await expect(core.readNamespacedPod({ namespace: 'default', name: 'cn-pod' })).rejects.toMatchObject({ code: 404 });
+  });
+});
