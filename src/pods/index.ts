@@ -60,13 +60,39 @@ export function startNodeAgent(ctx: ControllerContext, podsDir: { dir: string; t
     wrap: (argv) => (setpriv ? [setpriv, '--pdeathsig', 'KILL', '--', ...argv] : argv),
   });
   const scheduler = startScheduler({ ...ctx, log: log.child({ component: 'scheduler' }) });
+  // Pod work (spawning processes above all) runs after the API has answered, a few Pods per
+  // event-loop turn, so a burst of creates does not hold up requests.
+  const pendingKeys = new Set<string>();
+  let scheduled = false;
+  const drain = () => {
+    scheduled = false;
+    let n = 0;
+    for (const key of pendingKeys) {
+      pendingKeys.delete(key);
+      const [ns, name] = key.split('/') as [string, string];
+      const p = store.get('pods', ns, name);
+      if (p && ours(p)) runtime.observe(p);
+      if (++n >= 16) break;
+    }
+    if (pendingKeys.size && !scheduled) {
+      scheduled = true;
+      setImmediate(drain);
+    }
+  };
+  const observeSoon = (key: string) => {
+    pendingKeys.add(key);
+    if (!scheduled) {
+      scheduled = true;
+      setImmediate(drain);
+    }
+  };
   const ours = (p: KubeObject | undefined) => (p?.spec as { nodeName?: string } | undefined)?.nodeName === config.nodeName;
   const unsub = store.subscribe('pods', (ev) => {
     if (ev.type === 'DELETED') {
       if (ours(ev.object)) runtime.removed(`${ev.namespace}/${ev.name}`, ev.object.metadata.uid!);
       return;
     }
-    if (ours(ev.object)) queueMicrotask(() => runtime.observe(store.get('pods', ev.namespace, ev.name) ?? ev.object));
+    if (ours(ev.object)) observeSoon(`${ev.namespace}/${ev.name}`);
   });
   for (const p of store.listObjects('pods')) if (ours(p)) runtime.observe(p);
   return {
