@@ -6,6 +6,7 @@
 //   watch delivery latency p50/p99 with 100 watchers   vs a bare https fan-out server
 //   RSS idle and with 10,000 Services                  vs the bare https server
 //   ClusterIP / NodePort creates/s vs headless; allocation with the range 99% full vs empty (allocation.mjs)
+//   100 Pods at once create → Running/Ready vs direct spawn; memory per Pod and idle CPU with 1000 Pods (pods.mjs)
 // Servers run as child processes (`node dist/cli.js up`), as users run them.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
@@ -16,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { Agent, Pool, request } from 'undici';
 import YAML from 'yaml';
 import { allocationBench } from './allocation.mjs';
+import { podBench } from './pods.mjs';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const CLI = join(root, 'dist/cli.js');
@@ -148,9 +150,14 @@ const svcBody = (prefix) => (i) => ({
 
 console.log(`tinykube benchmark — node ${process.version}, ${N_SERVICES} services, ${N_WATCHERS} watchers\n`);
 
-// BENCH_ONLY=allocation runs just the allocation figures (quick iteration on the allocators).
+// BENCH_ONLY=allocation|pods runs just those figures (quick iteration).
 if (process.env.BENCH_ONLY === 'allocation') {
   await allocationBench({ root, work, startTinykube, stopProc, createLoad, report });
+  rmSync(work, { recursive: true, force: true });
+  process.exit(0);
+}
+if (process.env.BENCH_ONLY === 'pods') {
+  await podBench({ startTinykube, stopProc, report, rssMB });
   rmSync(work, { recursive: true, force: true });
   process.exit(0);
 }
@@ -283,5 +290,9 @@ await stopProc(bare.p);
 // ---- allocation (issue 4) ----
 console.log('');
 await allocationBench({ root, work, startTinykube, stopProc, createLoad, report });
+
+// ---- Pods (issue 5) ----
+console.log('');
+await podBench({ startTinykube, stopProc, report, rssMB });
 console.log('\ndone');
 process.exit(0);
