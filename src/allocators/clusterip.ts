@@ -23,12 +23,20 @@ export function clusterIPOffset(cidrSize: bigint): number {
 }
 
 export function ipRange(text: string): IPRange {
+  return addressRange('clusterip', text, true);
+}
+
+/**
+ * The usable addresses of a CIDR as a band (`<kind>:<cidr>` in the allocations table), with
+ * upstream's static band for ClusterIPs, or none (load balancer and Pod addresses).
+ */
+export function addressRange(kind: string, text: string, staticBand: boolean): IPRange {
   const cidr = parseCIDR(text);
   if (!cidr) throw new Error(`invalid CIDR ${text}`);
   const usable = cidr.family === 4 ? cidr.size - 2n : cidr.size - 1n;
   // Upstream caps the bitmap of large IPv6 ranges at 2^16 addresses... we cap slots the same way.
   const size = Number(usable > 65536n ? 65536n : usable < 0n ? 0n : usable);
-  return { cidr, band: { key: `clusterip:${cidr.text}`, size, offset: Math.min(clusterIPOffset(cidr.size), size) } };
+  return { cidr, band: { key: `${kind}:${cidr.text}`, size, offset: staticBand ? Math.min(clusterIPOffset(cidr.size), size) : 0 } };
 }
 
 export function slotToIP(r: IPRange, slot: number): string {

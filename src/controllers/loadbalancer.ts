@@ -5,8 +5,9 @@
 // as upstream requires. The IP is held in the allocations table, written in the same transaction
 // as the status, and released when the Service goes away or stops being ours.
 import type { KubeObject } from '../resources/types.js';
-import { parseCIDR, contains, nthIP, offsetOf } from '../allocators/ipnet.js';
-import { allocateNext, isTaken, release, releaseOwner, slotsOf, take, type Band } from '../allocators/bands.js';
+import { contains } from '../allocators/ipnet.js';
+import { addressRange, ipToSlot, slotToIP } from '../allocators/clusterip.js';
+import { allocateNext, isTaken, release, releaseOwner, slotsOf, take } from '../allocators/bands.js';
 import { createQueue } from './queue.js';
 import { eventRecorder } from './events.js';
 import { findDef, tolerate, type Controller, type ControllerContext } from './context.js';
@@ -29,16 +30,11 @@ export function startLoadBalancerController(ctx: ControllerContext): Controller 
   const { store, registry, defs, log, config } = ctx;
   const svcDef = findDef(defs, '', 'services');
   const record = eventRecorder(registry, findDef(defs, '', 'events'), 'service-controller', (err) => log.debug({ err }, 'event not recorded'));
-  const cidr = parseCIDR(config.loadBalancerCIDR);
-  if (!cidr) throw new Error(`invalid load balancer CIDR ${config.loadBalancerCIDR}`);
   // All addresses but the network (and broadcast for IPv4) are usable; no static band.
-  const usable = cidr.family === 4 ? cidr.size - 2n : cidr.size - 1n;
-  const band: Band = { key: `loadbalancer:${cidr.text}`, size: Number(usable > 65536n ? 65536n : usable), offset: 0 };
-  const ipOf = (slot: number) => nthIP(cidr, BigInt(slot) + 1n);
-  const slotOf = (ip: string) => {
-    const off = offsetOf(cidr, ip);
-    return off === undefined || off < 1n || off > BigInt(band.size) ? undefined : Number(off - 1n);
-  };
+  const pool = addressRange('loadbalancer', config.loadBalancerCIDR, false);
+  const { cidr, band } = pool;
+  const ipOf = (slot: number) => slotToIP(pool, slot);
+  const slotOf = (ip: string) => ipToSlot(pool, ip);
 
   const reconcile = (key: string) => {
     const [ns, name] = key.split('/') as [string, string];

@@ -64,8 +64,10 @@ export function startNodeAgent(ctx: ControllerContext, podsDir: { dir: string; t
   // event-loop turn, so a burst of creates does not hold up requests.
   const pendingKeys = new Set<string>();
   let scheduled = false;
+  let stopped = false;
   const drain = () => {
     scheduled = false;
+    if (stopped) return;
     let n = 0;
     for (const key of pendingKeys) {
       pendingKeys.delete(key);
@@ -98,6 +100,7 @@ export function startNodeAgent(ctx: ControllerContext, podsDir: { dir: string; t
   return {
     podsDir: podsDir.dir,
     async stop() {
+      stopped = true;
       unsub();
       scheduler.stop();
       heartbeat.stop();

@@ -2,19 +2,13 @@
 // allocations table by the Pod's uid, so a restart of tinykube keeps them and two live Pods never
 // share one. Released when the Pod object is gone.
 import type { Database } from 'better-sqlite3';
-import { parseCIDR, nthIP, offsetOf, type CIDR } from '../allocators/ipnet.js';
-import { allocateNext, releaseOwner, slotsOf, type Band } from '../allocators/bands.js';
+import { addressRange, slotToIP, type IPRange } from '../allocators/clusterip.js';
+import { allocateNext, releaseOwner, slotsOf } from '../allocators/bands.js';
 
-export interface PodIPPool {
-  cidr: CIDR;
-  band: Band;
-}
+export type PodIPPool = IPRange;
 
 export function podIPPool(text: string): PodIPPool {
-  const cidr = parseCIDR(text);
-  if (!cidr) throw new Error(`invalid pod CIDR ${text}`);
-  const usable = cidr.family === 4 ? cidr.size - 2n : cidr.size - 1n;
-  return { cidr, band: { key: `podip:${cidr.text}`, size: Number(usable > 65536n ? 65536n : usable), offset: 0 } };
+  return addressRange('podip', text, false);
 }
 
 const owner = (uid: string) => `pod:${uid}`;
@@ -23,7 +17,7 @@ const owner = (uid: string) => `pod:${uid}`;
 export function podIP(db: Database, pool: PodIPPool, uid: string): string | undefined {
   const held = slotsOf(db, pool.band, owner(uid));
   const slot = held.length ? held[0] : allocateNext(db, pool.band, owner(uid));
-  return slot === undefined ? undefined : nthIP(pool.cidr, BigInt(slot) + 1n);
+  return slot === undefined ? undefined : slotToIP(pool, slot);
 }
 
 export function releasePodIP(db: Database, pool: PodIPPool, uid: string): void {
@@ -33,8 +27,4 @@ export function releasePodIP(db: Database, pool: PodIPPool, uid: string): void {
 /** Uids holding an address (to release those whose Pod is gone, at start). */
 export function podIPOwners(db: Database, pool: PodIPPool): string[] {
   return (db.prepare('SELECT DISTINCT owner FROM allocations WHERE range = ?').pluck().all(pool.band.key) as string[]).map((o) => o.slice(4));
-}
-
-export function isPodIP(pool: PodIPPool, ip: string): boolean {
-  return offsetOf(pool.cidr, ip) !== undefined;
 }

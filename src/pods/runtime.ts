@@ -105,7 +105,7 @@ export function createRuntime(d: RuntimeDeps) {
 
   // ---- status ----
 
-  const containerStatus = (w: Worker, c: Ctr) => ({
+  const containerStatus = (c: Ctr) => ({
     name: c.spec.name,
     image: c.spec.image ?? '',
     imageID: '',
@@ -150,9 +150,9 @@ export function createRuntime(d: RuntimeDeps) {
       podIP: w.ips[0],
       podIPs: w.ips.map((ip) => ({ ip })),
       startTime: w.startTime,
-      containerStatuses: mains.map((c) => containerStatus(w, c)),
+      containerStatuses: mains.map(containerStatus),
     };
-    if (inits.length) out.initContainerStatuses = inits.map((c) => containerStatus(w, c));
+    if (inits.length) out.initContainerStatuses = inits.map(containerStatus);
     if (!w.ips.length) {
       delete out.podIP;
       delete out.podIPs;
@@ -388,7 +388,7 @@ export function createRuntime(d: RuntimeDeps) {
     c.backoffUntil = Date.now() + delay;
     c.lastState = c.state;
     const podName = `${w.pod.metadata.name}_${w.pod.metadata.namespace}(${w.uid})`;
-    setState(w, c, { waiting: { reason: 'CrashLoopBackOff', message: `back-off ${Math.round(delay / 1000)}s restarting failed container=${c.spec.name} pod=${podName}` } });
+    setState(w, c, { waiting: { reason: 'CrashLoopBackOff', message: `back-off ${goDuration(delay)} restarting failed container=${c.spec.name} pod=${podName}` } });
     d.record(w.pod, 'Warning', 'BackOff', `Back-off restarting failed container ${c.spec.name} in pod ${podName}`);
     c.timer = setTimeout(() => {
       c.backoffUntil = undefined;
@@ -587,6 +587,16 @@ export function createRuntime(d: RuntimeDeps) {
 
 export type Runtime = ReturnType<typeof createRuntime>;
 
+/** Go's time.Duration String(), as the kubelet prints back-off delays: 300ms, 10s, 1m20s, 5m0s. */
+export function goDuration(ms: number): string {
+  if (ms < 1000) return `${ms}ms`;
+  const total = ms / 1000;
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const sec = Number((total % 60).toFixed(3));
+  return `${h ? `${h}h` : ''}${h || m ? `${m}m` : ''}${sec}s`;
+}
+
 /** The kubelet's getPhase: counts running, stopped (including restarting) and waiting containers. */
 function podPhase(inits: Ctr[], mains: Ctr[], policy: string): string {
   const initFailed = inits.some((c) => c.done && 'terminated' in c.state && c.state.terminated.exitCode !== 0);
@@ -640,17 +650,15 @@ export function killLeftovers(podsDir: string, log: Logger): number {
     for (const f of files) {
       const [pid, start] = readFileSync(join(dir, f), 'utf8').trim().split(' ');
       const n = Number(pid);
-      if (n > 1 && start && procStartTime(n) === start) {
+      const leader = procStartTime(n);
+      // The leader alive with the recorded start time is ours. A dead leader whose group still has
+      // members is ours too: Linux does not reuse a pid while it names a live process group.
+      if (n > 1 && start && (leader === start || leader === undefined)) {
         try {
           process.kill(-n, 'SIGKILL');
           killed++;
         } catch {
-          try {
-            process.kill(n, 'SIGKILL');
-            killed++;
-          } catch {
-            // gone
-          }
+          // nothing left of it
         }
       }
       rmSync(join(dir, f), { force: true });

@@ -12,7 +12,6 @@ import {
   validateCIDR,
   validateDNS1123Label,
   validateDNS1123Subdomain,
-  validateImmutable,
   validateLabels,
   validateNonSpecialIP,
   validatePortNumOrName,

@@ -2,6 +2,7 @@
 // no class (or tinykube.io/local), other classes left pending, IPs released on type change.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { startTestCluster, type TestCluster } from '../helpers/cluster.js';
+import { until } from '../helpers/wait.js';
 
 let tc: TestCluster;
 beforeAll(async () => {
@@ -11,15 +12,6 @@ afterAll(async () => {
   await tc?.stop();
 });
 
-async function until<T>(fn: () => Promise<T | undefined>, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 const svc = async (name: string) => JSON.parse((await tc.kubectl(['get', 'svc', name, '-o', 'json'])).stdout);
 const ingressOf = async (name: string) => {
   const s = await svc(name);

@@ -59,10 +59,23 @@ describe('Pods across restarts of tinykube', () => {
       expect(pid2).not.toBe(pid);
       expect(alive(pid2)).toBe(true);
 
+      // A grandchild in the Pod's process group outlives its parent's death signal; the next start
+      // finds the group and kills it.
+      await k(['run', 'forker', '--image=x', '--command', '--', 'sh', '-c', 'sleep 1000 & echo $$!; wait']);
+      await k(['wait', '--for=condition=Ready', 'pod/forker', '--timeout=10s']);
+      let orphan = 0;
+      for (let i = 0; i < 50 && !orphan; i++) {
+        orphan = Number((await k(['logs', 'forker'])).stdout.trim()) || 0;
+        if (!orphan) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(alive(orphan)).toBe(true);
+
       run.proc.kill('SIGKILL');
       await run.exited;
       await waitFor(() => !alive(pid2), 5000, 'the Pod process to die with tinykube');
+      expect(alive(orphan)).toBe(true);
       run = await start();
+      await waitFor(() => !alive(orphan), 5000, 'the leftover to be killed at start');
       run.proc.kill('SIGTERM');
       expect((await run.exited).code).toBe(0);
     } finally {

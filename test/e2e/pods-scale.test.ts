@@ -2,6 +2,7 @@
 // batched, and deleting them all frees every address; the agent stays up throughout.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { startTestCluster, type TestCluster } from '../helpers/cluster.js';
+import { until } from '../helpers/wait.js';
 import { api } from '../helpers/http.js';
 
 let tc: TestCluster;
@@ -12,15 +13,6 @@ afterAll(async () => {
   await tc?.stop();
 });
 
-async function until<T>(fn: () => Promise<T | undefined | false>, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('200 Pods at once', () => {
   it('all run with distinct IPs, then all go away and free their addresses', async () => {
@@ -37,7 +29,7 @@ describe('200 Pods at once', () => {
     const pods = await until(async () => {
       const items = (await api(tc.cluster, 'GET', '/api/v1/namespaces/default/pods?labelSelector=app%3Dmany')).json().items as { status: { phase?: string; podIP?: string; conditions?: { type: string; status: string }[] } }[];
       return items.length === n && items.every((p) => p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) ? items : undefined;
-    });
+    }, 30_000);
     const ips = pods.map((p) => p.status.podIP);
     expect(new Set(ips).size).toBe(n);
     // Status writes are batched: far fewer revisions than one per container transition.
@@ -47,7 +39,7 @@ describe('200 Pods at once', () => {
     // One deletecollection (kubectl's own --wait throttles itself to 5 requests/s, on any cluster).
     const del = await api(tc.cluster, 'DELETE', '/api/v1/namespaces/default/pods?labelSelector=app%3Dmany');
     expect(del.status).toBe(200);
-    await until(async () => (await api(tc.cluster, 'GET', '/api/v1/namespaces/default/pods?labelSelector=app%3Dmany')).json().items.length === 0);
+    await until(async () => (await api(tc.cluster, 'GET', '/api/v1/namespaces/default/pods?labelSelector=app%3Dmany')).json().items.length === 0, 30_000);
     const held = tc.cluster.store.db.prepare("SELECT count(*) AS n FROM allocations WHERE range LIKE 'podip:%'").get() as { n: number };
     expect(held.n).toBe(0);
     expect((await api(tc.cluster, 'GET', '/readyz')).status).toBe(200);

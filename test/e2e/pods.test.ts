@@ -2,6 +2,8 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { connect } from 'node:net';
 import { startTestCluster, type TestCluster } from '../helpers/cluster.js';
+import { until } from '../helpers/wait.js';
+import { api } from '../helpers/http.js';
 
 let tc: TestCluster;
 beforeAll(async () => {
@@ -13,15 +15,6 @@ afterAll(async () => {
   await tc?.stop();
 });
 
-async function until<T>(fn: () => Promise<T | undefined>, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 const pod = async (name: string) => JSON.parse((await tc.kubectl(['get', 'pod', name, '-o', 'json'])).stdout);
 const apply = (yaml: string) => tc.kubectl(['apply', '-f', '-'], { input: yaml });
 const logs = async (...args: string[]) => (await tc.kubectl(['logs', ...args])).stdout;
@@ -142,12 +135,21 @@ describe('restarts and failures', () => {
     });
     const cs = p.status.containerStatuses[0];
     expect(cs.state.waiting.reason).toBe('CrashLoopBackOff');
-    expect(cs.state.waiting.message).toMatch(/^back-off \d+s restarting failed container=crasher pod=crasher_default\(/);
+    expect(cs.state.waiting.message).toMatch(/^back-off \S+ restarting failed container=crasher pod=crasher_default\(/);
     expect(cs.lastState.terminated).toMatchObject({ exitCode: 3, reason: 'Error' });
     expect(p.status.phase).toBe('Running');
     expect(await logs('crasher', '--previous')).toMatch(/^run at \d+\n$/);
     const row = (await tc.kubectl(['get', 'pod', 'crasher', '--no-headers'])).stdout.trim().split(/\s+/);
     expect(['CrashLoopBackOff', 'Error']).toContain(row[2]);
+    // The delay doubles (300ms, 600ms, … with this cluster's shortened back-off), as Go prints it.
+    const seen = new Set<string>();
+    await until(async () => {
+      const m = (await pod('crasher')).status.containerStatuses[0].state.waiting?.message as string | undefined;
+      const d = m && /^back-off (\S+) /.exec(m)?.[1];
+      if (d) seen.add(d);
+      return seen.has('600ms') || seen.has('1.2s');
+    }, 15_000);
+    expect([...seen].every((d) => ['300ms', '600ms', '1.2s', '2s'].includes(d))).toBe(true);
   });
 
   it('restartPolicy Never: a failed command makes the Pod Failed; OnFailure + exit 0 is Succeeded', async () => {
@@ -370,3 +372,81 @@ spec:
     }
   });
 });
+
+describe('pods/binding and pods/log over the API', () => {
+  it('binds a Pod of another scheduler through pods/binding, once', async () => {
+    await apply(`apiVersion: v1
+kind: Pod
+metadata: {name: bound-by-hand}
+spec:
+  schedulerName: my-scheduler
+  containers: [{name: c, image: x, command: [sleep, "1000"]}]
+`);
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await pod('bound-by-hand')).spec.nodeName).toBeUndefined();
+    const path = '/api/v1/namespaces/default/pods/bound-by-hand/binding';
+    const body = { apiVersion: 'v1', kind: 'Binding', metadata: { name: 'bound-by-hand' }, target: { apiVersion: 'v1', kind: 'Node', name: 'node-a' } };
+    const r = await api(tc.cluster, 'POST', path, { body });
+    expect(r.status).toBe(201);
+    expect(r.json()).toMatchObject({ kind: 'Status', status: 'Success', code: 201 });
+    await tc.kubectl(['wait', '--for=condition=Ready', 'pod/bound-by-hand', '--timeout=10s']);
+    const again = await api(tc.cluster, 'POST', path, { body });
+    expect(again.status).toBe(409);
+    expect(again.json().message).toBe('Operation cannot be fulfilled on pods "bound-by-hand": pod bound-by-hand is already assigned to node "node-a"');
+    const noTarget = await api(tc.cluster, 'POST', path, { body: { metadata: { name: 'bound-by-hand' }, target: {} } });
+    expect(noTarget.status).toBe(422);
+    expect(noTarget.json().message).toBe('Binding "bound-by-hand" is invalid: target.name: Required value');
+  });
+
+  it('answers pods/log mistakes with upstream messages', async () => {
+    await apply(`apiVersion: v1
+kind: Pod
+metadata: {name: two}
+spec:
+  containers:
+  - {name: a, image: x, command: [sleep, "1000"]}
+  - {name: b, image: x, command: [sleep, "1000"]}
+`);
+    await tc.kubectl(['wait', '--for=condition=Ready', 'pod/two', '--timeout=10s']);
+    const log = (q: string) => api(tc.cluster, 'GET', `/api/v1/namespaces/default/pods/two/log${q}`);
+    let r = await log('');
+    expect(r.status).toBe(400);
+    expect(r.json().message).toBe('a container name must be specified for pod two, choose one of: [a b]');
+    r = await log('?container=c');
+    expect(r.json().message).toBe('container c is not valid for pod two');
+    r = await log('?container=a&previous=true');
+    expect(r.json().message).toBe('previous terminated container "a" in pod "two" not found');
+    expect((await log('?container=a')).status).toBe(200);
+  });
+
+  it('leaves a Pod Pending on a taint it does not tolerate, and runs one that tolerates it', async () => {
+    await tc.kubectl(['taint', 'node', 'node-a', 'dedicated=infra:NoSchedule']);
+    try {
+      await apply(`apiVersion: v1
+kind: Pod
+metadata: {name: intolerant}
+spec:
+  containers: [{name: c, image: x, command: [sleep, "1000"]}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: tolerant}
+spec:
+  tolerations: [{key: dedicated, operator: Equal, value: infra, effect: NoSchedule}]
+  containers: [{name: c, image: x, command: [sleep, "1000"]}]
+`);
+      await tc.kubectl(['wait', '--for=condition=Ready', 'pod/tolerant', '--timeout=10s']);
+      const p = await until(async () => {
+        const x = await pod('intolerant');
+        return x.status.conditions?.find((c: { type: string }) => c.type === 'PodScheduled') ? x : undefined;
+      });
+      expect(p.status.conditions.find((c: { type: string }) => c.type === 'PodScheduled').message).toBe(
+        '0/1 nodes are available: 1 node(s) had untolerated taint {dedicated: infra}. preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling.',
+      );
+    } finally {
+      await tc.kubectl(['taint', 'node', 'node-a', 'dedicated=infra:NoSchedule-']);
+    }
+    await tc.kubectl(['wait', '--for=condition=Ready', 'pod/intolerant', '--timeout=10s']);
+  });
+});
+

@@ -2,6 +2,7 @@
 // by patch (allocations taken and released), and dual stack with a second service CIDR.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { startTestCluster, type TestCluster } from '../helpers/cluster.js';
+import { until } from '../helpers/wait.js';
 
 let tc: TestCluster;
 let dual: TestCluster;
@@ -12,15 +13,6 @@ afterAll(async () => {
   await Promise.all([tc?.stop(), dual?.stop()]);
 });
 
-async function until<T>(fn: () => Promise<T | undefined>, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 const getSvc = async (c: TestCluster, name: string) => JSON.parse((await c.kubectl(['get', 'svc', name, '-o', 'json'])).stdout);
 const row = async (name: string) => (await tc.kubectl(['get', 'svc', name, '--no-headers'])).stdout.trim().split(/\s+/);
 const ipNum = (ip: string) => ip.split('.').reduce((n, o) => n * 256 + Number(o), 0);
