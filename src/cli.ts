@@ -24,6 +24,7 @@ interface UpFlags {
   nodeName?: string;
   zone?: string;
   maxPods?: string;
+  podIsolation?: string;
 }
 
 function fail(msg: string): never {
@@ -48,6 +49,7 @@ async function up(f: UpFlags): Promise<void> {
     nodeName: f.nodeName,
     zone: f.zone,
     maxPods: f.maxPods === undefined ? undefined : Number(f.maxPods),
+    podIsolation: f.podIsolation,
   };
   // Validate every flag before touching the disk or the network.
   let dnsDefault: string;
@@ -136,6 +138,7 @@ program
   .option('--node-name <name>', 'name of the Node (default: this host name)')
   .option('--zone <zone>', 'topology.kubernetes.io/zone label of the Node')
   .option('--max-pods <n>', 'pod capacity of the Node (default 2000)')
+  .option('--pod-isolation <mode>', 'how Pods get their own mounts, /etc/hosts and resolv.conf: auto, mount (root), userns (unprivileged user namespaces) or none (default auto)')
   .action((f: UpFlags) => up(f));
 program
   .command('version')

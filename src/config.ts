@@ -18,6 +18,7 @@ export interface ClusterConfig {
   zone?: string;
   maxPods: number;
   podBackoff: { initialMs: number; maxMs: number };
+  podIsolation: 'auto' | 'mount' | 'userns' | 'none';
   /** Compaction of the change log (watch history). */
   compaction: { intervalMs: number; maxAgeMs: number; keepRevisions: number };
   /** Events expire after this (upstream --event-ttl, 1 h). */

@@ -38,6 +38,8 @@ export interface StartOptions {
   maxPods?: number;
   /** CrashLoopBackOff: first delay and cap in ms (upstream 10 s doubling to 5 min; tests shorten it). */
   podBackoff?: { initialMs?: number; maxMs?: number };
+  /** How Pods get their own filesystem view: auto (default), mount (root), userns, none. */
+  podIsolation?: string;
   compaction?: Partial<ClusterConfig['compaction']>;
   eventTTLMs?: number;
 }
@@ -135,6 +137,8 @@ export function resolveConfig(o: StartOptions, mode: 'library' | 'cli' = 'librar
   const maxPods = o.maxPods ?? 2000;
   if (!Number.isInteger(maxPods) || maxPods < 1) throw new OptionError(`--max-pods: invalid value "${o.maxPods}": must be a positive integer`);
   const podBackoff = { initialMs: o.podBackoff?.initialMs ?? 10_000, maxMs: o.podBackoff?.maxMs ?? 300_000 };
+  const podIsolation = o.podIsolation ?? 'auto';
+  if (!['auto', 'mount', 'userns', 'none'].includes(podIsolation)) throw new OptionError(`--pod-isolation: invalid value "${podIsolation}": must be one of auto, mount, userns, none`);
   const compaction = { ...DEFAULTS.compaction, ...o.compaction };
   for (const [k, v] of Object.entries(compaction)) {
     if (!Number.isFinite(v) || v < 0) throw new OptionError(`compaction.${k}: must be a non-negative number`);
@@ -156,6 +160,7 @@ export function resolveConfig(o: StartOptions, mode: 'library' | 'cli' = 'librar
     zone: o.zone,
     maxPods,
     podBackoff,
+    podIsolation: podIsolation as ClusterConfig['podIsolation'],
     compaction,
     eventTTLMs: o.eventTTLMs ?? DEFAULTS.eventTTLMs,
   };

@@ -39,6 +39,8 @@ export interface EnvContext {
   getConfigMap(ns: string, name: string): KubeObject | undefined;
   getSecret(ns: string, name: string): KubeObject | undefined;
   node: { cpu: number; memoryBytes: number; ephemeralBytes: number };
+  /** Where in-cluster clients reach the API server (KUBERNETES_SERVICE_HOST/PORT). */
+  apiServer?: { host: string; port: number };
 }
 
 /** A configuration problem that keeps the container Waiting (CreateContainerConfigError). */
@@ -127,7 +129,7 @@ export function parseQuantity(q: string | number | undefined): number {
   return n * (mult[m[2]!] ?? 1);
 }
 
-function resourceValue(ref: NonNullable<EnvVar['valueFrom']>['resourceFieldRef'] & object, c: ContainerSpec, ctx: EnvContext): string {
+export function resourceValue(ref: NonNullable<EnvVar['valueFrom']>['resourceFieldRef'] & object, c: ContainerSpec, ctx: Pick<EnvContext, 'node'>): string {
   const [kind, res] = ref.resource.split('.') as ['limits' | 'requests', string];
   let v = parseQuantity(c.resources?.[kind]?.[res]);
   // Without a limit the downward API reports the node's allocatable (upstream behaviour).
@@ -136,7 +138,7 @@ function resourceValue(ref: NonNullable<EnvVar['valueFrom']>['resourceFieldRef']
   return String(Math.ceil(v / divisor));
 }
 
-function fieldValue(path: string, ctx: EnvContext): string {
+export function fieldValue(path: string, ctx: Pick<EnvContext, 'pod' | 'podIPs' | 'hostIP'>): string {
   const pod = ctx.pod;
   const m = /^metadata\.(labels|annotations)\['(.*)'\]$/.exec(path);
   if (m) return (pod.metadata[m[1] as 'labels'] ?? {})[m[2]!] ?? '';
@@ -182,6 +184,13 @@ export function containerEnv(c: ContainerSpec, ctx: EnvContext): { env: Record<s
   // default/kubernetes is always visible; a same-named Service in the pod's namespace wins.
   const ordered = [...svcs.filter((s) => s.metadata.namespace !== ns), ...svcs.filter((s) => s.metadata.namespace === ns)];
   Object.assign(env, serviceEnv(ordered));
+  // In-cluster clients read only these two: they point at the API server itself, which needs no
+  // proxy and no privileged port (the kubernetes Service's ClusterIP:443 would need both). The
+  // docker-link variables keep describing the Service.
+  if (ctx.apiServer) {
+    env.KUBERNETES_SERVICE_HOST = ctx.apiServer.host;
+    env.KUBERNETES_SERVICE_PORT = String(ctx.apiServer.port);
+  }
   for (const from of c.envFrom ?? []) {
     const prefix = from.prefix ?? '';
     const ref = from.configMapRef ?? from.secretRef;

@@ -1,9 +1,9 @@
 // The node agent (the kubelet of this one-node cluster): registers the Node and keeps its Lease,
 // schedules Pods onto it, and runs the Pods bound to it as local processes. It consumes the store
 // through in-process subscriptions, never through HTTP.
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, delimiter } from 'node:path';
+import { join } from 'node:path';
 import type { ControllerContext } from '../controllers/context.js';
 import type { KubeObject } from '../resources/types.js';
 import { findDef } from '../controllers/context.js';
@@ -12,16 +12,13 @@ import { startNode, hostIP } from './node.js';
 import { startScheduler } from './scheduler.js';
 import { createRuntime, killLeftovers } from './runtime.js';
 import { podIPPool, podIPOwners, releasePodIP } from './podips.js';
+import { detectIsolation, which, type IsolationInfo } from './sandbox.js';
+import type { TokenIssuer } from './volumes.js';
 
 export interface NodeAgent {
   podsDir: string;
   stop(): Promise<void>;
   idle(): Promise<void>;
-}
-
-function which(cmd: string): string | undefined {
-  for (const d of (process.env.PATH ?? '').split(delimiter)) if (d && existsSync(join(d, cmd))) return join(d, cmd);
-  return undefined;
 }
 
 /** Where Pod directories (logs, volumes) live: under the data dir, or a temp dir for in-memory clusters. */
@@ -34,7 +31,7 @@ export function podsDirFor(dataDir: string | undefined): { dir: string; temporar
   return { dir: mkdtempSync(join(tmpdir(), 'tinykube-pods-')), temporary: true };
 }
 
-export function startNodeAgent(ctx: ControllerContext, podsDir: { dir: string; temporary: boolean }): NodeAgent {
+export function startNodeAgent(ctx: ControllerContext & { tokens?: { issue: TokenIssuer } }, podsDir: { dir: string; temporary: boolean }): NodeAgent {
   const { store, registry, defs, config, log } = ctx;
   const podDef = findDef(defs, '', 'pods');
   const heartbeat = startNode(registry, { node: findDef(defs, '', 'nodes'), lease: findDef(defs, 'coordination.k8s.io', 'leases') }, config, (err) => log.debug({ err }, 'lease renew failed'));
@@ -47,6 +44,10 @@ export function startNodeAgent(ctx: ControllerContext, podsDir: { dir: string; t
   });
   // setpriv --pdeathsig makes each container's main process die with tinykube, even on kill -9.
   const setpriv = which('setpriv');
+  // What the host allows for Pod mounts is decided once (a spawn of `unshare`); Pods wait for it.
+  let isolation: IsolationInfo | undefined;
+  const agentLog = log.child({ component: 'kubelet' });
+  const tokens = ctx.tokens;
   const runtime = createRuntime({
     store,
     registry,
@@ -56,8 +57,10 @@ export function startNodeAgent(ctx: ControllerContext, podsDir: { dir: string; t
     hostIP: hostIP(config),
     podsDir: podsDir.dir,
     record: eventRecorder(registry, findDef(defs, '', 'events'), 'kubelet', (err) => log.debug({ err }, 'event not recorded')),
-    log: log.child({ component: 'kubelet' }),
+    log: agentLog,
     wrap: (argv) => (setpriv ? [setpriv, '--pdeathsig', 'KILL', '--', ...argv] : argv),
+    isolation: () => isolation!,
+    issueToken: tokens ? (req) => tokens.issue(req) : undefined,
   });
   const scheduler = startScheduler({ ...ctx, log: log.child({ component: 'scheduler' }) });
   // Pod work (spawning processes above all) runs after the API has answered, a few Pods per
@@ -67,7 +70,7 @@ export function startNodeAgent(ctx: ControllerContext, podsDir: { dir: string; t
   let stopped = false;
   const drain = () => {
     scheduled = false;
-    if (stopped) return;
+    if (stopped || !isolation) return;
     let n = 0;
     for (const key of pendingKeys) {
       pendingKeys.delete(key);
@@ -96,12 +99,23 @@ export function startNodeAgent(ctx: ControllerContext, podsDir: { dir: string; t
     }
     if (ours(ev.object)) observeSoon(`${ev.namespace}/${ev.name}`);
   });
-  for (const p of store.listObjects('pods')) if (ours(p)) runtime.observe(p);
+  const objectChanged = (kind: 'configmaps' | 'secrets' | 'serviceaccounts') => store.subscribe(kind, (ev) => runtime.objectChanged(kind, ev.namespace, ev.name));
+  const unsubObjects = [objectChanged('configmaps'), objectChanged('secrets'), objectChanged('serviceaccounts')];
+  for (const p of store.listObjects('pods')) if (ours(p)) pendingKeys.add(`${p.metadata.namespace}/${p.metadata.name}`);
+  void detectIsolation(config.podIsolation).then((iso) => {
+    isolation = iso;
+    agentLog.info({ mode: iso.mode, reason: iso.reason }, iso.mode === 'none' ? 'Pods run without a mount namespace of their own' : 'Pods get a mount namespace of their own');
+    if (pendingKeys.size && !scheduled) {
+      scheduled = true;
+      setImmediate(drain);
+    }
+  });
   return {
     podsDir: podsDir.dir,
     async stop() {
       stopped = true;
       unsub();
+      for (const u of unsubObjects) u();
       scheduler.stop();
       heartbeat.stop();
       await runtime.stop();

@@ -23,6 +23,8 @@ export interface ProbeTarget {
   ports: { name?: string; containerPort: number }[];
   env: Record<string, string>;
   cwd: string;
+  /** Puts an exec command inside the container's namespaces (then `cwd` is a host directory). */
+  wrap?: (argv: string[]) => string[] | undefined;
 }
 
 export type ProbeResult = { ok: boolean; message: string };
@@ -39,9 +41,10 @@ export async function runProbe(p: ProbeSpec, t: ProbeTarget): Promise<ProbeResul
   if (p.exec) {
     const argv = p.exec.command ?? [];
     if (!argv.length) return { ok: false, message: 'exec probe without a command' };
+    const full = t.wrap?.(argv) ?? argv;
     return new Promise((resolve) => {
       let out = '';
-      const child = spawn(argv[0]!, argv.slice(1), { cwd: t.cwd, env: t.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+      const child = spawn(full[0]!, full.slice(1), { cwd: t.cwd, env: t.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
       const timer = setTimeout(() => {
         try {
           process.kill(-child.pid!, 'SIGKILL');

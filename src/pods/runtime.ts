@@ -14,11 +14,13 @@ import type { ClusterConfig } from '../config.js';
 import type { EventRecorder } from '../controllers/events.js';
 import { rfc3339 } from '../api/meta.js';
 import { StatusError } from '../api/errors.js';
-import { ConfigError, containerArgv, containerEnv, parseQuantity, type ContainerSpec } from './env.js';
+import { ConfigError, containerArgv, containerEnv, expand, parseQuantity, type ContainerSpec } from './env.js';
 import { captureLogs, logPath } from './logs.js';
 import { podIP, releasePodIP, type PodIPPool } from './podips.js';
 import { setCondition } from './binding.js';
 import { runProbe, startProber, type ProbeSpec, type ProbeTarget } from './probes.js';
+import { materializeVolume, MountError, readOnlyKind, removeVolumes, type MaterializedVolume, type TokenIssuer, type Volume, type VolumeContext } from './volumes.js';
+import { enterArgv, formatResolvConf, hostAliasesBlock, hostResolvConf, hostsFile, planMounts, podHostname, podResolvConf, sandboxArgv, type IsolationInfo, type Mount } from './sandbox.js';
 
 type State =
   | { waiting: { reason?: string; message?: string } }
@@ -48,6 +50,16 @@ interface Ctr {
   probers?: { stop(): void }[];
   env?: Record<string, string>;
   cwd?: string;
+  /** Runs a command inside this container's namespaces (exec probes, hooks), when it has them. */
+  enter?: (argv: string[]) => string[] | undefined;
+}
+
+interface VolumeMountSpec {
+  name: string;
+  mountPath: string;
+  readOnly?: boolean;
+  subPath?: string;
+  subPathExpr?: string;
 }
 
 interface Worker {
@@ -60,6 +72,11 @@ interface Worker {
   startTime?: string;
   terminating?: Promise<void>;
   gone?: boolean;
+  /** Volumes set up on the host, by name; undefined until all could be set up. */
+  volumes?: Map<string, MaterializedVolume>;
+  /** Retry of a failed volume setup, or the next service account token refresh. */
+  volumeTimer?: NodeJS.Timeout;
+  lastMountError?: string;
 }
 
 export interface RuntimeDeps {
@@ -74,16 +91,25 @@ export interface RuntimeDeps {
   log: Logger;
   /** Wraps argv so the process dies with tinykube (setpriv --pdeathsig), when available. */
   wrap: (argv: string[]) => string[];
+  /** What the host allows for a Pod's own mounts (decided once at start). */
+  isolation: () => IsolationInfo;
+  /** Issues the projected service account tokens. */
+  issueToken?: TokenIssuer;
+  /** The cluster DNS server for ClusterFirst Pods, once one serves. */
+  clusterDNS?: () => { nameserver: string; domain: string } | undefined;
 }
 
 const SIGNALS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGTERM: 15, SIGABRT: 6, SIGSEGV: 11, SIGPIPE: 13 };
 const FULL_RESET_MS = 10 * 60_000;
 
-const specOf = (p: KubeObject) => (p.spec ?? {}) as { containers?: ContainerSpec[]; initContainers?: ContainerSpec[]; restartPolicy?: string; hostNetwork?: boolean; terminationGracePeriodSeconds?: number; nodeName?: string };
+const specOf = (p: KubeObject) => (p.spec ?? {}) as { containers?: ContainerSpec[]; initContainers?: ContainerSpec[]; restartPolicy?: string; hostNetwork?: boolean; terminationGracePeriodSeconds?: number; nodeName?: string; volumes?: Volume[]; subdomain?: string; hostAliases?: { ip: string; hostnames?: string[] }[] };
 const now = () => rfc3339(new Date());
 
-/** Resolves a command like execvp would, against the container's PATH. */
-function findExecutable(cmd: string, path: string | undefined, cwd: string): string | undefined {
+/**
+ * Resolves a command like execvp would, against the container's PATH. `host` maps a path as the
+ * container sees it to where it is on the host (volumes at their mountPath).
+ */
+function findExecutable(cmd: string, path: string | undefined, cwd: string, host: (p: string) => string = (p) => p): string | undefined {
   const ok = (p: string) => {
     try {
       accessSync(p, constants.X_OK);
@@ -92,9 +118,19 @@ function findExecutable(cmd: string, path: string | undefined, cwd: string): str
       return false;
     }
   };
-  if (cmd.includes('/')) return ok(isAbsolute(cmd) ? cmd : join(cwd, cmd)) ? cmd : undefined;
-  for (const dir of (path ?? '').split(delimiter)) if (dir && ok(join(dir, cmd))) return join(dir, cmd);
+  if (cmd.includes('/')) return ok(host(isAbsolute(cmd) ? cmd : join(cwd, cmd))) ? cmd : undefined;
+  for (const dir of (path ?? '').split(delimiter)) if (dir && ok(host(join(dir, cmd)))) return join(dir, cmd);
   return undefined;
+}
+
+/** Where a container path is on the host: inside the volume mounted at its longest prefix, or itself. */
+function hostPathOf(mounts: Mount[], p: string): string {
+  let best: Mount | undefined;
+  for (const m of mounts) {
+    const t = m.target.replace(/\/+$/, '');
+    if ((p === t || p.startsWith(`${t}/`)) && (!best || t.length > best.target.length)) best = m;
+  }
+  return best ? join(best.source, p.slice(best.target.replace(/\/+$/, '').length)) : p;
 }
 
 export function createRuntime(d: RuntimeDeps) {
@@ -209,7 +245,7 @@ export function createRuntime(d: RuntimeDeps) {
   function startProbers(w: Worker, c: Ctr) {
     stopProbers(c);
     const spec = c.spec as ContainerSpec & { startupProbe?: ProbeSpec; livenessProbe?: ProbeSpec; readinessProbe?: ProbeSpec; ports?: { name?: string; containerPort: number }[] };
-    const target = (): ProbeTarget => ({ podIP: w.ips[0] ?? d.hostIP, ports: spec.ports ?? [], env: c.env ?? {}, cwd: c.cwd ?? w.dir });
+    const target = (): ProbeTarget => ({ podIP: w.ips[0] ?? d.hostIP, ports: spec.ports ?? [], env: c.env ?? {}, cwd: c.enter ? w.dir : c.cwd ?? w.dir, wrap: c.enter });
     const name = spec.name;
     const pid = c.proc?.pid;
     const current = () => c.proc?.pid === pid && !!pid;
@@ -279,7 +315,140 @@ export function createRuntime(d: RuntimeDeps) {
       getConfigMap: (n: string, name: string) => d.store.get('configmaps', n, name),
       getSecret: (n: string, name: string) => d.store.get('secrets', n, name),
       node: { cpu: parseQuantity(alloc.cpu), memoryBytes: parseQuantity(alloc.memory), ephemeralBytes: parseQuantity(alloc['ephemeral-storage']) },
+      apiServer: { host: ['0.0.0.0', '::', ''].includes(d.config.apiHost) ? '127.0.0.1' : d.config.apiHost, port: d.config.apiPort },
     };
+  }
+
+  // ---- volumes and the Pod's own files ----
+
+  function volumeContext(w: Worker): VolumeContext {
+    const node = d.store.get('nodes', '', d.config.nodeName);
+    const alloc = ((node?.status as { allocatable?: Record<string, string> } | undefined)?.allocatable ?? {}) as Record<string, string>;
+    return {
+      pod: w.pod,
+      podIPs: w.ips,
+      hostIP: d.hostIP,
+      node: { cpu: parseQuantity(alloc.cpu), memoryBytes: parseQuantity(alloc.memory), ephemeralBytes: parseQuantity(alloc['ephemeral-storage']) },
+      getConfigMap: (n, name) => d.store.get('configmaps', n, name),
+      getSecret: (n, name) => d.store.get('secrets', n, name),
+      getServiceAccount: (n, name) => d.store.get('serviceaccounts', n, name),
+      nodeName: d.config.nodeName,
+      issueToken: d.issueToken,
+    };
+  }
+
+  function mountFailed(w: Worker, volume: string, e: unknown) {
+    const msg = `MountVolume.SetUp failed for volume "${volume}" : ${(e as Error).message}`;
+    if (w.lastMountError === msg) return;
+    w.lastMountError = msg;
+    d.record(w.pod, 'Warning', 'FailedMount', msg);
+  }
+
+  /**
+   * Sets up every volume and writes the Pod's hosts and resolv.conf. While a volume cannot be set
+   * up (a missing ConfigMap, say) the containers wait in ContainerCreating, as on a kubelet.
+   */
+  function setupVolumes(w: Worker): boolean {
+    const ctx = volumeContext(w);
+    const out = new Map<string, MaterializedVolume>();
+    for (const v of specOf(w.pod).volumes ?? []) {
+      try {
+        out.set(v.name, materializeVolume(w.dir, v, ctx));
+      } catch (e) {
+        mountFailed(w, v.name, e);
+        clearTimeout(w.volumeTimer);
+        w.volumeTimer = setTimeout(() => sync(w.key), 2000);
+        return false;
+      }
+    }
+    w.lastMountError = undefined;
+    w.volumes = out;
+    writePodFiles(w);
+    scheduleRefresh(w);
+    const iso = d.isolation();
+    if (iso.mode === 'none') {
+      d.record(
+        w.pod,
+        'Warning',
+        'MountNamespaceUnavailable',
+        `tinykube cannot give this Pod a mount namespace of its own here (${iso.reason}): volumes are not at their mountPath but under ${join(w.dir, 'volumes')}, and /etc/hosts, /etc/resolv.conf and /var/run/secrets/kubernetes.io/serviceaccount are the host's`,
+      );
+    }
+    return true;
+  }
+
+  function writePodFiles(w: Worker) {
+    const spec = specOf(w.pod);
+    const ns = w.pod.metadata.namespace ?? 'default';
+    let hosts: string | undefined;
+    if (!spec.hostNetwork) {
+      hosts = hostsFile({ ips: w.ips, hostname: podHostname(w.pod), domain: spec.subdomain ? `${spec.subdomain}.${ns}.svc.${d.config.clusterDomain}` : undefined, aliases: spec.hostAliases });
+    } else if (spec.hostAliases?.length) {
+      // Host networking keeps the host's file; aliases are added to a copy of it.
+      let base = '';
+      try {
+        base = readFileSync('/etc/hosts', 'utf8');
+      } catch {
+        base = '';
+      }
+      hosts = `${base}${base.endsWith('\n') || !base ? '' : '\n'}${hostAliasesBlock(spec.hostAliases)}`;
+    }
+    if (hosts !== undefined) writeFileSync(join(w.dir, 'etc-hosts'), hosts);
+    else rmSync(join(w.dir, 'etc-hosts'), { force: true });
+    writeFileSync(join(w.dir, 'resolv.conf'), formatResolvConf(podResolvConf(w.pod, hostResolvConf(), d.clusterDNS?.())));
+  }
+
+  /** The Pod's own files, bound over the host's inside its mount namespace. */
+  function podFileMounts(w: Worker): Mount[] {
+    const out: Mount[] = [];
+    if (existsSync(join(w.dir, 'etc-hosts'))) out.push({ source: join(w.dir, 'etc-hosts'), target: '/etc/hosts', readOnly: false });
+    out.push({ source: join(w.dir, 'resolv.conf'), target: '/etc/resolv.conf', readOnly: false });
+    return out;
+  }
+
+  /** Writes the volumes matching `which` again (a changed ConfigMap/Secret, a token due for refresh). */
+  function refreshVolumes(w: Worker, which: (mv: MaterializedVolume) => boolean) {
+    if (!w.volumes || w.gone) return;
+    const ctx = volumeContext(w);
+    for (const v of specOf(w.pod).volumes ?? []) {
+      const mv = w.volumes.get(v.name);
+      if (!mv || !which(mv)) continue;
+      try {
+        w.volumes.set(v.name, materializeVolume(w.dir, v, ctx));
+      } catch (e) {
+        // The old content stays, as on a kubelet.
+        mountFailed(w, v.name, e);
+      }
+    }
+    scheduleRefresh(w);
+  }
+
+  function scheduleRefresh(w: Worker) {
+    clearTimeout(w.volumeTimer);
+    const due = Math.min(...[...(w.volumes?.values() ?? [])].map((v) => v.refreshAt ?? Infinity));
+    if (!Number.isFinite(due)) return;
+    w.volumeTimer = setTimeout(() => refreshVolumes(w, (v) => (v.refreshAt ?? Infinity) <= Date.now() + 1000), Math.min(Math.max(due - Date.now(), 1000), 2 ** 31 - 1));
+    w.volumeTimer.unref();
+  }
+
+  /** A container's volumeMounts as host → container binds (subPath and subPathExpr resolved). */
+  function containerMounts(w: Worker, c: Ctr, env: Record<string, string>): Mount[] {
+    const mounts: Mount[] = [];
+    const vols = specOf(w.pod).volumes ?? [];
+    for (const vm of (c.spec as { volumeMounts?: VolumeMountSpec[] }).volumeMounts ?? []) {
+      const vol = vols.find((v) => v.name === vm.name);
+      const mv = w.volumes?.get(vm.name);
+      if (!vol || !mv) continue;
+      const subPath = vm.subPathExpr ? expand(vm.subPathExpr, (n) => env[n]) : vm.subPath;
+      let source = mv.path;
+      if (subPath) {
+        source = join(mv.path, subPath);
+        // The kubelet creates a missing subPath as a directory.
+        if (!existsSync(source)) mkdirSync(source, { recursive: true });
+      }
+      mounts.push({ source, target: vm.mountPath, readOnly: !!vm.readOnly || readOnlyKind(vol) });
+    }
+    return mounts;
   }
 
   function start(w: Worker, c: Ctr) {
@@ -316,13 +485,18 @@ export function createRuntime(d: RuntimeDeps) {
       d.record(w.pod, 'Warning', 'Failed', `Error: ${message}`);
       exited(w, c, { exitCode: 128, reason: 'StartError', message, startedAt: '1970-01-01T00:00:00Z', finishedAt });
     };
+    const iso = d.isolation();
+    const sandboxed = iso.mode !== 'none' && !!iso.tools;
+    const mounts = containerMounts(w, c, env);
+    const host = (p: string) => hostPathOf(mounts, p);
+    const hostCwd = host(cwd);
     try {
-      accessSync(cwd, constants.R_OK | constants.X_OK);
-      if (!statSync(cwd).isDirectory()) throw new Error('not a directory');
+      accessSync(hostCwd, constants.R_OK | constants.X_OK);
+      if (!statSync(hostCwd).isDirectory()) throw new Error('not a directory');
     } catch {
       return failStart(`failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: chdir to cwd ("${cwd}") set in config.json failed: no such file or directory`);
     }
-    if (!findExecutable(argv[0]!, env.PATH, cwd)) {
+    if (!findExecutable(argv[0]!, env.PATH, cwd, host)) {
       return failStart(`failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: exec: "${argv[0]}": executable file not found in $PATH`);
     }
     if (c.started) {
@@ -331,13 +505,24 @@ export function createRuntime(d: RuntimeDeps) {
     }
     c.started = true;
     c.containerID = `${w.uid.slice(0, 8)}-${name}-${c.restartCount}`;
-    const full = d.wrap(argv);
+    let full: string[];
+    if (sandboxed) {
+      // The container's own mount (and UTS) namespace: volumes at their mountPath, the Pod's
+      // hosts and resolv.conf, its hostname.
+      const plan = planMounts([...mounts, ...podFileMounts(w)], join(w.dir, 'skel', name), iso.mode === 'mount');
+      for (const s of plan.skipped) d.record(w.pod, 'Warning', 'FailedMount', `Unable to mount ${s.target} in container ${name}: ${s.reason}`);
+      const fstabPath = join(w.dir, `${name}.fstab`);
+      writeFileSync(fstabPath, plan.fstab);
+      full = sandboxArgv(iso, { fstabPath, hostname: specOf(w.pod).hostNetwork ? undefined : podHostname(w.pod), cwd, argv });
+    } else full = d.wrap(argv);
     let proc: ChildProcess;
     try {
-      proc = spawn(full[0]!, full.slice(1), { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+      proc = spawn(full[0]!, full.slice(1), { cwd: sandboxed ? w.dir : hostCwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     } catch (e) {
       return failStart(String((e as Error).message));
     }
+    const pid = proc.pid;
+    c.enter = sandboxed && pid ? (a: string[]) => enterArgv(iso, pid, a) : undefined;
     c.proc = proc;
     c.startedAtMs = Date.now();
     c.logs = captureLogs(logPath(w.dir, name, c.restartCount), proc);
@@ -455,6 +640,7 @@ export function createRuntime(d: RuntimeDeps) {
       w.startTime ??= now();
       markDirty(w);
     }
+    if (!w.volumes && !setupVolumes(w)) return;
     const ctrs = [...w.ctrs.values()];
     // Init containers one at a time, in order.
     for (const c of ctrs.filter((x) => x.init)) {
@@ -488,6 +674,7 @@ export function createRuntime(d: RuntimeDeps) {
     if (w.terminating) return w.terminating;
     const running = [...w.ctrs.values()].filter((c) => c.proc);
     for (const c of w.ctrs.values()) clearTimeout(c.timer);
+    clearTimeout(w.volumeTimer);
     w.terminating = (async () => {
       if (!running.length) return;
       const deadline = Date.now() + Math.max(graceSeconds, 0) * 1000;
@@ -500,7 +687,7 @@ export function createRuntime(d: RuntimeDeps) {
             const left = Math.max(Math.ceil((deadline - Date.now()) / 1000), 1);
             if (hook.sleep) await new Promise((r) => setTimeout(r, Math.min(hook.sleep!.seconds, left) * 1000));
             else {
-              const r = await runProbe({ ...hook, timeoutSeconds: left }, { podIP: w.ips[0] ?? d.hostIP, ports: (c.spec as { ports?: { name?: string; containerPort: number }[] }).ports ?? [], env: c.env ?? {}, cwd: c.cwd ?? w.dir });
+              const r = await runProbe({ ...hook, timeoutSeconds: left }, { podIP: w.ips[0] ?? d.hostIP, ports: (c.spec as { ports?: { name?: string; containerPort: number }[] }).ports ?? [], env: c.env ?? {}, cwd: c.enter ? w.dir : c.cwd ?? w.dir, wrap: c.enter });
               if (!r.ok) d.record(w.pod, 'Warning', 'FailedPreStopHook', `PreStopHook failed: ${r.message}`.trim());
             }
           }
@@ -534,6 +721,8 @@ export function createRuntime(d: RuntimeDeps) {
     if (w && w.uid === uid) {
       w.gone = true;
       workers.delete(key);
+      clearTimeout(w.volumeTimer);
+      removeVolumes(w.pod, uid);
       for (const c of w.ctrs.values()) {
         clearTimeout(c.timer);
         killGroup(c, 'SIGKILL');
@@ -558,6 +747,17 @@ export function createRuntime(d: RuntimeDeps) {
       sync(key);
     },
     removed,
+    /** A ConfigMap or Secret changed: rewrite the volumes that read it, or retry a Pod waiting for it. */
+    objectChanged(kind: 'configmaps' | 'secrets' | 'serviceaccounts', ns: string, name: string) {
+      for (const w of workers.values()) {
+        if (w.gone || w.pod.metadata.namespace !== ns) continue;
+        if (!w.volumes) {
+          if (w.lastMountError) sync(w.key);
+          continue;
+        }
+        if (kind !== 'serviceaccounts') refreshVolumes(w, (mv) => mv.refs.some((r) => r.kind === kind && r.name === name));
+      }
+    },
     podKeys: () => [...workers.keys()],
     worker: (key: string) => workers.get(key),
     logDir: (uid: string) => join(d.podsDir, uid),
@@ -568,6 +768,7 @@ export function createRuntime(d: RuntimeDeps) {
       clearTimeout(flushTimer);
       const all = [...workers.values()];
       for (const w of all) {
+        clearTimeout(w.volumeTimer);
         for (const c of w.ctrs.values()) {
           clearTimeout(c.timer);
           stopProbers(c);

@@ -88,8 +88,10 @@ spec:
     expect(env.EARLY_BIRD_SERVICE_PORT_8080_80).toBe('8080');
     expect(env.EARLY_BIRD_PORT).toBe(`tcp://${svc.spec.clusterIP}:8080`);
     expect(env.EARLY_BIRD_PORT_8080_TCP_ADDR).toBe(svc.spec.clusterIP);
-    expect(env.KUBERNETES_SERVICE_HOST).toBe('127.96.0.1');
-    expect(env.KUBERNETES_SERVICE_PORT).toBe('443');
+    // In-cluster clients go to the API server directly; the link variables describe the Service.
+    expect(env.KUBERNETES_SERVICE_HOST).toBe('127.0.0.1');
+    expect(env.KUBERNETES_SERVICE_PORT).toBe(String(tc.cluster.ports.api));
+    expect(env.KUBERNETES_PORT).toBe('tcp://127.96.0.1:443');
     expect(env.KUBERNETES_SERVICE_PORT_HTTPS).toBe('443');
     expect(env.LATE_COMER_SERVICE_HOST).toBeUndefined();
     expect(out).toContain('ARGS hi');

@@ -19,6 +19,7 @@ const config: ClusterConfig = {
   nodeName: 'n',
   maxPods: 110,
   podBackoff: { initialMs: 10_000, maxMs: 300_000 },
+  podIsolation: 'none',
   compaction: { intervalMs: 1, maxAgeMs: 1, keepRevisions: 1 },
   eventTTLMs: 1,
 };

@@ -1,0 +1,259 @@
+// Pod volumes, materialised under the Pod's directory as the kubelet's volume plugins lay them out
+// (`volumes/kubernetes.io~<plugin>/<name>`): emptyDir, hostPath, and the API-data volumes
+// (configMap, secret, downwardAPI, projected) written with the atomic writer, so updates of the
+// referenced objects reach running Pods without a restart. Where the host gives the Pod a mount
+// namespace, src/pods/sandbox.ts binds these directories at their mountPath.
+import { existsSync, mkdirSync, rmSync, statSync, closeSync, openSync } from 'node:fs';
+import { join } from 'node:path';
+import type { KubeObject } from '../resources/types.js';
+import { fieldValue, resourceValue, type ContainerSpec, type EnvContext } from './env.js';
+import { writeAtomic, type VolumeFile } from './atomic-writer.js';
+
+/** A volume that cannot be set up yet (the kubelet's FailedMount); the Pod waits and retries. */
+export class MountError extends Error {
+  constructor(
+    readonly volume: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+interface KeyToPath {
+  key: string;
+  path: string;
+  mode?: number;
+}
+interface ObjectSource {
+  name?: string;
+  items?: KeyToPath[];
+  optional?: boolean;
+  defaultMode?: number;
+}
+interface DownwardItem {
+  path: string;
+  fieldRef?: { fieldPath: string };
+  resourceFieldRef?: { containerName?: string; resource: string; divisor?: string | number };
+  mode?: number;
+}
+interface TokenSource {
+  audience?: string;
+  expirationSeconds?: number;
+  path: string;
+}
+export interface Volume {
+  name: string;
+  emptyDir?: { medium?: string; sizeLimit?: string };
+  hostPath?: { path: string; type?: string };
+  configMap?: ObjectSource;
+  secret?: ObjectSource & { secretName?: string };
+  downwardAPI?: { items?: DownwardItem[]; defaultMode?: number };
+  projected?: {
+    defaultMode?: number;
+    sources?: { configMap?: ObjectSource; secret?: ObjectSource; downwardAPI?: { items?: DownwardItem[] }; serviceAccountToken?: TokenSource }[];
+  };
+  [k: string]: unknown;
+}
+
+export interface TokenIssuer {
+  (req: { namespace: string; serviceAccount: { name: string; uid: string }; pod: { name: string; uid: string }; node?: { name: string; uid?: string }; audiences?: string[]; expirationSeconds: number }): { token: string; expiresAt: Date };
+}
+
+export interface VolumeContext extends Pick<EnvContext, 'pod' | 'podIPs' | 'hostIP' | 'node' | 'getConfigMap' | 'getSecret'> {
+  getServiceAccount(ns: string, name: string): KubeObject | undefined;
+  nodeName: string;
+  issueToken?: TokenIssuer;
+}
+
+export interface MaterializedVolume {
+  /** Host path bound at the mountPath. */
+  path: string;
+  /** Set for volumes with a service account token: when to write it again. */
+  refreshAt?: number;
+  /** configMap/secret names it reads, to rewrite it when they change. */
+  refs: { kind: 'configmaps' | 'secrets'; name: string }[];
+}
+
+const PLUGIN: Record<string, string> = {
+  emptyDir: 'kubernetes.io~empty-dir',
+  configMap: 'kubernetes.io~configmap',
+  secret: 'kubernetes.io~secret',
+  downwardAPI: 'kubernetes.io~downward-api',
+  projected: 'kubernetes.io~projected',
+};
+
+export const volumeKind = (v: Volume): string | undefined => ['emptyDir', 'hostPath', 'configMap', 'secret', 'downwardAPI', 'projected'].find((k) => v[k] !== undefined && v[k] !== null);
+
+/** API-data volumes are mounted read-only whatever the mount says (kubelet since 1.9.4). */
+export const readOnlyKind = (v: Volume) => ['configMap', 'secret', 'downwardAPI', 'projected'].includes(volumeKind(v) ?? '');
+
+/** The bytes of a ConfigMap (data and binaryData) or Secret (base64 data). */
+function objectData(obj: KubeObject, secret: boolean): Map<string, Buffer> {
+  const out = new Map<string, Buffer>();
+  const o = obj as { data?: Record<string, string>; binaryData?: Record<string, string> };
+  for (const [k, v] of Object.entries(o.data ?? {})) out.set(k, secret ? Buffer.from(v, 'base64') : Buffer.from(v, 'utf8'));
+  if (!secret) for (const [k, v] of Object.entries(o.binaryData ?? {})) out.set(k, Buffer.from(v, 'base64'));
+  return out;
+}
+
+/** configMap/secret sources: every key, or the listed items (a missing listed key fails unless optional). */
+function objectFiles(vol: string, src: ObjectSource, secret: boolean, defaultMode: number, ctx: VolumeContext, out: Map<string, VolumeFile>, refs: MaterializedVolume['refs']): void {
+  const ns = ctx.pod.metadata.namespace ?? 'default';
+  const name = (secret ? (src as { secretName?: string }).secretName ?? src.name : src.name) ?? '';
+  refs.push({ kind: secret ? 'secrets' : 'configmaps', name });
+  const obj = secret ? ctx.getSecret(ns, name) : ctx.getConfigMap(ns, name);
+  if (!obj) {
+    if (src.optional) return;
+    throw new MountError(vol, `${secret ? 'secret' : 'configmap'} "${name}" not found`);
+  }
+  const data = objectData(obj, secret);
+  if (!src.items?.length) {
+    for (const [k, v] of data) out.set(k, { data: v, mode: defaultMode });
+    return;
+  }
+  for (const it of src.items) {
+    const v = data.get(it.key);
+    if (!v) {
+      if (src.optional) continue;
+      throw new MountError(vol, secret ? `references non-existent secret key: ${it.key}` : `configmap references non-existent config key: ${it.key}`);
+    }
+    out.set(it.path, { data: v, mode: it.mode ?? defaultMode });
+  }
+}
+
+function downwardFiles(vol: string, items: DownwardItem[], defaultMode: number, ctx: VolumeContext, out: Map<string, VolumeFile>): void {
+  const containers = [...(((ctx.pod.spec as { containers?: ContainerSpec[] }).containers) ?? []), ...(((ctx.pod.spec as { initContainers?: ContainerSpec[] }).initContainers) ?? [])];
+  for (const it of items) {
+    let value: string;
+    try {
+      if (it.fieldRef) value = fieldValue(it.fieldRef.fieldPath, ctx);
+      else if (it.resourceFieldRef) {
+        const c = containers.find((x) => x.name === it.resourceFieldRef!.containerName) ?? containers[0];
+        if (!c) throw new Error(`container ${it.resourceFieldRef.containerName} not found`);
+        value = resourceValue(it.resourceFieldRef, c, ctx);
+      } else continue;
+    } catch (e) {
+      throw new MountError(vol, `downward API item ${it.path}: ${(e as Error).message}`);
+    }
+    out.set(it.path, { data: Buffer.from(value), mode: it.mode ?? defaultMode });
+  }
+}
+
+/** The kubelet refreshes a projected token at 80% of its lifetime, or after 24 hours. */
+function tokenRefreshAt(issuedMs: number, expiresMs: number): number {
+  return issuedMs + Math.min((expiresMs - issuedMs) * 0.8, 24 * 3600_000);
+}
+
+/** The files of an API-data volume, or undefined for emptyDir/hostPath. */
+export function volumeFiles(v: Volume, ctx: VolumeContext): { files: Map<string, VolumeFile>; refs: MaterializedVolume['refs']; refreshAt?: number } | undefined {
+  const files = new Map<string, VolumeFile>();
+  const refs: MaterializedVolume['refs'] = [];
+  if (v.configMap) objectFiles(v.name, v.configMap, false, v.configMap.defaultMode ?? 0o644, ctx, files, refs);
+  else if (v.secret) objectFiles(v.name, v.secret, true, v.secret.defaultMode ?? 0o644, ctx, files, refs);
+  else if (v.downwardAPI) downwardFiles(v.name, v.downwardAPI.items ?? [], v.downwardAPI.defaultMode ?? 0o644, ctx, files);
+  else if (v.projected) {
+    const mode = v.projected.defaultMode ?? 0o644;
+    let refreshAt: number | undefined;
+    for (const s of v.projected.sources ?? []) {
+      if (s.configMap) objectFiles(v.name, s.configMap, false, mode, ctx, files, refs);
+      else if (s.secret) objectFiles(v.name, s.secret, true, mode, ctx, files, refs);
+      else if (s.downwardAPI) downwardFiles(v.name, s.downwardAPI.items ?? [], mode, ctx, files);
+      else if (s.serviceAccountToken) {
+        const t = s.serviceAccountToken;
+        const ns = ctx.pod.metadata.namespace ?? 'default';
+        const saName = (ctx.pod.spec as { serviceAccountName?: string }).serviceAccountName || 'default';
+        if (!ctx.issueToken) throw new MountError(v.name, 'failed to fetch token: this cluster issues no service account tokens');
+        const sa = ctx.getServiceAccount(ns, saName);
+        if (!sa) throw new MountError(v.name, `failed to fetch token: serviceaccounts "${saName}" not found`);
+        const issued = Date.now();
+        const tok = ctx.issueToken({
+          namespace: ns,
+          serviceAccount: { name: saName, uid: sa.metadata.uid! },
+          pod: { name: ctx.pod.metadata.name!, uid: ctx.pod.metadata.uid! },
+          node: { name: ctx.nodeName },
+          audiences: t.audience ? [t.audience] : undefined,
+          expirationSeconds: t.expirationSeconds ?? 3600,
+        });
+        files.set(t.path, { data: Buffer.from(tok.token), mode });
+        const at = tokenRefreshAt(issued, tok.expiresAt.getTime());
+        refreshAt = refreshAt === undefined ? at : Math.min(refreshAt, at);
+      }
+    }
+    return { files, refs, refreshAt };
+  } else return undefined;
+  return { files, refs };
+}
+
+/** upstream hostPath type checks (pkg/volume/hostpath checkType), with its messages. */
+function prepareHostPath(vol: string, hp: { path: string; type?: string }): void {
+  const st = (() => {
+    try {
+      return statSync(hp.path);
+    } catch {
+      return undefined;
+    }
+  })();
+  const fail = (what: string) => {
+    throw new MountError(vol, `hostPath type check failed: ${hp.path} is not ${what}`);
+  };
+  switch (hp.type ?? '') {
+    case '':
+      return;
+    case 'DirectoryOrCreate':
+      if (!st) mkdirSync(hp.path, { recursive: true, mode: 0o755 });
+      else if (!st.isDirectory()) fail('a directory');
+      return;
+    case 'Directory':
+      if (!st?.isDirectory()) fail('a directory');
+      return;
+    case 'FileOrCreate':
+      if (!st) closeSync(openSync(hp.path, 'a', 0o644));
+      else if (!st.isFile()) fail('a file');
+      return;
+    case 'File':
+      if (!st?.isFile()) fail('a file');
+      return;
+    case 'Socket':
+      if (!st?.isSocket()) fail('a socket file');
+      return;
+    case 'CharDevice':
+      if (!st?.isCharacterDevice()) fail('a character device');
+      return;
+    case 'BlockDevice':
+      if (!st?.isBlockDevice()) fail('a block device');
+      return;
+    default:
+      throw new MountError(vol, `hostPath type check failed: unknown type ${hp.type}`);
+  }
+}
+
+/**
+ * Sets up one volume and returns where it lives on the host. Throws MountError when a referenced
+ * object is missing; the caller reports FailedMount and retries.
+ */
+export function materializeVolume(podDir: string, v: Volume, ctx: VolumeContext): MaterializedVolume {
+  if (v.hostPath) {
+    prepareHostPath(v.name, v.hostPath);
+    return { path: v.hostPath.path, refs: [] };
+  }
+  if (v.emptyDir) {
+    // medium: Memory is a directory on /dev/shm (a tmpfs on Linux): memory-backed without a mount.
+    const path = v.emptyDir.medium === 'Memory' && existsSync('/dev/shm') ? join('/dev/shm', `tinykube-${ctx.pod.metadata.uid}-${v.name}`) : join(podDir, 'volumes', PLUGIN.emptyDir!, v.name);
+    mkdirSync(path, { recursive: true, mode: 0o777 });
+    return { path, refs: [] };
+  }
+  const kind = volumeKind(v);
+  const r = volumeFiles(v, ctx);
+  if (!r || !kind) throw new MountError(v.name, `volume type of "${v.name}" is not supported by tinykube (supported: emptyDir, hostPath, configMap, secret, downwardAPI, projected)`);
+  const path = join(podDir, 'volumes', PLUGIN[kind]!, v.name);
+  writeAtomic(path, r.files);
+  return { path, refs: r.refs, ...(r.refreshAt ? { refreshAt: r.refreshAt } : {}) };
+}
+
+/** Memory-backed emptyDirs live outside the Pod directory: removed with the Pod. */
+export function removeVolumes(pod: KubeObject | undefined, uid: string): void {
+  for (const v of ((pod?.spec as { volumes?: Volume[] } | undefined)?.volumes ?? [])) {
+    if (v.emptyDir?.medium === 'Memory') rmSync(join('/dev/shm', `tinykube-${uid}-${v.name}`), { recursive: true, force: true });
+  }
+}
+
