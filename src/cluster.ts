@@ -17,6 +17,9 @@ import { podRoutes } from './pods/api.js';
 import { startControllers } from './controllers/index.js';
 import { createLogger } from './log.js';
 import { loadOrCreatePKI, loadOrCreateToken } from './certs.js';
+import { createTokenAuthority, type TokenAuthority } from './auth/tokens.js';
+import { createServiceAccountAuthenticator, type ServiceAccountAuthenticator } from './auth/authenticator.js';
+import { tokenRequestRoutes, TOKEN_SUBRESOURCE } from './auth/tokenrequest.js';
 import { buildKubeconfig, writeKubeconfig } from './kubeconfig.js';
 import { resolveConfig, type StartOptions } from './options.js';
 import type { ClusterConfig } from './config.js';
@@ -54,6 +57,7 @@ export async function startCluster(opts: StartOptions = {}): Promise<RunningClus
   let api: ApiServer | undefined;
   let controllers: { stop(): void; idle(): Promise<void> } | undefined;
   let agent: NodeAgent | undefined;
+  let saAuth: ServiceAccountAuthenticator | undefined;
   const podsDir = podsDirFor(config.dataDir);
   let compaction: NodeJS.Timeout | undefined;
   const informers = new InformerFactory(store);
@@ -72,6 +76,16 @@ export async function startCluster(opts: StartOptions = {}): Promise<RunningClus
       dns: ['localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', `kubernetes.default.svc.${config.clusterDomain}`],
     });
     const token = loadOrCreateToken(config.dataDir);
+    // Service account tokens: upstream's default issuer (and API audience) for this cluster domain.
+    const tokens = createTokenAuthority({ dataDir: config.dataDir, issuer: `https://kubernetes.default.svc.${config.clusterDomain}` });
+    saAuth = createServiceAccountAuthenticator({ store, tokens });
+    // The node agent names its Node; the token also carries the Node's uid (upstream
+    // ServiceAccountTokenPodNodeInfo).
+    const agentTokens: TokenAuthority = {
+      ...tokens,
+      issue: (req) => tokens.issue(req.node && req.node.uid === undefined ? { ...req, node: { name: req.node.name, uid: store.get('nodes', '', req.node.name)?.metadata.uid } } : req),
+    };
+    const authenticator = saAuth;
 
     api = createApiServer({
       store,
@@ -79,14 +93,19 @@ export async function startCluster(opts: StartOptions = {}): Promise<RunningClus
       defs,
       tls: { cert: pki.certPem, key: pki.keyPem },
       token,
+      authenticate: (t) => authenticator.authenticate(t),
       log: log.child({ component: 'api' }),
       ready: () => ready,
       watch: opts.watchBookmarkIntervalMs ? { bookmarkIntervalMs: opts.watchBookmarkIntervalMs } : undefined,
       extraSubresources: [
         { plural: 'pods', group: '', version: 'v1', subresource: 'binding', kind: 'Binding', verbs: ['create'] },
         { plural: 'pods', group: '', version: 'v1', subresource: 'log', kind: 'Pod', verbs: ['get'] },
+        TOKEN_SUBRESOURCE,
       ],
-      extend: (app) => podRoutes(app, { store, podsDir: podsDir.dir }),
+      extend: (app) => {
+        podRoutes(app, { store, podsDir: podsDir.dir });
+        tokenRequestRoutes(app, { store, tokens });
+      },
     });
     const { port } = await api.listen(config.apiHost, config.apiPort);
     config.apiPort = port;
@@ -94,8 +113,8 @@ export async function startCluster(opts: StartOptions = {}): Promise<RunningClus
 
     bootstrap(registry, defs, config, port);
     bootstrapDNSService(registry, defs, config, log);
-    controllers = startControllers({ store, informers, registry, defs, log: log.child({ component: 'controllers' }), config });
-    agent = startNodeAgent({ store, informers, registry, defs, log: log.child({ component: 'node' }), config }, podsDir);
+    controllers = startControllers({ store, informers, registry, defs, log: log.child({ component: 'controllers' }), config, caCertPem: pki.caCertPem, tokens });
+    agent = startNodeAgent({ store, informers, registry, defs, log: log.child({ component: 'node' }), config, caCertPem: pki.caCertPem, tokens: agentTokens }, podsDir);
     compaction = setInterval(() => {
       try {
         const r = store.compact({ maxAgeMs: config.compaction.maxAgeMs, keepRevisions: config.compaction.keepRevisions });
@@ -133,6 +152,7 @@ export async function startCluster(opts: StartOptions = {}): Promise<RunningClus
           controllers?.stop();
           await agent?.stop();
           await api?.close();
+          saAuth?.stop();
           informers.stop();
           store.close();
         })()),
@@ -142,6 +162,7 @@ export async function startCluster(opts: StartOptions = {}): Promise<RunningClus
     controllers?.stop();
     await agent?.stop().catch(() => undefined);
     await api?.close().catch(() => undefined);
+    saAuth?.stop();
     informers.stop();
     store.close();
     throw err;

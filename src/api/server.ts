@@ -23,6 +23,8 @@ export interface ApiServerOptions {
   defs: ResourceDef[];
   tls: { cert: string; key: string };
   token: string;
+  /** Other bearer tokens (service account JWTs): truthy when the token authenticates. */
+  authenticate?: (token: string) => unknown;
   log: Logger;
   /** Readiness: true once the store and controllers run. */
   ready: () => boolean;
@@ -68,8 +70,10 @@ export function createApiServer(o: ApiServerOptions): ApiServer {
   app.addHook('onRequest', async (req, reply) => {
     if (ANONYMOUS.test(req.url)) return;
     const h = req.headers.authorization;
-    const given = h?.startsWith('Bearer ') ? Buffer.from(h.slice(7).trim()) : undefined;
-    if (!given || given.length !== token.length || !timingSafeEqual(given, token)) {
+    const raw = h?.startsWith('Bearer ') ? h.slice(7).trim() : undefined;
+    const given = raw ? Buffer.from(raw) : undefined;
+    if (given && given.length === token.length && timingSafeEqual(given, token)) return;
+    if (!raw || !o.authenticate?.(raw)) {
       const e = unauthorized();
       return reply.code(401).type('application/json').send(e.toStatus());
     }

@@ -1,5 +1,5 @@
 // What every built-in controller gets: the store (events), the registry (API-semantics writes),
-// the kinds, a logger and the cluster configuration.
+// the kinds, a logger, the cluster configuration, and the cluster CA and token authority.
 import type { Logger } from 'pino';
 import type { Store } from '../store/store.js';
 import type { InformerFactory } from '../store/informer.js';
@@ -8,6 +8,7 @@ import type { ResourceDef } from '../resources/types.js';
 import { storageResource } from '../resources/types.js';
 import type { ClusterConfig } from '../config.js';
 import { StatusError } from '../api/errors.js';
+import type { TokenAuthority } from '../auth/tokens.js';
 
 export interface ControllerContext {
   store: Store;
@@ -16,6 +17,10 @@ export interface ControllerContext {
   defs: ResourceDef[];
   log: Logger;
   config: ClusterConfig;
+  /** The cluster CA (PEM) that the root CA publisher puts into every namespace. */
+  caCertPem?: string;
+  /** Issues service account tokens (the node agent's projected volumes). */
+  tokens?: TokenAuthority;
 }
 
 export interface Controller {

@@ -1,11 +1,13 @@
 // The built-in controllers: namespace deletion, garbage collection, default service accounts,
-// event expiry and the built-in load balancer. Later issues add EndpointSlice and node controllers.
+// event expiry, the built-in load balancer and the root CA publisher. Later issues add EndpointSlice
+// and node controllers.
 import type { Controller, ControllerContext } from './context.js';
 import { startNamespaceController } from './namespace.js';
 import { startGarbageCollector } from './gc.js';
 import { startServiceAccountController } from './serviceaccount.js';
 import { startEventTTLController } from './event-ttl.js';
 import { startLoadBalancerController } from './loadbalancer.js';
+import { startRootCAPublisher } from './rootca.js';
 
 export type { ControllerContext } from './context.js';
 
@@ -16,6 +18,7 @@ export function startControllers(ctx: ControllerContext): Controller {
     startServiceAccountController({ ...ctx, log: ctx.log.child({ controller: 'serviceaccount' }) }),
     startEventTTLController({ ...ctx, log: ctx.log.child({ controller: 'event-ttl' }) }),
     startLoadBalancerController({ ...ctx, log: ctx.log.child({ controller: 'service-lb' }) }),
+    startRootCAPublisher({ ...ctx, log: ctx.log.child({ controller: 'root-ca-cert-publisher' }) }),
   ];
   return {
     stop() {

@@ -16,6 +16,7 @@ import {
 } from './validation.js';
 import { age, ageColumn, column, nameColumn, translateTimestampSince } from './table.js';
 import { deepEqual } from '../api/meta.js';
+import { admitPodServiceAccount } from './pod-serviceaccount.js';
 
 export interface ContainerPort {
   name?: string;
@@ -449,7 +450,8 @@ export const podDef = defineKind<PodObj>({
   openapiName: 'io.k8s.api.core.v1.Pod',
   statusSubresource: true,
   defaults: (pod) => defaultPod(pod),
-  prepareForCreate(pod) {
+  prepareForCreate(pod, ctx) {
+    admitPodServiceAccount(pod, ctx);
     admitPod(pod);
     pod.status = { phase: 'Pending', qosClass: qosClass(pod.spec) };
   },

@@ -225,6 +225,31 @@ spec:
   });
 });
 
+describe('in-cluster clients', () => {
+  it('a client-node program run as a Pod connects with its in-cluster config (service account token, ca.crt, namespace)', async () => {
+    const script = join(process.cwd(), 'test/fixtures/in-cluster-client.mjs');
+    await tc.kubectl(['create', 'namespace', 'incluster']);
+    await apply(`apiVersion: v1
+kind: Pod
+metadata: {name: operator, namespace: incluster}
+spec:
+  containers:
+  - name: main
+    image: local/operator
+    command: ["${process.execPath}", "${script}"]
+`);
+    const out = await until(async () => {
+      const l = (await tc.kubectl(['logs', '-n', 'incluster', 'operator'], { allowFail: true })).stdout;
+      return l.includes('in-cluster') ? l : undefined;
+    }, 20_000);
+    expect(out.trim()).toBe('in-cluster ok: namespace incluster, 1 pods, me true');
+    const p = JSON.parse((await tc.kubectl(['get', 'pod', '-n', 'incluster', 'operator', '-o', 'json'])).stdout);
+    const mount = p.spec.containers[0].volumeMounts.find((m: { mountPath: string }) => m.mountPath === '/var/run/secrets/kubernetes.io/serviceaccount');
+    expect(mount).toMatchObject({ readOnly: true });
+    expect(mount.name).toMatch(/^kube-api-access-[a-z0-9]{5}$/);
+  });
+});
+
 describe('hosts without a mount namespace for Pods', () => {
   it('userns mode (what an unprivileged user gets) puts volumes at their mountPath too', async () => {
     const u = await startTestCluster({ podIsolation: 'userns' });

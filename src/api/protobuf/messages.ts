@@ -38,6 +38,11 @@ export const MESSAGES: Record<string, Table> = {
     1: f('metadata', msg('ObjectMeta')), 2: f('secrets', msg('ObjectReference'), { repeated: true }),
     3: f('imagePullSecrets', msg('LocalObjectReference'), { repeated: true }), 4: f('automountServiceAccountToken', 'bool', { ptr: true }),
   },
+  // authentication.k8s.io/v1 (kubectl create token)
+  TokenRequest: { 1: f('metadata', msg('ObjectMeta')), 2: f('spec', msg('TokenRequestSpec')), 3: f('status', msg('TokenRequestStatus')) },
+  TokenRequestSpec: { 1: f('audiences', S, { repeated: true }), 3: f('boundObjectRef', msg('BoundObjectReference')), 4: f('expirationSeconds', 'int', { ptr: true }) },
+  BoundObjectReference: { 1: f('kind', S), 2: f('apiVersion', S), 3: f('name', S), 4: f('uid', S) },
+  TokenRequestStatus: { 1: f('token', S), 2: f('expirationTimestamp', 'time') },
   Service: { 1: f('metadata', msg('ObjectMeta')), 2: f('spec', msg('ServiceSpec')), 3: f('status', msg('ServiceStatus')) },
   ServiceSpec: {
     1: f('ports', msg('ServicePort'), { repeated: true }), 2: f('selector', { map: S }), 3: f('clusterIP', S), 4: f('type', S), 5: f('externalIPs', S, { repeated: true }),
