@@ -1,7 +1,8 @@
 // The node agent (the kubelet of this one-node cluster): registers the Node and keeps its Lease,
 // schedules Pods onto it, and runs the Pods bound to it as local processes. It consumes the store
 // through in-process subscriptions, never through HTTP.
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ControllerContext } from '../controllers/context.js';
@@ -31,6 +32,29 @@ export function podsDirFor(dataDir: string | undefined): { dir: string; temporar
   return { dir: mkdtempSync(join(tmpdir(), 'tinykube-pods-')), temporary: true };
 }
 
+/**
+ * The Pods' runtime files (API-data volumes, hosts, resolv.conf, mount plans): on /dev/shm when it
+ * is there. They are many small files written at every Pod start, and on some disks each metadata
+ * operation costs a fraction of a millisecond (measured 0.2 ms per mkdir/symlink/write on this
+ * project's CI machines against 6 µs on tmpfs); secrets also stay off the disk, as on a kubelet.
+ * Everything here is rebuilt when a Pod starts, so losing it on reboot is fine.
+ */
+export function runDirFor(podsDir: string): string {
+  const base = '/dev/shm';
+  if (existsSync(base)) {
+    try {
+      const dir = join(base, `tinykube-${process.getuid?.() ?? 0}-${createHash('sha256').update(podsDir).digest('hex').slice(0, 12)}`);
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      return dir;
+    } catch {
+      // not writable: fall through
+    }
+  }
+  const dir = join(podsDir, '.run');
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  return dir;
+}
+
 export function startNodeAgent(ctx: ControllerContext & { tokens?: { issue: TokenIssuer } }, podsDir: { dir: string; temporary: boolean }): NodeAgent {
   const { store, registry, defs, config, log } = ctx;
   const podDef = findDef(defs, '', 'pods');
@@ -44,6 +68,9 @@ export function startNodeAgent(ctx: ControllerContext & { tokens?: { issue: Toke
   });
   // setpriv --pdeathsig makes each container's main process die with tinykube, even on kill -9.
   const setpriv = which('setpriv');
+  const runDir = runDirFor(podsDir.dir);
+  // Runtime files of Pods that are gone (deleted while we were down).
+  for (const uid of readdirSync(runDir)) if (!live.has(uid)) rmSync(join(runDir, uid), { recursive: true, force: true });
   // What the host allows for Pod mounts is decided once (a spawn of `unshare`); Pods wait for it.
   let isolation: IsolationInfo | undefined;
   const agentLog = log.child({ component: 'kubelet' });
@@ -56,6 +83,7 @@ export function startNodeAgent(ctx: ControllerContext & { tokens?: { issue: Toke
     pool,
     hostIP: hostIP(config),
     podsDir: podsDir.dir,
+    runDir,
     record: eventRecorder(registry, findDef(defs, '', 'events'), 'kubelet', (err) => log.debug({ err }, 'event not recorded')),
     log: agentLog,
     wrap: (argv) => (setpriv ? [setpriv, '--pdeathsig', 'KILL', '--', ...argv] : argv),
@@ -119,7 +147,10 @@ export function startNodeAgent(ctx: ControllerContext & { tokens?: { issue: Toke
       scheduler.stop();
       heartbeat.stop();
       await runtime.stop();
-      if (podsDir.temporary) rmSync(podsDir.dir, { recursive: true, force: true });
+      if (podsDir.temporary) {
+        rmSync(podsDir.dir, { recursive: true, force: true });
+        rmSync(runDir, { recursive: true, force: true });
+      }
     },
     idle: () => scheduler.idle(),
   };

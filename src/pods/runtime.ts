@@ -19,7 +19,7 @@ import { captureLogs, logPath } from './logs.js';
 import { podIP, releasePodIP, type PodIPPool } from './podips.js';
 import { setCondition } from './binding.js';
 import { runProbe, startProber, type ProbeSpec, type ProbeTarget } from './probes.js';
-import { materializeVolume, MountError, readOnlyKind, removeVolumes, type MaterializedVolume, type TokenIssuer, type Volume, type VolumeContext } from './volumes.js';
+import { materializeVolume, readOnlyKind, type MaterializedVolume, type TokenIssuer, type Volume, type VolumeContext } from './volumes.js';
 import { enterArgv, formatResolvConf, hostAliasesBlock, hostResolvConf, hostsFile, planMounts, podHostname, podResolvConf, sandboxArgv, type IsolationInfo, type Mount } from './sandbox.js';
 
 type State =
@@ -66,7 +66,10 @@ interface Worker {
   key: string;
   uid: string;
   pod: KubeObject;
+  /** On disk (data dir): logs, pid files, emptyDirs. */
   dir: string;
+  /** On a tmpfs: API-data volumes, the Pod's hosts/resolv.conf, mount plans (many small files). */
+  run: string;
   ips: string[];
   ctrs: Map<string, Ctr>;
   startTime?: string;
@@ -87,6 +90,8 @@ export interface RuntimeDeps {
   pool: PodIPPool;
   hostIP: string;
   podsDir: string;
+  /** Per-Pod runtime files go here (a tmpfs when there is one). */
+  runDir: string;
   record: EventRecorder;
   log: Logger;
   /** Wraps argv so the process dies with tinykube (setpriv --pdeathsig), when available. */
@@ -353,7 +358,7 @@ export function createRuntime(d: RuntimeDeps) {
     const out = new Map<string, MaterializedVolume>();
     for (const v of specOf(w.pod).volumes ?? []) {
       try {
-        out.set(v.name, materializeVolume(w.dir, v, ctx));
+        out.set(v.name, materializeVolume({ disk: w.dir, mem: w.run }, v, ctx));
       } catch (e) {
         mountFailed(w, v.name, e);
         clearTimeout(w.volumeTimer);
@@ -371,7 +376,7 @@ export function createRuntime(d: RuntimeDeps) {
         w.pod,
         'Warning',
         'MountNamespaceUnavailable',
-        `tinykube cannot give this Pod a mount namespace of its own here (${iso.reason}): volumes are not at their mountPath but under ${join(w.dir, 'volumes')}, and /etc/hosts, /etc/resolv.conf and /var/run/secrets/kubernetes.io/serviceaccount are the host's`,
+        `tinykube cannot give this Pod a mount namespace of its own here (${iso.reason}): volumes are not at their mountPath but under ${join(w.run, 'volumes')} (emptyDir: ${join(w.dir, 'volumes')}), and /etc/hosts, /etc/resolv.conf and /var/run/secrets/kubernetes.io/serviceaccount are the host's`,
       );
     }
     return true;
@@ -393,16 +398,16 @@ export function createRuntime(d: RuntimeDeps) {
       }
       hosts = `${base}${base.endsWith('\n') || !base ? '' : '\n'}${hostAliasesBlock(spec.hostAliases)}`;
     }
-    if (hosts !== undefined) writeFileSync(join(w.dir, 'etc-hosts'), hosts);
-    else rmSync(join(w.dir, 'etc-hosts'), { force: true });
-    writeFileSync(join(w.dir, 'resolv.conf'), formatResolvConf(podResolvConf(w.pod, hostResolvConf(), d.clusterDNS?.())));
+    if (hosts !== undefined) writeFileSync(join(w.run, 'etc-hosts'), hosts);
+    else rmSync(join(w.run, 'etc-hosts'), { force: true });
+    writeFileSync(join(w.run, 'resolv.conf'), formatResolvConf(podResolvConf(w.pod, hostResolvConf(), d.clusterDNS?.())));
   }
 
   /** The Pod's own files, bound over the host's inside its mount namespace. */
   function podFileMounts(w: Worker): Mount[] {
     const out: Mount[] = [];
-    if (existsSync(join(w.dir, 'etc-hosts'))) out.push({ source: join(w.dir, 'etc-hosts'), target: '/etc/hosts', readOnly: false });
-    out.push({ source: join(w.dir, 'resolv.conf'), target: '/etc/resolv.conf', readOnly: false });
+    if (existsSync(join(w.run, 'etc-hosts'))) out.push({ source: join(w.run, 'etc-hosts'), target: '/etc/hosts', readOnly: false });
+    out.push({ source: join(w.run, 'resolv.conf'), target: '/etc/resolv.conf', readOnly: false });
     return out;
   }
 
@@ -414,7 +419,7 @@ export function createRuntime(d: RuntimeDeps) {
       const mv = w.volumes.get(v.name);
       if (!mv || !which(mv)) continue;
       try {
-        w.volumes.set(v.name, materializeVolume(w.dir, v, ctx));
+        w.volumes.set(v.name, materializeVolume({ disk: w.dir, mem: w.run }, v, ctx));
       } catch (e) {
         // The old content stays, as on a kubelet.
         mountFailed(w, v.name, e);
@@ -509,9 +514,9 @@ export function createRuntime(d: RuntimeDeps) {
     if (sandboxed) {
       // The container's own mount (and UTS) namespace: volumes at their mountPath, the Pod's
       // hosts and resolv.conf, its hostname.
-      const plan = planMounts([...mounts, ...podFileMounts(w)], join(w.dir, 'skel', name), iso.mode === 'mount');
+      const plan = planMounts([...mounts, ...podFileMounts(w)], join(w.run, 'skel', name), iso.mode === 'mount');
       for (const s of plan.skipped) d.record(w.pod, 'Warning', 'FailedMount', `Unable to mount ${s.target} in container ${name}: ${s.reason}`);
-      const fstabPath = join(w.dir, `${name}.fstab`);
+      const fstabPath = join(w.run, `${name}.fstab`);
       writeFileSync(fstabPath, plan.fstab);
       full = sandboxArgv(iso, { fstabPath, hostname: specOf(w.pod).hostNetwork ? undefined : podHostname(w.pod), cwd, argv });
     } else full = d.wrap(argv);
@@ -588,9 +593,11 @@ export function createRuntime(d: RuntimeDeps) {
     const uid = pod.metadata.uid!;
     const dir = join(d.podsDir, uid);
     mkdirSync(dir, { recursive: true });
+    const run = join(d.runDir, uid);
+    mkdirSync(run, { recursive: true, mode: 0o755 });
     const spec = specOf(pod);
     const prev = (pod.status ?? {}) as { startTime?: string; containerStatuses?: { name: string; restartCount?: number; state?: State }[]; initContainerStatuses?: { name: string; restartCount?: number; state?: State }[] };
-    const w: Worker = { key, uid, pod, dir, ips: [], ctrs: new Map(), startTime: prev.startTime };
+    const w: Worker = { key, uid, pod, dir, run, ips: [], ctrs: new Map(), startTime: prev.startTime };
     const add = (s: ContainerSpec, init: boolean) => {
       // After a restart of tinykube the containers start again, counted as restarts (a kubelet
       // after a node reboot does the same).
@@ -722,7 +729,6 @@ export function createRuntime(d: RuntimeDeps) {
       w.gone = true;
       workers.delete(key);
       clearTimeout(w.volumeTimer);
-      removeVolumes(w.pod, uid);
       for (const c of w.ctrs.values()) {
         clearTimeout(c.timer);
         killGroup(c, 'SIGKILL');
@@ -730,6 +736,7 @@ export function createRuntime(d: RuntimeDeps) {
     }
     d.store.txn(() => releasePodIP(d.store.db, d.pool, uid));
     rmSync(join(d.podsDir, uid), { recursive: true, force: true });
+    rmSync(join(d.runDir, uid), { recursive: true, force: true });
   }
 
   return {

@@ -3,7 +3,7 @@
 // (configMap, secret, downwardAPI, projected) written with the atomic writer, so updates of the
 // referenced objects reach running Pods without a restart. Where the host gives the Pod a mount
 // namespace, src/pods/sandbox.ts binds these directories at their mountPath.
-import { existsSync, mkdirSync, rmSync, statSync, closeSync, openSync } from 'node:fs';
+import { mkdirSync, statSync, closeSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KubeObject } from '../resources/types.js';
 import { fieldValue, resourceValue, type ContainerSpec, type EnvContext } from './env.js';
@@ -228,32 +228,25 @@ function prepareHostPath(vol: string, hp: { path: string; type?: string }): void
 }
 
 /**
- * Sets up one volume and returns where it lives on the host. Throws MountError when a referenced
- * object is missing; the caller reports FailedMount and retries.
+ * Sets up one volume and returns where it lives on the host: emptyDir on the node's disk (`disk`,
+ * the Pod directory under the data dir), API data and `medium: Memory` in memory (`mem`, the Pod's
+ * runtime directory on a tmpfs: the kubelet keeps secrets off the disk the same way). Throws
+ * MountError when a referenced object is missing; the caller reports FailedMount and retries.
  */
-export function materializeVolume(podDir: string, v: Volume, ctx: VolumeContext): MaterializedVolume {
+export function materializeVolume(dirs: { disk: string; mem: string }, v: Volume, ctx: VolumeContext): MaterializedVolume {
   if (v.hostPath) {
     prepareHostPath(v.name, v.hostPath);
     return { path: v.hostPath.path, refs: [] };
   }
   if (v.emptyDir) {
-    // medium: Memory is a directory on /dev/shm (a tmpfs on Linux): memory-backed without a mount.
-    const path = v.emptyDir.medium === 'Memory' && existsSync('/dev/shm') ? join('/dev/shm', `tinykube-${ctx.pod.metadata.uid}-${v.name}`) : join(podDir, 'volumes', PLUGIN.emptyDir!, v.name);
+    const path = join(v.emptyDir.medium === 'Memory' ? dirs.mem : dirs.disk, 'volumes', PLUGIN.emptyDir!, v.name);
     mkdirSync(path, { recursive: true, mode: 0o777 });
     return { path, refs: [] };
   }
   const kind = volumeKind(v);
   const r = volumeFiles(v, ctx);
   if (!r || !kind) throw new MountError(v.name, `volume type of "${v.name}" is not supported by tinykube (supported: emptyDir, hostPath, configMap, secret, downwardAPI, projected)`);
-  const path = join(podDir, 'volumes', PLUGIN[kind]!, v.name);
+  const path = join(dirs.mem, 'volumes', PLUGIN[kind]!, v.name);
   writeAtomic(path, r.files);
   return { path, refs: r.refs, ...(r.refreshAt ? { refreshAt: r.refreshAt } : {}) };
 }
-
-/** Memory-backed emptyDirs live outside the Pod directory: removed with the Pod. */
-export function removeVolumes(pod: KubeObject | undefined, uid: string): void {
-  for (const v of ((pod?.spec as { volumes?: Volume[] } | undefined)?.volumes ?? [])) {
-    if (v.emptyDir?.medium === 'Memory') rmSync(join('/dev/shm', `tinykube-${uid}-${v.name}`), { recursive: true, force: true });
-  }
-}
-
