@@ -141,6 +141,19 @@ spec:
     expect((await pod('watcher')).status.containerStatuses[0].restartCount).toBe(0);
   });
 
+  it('kubectl describe pod shows the IP, conditions, mounts, volumes and events', async () => {
+    const d = (await tc.kubectl(['describe', 'pod', 'watcher'])).stdout;
+    const ip = (await pod('watcher')).status.podIP;
+    expect(d).toMatch(new RegExp(`^IP:\\s+${ip.replace(/\./g, '\\.')}$`, 'm'));
+    expect(d).toMatch(/^Status:\s+Running$/m);
+    expect(d).toMatch(/^\s+Ready\s+True\s*$/m);
+    expect(d).toMatch(/\/cfg from live \(rw\)/);
+    expect(d).toMatch(/\/var\/run\/secrets\/kubernetes\.io\/serviceaccount from kube-api-access-[a-z0-9]{5} \(ro\)/);
+    expect(d).toMatch(/Type:\s+ConfigMap \(a volume populated by a ConfigMap\)/);
+    expect(d).toMatch(/Type:\s+Projected \(a volume that contains injected data from multiple sources\)/);
+    expect(d).toMatch(/Normal\s+Started\s+\S+\s+kubelet\s+Started container main/);
+  });
+
   it('waits in ContainerCreating with FailedMount while a ConfigMap is missing, and starts once it exists', async () => {
     await apply(`apiVersion: v1
 kind: Pod
