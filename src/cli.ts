@@ -25,6 +25,7 @@ interface UpFlags {
   zone?: string;
   maxPods?: string;
   podIsolation?: string;
+  maxEndpointsPerSlice?: string;
 }
 
 function fail(msg: string): never {
@@ -50,6 +51,7 @@ async function up(f: UpFlags): Promise<void> {
     zone: f.zone,
     maxPods: f.maxPods === undefined ? undefined : Number(f.maxPods),
     podIsolation: f.podIsolation,
+    maxEndpointsPerSlice: f.maxEndpointsPerSlice === undefined ? undefined : Number(f.maxEndpointsPerSlice),
   };
   // Validate every flag before touching the disk or the network.
   let dnsDefault: string;
@@ -138,6 +140,7 @@ program
   .option('--node-name <name>', 'name of the Node (default: this host name)')
   .option('--zone <zone>', 'topology.kubernetes.io/zone label of the Node')
   .option('--max-pods <n>', 'pod capacity of the Node (default 2000)')
+  .option('--max-endpoints-per-slice <n>', 'endpoints per EndpointSlice, 1-1000 (default 100)')
   .option('--pod-isolation <mode>', 'how Pods get their own mounts, /etc/hosts and resolv.conf: auto, mount (root), userns (unprivileged user namespaces) or none (default auto)')
   .action((f: UpFlags) => up(f));
 program

@@ -19,6 +19,7 @@ export interface ClusterConfig {
   maxPods: number;
   podBackoff: { initialMs: number; maxMs: number };
   podIsolation: 'auto' | 'mount' | 'userns' | 'none';
+  maxEndpointsPerSlice: number;
   /** Compaction of the change log (watch history). */
   compaction: { intervalMs: number; maxAgeMs: number; keepRevisions: number };
   /** Events expire after this (upstream --event-ttl, 1 h). */

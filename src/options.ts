@@ -40,6 +40,8 @@ export interface StartOptions {
   podBackoff?: { initialMs?: number; maxMs?: number };
   /** How Pods get their own filesystem view: auto (default), mount (root), userns, none. */
   podIsolation?: string;
+  /** Endpoints per EndpointSlice (upstream --max-endpoints-per-slice, 1–1000, default 100). */
+  maxEndpointsPerSlice?: number;
   compaction?: Partial<ClusterConfig['compaction']>;
   eventTTLMs?: number;
 }
@@ -137,6 +139,8 @@ export function resolveConfig(o: StartOptions, mode: 'library' | 'cli' = 'librar
   const maxPods = o.maxPods ?? 2000;
   if (!Number.isInteger(maxPods) || maxPods < 1) throw new OptionError(`--max-pods: invalid value "${o.maxPods}": must be a positive integer`);
   const podBackoff = { initialMs: o.podBackoff?.initialMs ?? 10_000, maxMs: o.podBackoff?.maxMs ?? 300_000 };
+  const maxEndpointsPerSlice = o.maxEndpointsPerSlice ?? 100;
+  if (!Number.isInteger(maxEndpointsPerSlice) || maxEndpointsPerSlice < 1 || maxEndpointsPerSlice > 1000) throw new OptionError(`--max-endpoints-per-slice: invalid value "${o.maxEndpointsPerSlice}": must be between 1 and 1000`);
   const podIsolation = o.podIsolation ?? 'auto';
   if (!['auto', 'mount', 'userns', 'none'].includes(podIsolation)) throw new OptionError(`--pod-isolation: invalid value "${podIsolation}": must be one of auto, mount, userns, none`);
   const compaction = { ...DEFAULTS.compaction, ...o.compaction };
@@ -161,6 +165,7 @@ export function resolveConfig(o: StartOptions, mode: 'library' | 'cli' = 'librar
     maxPods,
     podBackoff,
     podIsolation: podIsolation as ClusterConfig['podIsolation'],
+    maxEndpointsPerSlice,
     compaction,
     eventTTLMs: o.eventTTLMs ?? DEFAULTS.eventTTLMs,
   };

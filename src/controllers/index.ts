@@ -7,6 +7,7 @@ import { startGarbageCollector } from './gc.js';
 import { startServiceAccountController } from './serviceaccount.js';
 import { startEventTTLController } from './event-ttl.js';
 import { startLoadBalancerController } from './loadbalancer.js';
+import { startEndpointControllers } from './endpointslice/controllers.js';
 import { startRootCAPublisher } from './rootca.js';
 
 export type { ControllerContext } from './context.js';
@@ -18,6 +19,7 @@ export function startControllers(ctx: ControllerContext): Controller {
     startServiceAccountController({ ...ctx, log: ctx.log.child({ controller: 'serviceaccount' }) }),
     startEventTTLController({ ...ctx, log: ctx.log.child({ controller: 'event-ttl' }) }),
     startLoadBalancerController({ ...ctx, log: ctx.log.child({ controller: 'service-lb' }) }),
+    startEndpointControllers({ ...ctx, log: ctx.log.child({ controller: 'endpointslice' }) }),
     startRootCAPublisher({ ...ctx, log: ctx.log.child({ controller: 'root-ca-cert-publisher' }) }),
   ];
   return {

@@ -20,6 +20,7 @@ const config: ClusterConfig = {
   maxPods: 110,
   podBackoff: { initialMs: 10_000, maxMs: 300_000 },
   podIsolation: 'none',
+  maxEndpointsPerSlice: 100,
   compaction: { intervalMs: 1, maxAgeMs: 1, keepRevisions: 1 },
   eventTTLMs: 1,
 };
