@@ -20,6 +20,8 @@ interface UpFlags {
   loadbalancerCidr?: string;
   serviceNodePortRange?: string;
   dnsListen?: string;
+  dnsUpstream?: string;
+  dnsTtl?: string;
   clusterDomain?: string;
   nodeName?: string;
   zone?: string;
@@ -46,6 +48,8 @@ async function up(f: UpFlags): Promise<void> {
     loadBalancerCIDR: f.loadbalancerCidr,
     serviceNodePortRange: f.serviceNodePortRange,
     dnsListen: f.dnsListen,
+    dnsUpstream: f.dnsUpstream,
+    dnsTTL: f.dnsTtl === undefined ? undefined : Number(f.dnsTtl),
     clusterDomain: f.clusterDomain,
     nodeName: f.nodeName,
     zone: f.zone,
@@ -136,6 +140,8 @@ program
   .option('--loadbalancer-cidr <cidr>', `LoadBalancer ingress IP range (default ${DEFAULTS.loadBalancerCIDR})`)
   .option('--service-node-port-range <from-to>', `NodePort range (default ${DEFAULTS.nodePortRange})`)
   .option('--dns-listen <host:port>', 'cluster DNS address (default: the kube-dns ClusterIP, port 53)')
+  .option('--dns-upstream <host:port[,host:port]>', 'resolvers for names outside the cluster domain (default: those of /etc/resolv.conf)')
+  .option('--dns-ttl <seconds>', 'TTL of the cluster DNS records (default 5)')
   .option('--cluster-domain <domain>', `cluster DNS domain (default ${DEFAULTS.clusterDomain})`)
   .option('--node-name <name>', 'name of the Node (default: this host name)')
   .option('--zone <zone>', 'topology.kubernetes.io/zone label of the Node')

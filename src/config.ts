@@ -13,6 +13,10 @@ export interface ClusterConfig {
   nodePortRange: { base: number; size: number };
   dnsHost: string;
   dnsPort: number;
+  /** Upstream resolvers (`HOST:PORT`) for names outside the cluster domain; undefined = the host's /etc/resolv.conf. */
+  dnsUpstream?: string[];
+  /** TTL in seconds of the cluster DNS records (default 5, as CoreDNS). */
+  dnsTTL?: number;
   clusterDomain: string;
   nodeName: string;
   zone?: string;

@@ -29,6 +29,10 @@ export interface StartOptions {
   serviceNodePortRange?: string;
   /** `HOST:PORT` of the cluster DNS server. Default: the kube-dns ClusterIP (10th service IP), port 53 for the CLI, a free port for the library. */
   dnsListen?: string;
+  /** Upstream resolvers for names outside the cluster domain: `HOST:PORT[,HOST:PORT]` (default: the host's /etc/resolv.conf). */
+  dnsUpstream?: string | string[];
+  /** TTL in seconds of the cluster DNS records (0-3600, default 5). */
+  dnsTTL?: number;
   clusterDomain?: string;
   /** The Node's name (default: this host's name, lowercased to a DNS-1123 subdomain). */
   nodeName?: string;
@@ -125,6 +129,18 @@ export function resolveConfig(o: StartOptions, mode: 'library' | 'cli' = 'librar
   const nodePortRange = parsePortRange('--service-node-port-range', o.serviceNodePortRange ?? DEFAULTS.nodePortRange);
   const kubeDNS = nthIP(primary, 10n);
   const dns = parseHostPort('--dns-listen', o.dnsListen ?? (mode === 'cli' ? `${primary.family === 6 ? `[${kubeDNS}]` : kubeDNS}:53` : '127.0.0.1:0'));
+  let dnsUpstream: string[] | undefined;
+  if (o.dnsUpstream !== undefined) {
+    const parts = (Array.isArray(o.dnsUpstream) ? o.dnsUpstream : o.dnsUpstream.split(',')).map((s) => s.trim()).filter(Boolean);
+    if (!parts.length) throw new OptionError(`--dns-upstream: invalid value "${o.dnsUpstream}": want HOST:PORT[,HOST:PORT]`);
+    dnsUpstream = parts.map((p) => {
+      const u = parseHostPort('--dns-upstream', p);
+      if (u.port === 0 || u.host === '0.0.0.0' || u.host === '::') throw new OptionError(`--dns-upstream: invalid value "${p}": want the address and port of a resolver`);
+      return u.host.includes(':') ? `[${u.host}]:${u.port}` : `${u.host}:${u.port}`;
+    });
+  }
+  const dnsTTL = o.dnsTTL ?? 5;
+  if (!Number.isInteger(dnsTTL) || dnsTTL < 0 || dnsTTL > 3600) throw new OptionError(`--dns-ttl: invalid value "${o.dnsTTL}": must be an integer number of seconds from 0 to 3600`);
   const clusterDomain = o.clusterDomain ?? DEFAULTS.clusterDomain;
   if (!DNS1123_SUBDOMAIN.test(clusterDomain) || clusterDomain.length > 253) {
     throw new OptionError(`--cluster-domain: invalid value "${clusterDomain}": must be a lowercase RFC 1123 subdomain`);
@@ -159,6 +175,8 @@ export function resolveConfig(o: StartOptions, mode: 'library' | 'cli' = 'librar
     nodePortRange,
     dnsHost: dns.host,
     dnsPort: dns.port,
+    dnsUpstream,
+    dnsTTL,
     clusterDomain,
     nodeName,
     zone: o.zone,

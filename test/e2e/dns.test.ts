@@ -1,0 +1,343 @@
+// The cluster DNS server against a running cluster, queried with dig (UDP and TCP) and with
+// node's dns.Resolver: every record of the Kubernetes DNS specification, NXDOMAIN vs NODATA with
+// the SOA, EDNS sizes, truncation and TCP completion, forwarding to a fake upstream, and changes
+// visible on the next query. All DNS traffic stays on loopback: the upstream is a fake on
+// 127.0.0.1, and neither dig nor the Resolver is ever pointed at the host's resolvers.
+//
+// Until the server is started by startCluster, the test starts it on the cluster's store.
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { Resolver } from 'node:dns/promises';
+import pino from 'pino';
+import { startTestCluster, type TestCluster } from '../helpers/cluster.js';
+import { until } from '../helpers/wait.js';
+import { dig, startFakeUpstream, type FakeUpstream } from '../helpers/dns.js';
+import { startDnsServer, canBindPrivileged, type DnsServer } from '../../src/dns/index.js';
+import { TYPE } from '../../src/dns/wire.js';
+
+const SERVICE_CIDR = '127.201.0.0/16';
+const KUBE_DNS = '127.201.0.10';
+const Z = 'cluster.local';
+
+let tc: TestCluster;
+let up: FakeUpstream;
+let dns: DnsServer;
+const logLines: string[] = [];
+let webIP = '';
+
+interface Dig {
+  status: string;
+  flags: string[];
+  answer: string[];
+  authority: string[];
+  additional: string[];
+  size: number;
+  udpSize?: number;
+  raw: string;
+}
+
+function parseDig(out: string): Dig {
+  const section = (name: string) => {
+    const m = new RegExp(`;; ${name} SECTION:\\n([\\s\\S]*?)(?:\\n\\n|$)`).exec(out);
+    return m ? m[1]!.split('\n').filter((l) => l && !l.startsWith(';')).map((l) => l.split(/\s+/).join(' ')) : [];
+  };
+  return {
+    status: /status: (\w+)/.exec(out)?.[1] ?? 'NONE',
+    flags: (/;; flags: ([^;]*);/.exec(out)?.[1] ?? '').trim().split(' '),
+    answer: section('ANSWER'),
+    authority: section('AUTHORITY'),
+    additional: section('ADDITIONAL'),
+    size: Number(/MSG SIZE\s+rcvd: (\d+)/.exec(out)?.[1] ?? 0),
+    udpSize: /; EDNS: version: 0, flags:[^;]*; udp: (\d+)/.exec(out) ? Number(/udp: (\d+)/.exec(out)![1]) : undefined,
+    raw: out,
+  };
+}
+
+const q = async (...args: string[]) => parseDig(await dig(dns.udpPort, args));
+const apply = (yaml: string) => tc.kubectl(['apply', '-f', '-'], { input: yaml });
+const json = async (...args: string[]) => JSON.parse((await tc.kubectl([...args, '-o', 'json'])).stdout);
+
+function slice(name: string, service: string, endpoints: unknown[], ports: unknown[]): string {
+  return JSON.stringify({
+    apiVersion: 'discovery.k8s.io/v1',
+    kind: 'EndpointSlice',
+    metadata: { name, namespace: 'default', labels: { 'kubernetes.io/service-name': service } },
+    addressType: 'IPv4',
+    endpoints,
+    ports,
+  });
+}
+
+beforeAll(async () => {
+  up = await startFakeUpstream([
+    { name: 'example.com', type: TYPE.A, ttl: 120, data: new Uint8Array([192, 0, 2, 1]) },
+    { name: 'fwd.example', type: TYPE.A, ttl: 60, data: new Uint8Array([192, 0, 2, 7]) },
+    ...Array.from({ length: 100 }, (_, i) => ({ name: 'big.example', type: TYPE.A, ttl: 300, data: new Uint8Array([192, 0, 2, i + 1]) })),
+  ]);
+  tc = await startTestCluster({ serviceCIDR: SERVICE_CIDR });
+  const log = pino({ level: 'debug' }, { write: (s: string) => void logLines.push(s) });
+  dns = await startDnsServer({ store: tc.cluster.store, config: { ...tc.cluster.config, dnsHost: '127.0.0.1', dnsPort: 0 }, log, upstream: [up.address] });
+
+  await apply(`apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  ports: [{name: http, port: 80, protocol: TCP}, {name: metrics, port: 9090, protocol: TCP}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: db}
+spec:
+  clusterIP: None
+  ports: [{name: pg, port: 5432}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: big}
+spec:
+  clusterIP: None
+  ports: [{name: http, port: 80}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: ext}
+spec: {type: ExternalName, externalName: example.com}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: alias}
+spec: {type: ExternalName, externalName: web.default.svc.cluster.local}
+`);
+  await tc.kubectl(['create', '-f', '-'], {
+    input: slice(
+      'db-1',
+      'db',
+      [
+        { addresses: ['127.244.9.1'], hostname: 'db-0', conditions: { ready: true } },
+        { addresses: ['127.244.9.2'], conditions: { ready: true } },
+        { addresses: ['127.244.9.3'], hostname: 'db-2', conditions: { ready: false } },
+      ],
+      [{ name: 'pg', port: 5432, protocol: 'TCP' }],
+    ),
+  });
+  await tc.kubectl(['create', '-f', '-'], {
+    input: slice(
+      'big-1',
+      'big',
+      Array.from({ length: 1000 }, (_, i) => ({ addresses: [`127.244.${100 + (i >> 8)}.${i & 255}`], conditions: { ready: true } })),
+      [{ name: 'http', port: 80, protocol: 'TCP' }],
+    ),
+  });
+  webIP = (await json('get', 'svc', 'web')).spec.clusterIP;
+}, 60_000);
+
+afterAll(async () => {
+  await dns?.stop();
+  await tc?.stop();
+  await up?.stop();
+});
+
+describe('cluster DNS with dig', () => {
+  it('reports where it listens and what Pods should use', () => {
+    expect(dns.udpPort).toBeGreaterThan(0);
+    expect(dns.tcpPort).toBe(dns.udpPort);
+    expect(dns.addresses[0]).toBe(`127.0.0.1:${dns.udpPort}`);
+    expect(dns.upstreams).toEqual([up.address]);
+    expect(dns.clusterDNS.domain).toBe(Z);
+  });
+
+  it('also serves on the kube-dns ClusterIP, port 53, when it may (else logs why not)', async () => {
+    if (!canBindPrivileged()) {
+      expect(dns.addresses).toHaveLength(1);
+      expect(dns.clusterDNS.nameserver).toBeUndefined();
+      return;
+    }
+    if (!dns.addresses.includes(`${KUBE_DNS}:53`)) {
+      // Someone else holds it (the cluster's own server once startCluster runs one): a log line, no crash.
+      expect(logLines.some((l) => l.includes('not serving on the kube-dns ClusterIP'))).toBe(true);
+      return;
+    }
+    expect(dns.clusterDNS.nameserver).toBe(KUBE_DNS);
+    const r = parseDig(await dig(53, [`web.default.svc.${Z}`, 'A'], KUBE_DNS));
+    expect(r.answer).toEqual([`web.default.svc.${Z}. 5 IN A ${webIP}`]);
+  });
+
+  it('answers ClusterIP A with aa and TTL 5, and NODATA with the SOA for AAAA', async () => {
+    const a = await q(`web.default.svc.${Z}`, 'A');
+    expect(a.status).toBe('NOERROR');
+    expect(a.flags).toEqual(expect.arrayContaining(['qr', 'aa', 'rd', 'ra']));
+    expect(a.answer).toEqual([`web.default.svc.${Z}. 5 IN A ${webIP}`]);
+    expect(a.udpSize).toBe(1232);
+    const aaaa = await q(`web.default.svc.${Z}`, 'AAAA');
+    expect([aaaa.status, aaaa.answer]).toEqual(['NOERROR', []]);
+    expect(aaaa.authority[0]).toMatch(new RegExp(`^${Z}\\. 5 IN SOA ns\\.dns\\.${Z}\\. hostmaster\\.${Z}\\. \\d+ 7200 1800 86400 5$`));
+    expect(aaaa.flags).toContain('aa');
+  });
+
+  it('answers NXDOMAIN with the SOA, over UDP and TCP', async () => {
+    for (const extra of [[], ['+tcp']]) {
+      const r = await q(`nope.default.svc.${Z}`, 'A', ...extra);
+      expect(r.status).toBe('NXDOMAIN');
+      expect(r.authority[0]).toMatch(/ SOA ns\.dns\.cluster\.local\. hostmaster\.cluster\.local\. /);
+    }
+    expect((await q(`default.svc.${Z}`, 'A')).status).toBe('NOERROR');
+    expect((await q(`nons.svc.${Z}`, 'A')).status).toBe('NXDOMAIN');
+  });
+
+  it('answers SRV for named ports, PTR, TXT dns-version, SOA and NS', async () => {
+    const srv = await q(`_http._tcp.web.default.svc.${Z}`, 'SRV');
+    expect(srv.answer).toEqual([`_http._tcp.web.default.svc.${Z}. 5 IN SRV 0 100 80 web.default.svc.${Z}.`]);
+    expect(srv.additional).toEqual([`web.default.svc.${Z}. 5 IN A ${webIP}`]);
+    const all = await q(`web.default.svc.${Z}`, 'SRV', '+tcp');
+    expect(all.answer.map((l) => l.split(' ').slice(4).join(' '))).toEqual([`0 50 80 web.default.svc.${Z}.`, `0 50 9090 web.default.svc.${Z}.`]);
+    const rev = webIP.split('.').reverse().join('.');
+    expect((await q('-x', webIP)).answer).toEqual([`${rev}.in-addr.arpa. 5 IN PTR web.default.svc.${Z}.`]);
+    expect((await q(`dns-version.${Z}`, 'TXT')).answer).toEqual([`dns-version.${Z}. 28800 IN TXT "1.1.0"`]);
+    expect((await q(Z, 'SOA')).answer[0]).toMatch(/ SOA ns\.dns\.cluster\.local\. hostmaster\.cluster\.local\. \d+ 7200 1800 86400 5$/);
+    const ns = await q(Z, 'NS');
+    expect(ns.answer).toEqual([`${Z}. 5 IN NS ns.dns.${Z}.`]);
+    expect(ns.additional).toEqual([`ns.dns.${Z}. 5 IN A ${KUBE_DNS}`]);
+  });
+
+  it('answers headless Services from ready endpoints: A, hostnames, SRV per endpoint, PTR', async () => {
+    const a = await q(`db.default.svc.${Z}`, 'A');
+    expect(a.answer.sort()).toEqual([`db.default.svc.${Z}. 5 IN A 127.244.9.1`, `db.default.svc.${Z}. 5 IN A 127.244.9.2`]);
+    expect((await q(`db-0.db.default.svc.${Z}`, 'A')).answer).toEqual([`db-0.db.default.svc.${Z}. 5 IN A 127.244.9.1`]);
+    expect((await q(`db-2.db.default.svc.${Z}`, 'A')).status).toBe('NXDOMAIN');
+    expect((await q(`db.default.svc.${Z}`, 'AAAA')).status).toBe('NOERROR');
+    const srv = await q(`_pg._tcp.db.default.svc.${Z}`, 'SRV', '+tcp');
+    expect(srv.answer.sort()).toEqual([`_pg._tcp.db.default.svc.${Z}. 5 IN SRV 0 50 5432 127-244-9-2.db.default.svc.${Z}.`, `_pg._tcp.db.default.svc.${Z}. 5 IN SRV 0 50 5432 db-0.db.default.svc.${Z}.`]);
+    expect(srv.additional.sort()).toEqual([`127-244-9-2.db.default.svc.${Z}. 5 IN A 127.244.9.2`, `db-0.db.default.svc.${Z}. 5 IN A 127.244.9.1`]);
+    expect((await q('-x', '127.244.9.1')).answer).toEqual([`1.9.244.127.in-addr.arpa. 5 IN PTR db-0.db.default.svc.${Z}.`]);
+  });
+
+  it('answers ExternalName with a CNAME, resolved in the zone or upstream', async () => {
+    const ext = await q(`ext.default.svc.${Z}`, 'A');
+    expect(ext.answer).toEqual([`ext.default.svc.${Z}. 5 IN CNAME example.com.`, 'example.com. 120 IN A 192.0.2.1']);
+    expect((await q(`ext.default.svc.${Z}`, 'CNAME')).answer).toEqual([`ext.default.svc.${Z}. 5 IN CNAME example.com.`]);
+    expect((await q(`alias.default.svc.${Z}`, 'A')).answer).toEqual([`alias.default.svc.${Z}. 5 IN CNAME web.default.svc.${Z}.`, `web.default.svc.${Z}. 5 IN A ${webIP}`]);
+  });
+
+  it('answers Pod names, IPv4 and IPv6', async () => {
+    expect((await q(`10-1-2-3.default.pod.${Z}`, 'A')).answer).toEqual([`10-1-2-3.default.pod.${Z}. 5 IN A 10.1.2.3`]);
+    expect((await q(`fd00--1.default.pod.${Z}`, 'AAAA')).answer).toEqual([`fd00--1.default.pod.${Z}. 5 IN AAAA fd00::1`]);
+    expect((await q(`10-1-2-3.default.pod.${Z}`, 'AAAA')).status).toBe('NOERROR');
+  });
+
+  it('truncates to 512 without EDNS and to min(client, 1232) with it; TCP completes 1,000 endpoints', async () => {
+    const name = `big.default.svc.${Z}`;
+    const plain = await q(name, 'A', '+noedns', '+ignore');
+    expect(plain.flags).toContain('tc');
+    expect(plain.size).toBeLessThanOrEqual(512);
+    expect(plain.udpSize).toBeUndefined();
+    const small = await q(name, 'A', '+bufsize=800', '+ignore');
+    expect(small.flags).toContain('tc');
+    expect(small.size).toBeLessThanOrEqual(800);
+    expect(small.size).toBeGreaterThan(700);
+    const large = await q(name, 'A', '+bufsize=4096', '+ignore');
+    expect(large.flags).toContain('tc');
+    expect(large.size).toBeLessThanOrEqual(1232);
+    expect(large.size).toBeGreaterThan(1100);
+    expect(large.udpSize).toBe(1232);
+    const tcp = await q(name, 'A', '+tcp');
+    expect(tcp.flags).not.toContain('tc');
+    expect(tcp.answer).toHaveLength(1000);
+    // dig's own fallback: UDP, TC, then TCP.
+    const auto = await q(name, 'A');
+    expect(auto.raw).toContain('Truncated, retrying in TCP mode');
+    expect(auto.answer).toHaveLength(1000);
+    const srv = await q(`_http._tcp.${name}`, 'SRV', '+tcp');
+    expect(srv.answer).toHaveLength(1000);
+    expect(srv.answer[0]).toMatch(/ SRV 0 1 80 127-244-\d+-\d+\.big\.default\.svc\.cluster\.local\.$/);
+  });
+
+  it('answers queries with a client COOKIE (EDNS option parsing)', async () => {
+    const r = await q(`web.default.svc.${Z}`, 'A', '+cookie=0102030405060708');
+    expect(r.answer).toHaveLength(1);
+  });
+
+  it('forwards other names to the upstream, over TCP when it truncates, and caches', async () => {
+    up.queries = [];
+    const a = await q('fwd.example', 'A');
+    expect(a.answer).toEqual(['fwd.example. 60 IN A 192.0.2.7']);
+    expect(a.flags).not.toContain('aa');
+    await q('FWD.example', 'A');
+    expect(up.queries).toEqual(['fwd.example 1 udp']);
+    up.truncateUdp = true;
+    try {
+      const big = await q('big.example', 'A', '+tcp');
+      expect(big.answer).toHaveLength(100);
+      expect(up.queries).toEqual(['fwd.example 1 udp', 'big.example 1 udp', 'big.example 1 tcp']);
+    } finally {
+      up.truncateUdp = false;
+    }
+    expect((await q('missing.example', 'A')).status).toBe('NXDOMAIN');
+    // Reverse names outside the cluster's ranges go upstream too.
+    await q('-x', '192.0.2.55');
+    expect(up.queries).toContain('55.2.0.192.in-addr.arpa 12 udp');
+  });
+
+  it('sees a new Service, a readiness change and a deletion on the next query', async () => {
+    await apply('apiVersion: v1\nkind: Service\nmetadata: {name: fresh}\nspec: {ports: [{port: 80}]}\n');
+    const ip = (await json('get', 'svc', 'fresh')).spec.clusterIP;
+    expect((await q(`fresh.default.svc.${Z}`, 'A')).answer).toEqual([`fresh.default.svc.${Z}. 5 IN A ${ip}`]);
+    await tc.kubectl(['patch', 'endpointslice', 'db-1', '--type=json', '-p', JSON.stringify([{ op: 'replace', path: '/endpoints/0/conditions/ready', value: false }])]);
+    expect((await q(`db.default.svc.${Z}`, 'A')).answer).toEqual([`db.default.svc.${Z}. 5 IN A 127.244.9.2`]);
+    await tc.kubectl(['delete', 'svc', 'fresh']);
+    expect((await q(`fresh.default.svc.${Z}`, 'A')).status).toBe('NXDOMAIN');
+  });
+
+  it('answers for Pods selected by a headless Service (endpoints from the EndpointSlice controller) and their PTR', async () => {
+    await apply(`apiVersion: v1
+kind: Service
+metadata: {name: pets}
+spec:
+  clusterIP: None
+  selector: {app: pet}
+  ports: [{name: http, port: 80}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: pet-1, labels: {app: pet}}
+spec:
+  containers: [{name: c, image: x, command: [sleep, "1000"]}]
+`);
+    await tc.kubectl(['wait', '--for=condition=Ready', 'pod/pet-1', '--timeout=20s']);
+    const podIP = (await json('get', 'pod', 'pet-1')).status.podIP;
+    const r = await until(async () => {
+      const x = await q(`pets.default.svc.${Z}`, 'A');
+      return x.answer.length ? x : undefined;
+    });
+    expect(r.answer).toEqual([`pets.default.svc.${Z}. 5 IN A ${podIP}`]);
+    const dashed = podIP.replaceAll('.', '-');
+    expect((await q('-x', podIP)).answer).toEqual([`${podIP.split('.').reverse().join('.')}.in-addr.arpa. 5 IN PTR ${dashed}.pets.default.svc.${Z}.`]);
+    await tc.kubectl(['delete', 'pod', 'pet-1', '--grace-period=0', '--force']);
+  });
+});
+
+describe('cluster DNS with node:dns', () => {
+  const resolver = () => {
+    const r = new Resolver({ timeout: 3000, tries: 1 });
+    r.setServers([`127.0.0.1:${dns.udpPort}`]);
+    return r;
+  };
+
+  it('resolves A, SRV, PTR, TXT, CNAME and follows truncation to TCP', async () => {
+    const r = resolver();
+    expect(await r.resolve4(`web.default.svc.${Z}`)).toEqual([webIP]);
+    expect(await r.resolveSrv(`_http._tcp.web.default.svc.${Z}`)).toEqual([{ name: `web.default.svc.${Z}`, port: 80, priority: 0, weight: 100 }]);
+    expect(await r.reverse(webIP)).toEqual([`web.default.svc.${Z}`]);
+    expect(await r.resolveTxt(`dns-version.${Z}`)).toEqual([['1.1.0']]);
+    expect(await r.resolveCname(`ext.default.svc.${Z}`)).toEqual(['example.com']);
+    expect((await r.resolve4(`big.default.svc.${Z}`)).length).toBe(1000);
+    expect(await r.resolve4('example.com')).toEqual(['192.0.2.1']);
+    expect(await r.resolve6(`fd00--2.default.pod.${Z}`)).toEqual(['fd00::2']);
+  });
+
+  it('tells NXDOMAIN (ENOTFOUND) from NODATA (ENODATA)', async () => {
+    const r = resolver();
+    await expect(r.resolve4(`nope.default.svc.${Z}`)).rejects.toMatchObject({ code: 'ENOTFOUND' });
+    await expect(r.resolve6(`web.default.svc.${Z}`)).rejects.toMatchObject({ code: 'ENODATA' });
+    const soa = await r.resolveSoa(Z);
+    expect(soa).toMatchObject({ nsname: `ns.dns.${Z}`, hostmaster: `hostmaster.${Z}`, refresh: 7200, retry: 1800, expire: 86400, minttl: 5 });
+  });
+});
