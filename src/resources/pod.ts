@@ -1,21 +1,13 @@
-// Pod (core/v1): upstream's defaults (SetDefaults_Pod/PodSpec/Container/Probe, plus what the
-// ServiceAccount, Priority and DefaultTolerationSeconds admission plugins add), the essential
-// checks of ValidatePodCreate/ValidatePodUpdate, graceful deletion (podStrategy
-// CheckGracefulDelete) and printPod's STATUS/RESTARTS logic.
+// Pod (core/v1): upstream's defaults (SetDefaults_Pod/PodSpec/Container/Probe/Volume and the
+// volume sources', plus what the ServiceAccount, Priority and DefaultTolerationSeconds admission
+// plugins add), ValidatePodCreate/ValidatePodUpdate (src/resources/pod-validation.ts), graceful
+// deletion (podStrategy CheckGracefulDelete) and printPod's STATUS/RESTARTS logic.
 import { PodSchema } from './schema/index.js';
 import { defineKind, type Obj } from './define.js';
 import { fieldErr, type FieldError } from './field.js';
-import {
-  inclusiveRangeError,
-  isValidPortName,
-  isValidPortNum,
-  nameIsDNSSubdomain,
-  validateDNS1123Label,
-  validateIP,
-  validateProtocol,
-} from './validation.js';
+import { validateIP } from './validation.js';
+import { validatePodCreate, validatePodSpecFields, validatePodUpdateFull } from './pod-validation.js';
 import { age, ageColumn, column, nameColumn, translateTimestampSince } from './table.js';
-import { deepEqual } from '../api/meta.js';
 import { admitPodServiceAccount } from './pod-serviceaccount.js';
 
 export interface ContainerPort {
@@ -109,12 +101,6 @@ export interface PodStatus {
 }
 export type PodObj = Obj<PodSpec, PodStatus>;
 
-const RESTART_POLICIES = ['Always', 'Never', 'OnFailure'];
-const DNS_POLICIES = ['ClusterFirst', 'ClusterFirstWithHostNet', 'Default', 'None'];
-const PULL_POLICIES = ['Always', 'IfNotPresent', 'Never'];
-const TERMINATION_MESSAGE_POLICIES = ['FallbackToLogsOnError', 'File'];
-const MAX_INT32 = 2147483647;
-
 // ---- defaults ----
 
 /** upstream SetDefaults_Container: `:latest` or no tag (and no digest) pulls Always. */
@@ -127,13 +113,50 @@ export function defaultPullPolicy(image: string | undefined): string {
   return !tag || tag === 'latest' ? 'Always' : 'IfNotPresent';
 }
 
+type Json = Record<string, unknown>;
+const asObj = (v: unknown): Json | undefined => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : undefined);
+const asList = (v: unknown): Json[] => (Array.isArray(v) ? (v as Json[]).filter((x) => asObj(x)) : []);
+
+/** SetDefaults_HTTPGetAction */
+function defaultHTTPGet(h: unknown): void {
+  const g = asObj(h);
+  if (!g) return;
+  g.path ||= '/';
+  g.scheme ||= 'HTTP';
+}
+
+/** SetDefaults_ObjectFieldSelector: apiVersion v1. */
+function defaultFieldRef(holder: unknown): void {
+  const ref = asObj(asObj(holder)?.fieldRef);
+  if (ref) ref.apiVersion ||= 'v1';
+}
+
+/** SetDefaults_Probe: Go's zero values (0) count as unset. */
 function defaultProbe(p: Probe | undefined): void {
   if (!p) return;
-  p.timeoutSeconds ??= 1;
-  p.periodSeconds ??= 10;
-  p.successThreshold ??= 1;
-  p.failureThreshold ??= 3;
-  if (p.httpGet) p.httpGet.scheme ??= 'HTTP';
+  p.timeoutSeconds ||= 1;
+  p.periodSeconds ||= 10;
+  p.successThreshold ||= 1;
+  p.failureThreshold ||= 3;
+  defaultHTTPGet(p.httpGet);
+}
+
+/** SetDefaults_Volume (no source means emptyDir) and the defaults of the volume sources. */
+function defaultVolume(v: Json): void {
+  const sources = Object.keys(v).filter((k) => k !== 'name' && v[k] !== undefined && v[k] !== null);
+  if (!sources.length) v.emptyDir = {};
+  const hostPath = asObj(v.hostPath);
+  if (hostPath) hostPath.type ??= '';
+  for (const k of ['configMap', 'secret', 'projected', 'downwardAPI']) {
+    const src = asObj(v[k]);
+    if (src) src.defaultMode ??= 420;
+  }
+  for (const item of asList(asObj(v.downwardAPI)?.items)) defaultFieldRef(item);
+  for (const src of asList(asObj(v.projected)?.sources)) {
+    for (const item of asList(asObj(src.downwardAPI)?.items)) defaultFieldRef(item);
+    const token = asObj(src.serviceAccountToken);
+    if (token) token.expirationSeconds ??= 3600;
+  }
 }
 
 function defaultContainer(c: Container, hostNetwork: boolean): void {
@@ -151,6 +174,10 @@ function defaultContainer(c: Container, hostNetwork: boolean): void {
   defaultProbe(c.livenessProbe);
   defaultProbe(c.readinessProbe);
   defaultProbe(c.startupProbe);
+  const lifecycle = asObj(c.lifecycle);
+  defaultHTTPGet(asObj(lifecycle?.postStart)?.httpGet);
+  defaultHTTPGet(asObj(lifecycle?.preStop)?.httpGet);
+  for (const e of asList(c.env)) defaultFieldRef(e.valueFrom);
 }
 
 const DEFAULT_TOLERATIONS: Toleration[] = [
@@ -171,12 +198,14 @@ export function defaultPod(pod: PodObj): void {
   s.serviceAccount = s.serviceAccountName;
   for (const c of s.containers ?? []) defaultContainer(c, !!s.hostNetwork);
   for (const c of s.initContainers ?? []) defaultContainer(c, !!s.hostNetwork);
-  for (const v of s.volumes ?? []) {
-    for (const k of ['configMap', 'secret', 'projected', 'downwardAPI']) {
-      const src = v[k] as { defaultMode?: number } | undefined;
-      if (src && typeof src === 'object') src.defaultMode ??= 420;
-    }
+  // SetDefaults_EphemeralContainer
+  for (const c of asList(s.ephemeralContainers)) {
+    c.terminationMessagePath ||= '/dev/termination-log';
+    c.terminationMessagePolicy ||= 'File';
+    c.imagePullPolicy ||= defaultPullPolicy(typeof c.image === 'string' ? c.image : undefined);
+    for (const e of asList(c.env)) defaultFieldRef(e.valueFrom);
   }
+  for (const v of s.volumes ?? []) if (asObj(v)) defaultVolume(v);
 }
 
 /** Creation-time additions of admission plugins (Priority, DefaultTolerationSeconds). */
@@ -209,119 +238,22 @@ export function qosClass(spec: PodSpec | undefined): string {
   return guaranteed ? 'Guaranteed' : 'Burstable';
 }
 
-// ---- validation ----
+// ---- validation (src/resources/pod-validation.ts) ----
 
-function validateContainers(list: Container[] | undefined, base: string, names: Set<string>, required: boolean): FieldError[] {
-  const errs: FieldError[] = [];
-  if (required && !list?.length) {
-    errs.push(fieldErr.required(base));
-    return errs;
-  }
-  (list ?? []).forEach((c, i) => {
-    const p = `${base}[${i}]`;
-    if (!c.name) errs.push(fieldErr.required(`${p}.name`));
-    else {
-      errs.push(...validateDNS1123Label(c.name, `${p}.name`));
-      if (names.has(c.name)) errs.push(fieldErr.duplicate(`${p}.name`, c.name));
-      names.add(c.name);
-    }
-    if (!c.image || !c.image.trim()) errs.push(fieldErr.required(`${p}.image`));
-    if (c.imagePullPolicy !== undefined && !PULL_POLICIES.includes(c.imagePullPolicy)) {
-      errs.push(fieldErr.notSupported(`${p}.imagePullPolicy`, c.imagePullPolicy, PULL_POLICIES));
-    }
-    if (c.terminationMessagePolicy !== undefined && !TERMINATION_MESSAGE_POLICIES.includes(c.terminationMessagePolicy)) {
-      errs.push(fieldErr.notSupported(`${p}.terminationMessagePolicy`, c.terminationMessagePolicy, TERMINATION_MESSAGE_POLICIES));
-    }
-    const portNames = new Set<string>();
-    (c.ports ?? []).forEach((port, j) => {
-      const pp = `${p}.ports[${j}]`;
-      if (port.name) {
-        const msgs = isValidPortName(port.name);
-        if (msgs.length) for (const m of msgs) errs.push(fieldErr.invalid(`${pp}.name`, port.name, m));
-        else if (portNames.has(port.name)) errs.push(fieldErr.duplicate(`${pp}.name`, port.name));
-        else portNames.add(port.name);
-      }
-      if (!port.containerPort) errs.push(fieldErr.required(`${pp}.containerPort`));
-      else for (const m of isValidPortNum(port.containerPort)) errs.push(fieldErr.invalid(`${pp}.containerPort`, port.containerPort, m));
-      if (port.hostPort) for (const m of isValidPortNum(port.hostPort)) errs.push(fieldErr.invalid(`${pp}.hostPort`, port.hostPort, m));
-      errs.push(...validateProtocol(port.protocol, `${pp}.protocol`));
-    });
-  });
-  return errs;
+/** upstream ValidatePodSpec of a Pod's spec (metadata only matters for ephemeral volume names). */
+export function validatePodSpec(spec: PodSpec | undefined, metadata: PodObj['metadata'] = {}): FieldError[] {
+  return validatePodSpecFields(spec ?? {}, metadata, { relaxedEnvNames: true, relaxedDNSSearch: false, sleepZero: false });
 }
 
-export function validatePodSpec(spec: PodSpec | undefined): FieldError[] {
-  const s = spec ?? {};
-  const names = new Set<string>();
-  const errs: FieldError[] = [
-    ...validateContainers(s.containers, 'spec.containers', names, true),
-    ...validateContainers(s.initContainers, 'spec.initContainers', names, false),
-  ];
-  if (!s.restartPolicy) errs.push(fieldErr.required('spec.restartPolicy'));
-  else if (!RESTART_POLICIES.includes(s.restartPolicy)) errs.push(fieldErr.notSupported('spec.restartPolicy', s.restartPolicy, RESTART_POLICIES));
-  if (!s.dnsPolicy) errs.push(fieldErr.required('spec.dnsPolicy'));
-  else if (!DNS_POLICIES.includes(s.dnsPolicy)) errs.push(fieldErr.notSupported('spec.dnsPolicy', s.dnsPolicy, DNS_POLICIES));
-  if (s.terminationGracePeriodSeconds !== undefined && s.terminationGracePeriodSeconds < 0) {
-    errs.push(fieldErr.invalid('spec.terminationGracePeriodSeconds', s.terminationGracePeriodSeconds, 'must be greater than or equal to 0'));
-  }
-  if (s.activeDeadlineSeconds !== undefined && (s.activeDeadlineSeconds < 1 || s.activeDeadlineSeconds > MAX_INT32)) {
-    errs.push(fieldErr.invalid('spec.activeDeadlineSeconds', s.activeDeadlineSeconds, inclusiveRangeError(1, MAX_INT32)));
-  }
-  if (s.nodeName) for (const m of nameIsDNSSubdomain(s.nodeName, false)) errs.push(fieldErr.invalid('spec.nodeName', s.nodeName, m));
-  if (s.serviceAccountName) for (const m of nameIsDNSSubdomain(s.serviceAccountName, false)) errs.push(fieldErr.invalid('spec.serviceAccountName', s.serviceAccountName, m));
-  if (s.hostname) errs.push(...validateDNS1123Label(s.hostname, 'spec.hostname'));
-  if (s.subdomain) errs.push(...validateDNS1123Label(s.subdomain, 'spec.subdomain'));
-  return errs;
-}
-
-const UPDATE_FORBIDDEN =
-  'pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)';
-
-/** Which top-level spec fields differ (a short stand-in for upstream's cmp.Diff output). */
-function specDiff(a: PodSpec, b: PodSpec): string {
-  const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
-  return keys
-    .filter((k) => !deepEqual(a[k], b[k]))
-    .map((k) => `  ${k}: ${JSON.stringify(b[k] ?? null)} -> ${JSON.stringify(a[k] ?? null)}`)
-    .join('\n');
-}
-
+/**
+ * upstream ValidatePodUpdate, ObjectMeta aside (the generic layer checks it). Upstream defaults
+ * every object it reads from storage; the old Pod gets the same here, so a Pod stored before a
+ * default existed does not look changed by the defaults the new object just received.
+ */
 export function validatePodUpdate(pod: PodObj, old: PodObj): FieldError[] {
-  const errs: FieldError[] = [];
-  const s = pod.spec ?? {};
-  const o = old.spec ?? {};
-  (s.containers ?? []).forEach((c, i) => {
-    if (!c.image || !c.image.trim()) errs.push(fieldErr.required(`spec.containers[${i}].image`));
-  });
-  (s.initContainers ?? []).forEach((c, i) => {
-    if (!c.image || !c.image.trim()) errs.push(fieldErr.required(`spec.initContainers[${i}].image`));
-  });
-  if (s.activeDeadlineSeconds !== undefined) {
-    if (s.activeDeadlineSeconds < 0 || s.activeDeadlineSeconds > MAX_INT32) {
-      errs.push(fieldErr.invalid('spec.activeDeadlineSeconds', s.activeDeadlineSeconds, inclusiveRangeError(0, MAX_INT32)));
-      return errs;
-    }
-    if (o.activeDeadlineSeconds !== undefined && o.activeDeadlineSeconds < s.activeDeadlineSeconds) {
-      errs.push(fieldErr.invalid('spec.activeDeadlineSeconds', s.activeDeadlineSeconds, 'must be less than or equal to previous value'));
-      return errs;
-    }
-  } else if (o.activeDeadlineSeconds !== undefined) {
-    errs.push(fieldErr.invalid('spec.activeDeadlineSeconds', null, 'must not update from a positive integer to nil value'));
-  }
-  // Everything else must be equal once the mutable fields are taken from the old spec.
-  const munged: PodSpec = structuredClone(s);
-  const imgs = (list: Container[] | undefined, from: Container[] | undefined) =>
-    list?.map((c, i) => (from?.[i] ? { ...c, image: from[i]!.image } : c));
-  munged.containers = imgs(munged.containers, o.containers);
-  if (munged.initContainers) munged.initContainers = imgs(munged.initContainers, o.initContainers);
-  munged.activeDeadlineSeconds = o.activeDeadlineSeconds;
-  const oldTol = o.tolerations ?? [];
-  const newTol = s.tolerations ?? [];
-  const onlyAdded = oldTol.every((t) => newTol.some((n) => deepEqual({ ...n, tolerationSeconds: undefined }, { ...t, tolerationSeconds: undefined })));
-  if (onlyAdded) munged.tolerations = o.tolerations;
-  if ((o.terminationGracePeriodSeconds ?? 0) < 0 && s.terminationGracePeriodSeconds === 1) munged.terminationGracePeriodSeconds = o.terminationGracePeriodSeconds;
-  if (!deepEqual(munged, o)) errs.push(fieldErr.forbidden('spec', `${UPDATE_FORBIDDEN}\n${specDiff(munged, o)}`));
-  return errs;
+  const stored = structuredClone(old);
+  defaultPod(stored);
+  return validatePodUpdateFull(pod, stored);
 }
 
 export function validatePodStatus(pod: PodObj): FieldError[] {
@@ -455,7 +387,7 @@ export const podDef = defineKind<PodObj>({
     admitPod(pod);
     pod.status = { phase: 'Pending', qosClass: qosClass(pod.spec) };
   },
-  validate: (pod) => validatePodSpec(pod.spec),
+  validate: (pod) => validatePodCreate(pod),
   validateUpdate: (pod, old) => validatePodUpdate(pod, old),
   validateStatusUpdate: (pod) => validatePodStatus(pod),
   gracePeriod: podGracePeriod,

@@ -95,7 +95,7 @@ export function isValidPortName(p: string): string[] {
   const errs: string[] = [];
   if (p.length > 15) errs.push(maxLenError(15));
   if (!/^[-a-z0-9]+$/.test(p)) errs.push('must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)');
-  else if (!/[a-z]/.test(p)) errs.push('must contain at least one letter (a-z)');
+  if (!/[a-z]/.test(p)) errs.push('must contain at least one letter (a-z)');
   if (p.includes('--')) errs.push('must not contain consecutive hyphens');
   if (p.length > 0 && (p.startsWith('-') || p.endsWith('-'))) errs.push('must not begin or end with a hyphen');
   return errs;

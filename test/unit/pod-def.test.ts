@@ -64,7 +64,7 @@ describe('Pod validation', () => {
     const m = errs({ containers: [{ name: 'a', image: '' }, { name: 'a', image: 'x' }], restartPolicy: 'Sometimes' });
     expect(m).toContain('spec.containers[0].image: Required value');
     expect(m).toContain('spec.containers[1].name: Duplicate value: "a"');
-    expect(m).toContain('spec.restartPolicy: Unsupported value: "Sometimes": supported values: "Always", "Never", "OnFailure"');
+    expect(m).toContain('spec.restartPolicy: Unsupported value: "Sometimes": supported values: "Always", "OnFailure", "Never"');
   });
   it('allows image changes on update but not other spec fields', () => {
     const old = pod({ containers: [{ name: 'c', image: 'x:1' }] });
