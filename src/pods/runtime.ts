@@ -307,19 +307,26 @@ export function createRuntime(d: RuntimeDeps) {
     markDirty(w);
   }
 
-  function envContext(w: Worker) {
-    const ns = w.pod.metadata.namespace ?? 'default';
-    const services = [...d.store.listObjects('services', ns), ...(ns === 'default' ? [] : d.store.listObjects('services', 'default').filter((s) => s.metadata.name === 'kubernetes'))];
+  /** What the environment and the volumes both read: the Pod, its addresses, the Node, objects. */
+  function podContext(w: Worker) {
     const node = d.store.get('nodes', '', d.config.nodeName);
     const alloc = ((node?.status as { allocatable?: Record<string, string> } | undefined)?.allocatable ?? {}) as Record<string, string>;
     return {
       pod: w.pod,
       podIPs: w.ips,
       hostIP: d.hostIP,
-      services,
+      node: { cpu: parseQuantity(alloc.cpu), memoryBytes: parseQuantity(alloc.memory), ephemeralBytes: parseQuantity(alloc['ephemeral-storage']) },
       getConfigMap: (n: string, name: string) => d.store.get('configmaps', n, name),
       getSecret: (n: string, name: string) => d.store.get('secrets', n, name),
-      node: { cpu: parseQuantity(alloc.cpu), memoryBytes: parseQuantity(alloc.memory), ephemeralBytes: parseQuantity(alloc['ephemeral-storage']) },
+    };
+  }
+
+  function envContext(w: Worker) {
+    const ns = w.pod.metadata.namespace ?? 'default';
+    const services = [...d.store.listObjects('services', ns), ...(ns === 'default' ? [] : d.store.listObjects('services', 'default').filter((s) => s.metadata.name === 'kubernetes'))];
+    return {
+      ...podContext(w),
+      services,
       apiServer: { host: ['0.0.0.0', '::', ''].includes(d.config.apiHost) ? '127.0.0.1' : d.config.apiHost, port: d.config.apiPort },
     };
   }
@@ -327,15 +334,8 @@ export function createRuntime(d: RuntimeDeps) {
   // ---- volumes and the Pod's own files ----
 
   function volumeContext(w: Worker): VolumeContext {
-    const node = d.store.get('nodes', '', d.config.nodeName);
-    const alloc = ((node?.status as { allocatable?: Record<string, string> } | undefined)?.allocatable ?? {}) as Record<string, string>;
     return {
-      pod: w.pod,
-      podIPs: w.ips,
-      hostIP: d.hostIP,
-      node: { cpu: parseQuantity(alloc.cpu), memoryBytes: parseQuantity(alloc.memory), ephemeralBytes: parseQuantity(alloc['ephemeral-storage']) },
-      getConfigMap: (n, name) => d.store.get('configmaps', n, name),
-      getSecret: (n, name) => d.store.get('secrets', n, name),
+      ...podContext(w),
       getServiceAccount: (n, name) => d.store.get('serviceaccounts', n, name),
       nodeName: d.config.nodeName,
       issueToken: d.issueToken,

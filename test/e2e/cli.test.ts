@@ -78,6 +78,9 @@ describe('tinykube up', () => {
       [['--service-node-port-range', '32000-30000'], /--service-node-port-range/],
       [['--dns-listen', '127.0.0.1:99999'], /--dns-listen/],
       [['--name', 'Not A Name'], /--name/],
+      [['--pod-isolation', 'chroot'], /--pod-isolation: invalid value "chroot": must be one of auto, mount, userns, none/],
+      [['--max-endpoints-per-slice', '1001'], /--max-endpoints-per-slice: invalid value "1001": must be between 1 and 1000/],
+      [['--dns-ttl', '-1'], /--dns-ttl/],
     ];
     for (const [args, msg] of bad) {
       const run = runCli(['up', '--in-memory', '--api-listen', '127.0.0.1:0', '--kubeconfig', '/dev/null', ...args]);

@@ -118,6 +118,29 @@ spec:
     expect(existsSync('/etc/podinfo')).toBe(false);
   });
 
+  it('subPathExpr expands the container environment; emptyDir medium Memory is a tmpfs', async () => {
+    await apply(`apiVersion: v1
+kind: Pod
+metadata: {name: subexpr}
+spec:
+  restartPolicy: Never
+  containers:
+  - name: main
+    image: local/sh
+    command: [sh, -c, "echo mine > /mine/f; ls /all; echo \\"fs=$(stat -f -c %T /cache)\\"; echo done"]
+    env: [{name: POD_NAME, valueFrom: {fieldRef: {fieldPath: metadata.name}}}]
+    volumeMounts:
+    - {name: data, mountPath: /mine, subPathExpr: $(POD_NAME)}
+    - {name: data, mountPath: /all}
+    - {name: cache, mountPath: /cache}
+  volumes:
+  - {name: data, emptyDir: {}}
+  - {name: cache, emptyDir: {medium: Memory}}
+`);
+    const out = await logsUntil('subexpr', 'done');
+    expect(out).toBe('subexpr\nfs=tmpfs\ndone\n');
+  });
+
   it('updates a mounted ConfigMap in place (atomic ..data swap), without a restart', async () => {
     await apply(`apiVersion: v1
 kind: ConfigMap
