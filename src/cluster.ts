@@ -44,6 +44,8 @@ export interface RunningCluster {
   store: Store;
   registry: Registry;
   log: Logger;
+  /** Resolves once the built-in controllers have worked off every queued change (tests, benchmarks). */
+  idle(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -113,6 +115,8 @@ export async function startCluster(opts: StartOptions = {}): Promise<RunningClus
 
     bootstrap(registry, defs, config, port);
     bootstrapDNSService(registry, defs, config, log);
+    // Shared informers for the kinds most consumers read (parsed once, kept current by events).
+    for (const r of ['pods', 'services', 'nodes', 'discovery.k8s.io/endpointslices']) informers.for(r);
     controllers = startControllers({ store, informers, registry, defs, log: log.child({ component: 'controllers' }), config, caCertPem: pki.caCertPem, tokens });
     agent = startNodeAgent({ store, informers, registry, defs, log: log.child({ component: 'node' }), config, caCertPem: pki.caCertPem, tokens: agentTokens }, podsDir);
     compaction = setInterval(() => {
@@ -145,6 +149,15 @@ export async function startCluster(opts: StartOptions = {}): Promise<RunningClus
       store,
       registry,
       log,
+      idle: async () => {
+        // Controller writes are published when their group-commit batch commits, which may
+        // queue more work: settle until the queues are idle with no batch left open.
+        for (;;) {
+          await controllers?.idle();
+          if (!store.batchOpen) break;
+          await store.durable();
+        }
+      },
       stop: () =>
         (stopped ??= (async () => {
           ready = false;

@@ -7,6 +7,7 @@
 //   RSS idle and with 10,000 Services                  vs the bare https server
 //   ClusterIP / NodePort creates/s vs headless; allocation with the range 99% full vs empty (allocation.mjs)
 //   100 Pods at once create → Running/Ready vs direct spawn; memory per Pod and idle CPU with 1000 Pods (pods.mjs)
+//   Pod Ready → endpoint in slice vs the Pod's own watch event; 10,000-endpoint Service restart and writes (endpointslices.mjs)
 // Servers run as child processes (`node dist/cli.js up`), as users run them.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
@@ -18,6 +19,7 @@ import { Agent, Pool, request } from 'undici';
 import YAML from 'yaml';
 import { allocationBench } from './allocation.mjs';
 import { podBench } from './pods.mjs';
+import { endpointSliceBench } from './endpointslices.mjs';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const CLI = join(root, 'dist/cli.js');
@@ -50,7 +52,7 @@ function freePort() {
 }
 
 function start(args) {
-  const p = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit'] });
+  const p = spawn(process.execPath, [...(process.env.BENCH_NODE_ARGS?.split(' ') ?? []), ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
   children.add(p);
   p.on('exit', () => children.delete(p));
   return p;
@@ -154,6 +156,10 @@ console.log(`tinykube benchmark — node ${process.version}, ${N_SERVICES} servi
 if (process.env.BENCH_ONLY === 'allocation') {
   await allocationBench({ root, work, startTinykube, stopProc, createLoad, report });
   rmSync(work, { recursive: true, force: true });
+  process.exit(0);
+}
+if (process.env.BENCH_ONLY === 'endpointslices') {
+  await endpointSliceBench({ root, report, startTinykube, stopProc });
   process.exit(0);
 }
 if (process.env.BENCH_ONLY === 'pods') {
@@ -294,5 +300,9 @@ await allocationBench({ root, work, startTinykube, stopProc, createLoad, report 
 // ---- Pods (issue 5) ----
 console.log('');
 await podBench({ startTinykube, stopProc, report, rssMB });
+
+// ---- EndpointSlices (issue 6) ----
+console.log('');
+await endpointSliceBench({ root, report, startTinykube, stopProc });
 console.log('\ndone');
 process.exit(0);

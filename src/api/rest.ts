@@ -309,8 +309,11 @@ export function registerResource(app: FastifyInstance, def: ResourceDef, deps: R
     need('delete');
     const raw = req.body as Buffer | undefined;
     const body = raw && raw.length ? decodeBody(req, ['application/json', 'application/yaml']) : undefined;
-    const r = registry.delete(def, ns, name, deleteOptions(req.query as Query, body));
-    return acked(() => sendObject(req, reply, r.object, r.deleted ? 200 : 202));
+    const opts = deleteOptions(req.query as Query, body);
+    const r = registry.delete(def, ns, name, opts);
+    // upstream answers 200 also when the object is only marked (graceful Pod deletion, finalizers,
+    // namespaces); 202 only for a pending delete that explicitly asked orphanDependents=false.
+    return acked(() => sendObject(req, reply, r.object, !r.deleted && opts.orphanDependents === false ? 202 : 200));
   };
 
   const deleteCollection = async (req: FastifyRequest, reply: FastifyReply, ns: string | undefined) => {

@@ -12,7 +12,7 @@ import { createQueue } from './queue.js';
 import { defsByResource, objKey, parseKey, tolerate, type Controller, type ControllerContext } from './context.js';
 
 export function startGarbageCollector(ctx: ControllerContext): Controller {
-  const { store, registry, defs, log } = ctx;
+  const { store, registry, defs, log, informers } = ctx;
   const byResource = defsByResource(defs);
   const uidToKey = new Map<string, string>();
   const dependents = new Map<string, Set<string>>();
@@ -121,7 +121,13 @@ export function startGarbageCollector(ctx: ControllerContext): Controller {
 
   const unsubs: (() => void)[] = [];
   for (const resource of byResource.keys()) {
-    for (const o of store.listObjects(resource)) index(objKey(resource, o.metadata.namespace ?? '', o.metadata.name!), o);
+    for (const o of informers.list(resource)) {
+      const key = objKey(resource, o.metadata.namespace ?? '', o.metadata.name!);
+      index(key, o);
+      // Work left from a previous run.
+      if (o.metadata.ownerReferences?.length) q.add(`dep:${key}`);
+      if (o.metadata.deletionTimestamp) q.add(`owner:${key}`);
+    }
     unsubs.push(
       store.subscribe(resource, (ev) => {
         const key = objKey(resource, ev.namespace, ev.name);
@@ -145,14 +151,6 @@ export function startGarbageCollector(ctx: ControllerContext): Controller {
         if (o.metadata.deletionTimestamp && o.metadata.uid) for (const d of dependents.get(o.metadata.uid) ?? []) q.add(`dep:${d}`);
       }),
     );
-  }
-  // Work left from a previous run.
-  for (const [resource] of byResource) {
-    for (const o of store.listObjects(resource)) {
-      const key = objKey(resource, o.metadata.namespace ?? '', o.metadata.name!);
-      if (o.metadata.ownerReferences?.length) q.add(`dep:${key}`);
-      if (o.metadata.deletionTimestamp) q.add(`owner:${key}`);
-    }
   }
   return {
     stop() {

@@ -94,7 +94,7 @@ export function startLoadBalancerController(ctx: ControllerContext): Controller 
       q.add(`${ev.namespace}/${ev.name}`);
     }
   });
-  for (const svc of store.listObjects('services')) if (isOurs(svc)) q.add(`${svc.metadata.namespace}/${svc.metadata.name}`);
+  for (const svc of ctx.informers.list('services')) if (isOurs(svc)) q.add(`${svc.metadata.namespace}/${svc.metadata.name}`);
   // Allocations whose Service is gone (deleted while we were down): release.
   const owners = store.db.prepare('SELECT DISTINCT owner FROM allocations WHERE range = ?').pluck().all(band.key) as string[];
   for (const o of owners) q.add(o);

@@ -62,7 +62,7 @@ export function startNodeAgent(ctx: ControllerContext & { tokens?: { issue: Toke
   killLeftovers(podsDir.dir, log);
   const pool = podIPPool(config.podCIDR);
   // Addresses of Pods deleted while we were down.
-  const live = new Set(store.listObjects('pods').map((p) => p.metadata.uid));
+  const live = new Set(ctx.informers.list('pods').map((p) => p.metadata.uid));
   store.txn(() => {
     for (const uid of podIPOwners(store.db, pool)) if (!live.has(uid)) releasePodIP(store.db, pool, uid);
   });
@@ -129,7 +129,7 @@ export function startNodeAgent(ctx: ControllerContext & { tokens?: { issue: Toke
   });
   const objectChanged = (kind: 'configmaps' | 'secrets' | 'serviceaccounts') => store.subscribe(kind, (ev) => runtime.objectChanged(kind, ev.namespace, ev.name));
   const unsubObjects = [objectChanged('configmaps'), objectChanged('secrets'), objectChanged('serviceaccounts')];
-  for (const p of store.listObjects('pods')) if (ours(p)) pendingKeys.add(`${p.metadata.namespace}/${p.metadata.name}`);
+  for (const p of ctx.informers.list('pods')) if (ours(p)) pendingKeys.add(`${p.metadata.namespace}/${p.metadata.name}`);
   void detectIsolation(config.podIsolation).then((iso) => {
     isolation = iso;
     agentLog.info({ mode: iso.mode, reason: iso.reason }, iso.mode === 'none' ? 'Pods run without a mount namespace of their own' : 'Pods get a mount namespace of their own');

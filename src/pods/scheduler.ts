@@ -83,7 +83,7 @@ export function unfitReason(pod: KubeObject, node: KubeObject): string | undefin
 }
 
 export function startScheduler(ctx: ControllerContext): Controller {
-  const { store, registry, defs, config, log } = ctx;
+  const { store, registry, defs, config, log, informers } = ctx;
   const podDef = findDef(defs, '', 'pods');
   const record = eventRecorder(registry, findDef(defs, '', 'events'), 'default-scheduler', (err) => log.debug({ err }, 'event not recorded'));
   const pending = (p: KubeObject | undefined) => {
@@ -115,9 +115,9 @@ export function startScheduler(ctx: ControllerContext): Controller {
   });
   // A changed Node (labels, taints) may make waiting Pods fit.
   const unsubNodes = store.subscribe('nodes', () => {
-    for (const p of store.listObjects('pods')) if (pending(p)) q.add(`${p.metadata.namespace}/${p.metadata.name}`);
+    for (const p of informers.list('pods')) if (pending(p)) q.add(`${p.metadata.namespace}/${p.metadata.name}`);
   });
-  for (const p of store.listObjects('pods')) if (pending(p)) q.add(`${p.metadata.namespace}/${p.metadata.name}`);
+  for (const p of informers.list('pods')) if (pending(p)) q.add(`${p.metadata.namespace}/${p.metadata.name}`);
   return {
     stop() {
       unsubPods();

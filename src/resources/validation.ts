@@ -303,8 +303,10 @@ function specialKind(ip: string): Special {
  */
 export function validateNonSpecialIP(ip: string, f: Path | string, allowed?: (ip: string) => boolean): FieldError[] {
   if (!isIP(ip)) return [fieldErr.invalid(f, ip, 'must be a valid IP address')];
-  if (allowed?.(ip)) return [];
-  switch (specialKind(ip)) {
+  const kind = specialKind(ip);
+  // Only special addresses need the (costlier) look at tinykube's own ranges.
+  if (!kind || allowed?.(ip)) return [];
+  switch (kind) {
     case 'unspecified':
       return [fieldErr.invalid(f, ip, `may not be unspecified (${ip})`)];
     case 'loopback':

@@ -28,6 +28,20 @@ export function createInformer(store: Store, resource: string): Informer {
   const cache = new Map<string, KubeObject>();
   const handlers = new Set<InformerHandlers>();
   const indexes = new Map<string, { fn: (o: KubeObject) => string[]; map: Map<string, Set<string>> }>();
+  // Built in: keys by namespace, so list(ns) costs the namespace's size, not the cluster's.
+  const byNamespace = new Map<string, Set<string>>();
+  const nsAdd = (k: string, obj: KubeObject) => {
+    const ns = obj.metadata.namespace ?? '';
+    let set = byNamespace.get(ns);
+    if (!set) byNamespace.set(ns, (set = new Set()));
+    set.add(k);
+  };
+  const nsRemove = (k: string, obj: KubeObject) => {
+    const ns = obj.metadata.namespace ?? '';
+    const set = byNamespace.get(ns);
+    set?.delete(k);
+    if (set && !set.size) byNamespace.delete(ns);
+  };
 
   const indexAdd = (k: string, obj: KubeObject) => {
     for (const ix of indexes.values()) {
@@ -48,11 +62,13 @@ export function createInformer(store: Store, resource: string): Informer {
     if (ev.type === 'DELETED') {
       if (!old) return;
       cache.delete(k);
+      nsRemove(k, old);
       indexRemove(k, old);
       for (const h of handlers) h.delete?.(ev.object);
       return;
     }
     if (old) indexRemove(k, old);
+    else nsAdd(k, ev.object);
     cache.set(k, ev.object);
     indexAdd(k, ev.object);
     for (const h of handlers) {
@@ -61,15 +77,20 @@ export function createInformer(store: Store, resource: string): Informer {
     }
   };
 
-  for (const obj of store.listObjects(resource)) cache.set(key(obj.metadata.namespace ?? '', obj.metadata.name!), obj);
+  for (const obj of store.listObjects(resource)) {
+    const k = key(obj.metadata.namespace ?? '', obj.metadata.name!);
+    cache.set(k, obj);
+    nsAdd(k, obj);
+  }
   const unsubscribe = store.subscribe(resource, onEvent);
 
   return {
     resource,
     get: (ns, name) => cache.get(key(ns, name)),
     list(ns) {
+      if (ns === undefined) return [...cache.values()];
       const out: KubeObject[] = [];
-      for (const o of cache.values()) if (ns === undefined || (o.metadata.namespace ?? '') === ns) out.push(o);
+      for (const k of byNamespace.get(ns) ?? []) out.push(cache.get(k)!);
       return out;
     },
     on(h) {
@@ -113,6 +134,14 @@ export class InformerFactory {
     let inf = this.informers.get(resource);
     if (!inf) this.informers.set(resource, (inf = createInformer(this.store, resource)));
     return inf;
+  }
+  /**
+   * Every object of a resource: from its informer when one runs (already parsed, shared: do not
+   * mutate), else straight from the store.
+   */
+  list(resource: string, namespace?: string): KubeObject[] {
+    const inf = this.informers.get(resource);
+    return inf ? inf.list(namespace) : this.store.listObjects(resource, namespace);
   }
   stop(): void {
     for (const i of this.informers.values()) i.stop();

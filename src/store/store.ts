@@ -208,6 +208,11 @@ export class Store {
     for (const ev of b.events) this.publish(ev);
   }
 
+  /** True while a group-commit batch is open (its events are not yet published). */
+  get batchOpen(): boolean {
+    return !!this.batch;
+  }
+
   /** Resolves once every write made so far is committed (immediately without group commit). */
   durable(): Promise<void> {
     const b = this.batch;

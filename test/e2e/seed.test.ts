@@ -1,5 +1,6 @@
 // Every manifest of the seed document applies with kubectl and comes back as upstream writes it.
 // The seed's 10.x / 192.0.2.x / 198.51.100.x addresses are API data only: nothing connects to them.
+import { until } from '../helpers/wait.js';
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -81,6 +82,14 @@ describe('seed manifests', () => {
     expect(s.spec.ports).toEqual([{ name: 'name-of-service-port', protocol: 'TCP', port: 80, targetPort: 'http-web-svc' }]);
     const p = await get(tc, 'pod', 'nginx');
     expect(p.spec.containers[0].ports).toEqual([{ containerPort: 80, name: 'http-web-svc', protocol: 'TCP' }]);
+    // The named targetPort resolves through the Pod's containerPorts. The seed's nginx has no
+    // command (images do not run here), so its endpoint is published but never ready.
+    const slice = await until(async () => {
+      const items = JSON.parse((await tc.kubectl(['get', 'endpointslices', '-l', 'kubernetes.io/service-name=nginx-service', '-o', 'json'])).stdout).items;
+      return items[0]?.endpoints?.length ? items[0] : undefined;
+    });
+    expect(slice.ports).toEqual([{ name: 'name-of-service-port', port: 80, protocol: 'TCP' }]);
+    expect(slice.endpoints.map((e: any) => [e.addresses[0], e.targetRef.name, e.conditions.ready])).toEqual([[p.status.podIP, 'nginx', false]]);
   });
 
   it('4–5: a Service without selector and its hand-made EndpointSlice', async () => {
@@ -91,6 +100,9 @@ describe('seed manifests', () => {
     const es = await get(tc, 'endpointslice', 'my-service-1');
     expect(es.endpoints.map((e: any) => e.addresses[0])).toEqual(['10.4.5.6', '10.1.2.3']);
     expect(es.ports).toEqual([{ name: 'http', appProtocol: 'http', protocol: 'TCP', port: 9376 }]);
+    // Without a selector the controller makes no slice of its own: the user's is the only one.
+    const all = JSON.parse((await tc.kubectl(['get', 'endpointslices', '-l', 'kubernetes.io/service-name=my-service', '-o', 'json'])).stdout).items;
+    expect(all.map((x: any) => x.metadata.name)).toEqual(['my-service-1']);
     await del(tc, 'endpointslice', 'my-service-1');
     await del(tc, 'svc', 'my-service');
   });

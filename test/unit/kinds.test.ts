@@ -33,6 +33,12 @@ describe('EndpointSlice validation', () => {
     expect(m).toContain('endpoints[1].addresses[0]: Invalid value: "fe80::1": must be a valid IPv4 address');
     expect(m).toContain('ports[1].name: Duplicate value: "http"');
     expect(m).toContain('ports[1].protocol: Unsupported value: "XTP": supported values: "SCTP", "TCP", "UDP"');
+    expect(msgs(endpointSliceDef.validate!(slice({ endpoints: [{ addresses: ['169.254.1.1'] }, { addresses: ['224.0.0.9'] }, { addresses: ['0.0.0.0'] }, { addresses: Array.from({ length: 101 }, () => '10.1.2.3') }] }), ctx))).toEqual([
+      'endpoints[0].addresses[0]: Invalid value: "169.254.1.1": may not be in the link-local range (169.254.0.0/16, fe80::/10)',
+      'endpoints[1].addresses[0]: Invalid value: "224.0.0.9": may not be in the link-local multicast range (224.0.0.0/24, ff02::/10)',
+      'endpoints[2].addresses[0]: Invalid value: "0.0.0.0": may not be unspecified (0.0.0.0)',
+      'endpoints[3].addresses: Too many: 101: must have at most 100 items',
+    ]);
     const many = Array.from({ length: 1001 }, () => ({ addresses: ['127.244.0.1'] }));
     expect(msgs(endpointSliceDef.validate!(slice({ endpoints: many }), ctx))).toEqual(['endpoints: Too many: 1001: must have at most 1000 items']);
     expect(msgs(endpointSliceDef.validate!(slice({ addressType: 'FQDN', endpoints: [{ addresses: ['localhost'] }] }), ctx))).toEqual([

@@ -1,10 +1,13 @@
-// The three endpoint controllers of kube-controller-manager, driven by in-process store events:
+// The three endpoint controllers of kube-controller-manager, driven by in-process store events,
+// each with its own queue:
 // - EndpointSlice controller: slices of the Pods each selector Service picks (reconcile.ts);
 // - Endpoints controller: the legacy Endpoints object of each selector Service (endpoints.ts);
 // - mirroring controller: users' Endpoints of selector-less Services mirrored into slices (mirroring.ts).
-// Events only enqueue Service keys; each reconcile reads the store, computes the writes with the
-// pure functions and applies them in one transaction (so watchers see one revision per Service).
+// Events only enqueue Service keys; each reconcile reads the informer caches (parsed objects, no
+// SQLite read per Pod), computes the writes with the pure functions and applies them in one
+// transaction (so watchers see one revision per Service).
 import type { KubeObject } from '../../resources/types.js';
+import type { StoreEvent } from '../../store/store.js';
 import type { ServiceObj } from '../../resources/service.js';
 import type { PodObj } from '../../resources/pod.js';
 import type { EndpointsObj } from '../../resources/endpoints.js';
@@ -25,54 +28,133 @@ const SLICES = 'discovery.k8s.io/endpointslices';
 const selectorOf = (svc: KubeObject | undefined) => (svc?.spec as { selector?: Record<string, string> } | undefined)?.selector;
 
 export function startEndpointControllers(ctx: ControllerContext): Controller {
-  const { store, registry, defs, log, config } = ctx;
+  const { store, registry, defs, log, config, informers } = ctx;
+  const podInformer = informers.for('pods');
+  const serviceInformer = informers.for('services');
+  const nodeInformer = informers.for('nodes');
+  const sliceInformer = informers.for(SLICES);
+  const endpointsInformer = informers.for('endpoints');
+  const sliceKey = (ns: string, svc: string, managedBy: string) => `${ns}/${svc}/${managedBy}`;
+  sliceInformer.addIndex('service-manager', (s) => {
+    const l = s.metadata.labels ?? {};
+    return l[LABEL_SERVICE_NAME] && l[LABEL_MANAGED_BY] ? [sliceKey(s.metadata.namespace ?? '', l[LABEL_SERVICE_NAME], l[LABEL_MANAGED_BY])] : [];
+  });
+  // Our own slice writes reach the informer when their group-commit batch commits. Until then a
+  // second reconcile of that Service must read the store (which sees the open batch), or it would
+  // not see the slices it just created and make them again (upstream's endpointSliceTracker).
+  const unpublished = new Map<string, number>();
+  const noteOwnWrite = (key: string) => {
+    if (!store.batchOpen) return;
+    unpublished.set(key, (unpublished.get(key) ?? 0) + 1);
+    const done = () => {
+      const n = (unpublished.get(key) ?? 1) - 1;
+      if (n > 0) unpublished.set(key, n);
+      else unpublished.delete(key);
+    };
+    store.durable().then(done, done);
+  };
   const sliceDef = findDef(defs, 'discovery.k8s.io', 'endpointslices');
   const epDef = findDef(defs, '', 'endpoints');
   const record = eventRecorder(registry, findDef(defs, '', 'events'), 'endpointslice-mirroring-controller', (err) => log.debug({ err }, 'event not recorded'));
-  const triggers = new TriggerTimeTracker();
+  // One tracker per controller, as upstream (each remembers what it last published).
+  const sliceTriggers = new TriggerTimeTracker();
+  const endpointsTriggers = new TriggerTimeTracker();
   const maxPerSlice = config.maxEndpointsPerSlice;
 
-  const slicesOf = (ns: string, name: string, managedBy: string) =>
-    (store.listObjects(SLICES, ns) as EndpointSliceObj[]).filter((s) => s.metadata.labels?.[LABEL_SERVICE_NAME] === name && s.metadata.labels?.[LABEL_MANAGED_BY] === managedBy);
+  const slicesOf = (ns: string, name: string, managedBy: string): EndpointSliceObj[] => {
+    if (!unpublished.has(`${ns}/${name}`)) return sliceInformer.byIndex('service-manager', sliceKey(ns, name, managedBy)) as EndpointSliceObj[];
+    return (store.listObjects(SLICES, ns) as EndpointSliceObj[]).filter((s) => s.metadata.labels?.[LABEL_SERVICE_NAME] === name && s.metadata.labels?.[LABEL_MANAGED_BY] === managedBy);
+  };
 
-  const nodeLabels = () => new Map(store.listObjects('nodes').map((n) => [n.metadata.name!, n.metadata.labels ?? {}]));
+  // The events of our own writes need no reconcile (upstream's endpointSliceTracker): remember
+  // the resourceVersion each write produced and skip exactly that event. Anything else (a hand
+  // edit, a deletion by someone else) still requeues the Service.
+  const expected = new Map<string, string>();
+  const expectKey = (resource: string, ns: string, name: string) => `${resource}|${ns}|${name}`;
+  const expect = (resource: string, obj: KubeObject | undefined, deleted = false) => {
+    if (obj) expected.set(expectKey(resource, obj.metadata.namespace ?? '', obj.metadata.name!), deleted ? 'DELETED' : obj.metadata.resourceVersion!);
+  };
+  const isOwnEvent = (resource: string, ev: StoreEvent) => {
+    const k = expectKey(resource, ev.namespace, ev.name);
+    const want = expected.get(k);
+    if (want === undefined) return false;
+    expected.delete(k);
+    return ev.type === 'DELETED' ? want === 'DELETED' : want === ev.object.metadata.resourceVersion;
+  };
 
-  const applySlices = (ns: string, r: { create: EndpointSliceObj[]; update: EndpointSliceObj[]; delete: EndpointSliceObj[] }, manager: string) => {
+  const nodeLabels = () => new Map(nodeInformer.list().map((n) => [n.metadata.name!, n.metadata.labels ?? {}]));
+
+  const applySlices = (ns: string, name: string, r: { create: EndpointSliceObj[]; update: EndpointSliceObj[]; delete: EndpointSliceObj[] }, manager: string) => {
+    noteOwnWrite(`${ns}/${name}`);
+    // Expectations are noted inside the transaction: its events are published at commit.
     store.txn(() => {
-      for (const s of r.delete) tolerate(() => registry.delete(sliceDef, ns, s.metadata.name!, { preconditions: { uid: s.metadata.uid } }), [404, 409]);
-      for (const s of r.update) registry.update(sliceDef, ns, s.metadata.name!, s, { fieldManager: manager });
-      for (const s of r.create) registry.create(sliceDef, ns, s, { fieldManager: manager });
+      for (const s of r.delete) {
+        tolerate(() => {
+          const d = registry.delete(sliceDef, ns, s.metadata.name!, { preconditions: { uid: s.metadata.uid } });
+          expect(SLICES, d.object, d.deleted);
+        }, [404, 409]);
+      }
+      for (const s of r.update) expect(SLICES, registry.update(sliceDef, ns, s.metadata.name!, s, { fieldManager: manager }).object);
+      for (const s of r.create) expect(SLICES, registry.create(sliceDef, ns, s, { fieldManager: manager }).object);
     });
   };
 
-  // ---- EndpointSlice + Endpoints: one reconcile per selector Service ----
+  // ---- EndpointSlice controller: one reconcile per selector Service ----
   const services = createQueue(
     'endpointslice',
     (key) => {
+      const t0 = performance.now();
       const [ns, name] = key.split('/') as [string, string];
       const svc = store.get('services', ns, name) as ServiceObj | undefined;
       const managed = controllerManagesService(svc) && !svc.metadata.deletionTimestamp;
       const existing = slicesOf(ns, name, ENDPOINTSLICE_CONTROLLER_NAME);
       if (!managed) {
         // Gone, selector-less or ExternalName: our slices go; user slices are never touched.
-        triggers.delete(ns, name);
-        if (existing.length) applySlices(ns, { create: [], update: [], delete: existing }, ENDPOINTSLICE_CONTROLLER_NAME);
-        const ep = store.get('endpoints', ns, name) as EndpointsObj | undefined;
-        if (!svc && ep) tolerate(() => registry.delete(epDef, ns, name, { preconditions: { uid: ep.metadata.uid } }), [404, 409]);
+        sliceTriggers.delete(ns, name);
+        if (existing.length) applySlices(ns, name, { create: [], update: [], delete: existing }, ENDPOINTSLICE_CONTROLLER_NAME);
         return;
       }
-      const pods = podsForService(svc, store.listObjects('pods', ns) as PodObj[]);
-      const now = triggers.compute(svc, pods);
-      const r = reconcile({ service: svc, pods, nodes: nodeLabels(), existingSlices: existing, maxEndpointsPerSlice: maxPerSlice, now });
-      if (!isNoop(r)) applySlices(ns, r, ENDPOINTSLICE_CONTROLLER_NAME);
+      const pods = podsForService(svc, podInformer.list(ns) as PodObj[]);
+      const r = reconcile({ service: svc, pods, nodes: nodeLabels(), existingSlices: existing, maxEndpointsPerSlice: maxPerSlice, now: sliceTriggers.compute(svc, pods) });
+      if (!isNoop(r)) applySlices(ns, name, r, ENDPOINTSLICE_CONTROLLER_NAME);
       if (r.podsOnUnknownNodes.length) services.addAfter(key, 1000);
-      const ep = reconcileEndpoints({ service: svc, pods, current: store.get('endpoints', ns, name) as EndpointsObj | undefined, now });
-      if (ep.action === 'create') tolerate(() => registry.create(epDef, ns, ep.endpoints, { fieldManager: 'endpoint-controller' }), [409]);
-      else if (ep.action === 'update') registry.update(epDef, ns, name, ep.endpoints, { fieldManager: 'endpoint-controller' });
-      else if (ep.action === 'delete') tolerate(() => registry.delete(epDef, ns, name, {}), [404]);
+      log.debug({ service: key, pods: pods.length, create: r.create.length, update: r.update.length, delete: r.delete.length, ms: +(performance.now() - t0).toFixed(2) }, 'synced service endpoint slices');
     },
     (key, err) => log.debug({ err, service: key }, 'endpointslice sync failed, retrying'),
+    { pace: 1 },
   );
+
+  // ---- Endpoints controller: the legacy Endpoints of each selector Service (its own queue, as
+  // upstream's own controller, so a large Endpoints object never delays the slices) ----
+  const legacy = createQueue(
+    'endpoint',
+    (key) => {
+      const t0 = performance.now();
+      const [ns, name] = key.split('/') as [string, string];
+      const svc = store.get('services', ns, name) as ServiceObj | undefined;
+      // Right after our own write, read the store (the informer lags one commit).
+      const current = (unpublished.has(key) ? store.get('endpoints', ns, name) : endpointsInformer.get(ns, name)) as EndpointsObj | undefined;
+      if (!controllerManagesService(svc) || svc.metadata.deletionTimestamp) {
+        endpointsTriggers.delete(ns, name);
+        // A deleted Service's Endpoints go; a selector-less Service's are its user's.
+        if (!svc && current) tolerate(() => registry.delete(epDef, ns, name, { preconditions: { uid: current.metadata.uid } }), [404, 409]);
+        return;
+      }
+      const pods = podsForService(svc, podInformer.list(ns) as PodObj[]);
+      const ep = reconcileEndpoints({ service: svc, pods, current, now: endpointsTriggers.compute(svc, pods) });
+      if (ep.action === 'create' || ep.action === 'update') noteOwnWrite(key);
+      if (ep.action === 'create') store.txn(() => tolerate(() => expect('endpoints', registry.create(epDef, ns, ep.endpoints, { fieldManager: 'endpoint-controller' }).object), [409]));
+      else if (ep.action === 'update') store.txn(() => expect('endpoints', registry.update(epDef, ns, name, ep.endpoints, { fieldManager: 'endpoint-controller' }).object));
+      else if (ep.action === 'delete') tolerate(() => registry.delete(epDef, ns, name, {}), [404]);
+      log.debug({ service: key, pods: pods.length, action: ep.action, ms: +(performance.now() - t0).toFixed(2) }, 'synced service endpoints');
+    },
+    (key, err) => log.debug({ err, service: key }, 'endpoints sync failed, retrying'),
+    { pace: 1 },
+  );
+  const serviceChanged = (key: string) => {
+    services.add(key);
+    legacy.add(key);
+  };
 
   // ---- mirroring: user Endpoints of selector-less Services ----
   const mirror = createQueue(
@@ -82,7 +164,7 @@ export function startEndpointControllers(ctx: ControllerContext): Controller {
       const endpoints = store.get('endpoints', ns, name) as EndpointsObj | undefined;
       const service = store.get('services', ns, name) as ServiceObj | undefined;
       const r = reconcileMirroring({ endpoints, service, existingSlices: slicesOf(ns, name, MIRRORING_CONTROLLER_NAME) });
-      if (r.create.length || r.update.length || r.delete.length) applySlices(ns, r, MIRRORING_CONTROLLER_NAME);
+      if (r.create.length || r.update.length || r.delete.length) applySlices(ns, name, r, MIRRORING_CONTROLLER_NAME);
       if (endpoints) for (const e of r.events) record(endpoints, e.type, e.reason, e.message);
     },
     (key, err) => log.debug({ err, endpoints: key }, 'endpointslice mirroring failed, retrying'),
@@ -90,22 +172,23 @@ export function startEndpointControllers(ctx: ControllerContext): Controller {
 
   /** Services of the namespace whose selector picks these labels (before or after a change). */
   const servicesFor = (ns: string, ...labelSets: (Record<string, string> | undefined)[]) => {
-    for (const svc of store.listObjects('services', ns)) {
+    for (const svc of serviceInformer.list(ns)) {
       const sel = selectorOf(svc);
       if (!sel || !Object.keys(sel).length) continue;
-      if (labelSets.some((l) => l && matchSelectorMap(sel, l))) services.add(`${ns}/${svc.metadata.name}`);
+      if (labelSets.some((l) => l && matchSelectorMap(sel, l))) serviceChanged(`${ns}/${svc.metadata.name}`);
     }
   };
 
   const unsubs = [
     store.subscribe('services', (ev) => {
       const key = `${ev.namespace}/${ev.name}`;
-      services.add(key);
+      serviceChanged(key);
       mirror.add(key);
     }),
     store.subscribe('pods', (ev) => servicesFor(ev.namespace, ev.object.metadata.labels, ev.prev?.metadata.labels)),
     store.subscribe(SLICES, (ev) => {
-      // Slices edited or deleted by hand are restored; our own writes settle with a no-op.
+      // Slices edited or deleted by hand are restored; our own writes need nothing.
+      if (isOwnEvent(SLICES, ev)) return;
       const labels = ev.object.metadata.labels ?? {};
       const svc = labels[LABEL_SERVICE_NAME];
       if (!svc) return;
@@ -113,29 +196,33 @@ export function startEndpointControllers(ctx: ControllerContext): Controller {
       else if (labels[LABEL_MANAGED_BY] === MIRRORING_CONTROLLER_NAME) mirror.add(`${ev.namespace}/${svc}`);
     }),
     store.subscribe('endpoints', (ev) => {
+      if (isOwnEvent('endpoints', ev)) return;
       const key = `${ev.namespace}/${ev.name}`;
       mirror.add(key);
       // An Endpoints object of a selector Service edited by hand is put back.
-      if (selectorOf(store.get('services', ev.namespace, ev.name))) services.add(key);
+      if (selectorOf(serviceInformer.get(ev.namespace, ev.name))) legacy.add(key);
     }),
-    store.subscribe('nodes', () => {
-      for (const svc of store.listObjects('services')) if (selectorOf(svc)) services.add(`${svc.metadata.namespace}/${svc.metadata.name}`);
+    store.subscribe('nodes', (ev) => {
+      // Only a Node's labels (its zone) reach slices; status heartbeats do not.
+      if (ev.type === 'MODIFIED' && ev.prev && JSON.stringify(ev.prev.metadata.labels ?? {}) === JSON.stringify(ev.object.metadata.labels ?? {})) return;
+      for (const svc of serviceInformer.list()) if (selectorOf(svc)) services.add(`${svc.metadata.namespace}/${svc.metadata.name}`);
     }),
   ];
   // Start: reconcile everything once (no duplicates: existing slices are reused).
-  for (const svc of store.listObjects('services')) {
-    services.add(`${svc.metadata.namespace}/${svc.metadata.name}`);
+  for (const svc of serviceInformer.list()) {
+    serviceChanged(`${svc.metadata.namespace}/${svc.metadata.name}`);
     mirror.add(`${svc.metadata.namespace}/${svc.metadata.name}`);
   }
-  for (const ep of store.listObjects('endpoints')) mirror.add(`${ep.metadata.namespace}/${ep.metadata.name}`);
+  for (const ep of endpointsInformer.list()) mirror.add(`${ep.metadata.namespace}/${ep.metadata.name}`);
   return {
     stop() {
       for (const u of unsubs) u();
       services.stop();
+      legacy.stop();
       mirror.stop();
     },
     async idle() {
-      await Promise.all([services.idle(), mirror.idle()]);
+      await Promise.all([services.idle(), legacy.idle(), mirror.idle()]);
     },
   };
 }

@@ -86,7 +86,7 @@ export function computeSubsets(service: ServiceObj, pods: readonly PodObj[]): { 
       add(pod, addr, endpointPortFromServicePort(sp, n));
     }
   }
-  return { subsets: repackSubsets(raw), ready, notReady };
+  return { subsets: repackSubsets(raw, true), ready, notReady };
 }
 
 // ---- RepackSubsets ----
@@ -122,12 +122,15 @@ function subsetSortKey(s: EndpointSubset): string {
  * Addresses are sorted as upstream sorts them; ports and subsets are sorted by value (upstream
  * sorts those by an md5 of their dump, an order no client can rely on).
  */
-export function repackSubsets(subsets: readonly EndpointSubset[] | undefined): EndpointSubset[] {
+export function repackSubsets(subsets: readonly EndpointSubset[] | undefined, owned = false): EndpointSubset[] {
+  // Input that is the caller's (a stored object) is copied; freshly built input (`owned`) is not,
+  // which keeps a 10,000-Pod Service's recompute cheap.
+  const copy = owned ? <T,>(x: T) => x : <T,>(x: T) => structuredClone(x);
   const allAddrs = new Map<string, EndpointAddress>();
   const byPort = new Map<string, { port?: EndpointPort; addrs: Map<string, boolean> }>();
   const map = (addr: EndpointAddress, pk: string, port: EndpointPort | undefined, ready: boolean) => {
     const k = addrKey(addr);
-    if (!allAddrs.has(k)) allAddrs.set(k, structuredClone(addr));
+    if (!allAddrs.has(k)) allAddrs.set(k, copy(addr));
     let entry = byPort.get(pk);
     if (!entry) {
       entry = { port, addrs: new Map() };
@@ -152,13 +155,15 @@ export function repackSubsets(subsets: readonly EndpointSubset[] | undefined): E
       g = { addrs: entry.addrs, ports: [] };
       groups.set(sig, g);
     }
-    if (pk !== SENTINEL) g.ports.push(structuredClone(entry.port!));
+    if (pk !== SENTINEL) g.ports.push(copy(entry.port!));
   }
   const out: EndpointSubset[] = [];
   for (const g of groups.values()) {
     const ready: EndpointAddress[] = [];
     const notReady: EndpointAddress[] = [];
-    for (const [k, r] of g.addrs) (r ? ready : notReady).push(structuredClone(allAddrs.get(k)!));
+    // An address shared by several groups is copied per group (each subset owns its objects).
+    const shared = groups.size > 1 ? <T,>(x: T) => structuredClone(x) : copy;
+    for (const [k, r] of g.addrs) (r ? ready : notReady).push(shared(allAddrs.get(k)!));
     ready.sort(compareAddresses);
     notReady.sort(compareAddresses);
     g.ports.sort(comparePorts);

@@ -54,6 +54,19 @@ export const SLICE_API_VERSION = 'discovery.k8s.io/v1';
  * classifies it. Zones (fe80::1%eth0) do not parse, as in Go.
  */
 export function canonicalIP(text: string): { ip: string; family: AddressType } | undefined {
+  // Every reconcile of a Service looks at each of its Pods' IPs: remember the answers.
+  let hit = canonicalCache.get(text);
+  if (hit === undefined) {
+    if (canonicalCache.size >= CANONICAL_CACHE_MAX) canonicalCache.clear();
+    canonicalCache.set(text, (hit = parseCanonicalIP(text) ?? null));
+  }
+  return hit ?? undefined;
+}
+
+const CANONICAL_CACHE_MAX = 200_000;
+const canonicalCache = new Map<string, { ip: string; family: AddressType } | null>();
+
+function parseCanonicalIP(text: string): { ip: string; family: AddressType } | undefined {
   if (typeof text !== 'string' || !text || text.includes('%')) return undefined;
   const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(text);
   if (v4) {
@@ -78,9 +91,11 @@ export function isIPv6String(text: string | undefined): boolean {
  * zone or targetRef changes are applied in place instead of as a remove plus an add.
  */
 export function endpointKey(ep: SliceEndpoint): string {
-  const addrs = [...(ep.addresses ?? [])].sort();
+  const a = ep.addresses ?? [];
+  const addrs = a.length === 1 ? a[0] : [...a].sort().join('\u0001');
   const ref = ep.targetRef as { namespace?: string; name?: string } | undefined;
-  return JSON.stringify([addrs, ep.hostname ?? '', ref?.namespace ?? '', ref?.name ?? '']);
+  // NUL cannot occur in an address, a hostname or a name: the parts cannot run together.
+  return `${addrs}\u0000${ep.hostname ?? ''}\u0000${ref?.namespace ?? ''}\u0000${ref?.name ?? ''}`;
 }
 
 /** The port as the API stores it: name and protocol defaulted ('' and TCP), appProtocol kept. */
