@@ -8,7 +8,8 @@ import { rmSync } from 'node:fs';
 const t0 = Date.now();
 rmSync('dist', { recursive: true, force: true });
 await build({
-  entryPoints: { cli: 'src/cli.ts', index: 'src/index.ts' },
+  // internal: DNS internals for scripts/bench (not a public API).
+  entryPoints: { cli: 'src/cli.ts', index: 'src/index.ts', internal: 'src/internal.ts' },
   outdir: 'dist',
   bundle: true,
   platform: 'node',

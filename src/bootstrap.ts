@@ -127,3 +127,48 @@ export function bootstrapDNSService(registry: Registry, defs: ResourceDef[], con
     log.warn({ ip, err: e.message }, 'kube-system/kube-dns not created: its address is taken');
   }
 }
+
+/**
+ * The endpoints of `kube-system/kube-dns`: the address and port the DNS server really listens on
+ * (its --dns-listen), as an EndpointSlice and an Endpoints object, kept current at every start.
+ * On a kubeadm cluster these point at the CoreDNS Pods; here the server is part of tinykube, so
+ * tinykube writes them, as it does for `default/kubernetes`.
+ */
+export function reconcileDNSEndpoints(registry: Registry, defs: ResourceDef[], host: string, port: number): void {
+  const svc = getOr(registry, find(defs, '', 'services'), 'kube-system', 'kube-dns');
+  if (!svc) return;
+  const addr = host === '0.0.0.0' || host === '' ? '127.0.0.1' : host === '::' ? '::1' : host;
+  const ports = [
+    { name: 'dns', port, protocol: 'UDP' },
+    { name: 'dns-tcp', port, protocol: 'TCP' },
+  ];
+  const epDef = find(defs, '', 'endpoints');
+  const wantEp = { subsets: [{ addresses: [{ ip: addr }], ports }] };
+  const ep = getOr(registry, epDef, 'kube-system', 'kube-dns');
+  const epLabels = { 'k8s-app': 'kube-dns', 'endpointslice.kubernetes.io/skip-mirror': 'true' };
+  if (!ep) registry.create(epDef, 'kube-system', { apiVersion: 'v1', kind: 'Endpoints', metadata: { name: 'kube-dns', namespace: 'kube-system', labels: epLabels }, ...wantEp }, MANAGER);
+  else if (!deepEqual(ep.subsets, wantEp.subsets)) registry.update(epDef, 'kube-system', 'kube-dns', { ...ep, ...wantEp }, MANAGER);
+
+  const sliceDef = find(defs, 'discovery.k8s.io', 'endpointslices');
+  const wantSlice = {
+    addressType: addr.includes(':') ? 'IPv6' : 'IPv4',
+    endpoints: [{ addresses: [addr], conditions: { ready: true, serving: true, terminating: false } }],
+    ports,
+  };
+  const slice = getOr(registry, sliceDef, 'kube-system', 'kube-dns');
+  if (!slice) {
+    registry.create(sliceDef, 'kube-system', {
+      apiVersion: 'discovery.k8s.io/v1',
+      kind: 'EndpointSlice',
+      // Not managed by the EndpointSlice or mirroring controllers (kube-dns has no selector and its
+      // Endpoints skip mirroring): tinykube's DNS server owns it.
+      metadata: { name: 'kube-dns', namespace: 'kube-system', labels: { 'kubernetes.io/service-name': 'kube-dns', 'k8s-app': 'kube-dns', 'endpointslice.kubernetes.io/managed-by': 'dns.tinykube.io' } },
+      ...wantSlice,
+    }, MANAGER);
+  } else if (slice.addressType !== wantSlice.addressType) {
+    registry.delete(sliceDef, 'kube-system', 'kube-dns', {});
+    reconcileDNSEndpoints(registry, defs, host, port);
+  } else if (!deepEqual((slice as { endpoints?: unknown }).endpoints, wantSlice.endpoints) || !deepEqual((slice as { ports?: unknown }).ports, wantSlice.ports)) {
+    registry.update(sliceDef, 'kube-system', 'kube-dns', { ...slice, ...wantSlice }, MANAGER);
+  }
+}

@@ -65,6 +65,8 @@ async function up(f: UpFlags): Promise<void> {
   } catch (err) {
     fail((err as Error).message);
   }
+  // The default (the kube-dns ClusterIP, port 53) needs root; without it, a free port there.
+  if (opts.dnsListen === undefined) opts.dnsFallbackListen = dnsDefault.replace(/:53$/, ':0');
   opts.dnsListen ??= dnsDefault;
 
   const t0 = performance.now();
@@ -72,7 +74,8 @@ async function up(f: UpFlags): Promise<void> {
   try {
     cluster = await startCluster(opts);
   } catch (err) {
-    const e = err as NodeJS.ErrnoException & { address?: string; port?: number };
+    const e = err as NodeJS.ErrnoException & { address?: string; port?: number; flag?: string };
+    if (e.flag) fail(e.message);
     if (e.code === 'EADDRINUSE') fail(`cannot listen on ${f.apiListen}: address already in use`);
     if (e.code === 'EACCES') fail(`cannot listen on ${f.apiListen}: permission denied (ports below 1024 need privileges)`);
     if (e.code === 'EADDRNOTAVAIL') fail(`cannot listen on ${f.apiListen}: address not available on this host`);
@@ -98,8 +101,10 @@ async function up(f: UpFlags): Promise<void> {
       `  API server  ${cluster.server}`,
       `  kubeconfig  ${kubeconfigPath}${f.kubeconfig ? '' : ` (context "${cluster.name}", now current)`}`,
       `  data        ${opts.dataDir ?? 'in memory'}`,
+      `  DNS         ${cluster.dns.addresses.join(', ')} (UDP and TCP)${cluster.dns.nameserver ? `; Pods use ${cluster.dns.nameserver}` : '; Pods get Service names in /etc/hosts (no port 53 here)'}`,
       ``,
       `  kubectl ${ctx} get ns`,
+      `  dig @${dnsHostOf(cluster.dns.addresses[0]!)} -p ${cluster.ports.dns} kubernetes.default.svc.${cluster.config.clusterDomain}`,
       ``,
     ].join('\n'),
   );
@@ -121,6 +126,12 @@ async function up(f: UpFlags): Promise<void> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+}
+
+/** The host of a `HOST:PORT` / `[HOST]:PORT` address; a wildcard means loopback. */
+function dnsHostOf(address: string): string {
+  const host = address.startsWith('[') ? address.slice(1, address.indexOf(']')) : address.slice(0, address.lastIndexOf(':'));
+  return host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
 }
 
 const program = new Command();

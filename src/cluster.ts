@@ -11,7 +11,8 @@ import { allResourceDefs } from './resources/registry.js';
 import { ensureAllocationTable } from './allocators/bands.js';
 import { serviceAllocators, withServiceAllocation } from './allocators/service-hooks.js';
 import { repairServiceAllocations } from './allocators/repair.js';
-import { bootstrap, bootstrapDNSService, serviceIP } from './bootstrap.js';
+import { bootstrap, bootstrapDNSService, reconcileDNSEndpoints, serviceIP } from './bootstrap.js';
+import { startDnsServer, type DnsServer } from './dns/index.js';
 import { startNodeAgent, podsDirFor, type NodeAgent } from './pods/index.js';
 import { podRoutes } from './pods/api.js';
 import { startControllers } from './controllers/index.js';
@@ -38,7 +39,16 @@ export interface RunningCluster {
   kubeconfigPath?: string;
   token: string;
   caCert: string;
-  ports: { api: number };
+  /** The API port, and the cluster DNS server's (UDP and TCP) and every address it serves. */
+  ports: { api: number; dns: number };
+  dns: {
+    /** Every `HOST:PORT` served (UDP and TCP). */
+    addresses: string[];
+    /** The address ClusterFirst Pods use (port 53), when the server has one. */
+    nameserver?: string;
+    /** Where names outside the cluster domain are forwarded. */
+    upstreams: string[];
+  };
   config: ClusterConfig;
   /** In-process access for embedding and tests. */
   store: Store;
@@ -59,6 +69,7 @@ export async function startCluster(opts: StartOptions = {}): Promise<RunningClus
   let api: ApiServer | undefined;
   let controllers: { stop(): void; idle(): Promise<void> } | undefined;
   let agent: NodeAgent | undefined;
+  let dns: DnsServer | undefined;
   let saAuth: ServiceAccountAuthenticator | undefined;
   const podsDir = podsDirFor(config.dataDir);
   let compaction: NodeJS.Timeout | undefined;
@@ -115,10 +126,22 @@ export async function startCluster(opts: StartOptions = {}): Promise<RunningClus
 
     bootstrap(registry, defs, config, port);
     bootstrapDNSService(registry, defs, config, log);
+    dns = await startDnsServer({ store, config, log: log.child({ component: 'dns' }), fallbackListen: opts.dnsFallbackListen });
+    config.dnsHost = dns.host;
+    config.dnsPort = dns.udpPort;
+    reconcileDNSEndpoints(registry, defs, dns.host, dns.udpPort);
+    const clusterDNS = dns.clusterDNS;
     // Shared informers for the kinds most consumers read (parsed once, kept current by events).
     for (const r of ['pods', 'services', 'nodes', 'discovery.k8s.io/endpointslices']) informers.for(r);
     controllers = startControllers({ store, informers, registry, defs, log: log.child({ component: 'controllers' }), config, caCertPem: pki.caCertPem, tokens });
-    agent = startNodeAgent({ store, informers, registry, defs, log: log.child({ component: 'node' }), config, caCertPem: pki.caCertPem, tokens: agentTokens }, podsDir);
+    agent = startNodeAgent(
+      { store, informers, registry, defs, log: log.child({ component: 'node' }), config, caCertPem: pki.caCertPem, tokens: agentTokens },
+      podsDir,
+      {
+        clusterDNS: clusterDNS.nameserver ? () => ({ nameserver: clusterDNS.nameserver!, domain: clusterDNS.domain }) : undefined,
+        clusterDNSUnavailable: clusterDNS.unavailable,
+      },
+    );
     compaction = setInterval(() => {
       try {
         const r = store.compact({ maxAgeMs: config.compaction.maxAgeMs, keepRevisions: config.compaction.keepRevisions });
@@ -144,7 +167,8 @@ export async function startCluster(opts: StartOptions = {}): Promise<RunningClus
       kubeconfigPath: opts.kubeconfigPath,
       token,
       caCert: pki.caCertPem,
-      ports: { api: port },
+      ports: { api: port, dns: dns.udpPort },
+      dns: { addresses: dns.addresses, nameserver: clusterDNS.nameserver, upstreams: dns.upstreams },
       config,
       store,
       registry,
@@ -164,6 +188,7 @@ export async function startCluster(opts: StartOptions = {}): Promise<RunningClus
           clearInterval(compaction);
           controllers?.stop();
           await agent?.stop();
+          await dns?.stop();
           await api?.close();
           saAuth?.stop();
           informers.stop();
@@ -174,6 +199,7 @@ export async function startCluster(opts: StartOptions = {}): Promise<RunningClus
     clearInterval(compaction);
     controllers?.stop();
     await agent?.stop().catch(() => undefined);
+    await dns?.stop().catch(() => undefined);
     await api?.close().catch(() => undefined);
     saAuth?.stop();
     informers.stop();

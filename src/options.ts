@@ -29,6 +29,11 @@ export interface StartOptions {
   serviceNodePortRange?: string;
   /** `HOST:PORT` of the cluster DNS server. Default: the kube-dns ClusterIP (10th service IP), port 53 for the CLI, a free port for the library. */
   dnsListen?: string;
+  /**
+   * `HOST:PORT` for DNS when --dns-listen cannot be bound for lack of privilege (port 53 without
+   * root). The CLI sets it when --dns-listen was not given; otherwise that failure stops the start.
+   */
+  dnsFallbackListen?: string;
   /** Upstream resolvers for names outside the cluster domain: `HOST:PORT[,HOST:PORT]` (default: the host's /etc/resolv.conf). */
   dnsUpstream?: string | string[];
   /** TTL in seconds of the cluster DNS records (0-3600, default 5). */

@@ -8,6 +8,8 @@
 //   ClusterIP / NodePort creates/s vs headless; allocation with the range 99% full vs empty (allocation.mjs)
 //   100 Pods at once create → Running/Ready vs direct spawn; memory per Pod and idle CPU with 1000 Pods (pods.mjs)
 //   Pod Ready → endpoint in slice vs the Pod's own watch event; 10,000-endpoint Service restart and writes (endpointslices.mjs)
+//   DNS queries/s and p99 vs dnsmasq with dnsperf; 1,000-endpoint answer build time (dns.mjs)
+// BENCH_NODE_ARGS adds node flags to the tinykube child processes (e.g. "--cpu-prof").
 // Servers run as child processes (`node dist/cli.js up`), as users run them.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
@@ -20,6 +22,7 @@ import YAML from 'yaml';
 import { allocationBench } from './allocation.mjs';
 import { podBench } from './pods.mjs';
 import { endpointSliceBench } from './endpointslices.mjs';
+import { dnsBench } from './dns.mjs';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const CLI = join(root, 'dist/cli.js');
@@ -156,6 +159,10 @@ console.log(`tinykube benchmark — node ${process.version}, ${N_SERVICES} servi
 if (process.env.BENCH_ONLY === 'allocation') {
   await allocationBench({ root, work, startTinykube, stopProc, createLoad, report });
   rmSync(work, { recursive: true, force: true });
+  process.exit(0);
+}
+if (process.env.BENCH_ONLY === 'dns') {
+  await dnsBench({ root, work, startTinykube, stopProc, report });
   process.exit(0);
 }
 if (process.env.BENCH_ONLY === 'endpointslices') {
@@ -304,5 +311,9 @@ await podBench({ startTinykube, stopProc, report, rssMB });
 // ---- EndpointSlices (issue 6) ----
 console.log('');
 await endpointSliceBench({ root, report, startTinykube, stopProc });
+
+// ---- DNS (issue 7) ----
+console.log('');
+await dnsBench({ root, work, startTinykube, stopProc, report });
 console.log('\ndone');
 process.exit(0);

@@ -58,8 +58,9 @@ export interface DnsServerOptions {
   /** Where to read the host's resolvers (tests). */
   resolvConfPath?: string;
   /**
-   * `HOST:PORT` to listen on instead when --dns-listen may not be bound for lack of privilege
-   * (EACCES: port 53 without root); a warning says so. Without it that failure is an error.
+   * `HOST:PORT` to listen on instead when --dns-listen cannot be bound for lack of privilege
+   * (EACCES: port 53 without root) or because it is taken (EADDRINUSE); a warning says so.
+   * Without it those failures are errors.
    */
   fallbackListen?: string;
 }
@@ -74,9 +75,13 @@ export interface ClusterDNS {
   nameserver?: string;
   /** The cluster domain: search `<ns>.svc.<domain> svc.<domain> <domain>`, options ndots:5. */
   domain: string;
+  /** Without a nameserver: why (for the Pods' event and the start log). */
+  unavailable?: string;
 }
 
 export interface DnsServer {
+  /** The address of the main listener (--dns-listen, or the fallback). */
+  host: string;
   udpPort: number;
   tcpPort: number;
   /** Every `HOST:PORT` served (UDP and TCP each). */
@@ -143,10 +148,13 @@ export async function startDnsServer(o: DnsServerOptions): Promise<DnsServer> {
     try {
       listeners.push(await listenPair(config.dnsHost, config.dnsPort, handler, log, connections));
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EACCES' || !o.fallbackListen) throw err;
+      // Only the default address falls back: no privilege for port 53, or another cluster's
+      // server already there (two clusters with the same service CIDR).
+      const code = (err as NodeJS.ErrnoException).code;
+      if ((code !== 'EACCES' && code !== 'EADDRINUSE') || !o.fallbackListen) throw err;
       const fb = parseHostPort('fallbackListen', o.fallbackListen);
       listeners.push(await listenPair(fb.host, fb.port, handler, log, connections));
-      log.warn({ wanted: hostPort(config.dnsHost, config.dnsPort), listening: hostPort(fb.host, listeners[0]!.port) }, 'dns: no permission to listen on --dns-listen; serving on the fallback address');
+      log.warn({ wanted: hostPort(config.dnsHost, config.dnsPort), reason: code, listening: hostPort(fb.host, listeners[0]!.port) }, 'dns: cannot listen on the default address; serving on the fallback address');
     }
   } catch (err) {
     index.detach();
@@ -155,6 +163,8 @@ export async function startDnsServer(o: DnsServerOptions): Promise<DnsServer> {
     if (e.code === 'EACCES') e.message = `cannot listen on ${where} for DNS: permission denied (port 53 needs root or CAP_NET_BIND_SERVICE; use --dns-listen 127.0.0.1:0 or another port)`;
     else if (e.code === 'EADDRINUSE') e.message = `cannot listen on ${where} for DNS: address already in use`;
     else if (e.code === 'EADDRNOTAVAIL') e.message = `cannot listen on ${where} for DNS: address not available on this host`;
+    // The CLI names the flag at fault.
+    (e as { flag?: string }).flag = '--dns-listen';
     throw e;
   }
   const main = listeners[0]!;
@@ -168,7 +178,9 @@ export async function startDnsServer(o: DnsServerOptions): Promise<DnsServer> {
     index.service(NAMESERVER_SERVICE.ns, NAMESERVER_SERVICE.name)?.clusterIPs.map((a) => a.text) ??
     (tenthBytes && !index.reverse(tenthBytes).services.length ? [tenth] : []);
   const extraBound: string[] = [];
-  if (canBindPrivileged()) {
+  const privileged = canBindPrivileged();
+  let bindError: string | undefined;
+  if (privileged) {
     for (const ip of kubeDNS) {
       const covered = main.port === 53 && (main.host === ip || main.host === '::' || (main.host === '0.0.0.0' && !ip.includes(':')));
       if (covered) continue;
@@ -176,6 +188,7 @@ export async function startDnsServer(o: DnsServerOptions): Promise<DnsServer> {
         listeners.push(await listenPair(ip, 53, handler, log, connections));
         extraBound.push(ip);
       } catch (err) {
+        bindError = `${hostPort(ip, 53)}: ${(err as NodeJS.ErrnoException).code === 'EADDRINUSE' ? 'address already in use (another cluster or DNS server has it)' : (err as Error).message}`;
         log.warn({ err: (err as Error).message, address: hostPort(ip, 53) }, 'dns: not serving on the kube-dns ClusterIP');
       }
     }
@@ -203,10 +216,21 @@ export async function startDnsServer(o: DnsServerOptions): Promise<DnsServer> {
 
   let stopped: Promise<void> | undefined;
   return {
+    host: main.host,
     udpPort: main.port,
     tcpPort: main.port,
     addresses,
-    clusterDNS: { nameserver, domain: config.clusterDomain },
+    clusterDNS: {
+      nameserver,
+      domain: config.clusterDomain,
+      unavailable: nameserver
+        ? undefined
+        : !privileged
+          ? 'port 53 needs root or CAP_NET_BIND_SERVICE'
+          : bindError
+            ? `cannot listen on ${bindError}`
+            : 'the kube-dns Service has no address here',
+    },
     upstreams: filtered.map(upstreamText),
     stop: () =>
       (stopped ??= (async () => {
@@ -266,6 +290,15 @@ function bindUdp(host: string, port: number, handler: QueryHandler, log: Logger)
     sock.once('error', onError);
     sock.bind({ address: host, port, exclusive: true }, () => {
       sock.off('error', onError);
+      // Room for bursts: queries queue in the kernel while the event loop is busy elsewhere (the
+      // API, a GC pause); the default ~200 KB holds a few milliseconds at high rates. The kernel
+      // caps the size at net.core.rmem_max.
+      try {
+        sock.setRecvBufferSize(8 << 20);
+        sock.setSendBufferSize(4 << 20);
+      } catch {
+        /* refused: keep the defaults */
+      }
       sock.on('error', (err) => log.warn({ err }, 'dns: UDP socket error'));
       sock.on('message', (msg, rinfo) => {
         const send = (reply: Buffer | undefined) => {

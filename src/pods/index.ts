@@ -55,7 +55,14 @@ export function runDirFor(podsDir: string): string {
   return dir;
 }
 
-export function startNodeAgent(ctx: ControllerContext & { tokens?: { issue: TokenIssuer } }, podsDir: { dir: string; temporary: boolean }): NodeAgent {
+export interface NodeAgentOptions {
+  /** The cluster DNS nameserver for ClusterFirst Pods (undefined: it cannot be reached on port 53). */
+  clusterDNS?: () => { nameserver: string; domain: string } | undefined;
+  /** Why there is none (said in the Pods' ClusterDNSUnavailable event). */
+  clusterDNSUnavailable?: string;
+}
+
+export function startNodeAgent(ctx: ControllerContext & { tokens?: { issue: TokenIssuer } }, podsDir: { dir: string; temporary: boolean }, opts: NodeAgentOptions = {}): NodeAgent {
   const { store, registry, defs, config, log } = ctx;
   const podDef = findDef(defs, '', 'pods');
   const heartbeat = startNode(registry, { node: findDef(defs, '', 'nodes'), lease: findDef(defs, 'coordination.k8s.io', 'leases') }, config, (err) => log.debug({ err }, 'lease renew failed'));
@@ -89,6 +96,8 @@ export function startNodeAgent(ctx: ControllerContext & { tokens?: { issue: Toke
     wrap: (argv) => (setpriv ? [setpriv, '--pdeathsig', 'KILL', '--', ...argv] : argv),
     isolation: () => isolation!,
     issueToken: tokens ? (req) => tokens.issue(req) : undefined,
+    clusterDNS: opts.clusterDNS,
+    clusterDNSUnavailable: opts.clusterDNSUnavailable,
   });
   const scheduler = startScheduler({ ...ctx, log: log.child({ component: 'scheduler' }) });
   // Pod work (spawning processes above all) runs after the API has answered, a few Pods per
@@ -129,6 +138,18 @@ export function startNodeAgent(ctx: ControllerContext & { tokens?: { issue: Toke
   });
   const objectChanged = (kind: 'configmaps' | 'secrets' | 'serviceaccounts') => store.subscribe(kind, (ev) => runtime.objectChanged(kind, ev.namespace, ev.name));
   const unsubObjects = [objectChanged('configmaps'), objectChanged('secrets'), objectChanged('serviceaccounts')];
+  // Pods without cluster DNS carry the Services in /etc/hosts: rewrite them (once per burst).
+  let hostsTimer: NodeJS.Timeout | undefined;
+  if (!opts.clusterDNS) {
+    unsubObjects.push(
+      store.subscribe('services', () => {
+        hostsTimer ??= setTimeout(() => {
+          hostsTimer = undefined;
+          runtime.servicesChanged();
+        }, 20);
+      }),
+    );
+  }
   for (const p of ctx.informers.list('pods')) if (ours(p)) pendingKeys.add(`${p.metadata.namespace}/${p.metadata.name}`);
   void detectIsolation(config.podIsolation).then((iso) => {
     isolation = iso;
@@ -144,6 +165,7 @@ export function startNodeAgent(ctx: ControllerContext & { tokens?: { issue: Toke
       stopped = true;
       unsub();
       for (const u of unsubObjects) u();
+      clearTimeout(hostsTimer);
       scheduler.stop();
       heartbeat.stop();
       await runtime.stop();

@@ -20,7 +20,7 @@ import { podIP, releasePodIP, type PodIPPool } from './podips.js';
 import { setCondition } from './binding.js';
 import { runProbe, startProber, type ProbeSpec, type ProbeTarget } from './probes.js';
 import { materializeVolume, readOnlyKind, type MaterializedVolume, type TokenIssuer, type Volume, type VolumeContext } from './volumes.js';
-import { enterArgv, formatResolvConf, hostAliasesBlock, hostResolvConf, hostsFile, planMounts, podHostname, podResolvConf, sandboxArgv, type IsolationInfo, type Mount } from './sandbox.js';
+import { enterArgv, formatResolvConf, hostAliasesBlock, hostResolvConf, hostsFile, planMounts, podHostname, podResolvConf, sandboxArgv, serviceHostsBlock, wantsClusterDNS, type IsolationInfo, type Mount } from './sandbox.js';
 
 type State =
   | { waiting: { reason?: string; message?: string } }
@@ -80,6 +80,8 @@ interface Worker {
   /** Retry of a failed volume setup, or the next service account token refresh. */
   volumeTimer?: NodeJS.Timeout;
   lastMountError?: string;
+  /** The Pod's /etc/hosts carries the cluster's Services (no cluster DNS on port 53). */
+  dnsFallback?: boolean;
 }
 
 export interface RuntimeDeps {
@@ -102,6 +104,8 @@ export interface RuntimeDeps {
   issueToken?: TokenIssuer;
   /** The cluster DNS server for ClusterFirst Pods, once one serves. */
   clusterDNS?: () => { nameserver: string; domain: string } | undefined;
+  /** Why the cluster DNS cannot serve Pods (no port-53 address); Pods then get Service names in /etc/hosts. */
+  clusterDNSUnavailable?: string;
 }
 
 const SIGNALS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGTERM: 15, SIGABRT: 6, SIGSEGV: 11, SIGPIPE: 13 };
@@ -371,6 +375,16 @@ export function createRuntime(d: RuntimeDeps) {
     writePodFiles(w);
     scheduleRefresh(w);
     const iso = d.isolation();
+    if (w.dnsFallback) {
+      d.record(
+        w.pod,
+        'Warning',
+        'ClusterDNSUnavailable',
+        iso.mode === 'none'
+          ? `the cluster DNS cannot serve this Pod (${d.clusterDNSUnavailable ?? 'it has no address on port 53'}) and the Pod has no /etc/hosts of its own: it uses the host's resolvers; Services are in its <NAME>_SERVICE_HOST variables`
+          : `the cluster DNS cannot serve this Pod (${d.clusterDNSUnavailable ?? 'it has no address on port 53'}): the cluster's Service names are in its /etc/hosts (kept current) and other names use the host's resolvers`,
+      );
+    }
     if (iso.mode === 'none') {
       d.record(
         w.pod,
@@ -388,6 +402,8 @@ export function createRuntime(d: RuntimeDeps) {
     let hosts: string | undefined;
     if (!spec.hostNetwork) {
       hosts = hostsFile({ ips: w.ips, hostname: podHostname(w.pod), domain: spec.subdomain ? `${spec.subdomain}.${ns}.svc.${d.config.clusterDomain}` : undefined, aliases: spec.hostAliases });
+      w.dnsFallback = wantsClusterDNS(w.pod) && !d.clusterDNS?.();
+      if (w.dnsFallback) hosts += serviceHostsBlock(d.store.listObjects('services'), ns, d.config.clusterDomain);
     } else if (spec.hostAliases?.length) {
       // Host networking keeps the host's file; aliases are added to a copy of it.
       let base = '';
@@ -763,6 +779,17 @@ export function createRuntime(d: RuntimeDeps) {
           continue;
         }
         if (kind !== 'serviceaccounts') refreshVolumes(w, (mv) => mv.refs.some((r) => r.kind === kind && r.name === name));
+      }
+    },
+    /** Services changed: rewrite the /etc/hosts of Pods that carry them (in place: it is bind-mounted). */
+    servicesChanged() {
+      for (const w of workers.values()) {
+        if (w.gone || !w.volumes || !w.dnsFallback) continue;
+        try {
+          writePodFiles(w);
+        } catch (err) {
+          d.log.debug({ err, pod: w.key }, 'hosts file not rewritten');
+        }
       }
     },
     podKeys: () => [...workers.keys()],

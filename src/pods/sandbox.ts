@@ -67,6 +67,27 @@ export function hostsFile(opts: { ips: string[]; hostname: string; domain?: stri
   return s + hostAliasesBlock(opts.aliases);
 }
 
+/**
+ * The fallback when the cluster DNS cannot serve Pods (it needs port 53: resolv.conf has no port):
+ * the ClusterIP Services of the cluster as hosts entries, under the names a ClusterFirst resolver
+ * would find (`name.ns.svc.<domain>`, `name.ns.svc`, `name.ns`, and the bare `name` in the Pod's
+ * own namespace). Headless and ExternalName Services have no single address and are left out.
+ */
+export function serviceHostsBlock(services: KubeObject[], podNamespace: string, domain: string): string {
+  const lines: string[] = [];
+  for (const svc of services) {
+    const spec = (svc.spec ?? {}) as { type?: string; clusterIPs?: string[]; clusterIP?: string };
+    if (spec.type === 'ExternalName') continue;
+    const ips = spec.clusterIPs ?? (spec.clusterIP ? [spec.clusterIP] : []);
+    const name = svc.metadata.name!;
+    const ns = svc.metadata.namespace ?? 'default';
+    const names = [`${name}.${ns}.svc.${domain}`, `${name}.${ns}.svc`, `${name}.${ns}`, ...(ns === podNamespace ? [name] : [])];
+    for (const ip of ips) if (ip && ip !== 'None') lines.push(`${ip}\t${names.join('\t')}`);
+  }
+  if (!lines.length) return '';
+  return `\n# Cluster Services (tinykube: the cluster DNS cannot serve this Pod on port 53).\n${lines.join('\n')}\n`;
+}
+
 /** hostAliases as the kubelet appends them (to its own file, or to the host's for host networking). */
 export function hostAliasesBlock(aliases: { ip: string; hostnames?: string[] }[] | undefined): string {
   if (!aliases?.length) return '';
@@ -103,6 +124,13 @@ export function formatResolvConf(r: ResolvConf): string {
  * The Pod's resolv.conf by dnsPolicy (kubelet pkg/kubelet/network/dns GetPodDNS). `cluster` is the
  * cluster DNS server once it serves; without it ClusterFirst falls back to the host's resolvers.
  */
+/** Whether the Pod's effective dnsPolicy is ClusterFirst (the kubelet's rules for hostNetwork). */
+export function wantsClusterDNS(pod: KubeObject): boolean {
+  const spec = (pod.spec ?? {}) as { dnsPolicy?: string; hostNetwork?: boolean };
+  const policy = spec.dnsPolicy ?? 'ClusterFirst';
+  return policy === 'ClusterFirstWithHostNet' || (policy === 'ClusterFirst' && !spec.hostNetwork);
+}
+
 export function podResolvConf(pod: KubeObject, host: ResolvConf, cluster?: { nameserver: string; domain: string }): ResolvConf {
   const spec = (pod.spec ?? {}) as { dnsPolicy?: string; hostNetwork?: boolean; dnsConfig?: { nameservers?: string[]; searches?: string[]; options?: { name: string; value?: string }[] } };
   const ns = pod.metadata.namespace ?? 'default';

@@ -322,7 +322,7 @@ export function validateNonSpecialIP(ip: string, f: Path | string, allowed?: (ip
 
 /**
  * Addresses tinykube hands out itself and must therefore accept in Endpoints/EndpointSlices:
- * its pod, service and load-balancer CIDRs and the API server's own address.
+ * its pod, service and load-balancer CIDRs and the API and DNS servers' own addresses.
  */
 export function clusterOwnedAddress(config: ClusterConfig | undefined): (ip: string) => boolean {
   if (!config) return () => false;
@@ -330,8 +330,11 @@ export function clusterOwnedAddress(config: ClusterConfig | undefined): (ip: str
     .filter((c): c is string => !!c)
     .map((c) => parseCIDR(c))
     .filter((c) => !!c);
-  const apiIP = config.apiHost === '0.0.0.0' || config.apiHost === '::' ? '127.0.0.1' : config.apiHost;
-  return (ip) => ip === apiIP || cidrs.some((c) => contains(c, ip));
+  const local = (h: string) => (h === '0.0.0.0' || h === '' ? '127.0.0.1' : h === '::' ? '::1' : h);
+  // The API server's and the DNS server's own listen addresses (their Endpoints point there).
+  const apiIP = local(config.apiHost);
+  const dnsIP = config.dnsHost === undefined ? apiIP : local(config.dnsHost);
+  return (ip) => ip === apiIP || ip === dnsIP || cidrs.some((c) => contains(c, ip));
 }
 
 export const SUPPORTED_PROTOCOLS = ['SCTP', 'TCP', 'UDP'] as const;

@@ -3,15 +3,14 @@
 // the SOA, EDNS sizes, truncation and TCP completion, forwarding to a fake upstream, and changes
 // visible on the next query. All DNS traffic stays on loopback: the upstream is a fake on
 // 127.0.0.1, and neither dig nor the Resolver is ever pointed at the host's resolvers.
-//
-// Until the server is started by startCluster, the test starts it on the cluster's store.
+// The server is the cluster's own (startCluster starts it), with the fake as its upstream.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { Resolver } from 'node:dns/promises';
 import pino from 'pino';
 import { startTestCluster, type TestCluster } from '../helpers/cluster.js';
 import { until } from '../helpers/wait.js';
 import { dig, startFakeUpstream, type FakeUpstream } from '../helpers/dns.js';
-import { startDnsServer, canBindPrivileged, type DnsServer } from '../../src/dns/index.js';
+import { canBindPrivileged, type DnsServer } from '../../src/dns/index.js';
 import { TYPE } from '../../src/dns/wire.js';
 
 const SERVICE_CIDR = '127.201.0.0/16';
@@ -20,7 +19,7 @@ const Z = 'cluster.local';
 
 let tc: TestCluster;
 let up: FakeUpstream;
-let dns: DnsServer;
+let dns: Pick<DnsServer, 'udpPort' | 'tcpPort' | 'addresses' | 'upstreams' | 'clusterDNS'>;
 const logLines: string[] = [];
 let webIP = '';
 
@@ -73,9 +72,10 @@ beforeAll(async () => {
     { name: 'fwd.example', type: TYPE.A, ttl: 60, data: new Uint8Array([192, 0, 2, 7]) },
     ...Array.from({ length: 100 }, (_, i) => ({ name: 'big.example', type: TYPE.A, ttl: 300, data: new Uint8Array([192, 0, 2, i + 1]) })),
   ]);
-  tc = await startTestCluster({ serviceCIDR: SERVICE_CIDR });
-  const log = pino({ level: 'debug' }, { write: (s: string) => void logLines.push(s) });
-  dns = await startDnsServer({ store: tc.cluster.store, config: { ...tc.cluster.config, dnsHost: '127.0.0.1', dnsPort: 0 }, log, upstream: [up.address] });
+  const logger = pino({ level: 'info' }, { write: (s: string) => void logLines.push(s) });
+  tc = await startTestCluster({ serviceCIDR: SERVICE_CIDR, dnsUpstream: up.address, logger });
+  const c = tc.cluster;
+  dns = { udpPort: c.ports.dns, tcpPort: c.ports.dns, addresses: c.dns.addresses, upstreams: c.dns.upstreams, clusterDNS: { nameserver: c.dns.nameserver, domain: c.config.clusterDomain } };
 
   await apply(`apiVersion: v1
 kind: Service
@@ -131,7 +131,6 @@ spec: {type: ExternalName, externalName: web.default.svc.cluster.local}
 }, 60_000);
 
 afterAll(async () => {
-  await dns?.stop();
   await tc?.stop();
   await up?.stop();
 });
@@ -152,7 +151,7 @@ describe('cluster DNS with dig', () => {
       return;
     }
     if (!dns.addresses.includes(`${KUBE_DNS}:53`)) {
-      // Someone else holds it (the cluster's own server once startCluster runs one): a log line, no crash.
+      // Someone else holds it: a log line, no crash.
       expect(logLines.some((l) => l.includes('not serving on the kube-dns ClusterIP'))).toBe(true);
       return;
     }

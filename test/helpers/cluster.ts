@@ -23,7 +23,9 @@ export interface KubectlResult {
 
 export async function startTestCluster(opts: StartOptions = {}): Promise<TestCluster> {
   const dir = mkdtempSync(join(tmpdir(), 'tinykube-test-'));
-  const cluster = await startCluster({ apiListen: '127.0.0.1:0', dnsListen: '127.0.0.1:0', ...opts });
+  // DNS upstream: a closed loopback port (tests never reach the host's resolvers; a test that
+  // needs forwarding passes its own fake upstream).
+  const cluster = await startCluster({ apiListen: '127.0.0.1:0', dnsListen: '127.0.0.1:0', dnsUpstream: '127.0.0.1:1', ...opts });
   const kubeconfigPath = join(dir, 'kubeconfig');
   writeFileSync(kubeconfigPath, cluster.kubeconfig, { mode: 0o600 });
   const cacheDir = join(dir, 'kube-cache');

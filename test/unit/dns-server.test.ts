@@ -135,6 +135,20 @@ describe('startDnsServer', () => {
     expect(await tcpPending).toEqual([]);
   });
 
+  it('falls back from a taken default address (a second cluster), and fails on a taken explicit one', async () => {
+    const first = await start(store(), { listen: '127.209.0.10:0', cidr: '127.209.0.0/16' });
+    const taken = `127.209.0.10:${first.udpPort}`;
+    const config = resolveConfig({ dnsListen: taken, serviceCIDR: '127.209.0.0/16' });
+    const lines: string[] = [];
+    const log = pino({ level: 'warn' }, { write: (l: string) => void lines.push(l) });
+    const second = await startDnsServer({ store: store(), config, log, upstream: [], fallbackListen: '127.209.0.10:0' });
+    cleanup.push(() => second.stop());
+    expect(second.udpPort).not.toBe(first.udpPort);
+    expect(second.addresses[0]).toBe(`127.209.0.10:${second.udpPort}`);
+    expect(lines.join('')).toContain('EADDRINUSE');
+    await expect(startDnsServer({ store: store(), config, log, upstream: [] })).rejects.toThrow(`cannot listen on ${taken} for DNS: address already in use`);
+  });
+
   it('falls back to another address, with a warning, when not allowed to bind port 53', async () => {
     // The same code as an unprivileged process: in-process when we are not root, else as nobody.
     const src = fileURLToPath(new URL('../../src/', import.meta.url));

@@ -1,0 +1,121 @@
+// Pods resolve cluster names with their ordinary system resolver (glibc's getent): through the
+// cluster DNS server when it holds the kube-dns address on port 53 (root here), and through the
+// Service names tinykube writes into the Pod's /etc/hosts when it cannot (a second cluster whose
+// kube-dns address is already taken), with an event that says so. kube-dns's EndpointSlice
+// points at the server.
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { startTestCluster, type TestCluster } from '../helpers/cluster.js';
+import { until } from '../helpers/wait.js';
+import { canBindPrivileged } from '../../src/dns/index.js';
+
+const SERVICE_CIDR = '127.202.0.0/16';
+const KUBE_DNS = '127.202.0.10';
+const privileged = canBindPrivileged();
+
+let owner: TestCluster;
+let second: TestCluster;
+beforeAll(async () => {
+  owner = await startTestCluster({ serviceCIDR: SERVICE_CIDR });
+  // Same service CIDR: its kube-dns address (and port 53) is the first cluster's.
+  second = await startTestCluster({ serviceCIDR: SERVICE_CIDR, podCIDR: '127.246.0.0/16' });
+}, 30_000);
+afterAll(async () => {
+  await second?.stop();
+  await owner?.stop();
+});
+
+const SERVICES = `apiVersion: v1
+kind: Namespace
+metadata: {name: other}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec: {ports: [{port: 80}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: db, namespace: other}
+spec: {ports: [{port: 5432}]}
+`;
+
+/** A Pod that resolves names with getent, then waits for `late` to appear. */
+const RESOLVER_POD = `apiVersion: v1
+kind: Pod
+metadata: {name: resolver}
+spec:
+  containers:
+  - name: c
+    image: x
+    command: [sh, -c, 'getent hosts web; getent hosts db.other; getent hosts kubernetes.default.svc.cluster.local; grep -v "^#" /etc/resolv.conf | tr "\\n" " "; echo; until getent hosts late; do sleep 0.1; done; echo found-late; sleep 1000']
+`;
+
+async function logsUntil(tc: TestCluster, pattern: RegExp): Promise<string> {
+  return until(async () => {
+    const r = await tc.kubectl(['logs', 'resolver'], { allowFail: true });
+    return pattern.test(r.stdout) ? r.stdout : undefined;
+  }, 15_000);
+}
+
+const ipOf = async (tc: TestCluster, name: string, ns = 'default') => JSON.parse((await tc.kubectl(['get', 'svc', name, '-n', ns, '-o', 'json'])).stdout).spec.clusterIP as string;
+
+describe('DNS for Pods', () => {
+  it('kube-dns has EndpointSlice and Endpoints pointing at the server', async () => {
+    const port = owner.cluster.ports.dns;
+    const slice = JSON.parse((await owner.kubectl(['get', 'endpointslice', 'kube-dns', '-n', 'kube-system', '-o', 'json'])).stdout);
+    expect(slice.metadata.labels['kubernetes.io/service-name']).toBe('kube-dns');
+    expect(slice.endpoints).toEqual([{ addresses: ['127.0.0.1'], conditions: { ready: true, serving: true, terminating: false } }]);
+    expect(slice.ports).toEqual([
+      { name: 'dns', port, protocol: 'UDP' },
+      { name: 'dns-tcp', port, protocol: 'TCP' },
+    ]);
+    const row = (await owner.kubectl(['get', 'endpoints', 'kube-dns', '-n', 'kube-system', '--no-headers'])).stdout.trim().split(/\s+/);
+    expect(row[1]).toBe(`127.0.0.1:${port},127.0.0.1:${port}`);
+    const svc = JSON.parse((await owner.kubectl(['get', 'svc', 'kube-dns', '-n', 'kube-system', '-o', 'json'])).stdout);
+    expect(svc.spec.clusterIP).toBe(KUBE_DNS);
+    expect(svc.spec.ports.map((p: { name: string; port: number; protocol: string }) => `${p.name}:${p.port}/${p.protocol}`)).toEqual(['dns:53/UDP', 'dns-tcp:53/TCP']);
+  });
+
+  it('a ClusterFirst Pod resolves short, cross-namespace and full names through the cluster DNS', async () => {
+    await owner.kubectl(['apply', '-f', '-'], { input: SERVICES });
+    await owner.kubectl(['apply', '-f', '-'], { input: RESOLVER_POD });
+    const web = await ipOf(owner, 'web');
+    const db = await ipOf(owner, 'db', 'other');
+    const out = await logsUntil(owner, /nameserver/);
+    expect(out).toMatch(new RegExp(`^${web.replace(/\./g, '\\.')}\\s+web\\.default\\.svc\\.cluster\\.local`, 'm'));
+    expect(out).toMatch(new RegExp(`^${db.replace(/\./g, '\\.')}\\s+db\\.other\\.svc\\.cluster\\.local`, 'm'));
+    expect(out).toMatch(/^127\.202\.0\.1\s+kubernetes\.default\.svc\.cluster\.local/m);
+    if (privileged) {
+      expect(owner.cluster.dns.nameserver).toBe(KUBE_DNS);
+      expect(out).toContain(`search default.svc.cluster.local svc.cluster.local cluster.local`);
+      expect(out).toContain(`nameserver ${KUBE_DNS}`);
+      expect(out).toContain('options ndots:5');
+    }
+    // A Service created later resolves at once (no cache to wait out: TTL 5 s applies to answers).
+    await owner.kubectl(['create', 'service', 'clusterip', 'late', '--tcp=80']);
+    await logsUntil(owner, /found-late/);
+  }, 30_000);
+
+  it('without port 53, the Pod finds the Services in its /etc/hosts, kept current, and an event says why', async () => {
+    expect(second.cluster.dns.nameserver).toBeUndefined();
+    await second.kubectl(['apply', '-f', '-'], { input: SERVICES });
+    await second.kubectl(['apply', '-f', '-'], { input: RESOLVER_POD });
+    const web = await ipOf(second, 'web');
+    const db = await ipOf(second, 'db', 'other');
+    const out = await logsUntil(second, /nameserver/);
+    expect(out).toMatch(new RegExp(`^${web.replace(/\./g, '\\.')}\\s+web\\.default\\.svc\\.cluster\\.local`, 'm'));
+    expect(out).toMatch(new RegExp(`^${db.replace(/\./g, '\\.')}\\s+db\\.other\\.svc\\.cluster\\.local`, 'm'));
+    expect(out).not.toContain(`nameserver ${KUBE_DNS}`);
+    const ev = await until(async () => {
+      const r = JSON.parse((await second.kubectl(['get', 'events', '--field-selector', 'reason=ClusterDNSUnavailable', '-o', 'json'])).stdout).items;
+      return r[0];
+    });
+    expect(ev.type).toBe('Warning');
+    expect(ev.involvedObject.name).toBe('resolver');
+    expect(ev.message).toContain(privileged ? `cannot listen on ${KUBE_DNS}:53` : 'port 53 needs root');
+    expect(ev.message).toContain('/etc/hosts');
+    // The hosts file follows the Services.
+    await second.kubectl(['create', 'service', 'clusterip', 'late', '--tcp=80']);
+    await logsUntil(second, /found-late/);
+  }, 30_000);
+});
