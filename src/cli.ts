@@ -28,6 +28,7 @@ interface UpFlags {
   maxPods?: string;
   podIsolation?: string;
   maxEndpointsPerSlice?: string;
+  nodeportAddresses?: string;
 }
 
 function fail(msg: string): never {
@@ -56,6 +57,7 @@ async function up(f: UpFlags): Promise<void> {
     maxPods: f.maxPods === undefined ? undefined : Number(f.maxPods),
     podIsolation: f.podIsolation,
     maxEndpointsPerSlice: f.maxEndpointsPerSlice === undefined ? undefined : Number(f.maxEndpointsPerSlice),
+    nodePortAddresses: f.nodeportAddresses,
   };
   // Validate every flag before touching the disk or the network.
   let dnsDefault: string;
@@ -158,6 +160,7 @@ program
   .option('--zone <zone>', 'topology.kubernetes.io/zone label of the Node')
   .option('--max-pods <n>', 'pod capacity of the Node (default 2000)')
   .option('--max-endpoints-per-slice <n>', 'endpoints per EndpointSlice, 1-1000 (default 100)')
+  .option('--nodeport-addresses <cidrs>', 'CIDRs whose host addresses serve NodePorts, as kube-proxy (default 127.0.0.1/32; 0.0.0.0/0 = every IPv4 address)')
   .option('--pod-isolation <mode>', 'how Pods get their own mounts, /etc/hosts and resolv.conf: auto, mount (root), userns (unprivileged user namespaces) or none (default auto)')
   .action((f: UpFlags) => up(f));
 program

@@ -13,6 +13,9 @@ import { serviceAllocators, withServiceAllocation } from './allocators/service-h
 import { repairServiceAllocations } from './allocators/repair.js';
 import { bootstrap, bootstrapDNSService, reconcileDNSEndpoints, serviceIP } from './bootstrap.js';
 import { startDnsServer, type DnsServer } from './dns/index.js';
+import { startServiceProxy, PROXY_COMPONENT, type ServiceProxy } from './proxy/index.js';
+import { eventRecorder } from './controllers/events.js';
+import { findDef } from './controllers/context.js';
 import { startNodeAgent, podsDirFor, type NodeAgent } from './pods/index.js';
 import { podRoutes } from './pods/api.js';
 import { startControllers } from './controllers/index.js';
@@ -50,6 +53,8 @@ export interface RunningCluster {
     upstreams: string[];
   };
   config: ClusterConfig;
+  /** The service proxy (absent with `proxy: false`): its counters and listeners. */
+  proxy?: Pick<ServiceProxy, 'stats' | 'listeners' | 'healthzPort'>;
   /** In-process access for embedding and tests. */
   store: Store;
   registry: Registry;
@@ -70,6 +75,7 @@ export async function startCluster(opts: StartOptions = {}): Promise<RunningClus
   let controllers: { stop(): void; idle(): Promise<void> } | undefined;
   let agent: NodeAgent | undefined;
   let dns: DnsServer | undefined;
+  let proxy: ServiceProxy | undefined;
   let saAuth: ServiceAccountAuthenticator | undefined;
   const podsDir = podsDirFor(config.dataDir);
   let compaction: NodeJS.Timeout | undefined;
@@ -142,6 +148,20 @@ export async function startCluster(opts: StartOptions = {}): Promise<RunningClus
         clusterDNSUnavailable: clusterDNS.unavailable,
       },
     );
+    if (config.proxy) {
+      const proxyLog = log.child({ component: 'proxy' });
+      proxy = await startServiceProxy({
+        store,
+        informers,
+        log: proxyLog,
+        nodeName: config.nodeName,
+        zone: config.zone,
+        nodePortAddresses: config.nodePortAddresses,
+        recordEvent: eventRecorder(registry, findDef(defs, '', 'events'), PROXY_COMPONENT, (err) => proxyLog.debug({ err }, 'event not recorded')),
+        // The DNS server answers on these itself.
+        reserved: dns.addresses.flatMap((a) => [`UDP ${a}`, `TCP ${a}`]),
+      });
+    }
     compaction = setInterval(() => {
       try {
         const r = store.compact({ maxAgeMs: config.compaction.maxAgeMs, keepRevisions: config.compaction.keepRevisions });
@@ -169,6 +189,7 @@ export async function startCluster(opts: StartOptions = {}): Promise<RunningClus
       caCert: pki.caCertPem,
       ports: { api: port, dns: dns.udpPort },
       dns: { addresses: dns.addresses, nameserver: clusterDNS.nameserver, upstreams: dns.upstreams },
+      proxy,
       config,
       store,
       registry,
@@ -187,6 +208,7 @@ export async function startCluster(opts: StartOptions = {}): Promise<RunningClus
           ready = false;
           clearInterval(compaction);
           controllers?.stop();
+          await proxy?.stop();
           await agent?.stop();
           await dns?.stop();
           await api?.close();
@@ -198,6 +220,7 @@ export async function startCluster(opts: StartOptions = {}): Promise<RunningClus
   } catch (err) {
     clearInterval(compaction);
     controllers?.stop();
+    await proxy?.stop().catch(() => undefined);
     await agent?.stop().catch(() => undefined);
     await dns?.stop().catch(() => undefined);
     await api?.close().catch(() => undefined);

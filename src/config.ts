@@ -24,6 +24,10 @@ export interface ClusterConfig {
   podBackoff: { initialMs: number; maxMs: number };
   podIsolation: 'auto' | 'mount' | 'userns' | 'none';
   maxEndpointsPerSlice: number;
+  /** CIDRs whose host addresses get NodePorts (kube-proxy's --nodeport-addresses). */
+  nodePortAddresses: string[];
+  /** Whether the service proxy runs. */
+  proxy: boolean;
   /** Compaction of the change log (watch history). */
   compaction: { intervalMs: number; maxAgeMs: number; keepRevisions: number };
   /** Events expire after this (upstream --event-ttl, 1 h). */

@@ -51,6 +51,10 @@ export interface StartOptions {
   podIsolation?: string;
   /** Endpoints per EndpointSlice (upstream --max-endpoints-per-slice, 1–1000, default 100). */
   maxEndpointsPerSlice?: number;
+  /** kube-proxy's --nodeport-addresses: CIDRs whose host addresses get NodePorts (default 127.0.0.1/32). */
+  nodePortAddresses?: string | string[];
+  /** Run the service proxy (default true). A test suite that runs its own may turn it off. */
+  proxy?: boolean;
   compaction?: Partial<ClusterConfig['compaction']>;
   eventTTLMs?: number;
 }
@@ -162,6 +166,9 @@ export function resolveConfig(o: StartOptions, mode: 'library' | 'cli' = 'librar
   const podBackoff = { initialMs: o.podBackoff?.initialMs ?? 10_000, maxMs: o.podBackoff?.maxMs ?? 300_000 };
   const maxEndpointsPerSlice = o.maxEndpointsPerSlice ?? 100;
   if (!Number.isInteger(maxEndpointsPerSlice) || maxEndpointsPerSlice < 1 || maxEndpointsPerSlice > 1000) throw new OptionError(`--max-endpoints-per-slice: invalid value "${o.maxEndpointsPerSlice}": must be between 1 and 1000`);
+  const npText = o.nodePortAddresses === undefined ? ['127.0.0.1/32'] : (Array.isArray(o.nodePortAddresses) ? o.nodePortAddresses : o.nodePortAddresses.split(',')).map((s) => s.trim()).filter(Boolean);
+  for (const c of npText) if (!parseCIDR(c)) throw new OptionError(`--nodeport-addresses: invalid CIDR "${c}": want ADDRESS/PREFIX, e.g. 127.0.0.1/32 or 0.0.0.0/0`);
+  if (!npText.length) throw new OptionError(`--nodeport-addresses: invalid value "${o.nodePortAddresses}": want CIDR[,CIDR]`);
   const podIsolation = o.podIsolation ?? 'auto';
   if (!['auto', 'mount', 'userns', 'none'].includes(podIsolation)) throw new OptionError(`--pod-isolation: invalid value "${podIsolation}": must be one of auto, mount, userns, none`);
   const compaction = { ...DEFAULTS.compaction, ...o.compaction };
@@ -189,6 +196,8 @@ export function resolveConfig(o: StartOptions, mode: 'library' | 'cli' = 'librar
     podBackoff,
     podIsolation: podIsolation as ClusterConfig['podIsolation'],
     maxEndpointsPerSlice,
+    nodePortAddresses: npText,
+    proxy: o.proxy ?? true,
     compaction,
     eventTTLMs: o.eventTTLMs ?? DEFAULTS.eventTTLMs,
   };

@@ -21,6 +21,8 @@ const config: ClusterConfig = {
   podBackoff: { initialMs: 10_000, maxMs: 300_000 },
   podIsolation: 'none',
   maxEndpointsPerSlice: 100,
+  nodePortAddresses: ['127.0.0.1/32'],
+  proxy: true,
   compaction: { intervalMs: 1, maxAgeMs: 1, keepRevisions: 1 },
   eventTTLMs: 1,
 };

@@ -1,0 +1,145 @@
+// TCP: one listening socket per Service address and port; each accepted connection is spliced to
+// a backend connection. The backend connect starts the moment the client is accepted (no wait for
+// client data); the client socket stays paused until then, so nothing is buffered in this process
+// beyond the stream buffers of the pipes, and pipe() carries backpressure both ways. Half-close
+// passes through (allowHalfOpen on both sockets, end() when the other side ends), a reset passes
+// through (an error on one side resets the other). A backend that refuses or does not answer in
+// time is skipped for the next one before the client sees anything; with none left, or none at
+// all, the client is reset at once, like iptables' REJECT with tcp-reset.
+import net from 'node:net';
+import type { Logger } from 'pino';
+import type { Endpoint } from './endpoints.js';
+import { closeConnection, type Counters } from './stats.js';
+
+export interface TcpTarget {
+  /** Backends in the order to try them; empty = reject. */
+  order: Endpoint[];
+  /** Source address for the connection to this backend (the client's own, see index.ts). */
+  localAddress(backend: Endpoint): string | undefined;
+  counters: Counters;
+  /** The connection is spliced to this backend (affinity, connection tracking). */
+  spliced(backend: Endpoint, client: net.Socket, upstream: net.Socket): void;
+}
+
+export interface TcpOptions {
+  /** Per backend attempt. */
+  connectTimeoutMs: number;
+  log: Logger;
+}
+
+export interface Closable {
+  close(): Promise<void>;
+}
+
+/**
+ * Listens on address:port; route() picks the target for each accepted connection (undefined when
+ * the Service is gone: reset). Rejects with the listen error (EADDRINUSE, EADDRNOTAVAIL, EACCES).
+ */
+export function openTcpListener(address: string, port: number, route: (client: net.Socket) => TcpTarget | undefined, o: TcpOptions): Promise<Closable> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true, noDelay: true }, (client) => serveConnection(client, route(client), o));
+    const onError = (err: Error) => reject(err);
+    server.once('error', onError);
+    server.listen({ host: address, port, exclusive: true, backlog: 4096 }, () => {
+      server.off('error', onError);
+      server.on('error', (err) => o.log.warn({ err, address, port }, 'proxy: TCP listener error'));
+      resolve({
+        // Stop accepting; connections already spliced carry on (as conntrack keeps established
+        // flows when the rules go). The listening socket is released at once.
+        close: () =>
+          new Promise<void>((r) => {
+            server.close();
+            setImmediate(r);
+          }),
+      });
+    });
+  });
+}
+
+/** Resets a socket (RST), or just destroys it when it has no TCP handle to reset. */
+export function reset(s: net.Socket): void {
+  try {
+    s.resetAndDestroy();
+  } catch {
+    s.destroy();
+  }
+}
+
+export function serveConnection(client: net.Socket, target: TcpTarget | undefined, o: TcpOptions): void {
+  client.on('error', () => undefined);
+  if (!target) {
+    reset(client);
+    return;
+  }
+  const c = target.counters;
+  c.connections++;
+  if (!target.order.length) {
+    c.rejected++;
+    reset(client);
+    return;
+  }
+  let next = 0;
+  // Cleared when the source address cannot be bound: the kernel then picks one.
+  let withSource = true;
+  const attempt = () => {
+    if (client.destroyed) return;
+    const backend = target.order[next];
+    if (!backend) {
+      c.rejected++;
+      reset(client);
+      return;
+    }
+    const upstream = net.connect({
+      host: backend.ip,
+      port: backend.port,
+      localAddress: withSource ? target.localAddress(backend) : undefined,
+      allowHalfOpen: true,
+      noDelay: true,
+    });
+    const timer = setTimeout(() => fail(Object.assign(new Error('connect timeout'), { code: 'ETIMEDOUT' })), o.connectTimeoutMs);
+    const fail = (err: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      upstream.removeAllListeners('connect');
+      upstream.on('error', () => undefined);
+      upstream.destroy();
+      c.backendFailures++;
+      // The client's address could not be bound as the source: same backend, kernel's source.
+      if (err.syscall === 'bind' && withSource) withSource = false;
+      else next++;
+      o.log.debug({ backend: backend.key, code: err.code }, 'proxy: backend connection failed, trying the next');
+      attempt();
+    };
+    upstream.once('error', fail);
+    upstream.once('connect', () => {
+      clearTimeout(timer);
+      upstream.off('error', fail);
+      if (client.destroyed) {
+        upstream.on('error', () => undefined);
+        upstream.destroy();
+        return;
+      }
+      splice(client, upstream, c);
+      target.spliced(backend, client, upstream);
+    });
+  };
+  attempt();
+}
+
+function splice(client: net.Socket, upstream: net.Socket, c: Counters): void {
+  c.open.add(client);
+  // A reset or error on either side resets the other (an RST seen by the client is what it
+  // would have seen from the backend directly).
+  client.on('error', () => reset(upstream));
+  upstream.on('error', () => reset(client));
+  client.once('close', () => {
+    closeConnection(c, client);
+    if (!upstream.destroyed && client.readableEnded === false) reset(upstream);
+  });
+  upstream.once('close', () => {
+    if (!client.destroyed && upstream.readableEnded === false) reset(client);
+  });
+  // pipe() ends the destination when the source ends (half-close) and pauses the source while the
+  // destination is full (backpressure); it also resumes the paused client.
+  client.pipe(upstream);
+  upstream.pipe(client);
+}
