@@ -54,7 +54,7 @@ export interface FakeUpstream {
 /** A tiny authoritative server on 127.0.0.1 (UDP and TCP on one port) with the given records. */
 export async function startFakeUpstream(records: FakeRecord[] = []): Promise<FakeUpstream> {
   let recs = records;
-  const udp = dgram.createSocket('udp4');
+  let udp!: dgram.Socket;
   const conns = new Set<net.Socket>();
   const answer = (buf: Buffer, transport: 'udp' | 'tcp'): Buffer | undefined => {
     if (fake.silent) return undefined;
@@ -75,12 +75,6 @@ export async function startFakeUpstream(records: FakeRecord[] = []): Promise<Fak
     if (transport === 'udp' && fake.truncateUdp) out[2] |= 0x02;
     return out;
   };
-  udp.on('message', (buf, rinfo) => {
-    const r = answer(buf, 'udp');
-    if (r) udp.send(r, rinfo.port, rinfo.address);
-  });
-  await new Promise<void>((resolve) => udp.bind(0, '127.0.0.1', resolve));
-  const port = udp.address().port;
   const tcp = net.createServer((sock) => {
     conns.add(sock);
     sock.on('close', () => conns.delete(sock));
@@ -100,10 +94,32 @@ export async function startFakeUpstream(records: FakeRecord[] = []): Promise<Fak
       }
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    tcp.once('error', reject);
-    tcp.listen(port, '127.0.0.1', () => resolve());
-  });
+  // UDP on a free port, then TCP on the same number; another process may hold that TCP port:
+  // then try another pair.
+  let port = 0;
+  for (let attempt = 0; ; attempt++) {
+    const sock = dgram.createSocket('udp4');
+    sock.on('message', (buf, rinfo) => {
+      const r = answer(buf, 'udp');
+      if (r) sock.send(r, rinfo.port, rinfo.address);
+    });
+    await new Promise<void>((resolve) => sock.bind(0, '127.0.0.1', resolve));
+    port = sock.address().port;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        tcp.once('error', reject);
+        tcp.listen(port, '127.0.0.1', () => {
+          tcp.off('error', reject);
+          resolve();
+        });
+      });
+      udp = sock;
+      break;
+    } catch (err) {
+      sock.close();
+      if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt >= 20) throw err;
+    }
+  }
   const fake: FakeUpstream = {
     host: '127.0.0.1',
     port,
