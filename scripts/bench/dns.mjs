@@ -9,27 +9,14 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createServer } from 'node:net';
 import { Agent, request } from 'undici';
+import { freePort, pct } from './lib.mjs';
 
 const N_NAMES = 100;
 const RATES = [5_000, 7_500, 10_000, 15_000, 20_000, 30_000, 40_000, 60_000, 80_000, 120_000, 160_000];
 const RUN_S = 3;
 
-function freePort() {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
 
-function pct(xs, p) {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
-}
 
 /** One dnsperf run; with `verbose` the per-query latencies (ms) too. */
 function dnsperf(port, file, rate, seconds, verbose = false) {

@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, Pool, request } from 'undici';
+import { pct } from './lib.mjs';
 
 const ticks = () => {
   // utime + stime of a process in clock ticks (100/s on Linux).
@@ -18,10 +19,6 @@ const ticks = () => {
   };
 };
 
-function pct(xs, p) {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
-}
 
 /** Watches Pods and records when each first is Running and Ready. */
 function watchPods(tk) {

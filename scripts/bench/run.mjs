@@ -13,7 +13,6 @@
 // Servers run as child processes (`node dist/cli.js up`), as users run them.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,6 +22,7 @@ import { allocationBench } from './allocation.mjs';
 import { podBench } from './pods.mjs';
 import { endpointSliceBench } from './endpointslices.mjs';
 import { dnsBench } from './dns.mjs';
+import { freePort, pct } from './lib.mjs';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const CLI = join(root, 'dist/cli.js');
@@ -44,15 +44,6 @@ function report(what, value, unit, baselineName, baseline, goal) {
 }
 const fmt = (v) => (typeof v === 'number' ? (v >= 100 ? v.toFixed(0) : v.toFixed(2)) : String(v));
 
-function freePort() {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 function start(args) {
   const p = spawn(process.execPath, [...(process.env.BENCH_NODE_ARGS?.split(' ') ?? []), ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
@@ -88,10 +79,6 @@ async function waitReady(url, ca, t0) {
 function median(xs) {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)];
-}
-function pct(xs, p) {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
 }
 
 function rssMB(pid) {

@@ -32,6 +32,9 @@ describe('tinykube up', () => {
       expect(r.stdout.trim()).toBe('namespace/default');
       expect(existsSync(join(dir, 'data', 'state.db'))).toBe(true);
       expect(existsSync(join(dir, 'data', 'pki', 'ca.crt'))).toBe(true);
+      // The banner names the DNS server (the kube-dns address, port 53 or a free one) and a dig line.
+      expect(run.stdout()).toMatch(/\n  DNS {9}127\.96\.0\.10:\d+ \(UDP and TCP\)/);
+      expect(run.stdout()).toMatch(/dig @127\.96\.0\.10 -p \d+ kubernetes\.default\.svc\.cluster\.local/);
       run.proc.kill('SIGTERM');
       const ex = await run.exited;
       expect(ex.code).toBe(0);
@@ -81,6 +84,7 @@ describe('tinykube up', () => {
       [['--pod-isolation', 'chroot'], /--pod-isolation: invalid value "chroot": must be one of auto, mount, userns, none/],
       [['--max-endpoints-per-slice', '1001'], /--max-endpoints-per-slice: invalid value "1001": must be between 1 and 1000/],
       [['--dns-ttl', '-1'], /--dns-ttl/],
+      [['--nodeport-addresses', '127.0.0.1/33'], /--nodeport-addresses: invalid CIDR "127\.0\.0\.1\/33"/],
     ];
     for (const [args, msg] of bad) {
       const run = runCli(['up', '--in-memory', '--api-listen', '127.0.0.1:0', '--kubeconfig', '/dev/null', ...args]);

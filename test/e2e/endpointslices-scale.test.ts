@@ -121,6 +121,18 @@ describe('EndpointSlices at scale', () => {
     for (const row of es) expect(row).toMatch(/^big-[a-z0-9]{5}\s+IPv4\s+8080\s+10\.200\.\d+\.\d+,10\.200\.\d+\.\d+,10\.200\.\d+\.\d+ \+ \d+ more\.\.\.\s+\S+$/);
   }, 60_000);
 
+  it('a Node changing zone moves its endpoints; a status heartbeat writes no slice', async () => {
+    const zones = () => new Set(slicesOf(tc.cluster, 'big').flatMap((s) => (s.endpoints ?? []).map((e) => (e as { zone?: string }).zone)));
+    expect(zones()).toEqual(new Set(['zone-v']));
+    const beat = await sliceWrites(tc.cluster, 'big', async () => {
+      const r = await api(tc.cluster, 'PATCH', '/api/v1/nodes/virt-1/status', { body: { status: { conditions: [{ type: 'Ready', status: 'True', lastHeartbeatTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z') }] } }, contentType: 'application/merge-patch+json' });
+      expect(r.status, r.text).toBe(200);
+    });
+    expect(beat).toEqual([]);
+    await tc.kubectl(['label', 'node', 'virt-1', 'topology.kubernetes.io/zone=zone-w', '--overwrite']);
+    await until(async () => zones().size === 1 && zones().has('zone-w'));
+  }, 20_000);
+
   it('a deleted Pod is serving and terminating until it is gone', async () => {
     // Nobody runs virt-1's Pods, so a graceful delete leaves the Pod terminating (as with an
     // unreachable kubelet) until it is force-deleted.

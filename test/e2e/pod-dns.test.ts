@@ -74,6 +74,14 @@ describe('DNS for Pods', () => {
     const svc = JSON.parse((await owner.kubectl(['get', 'svc', 'kube-dns', '-n', 'kube-system', '-o', 'json'])).stdout);
     expect(svc.spec.clusterIP).toBe(KUBE_DNS);
     expect(svc.spec.ports.map((p: { name: string; port: number; protocol: string }) => `${p.name}:${p.port}/${p.protocol}`)).toEqual(['dns:53/UDP', 'dns-tcp:53/TCP']);
+    // The DNS server holds kube-dns's ClusterIP:53 itself: the proxy leaves it alone (no listener,
+    // no ListenFailed event).
+    if (owner.cluster.dns.nameserver === KUBE_DNS) {
+      expect(owner.cluster.proxy!.listeners().failed.filter((l) => l.service === 'kube-system/kube-dns')).toEqual([]);
+      expect(owner.cluster.proxy!.listeners().open.filter((l) => l.service === 'kube-system/kube-dns')).toEqual([]);
+      const ev = JSON.parse((await owner.kubectl(['get', 'events', '-n', 'kube-system', '--field-selector', 'involvedObject.name=kube-dns', '-o', 'json'])).stdout).items;
+      expect(ev.map((e: { reason: string }) => e.reason)).not.toContain('ListenFailed');
+    }
   });
 
   it('a ClusterFirst Pod resolves short, cross-namespace and full names through the cluster DNS', async () => {

@@ -32,9 +32,10 @@ describe('200 Pods at once', () => {
     }, 30_000);
     const ips = pods.map((p) => p.status.podIP);
     expect(new Set(ips).size).toBe(n);
-    // Status writes are batched: far fewer revisions than one per container transition.
-    const revAfter = tc.cluster.store.db.prepare('SELECT max(rev) AS r FROM changes').get() as { r: number };
-    expect(revAfter.r - revBefore.r).toBeLessThan(n * 8);
+    // Status writes are batched: far fewer Pod revisions than one per container transition
+    // (Events are not counted: how many a Pod gets depends on the host, e.g. ClusterDNSUnavailable).
+    const podRevs = tc.cluster.store.db.prepare("SELECT count(*) AS n FROM changes WHERE resource = 'pods' AND rev > ?").get(revBefore.r) as { n: number };
+    expect(podRevs.n).toBeLessThan(n * 4);
 
     // One deletecollection (kubectl's own --wait throttles itself to 5 requests/s, on any cluster).
     const del = await api(tc.cluster, 'DELETE', '/api/v1/namespaces/default/pods?labelSelector=app%3Dmany');

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { startCluster, type RunningCluster, type StartOptions } from '../../src/index.js';
+import { silentLogger } from '../../src/log.js';
 
 export interface TestCluster {
   cluster: RunningCluster;
@@ -25,7 +26,9 @@ export async function startTestCluster(opts: StartOptions = {}): Promise<TestClu
   const dir = mkdtempSync(join(tmpdir(), 'tinykube-test-'));
   // DNS upstream: a closed loopback port (tests never reach the host's resolvers; a test that
   // needs forwarding passes its own fake upstream).
-  const cluster = await startCluster({ apiListen: '127.0.0.1:0', dnsListen: '127.0.0.1:0', dnsUpstream: '127.0.0.1:1', ...opts });
+  // Silent unless a test passes its own logger: test files run clusters in parallel, and those
+  // with the default ranges warn about the addresses another one holds (kube-dns, kubernetes).
+  const cluster = await startCluster({ apiListen: '127.0.0.1:0', dnsListen: '127.0.0.1:0', dnsUpstream: '127.0.0.1:1', logger: silentLogger(), ...opts });
   const kubeconfigPath = join(dir, 'kubeconfig');
   writeFileSync(kubeconfigPath, cluster.kubeconfig, { mode: 0o600 });
   const cacheDir = join(dir, 'kube-cache');

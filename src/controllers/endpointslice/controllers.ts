@@ -43,6 +43,7 @@ export function startEndpointControllers(ctx: ControllerContext): Controller {
   // second reconcile of that Service must read the store (which sees the open batch), or it would
   // not see the slices it just created and make them again (upstream's endpointSliceTracker).
   const unpublished = new Map<string, number>();
+  /** Called right after a write: the batch it joined is open until its commit publishes it. */
   const noteOwnWrite = (key: string) => {
     if (!store.batchOpen) return;
     unpublished.set(key, (unpublished.get(key) ?? 0) + 1);
@@ -85,7 +86,6 @@ export function startEndpointControllers(ctx: ControllerContext): Controller {
   const nodeLabels = () => new Map(nodeInformer.list().map((n) => [n.metadata.name!, n.metadata.labels ?? {}]));
 
   const applySlices = (ns: string, name: string, r: { create: EndpointSliceObj[]; update: EndpointSliceObj[]; delete: EndpointSliceObj[] }, manager: string) => {
-    noteOwnWrite(`${ns}/${name}`);
     // Expectations are noted inside the transaction: its events are published at commit.
     store.txn(() => {
       for (const s of r.delete) {
@@ -97,6 +97,7 @@ export function startEndpointControllers(ctx: ControllerContext): Controller {
       for (const s of r.update) expect(SLICES, registry.update(sliceDef, ns, s.metadata.name!, s, { fieldManager: manager }).object);
       for (const s of r.create) expect(SLICES, registry.create(sliceDef, ns, s, { fieldManager: manager }).object);
     });
+    noteOwnWrite(`${ns}/${name}`);
   };
 
   // ---- EndpointSlice controller: one reconcile per selector Service ----
@@ -105,7 +106,7 @@ export function startEndpointControllers(ctx: ControllerContext): Controller {
     (key) => {
       const t0 = performance.now();
       const [ns, name] = key.split('/') as [string, string];
-      const svc = store.get('services', ns, name) as ServiceObj | undefined;
+      const svc = serviceInformer.get(ns, name) as ServiceObj | undefined;
       const managed = controllerManagesService(svc) && !svc.metadata.deletionTimestamp;
       const existing = slicesOf(ns, name, ENDPOINTSLICE_CONTROLLER_NAME);
       if (!managed) {
@@ -131,7 +132,7 @@ export function startEndpointControllers(ctx: ControllerContext): Controller {
     (key) => {
       const t0 = performance.now();
       const [ns, name] = key.split('/') as [string, string];
-      const svc = store.get('services', ns, name) as ServiceObj | undefined;
+      const svc = serviceInformer.get(ns, name) as ServiceObj | undefined;
       // Right after our own write, read the store (the informer lags one commit).
       const current = (unpublished.has(key) ? store.get('endpoints', ns, name) : endpointsInformer.get(ns, name)) as EndpointsObj | undefined;
       if (!controllerManagesService(svc) || svc.metadata.deletionTimestamp) {
@@ -142,9 +143,9 @@ export function startEndpointControllers(ctx: ControllerContext): Controller {
       }
       const pods = podsForService(svc, podInformer.list(ns) as PodObj[]);
       const ep = reconcileEndpoints({ service: svc, pods, current, now: endpointsTriggers.compute(svc, pods) });
-      if (ep.action === 'create' || ep.action === 'update') noteOwnWrite(key);
       if (ep.action === 'create') store.txn(() => tolerate(() => expect('endpoints', registry.create(epDef, ns, ep.endpoints, { fieldManager: 'endpoint-controller' }).object), [409]));
       else if (ep.action === 'update') store.txn(() => expect('endpoints', registry.update(epDef, ns, name, ep.endpoints, { fieldManager: 'endpoint-controller' }).object));
+      if (ep.action === 'create' || ep.action === 'update') noteOwnWrite(key);
       else if (ep.action === 'delete') tolerate(() => registry.delete(epDef, ns, name, {}), [404]);
       log.debug({ service: key, pods: pods.length, action: ep.action, ms: +(performance.now() - t0).toFixed(2) }, 'synced service endpoints');
     },
@@ -162,7 +163,7 @@ export function startEndpointControllers(ctx: ControllerContext): Controller {
     (key) => {
       const [ns, name] = key.split('/') as [string, string];
       const endpoints = store.get('endpoints', ns, name) as EndpointsObj | undefined;
-      const service = store.get('services', ns, name) as ServiceObj | undefined;
+      const service = serviceInformer.get(ns, name) as ServiceObj | undefined;
       const r = reconcileMirroring({ endpoints, service, existingSlices: slicesOf(ns, name, MIRRORING_CONTROLLER_NAME) });
       if (r.create.length || r.update.length || r.delete.length) applySlices(ns, name, r, MIRRORING_CONTROLLER_NAME);
       if (endpoints) for (const e of r.events) record(endpoints, e.type, e.reason, e.message);
