@@ -15,7 +15,7 @@ await build({
   platform: 'node',
   format: 'esm',
   target: 'node20',
-  external: ['better-sqlite3'],
+  external: ['better-sqlite3', 'node-pty'],
   sourcemap: true,
   splitting: true,
   chunkNames: 'chunks/[name]-[hash]',

@@ -18,6 +18,7 @@ import { eventRecorder } from './controllers/events.js';
 import { findDef } from './controllers/context.js';
 import { startNodeAgent, podsDirFor, type NodeAgent } from './pods/index.js';
 import { podRoutes } from './pods/api.js';
+import { streamingRoutes } from './pods/exec.js';
 import { startControllers } from './controllers/index.js';
 import { createLogger } from './log.js';
 import { loadOrCreatePKI, loadOrCreateToken } from './certs.js';
@@ -119,10 +120,13 @@ export async function startCluster(opts: StartOptions = {}): Promise<RunningClus
       extraSubresources: [
         { plural: 'pods', group: '', version: 'v1', subresource: 'binding', kind: 'Binding', verbs: ['create'] },
         { plural: 'pods', group: '', version: 'v1', subresource: 'log', kind: 'Pod', verbs: ['get'] },
+        { plural: 'pods', group: '', version: 'v1', subresource: 'attach', kind: 'PodAttachOptions', verbs: ['create', 'get'] },
+        { plural: 'pods', group: '', version: 'v1', subresource: 'exec', kind: 'PodExecOptions', verbs: ['create', 'get'] },
         TOKEN_SUBRESOURCE,
       ],
-      extend: (app) => {
+      extend: (app, upgrades) => {
         podRoutes(app, { store, podsDir: podsDir.dir });
+        streamingRoutes(app, upgrades, { store, container: (key, name) => agent?.container(key, name), log: log.child({ component: 'streaming' }) });
         tokenRequestRoutes(app, { store, tokens });
       },
     });

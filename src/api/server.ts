@@ -13,6 +13,9 @@ import { wantsAggregatedDiscovery, AGGREGATED_DISCOVERY_TYPE } from './negotiate
 import { buildOpenAPI } from './openapi.js';
 import type { WatchSettings } from './watch-http.js';
 import { VERSION_INFO } from '../version.js';
+import { createUpgradeRouter, type UpgradeRouter } from './upgrade.js';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
 
 /** Upstream's request body limit (apiserver MaxRequestBodyBytes, 3 MiB). */
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
@@ -30,8 +33,8 @@ export interface ApiServerOptions {
   ready: () => boolean;
   extraSubresources?: SubresourceInfo[];
   watch?: Partial<Pick<WatchSettings, 'bookmarkIntervalMs' | 'maxBufferedBytes'>>;
-  /** Lets later modules (pods/log, exec, proxy) add routes on the same server. */
-  extend?: (app: FastifyInstance) => void;
+  /** Lets later modules (pods/log, exec, proxy) add routes, and upgrade routes, on the same server. */
+  extend?: (app: FastifyInstance, upgrades: UpgradeRouter) => void;
 }
 
 export interface ApiServer {
@@ -67,17 +70,23 @@ export function createApiServer(o: ApiServerOptions): ApiServer {
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
   const token = Buffer.from(o.token);
+  const authenticated = (raw: string | undefined) => {
+    if (!raw) return false;
+    const given = Buffer.from(raw);
+    if (given.length === token.length && timingSafeEqual(given, token)) return true;
+    return !!o.authenticate?.(raw);
+  };
   app.addHook('onRequest', async (req, reply) => {
     if (ANONYMOUS.test(req.url)) return;
     const h = req.headers.authorization;
-    const raw = h?.startsWith('Bearer ') ? h.slice(7).trim() : undefined;
-    const given = raw ? Buffer.from(raw) : undefined;
-    if (given && given.length === token.length && timingSafeEqual(given, token)) return;
-    if (!raw || !o.authenticate?.(raw)) {
+    if (!authenticated(h?.startsWith('Bearer ') ? h.slice(7).trim() : undefined)) {
       const e = unauthorized();
       return reply.code(401).type('application/json').send(e.toStatus());
     }
   });
+  // Streaming subresources (exec, attach, portforward) arrive as upgrades, beside fastify's router.
+  const upgrades = createUpgradeRouter((err, req) => o.log.error({ err, url: req.url }, 'upgrade failed'));
+  app.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => upgrades.handle(req, socket, head, authenticated));
 
   app.setErrorHandler((err: FastifyError | StatusError, req, reply) => {
     let e: StatusError;
@@ -151,7 +160,7 @@ export function createApiServer(o: ApiServerOptions): ApiServer {
   app.get('/openapi/v2', (_req, reply) => reply.code(404).type('text/plain').send('404 page not found'));
 
   for (const def of o.defs) registerResource(app, def, { store: o.store, registry: o.registry, watch });
-  o.extend?.(app);
+  o.extend?.(app, upgrades);
 
   return {
     app,
@@ -163,6 +172,7 @@ export function createApiServer(o: ApiServerOptions): ApiServer {
     },
     async close() {
       for (const close of [...watch.active]) close();
+      upgrades.closeAll();
       await app.close();
     },
   };

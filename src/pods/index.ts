@@ -11,13 +11,15 @@ import { findDef } from '../controllers/context.js';
 import { eventRecorder } from '../controllers/events.js';
 import { startNode, hostIP } from './node.js';
 import { startScheduler } from './scheduler.js';
-import { createRuntime, killLeftovers } from './runtime.js';
+import { createRuntime, killLeftovers, type ContainerHandle } from './runtime.js';
 import { podIPPool, podIPOwners, releasePodIP } from './podips.js';
 import { detectIsolation, which, type IsolationInfo } from './sandbox.js';
 import type { TokenIssuer } from './volumes.js';
 
 export interface NodeAgent {
   podsDir: string;
+  /** A container of a Pod this node runs, for exec and attach. */
+  container(key: string, name: string): ContainerHandle | undefined;
   stop(): Promise<void>;
   idle(): Promise<void>;
 }
@@ -161,6 +163,7 @@ export function startNodeAgent(ctx: ControllerContext & { tokens?: { issue: Toke
   });
   return {
     podsDir: podsDir.dir,
+    container: (key, name) => runtime.container(key, name),
     async stop() {
       stopped = true;
       unsub();

@@ -3,7 +3,6 @@
 // containers in order, then its containers, each as its own process group; follows the restart
 // policy with CrashLoopBackOff; writes status through pods/status (batched); and on deletion
 // sends SIGTERM to every group, SIGKILL after the grace period, then removes the Pod.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { delimiter, isAbsolute, join } from 'node:path';
 import type { Logger } from 'pino';
@@ -20,6 +19,8 @@ import { podIP, releasePodIP, type PodIPPool } from './podips.js';
 import { setCondition } from './binding.js';
 import { runProbe, startProber, type ProbeSpec, type ProbeTarget } from './probes.js';
 import { materializeVolume, readOnlyKind, type MaterializedVolume, type TokenIssuer, type Volume, type VolumeContext } from './volumes.js';
+import { spawnProcess, type ProcessHandle } from './process.js';
+import type { Writable } from 'node:stream';
 import { enterArgv, formatResolvConf, hostAliasesBlock, hostResolvConf, hostsFile, planMounts, podHostname, podResolvConf, sandboxArgv, serviceHostsBlock, wantsClusterDNS, type IsolationInfo, type Mount } from './sandbox.js';
 
 type State =
@@ -33,7 +34,11 @@ interface Ctr {
   restartCount: number;
   state: State;
   lastState: State | Record<string, never>;
-  proc?: ChildProcess;
+  proc?: ProcessHandle;
+  /** Attached sessions (kubectl attach) receiving the process's output. */
+  attached?: Set<OutputSink>;
+  /** The container's own mounts (volumes), to find an exec'd command as the container sees it. */
+  mounts?: Mount[];
   logs?: { close(): void };
   startedAtMs?: number;
   backoffMs: number;
@@ -52,6 +57,31 @@ interface Ctr {
   cwd?: string;
   /** Runs a command inside this container's namespaces (exec probes, hooks), when it has them. */
   enter?: (argv: string[]) => string[] | undefined;
+}
+
+/** Where an attached session wants the container's output. */
+export interface OutputSink {
+  stdout?: Writable;
+  stderr?: Writable;
+}
+
+/** What exec and attach need of a running container (src/pods/exec.ts). */
+export interface ContainerHandle {
+  pod: KubeObject;
+  spec: ContainerSpec & { stdin?: boolean; stdinOnce?: boolean; tty?: boolean };
+  running: boolean;
+  proc?: ProcessHandle;
+  env: Record<string, string>;
+  /** The container's working directory (as it sees it). */
+  cwd: string;
+  /** A host directory to start exec'd processes from (namespaces enter their own). */
+  hostCwd: string;
+  /** argv that runs inside the container's namespaces, when it has them. */
+  enter?: (argv: string[]) => string[] | undefined;
+  /** Whether cmd resolves to an executable inside the container (PATH, volumes at their mountPath). */
+  findExecutable(cmd: string): boolean;
+  /** Receives output until the returned function is called. */
+  attach(sink: OutputSink): () => void;
 }
 
 interface VolumeMountSpec {
@@ -536,12 +566,27 @@ export function createRuntime(d: RuntimeDeps) {
       writeFileSync(fstabPath, plan.fstab);
       full = sandboxArgv(iso, { fstabPath, hostname: specOf(w.pod).hostNetwork ? undefined : podHostname(w.pod), cwd, argv });
     } else full = d.wrap(argv);
-    let proc: ChildProcess;
+    let proc: ProcessHandle;
+    const spec = c.spec as ContainerSpec & { stdin?: boolean; tty?: boolean };
     try {
-      proc = spawn(full[0]!, full.slice(1), { cwd: sandboxed ? w.dir : hostCwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+      // `tty: true` runs the container on a terminal (kubectl run -it, attach); `stdin: true` keeps its input open.
+      proc = spawnProcess(full, { cwd: sandboxed ? w.dir : hostCwd, env, stdin: !!spec.stdin, tty: spec.tty ? { width: 80, height: 24 } : undefined });
     } catch (e) {
       return failStart(String((e as Error).message));
     }
+    c.mounts = mounts;
+    // Output goes to the log file and to every attached session.
+    const sinks = (c.attached = new Set());
+    const forward = (which: 'stdout' | 'stderr') => (chunk: string | Buffer) => {
+      for (const s of sinks) {
+        const out = s[which];
+        if (out && !out.writableEnded) out.write(chunk);
+      }
+    };
+    proc.stdout?.on('data', forward('stdout'));
+    proc.stderr?.on('data', forward('stderr'));
+    // An unused stdin pipe must not take the process down on EPIPE.
+    proc.stdin?.on('error', () => {});
     const pid = proc.pid;
     c.enter = sandboxed && pid ? (a: string[]) => enterArgv(iso, pid, a) : undefined;
     c.proc = proc;
@@ -791,6 +836,31 @@ export function createRuntime(d: RuntimeDeps) {
           d.log.debug({ err, pod: w.key }, 'hosts file not rewritten');
         }
       }
+    },
+    /** A container of a Pod this node runs, for exec and attach (undefined: no such Pod here). */
+    container(key: string, name: string): ContainerHandle | undefined {
+      const w = workers.get(key);
+      const c = w?.ctrs.get(name);
+      if (!w || !c || w.gone) return undefined;
+      const env = c.env ?? {};
+      const cwd = c.cwd ?? w.dir;
+      const host = (p: string) => hostPathOf(c.mounts ?? [], p);
+      return {
+        pod: w.pod,
+        spec: c.spec,
+        running: !!c.proc && 'running' in c.state,
+        proc: c.proc,
+        env,
+        cwd,
+        hostCwd: c.enter ? w.dir : host(cwd),
+        enter: c.enter,
+        findExecutable: (cmd) => !!findExecutable(cmd, env.PATH, cwd, host),
+        attach(sink) {
+          const set = c.attached;
+          set?.add(sink);
+          return () => set?.delete(sink);
+        },
+      };
     },
     podKeys: () => [...workers.keys()],
     worker: (key: string) => workers.get(key),

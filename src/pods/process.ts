@@ -1,0 +1,98 @@
+// A process of a container or of an exec session, behind one small interface whether it runs on
+// pipes (child_process) or on a pseudo-terminal (node-pty, for `tty: true` containers and
+// `kubectl exec -it`). With a terminal, stdout carries everything the process writes (a tty has
+// no separate stderr) and the terminal can be resized.
+import { spawn } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import { createRequire } from 'node:module';
+import { PassThrough, Writable, type Readable } from 'node:stream';
+import type { TerminalSize } from '../api/streaming/remotecommand.js';
+
+export interface ProcessHandle extends EventEmitter {
+  pid?: number;
+  stdin: Writable | null;
+  stdout: Readable | null;
+  stderr: Readable | null;
+  kill(signal?: NodeJS.Signals): boolean;
+  /** Terminal processes only. */
+  resize?(size: TerminalSize): void;
+  // 'close' (code: number | null, signal: NodeJS.Signals | null) once the process has exited and its output is read.
+  // 'error' (err) when it could not be started.
+}
+
+export interface SpawnOptions {
+  cwd: string;
+  env: Record<string, string>;
+  /** Keep a pipe to the process's stdin (without: /dev/null). */
+  stdin: boolean;
+  /** Run on a pseudo-terminal of this size. */
+  tty?: TerminalSize;
+}
+
+type PtyModule = typeof import('node-pty');
+let pty: PtyModule | Error | undefined;
+
+/** node-pty is a native addon: loaded on first use, so a host without it still runs everything else. */
+function loadPty(): PtyModule {
+  if (pty === undefined) {
+    try {
+      pty = createRequire(import.meta.url)('node-pty') as PtyModule;
+    } catch (e) {
+      pty = e as Error;
+    }
+  }
+  if (pty instanceof Error) throw new Error(`terminals are not available on this host (node-pty did not load: ${pty.message})`);
+  return pty;
+}
+
+const SIGNAL_NAMES: Record<number, NodeJS.Signals> = { 1: 'SIGHUP', 2: 'SIGINT', 3: 'SIGQUIT', 6: 'SIGABRT', 9: 'SIGKILL', 11: 'SIGSEGV', 13: 'SIGPIPE', 15: 'SIGTERM' };
+
+/** Starts argv. Its own process group (session, on a terminal), so the whole tree can be signalled. */
+export function spawnProcess(argv: string[], o: SpawnOptions): ProcessHandle {
+  if (!o.tty) {
+    return spawn(argv[0]!, argv.slice(1), { cwd: o.cwd, env: o.env, detached: true, stdio: [o.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] }) as unknown as ProcessHandle;
+  }
+  const term = loadPty().spawn(argv[0]!, argv.slice(1), { cwd: o.cwd, env: o.env, cols: o.tty.width, rows: o.tty.height, name: o.env.TERM ?? 'xterm' });
+  const h = new EventEmitter() as ProcessHandle;
+  const out = new PassThrough();
+  h.pid = term.pid;
+  h.stdout = out;
+  h.stderr = null;
+  h.stdin = o.stdin
+    ? new Writable({
+        write(chunk: Buffer, _enc, cb) {
+          term.write(chunk.toString('utf8'));
+          cb();
+        },
+        // End of input on a terminal is its EOF character (^D), as when a user types it.
+        final(cb) {
+          term.write('\x04');
+          cb();
+        },
+      })
+    : null;
+  h.kill = (signal = 'SIGTERM') => {
+    try {
+      term.kill(signal);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  h.resize = (s) => {
+    try {
+      term.resize(Math.max(1, s.width), Math.max(1, s.height));
+    } catch {
+      // the process is gone
+    }
+  };
+  const data = term.onData((d) => out.write(d));
+  term.onExit(({ exitCode, signal }) => {
+    data.dispose();
+    out.end();
+    // node-pty reports the exit before the last output may have been read: close after the end.
+    out.once('end', () => h.emit('close', signal ? null : exitCode, signal ? SIGNAL_NAMES[signal] ?? 'SIGKILL' : null));
+    out.resume();
+  });
+  return h;
+}
