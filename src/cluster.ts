@@ -18,6 +18,7 @@ import { eventRecorder } from './controllers/events.js';
 import { findDef } from './controllers/context.js';
 import { startNodeAgent, podsDirFor, type NodeAgent } from './pods/index.js';
 import { podRoutes } from './pods/api.js';
+import { apiProxyRoutes, API_PROXY_SUBRESOURCES } from './proxy/api-proxy.js';
 import { streamingRoutes } from './pods/exec.js';
 import { startControllers } from './controllers/index.js';
 import { createLogger } from './log.js';
@@ -123,9 +124,11 @@ export async function startCluster(opts: StartOptions = {}): Promise<RunningClus
         { plural: 'pods', group: '', version: 'v1', subresource: 'attach', kind: 'PodAttachOptions', verbs: ['create', 'get'] },
         { plural: 'pods', group: '', version: 'v1', subresource: 'exec', kind: 'PodExecOptions', verbs: ['create', 'get'] },
         TOKEN_SUBRESOURCE,
+        ...API_PROXY_SUBRESOURCES,
       ],
       extend: (app, upgrades) => {
         podRoutes(app, { store, podsDir: podsDir.dir });
+        apiProxyRoutes(app, { store, informers, log: log.child({ component: 'api-proxy' }) });
         streamingRoutes(app, upgrades, { store, container: (key, name) => agent?.container(key, name), log: log.child({ component: 'streaming' }) });
         tokenRequestRoutes(app, { store, tokens });
       },
