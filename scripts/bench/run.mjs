@@ -9,6 +9,7 @@
 //   100 Pods at once create → Running/Ready vs direct spawn; memory per Pod and idle CPU with 1000 Pods (pods.mjs)
 //   Pod Ready → endpoint in slice vs the Pod's own watch event; 10,000-endpoint Service restart and writes (endpointslices.mjs)
 //   DNS queries/s and p99 vs dnsmasq with dnsperf; 1,000-endpoint answer build time (dns.mjs)
+//   Service proxy: bulk MiB/s, connections/s, 1 KiB RTT vs direct to the Pod and haproxy; Pod Ready → first proxied connection (proxy.mjs)
 // BENCH_NODE_ARGS adds node flags to the tinykube child processes (e.g. "--cpu-prof").
 // Servers run as child processes (`node dist/cli.js up`), as users run them.
 import { spawn } from 'node:child_process';
@@ -22,6 +23,7 @@ import { allocationBench } from './allocation.mjs';
 import { podBench } from './pods.mjs';
 import { endpointSliceBench } from './endpointslices.mjs';
 import { dnsBench } from './dns.mjs';
+import { proxyBench } from './proxy.mjs';
 import { freePort, pct } from './lib.mjs';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -150,6 +152,10 @@ if (process.env.BENCH_ONLY === 'allocation') {
 }
 if (process.env.BENCH_ONLY === 'dns') {
   await dnsBench({ root, work, startTinykube, stopProc, report });
+  process.exit(0);
+}
+if (process.env.BENCH_ONLY === 'proxy') {
+  await proxyBench({ root, work, startTinykube, stopProc, report });
   process.exit(0);
 }
 if (process.env.BENCH_ONLY === 'endpointslices') {
@@ -302,5 +308,9 @@ await endpointSliceBench({ root, report, startTinykube, stopProc });
 // ---- DNS (issue 7) ----
 console.log('');
 await dnsBench({ root, work, startTinykube, stopProc, report });
+
+// ---- Service proxy (issue 8) ----
+console.log('');
+await proxyBench({ root, work, startTinykube, stopProc, report });
 console.log('\ndone');
 process.exit(0);

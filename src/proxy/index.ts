@@ -221,6 +221,36 @@ export async function startServiceProxy(o: ProxyOptions): Promise<ServiceProxy> 
     return isLoopback(c) && isLoopback(backend.ip) && c.includes(':') === backend.ip.includes(':') ? c : undefined;
   };
 
+  // Towards a loopback backend the kernel's own source is 127.0.0.1 (::1 for IPv6), so a client
+  // calling from there needs no bind before connect: the backend sees the same address either
+  // way. Binding would cost dearly under a high connection rate: bind() picks a free port for the
+  // address alone (it cannot know the destination), so with thousands of TIME_WAIT sockets on
+  // 127.0.0.1 it scans the whole ephemeral range and then fails (~300 connections/s measured),
+  // while connect() picks its port by the whole address pair. The first such connection of each
+  // family checks the kernel's choice (getsockname); were it another address, binding resumes.
+  let kernelPicksLoopbackSource = true;
+  const sourceChecked = new Set<string>();
+  const implicitSource = (ip: string | undefined) => ip === '127.0.0.1' || ip === '::1';
+  const tcpSourceFor = (client: string) => {
+    const bind = sourceFor(client);
+    return (backend: Endpoint) => {
+      const s = bind(backend);
+      return kernelPicksLoopbackSource && implicitSource(s) ? undefined : s;
+    };
+  };
+  const checkImplicitSource = (clientIP: string, backend: Endpoint, upstream: net.Socket) => {
+    if (sourceChecked.size === 2) return;
+    const want = sourceFor(clientIP)(backend);
+    if (!want || !implicitSource(want) || sourceChecked.has(want)) return;
+    const got = upstream.localAddress && bareIP(upstream.localAddress);
+    if (!got) return;
+    sourceChecked.add(want);
+    if (got !== want) {
+      kernelPicksLoopbackSource = false;
+      log.warn({ want, got, backend: backend.key }, 'proxy: the kernel chose another source address towards a loopback backend; binding the client address from now on');
+    }
+  };
+
   const backendsFor = (spec: ListenerSpec): { r: Route; list: Endpoint[] } | undefined => {
     const r = routes.get(spec.route);
     if (!r) return undefined;
@@ -247,9 +277,10 @@ export async function startServiceProxy(o: ProxyOptions): Promise<ServiceProxy> 
     const sticky = r.affinity ? stickyBackend(r.affinity, clientIP, Date.now()) : undefined;
     return {
       order: backendOrder(list, sticky),
-      localAddress: sourceFor(clientIP),
+      localAddress: tcpSourceFor(clientIP),
       counters: r.counters,
       spliced(backend, c, upstream) {
+        checkImplicitSource(clientIP, backend, upstream);
         if (r.affinity) remember(r.affinity, clientIP, backend.key, Date.now());
         trackConnection(
           backend.ip,
