@@ -1,15 +1,31 @@
 #!/usr/bin/env node
-// `tinykube up`: start a cluster, make kubectl point at it, serve until SIGINT/SIGTERM.
-import { Command, Option } from 'commander';
-import { startCluster } from './cluster.js';
+// The tinykube command line:
+//   up          start a cluster (foreground until Ctrl-C, or --detach into the background)
+//   down        stop the cluster of a data dir          status      is it running and ready?
+//   kubeconfig  print its kubeconfig                     reset       delete its data dir
+//   version
+// Every error is one line `tinykube: ...` with exit code 1; --verbose adds the stack trace.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, openSync, readFileSync, rmSync, closeSync } from 'node:fs';
+import { get } from 'node:https';
+import { networkInterfaces } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { Command, Option, type CommanderError } from 'commander';
+import YAML from 'yaml';
+import { startCluster, type RunningCluster } from './cluster.js';
 import { cliDataDir, DEFAULTS, OptionError, resolveConfig, type StartOptions } from './options.js';
-import { defaultKubeconfigPath } from './paths.js';
-import { mergeKubeconfig } from './kubeconfig.js';
+import { defaultDataDir, defaultKubeconfigPath } from './paths.js';
+import { mergeKubeconfig, removeFromKubeconfig, writeKubeconfig } from './kubeconfig.js';
 import { VERSION_INFO } from './version.js';
+import { claimDataDir, DataDirInUseError, instanceFiles, looksLikeDataDir, releaseDataDir, runningPid, stopProcess } from './instance.js';
+import { inSingleExecutable, NativeAddonError } from './native.js';
+import { runDirFor } from './pods/index.js';
 
 interface UpFlags {
   dataDir?: string;
   inMemory?: boolean;
+  detach?: boolean;
   apiListen: string;
   kubeconfig?: string;
   name: string;
@@ -31,15 +47,67 @@ interface UpFlags {
   nodeportAddresses?: string;
 }
 
-function fail(msg: string): never {
-  process.stderr.write(`tinykube: ${msg}\n`);
+interface DirFlags {
+  name: string;
+  dataDir?: string;
+}
+
+/** A message meant for the user as is (no stack trace even with --verbose). */
+class CliError extends Error {}
+
+const VERBOSE = process.argv.includes('--verbose');
+/** Set in a child started by `up --detach`: progress and the summary also go to the parent. */
+const DETACHED_CHILD = process.env.TINYKUBE_DETACHED_CHILD === '1' && typeof process.send === 'function';
+// Not for the Pods' processes, nor a tinykube started in one.
+delete process.env.TINYKUBE_DETACHED_CHILD;
+const DETACH_READY_TIMEOUT_MS = 60_000;
+
+/** One line for any error: the cause a user can act on, never a stack (unless --verbose). */
+function describeError(err: unknown, apiListen?: string): string {
+  const e = err as NodeJS.ErrnoException & { address?: string; port?: number; flag?: string };
+  if (err instanceof CliError || err instanceof OptionError || err instanceof DataDirInUseError || err instanceof NativeAddonError || e?.flag) return e.message;
+  const where = e?.address !== undefined && e.port !== undefined ? `${e.address.includes(':') ? `[${e.address}]` : e.address}:${e.port}` : apiListen;
+  if (e?.syscall === 'listen' || e?.code === 'EADDRINUSE') {
+    if (e.code === 'EADDRINUSE') return `cannot listen on ${where}: address already in use (another tinykube? see tinykube status, or choose another address with --api-listen)`;
+    if (e.code === 'EACCES') return `cannot listen on ${where}: permission denied (ports below 1024 need root)`;
+    if (e.code === 'EADDRNOTAVAIL') return `cannot listen on ${where}: address not available on this host`;
+  }
+  // better-sqlite3: another process holds state.db's exclusive lock (a start that raced ours).
+  if (e?.code === 'SQLITE_BUSY') return 'the data dir is in use by another tinykube (its database is locked)';
+  const msg = err instanceof Error ? err.message : String(err);
+  return msg.split('\n')[0] ?? msg;
+}
+
+function exitWithError(err: unknown, apiListen?: string): never {
+  if (VERBOSE && err instanceof Error && !(err instanceof CliError)) process.stderr.write(`${err.stack}\n`);
+  process.stderr.write(`tinykube: ${describeError(err, apiListen)}\n`);
   process.exit(1);
 }
 
-async function up(f: UpFlags): Promise<void> {
-  const opts: StartOptions = {
+function fail(msg: string): never {
+  throw new CliError(msg);
+}
+
+function checkPlatform(): void {
+  // Pods need Linux's namespaces and /proc; macOS runs the API, DNS and proxy (see README).
+  if (process.platform !== 'linux' && process.platform !== 'darwin') {
+    fail(`unsupported platform ${process.platform}/${process.arch}: tinykube runs on Linux (and on macOS without Pod isolation)`);
+  }
+}
+
+function dirOf(f: DirFlags): string {
+  return resolve(f.dataDir ?? defaultDataDir(f.name));
+}
+
+const dirHint = (f: DirFlags) => (f.dataDir ? ` --data-dir ${dirOf(f)}` : f.name !== DEFAULTS.name ? ` --name ${f.name}` : '');
+
+// ---- up ----
+
+function startOptions(f: UpFlags): StartOptions {
+  const dataDir = cliDataDir(f.dataDir, !!f.inMemory, f.name);
+  return {
     name: f.name,
-    dataDir: cliDataDir(f.dataDir, !!f.inMemory, f.name),
+    dataDir: dataDir === undefined ? undefined : resolve(dataDir),
     apiListen: f.apiListen,
     kubeconfigPath: f.kubeconfig,
     verbose: !!f.verbose,
@@ -59,75 +127,176 @@ async function up(f: UpFlags): Promise<void> {
     maxEndpointsPerSlice: f.maxEndpointsPerSlice === undefined ? undefined : Number(f.maxEndpointsPerSlice),
     nodePortAddresses: f.nodeportAddresses,
   };
+}
+
+type ChildMessage = { type: 'progress'; line: string } | { type: 'ready'; summary: string };
+
+function tell(msg: ChildMessage): void {
+  if (DETACHED_CHILD && process.connected) process.send!(msg);
+}
+
+function progress(line: string): void {
+  process.stdout.write(`${line}\n`);
+  tell({ type: 'progress', line });
+}
+
+async function up(f: UpFlags): Promise<void> {
+  checkPlatform();
+  const opts = startOptions(f);
   // Validate every flag before touching the disk or the network.
-  let dnsDefault: string;
-  try {
-    const cfg = resolveConfig(opts, 'cli');
-    dnsDefault = `${cfg.dnsHost.includes(':') ? `[${cfg.dnsHost}]` : cfg.dnsHost}:${cfg.dnsPort}`;
-  } catch (err) {
-    fail((err as Error).message);
-  }
-  // The default (the kube-dns ClusterIP, port 53) needs root; without it, a free port there.
+  const cfg = resolveConfig(opts, 'cli');
+  // The default (the kube-dns ClusterIP, port 53) needs root; without it, a free port there. Where
+  // that address is not on the loopback interface (macOS has only 127.0.0.1 there unless aliased),
+  // 127.0.0.1 instead.
+  const dnsHost = loopbackHas(cfg.dnsHost) ? cfg.dnsHost : '127.0.0.1';
+  const dnsDefault = `${dnsHost.includes(':') ? `[${dnsHost}]` : dnsHost}:${cfg.dnsPort}`;
   if (opts.dnsListen === undefined) opts.dnsFallbackListen = dnsDefault.replace(/:53$/, ':0');
   opts.dnsListen ??= dnsDefault;
 
+  if (f.detach && !DETACHED_CHILD) return detach(f, opts.dataDir);
+
   const t0 = performance.now();
-  let cluster;
+  const since = () => `${Math.round(performance.now() - t0)} ms`;
+  if (opts.dataDir) {
+    mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
+    claimDataDir(opts.dataDir);
+  }
+  let cluster: RunningCluster;
   try {
+    progress(`Starting tinykube "${cfg.name}" (${opts.dataDir ? `data dir ${opts.dataDir}` : 'in memory'})`);
+    opts.progress = (step) => progress(`  ✓ ${step} (${since()})`);
     cluster = await startCluster(opts);
   } catch (err) {
-    const e = err as NodeJS.ErrnoException & { address?: string; port?: number; flag?: string };
-    if (e.flag) fail(e.message);
-    if (e.code === 'EADDRINUSE') fail(`cannot listen on ${f.apiListen}: address already in use`);
-    if (e.code === 'EACCES') fail(`cannot listen on ${f.apiListen}: permission denied (ports below 1024 need privileges)`);
-    if (e.code === 'EADDRNOTAVAIL') fail(`cannot listen on ${f.apiListen}: address not available on this host`);
-    if (err instanceof OptionError) fail(e.message);
-    fail(e.message ?? String(err));
+    if (opts.dataDir) releaseDataDir(opts.dataDir);
+    exitWithError(err, f.apiListen);
   }
   const ms = Math.round(performance.now() - t0);
 
-  let kubeconfigPath = f.kubeconfig;
-  if (!kubeconfigPath) {
-    kubeconfigPath = defaultKubeconfigPath();
-    try {
-      await mergeKubeconfig(kubeconfigPath, { name: cluster.name, server: cluster.server, caPem: cluster.caCert, token: cluster.token });
-    } catch (err) {
-      await cluster.stop();
-      fail(`cannot update kubeconfig ${kubeconfigPath}: ${(err as Error).message}`);
-    }
-  }
-  const ctx = f.kubeconfig ? `--kubeconfig ${kubeconfigPath}` : `--context ${cluster.name}`;
-  process.stdout.write(
-    [
-      `tinykube "${cluster.name}" is up in ${ms} ms`,
-      `  API server  ${cluster.server}`,
-      `  kubeconfig  ${kubeconfigPath}${f.kubeconfig ? '' : ` (context "${cluster.name}", now current)`}`,
-      `  data        ${opts.dataDir ?? 'in memory'}`,
-      `  DNS         ${cluster.dns.addresses.join(', ')} (UDP and TCP)${cluster.dns.nameserver ? `; Pods use ${cluster.dns.nameserver}` : '; Pods get Service names in /etc/hosts (no port 53 here)'}`,
-      ``,
-      `  kubectl ${ctx} get ns`,
-      `  dig @${dnsHostOf(cluster.dns.addresses[0]!)} -p ${cluster.ports.dns} kubernetes.default.svc.${cluster.config.clusterDomain}`,
-      ``,
-    ].join('\n'),
-  );
-
   let stopping = false;
-  const onSignal = (sig: NodeJS.Signals) => {
-    if (stopping) {
-      process.stderr.write(`tinykube: ${sig} again, exiting now\n`);
-      process.exit(1);
-    }
+  const stop = (code: number) => {
+    if (stopping) return;
     stopping = true;
     cluster
       .stop()
-      .then(() => process.exit(0))
       .catch((err: Error) => {
-        process.stderr.write(`tinykube: error while stopping: ${err.message}\n`);
-        process.exit(1);
+        process.stderr.write(`tinykube: error while stopping: ${describeError(err)}\n`);
+        code = 1;
+      })
+      .finally(() => {
+        if (opts.dataDir) releaseDataDir(opts.dataDir);
+        if (code === 0) process.stdout.write('Stopped.\n');
+        process.exit(code);
       });
+  };
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (stopping) {
+      process.stderr.write(`tinykube: ${sig} again, exiting now\n`);
+      if (opts.dataDir) releaseDataDir(opts.dataDir);
+      process.exit(1);
+    }
+    // Pods get their grace period: say what is happening meanwhile.
+    process.stdout.write(`Stopping tinykube "${cluster.name}" (${sig}; again to exit at once)\n`);
+    stop(0);
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  process.on('SIGHUP', onSignal);
+
+  let kubeconfigLine: string;
+  try {
+    if (opts.dataDir) writeKubeconfig(instanceFiles(opts.dataDir).kubeconfigFile, cluster.kubeconfig);
+    if (f.kubeconfig) {
+      kubeconfigLine = `${resolve(f.kubeconfig)} (written)`;
+    } else {
+      const path = defaultKubeconfigPath();
+      await mergeKubeconfig(path, { name: cluster.name, server: cluster.server, caPem: cluster.caCert, token: cluster.token });
+      kubeconfigLine = `${path} (context "${cluster.name}" merged, now current)`;
+    }
+  } catch (err) {
+    process.stderr.write(`tinykube: cannot write the kubeconfig: ${describeError(err)}\n`);
+    return stop(1);
+  }
+  const c = cluster.config;
+  const ctx = f.kubeconfig ? `--kubeconfig ${f.kubeconfig}` : `--context ${cluster.name}`;
+  const detached = DETACHED_CHILD;
+  const summary = [
+    `tinykube "${cluster.name}" is up in ${ms} ms`,
+    `  API server  ${cluster.server}`,
+    `  kubeconfig  ${kubeconfigLine}`,
+    `  data        ${opts.dataDir ?? 'in memory (nothing is kept)'}`,
+    `  DNS         ${cluster.dns.addresses.join(', ')} (UDP and TCP)${cluster.dns.nameserver ? `; Pods use ${cluster.dns.nameserver}` : '; Pods get Service names in /etc/hosts (no port 53 here)'}`,
+    `  Services    ${[c.serviceCIDR, c.secondaryServiceCIDR].filter(Boolean).join(', ')}, NodePorts ${c.nodePortRange.base}-${c.nodePortRange.base + c.nodePortRange.size - 1}`,
+    `  Pods        ${c.podCIDR}`,
+    ``,
+    `  kubectl ${ctx} get ns`,
+    `  dig @${dnsHostOf(cluster.dns.addresses[0]!)} -p ${cluster.ports.dns} kubernetes.default.svc.${c.clusterDomain}`,
+    ``,
+    detached ? `Stop it with: tinykube down${dirHint(f)}` : `Stop it with Ctrl-C${opts.dataDir ? ` (or tinykube down${dirHint(f)} from another terminal); the state stays in the data dir` : ''}.`,
+    ``,
+  ].join('\n');
+  process.stdout.write(summary);
+  tell({ type: 'ready', summary });
+  if (DETACHED_CHILD) process.disconnect();
+}
+
+/** `up --detach`: the same command again as a background process, its output in the data dir's log. */
+async function detach(f: UpFlags, dataDir: string | undefined): Promise<void> {
+  if (!dataDir) fail('--detach needs a data dir (its pid file and log live there): drop --in-memory');
+  const { logFile, pidFile } = instanceFiles(dataDir);
+  const other = runningPid(dataDir);
+  if (other !== undefined) throw new DataDirInUseError(dataDir, other);
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const log = openSync(logFile, 'w', 0o600);
+  const self = inSingleExecutable() ? [] : [...process.execArgv, process.argv[1]!];
+  const args = process.argv.slice(2).filter((a) => a !== '--detach' && a !== '-d');
+  const child = spawn(process.execPath, [...self, ...args], {
+    detached: true,
+    stdio: ['ignore', log, log, 'ipc'],
+    env: { ...process.env, TINYKUBE_DETACHED_CHILD: '1' },
+  });
+  closeSync(log);
+  const result = await new Promise<{ ok: boolean }>((done) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGTERM');
+      process.stderr.write(`tinykube: the cluster did not become ready within ${DETACH_READY_TIMEOUT_MS / 1000} s; see ${logFile}\n`);
+      done({ ok: false });
+    }, DETACH_READY_TIMEOUT_MS);
+    child.on('message', (m: ChildMessage) => {
+      if (m.type === 'progress') process.stdout.write(`${m.line}\n`);
+      if (m.type === 'ready') {
+        clearTimeout(timer);
+        process.stdout.write(m.summary.replace(/\n+$/, '\n'));
+        process.stdout.write(`Running in the background (pid ${child.pid}, pid file ${pidFile}); log: ${logFile}\n`);
+        done({ ok: true });
+      }
+    });
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      // The child's own one-line error is the last line of its log.
+      const last = lastLine(logFile);
+      process.stderr.write(last.startsWith('tinykube: ') ? `${last}\n` : `tinykube: the cluster exited during start (${signal ?? `exit code ${code}`}); see ${logFile}\n`);
+      done({ ok: false });
+    });
+  });
+  child.removeAllListeners();
+  if (child.connected) child.disconnect();
+  child.unref();
+  process.exit(result.ok ? 0 : 1);
+}
+
+function lastLine(file: string): string {
+  try {
+    const lines = readFileSync(file, 'utf8').split('\n').filter((l) => l.trim());
+    return lines[lines.length - 1] ?? '';
+  } catch {
+    return '';
+  }
+}
+
+/** Can we bind this loopback address? All of 127.0.0.0/8 on Linux; elsewhere only configured ones. */
+function loopbackHas(ip: string): boolean {
+  if (process.platform === 'linux' || ip === '127.0.0.1' || ip === '::1') return true;
+  return Object.values(networkInterfaces()).some((list) => list?.some((a) => a.address === ip));
 }
 
 /** The host of a `HOST:PORT` / `[HOST]:PORT` address; a wildcard means loopback. */
@@ -136,17 +305,165 @@ function dnsHostOf(address: string): string {
   return host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
 }
 
+// ---- down, status, kubeconfig, reset ----
+
+async function down(f: DirFlags & { timeout: string }): Promise<void> {
+  const dir = dirOf(f);
+  const timeout = Number(f.timeout);
+  if (!Number.isFinite(timeout) || timeout <= 0) fail(`--timeout: invalid value "${f.timeout}": want a number of seconds`);
+  const pid = runningPid(dir);
+  if (pid === undefined) {
+    process.stdout.write(`tinykube is not running (data dir ${dir})\n`);
+    return;
+  }
+  if (!(await stopProcess(pid, timeout * 1000))) fail(`tinykube (pid ${pid}) did not stop within ${timeout} s; kill -9 ${pid} forces it`);
+  process.stdout.write(`stopped tinykube (pid ${pid}); its state stays in ${dir} (tinykube reset${dirHint(f)} deletes it)\n`);
+}
+
+interface SavedKubeconfig {
+  name: string;
+  server: string;
+  ca: string;
+}
+
+function savedKubeconfig(dir: string): SavedKubeconfig | undefined {
+  try {
+    const kc = YAML.parse(readFileSync(instanceFiles(dir).kubeconfigFile, 'utf8'));
+    const cluster = kc.clusters[0];
+    return { name: cluster.name, server: cluster.cluster.server, ca: Buffer.from(cluster.cluster['certificate-authority-data'], 'base64').toString() };
+  } catch {
+    return undefined;
+  }
+}
+
+/** GET /readyz (unauthenticated, as on upstream); the status code, or the error's message. */
+function readyz(kc: SavedKubeconfig): Promise<string> {
+  return new Promise((done) => {
+    const req = get(`${kc.server}/readyz`, { ca: kc.ca, timeout: 3000 }, (res) => {
+      res.resume();
+      done(res.statusCode === 200 ? 'ready' : `not ready (/readyz answered ${res.statusCode})`);
+    });
+    req.on('timeout', () => req.destroy(new Error('no answer within 3 s')));
+    req.on('error', (err) => done(`not answering (${describeError(err)})`));
+  });
+}
+
+async function status(f: DirFlags): Promise<void> {
+  const dir = dirOf(f);
+  const pid = runningPid(dir);
+  const kc = savedKubeconfig(dir);
+  if (pid === undefined) {
+    process.stdout.write(`tinykube${kc ? ` "${kc.name}"` : ''} is stopped (data dir ${dir}${existsSync(dir) ? '' : ', not created yet'})\n`);
+    process.exitCode = 1;
+    return;
+  }
+  const state = kc ? await readyz(kc) : 'starting';
+  const { logFile } = instanceFiles(dir);
+  process.stdout.write(
+    [
+      `tinykube${kc ? ` "${kc.name}"` : ''} is running (pid ${pid}), ${state}`,
+      ...(kc ? [`  API server  ${kc.server}`] : []),
+      `  data        ${dir}`,
+      ...(existsSync(logFile) ? [`  log         ${logFile}`] : []),
+      '',
+    ].join('\n'),
+  );
+  if (state !== 'ready') process.exitCode = 1;
+}
+
+function kubeconfig(f: DirFlags): void {
+  const dir = dirOf(f);
+  const file = instanceFiles(dir).kubeconfigFile;
+  if (!existsSync(file)) fail(`no kubeconfig in ${dir}: start the cluster first (tinykube up${dirHint(f)})`);
+  process.stdout.write(readFileSync(file, 'utf8'));
+}
+
+async function confirm(question: string): Promise<boolean> {
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  const answer = await new Promise<string>((r) => rl.question(question, r));
+  rl.close();
+  return /^y(es)?$/i.test(answer.trim());
+}
+
+async function reset(f: DirFlags & { yes?: boolean; kubeconfig?: string }): Promise<void> {
+  const dir = dirOf(f);
+  if (!existsSync(dir)) {
+    process.stdout.write(`nothing to reset: ${dir} does not exist\n`);
+    return;
+  }
+  if (!looksLikeDataDir(dir)) fail(`${dir} does not look like a tinykube data dir (no state.db, pki/ca.crt or tinykube.pid); not deleting it`);
+  const pid = runningPid(dir);
+  if (pid !== undefined) fail(`tinykube (pid ${pid}) is running on ${dir}: stop it first with tinykube down${dirHint(f)}`);
+  if (!f.yes) {
+    if (!process.stdin.isTTY) fail(`reset deletes ${dir}: pass --yes to confirm (stdin is not a terminal)`);
+    if (!(await confirm(`Delete ${dir} and everything in it (API objects, certificates, Pod logs)? [y/N] `))) fail('not confirmed; nothing deleted');
+  }
+  // Our context in the user's kubeconfig points at this cluster only if its server is the one saved here.
+  const kc = savedKubeconfig(dir);
+  const kcPath = f.kubeconfig ?? defaultKubeconfigPath();
+  if (kc && existsSync(kcPath)) {
+    try {
+      const doc = YAML.parse(readFileSync(kcPath, 'utf8'));
+      const entry = (doc?.clusters ?? []).find((c: { name?: string }) => c?.name === kc.name);
+      if (entry?.cluster?.server === kc.server) await removeFromKubeconfig(kcPath, kc.name);
+    } catch (err) {
+      process.stderr.write(`tinykube: left ${kcPath} as it was: ${describeError(err)}\n`);
+    }
+  }
+  rmSync(runDirFor(join(dir, 'pods')), { recursive: true, force: true });
+  rmSync(dir, { recursive: true, force: true });
+  process.stdout.write(`deleted ${dir}${kc ? ` and its context "${kc.name}"` : ''}\n`);
+}
+
+// ---- commands ----
+
+function versionLine(): string {
+  return `tinykube ${VERSION_INFO.gitVersion} (${VERSION_INFO.platform}, node ${process.versions.node}${inSingleExecutable() ? ', single executable' : ''})`;
+}
+
+const examples = (lines: string[]) => `\nExamples:\n${lines.map((l) => (l ? `  ${l}` : '')).join('\n')}\n`;
+
+function dirOptions(cmd: Command): Command {
+  return cmd
+    .option('--name <name>', 'cluster name; selects the default data dir $XDG_DATA_HOME/tinykube/<name>', DEFAULTS.name)
+    .option('--data-dir <dir>', 'the data dir the cluster was started with (overrides --name)');
+}
+
+/** Usage errors as one line that says where the help is. */
+function oneLineErrors(cmd: Command): Command {
+  return cmd.configureOutput({
+    writeErr: (s) => process.stderr.write(s),
+    outputError: (s, write) => write(`tinykube: ${s.replace(/^error: /, '').trim()} (see tinykube ${cmd.name() === 'tinykube' ? '' : `${cmd.name()} `}--help)\n`),
+  });
+}
+
 const program = new Command();
-program.name('tinykube').description('A Kubernetes mini-cluster in one process').version(VERSION_INFO.gitVersion, '--version');
+program
+  .name('tinykube')
+  .description('A Kubernetes mini-cluster in one process: the real v1 API, Services, DNS, a service proxy and local processes as Pods.')
+  .version(versionLine(), '--version', 'print the version')
+  .addHelpText(
+    'after',
+    examples([
+      'tinykube up                  # start a cluster; kubectl now talks to it (Ctrl-C stops it)',
+      'kubectl get ns',
+      'tinykube up --detach         # start in the background',
+      'tinykube status; tinykube down',
+      '',
+      'Run tinykube <command> --help for the flags of each command.',
+    ]),
+  );
+
 program
   .command('up')
-  .description('start a cluster and serve until interrupted')
+  .description('start a cluster and serve until interrupted (or in the background with --detach)')
   .addOption(new Option('--data-dir <dir>', 'data directory (default: $XDG_DATA_HOME/tinykube/<name>)'))
   .addOption(new Option('--in-memory', 'keep nothing on disk').conflicts('dataDir'))
+  .option('-d, --detach', 'run in the background: pid file and log in the data dir; stop with tinykube down')
   .option('--api-listen <host:port>', 'API server address; port 0 picks a free port', '127.0.0.1:6443')
   .option('--kubeconfig <path>', 'write a standalone kubeconfig there (default: merge into $KUBECONFIG or ~/.kube/config)')
   .option('--name <name>', 'cluster, context and user name', DEFAULTS.name)
-  .option('--verbose', 'debug logs on stderr')
+  .option('--verbose', 'debug logs on stderr, stack traces with errors')
   .option('--service-cidr <cidr[,cidr]>', `ClusterIP range (default ${DEFAULTS.serviceCIDR})`)
   .option('--secondary-service-cidr <cidr>', 'second ClusterIP range of the other IP family (dual stack)')
   .option('--pod-cidr <cidr>', `Pod IP range (default ${DEFAULTS.podCIDR})`)
@@ -162,14 +479,62 @@ program
   .option('--max-endpoints-per-slice <n>', 'endpoints per EndpointSlice, 1-1000 (default 100)')
   .option('--nodeport-addresses <cidrs>', 'CIDRs whose host addresses serve NodePorts, as kube-proxy (default 127.0.0.1/32; 0.0.0.0/0 = every IPv4 address)')
   .option('--pod-isolation <mode>', 'how Pods get their own mounts, /etc/hosts and resolv.conf: auto, mount (root), userns (unprivileged user namespaces) or none (default auto)')
+  .addHelpText(
+    'after',
+    examples([
+      'tinykube up                                   # data in ~/.local/share/tinykube/tinykube, API on 127.0.0.1:6443',
+      'tinykube up --detach                          # the same in the background; tinykube down stops it',
+      'tinykube up --in-memory --api-listen 127.0.0.1:0 --kubeconfig ./kc.yaml   # throwaway, free port (CI)',
+      'tinykube up --name dev --api-listen 127.0.0.1:6444 --service-cidr 127.97.0.0/16 --pod-cidr 127.245.0.0/16   # a second cluster',
+    ]),
+  )
   .action((f: UpFlags) => up(f));
+
+dirOptions(program.command('down'))
+  .description('stop the cluster of a data dir (started with up --detach, or in another terminal)')
+  .option('--timeout <seconds>', 'how long to wait for it to stop', '30')
+  .addHelpText('after', examples(['tinykube down', 'tinykube down --name dev', 'tinykube down --data-dir /tmp/tk']))
+  .action((f: DirFlags & { timeout: string }) => down(f));
+
+dirOptions(program.command('status'))
+  .description('say whether the cluster of a data dir runs and is ready (exit code 0) or not (1)')
+  .addHelpText('after', examples(['tinykube status', 'tinykube status --name dev && kubectl --context dev get pods']))
+  .action((f: DirFlags) => status(f));
+
+dirOptions(program.command('kubeconfig'))
+  .description('print the kubeconfig of the cluster of a data dir (its last start)')
+  .addHelpText('after', examples(['tinykube kubeconfig > kc.yaml && kubectl --kubeconfig kc.yaml get ns', 'KUBECONFIG=<(tinykube kubeconfig --name dev) kubectl get svc']))
+  .action((f: DirFlags) => kubeconfig(f));
+
+dirOptions(program.command('reset'))
+  .description('delete a data dir (API objects, certificates, Pod logs) after confirmation, and its kubeconfig context')
+  .option('-y, --yes', 'do not ask for confirmation')
+  .option('--kubeconfig <path>', 'kubeconfig to remove the context from (default $KUBECONFIG or ~/.kube/config)')
+  .addHelpText('after', examples(['tinykube reset', 'tinykube down && tinykube reset --yes && tinykube up --detach   # start over']))
+  .action((f: DirFlags & { yes?: boolean; kubeconfig?: string }) => reset(f));
+
 program
   .command('version')
   .description('print the version')
+  .addHelpText('after', examples(['tinykube version']))
   .action(() => {
-    process.stdout.write(`tinykube ${VERSION_INFO.gitVersion} (${VERSION_INFO.platform})\n`);
+    process.stdout.write(`${versionLine()}\n`);
   });
-program.showHelpAfterError();
-program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
-program.exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 1));
-program.parseAsync(process.argv).catch((err: Error) => fail(err.message));
+
+for (const cmd of [program, ...program.commands]) oneLineErrors(cmd);
+program.exitOverride((err: CommanderError) => process.exit(err.exitCode === 0 ? 0 : 1));
+for (const cmd of program.commands) cmd.exitOverride((err: CommanderError) => process.exit(err.exitCode === 0 ? 0 : 1));
+
+// A reader that went away (`tinykube up | head -3`) must not take the cluster down with it.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code !== 'EPIPE') exitWithError(err);
+});
+// Anything thrown later (a bug, a failing socket): one line, not a stack, unless --verbose.
+process.on('uncaughtException', (err) => exitWithError(err));
+process.on('unhandledRejection', (err) => exitWithError(err));
+
+if (process.argv.length <= 2) {
+  program.outputHelp();
+} else {
+  program.parseAsync(process.argv).catch((err: unknown) => exitWithError(err));
+}

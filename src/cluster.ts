@@ -89,6 +89,7 @@ export async function startCluster(opts: StartOptions = {}): Promise<RunningClus
     const alloc = serviceAllocators(config);
     const repaired = repairServiceAllocations(store, alloc, log.child({ component: 'allocators' }));
     if (repaired.released || repaired.restored || repaired.conflicts) log.warn(repaired, 'repaired Service allocations');
+    opts.progress?.(config.dataDir ? `store ${join(config.dataDir, 'state.db')} opened` : 'in-memory store ready');
     const defs: ResourceDef[] = allResourceDefs().map((d) => (d.group === '' && d.plural === 'services' ? withServiceAllocation(d, alloc) : d));
     const registry = new Registry(store, config);
 
@@ -107,6 +108,7 @@ export async function startCluster(opts: StartOptions = {}): Promise<RunningClus
       issue: (req) => tokens.issue(req.node && req.node.uid === undefined ? { ...req, node: { name: req.node.name, uid: store.get('nodes', '', req.node.name)?.metadata.uid } } : req),
     };
     const authenticator = saAuth;
+    opts.progress?.('certificates and tokens ready');
 
     api = createApiServer({
       store,
@@ -136,6 +138,7 @@ export async function startCluster(opts: StartOptions = {}): Promise<RunningClus
     const { port } = await api.listen(config.apiHost, config.apiPort);
     config.apiPort = port;
     log.debug({ port, ms: Math.round(performance.now() - t0) }, 'api server listening');
+    opts.progress?.(`API server listening on port ${port}`);
 
     bootstrap(registry, defs, config, port);
     bootstrapDNSService(registry, defs, config, log);
@@ -143,6 +146,7 @@ export async function startCluster(opts: StartOptions = {}): Promise<RunningClus
     config.dnsHost = dns.host;
     config.dnsPort = dns.udpPort;
     reconcileDNSEndpoints(registry, defs, dns.host, dns.udpPort);
+    opts.progress?.(`cluster DNS serving on ${dns.addresses.join(', ')}`);
     const clusterDNS = dns.clusterDNS;
     // Shared informers for the kinds most consumers read (parsed once, kept current by events).
     for (const r of ['pods', 'services', 'nodes', 'discovery.k8s.io/endpointslices']) informers.for(r);
@@ -155,6 +159,7 @@ export async function startCluster(opts: StartOptions = {}): Promise<RunningClus
         clusterDNSUnavailable: clusterDNS.unavailable,
       },
     );
+    opts.progress?.('controllers and node agent started');
     if (config.proxy) {
       const proxyLog = log.child({ component: 'proxy' });
       proxy = await startServiceProxy({
@@ -169,6 +174,7 @@ export async function startCluster(opts: StartOptions = {}): Promise<RunningClus
         reserved: dns.addresses.flatMap((a) => [`UDP ${a}`, `TCP ${a}`]),
       });
     }
+    if (proxy) opts.progress?.('service proxy started');
     compaction = setInterval(() => {
       try {
         const r = store.compact({ maxAgeMs: config.compaction.maxAgeMs, keepRevisions: config.compaction.keepRevisions });

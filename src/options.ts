@@ -57,6 +57,8 @@ export interface StartOptions {
   proxy?: boolean;
   compaction?: Partial<ClusterConfig['compaction']>;
   eventTTLMs?: number;
+  /** Called after each start step with a short description (the CLI prints them as progress). */
+  progress?: (step: string) => void;
 }
 
 export const DEFAULTS = {

@@ -23,6 +23,7 @@ import { allocationBench } from './allocation.mjs';
 import { podBench } from './pods.mjs';
 import { endpointSliceBench } from './endpointslices.mjs';
 import { dnsBench } from './dns.mjs';
+import { binaryBench } from './binary.mjs';
 import { proxyBench } from './proxy.mjs';
 import { freePort, pct } from './lib.mjs';
 
@@ -160,6 +161,10 @@ if (process.env.BENCH_ONLY === 'proxy') {
 }
 if (process.env.BENCH_ONLY === 'endpointslices') {
   await endpointSliceBench({ root, report, startTinykube, stopProc });
+  process.exit(0);
+}
+if (process.env.BENCH_ONLY === 'binary') {
+  await binaryBench({ root, work, report, stopProc, rssMB });
   process.exit(0);
 }
 if (process.env.BENCH_ONLY === 'pods') {
@@ -312,5 +317,9 @@ await dnsBench({ root, work, startTinykube, stopProc, report });
 // ---- Service proxy (issue 8) ----
 console.log('');
 await proxyBench({ root, work, startTinykube, stopProc, report });
+
+// ---- the single executable (issue 10) ----
+console.log('');
+await binaryBench({ root, work, report, stopProc, rssMB });
 console.log('\ndone');
 process.exit(0);

@@ -13,7 +13,7 @@ import type { UpgradeRequest, UpgradeRouter } from '../api/upgrade.js';
 import { CHANNEL_PROTOCOLS, pickChannelProtocol, serveChannels } from '../api/streaming/channels.js';
 import { internalFailure, nonZeroExit, parseRemoteCommandQuery, success, type ExecStatus, type RemoteCommandOptions, type RemoteCommandStreams } from '../api/streaming/remotecommand.js';
 import type { ContainerHandle } from './runtime.js';
-import { spawnProcess, type ProcessHandle } from './process.js';
+import { loadTerminals, spawnProcess, type ProcessHandle } from './process.js';
 
 const PODS = { group: '', resource: 'pods' };
 
@@ -63,6 +63,7 @@ export function streamingRoutes(app: FastifyInstance, upgrades: UpgradeRouter, d
     const containerName = pickContainer(pod, q.container ?? undefined);
     const h = d.container(`${ns}/${name}`, containerName);
     if (!h || h.pod.metadata.uid !== pod.metadata.uid || !h.running || !h.proc) throw new StatusError(400, 'BadRequest', `container not found ("${containerName}")`);
+    if (q.opts.tty) await loadTerminals();
     const streams = await open(u, q.opts);
     if (!streams) return;
     const log = d.log.child({ pod: `${ns}/${name}`, container: containerName, [sub]: sub === 'exec' ? q.command : true });

@@ -4,7 +4,6 @@
 // no separate stderr) and the terminal can be resized.
 import { spawn } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { createRequire } from 'node:module';
 import { PassThrough, Writable, type Readable } from 'node:stream';
 import type { TerminalSize } from '../api/streaming/remotecommand.js';
 
@@ -31,16 +30,26 @@ export interface SpawnOptions {
 
 type PtyModule = typeof import('node-pty');
 let pty: PtyModule | Error | undefined;
+let loading: Promise<void> | undefined;
 
-/** node-pty is a native addon: loaded on first use, so a host without it still runs everything else. */
-function loadPty(): PtyModule {
-  if (pty === undefined) {
-    try {
-      pty = createRequire(import.meta.url)('node-pty') as PtyModule;
-    } catch (e) {
-      pty = e as Error;
-    }
-  }
+/**
+ * Loads node-pty (a native addon) on first need: hosts without it still run everything else, and
+ * tinykube does not pay for it at start. A dynamic import, so the bundlers (dist/ and the single
+ * executable, which ships the addon as an asset) see it.
+ */
+export function loadTerminals(): Promise<void> {
+  loading ??= import('node-pty').then(
+    (m) => void (pty = ((m as { default?: PtyModule }).default ?? m) as PtyModule),
+    (e: Error) => void (pty = e),
+  );
+  return loading;
+}
+
+/** Whether spawnProcess can run a terminal now (else: await loadTerminals() first). */
+export const terminalsLoaded = () => pty !== undefined;
+
+function loadedPty(): PtyModule {
+  if (pty === undefined) throw new Error('terminals are not loaded yet (await loadTerminals())');
   if (pty instanceof Error) throw new Error(`terminals are not available on this host (node-pty did not load: ${pty.message})`);
   return pty;
 }
@@ -52,7 +61,7 @@ export function spawnProcess(argv: string[], o: SpawnOptions): ProcessHandle {
   if (!o.tty) {
     return spawn(argv[0]!, argv.slice(1), { cwd: o.cwd, env: o.env, detached: true, stdio: [o.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] }) as unknown as ProcessHandle;
   }
-  const term = loadPty().spawn(argv[0]!, argv.slice(1), { cwd: o.cwd, env: o.env, cols: o.tty.width, rows: o.tty.height, name: o.env.TERM ?? 'xterm' });
+  const term = loadedPty().spawn(argv[0]!, argv.slice(1), { cwd: o.cwd, env: o.env, cols: o.tty.width, rows: o.tty.height, name: o.env.TERM ?? 'xterm' });
   const h = new EventEmitter() as ProcessHandle;
   const out = new PassThrough();
   h.pid = term.pid;

@@ -19,7 +19,7 @@ import { podIP, releasePodIP, type PodIPPool } from './podips.js';
 import { setCondition } from './binding.js';
 import { runProbe, startProber, type ProbeSpec, type ProbeTarget } from './probes.js';
 import { materializeVolume, readOnlyKind, type MaterializedVolume, type TokenIssuer, type Volume, type VolumeContext } from './volumes.js';
-import { spawnProcess, type ProcessHandle } from './process.js';
+import { loadTerminals, spawnProcess, terminalsLoaded, type ProcessHandle } from './process.js';
 import type { Writable } from 'node:stream';
 import { enterArgv, formatResolvConf, hostAliasesBlock, hostResolvConf, hostsFile, planMounts, podHostname, podResolvConf, sandboxArgv, serviceHostsBlock, wantsClusterDNS, type IsolationInfo, type Mount } from './sandbox.js';
 
@@ -510,6 +510,11 @@ export function createRuntime(d: RuntimeDeps) {
         setState(w, c, { waiting: { reason: 'CreateContainerError', message } });
         d.record(w.pod, 'Warning', 'Failed', `Error: ${message}`);
       }
+      return;
+    }
+    if ((c.spec as { tty?: boolean }).tty && !terminalsLoaded()) {
+      // The terminal addon loads on first need; start the container once it has.
+      void loadTerminals().then(() => sync(w.key));
       return;
     }
     let env: Record<string, string>;

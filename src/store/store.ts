@@ -9,6 +9,7 @@ import type { Database as DB, Statement } from 'better-sqlite3';
 import { createSchema, ADDED, MODIFIED, DELETED, CHANGE_NAMES, type EventType } from './schema.js';
 import type { KubeObject, StoreTx } from '../resources/types.js';
 import { alreadyExists, conflict, notFound, OPTIMISTIC_LOCK_MESSAGE, resourceExpired, tooOldResourceVersion } from '../api/errors.js';
+import { sqliteNativeBinding } from '../native.js';
 
 export interface StoreEvent {
   type: EventType;
@@ -79,7 +80,9 @@ export class Store {
   private closed = false;
 
   constructor(opts: StoreOptions = {}) {
-    const dbOpts = opts.nativeBinding ? { nativeBinding: opts.nativeBinding as string } : {};
+    // Inside the single executable the addon comes from its assets (src/native.ts).
+    const nativeBinding = opts.nativeBinding ?? sqliteNativeBinding();
+    const dbOpts = nativeBinding ? { nativeBinding: nativeBinding as string } : {};
     this.db = new Database(opts.file ?? ':memory:', dbOpts);
     if (opts.file) {
       this.db.pragma('journal_mode = WAL');

@@ -1,0 +1,75 @@
+// The npm package: `npm pack` holds dist, README and the `tinykube` bin (never the 90 MB single
+// executable), and the packed files start a cluster on their own (with the dependencies npm would
+// install, here this clone's node_modules). Installing the tarball for real compiles the native
+// addons (about a minute), so `npx tinykube up` from a tarball is checked by hand, not here.
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { execFile, execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { until } from '../helpers/wait.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+let work: string;
+beforeAll(() => {
+  work = mkdtempSync(join(tmpdir(), 'tk-pack-'));
+});
+afterAll(() => {
+  rmSync(work, { recursive: true, force: true });
+});
+
+function npm(args: string[]): Promise<string> {
+  return new Promise((resolve, reject) =>
+    // --ignore-scripts: prepack would rebuild dist/ under the feet of other test files.
+    execFile('npm', [...args, '--ignore-scripts'], { cwd: ROOT, timeout: 60_000, maxBuffer: 64 << 20 }, (err, stdout, stderr) => (err ? reject(new Error(stderr || err.message)) : resolve(stdout))),
+  );
+}
+
+describe('the npm package', () => {
+  it('packs dist, the README and the tinykube bin, and runs from the packed files', async () => {
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+    expect(pkg.bin).toEqual({ tinykube: 'dist/cli.js' });
+    expect(readFileSync(join(ROOT, 'dist/cli.js'), 'utf8')).toMatch(/^#!\/usr\/bin\/env node\n/);
+
+    // A stand-in binary in dist/ must stay out of the package.
+    const fake = join(ROOT, 'dist', 'tinykube');
+    const hadBinary = existsSync(fake);
+    if (!hadBinary) writeFileSync(fake, 'not a binary');
+    let files: string[];
+    try {
+      const [info] = JSON.parse(await npm(['pack', '--dry-run', '--json'])) as { files: { path: string }[] }[];
+      files = info!.files.map((f) => f.path);
+    } finally {
+      if (!hadBinary) rmSync(fake, { force: true });
+    }
+    expect(files).toContain('README.md');
+    expect(files).toContain('package.json');
+    expect(files).toContain('dist/cli.js');
+    expect(files).toContain('dist/index.js');
+    expect(files).not.toContain('dist/tinykube');
+    expect(files.filter((f) => !f.startsWith('dist/') && !['README.md', 'package.json', 'LICENSE'].includes(f))).toEqual([]);
+
+    // The packed files, unpacked elsewhere next to the dependencies: `tinykube up` serves.
+    const out = (await npm(['pack', '--pack-destination', work])).trim().split('\n').pop()!;
+    const unpacked = join(work, 'unpacked');
+    mkdirSync(unpacked);
+    execFileSync('tar', ['-xzf', join(work, out), '-C', unpacked]);
+    symlinkSync(join(ROOT, 'node_modules'), join(unpacked, 'package', 'node_modules'));
+    const bin = join(unpacked, 'package', pkg.bin.tinykube);
+    const kc = join(work, 'kc.yaml');
+    const p = spawn(
+      process.execPath,
+      [bin, 'up', '--in-memory', '--api-listen', '127.0.0.1:0', '--kubeconfig', kc, '--dns-listen', '127.0.0.1:0', '--service-cidr', '127.83.0.0/16', '--pod-cidr', '127.222.0.0/16'],
+      { env: { ...process.env, HOME: work } },
+    );
+    let stdout = '';
+    p.stdout.on('data', (d) => (stdout += d));
+    const exited = new Promise<number | null>((r) => p.on('exit', (code) => r(code)));
+    await until(async () => stdout.includes('is up in'), 20_000);
+    expect(existsSync(kc)).toBe(true);
+    p.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  }, 90_000);
+});
