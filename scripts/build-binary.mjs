@@ -92,8 +92,10 @@ function seaNativeAddons() {
       // node-pty's Windows half is never used on Linux; keep it (and its worker files) out.
       b.onLoad({ filter: /[\\/]node-pty[\\/]lib[\\/]windowsTerminal\.js$/ }, () => shim(`exports.WindowsTerminal = undefined;\n`));
       // ws tries these optional native speed-ups in a try/catch; left as a runtime require(), the
-      // SEA loader would warn on every start. Without them ws uses its JavaScript code.
-      b.onResolve({ filter: /^(bufferutil|utf-8-validate)$/ }, (args) => ({ path: args.path, namespace: 'tinykube-sea-absent' }));
+      // SEA loader would warn on every start. bufferutil is our word-wise masking
+      // (src/api/streaming/ws-mask.ts); without utf-8-validate ws uses its JavaScript check.
+      b.onResolve({ filter: /^bufferutil$/ }, () => ({ path: join(ROOT, 'src/api/streaming/ws-mask.ts') }));
+      b.onResolve({ filter: /^(utf-8-validate)$/ }, (args) => ({ path: args.path, namespace: 'tinykube-sea-absent' }));
       b.onLoad({ filter: /.*/, namespace: 'tinykube-sea-absent' }, (args) => shim(`throw new Error(${JSON.stringify(`${args.path} is not part of the single executable`)});\n`));
       // Any other addon required by path would fail only at run time inside the binary.
       b.onResolve({ filter: /\.node$/ }, (args) => ({

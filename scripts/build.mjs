@@ -16,6 +16,8 @@ await build({
   format: 'esm',
   target: 'node20',
   external: ['better-sqlite3', 'node-pty'],
+  // ws's optional native (un)masking: our word-wise JavaScript instead of its byte loop.
+  alias: { bufferutil: './src/api/streaming/ws-mask.ts' },
   sourcemap: true,
   splitting: true,
   chunkNames: 'chunks/[name]-[hash]',

@@ -20,6 +20,7 @@ import { startNodeAgent, podsDirFor, type NodeAgent } from './pods/index.js';
 import { podRoutes } from './pods/api.js';
 import { apiProxyRoutes, API_PROXY_SUBRESOURCES } from './proxy/api-proxy.js';
 import { streamingRoutes } from './pods/exec.js';
+import { portForwardRoutes } from './pods/portforward.js';
 import { startControllers } from './controllers/index.js';
 import { createLogger } from './log.js';
 import { loadOrCreatePKI, loadOrCreateToken } from './certs.js';
@@ -125,6 +126,7 @@ export async function startCluster(opts: StartOptions = {}): Promise<RunningClus
         { plural: 'pods', group: '', version: 'v1', subresource: 'log', kind: 'Pod', verbs: ['get'] },
         { plural: 'pods', group: '', version: 'v1', subresource: 'attach', kind: 'PodAttachOptions', verbs: ['create', 'get'] },
         { plural: 'pods', group: '', version: 'v1', subresource: 'exec', kind: 'PodExecOptions', verbs: ['create', 'get'] },
+        { plural: 'pods', group: '', version: 'v1', subresource: 'portforward', kind: 'PodPortForwardOptions', verbs: ['create', 'get'] },
         TOKEN_SUBRESOURCE,
         ...API_PROXY_SUBRESOURCES,
       ],
@@ -132,6 +134,7 @@ export async function startCluster(opts: StartOptions = {}): Promise<RunningClus
         podRoutes(app, { store, podsDir: podsDir.dir });
         apiProxyRoutes(app, { store, informers, log: log.child({ component: 'api-proxy' }) });
         streamingRoutes(app, upgrades, { store, container: (key, name) => agent?.container(key, name), log: log.child({ component: 'streaming' }) });
+        portForwardRoutes(app, upgrades, { store, log: log.child({ component: 'portforward' }) });
         tokenRequestRoutes(app, { store, tokens });
       },
     });

@@ -6,7 +6,9 @@
 //      close, for a fixed time, through the same three paths;
 //   3. round-trip time of 1 KiB on persistent connections (p50/p99), the paths taken in turn;
 //   4. Pod Ready → first connection through the ClusterIP answered by that Pod, 40 times, beside
-//      the same change seen by an HTTP watch on EndpointSlices.
+//      the same change seen by an HTTP watch on EndpointSlices;
+//   5. (issue 9) `kubectl port-forward` to the same Pod: bulk throughput both ways and the
+//      connection rate, beside the same traffic sent directly to the Pod.
 // The backend for 1–3 is a real Pod (`node -e SERVER` on $POD_IP). The clients are separate node
 // processes (proxy-client.mjs), so neither the bench's bookkeeping nor each other's event loop
 // sits on the measured path; the client cost is the same for every path. The machine may be
@@ -34,7 +36,7 @@ const LOADGENS = Number(process.env.BENCH_PROXY_LOADGENS ?? 2);
 const RTT_SAMPLES = 10_000;
 const READY_REPS = 40;
 /** BENCH_PROXY_PARTS=rate,ready runs only those parts (quick iteration). */
-const PARTS = new Set((process.env.BENCH_PROXY_PARTS ?? 'bulk,rate,rtt,ready').split(','));
+const parts = () => new Set((process.env.BENCH_PROXY_PARTS ?? 'bulk,rate,rtt,ready,portforward').split(','));
 const NODE = 'tinykube-bench';
 const VNODE = 'virt-1';
 /** Own ranges, apart from those of the tests (which may run at the same time). */
@@ -269,6 +271,73 @@ async function rttPart({ gen, paths, by, report }) {
   }
 }
 
+/** Starts `kubectl port-forward pod/NAME :P...`; resolves with the process and the local port of each key. */
+function kubectlPortForward(kubeconfig, pod, keys) {
+  return new Promise((resolve, reject) => {
+    const p = spawn('kubectl', ['--kubeconfig', kubeconfig, 'port-forward', `pod/${pod}`, ...keys.map((k) => `:${PORTS[k]}`)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    p.stdout.on('data', (d) => {
+      out += d;
+      const local = [...out.matchAll(/Forwarding from 127\.0\.0\.1:(\d+) -> (\d+)/g)];
+      if (local.length === keys.length) {
+        const byRemote = new Map(local.map((m) => [Number(m[2]), Number(m[1])]));
+        resolve({ p, ports: Object.fromEntries(keys.map((k) => [k, byRemote.get(PORTS[k])])) });
+      }
+    });
+    p.stderr.on('data', (d) => (err += d));
+    p.on('exit', (code) => reject(new Error(`kubectl port-forward exited ${code}: ${err}`)));
+  });
+}
+
+/**
+ * kubectl port-forward (SPDY in WebSocket, kubectl 1.32's default) against the direct path:
+ * bulk both ways and the connection rate. Every forwarded byte crosses kubectl and tinykube, each
+ * framing it (SPDY) and the WebSocket layer; the goal is half of the direct throughput.
+ */
+async function portForwardPart({ gen, gens, tk, by, report }) {
+  const direct = by('direct');
+  const pf = await kubectlPortForward(tk.kubeconfig, 'proxy-bench', ['sink', 'source', 'echo']);
+  const paths = [direct, { name: 'port-forward', host: '127.0.0.1', port: (k) => pf.ports[k] }];
+  try {
+    for (const [cmd, key, label] of [['bulkUp', 'sink', 'client → Pod'], ['bulkDown', 'source', 'Pod → client']]) {
+      const best = {};
+      for (const p of paths) await gen.run(cmd, { host: p.host, port: p.port(key), bytes: 32 * 2 ** 20 }); // warm-up
+      let cpu = { tinykube: 0, kubectl: 0 };
+      for (let round = 0; round < 2; round++) {
+        for (const p of paths) {
+          const c0 = [cpuMs(tk.p.pid), cpuMs(pf.p.pid)];
+          const { mibps } = await gen.run(cmd, { host: p.host, port: p.port(key), bytes: PF_BYTES });
+          if (p.name === 'port-forward' && mibps > (best[p.name] ?? 0)) {
+            const gib = PF_BYTES / 2 ** 30;
+            cpu = { tinykube: (cpuMs(tk.p.pid) - c0[0]) / gib, kubectl: (cpuMs(pf.p.pid) - c0[1]) / gib };
+          }
+          best[p.name] = Math.max(best[p.name] ?? 0, mibps);
+        }
+      }
+      console.log(`  (CPU per GiB: tinykube ${cpu.tinykube.toFixed(0)} ms, kubectl ${cpu.kubectl.toFixed(0)} ms)`);
+      const ratio = best['port-forward'] / best.direct;
+      report(`port-forward ${PF_BYTES / 2 ** 20} MiB ${label}`, best['port-forward'], 'MiB/s', 'direct to Pod IP', best.direct, `≥ 50% of direct (${(ratio * 100).toFixed(0)}%)`);
+    }
+    // Connection rate: fewer clients than for the proxy (kubectl itself handles each one).
+    const clients = 16;
+    const share = (i) => Math.floor(clients / gens.length) + (i < clients % gens.length ? 1 : 0);
+    const rates = {};
+    for (const p of paths) {
+      const t0 = performance.now();
+      const rs = await Promise.all(gens.map((g, i) => g.run('connRate', { host: p.host, port: p.port('echo'), clients: share(i), ms: 2000 })));
+      const n = rs.reduce((a, r) => a + r.done, 0);
+      const failed = rs.reduce((a, r) => a + r.failed, 0);
+      if (failed) console.log(`  (${p.name}: ${failed} connections failed)`);
+      rates[p.name] = n / ((performance.now() - t0) / 1000);
+    }
+    report(`port-forward connections/s, ${clients} clients, 1 KiB`, rates['port-forward'], '/s', 'direct to Pod IP', rates.direct);
+  } finally {
+    pf.p.kill('SIGTERM');
+  }
+}
+const PF_BYTES = Number(process.env.BENCH_PF_BYTES ?? 512 * 2 ** 20);
+
 /** Pod Ready → first proxied connection, READY_REPS times (see the header for the method). */
 async function readyPart({ c, gen, podIP, report }) {
   await c.call('POST', '/api/v1/nodes', { apiVersion: 'v1', kind: 'Node', metadata: { name: VNODE } });
@@ -317,6 +386,7 @@ async function readyPart({ c, gen, podIP, report }) {
 
 export async function proxyBench({ root, work, startTinykube, stopProc, report }) {
   const t0 = performance.now();
+  const PARTS = parts();
   const dnsPort = await freePort();
   const tk = await startTinykube([
     '--in-memory',
@@ -382,6 +452,7 @@ export async function proxyBench({ root, work, startTinykube, stopProc, report }
     }
     console.log(`  (backend Pod ${podIP}, ClusterIP ${clusterIP}; paths: ${paths.map((p) => p.name).join(', ')})`);
     const ctx = {
+      tk,
       c,
       gen,
       gens,
@@ -395,6 +466,7 @@ export async function proxyBench({ root, work, startTinykube, stopProc, report }
     if (PARTS.has('bulk')) await bulkPart(ctx);
     if (PARTS.has('rate')) await ratePart(ctx);
     if (PARTS.has('rtt')) await rttPart(ctx);
+    if (PARTS.has('portforward')) await portForwardPart(ctx);
     haproxy?.p.kill('SIGTERM');
     haproxy = undefined;
     if (PARTS.has('ready')) await readyPart(ctx);

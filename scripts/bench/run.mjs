@@ -98,7 +98,7 @@ async function startTinykube(extra = []) {
   while (!existsSync(kc)) await new Promise((r) => setTimeout(r, 2));
   const cfg = YAML.parse(readFileSync(kc, 'utf8'));
   const ca = Buffer.from(cfg.clusters[0].cluster['certificate-authority-data'], 'base64').toString();
-  return { p, port, ms, ca, token: cfg.users[0].user.token, server: `https://127.0.0.1:${port}` };
+  return { p, port, ms, ca, token: cfg.users[0].user.token, server: `https://127.0.0.1:${port}`, kubeconfig: kc };
 }
 
 async function startBaseline(mode, certDir) {
@@ -153,6 +153,12 @@ if (process.env.BENCH_ONLY === 'allocation') {
 }
 if (process.env.BENCH_ONLY === 'dns') {
   await dnsBench({ root, work, startTinykube, stopProc, report });
+  process.exit(0);
+}
+if (process.env.BENCH_ONLY === 'portforward') {
+  // The port-forward figures (issue 9) share the proxy bench's backend Pod and load generators.
+  process.env.BENCH_PROXY_PARTS = 'portforward';
+  await proxyBench({ root, work, startTinykube, stopProc, report });
   process.exit(0);
 }
 if (process.env.BENCH_ONLY === 'proxy') {

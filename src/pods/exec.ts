@@ -12,6 +12,14 @@ import { StatusError, badRequest, notFound } from '../api/errors.js';
 import type { UpgradeRequest, UpgradeRouter } from '../api/upgrade.js';
 import { CHANNEL_PROTOCOLS, pickChannelProtocol, serveChannels } from '../api/streaming/channels.js';
 import { internalFailure, nonZeroExit, parseRemoteCommandQuery, success, type ExecStatus, type RemoteCommandOptions, type RemoteCommandStreams } from '../api/streaming/remotecommand.js';
+import {
+  DEFAULT_STREAM_IDLE_TIMEOUT_MS,
+  REMOTE_COMMAND_SPDY_PROTOCOLS,
+  negotiateStreamProtocol,
+  spdyRemoteCommand,
+  spdySessionOverSocket,
+  writeSpdyUpgradeResponse,
+} from '../api/streaming/portforward.js';
 import type { ContainerHandle } from './runtime.js';
 import { loadTerminals, spawnProcess, type ProcessHandle } from './process.js';
 
@@ -22,8 +30,6 @@ export interface StreamingDeps {
   /** A container of a Pod this node runs (the node agent's runtime). */
   container(key: string, name: string): ContainerHandle | undefined;
   log: Logger;
-  /** Serves a SPDY/3.1 upgrade for exec/attach (when the SPDY transport is available). */
-  spdyRemoteCommand?: (u: UpgradeRequest, opts: RemoteCommandOptions) => Promise<RemoteCommandStreams>;
 }
 
 type CSpec = { name: string };
@@ -84,7 +90,14 @@ export function streamingRoutes(app: FastifyInstance, upgrades: UpgradeRouter, d
       });
       return serveChannels(ws, protocol, opts);
     }
-    if (u.upgrade.startsWith('spdy/') && d.spdyRemoteCommand) return d.spdyRemoteCommand(u, opts);
+    if (u.upgrade.startsWith('spdy/')) {
+      // kubectl's fallback (or KUBECTL_REMOTE_COMMAND_WEBSOCKETS=false): the same session as SPDY streams.
+      const n = negotiateStreamProtocol(u.req.headers['x-stream-protocol-version'], REMOTE_COMMAND_SPDY_PROTOCOLS);
+      if (!n.ok) throw new StatusError(n.status, n.status === 403 ? 'Forbidden' : 'BadRequest', n.message);
+      writeSpdyUpgradeResponse(u.socket, n.protocol);
+      const session = spdySessionOverSocket(u.socket, u.head, { idleTimeoutMs: DEFAULT_STREAM_IDLE_TIMEOUT_MS });
+      return spdyRemoteCommand(session, n.protocol, { ...opts, log: d.log });
+    }
     throw badRequest(`unable to upgrade: unsupported protocol "${u.upgrade}"`);
   }
 }
