@@ -13,8 +13,12 @@ import { buildBinary } from '../build-binary.mjs';
 import { freePort } from './lib.mjs';
 
 const ROUNDS = Number(process.env.BENCH_BINARY_ROUNDS ?? 9);
-// Ranges of their own, so that other clusters on this machine do not share loopback addresses.
-const CLUSTER_FLAGS = ['--service-cidr', '127.93.0.0/16', '--pod-cidr', '127.233.0.0/16', '--loadbalancer-cidr', '127.234.0.0/16', '--node-name', 'tinykube-bench'];
+// Ranges of their own, so that other clusters on this machine do not share loopback addresses;
+// the binary's and node's clusters run side by side for the RSS figures, so each has its own too.
+const clusterFlags = (kind) =>
+  kind === 'binary'
+    ? ['--service-cidr', '127.93.0.0/16', '--pod-cidr', '127.233.0.0/16', '--loadbalancer-cidr', '127.234.0.0/16', '--node-name', 'tinykube-bench']
+    : ['--service-cidr', '127.94.0.0/16', '--pod-cidr', '127.235.0.0/16', '--loadbalancer-cidr', '127.236.0.0/16', '--node-name', 'tinykube-bench'];
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
@@ -53,7 +57,7 @@ export async function binaryBench({ root, work, report, stopProc, rssMB }) {
 
   async function startUp(kind, dataDir) {
     const port = await freePort();
-    const args = ['up', '--data-dir', dataDir, '--api-listen', `127.0.0.1:${port}`, '--kubeconfig', join(dir, `kc-${port}`), '--dns-listen', '127.0.0.1:0', ...CLUSTER_FLAGS];
+    const args = ['up', '--data-dir', dataDir, '--api-listen', `127.0.0.1:${port}`, '--kubeconfig', join(dir, `kc-${port}`), '--dns-listen', '127.0.0.1:0', ...clusterFlags(kind)];
     const t0 = performance.now();
     const p = kind === 'binary' ? launch(bin, args) : launch(process.execPath, [join(root, 'dist/cli.js'), ...args]);
     const ms = await waitReady(`https://127.0.0.1:${port}/readyz`, t0, p);
