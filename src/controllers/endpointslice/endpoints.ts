@@ -10,7 +10,7 @@ import type { EndpointAddress, EndpointPort, EndpointSubset, EndpointsObj } from
 import type { PodObj, ServiceObj, ServicePort } from './desired.js';
 import { controllerManagesService, findPort, isPodReady, podIPsOf, shouldPodBeInEndpoints, shouldSetHostname } from './desired.js';
 import { deepEqual } from '../../api/meta.js';
-import { ANNOTATION_OVER_CAPACITY, ANNOTATION_TRIGGER_TIME, LABEL_HEADLESS, formatRFC3339Nano, isIPv6String, sameStringMap } from './util.js';
+import { ANNOTATION_OVER_CAPACITY, ANNOTATION_TRIGGER_TIME, LABEL_HEADLESS, equalExcept, formatRFC3339Nano, isIPv6String, refsEqual, sameStringMap } from './util.js';
 
 export type { EndpointAddress, EndpointPort, EndpointSubset, EndpointsObj };
 
@@ -229,23 +229,20 @@ export function capacityAnnotationSetCorrectly(annotations: Record<string, strin
   return !Object.prototype.hasOwnProperty.call(annotations ?? {}, ANNOTATION_OVER_CAPACITY);
 }
 
-/** Subsets as compared by upstream: empty lists as absent, targetRef.resourceVersion ignored. */
-function comparable(subsets: readonly EndpointSubset[] | undefined): unknown {
-  const addr = (a: EndpointAddress) => {
-    const { targetRef, ...rest } = a;
-    if (!targetRef) return rest;
-    const { resourceVersion: _rv, ...ref } = targetRef as Record<string, unknown>;
-    return { ...rest, targetRef: ref };
-  };
-  return (subsets ?? []).map((s) => ({
-    addresses: (s.addresses ?? []).map(addr),
-    notReadyAddresses: (s.notReadyAddresses ?? []).map(addr),
-    ports: (s.ports ?? []).map((p) => ({ ...p, name: p.name ?? '' })),
-  }));
-}
+const listEqual = <T,>(a: readonly T[], b: readonly T[], eq: (x: T, y: T) => boolean) => a.length === b.length && a.every((x, i) => eq(x, b[i]!));
+const addressEqual = (a: EndpointAddress, b: EndpointAddress) => equalExcept(a, b, 'targetRef') && refsEqual(a.targetRef, b.targetRef);
+const portEqual = (a: EndpointPort, b: EndpointPort) => (a.name ?? '') === (b.name ?? '') && equalExcept(a, b, 'name');
 
+/** Subsets as compared by upstream: empty lists as absent, targetRef.resourceVersion ignored. */
 export function subsetsEqual(a: readonly EndpointSubset[] | undefined, b: readonly EndpointSubset[] | undefined): boolean {
-  return deepEqual(comparable(a), comparable(b));
+  return listEqual(
+    a ?? [],
+    b ?? [],
+    (x, y) =>
+      listEqual(x.addresses ?? [], y.addresses ?? [], addressEqual) &&
+      listEqual(x.notReadyAddresses ?? [], y.notReadyAddresses ?? [], addressEqual) &&
+      listEqual(x.ports ?? [], y.ports ?? [], portEqual),
+  );
 }
 
 // ---- the sync ----
