@@ -145,14 +145,15 @@ export async function startCluster(opts: StartOptions = {}): Promise<RunningClus
 
     bootstrap(registry, defs, config, port);
     bootstrapDNSService(registry, defs, config, log);
-    dns = await startDnsServer({ store, config, log: log.child({ component: 'dns' }), fallbackListen: opts.dnsFallbackListen });
+    // Shared informers for the kinds most consumers read (parsed once, kept current by events);
+    // the DNS index starts from them too.
+    for (const r of ['pods', 'services', 'nodes', 'discovery.k8s.io/endpointslices']) informers.for(r);
+    dns = await startDnsServer({ store, config, log: log.child({ component: 'dns' }), fallbackListen: opts.dnsFallbackListen, informers });
     config.dnsHost = dns.host;
     config.dnsPort = dns.udpPort;
     reconcileDNSEndpoints(registry, defs, dns.host, dns.udpPort);
     opts.progress?.(`cluster DNS serving on ${dns.addresses.join(', ')}`);
     const clusterDNS = dns.clusterDNS;
-    // Shared informers for the kinds most consumers read (parsed once, kept current by events).
-    for (const r of ['pods', 'services', 'nodes', 'discovery.k8s.io/endpointslices']) informers.for(r);
     controllers = startControllers({ store, informers, registry, defs, log: log.child({ component: 'controllers' }), config, caCertPem: pki.caCertPem, tokens });
     agent = startNodeAgent(
       { store, informers, registry, defs, log: log.child({ component: 'node' }), config, caCertPem: pki.caCertPem, tokens: agentTokens },

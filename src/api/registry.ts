@@ -30,6 +30,13 @@ export interface WriteOptions {
   /** Server-side apply: take ownership of conflicting fields. */
   force?: boolean;
   subresource?: 'status' | 'finalize';
+  /**
+   * In-process controllers writing an object they built for this call: the body is handed over
+   * (modified in place, not copied) and the decode checks that stand in for JSON decoding
+   * (unknown fields, value types) are skipped. Defaults, validation, managed fields and
+   * concurrency checks run as for any client.
+   */
+  trusted?: boolean;
 }
 
 export interface DeleteOptions {
@@ -154,8 +161,8 @@ export class Registry {
   create(def: ResourceDef, ns: string, body: KubeObject, opts: WriteOptions = {}): WriteResult {
     this.checkTypeMeta(def, body);
     const warnings: string[] = [];
-    this.checkFields(def, body, opts.fieldValidation, warnings);
-    const obj = clone(body);
+    if (!opts.trusted) this.checkFields(def, body, opts.fieldValidation, warnings);
+    const obj = opts.trusted ? body : clone(body);
     obj.apiVersion = apiVersionOf(def);
     obj.kind = def.kind;
     this.alignNamespace(def, obj, ns);
@@ -220,8 +227,8 @@ export class Registry {
   update(def: ResourceDef, ns: string, name: string, body: KubeObject, opts: WriteOptions = {}): WriteResult {
     this.checkTypeMeta(def, body);
     const warnings: string[] = [];
-    if (!opts.subresource) this.checkFields(def, body, opts.fieldValidation, warnings);
-    const obj = clone(body);
+    if (!opts.subresource && !opts.trusted) this.checkFields(def, body, opts.fieldValidation, warnings);
+    const obj = opts.trusted ? body : clone(body);
     obj.apiVersion = apiVersionOf(def);
     obj.kind = def.kind;
     if (obj.metadata.name !== undefined && obj.metadata.name !== name) {

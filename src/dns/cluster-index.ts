@@ -178,8 +178,11 @@ export class ClusterIndex implements IndexView {
   /** Called after every applied change (the server's cache hook and tests). */
   onChange?: () => void;
 
-  /** Loads the current objects and follows every later change through store subscriptions. */
-  static attach(store: Store): ClusterIndex {
+  /**
+   * Loads the current objects (from `list`: the store, or the cluster's shared informers, which
+   * have parsed them already) and follows every later change through store subscriptions.
+   */
+  static attach(store: Store, list: (resource: string) => readonly KubeObject[] = (r) => store.listObjects(r)): ClusterIndex {
     const idx = new ClusterIndex();
     // Subscribe first, then list: better-sqlite3 is synchronous, so nothing commits in between;
     // a change of the open group-commit batch is seen by the list and then arrives as an event
@@ -187,10 +190,8 @@ export class ClusterIndex implements IndexView {
     for (const r of ['namespaces', 'services', SLICES, 'pods']) {
       idx.unsubscribe.push(store.subscribe(r, (ev) => idx.apply(ev)));
     }
-    for (const o of store.listObjects('namespaces')) idx.upsert('namespaces', o);
-    for (const o of store.listObjects('services')) idx.upsert('services', o);
-    for (const o of store.listObjects(SLICES)) idx.upsert(SLICES, o);
-    for (const o of store.listObjects('pods')) idx.upsert('pods', o);
+    // `list` may read shared informers (already parsed) instead of SQLite.
+    for (const r of ['namespaces', 'services', SLICES, 'pods']) for (const o of list(r)) idx.upsert(r, o);
     return idx;
   }
 

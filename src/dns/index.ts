@@ -28,6 +28,7 @@ import net from 'node:net';
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { Store } from '../store/store.js';
+import type { KubeObject } from '../resources/types.js';
 import type { ClusterConfig } from '../config.js';
 import { serviceIP } from '../bootstrap.js';
 import { parseHostPort } from '../options.js';
@@ -63,6 +64,8 @@ export interface DnsServerOptions {
    * Without it those failures are errors.
    */
   fallbackListen?: string;
+  /** The cluster's shared informers: the index starts from their parsed objects. */
+  informers?: { list(resource: string): KubeObject[] };
 }
 
 /** What a Pod's resolv.conf needs (dnsPolicy ClusterFirst). */
@@ -129,7 +132,7 @@ export function canBindPrivileged(): boolean {
 export async function startDnsServer(o: DnsServerOptions): Promise<DnsServer> {
   const { store, config, log } = o;
   const ttl = o.ttl ?? config.dnsTTL ?? DEFAULT_DNS_TTL;
-  const index = ClusterIndex.attach(store);
+  const index = ClusterIndex.attach(store, o.informers ? (r) => o.informers!.list(r) : undefined);
   const ownNets = [config.serviceCIDR, config.secondaryServiceCIDR, config.podCIDR]
     .filter((c): c is string => !!c)
     .map(parseByteCIDR)

@@ -5,10 +5,12 @@
 import type { TSchema } from '@sinclair/typebox';
 import type { KubeObject, ManagedFieldsEntry } from '../../resources/types.js';
 import { StatusError } from '../errors.js';
+import { deepEqual } from '../meta.js';
 import { fieldSchema, isPlainObject, itemSchema, listInfo, type Schema } from './schema-walk.js';
 import { fieldsOf, fieldsTree, formatPath, fromFieldsV1, getAt, itemKey, removeAt, splitPath, toFieldsV1, type FieldSet } from './fieldset.js';
 
-const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+// Structural, not textual: key order is no change, and nothing is serialized for large values.
+const same = deepEqual;
 const stamp = (d: Date) => `${d.toISOString().slice(0, 19)}Z`;
 
 interface Entry {
