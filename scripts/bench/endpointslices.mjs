@@ -12,48 +12,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Agent, request } from 'undici';
-import { pct } from './lib.mjs';
+import { apiClient, pct } from './lib.mjs';
 
 const ipOf = (i) => `10.${100 + Math.floor(i / 65536)}.${Math.floor(i / 256) % 256}.${i % 256}`;
 
 
-function client(cluster) {
-  const agent = new Agent({ connect: { ca: cluster.caCert }, connections: 64 });
-  const headers = { authorization: `Bearer ${cluster.token}` };
-  async function call(method, path, body, type = 'application/json') {
-    const res = await request(cluster.server + path, { method, dispatcher: agent, headers: body ? { ...headers, 'content-type': type } : headers, body: body && JSON.stringify(body) });
-    const text = await res.body.text();
-    if (res.statusCode >= 300) throw new Error(`${method} ${path}: ${res.statusCode} ${text}`);
-    return JSON.parse(text);
-  }
-  /** Calls fn(event) for each watch event until it returns true; resolves when the watch is open. */
-  function watch(path, fn) {
-    const ac = new AbortController();
-    let opened;
-    const open = new Promise((r) => (opened = r));
-    const done = (async () => {
-      const res = await request(`${cluster.server}${path}${path.includes('?') ? '&' : '?'}watch=true&allowWatchBookmarks=false`, { dispatcher: agent, headers, signal: ac.signal });
-      opened();
-      let buf = '';
-      try {
-        for await (const chunk of res.body) {
-          buf += chunk;
-          let i;
-          while ((i = buf.indexOf('\n')) >= 0) {
-            const line = buf.slice(0, i);
-            buf = buf.slice(i + 1);
-            if (line) fn(JSON.parse(line), performance.now());
-          }
-        }
-      } catch {
-        /* aborted */
-      }
-    })();
-    return { open, stop: async () => (ac.abort(), done) };
-  }
-  return { call, watch, close: () => agent.close() };
-}
+const client = (cluster) => apiClient({ server: cluster.server, ca: cluster.caCert, token: cluster.token });
 
 async function pool(n, count, fn) {
   let next = 0;

@@ -1,5 +1,6 @@
 // Small helpers shared by the benchmark scripts.
 import { createServer } from 'node:net';
+import { Agent, request } from 'undici';
 
 /** The p-th percentile (nearest rank) of xs. */
 export function pct(xs, p) {
@@ -16,4 +17,46 @@ export function freePort() {
       s.close(() => resolve(port));
     });
   });
+}
+
+/**
+ * A small API client for the benches: `call` for JSON requests, `watch` for watch streams.
+ * `clock` stamps each watch event as its bytes arrive (performance.now() by default).
+ */
+export function apiClient({ server, ca, token }, { connections = 64, clock = () => performance.now() } = {}) {
+  const agent = new Agent({ connect: { ca }, connections });
+  const headers = { authorization: `Bearer ${token}` };
+  async function call(method, path, body, type = 'application/json') {
+    const res = await request(server + path, { method, dispatcher: agent, headers: body ? { ...headers, 'content-type': type } : headers, body: body && JSON.stringify(body) });
+    const text = await res.body.text();
+    if (res.statusCode >= 300) throw new Error(`${method} ${path}: ${res.statusCode} ${text}`);
+    return JSON.parse(text);
+  }
+  /** Calls fn(event, time) for each watch event; `open` resolves when the watch is established. */
+  function watch(path, fn) {
+    const ac = new AbortController();
+    let opened;
+    const open = new Promise((r) => (opened = r));
+    const done = (async () => {
+      const res = await request(`${server}${path}${path.includes('?') ? '&' : '?'}watch=true&allowWatchBookmarks=false`, { dispatcher: agent, headers, signal: ac.signal });
+      opened();
+      let buf = '';
+      try {
+        for await (const chunk of res.body) {
+          const t = clock();
+          buf += chunk;
+          let i;
+          while ((i = buf.indexOf('\n')) >= 0) {
+            const line = buf.slice(0, i);
+            buf = buf.slice(i + 1);
+            if (line) fn(JSON.parse(line), t);
+          }
+        }
+      } catch {
+        /* aborted */
+      }
+    })();
+    return { open, stop: async () => (ac.abort(), done) };
+  }
+  return { call, watch, close: () => agent.close() };
 }

@@ -25,8 +25,7 @@ import { fork, spawn, spawnSync } from 'node:child_process';
 import net from 'node:net';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Agent, request } from 'undici';
-import { freePort, pct } from './lib.mjs';
+import { apiClient, freePort, pct } from './lib.mjs';
 
 const BULK_BYTES = Number(process.env.BENCH_PROXY_BYTES ?? 2 ** 30);
 const RATE_MS = Number(process.env.BENCH_PROXY_RATE_MS ?? 3000);
@@ -103,43 +102,6 @@ const CLK_TCK = 100;
 const epoch = () => performance.timeOrigin + performance.now();
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-function apiClient(tk) {
-  const agent = new Agent({ connect: { ca: tk.ca }, connections: 8 });
-  const headers = { authorization: `Bearer ${tk.token}` };
-  async function call(method, path, body, type = 'application/json') {
-    const res = await request(tk.server + path, { method, dispatcher: agent, headers: body ? { ...headers, 'content-type': type } : headers, body: body && JSON.stringify(body) });
-    const text = await res.body.text();
-    if (res.statusCode >= 300) throw new Error(`${method} ${path}: ${res.statusCode} ${text}`);
-    return JSON.parse(text);
-  }
-  /** Calls fn(event, epochMs) for each watch event; `open` resolves when the watch is established. */
-  function watch(path, fn) {
-    const ac = new AbortController();
-    let opened;
-    const open = new Promise((r) => (opened = r));
-    const done = (async () => {
-      const res = await request(`${tk.server}${path}${path.includes('?') ? '&' : '?'}watch=true`, { dispatcher: agent, headers, signal: ac.signal });
-      opened();
-      let buf = '';
-      try {
-        for await (const chunk of res.body) {
-          const t = epoch();
-          buf += chunk;
-          let i;
-          while ((i = buf.indexOf('\n')) >= 0) {
-            const line = buf.slice(0, i);
-            buf = buf.slice(i + 1);
-            if (line) fn(JSON.parse(line), t);
-          }
-        }
-      } catch {
-        /* aborted */
-      }
-    })();
-    return { open, stop: async () => (ac.abort(), done) };
-  }
-  return { call, watch, close: () => agent.close() };
-}
 
 /** A load-generator child process; `run(cmd, args)` resolves with its answer. */
 function loadgen(root) {
@@ -398,7 +360,7 @@ export async function proxyBench({ root, work, startTinykube, stopProc, report }
     '--dns-upstream', '127.0.0.1:1',
     ...(process.env.BENCH_VERBOSE ? ['--verbose'] : []),
   ]);
-  const c = apiClient(tk);
+  const c = apiClient(tk, { connections: 8, clock: epoch });
   const gens = Array.from({ length: Math.max(1, LOADGENS) }, () => loadgen(root));
   const gen = gens[0];
   let haproxy;
