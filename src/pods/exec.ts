@@ -12,14 +12,9 @@ import { StatusError, badRequest, notFound } from '../api/errors.js';
 import type { UpgradeRequest, UpgradeRouter } from '../api/upgrade.js';
 import { CHANNEL_PROTOCOLS, pickChannelProtocol, serveChannels } from '../api/streaming/channels.js';
 import { internalFailure, nonZeroExit, parseRemoteCommandQuery, success, type ExecStatus, type RemoteCommandOptions, type RemoteCommandStreams } from '../api/streaming/remotecommand.js';
-import {
-  DEFAULT_STREAM_IDLE_TIMEOUT_MS,
-  REMOTE_COMMAND_SPDY_PROTOCOLS,
-  negotiateStreamProtocol,
-  spdyRemoteCommand,
-  spdySessionOverSocket,
-  writeSpdyUpgradeResponse,
-} from '../api/streaming/portforward.js';
+import { spdyRemoteCommand } from '../api/streaming/remotecommand-spdy.js';
+import { DEFAULT_STREAM_IDLE_TIMEOUT_MS, REMOTE_COMMAND_SPDY_PROTOCOLS } from '../api/streaming/stream-protocols.js';
+import { negotiateStreamProtocol, spdySessionOverSocket, writeSpdyUpgradeResponse } from '../api/streaming/transports.js';
 import type { ContainerHandle } from './runtime.js';
 import { loadTerminals, spawnProcess, type ProcessHandle } from './process.js';
 

@@ -8,21 +8,10 @@ import type { Logger } from 'pino';
 import type { Store } from '../store/store.js';
 import { StatusError, badRequest, notFound } from '../api/errors.js';
 import { rejectUpgrade, type UpgradeRequest, type UpgradeRouter } from '../api/upgrade.js';
-import {
-  DEFAULT_STREAM_IDLE_TIMEOUT_MS,
-  PORT_FORWARD_PROTOCOL,
-  PORT_FORWARD_TUNNEL_PROTOCOL,
-  acceptSpdyTunnelWebSocket,
-  negotiateStreamProtocol,
-  parsePortForwardPorts,
-  selectPortForwardWebSocketProtocol,
-  servePortForwardSpdy,
-  servePortForwardWebSocket,
-  spdySessionOverSocket,
-  spdySessionOverWebSocket,
-  writeSpdyUpgradeResponse,
-  type PortForwardOptions,
-} from '../api/streaming/portforward.js';
+import { servePortForwardSpdy } from '../api/streaming/portforward-spdy.js';
+import { parsePortForwardPorts, selectPortForwardWebSocketProtocol, servePortForwardWebSocket } from '../api/streaming/portforward-ws.js';
+import { DEFAULT_STREAM_IDLE_TIMEOUT_MS, PORT_FORWARD_PROTOCOL, PORT_FORWARD_TUNNEL_PROTOCOL, type PortForwardOptions } from '../api/streaming/stream-protocols.js';
+import { acceptSpdyTunnelWebSocket, negotiateStreamProtocol, spdySessionOverSocket, spdySessionOverWebSocket, writeSpdyUpgradeResponse } from '../api/streaming/transports.js';
 
 const PODS = { group: '', resource: 'pods' };
 const PATH = '/api/v1/namespaces/:ns/pods/:name/portforward';

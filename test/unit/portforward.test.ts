@@ -5,23 +5,12 @@ import http from 'node:http';
 import { PassThrough, Writable } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
 import { KubeConfig, PortForward } from '@kubernetes/client-node';
-import {
-  acceptSpdyTunnelWebSocket,
-  checkPortForwardStreamHeaders,
-  offeredTunnelProtocols,
-  negotiateStreamProtocol,
-  parsePortForwardPorts,
-  PORT_FORWARD_TUNNEL_PROTOCOL,
-  selectPortForwardWebSocketProtocol,
-  servePortForwardSpdy,
-  servePortForwardWebSocket,
-  spdyRemoteCommand,
-  spdySessionOverSocket,
-  spdySessionOverWebSocket,
-  writeSpdyUpgradeResponse,
-  type PortForwardOptions,
-} from '../../src/api/streaming/portforward.js';
-import { createFrameEncoder, createFrameParser, GoAwayStatus, RstStatus, type SpdyFrame, type SpdySession } from '../../src/api/streaming/spdy.js';
+import { checkPortForwardStreamHeaders, servePortForwardSpdy } from '../../src/api/streaming/portforward-spdy.js';
+import { parsePortForwardPorts, selectPortForwardWebSocketProtocol, servePortForwardWebSocket } from '../../src/api/streaming/portforward-ws.js';
+import { spdyRemoteCommand } from '../../src/api/streaming/remotecommand-spdy.js';
+import { PORT_FORWARD_TUNNEL_PROTOCOL, type PortForwardOptions } from '../../src/api/streaming/stream-protocols.js';
+import { acceptSpdyTunnelWebSocket, offeredTunnelProtocols, negotiateStreamProtocol, spdySessionOverSocket, spdySessionOverWebSocket, writeSpdyUpgradeResponse } from '../../src/api/streaming/transports.js';
+import { createFrameEncoder, createFrameParser, GoAwayStatus, RstStatus, type SpdyFrame, type SpdySession } from '../../src/api/streaming/spdy/index.js';
 import type { TerminalSize } from '../../src/api/streaming/remotecommand.js';
 
 const cleanups: (() => unknown)[] = [];

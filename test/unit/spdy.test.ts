@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import zlib from 'node:zlib';
-import { SPDY3_DICTIONARY } from '../../src/api/streaming/spdy-dictionary.js';
+import { SPDY3_DICTIONARY } from '../../src/api/streaming/spdy/dictionary.js';
 import {
   createFrameEncoder,
   createFrameParser,
@@ -15,7 +15,7 @@ import {
   type ByteTransport,
   type SpdyFrame,
   type SpdyStream,
-} from '../../src/api/streaming/spdy.js';
+} from '../../src/api/streaming/spdy/index.js';
 
 function adler32(b: Buffer): number {
   let a = 1;
