@@ -132,7 +132,7 @@ export async function startCluster(opts: StartOptions = {}): Promise<RunningClus
       ],
       extend: (app, upgrades) => {
         podRoutes(app, { store, podsDir: podsDir.dir });
-        apiProxyRoutes(app, { store, informers, log: log.child({ component: 'api-proxy' }) });
+        apiProxyRoutes(app, { store, informers, log: log.child({ component: 'api-proxy' }), upgrades });
         streamingRoutes(app, upgrades, { store, container: (key, name) => agent?.container(key, name), log: log.child({ component: 'streaming' }) });
         portForwardRoutes(app, upgrades, { store, log: log.child({ component: 'portforward' }) });
         tokenRequestRoutes(app, { store, tokens });

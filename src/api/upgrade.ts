@@ -30,7 +30,7 @@ interface Route {
 }
 
 export interface UpgradeRouter {
-  /** `path` uses fastify-style `:param` segments. */
+  /** `path` uses fastify-style `:param` segments and may end in `*` (the rest of the path). */
   add(methods: string[], path: string, handler: UpgradeHandler): void;
   /** Serves one 'upgrade' event. `authenticated` checks the request's credentials. */
   handle(req: IncomingMessage, socket: Duplex, head: Buffer, authenticated: (token: string | undefined) => boolean): void;
@@ -76,6 +76,11 @@ export function createUpgradeRouter(onError: (err: unknown, req: IncomingMessage
           path
             .split('/')
             .map((seg) => {
+              // A trailing `*`: the rest of the path, slashes included.
+              if (seg === '*') {
+                names.push('*');
+                return '(.*)';
+              }
               if (!seg.startsWith(':')) return seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
               names.push(seg.slice(1));
               return '([^/]+)';
@@ -102,7 +107,7 @@ export function createUpgradeRouter(onError: (err: unknown, req: IncomingMessage
       }
       const m = route.re.exec(url.pathname)!;
       const params: Record<string, string> = {};
-      route.names.forEach((n, i) => (params[n] = decodeURIComponent(m[i + 1]!)));
+      route.names.forEach((n, i) => (params[n] = safeDecode(m[i + 1]!)));
       const u: UpgradeRequest = {
         req,
         socket,
@@ -129,6 +134,14 @@ export function createUpgradeRouter(onError: (err: unknown, req: IncomingMessage
       open.clear();
     },
   };
+}
+
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
 }
 
 /** Answers an upgrade request with a Status (only while nothing has been written to the socket). */

@@ -6,12 +6,15 @@
 // headers, the client's Authorization (upstream's authentication filter strips it) and the
 // backend's CORS headers are dropped; X-Forwarded-For/-Uri are added; redirects to the backend
 // are rewritten to go through the proxy. https backends are not verified (upstream's proxy
-// transport skips verification). Not done: WebSocket/upgrade requests and upstream's rewriting of
-// links inside text/html bodies.
+// transport skips verification). Upgrade requests (WebSocket) are passed through byte for byte
+// after their request line and headers. Not done: upstream's rewriting of links inside text/html
+// bodies.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { Readable } from 'node:stream';
 import type { IncomingMessage, ClientRequest } from 'node:http';
+import net from 'node:net';
+import tls from 'node:tls';
 import http from 'node:http';
 import https from 'node:https';
 import type { Store } from '../store/store.js';
@@ -21,6 +24,7 @@ import type { EndpointSliceObj } from '../resources/endpointslice.js';
 import type { ServiceObj } from '../resources/service.js';
 import type { PodObj } from '../resources/pod.js';
 import { StatusError } from '../api/errors.js';
+import type { UpgradeRequest, UpgradeRouter } from '../api/upgrade.js';
 import {
   backendPath,
   goDialError,
@@ -46,6 +50,8 @@ export interface ApiProxyOptions {
   store: Store;
   informers: InformerFactory;
   log: Logger;
+  /** Where upgrade requests (WebSocket and others) to the proxy paths are routed. */
+  upgrades?: UpgradeRouter;
 }
 
 const SLICES = 'discovery.k8s.io/endpointslices';
@@ -94,33 +100,44 @@ export function apiProxyRoutes(app: FastifyInstance, o: ApiProxyOptions): void {
       };
       for (const url of [`/api/v1/namespaces/:ns/${kind}/:name/proxy`, `/api/v1/namespaces/:ns/${kind}/:name/proxy/*`]) {
         scope.route({ method: [...PROXY_METHODS], url, exposeHeadRoute: false, handler });
+        o.upgrades?.add([...PROXY_METHODS], url, (u) => proxyUpgrade(u, resolve(u.params.ns!, u.params.name!), o.log));
       }
     }
   });
 }
 
-function proxyRequest(req: FastifyRequest, reply: FastifyReply, target: ProxyTarget, agents: { http: http.Agent; https: https.Agent }, log: Logger): Promise<void> | FastifyReply {
-  const raw = req.raw.url ?? '';
-  const q = raw.indexOf('?');
-  const rawPath = q < 0 ? raw : raw.slice(0, q);
-  const query = q < 0 ? '' : raw.slice(q + 1);
+/** Where a request to a proxy path goes on the backend: path and query, and the proxy's own prefix. */
+function backendRequest(rawUrl: string): { rawPath: string; path: string; query: string; prefix: string } {
+  const q = rawUrl.indexOf('?');
+  const rawPath = q < 0 ? rawUrl : rawUrl.slice(0, q);
+  const query = q < 0 ? '' : rawUrl.slice(q + 1);
   const rest = RAW_PATH.exec(rawPath)?.[1] ?? '';
-  let path = backendPath(rest);
-  const decodedPath = safeDecode(rawPath);
-  // upstream (proxyRedirectsforRootPath): the proxy root without its slash redirects GET/HEAD.
-  if (path === '' && (req.method === 'GET' || req.method === 'HEAD')) {
-    return reply.code(301).header('location', `${decodedPath}/${query ? `?${query}` : ''}`).send();
-  }
-  if (path === '') path = '/';
   // The proxy's own path: what rewritten redirects and X-Forwarded-Uri are prefixed with.
   const prefix = safeDecode(rawPath.slice(0, rawPath.length - rest.length));
+  return { rawPath, path: backendPath(rest), query, prefix };
+}
+
+/** The backend's port, or the Status Go's dialer gives for a port it cannot use. */
+function backendPort(target: ProxyTarget): number {
   const port = target.port ?? (target.scheme === 'https' ? 443 : 80);
-  const host = hostPort(target.ip, port);
   if (typeof port !== 'number' || port < 1 || port > 65535) {
     // Go's dialer rejects the port text (upstream reaches this for pods/NAME:PORTNAME/proxy).
     const why = /^\d+$/.test(String(port)) ? `dial tcp: address ${port}: invalid port` : `dial tcp: address tcp/${port}: unknown port`;
     throw unreachable(why);
   }
+  return port;
+}
+
+function proxyRequest(req: FastifyRequest, reply: FastifyReply, target: ProxyTarget, agents: { http: http.Agent; https: https.Agent }, log: Logger): Promise<void> | FastifyReply {
+  const { rawPath, query, prefix, path: p } = backendRequest(req.raw.url ?? '');
+  let path = p;
+  // upstream (proxyRedirectsforRootPath): the proxy root without its slash redirects GET/HEAD.
+  if (path === '' && (req.method === 'GET' || req.method === 'HEAD')) {
+    return reply.code(301).header('location', `${safeDecode(rawPath)}/${query ? `?${query}` : ''}`).send();
+  }
+  if (path === '') path = '/';
+  const port = backendPort(target);
+  const host = hostPort(target.ip, port);
 
   const headers = forwardHeaders(req.raw, `${prefix}${path}`);
   const body = (req.body as Readable | undefined) ?? req.raw;
@@ -183,6 +200,41 @@ function proxyRequest(req: FastifyRequest, reply: FastifyReply, target: ProxyTar
   });
 }
 
+/**
+ * An upgrade request (WebSocket and others) to a proxy path, as upstream's UpgradeAwareHandler
+ * passes it: the request goes to the backend with its Upgrade and Connection headers (the
+ * client's Authorization still dropped), and from then on bytes flow both ways unchanged, the
+ * backend's answer (101 or an error) included.
+ */
+async function proxyUpgrade(u: UpgradeRequest, target: ProxyTarget, log: Logger): Promise<void> {
+  const { req, socket, head } = u;
+  const b = backendRequest(req.url ?? '');
+  const path = b.path || '/';
+  const port = backendPort(target);
+  const host = hostPort(target.ip, port);
+  const backend = await new Promise<net.Socket>((resolve, reject) => {
+    const s =
+      target.scheme === 'https'
+        ? tls.connect({ host: target.ip, port, rejectUnauthorized: false, servername: '' }, () => resolve(s))
+        : net.connect({ host: target.ip, port }, () => resolve(s));
+    s.once('error', (err: NodeJS.ErrnoException) => {
+      log.debug({ err, target: host }, 'proxy backend unreachable for an upgrade');
+      reject(unreachable(goDialError(err, host, s)));
+    });
+  });
+  const headers = forwardHeaders(req, `${b.prefix}${path}`, true);
+  let head0 = `${req.method ?? 'GET'} ${b.query ? `${path}?${b.query}` : path} HTTP/1.1\r\n`;
+  for (let i = 0; i < headers.length; i += 2) head0 += `${headers[i]}: ${headers[i + 1]}\r\n`;
+  backend.write(`${head0}\r\n`);
+  if (head.length) backend.write(head);
+  backend.on('error', () => socket.destroy());
+  socket.on('error', () => backend.destroy());
+  backend.on('close', () => socket.destroy());
+  socket.on('close', () => backend.destroy());
+  backend.pipe(socket);
+  socket.pipe(backend);
+}
+
 const unreachable = (why: string) => new StatusError(503, 'ServiceUnavailable', `error trying to reach service: ${why}`);
 
 function safeDecode(s: string): string {
@@ -201,8 +253,10 @@ function connectionTokens(value: string | string[] | undefined): Set<string> {
 }
 
 /** The backend request's headers (flat raw list: duplicates and case kept, as Go's proxy does). */
-function forwardHeaders(req: IncomingMessage, forwardedUri: string): string[] {
+function forwardHeaders(req: IncomingMessage, forwardedUri: string, upgrade = false): string[] {
   const drop = connectionTokens(req.headers.connection);
+  // An upgrade keeps what makes it one (the Connection header names Upgrade, which stays too).
+  if (upgrade) drop.delete('upgrade');
   const out: string[] = [];
   const prior: string[] = [];
   const raw = req.rawHeaders;
@@ -210,7 +264,8 @@ function forwardHeaders(req: IncomingMessage, forwardedUri: string): string[] {
     const k = raw[i]!;
     const lk = k.toLowerCase();
     // Authorization: consumed by the API server's authentication; Expect: answered by this server.
-    if (HOP_BY_HOP.has(lk) || drop.has(lk) || lk === 'authorization' || lk === 'expect' || lk === 'x-forwarded-uri') continue;
+    const keep = upgrade && (lk === 'connection' || lk === 'upgrade');
+    if (!keep && (HOP_BY_HOP.has(lk) || drop.has(lk) || lk === 'authorization' || lk === 'expect' || lk === 'x-forwarded-uri')) continue;
     if (lk === 'x-forwarded-for') {
       prior.push(raw[i + 1]!);
       continue;

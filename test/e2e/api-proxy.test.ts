@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { request as httpsRequest } from 'node:https';
+import { request as httpRequest } from 'node:http';
 import { Agent, request } from 'undici';
 import { startTestCluster, type TestCluster } from '../helpers/cluster.js';
 import { api } from '../helpers/http.js';
@@ -15,7 +16,8 @@ import { loadOrCreatePKI } from '../../src/certs.js';
 
 // One Pod, three servers (8080 and 8081 plain, 8443 TLS). Paths: /big?mib=N streams N MiB of a
 // fixed pattern; /redirect?to=X answers 302 to X; /hold writes one line and waits for /release;
-// /duplex echoes the request body as it arrives; anything else answers what it received.
+// /duplex echoes the request body as it arrives; anything else answers what it received. An
+// upgrade request on 8080 gets 101 and an upper-casing echo.
 const SERVER = `
 const http = require('http'), https = require('https'), crypto = require('crypto');
 let held;
@@ -47,7 +49,14 @@ const handler = (port) => (q, s) => {
     s.end(JSON.stringify({ pod: process.env.POD_NAME, port, method: q.method, url: q.url, headers: q.headers, len, sha256: h.digest('hex') }));
   });
 };
-http.createServer(handler(8080)).listen(8080, process.env.POD_IP);
+const plain = http.createServer(handler(8080));
+// Upgrades: 101 with what was asked, then every byte echoed upper-cased.
+plain.on('upgrade', (q, sock, head) => {
+  sock.write('HTTP/1.1 101 Switching Protocols\\r\\nUpgrade: echo\\r\\nConnection: Upgrade\\r\\nX-Url: ' + q.url + '\\r\\nX-Auth: ' + (q.headers.authorization ? 'yes' : 'no') + '\\r\\n\\r\\n');
+  if (head.length) sock.write(head.toString().toUpperCase());
+  sock.on('data', (d) => sock.write(d.toString().toUpperCase()));
+});
+plain.listen(8080, process.env.POD_IP);
 http.createServer(handler(8081)).listen(8081, process.env.POD_IP);
 https.createServer({ key: process.env.TLS_KEY, cert: process.env.TLS_CERT }, handler(8443)).listen(8443, process.env.POD_IP);
 `;
@@ -337,6 +346,58 @@ describe('kubectl proxy', () => {
       expect([big.length, sha256(big)]).toEqual([20 * 1024 * 1024, sha256(pattern(20))]);
       const none = await fetch(`${base}${P}/services/empty:80/proxy/`);
       expect([none.status, ((await none.json()) as { message: string }).message]).toEqual([503, 'no endpoints available for service "empty"']);
+    } finally {
+      p.kill();
+    }
+  });
+});
+
+/** Sends an upgrade request and returns the 101 head and the echo of `say`. */
+function upgradeThrough(url: string, opts: { ca?: string; token?: string }, say: string): Promise<{ status: number; headers: Record<string, unknown>; echo: string }> {
+  return new Promise((resolve, reject) => {
+    const u = new URL(url);
+    const req = (u.protocol === 'https:' ? httpsRequest : httpRequest)(u, {
+      ca: opts.ca,
+      headers: { connection: 'Upgrade', upgrade: 'echo', ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}) },
+    });
+    req.on('upgrade', (res, sock) => {
+      let echo = '';
+      sock.on('data', (d: Buffer) => {
+        echo += d;
+        if (echo.length >= say.length) {
+          sock.destroy();
+          resolve({ status: res.statusCode!, headers: res.headers, echo });
+        }
+      });
+      sock.write(say);
+    });
+    req.on('response', (res) => resolve({ status: res.statusCode!, headers: res.headers, echo: '' }));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('upgrades through the proxy (WebSocket and others)', () => {
+  it('passes an upgrade to the Service’s backend and then every byte, directly and through kubectl proxy', async () => {
+    const direct = await upgradeThrough(`${tc.cluster.server}${P}/services/echo:80/proxy/ws?room=1`, { ca: tc.cluster.caCert, token: tc.cluster.token }, 'hello upgrade');
+    expect(direct).toMatchObject({ status: 101, echo: 'HELLO UPGRADE' });
+    expect(direct.headers).toMatchObject({ upgrade: 'echo', 'x-url': '/ws?room=1', 'x-auth': 'no' });
+    const noBackend = await upgradeThrough(`${tc.cluster.server}${P}/services/empty:80/proxy/ws`, { ca: tc.cluster.caCert, token: tc.cluster.token }, 'x');
+    expect(noBackend.status).toBe(503);
+    const p: ChildProcess = spawn('kubectl', ['--kubeconfig', tc.kubeconfigPath, 'proxy', '--port=0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      const base = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        p.stdout!.on('data', (d) => {
+          out += d;
+          const m = /Starting to serve on (127\.0\.0\.1:\d+)/.exec(out);
+          if (m) resolve(`http://${m[1]}`);
+        });
+        p.on('exit', (code) => reject(new Error(`kubectl proxy exited ${code}`)));
+      });
+      const via = await upgradeThrough(`${base}${P}/pods/echo:8080/proxy/chat`, {}, 'through kubectl');
+      expect(via).toMatchObject({ status: 101, echo: 'THROUGH KUBECTL' });
+      expect(via.headers).toMatchObject({ 'x-url': '/chat', 'x-auth': 'no' });
     } finally {
       p.kill();
     }
