@@ -184,6 +184,37 @@ describe('kubectl port-forward', () => {
   });
 });
 
+describe('cleanup', () => {
+  it('leaves no sockets, processes or timers behind once exec and port-forward clients have gone', async () => {
+    // What this test process holds apart from the cluster's own steady state.
+    const count = () => {
+      const n: Record<string, number> = {};
+      for (const r of process.getActiveResourcesInfo()) n[r] = (n[r] ?? 0) + 1;
+      return n;
+    };
+    await new Promise((r) => setTimeout(r, 300));
+    const before = count();
+    for (let i = 0; i < 3; i++) {
+      await tc.kubectl(['exec', 'web', '--', 'true']);
+      await tc.kubectl(['exec', '-i', 'web', '--', 'cat'], { input: 'x' });
+      await tc.kubectl(['exec', 'web', '--', 'sh', '-c', 'exit 2'], { allowFail: true });
+      await tc.kubectl(['exec', 'web', '--', 'sh', '-c', 'echo spdy'], { env: { KUBECTL_REMOTE_COMMAND_WEBSOCKETS: 'false' } });
+      const [port] = await portForward('pod/web', ['9376']);
+      expect(await get(port!, '/hello')).toBe('hello from web port 9376');
+      const [port2] = await portForward('pod/web', ['9376'], { KUBECTL_PORT_FORWARD_WEBSOCKETS: 'false' });
+      expect(await get(port2!, '/hello')).toBe('hello from web port 9376');
+      for (const p of forwards.splice(0)) p.kill('SIGKILL');
+    }
+    // undici's keep-alive sockets to the forwarded ports close with them; the server side must too.
+    const same = (a: Record<string, number>, b: Record<string, number>) => ['TCPSocketWrap', 'PipeWrap', 'ProcessWrap', 'Timeout', 'TTYWrap'].every((k) => (a[k] ?? 0) <= (b[k] ?? 0));
+    await until(async () => same(count(), before) || undefined, 15_000).catch(() => undefined);
+    const kinds = ['TCPSocketWrap', 'PipeWrap', 'ProcessWrap', 'TTYWrap'];
+    const pick = (c: Record<string, number>) => Object.fromEntries(kinds.map((k) => [k, c[k] ?? 0]));
+    expect(pick(count())).toEqual(pick(before));
+    expect((count().Timeout ?? 0) <= (before.Timeout ?? 0) + 2).toBe(true);
+  }, 60_000);
+});
+
 describe('exec over SPDY', () => {
   it('runs with stdin and returns the exit code when kubectl is told not to use WebSocket', async () => {
     const r = await tc.kubectl(['exec', '-i', 'web', '--', 'sh', '-c', 'read x; echo "spdy $x"; exit 4'], { input: 'works\n', env: { KUBECTL_REMOTE_COMMAND_WEBSOCKETS: 'false' }, allowFail: true });
