@@ -47,7 +47,9 @@ export function captureLogs(file: string, streams: { stdout: Readable | null; st
   attach('stderr', streams.stderr);
   return {
     close() {
-      for (const n of ['stdout', 'stderr']) if (pending[n]) write(n, pending[n]!, true);
+      // Output that did not end with a newline stays a partial line: kubectl logs prints it as the
+      // container wrote it, without adding one (as with the CRI's log files).
+      for (const n of ['stdout', 'stderr']) if (pending[n]) write(n, pending[n]!, false);
       pending.stdout = pending.stderr = '';
       out.end();
     },

@@ -164,6 +164,12 @@ describe('restarts and failures', () => {
     expect((await tc.kubectl(['get', 'pod', 'once-good', '--no-headers'])).stdout.split(/\s+/)[2]).toBe('Completed');
   });
 
+  it('prints output that does not end with a newline as written', async () => {
+    await tc.kubectl(['run', 'no-newline', '--image=x', '--restart=Never', '--command', '--', 'printf', 'one\\ntwo']);
+    await until(async () => ((await pod('no-newline')).status.phase === 'Succeeded' ? true : undefined));
+    expect(await logs('no-newline')).toBe('one\ntwo');
+  });
+
   it('says what is wrong: no command, command not found, bad workingDir', async () => {
     await tc.kubectl(['run', 'nocmd', '--image=nginx']);
     await tc.kubectl(['run', 'notfound', '--image=x', '--restart=Never', '--command', '--', 'no-such-binary-here']);
