@@ -324,19 +324,25 @@ describe('pods/NAME:PORT/proxy', () => {
   });
 });
 
+/** `kubectl proxy --port=0`, resolved once it says where it serves. */
+async function kubectlProxy(): Promise<{ p: ChildProcess; base: string }> {
+  const p = spawn('kubectl', ['--kubeconfig', tc.kubeconfigPath, 'proxy', '--port=0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const base = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    p.stdout.on('data', (d) => {
+      out += d;
+      const m = /Starting to serve on (127\.0\.0\.1:\d+)/.exec(out);
+      if (m) resolve(`http://${m[1]}`);
+    });
+    p.on('exit', (code) => reject(new Error(`kubectl proxy exited ${code}`)));
+  });
+  return { p, base };
+}
+
 describe('kubectl proxy', () => {
   it('reaches Services and Pods through the local proxy', async () => {
-    const p: ChildProcess = spawn('kubectl', ['--kubeconfig', tc.kubeconfigPath, 'proxy', '--port=0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const { p, base } = await kubectlProxy();
     try {
-      const base = await new Promise<string>((resolve, reject) => {
-        let out = '';
-        p.stdout!.on('data', (d) => {
-          out += d;
-          const m = /Starting to serve on (127\.0\.0\.1:\d+)/.exec(out);
-          if (m) resolve(`http://${m[1]}`);
-        });
-        p.on('exit', (code) => reject(new Error(`kubectl proxy exited ${code}`)));
-      });
       const r = (await (await fetch(`${base}${P}/services/echo:80/proxy/via/kubectl?x=1`)).json()) as Echo;
       expect(r).toMatchObject({ port: 8080, url: '/via/kubectl?x=1' });
       expect(r.headers.authorization).toBeUndefined();
@@ -384,17 +390,8 @@ describe('upgrades through the proxy (WebSocket and others)', () => {
     expect(direct.headers).toMatchObject({ upgrade: 'echo', 'x-url': '/ws?room=1', 'x-auth': 'no' });
     const noBackend = await upgradeThrough(`${tc.cluster.server}${P}/services/empty:80/proxy/ws`, { ca: tc.cluster.caCert, token: tc.cluster.token }, 'x');
     expect(noBackend.status).toBe(503);
-    const p: ChildProcess = spawn('kubectl', ['--kubeconfig', tc.kubeconfigPath, 'proxy', '--port=0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const { p, base } = await kubectlProxy();
     try {
-      const base = await new Promise<string>((resolve, reject) => {
-        let out = '';
-        p.stdout!.on('data', (d) => {
-          out += d;
-          const m = /Starting to serve on (127\.0\.0\.1:\d+)/.exec(out);
-          if (m) resolve(`http://${m[1]}`);
-        });
-        p.on('exit', (code) => reject(new Error(`kubectl proxy exited ${code}`)));
-      });
       const via = await upgradeThrough(`${base}${P}/pods/echo:8080/proxy/chat`, {}, 'through kubectl');
       expect(via).toMatchObject({ status: 101, echo: 'THROUGH KUBECTL' });
       expect(via.headers).toMatchObject({ 'x-url': '/chat', 'x-auth': 'no' });

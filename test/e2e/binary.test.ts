@@ -16,6 +16,7 @@ import { runKubectl } from '../helpers/cluster.js';
 import { dig } from '../helpers/dns.js';
 import { until } from '../helpers/wait.js';
 import { TINYKUBE_VERSION } from '../../src/version.js';
+import { alive } from '../../src/instance.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 // Ranges of this file's own: other test files run clusters in parallel on this host.
@@ -63,15 +64,6 @@ function processesWith(marker: string, exe?: string): number[] {
     }
   }
   return found;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 beforeAll(async () => {

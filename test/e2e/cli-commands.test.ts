@@ -7,6 +7,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import YAML from 'yaml';
+import { alive } from '../../src/instance.js';
 import { CLI, runCli, waitFor } from '../helpers/cli.js';
 import { runKubectl } from '../helpers/cluster.js';
 
@@ -37,15 +38,6 @@ function tk(args: string[], extra: Record<string, string> = {}): Promise<Run> {
       resolve({ code: err ? (typeof err.code === 'number' ? err.code : null) : 0, stdout, stderr });
     });
   });
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** One line on stderr, `tinykube: ...`, no stack trace. */

@@ -4,7 +4,7 @@
 // addons (about a minute), so `npx tinykube up` from a tarball is checked by hand, not here.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { execFile, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -72,4 +72,13 @@ describe('the npm package', () => {
     p.kill('SIGTERM');
     expect(await exited).toBe(0);
   }, 90_000);
+});
+
+describe('the built bundles', () => {
+  it('hold ASCII only, so V8 keeps their source as one-byte strings (half the memory)', () => {
+    const js = readdirSync(join(ROOT, 'dist'), { recursive: true }).map(String).filter((f) => f.endsWith('.js'));
+    expect(js.length).toBeGreaterThan(2);
+    const offenders = js.filter((f) => /[^\x00-\x7f]/.test(readFileSync(join(ROOT, 'dist', f), 'utf8')));
+    expect(offenders).toEqual([]);
+  });
 });

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { Readable, Writable } from 'node:stream';
 import * as k8s from '@kubernetes/client-node';
+import { WebSocket } from 'ws';
 import { startTestCluster, type TestCluster } from '../helpers/cluster.js';
 import { until } from '../helpers/wait.js';
 
@@ -163,5 +164,51 @@ describe('@kubernetes/client-node Exec', () => {
     expect(status.status).toBe('Failure');
     expect(status.reason).toBe('NonZeroExitCode');
     expect(status.details?.causes?.[0]).toMatchObject({ reason: 'ExitCode', message: '2' });
+  });
+});
+
+describe('the upgrade router', () => {
+  const execPath = '/api/v1/namespaces/default/pods/box/exec?container=main&command=sh&command=-c&command=echo%20via-ws&stdout=true';
+  const wsURL = (path: string) => tc.cluster.server.replace(/^https/, 'wss') + path;
+  /** Opens a WebSocket; resolves with what it received, or with the HTTP status it was refused with. */
+  function open(path: string, protocols: string[], headers: Record<string, string> = {}): Promise<{ status?: number; body?: string; protocol?: string; channels: Record<number, string> }> {
+    return new Promise((resolve, reject) => {
+      const ws = new WebSocket(wsURL(path), protocols, { ca: tc.cluster.caCert, headers });
+      const channels: Record<number, string> = {};
+      ws.on('message', (d: Buffer) => (channels[d[0]!] = (channels[d[0]!] ?? '') + d.subarray(1).toString()));
+      ws.on('close', () => resolve({ protocol: ws.protocol, channels }));
+      ws.on('unexpected-response', (_req, res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c));
+        res.on('end', () => resolve({ status: res.statusCode, body, channels }));
+      });
+      ws.on('error', reject);
+    });
+  }
+
+  it('authenticates upgrades like any request: Bearer header, or the bearer subprotocol browsers use', async () => {
+    const viaHeader = await open(execPath, ['v5.channel.k8s.io'], { authorization: `Bearer ${tc.cluster.token}` });
+    expect(viaHeader.protocol).toBe('v5.channel.k8s.io');
+    expect(viaHeader.channels[1]).toBe('via-ws\n');
+    expect(JSON.parse(viaHeader.channels[3]!)).toEqual({ metadata: {}, status: 'Success' });
+    const token = Buffer.from(tc.cluster.token).toString('base64url');
+    const viaProtocol = await open(execPath, ['v4.channel.k8s.io', `base64url.bearer.authorization.k8s.io.${token}`]);
+    expect(viaProtocol.protocol).toBe('v4.channel.k8s.io');
+    expect(viaProtocol.channels[1]).toBe('via-ws\n');
+    const none = await open(execPath, ['v5.channel.k8s.io']);
+    expect(none.status).toBe(401);
+    expect(JSON.parse(none.body!)).toMatchObject({ kind: 'Status', code: 401, reason: 'Unauthorized' });
+  });
+
+  it('answers an unknown upgrade path, an unknown Pod and a malformed path with a Status, and keeps serving', async () => {
+    const auth = { authorization: `Bearer ${tc.cluster.token}` };
+    const unknown = await open('/api/v1/namespaces/default/pods/box/nosuch', ['v5.channel.k8s.io'], auth);
+    expect([unknown.status, JSON.parse(unknown.body!).reason]).toEqual([404, 'NotFound']);
+    const noPod = await open(execPath.replace('/box/', '/ghost/'), ['v5.channel.k8s.io'], auth);
+    expect([noPod.status, JSON.parse(noPod.body!).message]).toEqual([404, 'pods "ghost" not found']);
+    const malformed = await open('/api/v1/namespaces/%E0%A4%A/pods/box/exec?command=true&stdout=true', ['v5.channel.k8s.io'], auth);
+    expect(malformed.status).toBe(404);
+    const again = await open(execPath, ['v5.channel.k8s.io'], auth);
+    expect(again.channels[1]).toBe('via-ws\n');
   });
 });
