@@ -4,6 +4,7 @@
 // no separate stderr) and the terminal can be resized.
 import { spawn } from 'node:child_process';
 import { EventEmitter } from 'node:events';
+import { readSync } from 'node:fs';
 import { PassThrough, Writable, type Readable } from 'node:stream';
 import type { TerminalSize } from '../api/streaming/remotecommand.js';
 
@@ -96,6 +97,7 @@ export function spawnProcess(argv: string[], o: SpawnOptions): ProcessHandle {
     }
   };
   const data = term.onData((d) => out.write(d));
+  keepOutputTail(term, (b) => out.write(b));
   term.onExit(({ exitCode, signal }) => {
     data.dispose();
     out.end();
@@ -104,4 +106,38 @@ export function spawnProcess(argv: string[], o: SpawnOptions): ProcessHandle {
     out.resume();
   });
   return h;
+}
+
+/**
+ * node-pty waits only 200 ms after the process exits for the terminal's last output, then destroys
+ * its socket (DESTROY_SOCKET_TIMEOUT_MS in unixTerminal.js). On a busy host the loop runs that timer
+ * before it has read what the kernel holds, and the tail of the output is lost (CI saw an `echo`
+ * just before exit vanish). So before that destroy, read the master side dry, synchronously: its fd
+ * is non-blocking, and with the process gone the read ends in EIO (EAGAIN while another process
+ * still holds the terminal). Reaches into node-pty's private _socket and _fd; without them (another
+ * version) this does nothing.
+ */
+export function keepOutputTail(term: object, write: (chunk: Buffer) => void): void {
+  const t = term as { _socket?: { destroy?: (...a: unknown[]) => unknown; destroyed?: boolean }; _fd?: number };
+  const socket = t._socket;
+  const fd = t._fd;
+  const destroy = socket?.destroy;
+  if (!socket || typeof destroy !== 'function' || typeof fd !== 'number') return;
+  socket.destroy = function (this: unknown, ...a: unknown[]) {
+    socket.destroy = destroy;
+    if (!socket.destroyed) {
+      const buf = Buffer.allocUnsafe(64 * 1024);
+      for (;;) {
+        let n = 0;
+        try {
+          n = readSync(fd, buf, 0, buf.length, null);
+        } catch {
+          break; // EIO (the terminal is closed and empty), EAGAIN (empty, still open) or EBADF
+        }
+        if (n <= 0) break;
+        write(Buffer.from(buf.subarray(0, n)));
+      }
+    }
+    return destroy.apply(socket, a);
+  };
 }
