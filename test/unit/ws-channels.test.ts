@@ -40,7 +40,10 @@ async function pair(protocol: string, opts: RemoteCommandOptions): Promise<Pair>
 }
 
 const all: RemoteCommandOptions = { stdin: true, stdout: true, stderr: true, tty: false };
-const tick = () => new Promise((r) => setTimeout(r, 30));
+/** Waits for cond, however busy the host (the test's own timeout is the limit). */
+async function until(cond: () => boolean): Promise<void> {
+  while (!cond()) await new Promise((r) => setTimeout(r, 5));
+}
 
 describe('pickChannelProtocol', () => {
   it('takes the newest protocol we speak among those offered, plain channels when none is offered', () => {
@@ -54,10 +57,10 @@ describe('pickChannelProtocol', () => {
 describe('serveChannels', () => {
   it('announces the session with an empty message on the lowest writable channel', async () => {
     const a = await pair('v5.channel.k8s.io', all);
-    await tick();
+    await until(() => a.received.length > 0);
     expect(a.received[0]).toEqual(Buffer.of(1));
     const b = await pair('v5.channel.k8s.io', { stdin: true, stdout: false, stderr: false, tty: false });
-    await tick();
+    await until(() => b.received.length > 0);
     expect(b.received[0]).toEqual(Buffer.of(3));
     a.client.close();
     b.client.close();
@@ -67,7 +70,7 @@ describe('serveChannels', () => {
     const p = await pair('v5.channel.k8s.io', all);
     p.streams.stdout!.write('out');
     p.streams.stderr!.write('err');
-    await tick();
+    await until(() => p.received.length >= 3);
     p.streams.finish(nonZeroExit(['sh', '-c', 'exit 3'], 3));
     expect(await p.closed).toBe(1000);
     expect(p.received.slice(1, 3)).toEqual([Buffer.from('\x01out'), Buffer.from('\x02err')]);
@@ -103,13 +106,12 @@ describe('serveChannels', () => {
     p.client.send(Buffer.of(9, 1, 2));
     p.client.send(Buffer.alloc(0));
     p.client.send(Buffer.from('\x00still open'));
-    await tick();
+    // Messages arrive in order: once the last is in, the 255 before it has been seen.
+    await until(() => got === 'still open');
     expect(ended).toBe(false);
-    expect(got).toBe('still open');
     p.client.close();
     await p.closed;
-    await tick();
-    expect(ended).toBe(true);
+    await until(() => ended);
   });
 
   it('parses resize messages, several in one, and skips malformed ones', async () => {
@@ -118,10 +120,13 @@ describe('serveChannels', () => {
     p.streams.onResize((s) => sizes.push(s));
     p.client.send(Buffer.from('\x04{"Width":100,"Height":30}'));
     p.client.send(Buffer.from('\x04{"Width":120,"Height":40}{"Width":0,"Height":1}{broken'));
-    await tick();
+    p.client.send(Buffer.from('\x04{"Width":80,"Height":24}'));
+    // The last message's size marks that the ones before it have been parsed.
+    await until(() => sizes.length > 0 && sizes.at(-1)!.width === 80);
     expect(sizes).toEqual([
       { width: 100, height: 30 },
       { width: 120, height: 40 },
+      { width: 80, height: 24 },
     ]);
     p.client.close();
   });
@@ -132,7 +137,7 @@ describe('serveChannels', () => {
     p.streams.stdin!.on('data', (d) => (got += d));
     p.client.send('0' + Buffer.from('input').toString('base64'));
     p.streams.stdout!.write('output');
-    await tick();
+    await until(() => got === 'input' && p.received.length >= 2);
     expect(got).toBe('input');
     expect(p.received).toContain('1' + Buffer.from('output').toString('base64'));
     p.client.close();
