@@ -50,6 +50,8 @@ export class StatusError extends Error {
       reason: this.reason,
       code: this.code,
     };
+    // StatusReasonUnknown is "", which Go leaves out (omitempty).
+    if (!this.reason) delete (s as { reason?: string }).reason;
     if (this.details) s.details = this.details;
     return s;
   }

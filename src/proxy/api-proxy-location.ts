@@ -172,20 +172,44 @@ export function backendPath(rawRest: string): string {
 
 /** Go's url escaping of a path (shouldEscape, encodePath): all but unreserved and `$&+,/:;=@`. */
 export function escapePath(p: string): string {
+  return escapeBytes(Buffer.from(p, 'utf8').toString('latin1'));
+}
+
+// Byte strings: URLs as they come in headers and (latin1-parsed) HTML, one char per byte.
+const PATH_KEEP = /[A-Za-z0-9\-_.~$&+,/:;=@]/;
+const PATH_CLEAN = /^[A-Za-z0-9\-_.~$&+,/:;=@]*$/;
+
+/** escape(s, encodePath) on a byte string. */
+function escapeBytes(s: string): string {
+  if (PATH_CLEAN.test(s)) return s;
   let out = '';
-  for (const b of Buffer.from(p, 'utf8')) {
-    const c = String.fromCharCode(b);
-    out += /[A-Za-z0-9\-_.~$&+,/:;=@]/.test(c) ? c : `%${b.toString(16).toUpperCase().padStart(2, '0')}`;
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i]!;
+    out += PATH_KEEP.test(c) ? c : `%${(s.charCodeAt(i) & 0xff).toString(16).toUpperCase().padStart(2, '0')}`;
   }
   return out;
 }
 
+/** Go's unescape(s, encodePath) on a byte string; undefined where url.Parse fails (a bad escape). */
+function unescapeBytes(s: string): string | undefined {
+  if (!s.includes('%')) return s;
+  if (/%(?![0-9A-Fa-f]{2})/.test(s)) return undefined;
+  return s.replace(/%([0-9A-Fa-f]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
+}
+
+/** Go's validEncoded(s, encodePath): the path as written may be kept (URL.EscapedPath). */
+const validEncodedPath = (s: string) => /^[A-Za-z0-9\-_.~$&+,/:;=@!'()*[\]%]*$/.test(s);
+
 /**
  * apimachinery proxy Transport.rewriteURL for a backend's Location header: a redirect to the
  * backend itself (absolute path, or a URL naming the backend's host) is sent back through the
- * proxy by prefixing the proxy path; relative references and other hosts pass unchanged.
+ * proxy by prefixing the proxy path; relative references and other hosts pass unchanged. Also
+ * used for the links in text/html bodies (api-proxy-html.ts). `location` is a byte string (one
+ * char per byte, as Node reads header values).
  */
 export function rewriteLocation(location: string, o: { backendHost: string; requestHost: string | undefined; prefix: string }): string {
+  // Go's url.Parse refuses control characters.
+  if (/[\x00-\x1f\x7f]/.test(location)) return location;
   // RFC 3986 appendix B, as Go's url.Parse splits it.
   const m = /^(?:([A-Za-z][A-Za-z0-9+.-]*):)?(?:\/\/([^/?#]*))?([^?#]*)(\?[^#]*)?(#.*)?$/.exec(location);
   if (!m) return location;
@@ -201,18 +225,26 @@ export function rewriteLocation(location: string, o: { backendHost: string; requ
     scheme = undefined;
     host = undefined;
   }
-  if (!path.startsWith(o.prefix)) {
-    const trailing = path.endsWith('/');
-    path = joinPath(o.prefix, path);
-    if (trailing && !path.endsWith('/')) path += '/';
+  // Go compares and joins the decoded path, then prints it escaped again (URL.EscapedPath).
+  const decoded = unescapeBytes(path);
+  if (decoded === undefined) return location;
+  if (decoded.startsWith(o.prefix)) {
+    if (!validEncodedPath(path)) path = escapeBytes(decoded);
+  } else {
+    let joined = joinPath(o.prefix, decoded);
+    if (decoded.endsWith('/') && !joined.endsWith('/')) joined += '/';
+    path = escapeBytes(joined);
   }
   return `${scheme ? `${scheme}:` : ''}${host !== undefined ? `//${host}` : ''}${path}${rest}`;
 }
 
 /** Go's path.Join for absolute paths: one slash between segments, `.`/`..` resolved, no trailing slash. */
 function joinPath(a: string, b: string): string {
+  const joined = b.startsWith('/') ? a + b : `${a}/${b}`;
+  // Most paths have nothing to clean (a link per tag in a page goes through here).
+  if (!/\/\/|\/\.\.?(?:\/|$)/.test(joined)) return joined.length > 1 && joined.endsWith('/') ? joined.slice(0, -1) : joined;
   const out: string[] = [];
-  for (const seg of `${a}/${b}`.split('/')) {
+  for (const seg of joined.split('/')) {
     if (seg === '' || seg === '.') continue;
     if (seg === '..') out.pop();
     else out.push(seg);

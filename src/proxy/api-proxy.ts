@@ -7,8 +7,8 @@
 // backend's CORS headers are dropped; X-Forwarded-For/-Uri are added; redirects to the backend
 // are rewritten to go through the proxy. https backends are not verified (upstream's proxy
 // transport skips verification). Upgrade requests (WebSocket) are passed through byte for byte
-// after their request line and headers. Not done: upstream's rewriting of links inside text/html
-// bodies.
+// after their request line and headers. Links inside text/html bodies are rewritten as upstream
+// does (api-proxy-html.ts); those bodies are collected first, as upstream collects them.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { Readable } from 'node:stream';
@@ -17,6 +17,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import http from 'node:http';
 import https from 'node:https';
+import zlib from 'node:zlib';
 import type { Store } from '../store/store.js';
 import type { InformerFactory } from '../store/informer.js';
 import type { SubresourceInfo } from '../api/discovery.js';
@@ -171,7 +172,9 @@ function proxyRequest(req: FastifyRequest, reply: FastifyReply, target: ProxyTar
       out.on('response', (bres) => {
         responded = true;
         reply.hijack();
-        res.writeHead(bres.statusCode ?? 502, responseHeaders(bres, { backendHost: host, requestHost: req.headers.host, prefix }));
+        const loc = { backendHost: host, requestHost: req.headers.host, prefix };
+        if (req.method !== 'HEAD' && htmlToRewrite(bres)) return sendRewrittenHtml(bres, res, loc, done);
+        res.writeHead(bres.statusCode ?? 502, responseHeaders(bres, loc));
         bres.pipe(res);
         // The backend broke off mid-body: so does the client's response (as Go's proxy aborts).
         bres.on('aborted', () => res.destroy());
@@ -198,6 +201,64 @@ function proxyRequest(req: FastifyRequest, reply: FastifyReply, target: ProxyTar
     };
     send(true);
   });
+}
+
+type LocationRewrite = Parameters<typeof rewriteLocation>[1];
+
+/**
+ * Whether upstream's proxy transport rewrites this response's body: text/html (exactly, as Go
+ * compares the media type), not a redirect (its Location is rewritten instead), and an encoding it
+ * can read (others pass unchanged, as upstream gives up on them).
+ */
+function htmlToRewrite(bres: IncomingMessage): boolean {
+  const h = bres.headers;
+  if (h.location || bres.statusCode === 204 || bres.statusCode === 304) return false;
+  if ((h['content-type'] ?? '').split(';', 1)[0]!.trim() !== 'text/html') return false;
+  return ['', 'gzip', 'deflate'].includes(h['content-encoding'] ?? '');
+}
+
+/**
+ * Collects a text/html body, rewrites its links and sends it with its new length, encoded as it
+ * came (deflate: zlib-wrapped or raw, whichever the backend sent; Go's transport reads only raw).
+ * A body that does not decode is answered as upstream answers a failed round trip: 500 with the
+ * error.
+ */
+function sendRewrittenHtml(bres: IncomingMessage, res: http.ServerResponse, loc: LocationRewrite, done: () => void): void {
+  const chunks: Buffer[] = [];
+  bres.on('data', (c: Buffer) => chunks.push(c));
+  // The backend broke off mid-body: so does the client's response.
+  bres.on('aborted', () => res.destroy());
+  bres.on('error', () => res.destroy());
+  bres.on('close', () => done());
+  bres.on('end', () => {
+    // The tokenizer loads on first need: most clusters never proxy a page.
+    void import('./api-proxy-html.js').then(({ rewriteHtml }) => {
+      const encoding = bres.headers['content-encoding'] ?? '';
+      let body: Buffer;
+      try {
+        body = rewriteHtml(decodeBody(Buffer.concat(chunks), encoding), (u) => rewriteLocation(u, loc));
+        if (encoding === 'gzip') body = zlib.gzipSync(body);
+        else if (encoding === 'deflate') body = isZlib(chunks[0]) ? zlib.deflateSync(body) : zlib.deflateRawSync(body);
+      } catch (e) {
+        const status = new StatusError(500, '', (e as Error).message).toStatus();
+        res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify(status));
+        return;
+      }
+      const headers = responseHeaders(bres, loc, true);
+      headers.push('Content-Length', String(body.length));
+      res.writeHead(bres.statusCode ?? 502, headers);
+      res.end(body);
+    });
+  });
+}
+
+/** A zlib stream starts with CMF 0x78 and a header checksum divisible by 31. */
+const isZlib = (b: Buffer | undefined) => !!b && b.length >= 2 && (b[0]! & 0x0f) === 8 && ((b[0]! << 8) | b[1]!) % 31 === 0;
+
+function decodeBody(body: Buffer, encoding: string): Buffer {
+  if (encoding === 'gzip') return zlib.gunzipSync(body);
+  if (encoding === 'deflate') return isZlib(body) ? zlib.inflateSync(body) : zlib.inflateRawSync(body);
+  return body;
 }
 
 /**
@@ -278,8 +339,10 @@ function forwardHeaders(req: IncomingMessage, forwardedUri: string, upgrade = fa
   return out;
 }
 
-function responseHeaders(res: IncomingMessage, loc: { backendHost: string; requestHost: string | undefined; prefix: string }): string[] {
+function responseHeaders(res: IncomingMessage, loc: LocationRewrite, bodyRewritten = false): string[] {
   const drop = connectionTokens(res.headers.connection);
+  // A rewritten body gets its own length.
+  if (bodyRewritten) drop.add('content-length');
   const out: string[] = [];
   const raw = res.rawHeaders;
   for (let i = 0; i < raw.length; i += 2) {

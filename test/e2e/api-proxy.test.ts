@@ -5,6 +5,7 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { gunzipSync, inflateSync } from 'node:zlib';
 import { Readable } from 'node:stream';
 import { request as httpsRequest } from 'node:https';
 import { request as httpRequest } from 'node:http';
@@ -16,10 +17,10 @@ import { loadOrCreatePKI } from '../../src/certs.js';
 
 // One Pod, three servers (8080 and 8081 plain, 8443 TLS). Paths: /big?mib=N streams N MiB of a
 // fixed pattern; /redirect?to=X answers 302 to X; /hold writes one line and waits for /release;
-// /duplex echoes the request body as it arrives; anything else answers what it received. An
-// upgrade request on 8080 gets 101 and an upper-casing echo.
+// /duplex echoes the request body as it arrives; /html?enc=&type= is a page of links; anything
+// else answers what it received. An upgrade request on 8080 gets 101 and an upper-casing echo.
 const SERVER = `
-const http = require('http'), https = require('https'), crypto = require('crypto');
+const http = require('http'), https = require('https'), crypto = require('crypto'), zlib = require('zlib');
 let held;
 const pattern = Buffer.alloc(65536); for (let i = 0; i < pattern.length; i++) pattern[i] = i % 251;
 const handler = (port) => (q, s) => {
@@ -37,6 +38,14 @@ const handler = (port) => (q, s) => {
       s.end();
     };
     return pump();
+  }
+  if (u.pathname === '/html') {
+    // Links of every kind, and a byte that is not UTF-8 (the page says latin1).
+    const page = Buffer.concat([Buffer.from('<!doctype html><html><head><LINK rel=stylesheet href="/style.css"></head><body><a href="/docs/?q=1">docs</a> <a href="http://' + process.env.POD_IP + ':' + port + '/abs">abs</a> <a href="other.html">rel</a> <img src=//cdn.example/x.png> <p class=x>caf'), Buffer.of(0xe9), Buffer.from('</p></body></html>')]);
+    const enc = u.searchParams.get('enc');
+    const body = enc === 'gzip' ? zlib.gzipSync(page) : enc === 'deflate' ? zlib.deflateSync(page) : enc ? Buffer.from('not ' + enc) : page;
+    s.writeHead(200, Object.assign({ 'content-type': u.searchParams.get('type') || 'text/html; charset=iso-8859-1', 'content-length': body.length }, enc ? { 'content-encoding': enc === 'broken' ? 'gzip' : enc } : {}));
+    return s.end(body);
   }
   if (u.pathname === '/redirect') { s.writeHead(302, { location: u.searchParams.get('to') }); return s.end(); }
   if (u.pathname === '/hold') { s.writeHead(200, { 'content-type': 'text/plain' }); s.write('first\\n'); held = s; return; }
@@ -260,6 +269,36 @@ describe('services/NAME:PORT/proxy', () => {
     expect(await loc(`http://${podIP}:8080/abs/`)).toBe(`${P}/services/echo:80/proxy/abs/`);
     expect(await loc('http://elsewhere.example/x')).toBe('http://elsewhere.example/x');
     expect(await loc('relative/y')).toBe('relative/y');
+  });
+
+  it('rewrites the links of text/html pages to go through the proxy, as upstream, in any encoding it reads', async () => {
+    const page = async (query: string) => {
+      const r = await request(`${tc.cluster.server}${P}/services/echo:80/proxy/html?${query}`, { headers: { authorization: `Bearer ${tc.cluster.token}` }, dispatcher });
+      const raw = Buffer.from(await r.body.arrayBuffer());
+      expect(Number(r.headers['content-length'])).toBe(raw.length);
+      const enc = r.headers['content-encoding'];
+      return enc === 'gzip' ? gunzipSync(raw) : enc === 'deflate' ? inflateSync(raw) : raw;
+    };
+    const via = `${P}/services/echo:80/proxy`;
+    const want = Buffer.concat([
+      Buffer.from(
+        `<!doctype html><html><head><link rel="stylesheet" href="${via}/style.css"></head><body><a href="${via}/docs/?q=1">docs</a> <a href="${via}/abs">abs</a> <a href="other.html">rel</a> <img src="//cdn.example/x.png"> <p class="x">caf`,
+      ),
+      Buffer.of(0xe9),
+      Buffer.from('</p></body></html>'),
+    ]);
+    expect((await page('')).toString('latin1')).toBe(want.toString('latin1'));
+    expect((await page('enc=gzip')).equals(want)).toBe(true);
+    expect((await page('enc=deflate')).equals(want)).toBe(true);
+    // An encoding upstream does not read passes unchanged; a body that does not decode is a 500.
+    const br = await api(tc.cluster, 'GET', `${via}/html?enc=br`);
+    expect([br.status, br.headers['content-encoding'], br.text]).toEqual([200, 'br', 'not br']);
+    const broken = await api(tc.cluster, 'GET', `${via}/html?enc=broken`);
+    expect([broken.status, broken.json()]).toEqual([500, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'incorrect header check', code: 500 }]);
+    // Not text/html: untouched.
+    expect((await page('type=text/plain')).toString('latin1')).toContain('<a href="/docs/?q=1">');
+    // kubectl sees the same page.
+    expect((await tc.kubectl(['get', '--raw', `${via}/html`])).stdout).toContain(`<a href="${via}/docs/?q=1">docs</a>`);
   });
 
   it('answers upstream’s errors: unknown Service or port, no ready endpoints, endpoints not backed by a Pod', async () => {
