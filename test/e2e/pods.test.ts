@@ -320,6 +320,16 @@ spec:
     let p = await pod('gated');
     expect(p.status.containerStatuses[0].ready).toBe(false);
     expect(p.status.conditions.find((c: { type: string }) => c.type === 'Ready')).toMatchObject({ status: 'False', reason: 'ContainersNotReady' });
+    // Each failure is counted on one Event, as upstream's recorder does, not written anew.
+    const unhealthy = async () =>
+      JSON.parse((await tc.kubectl(['get', 'events', '--field-selector', 'involvedObject.name=gated,reason=Unhealthy', '-o', 'json'])).stdout).items as { count: number; message: string }[];
+    const items = await until(async () => {
+      const i = await unhealthy();
+      return i.reduce((n, e) => n + e.count, 0) >= 2 ? i : undefined;
+    });
+    expect(items).toHaveLength(1);
+    expect(items[0]!.message).toMatch(/^Readiness probe failed/);
+    expect((await tc.kubectl(['describe', 'pod', 'gated'])).stdout).toMatch(/Warning\s+Unhealthy\s+\S+ \(x\d+ over \S+\)\s+kubelet\s+Readiness probe failed/);
     const { writeFileSync, rmSync } = await import('node:fs');
     writeFileSync(flag, '');
     try {
