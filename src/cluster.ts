@@ -27,6 +27,7 @@ import { loadOrCreatePKI, loadOrCreateToken } from './certs.js';
 import { createTokenAuthority, type TokenAuthority } from './auth/tokens.js';
 import { createServiceAccountAuthenticator, type ServiceAccountAuthenticator } from './auth/authenticator.js';
 import { tokenRequestRoutes, TOKEN_SUBRESOURCE } from './auth/tokenrequest.js';
+import { ADMIN_USER } from './auth/users.js';
 import { buildKubeconfig, writeKubeconfig } from './kubeconfig.js';
 import { resolveConfig, type StartOptions } from './options.js';
 import type { ClusterConfig } from './config.js';
@@ -117,7 +118,9 @@ export async function startCluster(opts: StartOptions = {}): Promise<RunningClus
       defs,
       tls: { cert: pki.certPem, key: pki.keyPem },
       token,
-      authenticate: (t) => authenticator.authenticate(t),
+      authenticate: (t, audiences, why) => authenticator.authenticate(t, audiences, why),
+      adminUser: ADMIN_USER,
+      apiAudiences: [tokens.issuer],
       log: log.child({ component: 'api' }),
       ready: () => ready,
       watch: opts.watchBookmarkIntervalMs ? { bookmarkIntervalMs: opts.watchBookmarkIntervalMs } : undefined,

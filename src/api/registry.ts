@@ -4,7 +4,7 @@
 // propagation, validation) rather than raw store writes. Kind specifics come from ResourceDefs.
 import type { Store, Tx } from '../store/store.js';
 import type { ClusterConfig } from '../config.js';
-import type { KubeObject, ResourceDef, WriteContext } from '../resources/types.js';
+import type { KubeObject, ResourceDef, ReviewContext, WriteContext } from '../resources/types.js';
 import { storageResource, apiVersionOf } from '../resources/types.js';
 import { validateDefCommon } from './registry-validate.js';
 import {
@@ -171,6 +171,27 @@ export class Registry {
       const created = this.createIn(def, tx, ctx, obj, opts.fieldManager ?? 'unknown', opts);
       return { object: created, warnings: [...warnings, ...ctx.warnings], created: true };
     });
+  }
+
+  /**
+   * Create for a review kind (def.review): the object comes back with its status filled in, as
+   * upstream's review storages answer it (metadata as sent; nothing stored, no resourceVersion;
+   * dryRun changes nothing).
+   */
+  review(def: ResourceDef, ns: string, body: KubeObject, ctx: ReviewContext, opts: WriteOptions = {}): WriteResult {
+    this.checkTypeMeta(def, body);
+    const warnings: string[] = [];
+    this.checkFields(def, body, opts.fieldValidation, warnings);
+    const obj = clone(body);
+    obj.apiVersion = apiVersionOf(def);
+    obj.kind = def.kind;
+    obj.metadata ??= {};
+    if (def.namespaced) obj.metadata.namespace ||= ns;
+    // Go prints the zero creationTimestamp of a decoded object as null.
+    if (obj.metadata.creationTimestamp === undefined) (obj.metadata as Record<string, unknown>).creationTimestamp = null;
+    // The review validates (and refuses) on its own: there is no transaction to write in.
+    def.review!(obj, ctx);
+    return { object: obj, warnings };
   }
 
   private alignNamespace(def: ResourceDef, obj: KubeObject, ns: string): void {

@@ -4,10 +4,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import YAML from 'yaml';
 import type { Store } from '../store/store.js';
-import type { KubeObject, ResourceDef } from '../resources/types.js';
+import type { KubeObject, ResourceDef, ReviewContext } from '../resources/types.js';
 import { storageResource, apiVersionOf } from '../resources/types.js';
 import type { Registry, DeleteOptions, PatchType, WriteOptions, FieldValidation } from './registry.js';
-import { StatusError, badRequest, unsupportedMediaType, methodNotSupported } from './errors.js';
+import { StatusError, badRequest, internalError, unsupportedMediaType, methodNotSupported } from './errors.js';
 import { responseShape } from './negotiate.js';
 import { toTable, partialObjectMetadata, type IncludeObject } from './table.js';
 import { serveWatch, type WatchSettings } from './watch-http.js';
@@ -163,6 +163,8 @@ export interface RestDeps {
   store: Store;
   registry: Registry;
   watch: WatchSettings;
+  /** What review kinds consult beside the request's user. */
+  reviews?: Omit<ReviewContext, 'user'>;
 }
 
 export function registerResource(app: FastifyInstance, def: ResourceDef, deps: RestDeps): void {
@@ -265,6 +267,12 @@ export function registerResource(app: FastifyInstance, def: ResourceDef, deps: R
   const create = (req: FastifyRequest, reply: FastifyReply, ns: string) => {
     need('create');
     const body = decodeBody(req, BODY_TYPES) as KubeObject;
+    if (def.review) {
+      if (!deps.reviews || !req.user) throw internalError('reviews are not available');
+      const r = registry.review(def, ns, body, { ...deps.reviews, user: req.user }, writeOptions(req.query as Query, req));
+      warn(reply, r.warnings);
+      return sendObject(req, reply, r.object, 201);
+    }
     const r = registry.create(def, ns, body, writeOptions(req.query as Query, req));
     warn(reply, r.warnings);
     return acked(() => sendObject(req, reply, r.object, 201));

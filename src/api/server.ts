@@ -4,13 +4,23 @@ import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { timingSafeEqual } from 'node:crypto';
 import type { Store } from '../store/store.js';
-import type { ResourceDef } from '../resources/types.js';
+import type { ResourceDef, UserInfo } from '../resources/types.js';
+
+import { impersonatedUser } from '../auth/impersonation.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The authenticated user (absent on the anonymous health and version paths). */
+    user?: UserInfo;
+  }
+}
 import type { Registry } from './registry.js';
 import { StatusError, unauthorized, requestEntityTooLarge, internalError } from './errors.js';
 import { registerResource } from './rest.js';
 import { aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions, groupVersions, subresourcesOf, type SubresourceInfo } from './discovery.js';
 import { wantsAggregatedDiscovery, AGGREGATED_DISCOVERY_TYPE } from './negotiate.js';
 import { buildOpenAPI } from './openapi.js';
+import { openAPIv2 } from './openapi-v2.js';
 import type { WatchSettings } from './watch-http.js';
 import { VERSION_INFO } from '../version.js';
 import { createUpgradeRouter, type UpgradeRouter } from './upgrade.js';
@@ -26,8 +36,12 @@ export interface ApiServerOptions {
   defs: ResourceDef[];
   tls: { cert: string; key: string };
   token: string;
-  /** Other bearer tokens (service account JWTs): truthy when the token authenticates. */
-  authenticate?: (token: string) => unknown;
+  /** Who the admin token is. */
+  adminUser: UserInfo;
+  /** The audiences of the API server (service account tokens name one of them). */
+  apiAudiences: string[];
+  /** Other bearer tokens (service account JWTs) for the API server's audiences. */
+  authenticate?: (token: string, audiences?: string[], why?: (message: string) => void) => (UserInfo & { audiences: string[] }) | undefined;
   log: Logger;
   /** Readiness: true once the store and controllers run. */
   ready: () => boolean;
@@ -70,19 +84,33 @@ export function createApiServer(o: ApiServerOptions): ApiServer {
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
   const token = Buffer.from(o.token);
-  const authenticated = (raw: string | undefined) => {
-    if (!raw) return false;
+  /** Who a bearer token is; `audiences` (TokenReview) narrows the service account tokens taken. */
+  const userOf = (raw: string | undefined, audiences?: string[], why?: (message: string) => void): { user: UserInfo; audiences: string[] } | undefined => {
+    if (!raw) return undefined;
     const given = Buffer.from(raw);
-    if (given.length === token.length && timingSafeEqual(given, token)) return true;
-    return !!o.authenticate?.(raw);
+    // The static token is no JWT and names no audience: it is good for any (as upstream's token file).
+    if (given.length === token.length && timingSafeEqual(given, token)) return { user: o.adminUser, audiences: audiences?.length ? audiences : o.apiAudiences };
+    const sa = o.authenticate?.(raw, audiences, why);
+    if (!sa) return undefined;
+    const { audiences: matched, ...user } = sa;
+    return { user, audiences: matched };
   };
+  const authenticated = (raw: string | undefined) => !!userOf(raw);
+  app.decorateRequest('user', undefined);
   app.addHook('onRequest', async (req, reply) => {
     if (ANONYMOUS.test(req.url)) return;
     const h = req.headers.authorization;
-    if (!authenticated(h?.startsWith('Bearer ') ? h.slice(7).trim() : undefined)) {
+    const who = userOf(h?.startsWith('Bearer ') ? h.slice(7).trim() : undefined);
+    if (!who) {
       const e = unauthorized();
       return reply.code(401).type('application/json').send(e.toStatus());
     }
+    const as = impersonatedUser(req.headers);
+    if (as instanceof Error) {
+      const e = internalError(as.message);
+      return reply.code(e.code).type('application/json').send(e.toStatus());
+    }
+    req.user = as ?? who.user;
   });
   // Streaming subresources (exec, attach, portforward) arrive as upgrades, beside fastify's router.
   const upgrades = createUpgradeRouter((err, req) => o.log.error({ err, url: req.url }, 'upgrade failed'));
@@ -156,10 +184,18 @@ export function createApiServer(o: ApiServerOptions): ApiServer {
     if (!doc) return reply.code(404).type('text/plain').send('404 page not found');
     return reply.type('application/json').header('Etag', `"${doc.hash}"`).header('Cache-Control', 'public, immutable').send(doc.body);
   });
-  // kubectl falls back to /openapi/v2 when v3 is missing; we serve v3, so v2 is a plain 404.
-  app.get('/openapi/v2', (_req, reply) => reply.code(404).type('text/plain').send('404 page not found'));
+  const v2 = openAPIv2();
+  app.get('/openapi/v2', (req, reply) =>
+    (req.headers.accept ?? '').includes(v2.protobufType) ? reply.type(v2.protobufType).send(v2.protobuf) : reply.type('application/json').send(v2.json),
+  );
 
-  for (const def of o.defs) registerResource(app, def, { store: o.store, registry: o.registry, watch });
+  const reviews = {
+    authenticateToken: (t: string, audiences?: string[]) => {
+      let error: string | undefined;
+      return userOf(t, audiences, (m) => (error = m)) ?? (error ? { error } : undefined);
+    },
+  };
+  for (const def of o.defs) registerResource(app, def, { store: o.store, registry: o.registry, watch, reviews });
   o.extend?.(app, upgrades);
 
   return {

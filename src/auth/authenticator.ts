@@ -20,7 +20,12 @@ export interface ServiceAccountUser {
 }
 
 export interface ServiceAccountAuthenticator {
-  authenticate(token: string): ServiceAccountUser | undefined;
+  /**
+   * The user of a valid token for one of `audiences` (default: the API server's), with the
+   * audiences of the token that matched (TokenReview's status.audiences). `why` hears upstream's
+   * error text when a token of this cluster is refused for its audiences.
+   */
+  authenticate(token: string, audiences?: string[], why?: (message: string) => void): (ServiceAccountUser & { audiences: string[] }) | undefined;
   stop(): void;
 }
 
@@ -71,9 +76,15 @@ export function createServiceAccountAuthenticator(o: { store: Store; tokens: Tok
   };
 
   return {
-    authenticate(token) {
+    authenticate(token, wanted, why) {
       const c = o.tokens.verify(token);
-      if (!c || !c.aud.some((a) => audiences.has(a))) return undefined;
+      if (!c) return undefined;
+      const want = wanted?.length ? new Set(wanted) : audiences;
+      const matched = c.aud.filter((a) => want.has(a));
+      if (!matched.length) {
+        why?.(`token audiences ${goStrings(c.aud)} is invalid for the target audiences ${goStrings([...want])}`);
+        return undefined;
+      }
       const k = c['kubernetes.io'];
       const cutoff = Date.now() - LEEWAY_SECONDS * 1000;
       if (!alive('serviceaccounts', k.namespace, k.serviceaccount, cutoff)) return undefined;
@@ -81,7 +92,7 @@ export function createServiceAccountAuthenticator(o: { store: Store; tokens: Tok
       if (k.pod && !alive('pods', k.namespace, k.pod, cutoff)) return undefined;
       // A node claim beside a pod is information; alone it binds the token to the Node.
       if (k.node && !k.pod && !k.secret && !alive('nodes', '', k.node, cutoff)) return undefined;
-      return userOf(c);
+      return { ...userOf(c), audiences: matched };
     },
     stop() {
       for (const ix of indexes.values()) ix.stop();
@@ -89,6 +100,9 @@ export function createServiceAccountAuthenticator(o: { store: Store; tokens: Tok
     },
   };
 }
+
+/** Go's %q of a []string. */
+const goStrings = (xs: string[]) => `[${xs.map((x) => JSON.stringify(x)).join(' ')}]`;
 
 /** upstream ServiceAccountInfo.UserInfo(). */
 function userOf(c: ServiceAccountClaims): ServiceAccountUser {

@@ -12,6 +12,7 @@ import { nodeDef } from './node.js';
 import { coreEventDef, eventsV1EventDef } from './event.js';
 import { endpointSliceDef } from './endpointslice.js';
 import { leaseDef } from './lease.js';
+import { reviewDefs } from './reviews.js';
 
 /** A fresh array of all defs (callers may wrap entries, e.g. with service allocation hooks). */
 export function allResourceDefs(): ResourceDef[] {
@@ -28,6 +29,7 @@ export function allResourceDefs(): ResourceDef[] {
     eventsV1EventDef,
     endpointSliceDef,
     leaseDef,
+    ...reviewDefs,
   ];
 }
 

@@ -87,6 +87,26 @@ export interface WriteContext {
 
 export type Operation = 'create' | 'update' | 'status';
 
+/** Who a request or a token is (upstream user.Info). */
+export interface UserInfo {
+  username: string;
+  uid?: string;
+  groups: string[];
+  extra?: Record<string, string[]>;
+}
+
+/** What a review kind's create may consult. */
+export interface ReviewContext {
+  /** The user making the request. */
+  user: UserInfo;
+  /**
+   * Who a bearer token is, for these audiences (none: the API server's own), with the audiences
+   * it was accepted for; an error text when a token of this cluster is refused, undefined when
+   * the token is not one of ours at all.
+   */
+  authenticateToken(token: string, audiences?: string[]): { user: UserInfo; audiences: string[] } | { error: string } | undefined;
+}
+
 export interface ResourceDef<T extends KubeObject = KubeObject> {
   group: string; // '' for the core group
   version: string;
@@ -102,6 +122,12 @@ export interface ResourceDef<T extends KubeObject = KubeObject> {
   openapiName: string;
   /** Verbs served; default all of get list watch create update patch delete deletecollection. */
   verbs?: string[];
+  /**
+   * A kind that is answered, not stored (upstream's token and access reviews; verbs: create):
+   * create decodes the object as usual, then this validates it (throwing a StatusError) and fills
+   * in its status from the request's user. Nothing is written.
+   */
+  review?(obj: T, ctx: ReviewContext): void;
   /** Extra subresources with the same object shape (`status`). Streaming ones are routed elsewhere. */
   statusSubresource?: boolean;
   /**

@@ -73,7 +73,9 @@ beforeAll(async () => {
     ...Array.from({ length: 100 }, (_, i) => ({ name: 'big.example', type: TYPE.A, ttl: 300, data: new Uint8Array([192, 0, 2, i + 1]) })),
   ]);
   const logger = pino({ level: 'info' }, { write: (s: string) => void logLines.push(s) });
-  tc = await startTestCluster({ serviceCIDR: SERVICE_CIDR, dnsUpstream: up.address, logger });
+  // The hand-made slices' addresses lie in the load balancer range (allowed for endpoints, as
+  // tinykube's own), apart from the Pod IPs, so a Pod's PTR never meets them.
+  tc = await startTestCluster({ serviceCIDR: SERVICE_CIDR, loadBalancerCIDR: '127.246.0.0/16', dnsUpstream: up.address, logger });
   const c = tc.cluster;
   dns = { udpPort: c.ports.dns, tcpPort: c.ports.dns, addresses: c.dns.addresses, upstreams: c.dns.upstreams, clusterDNS: { nameserver: c.dns.nameserver, domain: c.config.clusterDomain } };
 
@@ -112,9 +114,9 @@ spec: {type: ExternalName, externalName: web.default.svc.cluster.local}
       'db-1',
       'db',
       [
-        { addresses: ['127.244.9.1'], hostname: 'db-0', conditions: { ready: true } },
-        { addresses: ['127.244.9.2'], conditions: { ready: true } },
-        { addresses: ['127.244.9.3'], hostname: 'db-2', conditions: { ready: false } },
+        { addresses: ['127.246.9.1'], hostname: 'db-0', conditions: { ready: true } },
+        { addresses: ['127.246.9.2'], conditions: { ready: true } },
+        { addresses: ['127.246.9.3'], hostname: 'db-2', conditions: { ready: false } },
       ],
       [{ name: 'pg', port: 5432, protocol: 'TCP' }],
     ),
@@ -123,7 +125,7 @@ spec: {type: ExternalName, externalName: web.default.svc.cluster.local}
     input: slice(
       'big-1',
       'big',
-      Array.from({ length: 1000 }, (_, i) => ({ addresses: [`127.244.${100 + (i >> 8)}.${i & 255}`], conditions: { ready: true } })),
+      Array.from({ length: 1000 }, (_, i) => ({ addresses: [`127.246.${100 + (i >> 8)}.${i & 255}`], conditions: { ready: true } })),
       [{ name: 'http', port: 80, protocol: 'TCP' }],
     ),
   });
@@ -199,14 +201,14 @@ describe('cluster DNS with dig', () => {
 
   it('answers headless Services from ready endpoints: A, hostnames, SRV per endpoint, PTR', async () => {
     const a = await q(`db.default.svc.${Z}`, 'A');
-    expect(a.answer.sort()).toEqual([`db.default.svc.${Z}. 5 IN A 127.244.9.1`, `db.default.svc.${Z}. 5 IN A 127.244.9.2`]);
-    expect((await q(`db-0.db.default.svc.${Z}`, 'A')).answer).toEqual([`db-0.db.default.svc.${Z}. 5 IN A 127.244.9.1`]);
+    expect(a.answer.sort()).toEqual([`db.default.svc.${Z}. 5 IN A 127.246.9.1`, `db.default.svc.${Z}. 5 IN A 127.246.9.2`]);
+    expect((await q(`db-0.db.default.svc.${Z}`, 'A')).answer).toEqual([`db-0.db.default.svc.${Z}. 5 IN A 127.246.9.1`]);
     expect((await q(`db-2.db.default.svc.${Z}`, 'A')).status).toBe('NXDOMAIN');
     expect((await q(`db.default.svc.${Z}`, 'AAAA')).status).toBe('NOERROR');
     const srv = await q(`_pg._tcp.db.default.svc.${Z}`, 'SRV', '+tcp');
-    expect(srv.answer.sort()).toEqual([`_pg._tcp.db.default.svc.${Z}. 5 IN SRV 0 50 5432 127-244-9-2.db.default.svc.${Z}.`, `_pg._tcp.db.default.svc.${Z}. 5 IN SRV 0 50 5432 db-0.db.default.svc.${Z}.`]);
-    expect(srv.additional.sort()).toEqual([`127-244-9-2.db.default.svc.${Z}. 5 IN A 127.244.9.2`, `db-0.db.default.svc.${Z}. 5 IN A 127.244.9.1`]);
-    expect((await q('-x', '127.244.9.1')).answer).toEqual([`1.9.244.127.in-addr.arpa. 5 IN PTR db-0.db.default.svc.${Z}.`]);
+    expect(srv.answer.sort()).toEqual([`_pg._tcp.db.default.svc.${Z}. 5 IN SRV 0 50 5432 127-246-9-2.db.default.svc.${Z}.`, `_pg._tcp.db.default.svc.${Z}. 5 IN SRV 0 50 5432 db-0.db.default.svc.${Z}.`]);
+    expect(srv.additional.sort()).toEqual([`127-246-9-2.db.default.svc.${Z}. 5 IN A 127.246.9.2`, `db-0.db.default.svc.${Z}. 5 IN A 127.246.9.1`]);
+    expect((await q('-x', '127.246.9.1')).answer).toEqual([`1.9.246.127.in-addr.arpa. 5 IN PTR db-0.db.default.svc.${Z}.`]);
   });
 
   it('answers ExternalName with a CNAME, resolved in the zone or upstream', async () => {
@@ -246,7 +248,7 @@ describe('cluster DNS with dig', () => {
     expect(auto.answer).toHaveLength(1000);
     const srv = await q(`_http._tcp.${name}`, 'SRV', '+tcp');
     expect(srv.answer).toHaveLength(1000);
-    expect(srv.answer[0]).toMatch(/ SRV 0 1 80 127-244-\d+-\d+\.big\.default\.svc\.cluster\.local\.$/);
+    expect(srv.answer[0]).toMatch(/ SRV 0 1 80 127-246-\d+-\d+\.big\.default\.svc\.cluster\.local\.$/);
   });
 
   it('answers queries with a client COOKIE (EDNS option parsing)', async () => {
@@ -280,7 +282,7 @@ describe('cluster DNS with dig', () => {
     const ip = (await json('get', 'svc', 'fresh')).spec.clusterIP;
     expect((await q(`fresh.default.svc.${Z}`, 'A')).answer).toEqual([`fresh.default.svc.${Z}. 5 IN A ${ip}`]);
     await tc.kubectl(['patch', 'endpointslice', 'db-1', '--type=json', '-p', JSON.stringify([{ op: 'replace', path: '/endpoints/0/conditions/ready', value: false }])]);
-    expect((await q(`db.default.svc.${Z}`, 'A')).answer).toEqual([`db.default.svc.${Z}. 5 IN A 127.244.9.2`]);
+    expect((await q(`db.default.svc.${Z}`, 'A')).answer).toEqual([`db.default.svc.${Z}. 5 IN A 127.246.9.2`]);
     await tc.kubectl(['delete', 'svc', 'fresh']);
     expect((await q(`fresh.default.svc.${Z}`, 'A')).status).toBe('NXDOMAIN');
   });

@@ -92,5 +92,8 @@ function scalar(t: Scalar, fl: { wire: number; num?: bigint; bytes?: Uint8Array 
     }
     case 'quantity':
       return String(message(fl.bytes ?? new Uint8Array(), 'Quantity').string ?? '0');
+    case 'extravalue':
+      // authentication ExtraValue{items}: a plain list of strings in JSON.
+      return message(fl.bytes ?? new Uint8Array(), 'ExtraValue').items ?? [];
   }
 }

@@ -1,7 +1,7 @@
 // Field numbers of the Kubernetes messages kubectl's typed clients send (k8s.io/api core/v1
 // generated.proto), mapped to JSON field names. Pointer fields keep zero values ("ptr"); other
 // zero values are left out, as Go's JSON omitempty does.
-export type Scalar = 'string' | 'int' | 'bool' | 'bytes' | 'time' | 'intstr' | 'quantity';
+export type Scalar = 'string' | 'int' | 'bool' | 'bytes' | 'time' | 'intstr' | 'quantity' | 'extravalue';
 export type FieldType = Scalar | { msg: string } | { map: Scalar | { msg: string } };
 export interface FieldSpec {
   name: string;
@@ -43,6 +43,29 @@ export const MESSAGES: Record<string, Table> = {
   TokenRequestSpec: { 1: f('audiences', S, { repeated: true }), 3: f('boundObjectRef', msg('BoundObjectReference')), 4: f('expirationSeconds', 'int', { ptr: true }) },
   BoundObjectReference: { 1: f('kind', S), 2: f('apiVersion', S), 3: f('name', S), 4: f('uid', S) },
   TokenRequestStatus: { 1: f('token', S), 2: f('expirationTimestamp', 'time') },
+  // authentication.k8s.io/v1 and authorization.k8s.io/v1 reviews (kubectl auth whoami, can-i)
+  SelfSubjectReview: { 1: f('metadata', msg('ObjectMeta')) },
+  TokenReview: { 1: f('metadata', msg('ObjectMeta')), 2: f('spec', msg('TokenReviewSpec')) },
+  TokenReviewSpec: { 1: f('token', S), 2: f('audiences', S, { repeated: true }) },
+  SelfSubjectAccessReview: { 1: f('metadata', msg('ObjectMeta')), 2: f('spec', msg('SelfSubjectAccessReviewSpec')) },
+  SelfSubjectAccessReviewSpec: { 1: f('resourceAttributes', msg('ResourceAttributes')), 2: f('nonResourceAttributes', msg('NonResourceAttributes')) },
+  SubjectAccessReview: { 1: f('metadata', msg('ObjectMeta')), 2: f('spec', msg('SubjectAccessReviewSpec')) },
+  LocalSubjectAccessReview: { 1: f('metadata', msg('ObjectMeta')), 2: f('spec', msg('SubjectAccessReviewSpec')) },
+  SubjectAccessReviewSpec: {
+    1: f('resourceAttributes', msg('ResourceAttributes')), 2: f('nonResourceAttributes', msg('NonResourceAttributes')), 3: f('user', S),
+    4: f('groups', S, { repeated: true }), 5: f('extra', { map: 'extravalue' }), 6: f('uid', S),
+  },
+  ResourceAttributes: {
+    1: f('namespace', S), 2: f('verb', S), 3: f('group', S), 4: f('version', S), 5: f('resource', S), 6: f('subresource', S), 7: f('name', S),
+    8: f('fieldSelector', msg('SelectorAttributes')), 9: f('labelSelector', msg('SelectorAttributes')),
+  },
+  // FieldSelectorAttributes and LabelSelectorAttributes share their shape.
+  SelectorAttributes: { 1: f('rawSelector', S), 2: f('requirements', msg('SelectorRequirement'), { repeated: true }) },
+  SelectorRequirement: { 1: f('key', S), 2: f('operator', S), 3: f('values', S, { repeated: true }) },
+  NonResourceAttributes: { 1: f('path', S), 2: f('verb', S) },
+  SelfSubjectRulesReview: { 1: f('metadata', msg('ObjectMeta')), 2: f('spec', msg('SelfSubjectRulesReviewSpec')) },
+  SelfSubjectRulesReviewSpec: { 1: f('namespace', S) },
+  ExtraValue: { 1: f('items', S, { repeated: true }) },
   Service: { 1: f('metadata', msg('ObjectMeta')), 2: f('spec', msg('ServiceSpec')), 3: f('status', msg('ServiceStatus')) },
   ServiceSpec: {
     1: f('ports', msg('ServicePort'), { repeated: true }), 2: f('selector', { map: S }), 3: f('clusterIP', S), 4: f('type', S), 5: f('externalIPs', S, { repeated: true }),

@@ -15,3 +15,4 @@ export * from './endpoints.js';
 export * from './endpointslice.js';
 export * from './pod.js';
 export * from './node.js';
+export * from './reviews.js';
