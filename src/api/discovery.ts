@@ -21,6 +21,7 @@ export function subresourcesOf(defs: ResourceDef[], extra: SubresourceInfo[]): S
   for (const d of defs) {
     if (d.statusSubresource) out.push({ plural: d.plural, group: d.group, version: d.version, subresource: 'status', kind: d.kind, verbs: ['get', 'patch', 'update'] });
     if (d.plural === 'namespaces' && !d.group) out.push({ plural: d.plural, group: '', version: d.version, subresource: 'finalize', kind: d.kind, verbs: ['update'] });
+    for (const sub of Object.keys(d.partSubresources ?? {})) out.push({ plural: d.plural, group: d.group, version: d.version, subresource: sub, kind: d.kind, verbs: ['get', 'patch', 'update'] });
   }
   return [...out, ...extra];
 }

@@ -29,7 +29,8 @@ export interface WriteOptions {
   fieldValidation?: FieldValidation;
   /** Server-side apply: take ownership of conflicting fields. */
   force?: boolean;
-  subresource?: 'status' | 'finalize';
+  /** status, finalize, or one of the def's partSubresources. */
+  subresource?: string;
   /**
    * In-process controllers writing an object they built for this call: the body is handed over
    * (modified in place, not copied) and the decode checks that stand in for JSON decoding
@@ -285,6 +286,7 @@ export class Registry {
       throw invalid(def.kind, def.group, name, [{ type: 'FieldValueInvalid', field: 'metadata.resourceVersion', body: `Invalid value: ${JSON.stringify(want)}: strconv.ParseUint: parsing ${JSON.stringify(want)}: invalid syntax` }]);
     }
     if (want && want !== cur.metadata.resourceVersion) throw conflict(gr(def), name, OPTIMISTIC_LOCK_MESSAGE);
+    const part = opts.subresource ? def.partSubresources?.[opts.subresource] : undefined;
     let obj = next;
     if (opts.subresource === 'status') {
       // Status writes change status (and nothing of spec); metadata changes other than
@@ -296,6 +298,8 @@ export class Registry {
     } else if (opts.subresource === 'finalize') {
       obj = clone(cur);
       (obj as { spec?: Record<string, unknown> }).spec = { ...(cur.spec as object), finalizers: (next.spec as { finalizers?: string[] } | undefined)?.finalizers };
+    } else if (part) {
+      obj = part.take(next, clone(cur));
     } else if (def.statusSubresource) {
       if (cur.status === undefined) delete obj.status;
       else obj.status = clone(cur.status);
@@ -335,10 +339,11 @@ export class Registry {
     def.prepareForUpdate?.(obj, cur, ctx);
     const errs = [...validateDefCommon(def, obj, cur)];
     if (opts.subresource === 'status') errs.push(...(def.validateStatusUpdate?.(obj, cur, ctx) ?? def.validateUpdate?.(obj, cur, ctx) ?? []));
+    else if (part) errs.push(...part.validateUpdate(obj, cur, ctx));
     else errs.push(...(def.validateUpdate?.(obj, cur, ctx) ?? []));
     this.validateOrThrow(def, obj, errs);
     if (!managedByApply) {
-      meta.managedFields = trackUpdate({ old: cur, updated: obj, manager, schema: def.schema, now: ctx.now, apiVersion: apiVersionOf(def), subresource: opts.subresource === 'status' ? 'status' : undefined });
+      meta.managedFields = trackUpdate({ old: cur, updated: obj, manager, schema: def.schema, now: ctx.now, apiVersion: apiVersionOf(def), subresource: opts.subresource === 'status' || part ? opts.subresource : undefined });
       if (!meta.managedFields?.length) delete meta.managedFields;
     }
     meta.resourceVersion = cur.metadata.resourceVersion;

@@ -289,7 +289,7 @@ export function registerResource(app: FastifyInstance, def: ResourceDef, deps: R
     return sendObject(req, reply, registry.get(def, ns, name));
   };
 
-  const update = (req: FastifyRequest, reply: FastifyReply, ns: string, name: string, sub?: 'status' | 'finalize') => {
+  const update = (req: FastifyRequest, reply: FastifyReply, ns: string, name: string, sub?: string) => {
     need('update');
     const body = decodeBody(req, BODY_TYPES) as KubeObject;
     const r = registry.update(def, ns, name, body, { ...writeOptions(req.query as Query, req), subresource: sub });
@@ -297,7 +297,7 @@ export function registerResource(app: FastifyInstance, def: ResourceDef, deps: R
     return acked(() => sendObject(req, reply, r.object, r.created ? 201 : 200));
   };
 
-  const patch = (req: FastifyRequest, reply: FastifyReply, ns: string, name: string, sub?: 'status') => {
+  const patch = (req: FastifyRequest, reply: FastifyReply, ns: string, name: string, sub?: string) => {
     need('patch');
     const type = PATCH_TYPES[mediaType(req)];
     if (!type) throw unsupportedMediaType(Object.keys(PATCH_TYPES));
@@ -359,6 +359,12 @@ export function registerResource(app: FastifyInstance, def: ResourceDef, deps: R
     app.get(p, (req, reply) => get(req, reply, nsOf(req.params as Params), nameOf(req.params as Params)));
     app.put(p, (req, reply) => update(req, reply, nsOf(req.params as Params), nameOf(req.params as Params), 'status'));
     app.patch(p, (req, reply) => patch(req, reply, nsOf(req.params as Params), nameOf(req.params as Params), 'status'));
+  }
+  for (const sub of Object.keys(def.partSubresources ?? {})) {
+    const p = `${itemPath}/${sub}`;
+    app.get(p, (req, reply) => get(req, reply, nsOf(req.params as Params), nameOf(req.params as Params)));
+    app.put(p, (req, reply) => update(req, reply, nsOf(req.params as Params), nameOf(req.params as Params), sub));
+    app.patch(p, (req, reply) => patch(req, reply, nsOf(req.params as Params), nameOf(req.params as Params), sub));
   }
   if (def.plural === 'namespaces' && !def.group) {
     // Namespace finalize: the namespace controller's way to drop spec.finalizers.

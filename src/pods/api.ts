@@ -38,20 +38,23 @@ export function podRoutes(app: FastifyInstance, o: { store: Store; podsDir: stri
     const q = req.query as Record<string, string | undefined>;
     const pod = o.store.get('pods', ns, name);
     if (!pod) throw notFound(PODS, name);
-    const spec = pod.spec as { containers?: { name: string }[]; initContainers?: { name: string }[] };
+    const spec = pod.spec as { containers?: { name: string }[]; initContainers?: { name: string }[]; ephemeralContainers?: { name: string }[] };
     const mains = (spec.containers ?? []).map((c) => c.name);
     const inits = (spec.initContainers ?? []).map((c) => c.name);
+    const eph = (spec.ephemeralContainers ?? []).map((c) => c.name);
     let container = q.container;
     if (!container) {
-      if (mains.length === 1 && !inits.length) container = mains[0]!;
+      // upstream LogLocation: the only container, whatever the init containers.
+      if (mains.length === 1) container = mains[0]!;
+      else if (!mains.length) throw badRequest(`a container name must be specified for pod ${name}`);
       else {
         const msg = `a container name must be specified for pod ${name}, choose one of: [${mains.join(' ')}]${inits.length ? ` or one of the init containers: [${inits.join(' ')}]` : ''}`;
         throw badRequest(msg);
       }
     }
-    if (!mains.includes(container) && !inits.includes(container)) throw badRequest(`container ${container} is not valid for pod ${name}`);
-    const st = (pod.status ?? {}) as { containerStatuses?: CStatus[]; initContainerStatuses?: CStatus[] };
-    const cs = [...(st.containerStatuses ?? []), ...(st.initContainerStatuses ?? [])].find((c) => c.name === container);
+    if (![...mains, ...inits, ...eph].includes(container)) throw badRequest(`container ${container} is not valid for pod ${name}`);
+    const st = (pod.status ?? {}) as { containerStatuses?: CStatus[]; initContainerStatuses?: CStatus[]; ephemeralContainerStatuses?: CStatus[] };
+    const cs = [...(st.containerStatuses ?? []), ...(st.initContainerStatuses ?? []), ...(st.ephemeralContainerStatuses ?? [])].find((c) => c.name === container);
     const restart = cs?.restartCount ?? 0;
     const previous = boolParam(q.previous);
     const opts: LogOptions = { timestamps: boolParam(q.timestamps), tailLines: intParam(q, 'tailLines'), limitBytes: intParam(q, 'limitBytes') };
@@ -88,8 +91,8 @@ function followLog(reply: FastifyReply, store: Store, pod: KubeObject, container
   const stillRunning = () => {
     const cur = store.get('pods', pod.metadata.namespace!, pod.metadata.name!);
     if (!cur || cur.metadata.uid !== pod.metadata.uid) return false;
-    const st = (cur.status ?? {}) as { containerStatuses?: CStatus[]; initContainerStatuses?: CStatus[] };
-    const cs = [...(st.containerStatuses ?? []), ...(st.initContainerStatuses ?? [])].find((c) => c.name === container);
+    const st = (cur.status ?? {}) as { containerStatuses?: CStatus[]; initContainerStatuses?: CStatus[]; ephemeralContainerStatuses?: CStatus[] };
+    const cs = [...(st.containerStatuses ?? []), ...(st.initContainerStatuses ?? []), ...(st.ephemeralContainerStatuses ?? [])].find((c) => c.name === container);
     return !!cs && (cs.restartCount ?? 0) === restart && !!cs.state?.running;
   };
   const pump = () => {

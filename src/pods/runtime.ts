@@ -31,6 +31,8 @@ type State =
 interface Ctr {
   spec: ContainerSpec;
   init: boolean;
+  /** An ephemeral container (kubectl debug): started once, never restarted, no probes. */
+  ephemeral?: boolean;
   restartCount: number;
   state: State;
   lastState: State | Record<string, never>;
@@ -141,7 +143,7 @@ export interface RuntimeDeps {
 const SIGNALS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGTERM: 15, SIGABRT: 6, SIGSEGV: 11, SIGPIPE: 13 };
 const FULL_RESET_MS = 10 * 60_000;
 
-const specOf = (p: KubeObject) => (p.spec ?? {}) as { containers?: ContainerSpec[]; initContainers?: ContainerSpec[]; restartPolicy?: string; hostNetwork?: boolean; terminationGracePeriodSeconds?: number; nodeName?: string; volumes?: Volume[]; subdomain?: string; hostAliases?: { ip: string; hostnames?: string[] }[] };
+const specOf = (p: KubeObject) => (p.spec ?? {}) as { containers?: ContainerSpec[]; initContainers?: ContainerSpec[]; ephemeralContainers?: ContainerSpec[]; restartPolicy?: string; hostNetwork?: boolean; terminationGracePeriodSeconds?: number; nodeName?: string; volumes?: Volume[]; subdomain?: string; hostAliases?: { ip: string; hostnames?: string[] }[] };
 const now = () => rfc3339(new Date());
 
 /**
@@ -196,7 +198,8 @@ export function createRuntime(d: RuntimeDeps) {
     const spec = specOf(w.pod);
     const ctrs = [...w.ctrs.values()];
     const inits = ctrs.filter((c) => c.init);
-    const mains = ctrs.filter((c) => !c.init);
+    const mains = ctrs.filter((c) => !c.init && !c.ephemeral);
+    const eph = ctrs.filter((c) => c.ephemeral);
     const initialized = inits.every((c) => c.done && 'terminated' in c.state && c.state.terminated.exitCode === 0);
     const policy = spec.restartPolicy ?? 'Always';
     const phase = podPhase(inits, mains, policy);
@@ -228,6 +231,7 @@ export function createRuntime(d: RuntimeDeps) {
       containerStatuses: mains.map(containerStatus),
     };
     if (inits.length) out.initContainerStatuses = inits.map(containerStatus);
+    if (eph.length) out.ephemeralContainerStatuses = eph.map(containerStatus);
     if (!w.ips.length) {
       delete out.podIP;
       delete out.podIPs;
@@ -273,7 +277,7 @@ export function createRuntime(d: RuntimeDeps) {
 
   // ---- containers ----
 
-  const isReady = (c: Ctr) => !c.init && 'running' in c.state && !!c.startupOK && !!c.readyOK;
+  const isReady = (c: Ctr) => !c.init && !c.ephemeral && 'running' in c.state && !!c.startupOK && !!c.readyOK;
 
   function stopProbers(c: Ctr) {
     for (const p of c.probers ?? []) p.stop();
@@ -611,7 +615,7 @@ export function createRuntime(d: RuntimeDeps) {
     c.env = env;
     c.cwd = cwd;
     setState(w, c, { running: { startedAt } });
-    if (!c.init) startProbers(w, c);
+    if (!c.init && !c.ephemeral) startProbers(w, c);
     else c.startupOK = true;
     d.record(w.pod, 'Normal', 'Pulled', `Container image "${c.spec.image ?? ''}" already present on machine`);
     d.record(w.pod, 'Normal', 'Created', `Created container: ${name}`);
@@ -624,7 +628,7 @@ export function createRuntime(d: RuntimeDeps) {
     c.startedAtMs = undefined;
     if (w.terminating || stopped) return;
     const policy = specOf(w.pod).restartPolicy ?? 'Always';
-    const restart = c.init ? t.exitCode !== 0 && policy !== 'Never' : policy === 'Always' || (policy === 'OnFailure' && t.exitCode !== 0);
+    const restart = c.ephemeral ? false : c.init ? t.exitCode !== 0 && policy !== 'Never' : policy === 'Always' || (policy === 'OnFailure' && t.exitCode !== 0);
     if (!restart) {
       c.done = true;
       sync(w.key);
@@ -684,7 +688,30 @@ export function createRuntime(d: RuntimeDeps) {
     };
     for (const s of spec.initContainers ?? []) add(s, true);
     for (const s of spec.containers ?? []) add(s, false);
+    const prevEph = (pod.status as { ephemeralContainerStatuses?: { name: string; state?: State }[] } | undefined)?.ephemeralContainerStatuses ?? [];
+    for (const s of spec.ephemeralContainers ?? []) {
+      // One that ran before a restart of tinykube is over: ephemeral containers never restart.
+      const old = prevEph.find((x) => x.name === s.name)?.state;
+      const ran = !!old && !('waiting' in old);
+      addEphemeral(w, s, ran ? ('terminated' in old! ? old! : { terminated: { exitCode: 255, reason: 'Unknown', finishedAt: now() } }) : undefined);
+    }
     return w;
+  }
+
+  /** A new ephemeral container of the Pod (kubectl debug), or one known from before a restart. */
+  function addEphemeral(w: Worker, s: ContainerSpec, finished?: State) {
+    w.ctrs.set(s.name, {
+      spec: s,
+      init: false,
+      ephemeral: true,
+      restartCount: 0,
+      state: finished ?? { waiting: { reason: 'ContainerCreating' } },
+      lastState: {},
+      backoffMs: 0,
+      containerID: '',
+      done: !!finished,
+      started: !!finished,
+    });
   }
 
   function sync(key: string) {
@@ -715,6 +742,11 @@ export function createRuntime(d: RuntimeDeps) {
     }
     if (!w.volumes && !setupVolumes(w)) return;
     const ctrs = [...w.ctrs.values()];
+    // Ephemeral containers start as soon as they are added, even while init containers run
+    // (the kubelet's computePodActions), and only once.
+    for (const c of ctrs.filter((x) => x.ephemeral)) {
+      if (!c.proc && !c.done && !c.started) start(w, c);
+    }
     // Init containers one at a time, in order.
     for (const c of ctrs.filter((x) => x.init)) {
       if (c.done) {
@@ -724,7 +756,7 @@ export function createRuntime(d: RuntimeDeps) {
       if (!c.proc && !c.backoffUntil) start(w, c);
       return;
     }
-    for (const c of ctrs.filter((x) => !x.init)) if (!c.proc && !c.backoffUntil && !c.done) start(w, c);
+    for (const c of ctrs.filter((x) => !x.init && !x.ephemeral)) if (!c.proc && !c.backoffUntil && !c.done) start(w, c);
     markDirty(w);
   }
 
@@ -817,6 +849,7 @@ export function createRuntime(d: RuntimeDeps) {
       }
       if (!w) workers.set(key, (w = newWorker(pod)));
       w.pod = pod;
+      for (const s of specOf(pod).ephemeralContainers ?? []) if (!w.ctrs.has(s.name)) addEphemeral(w, s);
       sync(key);
     },
     removed,

@@ -9,7 +9,7 @@
 // unstable and randomly uses U+00A0 after the +/- markers; tinykube always uses plain spaces.
 // Slices are aligned by a longest-common-subsequence script, an approximation of go-cmp's.
 import type { TSchema } from '@sinclair/typebox';
-import { PodSecurityContextSchema, PodSpecSchema } from './schema/pod.js';
+import { EphemeralContainerSchema, PodSecurityContextSchema, PodSpecSchema } from './schema/pod.js';
 import { compareQuantity, parseQuantity } from './quantity.js';
 
 // ---- Go type model ----
@@ -797,6 +797,14 @@ function formatDiffList(recs: { key: string; node: VNode }[], name: string, isSt
 /** cmp.Diff(old, new) of two v1 PodSpecs as upstream prints it for core.PodSpec ('' when equal). */
 export function podSpecDiff(oldSpec: Json, newSpec: Json): string {
   const root = compare(internalPodSpecType(), toInternalSpec(oldSpec), toInternalSpec(newSpec));
+  if (root.diff === 0) return '';
+  const text = formatDiff(root, { diff: '', typeMode: 'emit', verbosity: 0, limit: false });
+  return text ? render(text) : '';
+}
+
+/** cmp.Diff(old, new) of two ephemeral containers, as upstream prints it for core.EphemeralContainer. */
+export function ephemeralContainerDiff(oldC: Json, newC: Json): string {
+  const root = compare(structOf(EphemeralContainerSchema as unknown as SchemaNode), oldC, newC);
   if (root.diff === 0) return '';
   const text = formatDiff(root, { diff: '', typeMode: 'emit', verbosity: 0, limit: false });
   return text ? render(text) : '';

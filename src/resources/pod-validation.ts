@@ -24,7 +24,7 @@ import {
   validateQualifiedName,
 } from './validation.js';
 import { compareQuantity, isNegative, isWhole, parseQuantity, quantityString, type Quantity } from './quantity.js';
-import { podSpecDiff } from './pod-spec-diff.js';
+import { ephemeralContainerDiff, podSpecDiff } from './pod-spec-diff.js';
 import type { ObjectMeta } from './types.js';
 
 // Loosely typed JSON: the spec arrives as decoded (and defaulted) JSON.
@@ -1475,6 +1475,23 @@ const usesRelaxedSearch = (spec: J | undefined) => list<string>(obj(spec?.dnsCon
 
 function optionsFor(old: J | undefined): Opts {
   return { relaxedEnvNames: true, relaxedDNSSearch: usesRelaxedSearch(old), sleepZero: usesZeroSleep(old) };
+}
+
+/**
+ * ValidatePodEphemeralContainersUpdate (ObjectMeta aside): the whole Pod must still be valid, and
+ * ephemeral containers may only be added, never changed or removed.
+ */
+export function validatePodEphemeralContainersUpdate(pod: PodLike, old: PodLike): FieldError[] {
+  const errs = podMetadataAndSpec(pod, optionsFor(old.spec));
+  errs.push(...annotationUpdates(pod, old));
+  const next = new Map(objs(pod.spec?.ephemeralContainers).map((c) => [text(c.name), c]));
+  for (const prev of objs(old.spec?.ephemeralContainers)) {
+    const name = text(prev.name);
+    const now = next.get(name);
+    if (!now) errs.push(fieldErr.forbidden('spec.ephemeralContainers', `existing ephemeral containers ${JSON.stringify(name)} may not be removed\n`));
+    else if (!semanticEqual(prev, now)) errs.push(fieldErr.forbidden('spec.ephemeralContainers', `existing ephemeral containers ${JSON.stringify(name)} may not be changed\n${ephemeralContainerDiff(prev, now)}`));
+  }
+  return errs;
 }
 
 /** ValidatePodCreate (ObjectMeta aside). */

@@ -6,7 +6,7 @@ import { PodSchema } from './schema/index.js';
 import { defineKind, type Obj } from './define.js';
 import { fieldErr, type FieldError } from './field.js';
 import { validateIP } from './validation.js';
-import { validatePodCreate, validatePodSpecFields, validatePodUpdateFull } from './pod-validation.js';
+import { validatePodCreate, validatePodEphemeralContainersUpdate, validatePodSpecFields, validatePodUpdateFull } from './pod-validation.js';
 import { age, ageColumn, column, nameColumn, translateTimestampSince } from './table.js';
 import { admitPodServiceAccount } from './pod-serviceaccount.js';
 
@@ -204,6 +204,9 @@ export function defaultPod(pod: PodObj): void {
     c.terminationMessagePolicy ||= 'File';
     c.imagePullPolicy ||= defaultPullPolicy(typeof c.image === 'string' ? c.image : undefined);
     for (const e of asList(c.env)) defaultFieldRef(e.valueFrom);
+    // The nested types' own defaults apply here too (validation then forbids these fields).
+    for (const p of asList(c.ports)) p.protocol ||= 'TCP';
+    for (const k of ['livenessProbe', 'readinessProbe', 'startupProbe'] as const) defaultProbe(asObj(c[k]) as Container['livenessProbe']);
   }
   for (const v of s.volumes ?? []) if (asObj(v)) defaultVolume(v);
 }
@@ -390,6 +393,18 @@ export const podDef = defineKind<PodObj>({
   validate: (pod) => validatePodCreate(pod),
   validateUpdate: (pod, old) => validatePodUpdate(pod, old),
   validateStatusUpdate: (pod) => validatePodStatus(pod),
+  partSubresources: {
+    // kubectl debug adds its container here; everything else of the Pod stays as stored
+    // (upstream dropNonEphemeralContainerUpdates).
+    ephemeralcontainers: {
+      take: (next, cur) => ({ ...cur, spec: { ...cur.spec, ephemeralContainers: next.spec?.ephemeralContainers } }) as PodObj,
+      validateUpdate: (pod, old) => {
+        const stored = structuredClone(old);
+        defaultPod(stored);
+        return validatePodEphemeralContainersUpdate(pod, stored);
+      },
+    },
+  },
   gracePeriod: podGracePeriod,
   table: {
     columns: [

@@ -131,6 +131,12 @@ export interface ResourceDef<T extends KubeObject = KubeObject> {
   /** Extra subresources with the same object shape (`status`). Streaming ones are routed elsewhere. */
   statusSubresource?: boolean;
   /**
+   * Subresources that read the whole object and write one part of it (Pod ephemeralcontainers):
+   * `take` builds what is stored from the current object and the one sent (everything else is
+   * kept); `validateUpdate` replaces the def's own for these writes.
+   */
+  partSubresources?: Record<string, { take(next: T, cur: T): T; validateUpdate(obj: T, old: T, ctx: WriteContext): FieldError[] }>;
+  /**
    * Versions of one resource share storage (core/v1 Event and events.k8s.io/v1 Event). The
    * storage form is the one named here; the def converts on the way in and out.
    */
