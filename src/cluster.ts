@@ -121,6 +121,12 @@ export async function startCluster(opts: StartOptions = {}): Promise<RunningClus
       authenticate: (t, audiences, why) => authenticator.authenticate(t, audiences, why),
       adminUser: ADMIN_USER,
       apiAudiences: [tokens.issuer],
+      // metrics.k8s.io comes from the node agent once it runs (until then: no metrics).
+      computed: (resource) => {
+        if (resource === 'metrics.k8s.io/pods') return { list: async (ns) => (agent ? agent.metrics.pods(ns) : []) };
+        if (resource === 'metrics.k8s.io/nodes') return { list: async () => (agent ? agent.metrics.nodes() : []) };
+        return undefined;
+      },
       log: log.child({ component: 'api' }),
       ready: () => ready,
       watch: opts.watchBookmarkIntervalMs ? { bookmarkIntervalMs: opts.watchBookmarkIntervalMs } : undefined,

@@ -4,7 +4,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import YAML from 'yaml';
 import type { Store } from '../store/store.js';
-import type { KubeObject, ResourceDef, ReviewContext } from '../resources/types.js';
+import type { ComputedSource, KubeObject, ResourceDef, ReviewContext } from '../resources/types.js';
 import { storageResource, apiVersionOf } from '../resources/types.js';
 import type { Registry, DeleteOptions, PatchType, WriteOptions, FieldValidation } from './registry.js';
 import { StatusError, badRequest, internalError, unsupportedMediaType, methodNotSupported } from './errors.js';
@@ -165,6 +165,8 @@ export interface RestDeps {
   watch: WatchSettings;
   /** What review kinds consult beside the request's user. */
   reviews?: Omit<ReviewContext, 'user'>;
+  /** Where computed kinds come from, by storage resource name. */
+  computed?: (resource: string) => ComputedSource | undefined;
 }
 
 export function registerResource(app: FastifyInstance, def: ResourceDef, deps: RestDeps): void {
@@ -196,9 +198,25 @@ export function registerResource(app: FastifyInstance, def: ResourceDef, deps: R
     return reply.send(o);
   };
 
+  /** A computed kind's objects, now (its source answers; an absent source has none). */
+  const computedItems = async (ns: string | undefined) => (await deps.computed?.(resource)?.list(def.namespaced ? ns : undefined)) ?? [];
+
+  const listComputed = async (req: FastifyRequest, reply: FastifyReply, ns: string | undefined) => {
+    const q = req.query as Query;
+    const match = buildMatcher(def, q.labelSelector, q.fieldSelector);
+    const shape = responseShape(req.headers.accept);
+    const items = (await computedItems(ns)).filter((o) => !match || match(o));
+    const meta = {};
+    reply.type('application/json');
+    if (shape === 'table') return reply.send(toTable(def, items, meta, includeObject(q)));
+    if (shape === 'partial') return reply.send({ kind: 'PartialObjectMetadataList', apiVersion: 'meta.k8s.io/v1', metadata: meta, items: items.map(partialObjectMetadata) });
+    return reply.send({ kind: `${def.kind}List`, apiVersion: apiVersionOf(def), metadata: meta, items });
+  };
+
   const list = (req: FastifyRequest, reply: FastifyReply, ns: string | undefined) => {
     const q = req.query as Query;
     need(bool(q.watch) ? 'watch' : 'list');
+    if (def.computed) return listComputed(req, reply, ns);
     const match = buildMatcher(def, q.labelSelector, q.fieldSelector);
     const shape = responseShape(req.headers.accept);
     if (bool(q.watch)) {
@@ -278,8 +296,15 @@ export function registerResource(app: FastifyInstance, def: ResourceDef, deps: R
     return acked(() => sendObject(req, reply, r.object, 201));
   };
 
+  const getComputed = async (req: FastifyRequest, reply: FastifyReply, ns: string, name: string) => {
+    const o = (await computedItems(ns)).find((x) => x.metadata.name === name);
+    if (!o) throw registryNotFound(def, name);
+    return sendObject(req, reply, o);
+  };
+
   const get = (req: FastifyRequest, reply: FastifyReply, ns: string, name: string) => {
     need('get');
+    if (def.computed) return getComputed(req, reply, ns, name);
     const shape = responseShape(req.headers.accept);
     if (shape === 'object' && !def.storage) {
       const raw = store.getRaw(resource, def.namespaced ? ns : '', name);

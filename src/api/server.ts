@@ -4,7 +4,7 @@ import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { timingSafeEqual } from 'node:crypto';
 import type { Store } from '../store/store.js';
-import type { ResourceDef, UserInfo } from '../resources/types.js';
+import type { ComputedSource, ResourceDef, UserInfo } from '../resources/types.js';
 
 import { impersonatedUser } from '../auth/impersonation.js';
 
@@ -40,6 +40,8 @@ export interface ApiServerOptions {
   adminUser: UserInfo;
   /** The audiences of the API server (service account tokens name one of them). */
   apiAudiences: string[];
+  /** Where computed kinds (metrics) come from, by storage resource name. */
+  computed?: (resource: string) => ComputedSource | undefined;
   /** Other bearer tokens (service account JWTs) for the API server's audiences. */
   authenticate?: (token: string, audiences?: string[], why?: (message: string) => void) => (UserInfo & { audiences: string[] }) | undefined;
   log: Logger;
@@ -195,7 +197,7 @@ export function createApiServer(o: ApiServerOptions): ApiServer {
       return userOf(t, audiences, (m) => (error = m)) ?? (error ? { error } : undefined);
     },
   };
-  for (const def of o.defs) registerResource(app, def, { store: o.store, registry: o.registry, watch, reviews });
+  for (const def of o.defs) registerResource(app, def, { store: o.store, registry: o.registry, watch, reviews, computed: o.computed });
   o.extend?.(app, upgrades);
 
   return {

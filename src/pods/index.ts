@@ -12,6 +12,7 @@ import { eventRecorder } from '../controllers/events.js';
 import { startNode, hostIP } from './node.js';
 import { startScheduler } from './scheduler.js';
 import { createRuntime, killLeftovers, type ContainerHandle } from './runtime.js';
+import { createMetrics, type Metrics } from './metrics.js';
 import { podIPPool, podIPOwners, releasePodIP } from './podips.js';
 import { detectIsolation, which, type IsolationInfo } from './sandbox.js';
 import type { TokenIssuer } from './volumes.js';
@@ -20,6 +21,8 @@ export interface NodeAgent {
   podsDir: string;
   /** A container of a Pod this node runs, for exec and attach. */
   container(key: string, name: string): ContainerHandle | undefined;
+  /** Resource usage of this node and its Pods (metrics.k8s.io). */
+  metrics: Metrics;
   stop(): Promise<void>;
   idle(): Promise<void>;
 }
@@ -161,11 +164,18 @@ export function startNodeAgent(ctx: ControllerContext & { tokens?: { issue: Toke
       setImmediate(drain);
     }
   });
+  const metrics = createMetrics({
+    nodeName: config.nodeName,
+    nodeLabels: () => store.get('nodes', '', config.nodeName)?.metadata.labels,
+    running: () => runtime.running(),
+  });
   return {
     podsDir: podsDir.dir,
     container: (key, name) => runtime.container(key, name),
+    metrics,
     async stop() {
       stopped = true;
+      metrics.stop();
       unsub();
       for (const u of unsubObjects) u();
       clearTimeout(hostsTimer);

@@ -900,6 +900,15 @@ export function createRuntime(d: RuntimeDeps) {
         },
       };
     },
+    /** Every running container's process (its group leader) with its Pod, for metrics. */
+    running(): { pod: KubeObject; name: string; pid: number }[] {
+      const out: { pod: KubeObject; name: string; pid: number }[] = [];
+      for (const w of workers.values()) {
+        if (w.gone) continue;
+        for (const c of w.ctrs.values()) if (c.proc?.pid && 'running' in c.state) out.push({ pod: w.pod, name: c.spec.name, pid: c.proc.pid });
+      }
+      return out;
+    },
     podKeys: () => [...workers.keys()],
     worker: (key: string) => workers.get(key),
     logDir: (uid: string) => join(d.podsDir, uid),

@@ -13,6 +13,7 @@ import { coreEventDef, eventsV1EventDef } from './event.js';
 import { endpointSliceDef } from './endpointslice.js';
 import { leaseDef } from './lease.js';
 import { reviewDefs } from './reviews.js';
+import { nodeMetricsDef, podMetricsDef } from './metrics.js';
 
 /** A fresh array of all defs (callers may wrap entries, e.g. with service allocation hooks). */
 export function allResourceDefs(): ResourceDef[] {
@@ -30,6 +31,8 @@ export function allResourceDefs(): ResourceDef[] {
     endpointSliceDef,
     leaseDef,
     ...reviewDefs,
+    nodeMetricsDef,
+    podMetricsDef,
   ];
 }
 

@@ -95,6 +95,12 @@ export interface UserInfo {
   extra?: Record<string, string[]>;
 }
 
+/** Where a computed kind's objects come from (metrics.k8s.io: the node agent's samples). */
+export interface ComputedSource {
+  /** The current objects (of one namespace, or all). */
+  list(namespace: string | undefined): Promise<KubeObject[]>;
+}
+
 /** What a review kind's create may consult. */
 export interface ReviewContext {
   /** The user making the request. */
@@ -128,6 +134,11 @@ export interface ResourceDef<T extends KubeObject = KubeObject> {
    * in its status from the request's user. Nothing is written.
    */
   review?(obj: T, ctx: ReviewContext): void;
+  /**
+   * A kind that is computed when read, not stored (metrics.k8s.io PodMetrics and NodeMetrics;
+   * verbs get and list): the REST layer asks the cluster's ComputedSource for it.
+   */
+  computed?: boolean;
   /** Extra subresources with the same object shape (`status`). Streaming ones are routed elsewhere. */
   statusSubresource?: boolean;
   /**

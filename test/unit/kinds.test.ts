@@ -148,7 +148,7 @@ describe('other kinds', () => {
   });
   it('registry lists every kind once', () => {
     const defs = allResourceDefs();
-    expect(defs).toHaveLength(18);
+    expect(defs).toHaveLength(20);
     expect(findDef(defs, 'events.k8s.io', 'events')?.storage?.resource).toBe('events');
     expect(findDef(defs, '', 'services')?.shortNames).toEqual(['svc']);
     expect(allResourceDefs()).not.toBe(defs);

@@ -16,3 +16,4 @@ export * from './endpointslice.js';
 export * from './pod.js';
 export * from './node.js';
 export * from './reviews.js';
+export * from './metrics.js';
