@@ -132,6 +132,7 @@ export async function startCluster(opts: StartOptions = {}): Promise<RunningClus
       watch: opts.watchBookmarkIntervalMs ? { bookmarkIntervalMs: opts.watchBookmarkIntervalMs } : undefined,
       extraSubresources: [
         { plural: 'pods', group: '', version: 'v1', subresource: 'binding', kind: 'Binding', verbs: ['create'] },
+        { plural: 'pods', group: '', version: 'v1', subresource: 'eviction', kind: 'Eviction', responseGroup: 'policy', responseVersion: 'v1', verbs: ['create'] },
         { plural: 'pods', group: '', version: 'v1', subresource: 'log', kind: 'Pod', verbs: ['get'] },
         { plural: 'pods', group: '', version: 'v1', subresource: 'attach', kind: 'PodAttachOptions', verbs: ['create', 'get'] },
         { plural: 'pods', group: '', version: 'v1', subresource: 'exec', kind: 'PodExecOptions', verbs: ['create', 'get'] },
@@ -140,7 +141,7 @@ export async function startCluster(opts: StartOptions = {}): Promise<RunningClus
         ...API_PROXY_SUBRESOURCES,
       ],
       extend: (app, upgrades) => {
-        podRoutes(app, { store, podsDir: podsDir.dir });
+        podRoutes(app, { store, podsDir: podsDir.dir, registry, podDef: findDef(defs, '', 'pods')! });
         apiProxyRoutes(app, { store, informers, log: log.child({ component: 'api-proxy' }), upgrades });
         streamingRoutes(app, upgrades, { store, container: (key, name) => agent?.container(key, name), log: log.child({ component: 'streaming' }) });
         portForwardRoutes(app, upgrades, { store, log: log.child({ component: 'portforward' }) });

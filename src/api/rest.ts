@@ -103,7 +103,8 @@ function defaultManager(ua: string | undefined): string | undefined {
   return ua.split('/')[0]!.slice(0, 128);
 }
 
-function deleteOptions(q: Query, body: unknown): DeleteOptions {
+/** DeleteOptions from the query and a body (a DeleteOptions, or an Eviction's deleteOptions). */
+export function deleteOptions(q: Query, body: unknown): DeleteOptions {
   const o: DeleteOptions = {};
   if (body && typeof body === 'object' && !Array.isArray(body)) Object.assign(o, body as DeleteOptions);
   if (q.gracePeriodSeconds !== undefined) o.gracePeriodSeconds = Number(q.gracePeriodSeconds);
@@ -341,7 +342,7 @@ export function registerResource(app: FastifyInstance, def: ResourceDef, deps: R
   const del = (req: FastifyRequest, reply: FastifyReply, ns: string, name: string) => {
     need('delete');
     const raw = req.body as Buffer | undefined;
-    const body = raw && raw.length ? decodeBody(req, ['application/json', 'application/yaml']) : undefined;
+    const body = raw && raw.length ? decodeBody(req, BODY_TYPES) : undefined;
     const opts = deleteOptions(req.query as Query, body);
     const r = registry.delete(def, ns, name, opts);
     // upstream answers 200 also when the object is only marked (graceful Pod deletion, finalizers,
@@ -353,7 +354,7 @@ export function registerResource(app: FastifyInstance, def: ResourceDef, deps: R
     need('deletecollection');
     const q = req.query as Query;
     const raw = req.body as Buffer | undefined;
-    const body = raw && raw.length ? decodeBody(req, ['application/json', 'application/yaml']) : undefined;
+    const body = raw && raw.length ? decodeBody(req, BODY_TYPES) : undefined;
     const match = buildMatcher(def, q.labelSelector, q.fieldSelector) ?? (() => true);
     const items = registry.deleteCollection(def, ns, match, deleteOptions(q, body));
     await store.durable();

@@ -1,13 +1,18 @@
 // The node agent's API endpoints: pods/binding (the scheduler's and any client's way to assign a
-// node) and pods/log (kubectl logs, with follow, previous, tail, since, timestamps, limitBytes).
+// node), pods/eviction (kubectl drain) and pods/log (kubectl logs, with follow, previous, tail,
+// since, timestamps, limitBytes).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Store } from '../store/store.js';
 import type { KubeObject } from '../resources/types.js';
 import { badRequest, notFound } from '../api/errors.js';
-import { decodeBody } from '../api/rest.js';
-import { bindPod, type Binding } from './binding.js';
+import { decodeBody, deleteOptions } from '../api/rest.js';
+import type { Registry } from '../api/registry.js';
+import type { ResourceDef } from '../resources/types.js';
+import { StatusError } from '../api/errors.js';
+import { rfc3339 } from '../api/meta.js';
+import { bindPod, setCondition, type Binding } from './binding.js';
 import { logPath, readLogFile, renderLog, parseLogLines, type LogOptions } from './logs.js';
 import { readFileSync, statSync } from 'node:fs';
 
@@ -24,7 +29,32 @@ function intParam(q: Record<string, string | undefined>, key: string): number | 
 }
 const boolParam = (v: string | undefined) => v === 'true' || v === '1';
 
-export function podRoutes(app: FastifyInstance, o: { store: Store; podsDir: string }) {
+export function podRoutes(app: FastifyInstance, o: { store: Store; podsDir: string; registry: Registry; podDef: ResourceDef }) {
+  // upstream EvictionREST: no PodDisruptionBudgets exist here (policy/v1 is not served), so an
+  // eviction marks the Pod with the DisruptionTarget condition and deletes it with the
+  // Eviction's deleteOptions (grace period, preconditions, dryRun).
+  app.post('/api/v1/namespaces/:ns/pods/:name/eviction', async (req: FastifyRequest, reply: FastifyReply) => {
+    const { ns, name } = req.params as Params;
+    const body = decodeBody(req, ['application/json', 'application/yaml', 'application/vnd.kubernetes.protobuf']) as { kind?: string; metadata?: { name?: string }; deleteOptions?: Record<string, unknown> };
+    if (body.kind && body.kind !== 'Eviction') throw badRequest(`not a Eviction object: ${body.kind}`);
+    if ((body.metadata?.name ?? '') !== name) throw badRequest('name in URL does not match name in Eviction object');
+    const opts = deleteOptions(req.query as Record<string, string | undefined>, body.deleteOptions ?? {});
+    const pod = o.store.get('pods', ns, name);
+    if (!pod) throw notFound(PODS, name);
+    if (!pod.metadata.deletionTimestamp && !opts.dryRun) {
+      const status = (pod.status ?? {}) as { conditions?: Parameters<typeof setCondition>[0] };
+      const conditions = setCondition(status.conditions, { type: 'DisruptionTarget', status: 'True', lastProbeTime: null, lastTransitionTime: rfc3339(new Date()), reason: 'EvictionByEvictionAPI', message: 'Eviction API: evicting' });
+      try {
+        o.registry.update(o.podDef, ns, name, { ...pod, status: { ...status, conditions } }, { subresource: 'status', fieldManager: 'kube-apiserver' });
+      } catch (e) {
+        if (!(e instanceof StatusError && e.code === 409)) throw e;
+      }
+    }
+    if (!pod.metadata.deletionTimestamp) o.registry.delete(o.podDef, ns, name, opts);
+    await o.store.durable();
+    return reply.code(201).send({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
+  });
+
   app.post('/api/v1/namespaces/:ns/pods/:name/binding', async (req: FastifyRequest, reply: FastifyReply) => {
     const { ns, name } = req.params as Params;
     const body = decodeBody(req, ['application/json', 'application/yaml']) as Binding;

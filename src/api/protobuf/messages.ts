@@ -43,6 +43,13 @@ export const MESSAGES: Record<string, Table> = {
   TokenRequestSpec: { 1: f('audiences', S, { repeated: true }), 3: f('boundObjectRef', msg('BoundObjectReference')), 4: f('expirationSeconds', 'int', { ptr: true }) },
   BoundObjectReference: { 1: f('kind', S), 2: f('apiVersion', S), 3: f('name', S), 4: f('uid', S) },
   TokenRequestStatus: { 1: f('token', S), 2: f('expirationTimestamp', 'time') },
+  // meta/v1 DeleteOptions (typed clients send it with DELETE) and policy/v1 Eviction (kubectl drain)
+  DeleteOptions: {
+    1: f('gracePeriodSeconds', 'int', { ptr: true }), 2: f('preconditions', msg('Preconditions')), 3: f('orphanDependents', 'bool', { ptr: true }),
+    4: f('propagationPolicy', S, { ptr: true }), 5: f('dryRun', S, { repeated: true }), 6: f('ignoreStoreReadErrorWithClusterBreakingPotential', 'bool', { ptr: true }),
+  },
+  Preconditions: { 1: f('uid', S, { ptr: true }), 2: f('resourceVersion', S, { ptr: true }) },
+  Eviction: { 1: f('metadata', msg('ObjectMeta')), 2: f('deleteOptions', msg('DeleteOptions')) },
   // authentication.k8s.io/v1 and authorization.k8s.io/v1 reviews (kubectl auth whoami, can-i)
   SelfSubjectReview: { 1: f('metadata', msg('ObjectMeta')) },
   TokenReview: { 1: f('metadata', msg('ObjectMeta')), 2: f('spec', msg('TokenReviewSpec')) },
