@@ -51,6 +51,16 @@ describe('kubectl debug', () => {
     expect((await tc.kubectl(['exec', 'web', '-c', 'waiter', '--', 'echo', 'exec-ok'])).stdout).toBe('exec-ok\n');
   });
 
+  it('node/NAME: a Pod on the host’s namespaces with the host’s root at /host (sent as protobuf by kubectl)', async () => {
+    const node = tc.cluster.config.nodeName;
+    const r = await tc.kubectl(['debug', `node/${node}`, '-i', '--image=busybox', '--', 'sh', '-c', 'ls -d /host/etc; hostname']);
+    expect(r.stdout).toContain(`/host/etc\n${node}\n`);
+    const p = JSON.parse((await tc.kubectl(['get', 'pods', '-o', 'json'])).stdout).items.find((x: { metadata: { name: string } }) => x.metadata.name.startsWith(`node-debugger-${node}-`));
+    expect(p.spec).toMatchObject({ nodeName: node, hostNetwork: true, hostPID: true, hostIPC: true });
+    expect(p.spec.volumes).toContainEqual({ name: 'host-root', hostPath: { path: '/', type: '' } });
+    expect(p.spec.containers[0].volumeMounts).toContainEqual({ name: 'host-root', mountPath: '/host' });
+  });
+
   it('says why an image alone cannot run', async () => {
     await tc.kubectl(['debug', 'web', '--image=busybox', '-c', 'noimage']);
     const st = await until(async () => (await ephStatus('noimage'))?.state?.waiting);

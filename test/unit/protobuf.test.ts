@@ -9,6 +9,43 @@ describe('kubernetes protobuf bodies', () => {
   it('decodes a Namespace like kubectl sends it, dropping Go zero values', () => {
     expect(decodeKubeProtobuf(NS)).toEqual({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'demo' }, spec: {}, status: {} });
   });
+  it('decodes a whole Pod as kubectl debug node/... sends it: embedded structs spread, pointers keep their zero values', () => {
+    // A minimal protobuf writer: length-delimited fields and varints.
+    const vint = (n: number) => {
+      const b: number[] = [];
+      do {
+        b.push((n & 0x7f) | (n >= 0x80 ? 0x80 : 0));
+        n = Math.floor(n / 128);
+      } while (n);
+      return Buffer.from(b);
+    };
+    const bytes = (no: number, v: Buffer | string) => {
+      const body = Buffer.isBuffer(v) ? v : Buffer.from(v);
+      return Buffer.concat([vint((no << 3) | 2), vint(body.length), body]);
+    };
+    const num = (no: number, v: number) => Buffer.concat([vint(no << 3), vint(v)]);
+    const m = (...parts: Buffer[]) => Buffer.concat(parts);
+    const volume = m(bytes(1, 'host-root'), bytes(2, bytes(1, bytes(1, '/')))); // Volume{name, VolumeSource{hostPath{path}}}
+    const probe = bytes(1, bytes(1, m(bytes(1, 'true')))); // Probe{ProbeHandler{exec{command}}}
+    const container = m(bytes(1, 'debugger'), bytes(2, 'busybox'), bytes(9, m(bytes(1, 'host-root'), bytes(3, '/host'))), bytes(11, probe), num(16, 1), num(18, 0));
+    const spec = m(bytes(1, volume), bytes(2, container), num(4, 0), bytes(10, 'vm'), num(11, 1), num(21, 0));
+    const pod = m(bytes(1, bytes(1, 'node-debugger')), bytes(2, spec));
+    const body = Buffer.concat([Buffer.from('6b387300', 'hex'), bytes(1, m(bytes(1, 'v1'), bytes(2, 'Pod'))), bytes(2, pod)]);
+    expect(decodeKubeProtobuf(body)).toEqual({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'node-debugger' },
+      spec: {
+        volumes: [{ name: 'host-root', hostPath: { path: '/' } }],
+        containers: [{ name: 'debugger', image: 'busybox', volumeMounts: [{ name: 'host-root', mountPath: '/host' }], readinessProbe: { exec: { command: ['true'] } }, stdin: true }],
+        terminationGracePeriodSeconds: 0,
+        nodeName: 'vm',
+        hostNetwork: true,
+        automountServiceAccountToken: false,
+      },
+    });
+  });
+
   it('refuses garbage with 400 and unknown kinds with 415', () => {
     const bad = (b: Buffer) => {
       try {

@@ -3,7 +3,7 @@
 // (messages.ts); anything else is refused with 415 so the client can be pointed at JSON.
 import { StatusError, badRequest } from '../errors.js';
 import { fields, int, str, WireError } from './wire.js';
-import { MESSAGES, type FieldSpec, type FieldType, type Scalar } from './messages.js';
+import { MESSAGES, messageFor, type FieldSpec, type FieldType, type Scalar } from './messages.js';
 
 const MAGIC = [0x6b, 0x38, 0x73, 0x00];
 
@@ -19,10 +19,11 @@ export function decodeKubeProtobuf(buf: Uint8Array): Record<string, unknown> {
       else if (fl.no === 3 && str(fl.bytes)) throw badRequest(`unsupported content encoding ${str(fl.bytes)}`);
     }
     const kind = tm.kind ?? '';
-    if (!MESSAGES[kind] || !raw) {
+    const type = messageFor(tm.apiVersion, kind);
+    if (!type || !raw) {
       throw new StatusError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`);
     }
-    return { apiVersion: tm.apiVersion, kind, ...message(raw, kind) };
+    return { apiVersion: tm.apiVersion, kind, ...message(raw, type) };
   } catch (e) {
     if (e instanceof WireError) throw badRequest(`unable to unmarshal protobuf: ${e.message}`);
     throw e;
@@ -43,10 +44,14 @@ function message(buf: Uint8Array, type: string): Record<string, unknown> {
       ((out[spec.name] ??= {}) as Record<string, unknown>)[k] = mv;
     } else out[spec.name] = v;
   }
-  for (const [no, spec] of Object.entries(table)) {
-    void no;
+  for (const spec of Object.values(table)) {
     if (!(spec.name in out)) continue;
-    if (!keep(spec, out[spec.name])) delete out[spec.name];
+    if (spec.inline) {
+      // An embedded struct: its fields are this object's (Volume's VolumeSource, Probe's handler).
+      const inner = out[spec.name] as Record<string, unknown>;
+      delete out[spec.name];
+      Object.assign(out, inner);
+    } else if (!keep(spec, out[spec.name])) delete out[spec.name];
   }
   return out;
 }

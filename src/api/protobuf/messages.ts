@@ -1,6 +1,10 @@
-// Field numbers of the Kubernetes messages kubectl's typed clients send (k8s.io/api core/v1
-// generated.proto), mapped to JSON field names. Pointer fields keep zero values ("ptr"); other
-// zero values are left out, as Go's JSON omitempty does.
+// Field numbers of the Kubernetes messages typed clients send (kubectl create namespace, drain,
+// debug, auth ...), mapped to JSON field names: every core/v1 type from core-v1.generated.ts
+// (looked up as `core.<Kind>`), and here the meta/v1 types they use and the other groups' kinds.
+// Pointer fields keep zero values ("ptr"); other zero values are left out, as Go's JSON omitempty
+// does; an embedded struct ("inline") spreads its fields into the parent.
+import { CORE_V1 } from './core-v1.generated.js';
+
 export type Scalar = 'string' | 'int' | 'bool' | 'bytes' | 'time' | 'intstr' | 'quantity' | 'extravalue';
 export type FieldType = Scalar | { msg: string } | { map: Scalar | { msg: string } };
 export interface FieldSpec {
@@ -8,6 +12,8 @@ export interface FieldSpec {
   type: FieldType;
   repeated?: boolean;
   ptr?: boolean;
+  /** An embedded struct (`json:""`): its fields are the parent's. */
+  inline?: boolean;
 }
 type Table = Record<number, FieldSpec>;
 
@@ -15,7 +21,7 @@ const f = (name: string, type: FieldType, o: { repeated?: boolean; ptr?: boolean
 const S = 'string' as const;
 const msg = (m: string) => ({ msg: m });
 
-export const MESSAGES: Record<string, Table> = {
+const OWN: Record<string, Table> = {
   TypeMeta: { 1: f('apiVersion', S), 2: f('kind', S) },
   ObjectMeta: {
     1: f('name', S), 2: f('generateName', S), 3: f('namespace', S), 4: f('selfLink', S), 5: f('uid', S), 6: f('resourceVersion', S),
@@ -26,18 +32,10 @@ export const MESSAGES: Record<string, Table> = {
   OwnerReference: { 1: f('kind', S), 3: f('name', S), 4: f('uid', S), 5: f('apiVersion', S), 6: f('controller', 'bool', { ptr: true }), 7: f('blockOwnerDeletion', 'bool', { ptr: true }) },
   ManagedFieldsEntry: { 1: f('manager', S), 2: f('operation', S), 3: f('apiVersion', S), 4: f('time', 'time'), 6: f('fieldsType', S), 7: f('fieldsV1', msg('FieldsV1')), 8: f('subresource', S) },
   FieldsV1: { 1: f('Raw', 'bytes') },
-  ObjectReference: { 1: f('kind', S), 2: f('namespace', S), 3: f('name', S), 4: f('uid', S), 5: f('apiVersion', S), 6: f('resourceVersion', S), 7: f('fieldPath', S) },
-  LocalObjectReference: { 1: f('name', S) },
+  LabelSelector: { 1: f('matchLabels', { map: S }), 2: f('matchExpressions', msg('LabelSelectorRequirement'), { repeated: true }) },
+  LabelSelectorRequirement: { 1: f('key', S), 2: f('operator', S), 3: f('values', S, { repeated: true }) },
+  Condition: { 1: f('type', S), 2: f('status', S), 3: f('observedGeneration', 'int'), 4: f('lastTransitionTime', 'time'), 5: f('reason', S), 6: f('message', S) },
 
-  Namespace: { 1: f('metadata', msg('ObjectMeta')), 2: f('spec', msg('NamespaceSpec')), 3: f('status', msg('NamespaceStatus')) },
-  NamespaceSpec: { 1: f('finalizers', S, { repeated: true }) },
-  NamespaceStatus: { 1: f('phase', S) },
-  ConfigMap: { 1: f('metadata', msg('ObjectMeta')), 2: f('data', { map: S }), 3: f('binaryData', { map: 'bytes' }), 4: f('immutable', 'bool', { ptr: true }) },
-  Secret: { 1: f('metadata', msg('ObjectMeta')), 2: f('data', { map: 'bytes' }), 3: f('type', S), 4: f('stringData', { map: S }), 5: f('immutable', 'bool', { ptr: true }) },
-  ServiceAccount: {
-    1: f('metadata', msg('ObjectMeta')), 2: f('secrets', msg('ObjectReference'), { repeated: true }),
-    3: f('imagePullSecrets', msg('LocalObjectReference'), { repeated: true }), 4: f('automountServiceAccountToken', 'bool', { ptr: true }),
-  },
   // authentication.k8s.io/v1 (kubectl create token)
   TokenRequest: { 1: f('metadata', msg('ObjectMeta')), 2: f('spec', msg('TokenRequestSpec')), 3: f('status', msg('TokenRequestStatus')) },
   TokenRequestSpec: { 1: f('audiences', S, { repeated: true }), 3: f('boundObjectRef', msg('BoundObjectReference')), 4: f('expirationSeconds', 'int', { ptr: true }) },
@@ -73,39 +71,16 @@ export const MESSAGES: Record<string, Table> = {
   SelfSubjectRulesReview: { 1: f('metadata', msg('ObjectMeta')), 2: f('spec', msg('SelfSubjectRulesReviewSpec')) },
   SelfSubjectRulesReviewSpec: { 1: f('namespace', S) },
   ExtraValue: { 1: f('items', S, { repeated: true }) },
-  Service: { 1: f('metadata', msg('ObjectMeta')), 2: f('spec', msg('ServiceSpec')), 3: f('status', msg('ServiceStatus')) },
-  ServiceSpec: {
-    1: f('ports', msg('ServicePort'), { repeated: true }), 2: f('selector', { map: S }), 3: f('clusterIP', S), 4: f('type', S), 5: f('externalIPs', S, { repeated: true }),
-    7: f('sessionAffinity', S), 8: f('loadBalancerIP', S), 9: f('loadBalancerSourceRanges', S, { repeated: true }), 10: f('externalName', S),
-    11: f('externalTrafficPolicy', S), 12: f('healthCheckNodePort', 'int'), 13: f('publishNotReadyAddresses', 'bool'), 14: f('sessionAffinityConfig', msg('SessionAffinityConfig')),
-    17: f('ipFamilyPolicy', S, { ptr: true }), 18: f('clusterIPs', S, { repeated: true }), 19: f('ipFamilies', S, { repeated: true }),
-    20: f('allocateLoadBalancerNodePorts', 'bool', { ptr: true }), 21: f('loadBalancerClass', S, { ptr: true }), 22: f('internalTrafficPolicy', S, { ptr: true }), 23: f('trafficDistribution', S, { ptr: true }),
-  },
-  ServicePort: { 1: f('name', S), 2: f('protocol', S), 3: f('port', 'int'), 4: f('targetPort', 'intstr'), 5: f('nodePort', 'int'), 6: f('appProtocol', S, { ptr: true }) },
-  SessionAffinityConfig: { 1: f('clientIP', msg('ClientIPConfig')) },
-  ClientIPConfig: { 1: f('timeoutSeconds', 'int', { ptr: true }) },
-  ServiceStatus: {},
 
-  Pod: { 1: f('metadata', msg('ObjectMeta')), 2: f('spec', msg('PodSpec')), 3: f('status', msg('PodStatus')) },
-  PodStatus: { 1: f('phase', S) },
-  PodSpec: {
-    1: f('volumes', msg('Volume'), { repeated: true }), 2: f('containers', msg('Container'), { repeated: true }), 3: f('restartPolicy', S),
-    4: f('terminationGracePeriodSeconds', 'int', { ptr: true }), 5: f('activeDeadlineSeconds', 'int', { ptr: true }), 6: f('dnsPolicy', S), 7: f('nodeSelector', { map: S }),
-    8: f('serviceAccountName', S), 9: f('serviceAccount', S), 10: f('nodeName', S), 11: f('hostNetwork', 'bool'), 12: f('hostPID', 'bool'), 13: f('hostIPC', 'bool'),
-    15: f('imagePullSecrets', msg('LocalObjectReference'), { repeated: true }), 16: f('hostname', S), 17: f('subdomain', S), 19: f('schedulerName', S),
-    20: f('initContainers', msg('Container'), { repeated: true }), 21: f('automountServiceAccountToken', 'bool', { ptr: true }), 24: f('priorityClassName', S),
-    25: f('priority', 'int', { ptr: true }), 27: f('shareProcessNamespace', 'bool', { ptr: true }), 30: f('enableServiceLinks', 'bool', { ptr: true }),
-  },
-  Volume: { 1: f('name', S) },
-  Container: {
-    1: f('name', S), 2: f('image', S), 3: f('command', S, { repeated: true }), 4: f('args', S, { repeated: true }), 5: f('workingDir', S),
-    6: f('ports', msg('ContainerPort'), { repeated: true }), 7: f('env', msg('EnvVar'), { repeated: true }), 8: f('resources', msg('ResourceRequirements')),
-    13: f('terminationMessagePath', S), 14: f('imagePullPolicy', S), 16: f('stdin', 'bool'), 17: f('stdinOnce', 'bool'), 18: f('tty', 'bool'), 20: f('terminationMessagePolicy', S),
-  },
-  ContainerPort: { 1: f('name', S), 2: f('hostPort', 'int'), 3: f('containerPort', 'int'), 4: f('protocol', S), 5: f('hostIP', S) },
-  EnvVar: { 1: f('name', S), 2: f('value', S) },
-  ResourceRequirements: { 1: f('limits', { map: 'quantity' }), 2: f('requests', { map: 'quantity' }) },
   Quantity: { 1: f('string', S) },
   IntOrString: { 1: f('type', 'int'), 2: f('intVal', 'int'), 3: f('strVal', S) },
   Time: { 1: f('seconds', 'int'), 2: f('nanos', 'int') },
 };
+
+export const MESSAGES: Record<string, Table> = { ...OWN, ...CORE_V1 };
+
+/** The message of a top-level object: core/v1 kinds by their Go type, the others by kind. */
+export function messageFor(apiVersion: string | undefined, kind: string): string | undefined {
+  if (apiVersion === 'v1' && MESSAGES[`core.${kind}`]) return `core.${kind}`;
+  return OWN[kind] ? kind : undefined;
+}
