@@ -126,6 +126,21 @@ export class Registry {
     warnings.push(...unknownFieldWarnings(res.unknownFields));
   }
 
+  /**
+   * What a subresource write takes from the object sent (status, spec.finalizers, a part
+   * subresource's field): only that is decoded and type-checked, the rest is the stored object's.
+   */
+  private writtenPart(def: ResourceDef, subresource: string, next: KubeObject): unknown {
+    if (next === null || typeof next !== 'object' || Array.isArray(next)) return next;
+    if (subresource === 'status') {
+      const m = next.metadata && typeof next.metadata === 'object' ? next.metadata : {};
+      return { metadata: { labels: m.labels, annotations: m.annotations }, status: next.status };
+    }
+    if (subresource === 'finalize') return { spec: { finalizers: (next.spec as { finalizers?: unknown } | undefined)?.finalizers } };
+    const part = def.partSubresources?.[subresource];
+    return part ? part.take(next, { metadata: {} } as KubeObject) : {};
+  }
+
   private checkTypeMeta(def: ResourceDef, obj: KubeObject): void {
     if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) {
       throw badRequest(`Object 'Kind' is missing in '${JSON.stringify(obj)}'`);
@@ -249,7 +264,7 @@ export class Registry {
   update(def: ResourceDef, ns: string, name: string, body: KubeObject, opts: WriteOptions = {}): WriteResult {
     this.checkTypeMeta(def, body);
     const warnings: string[] = [];
-    if (!opts.subresource && !opts.trusted) this.checkFields(def, body, opts.fieldValidation, warnings);
+    if (!opts.trusted) this.checkFields(def, opts.subresource ? this.writtenPart(def, opts.subresource, body) : body, opts.fieldValidation, warnings);
     const obj = opts.trusted ? body : clone(body);
     obj.apiVersion = apiVersionOf(def);
     obj.kind = def.kind;
@@ -405,7 +420,7 @@ export class Registry {
       }
       this.checkTypeMeta(def, next);
       if (next.metadata.name !== name) throw badRequest(`the name of the object (${String(next.metadata.name)}) does not match the name on the URL (${name})`);
-      if (type !== 'apply' && !opts.subresource) this.checkFields(def, next, opts.fieldValidation, warnings);
+      if (type !== 'apply') this.checkFields(def, opts.subresource ? this.writtenPart(def, opts.subresource, next) : next, opts.fieldValidation, warnings);
       const out = this.updateIn(def, tx, ctx, cur, next, opts, opts.fieldManager ?? 'unknown', type === 'apply');
       return { object: out, warnings: [...warnings, ...ctx.warnings] };
     });

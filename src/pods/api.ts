@@ -35,8 +35,20 @@ export function podRoutes(app: FastifyInstance, o: { store: Store; podsDir: stri
   // Eviction's deleteOptions (grace period, preconditions, dryRun).
   app.post('/api/v1/namespaces/:ns/pods/:name/eviction', async (req: FastifyRequest, reply: FastifyReply) => {
     const { ns, name } = req.params as Params;
-    const body = decodeBody(req, ['application/json', 'application/yaml', 'application/vnd.kubernetes.protobuf']) as { kind?: string; metadata?: { name?: string }; deleteOptions?: Record<string, unknown> };
+    const raw = decodeBody(req, ['application/json', 'application/yaml', 'application/vnd.kubernetes.protobuf']);
+    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw badRequest(`Object 'Kind' is missing in '${JSON.stringify(raw)}'`);
+    const body = raw as { kind?: string; metadata?: { name?: string }; deleteOptions?: Record<string, unknown> };
     if (body.kind && body.kind !== 'Eviction') throw badRequest(`not a Eviction object: ${body.kind}`);
+    for (const [field, goType] of [
+      ['metadata', 'v1.ObjectMeta'],
+      ['deleteOptions', 'v1.DeleteOptions'],
+    ] as const) {
+      const v = (body as Record<string, unknown>)[field];
+      if (v !== undefined && v !== null && (typeof v !== 'object' || Array.isArray(v))) {
+        const what = Array.isArray(v) ? 'array' : typeof v === 'number' ? `number ${v}` : typeof v;
+        throw badRequest(`Eviction in version "v1" cannot be handled as a Eviction: json: cannot unmarshal ${what} into Go struct field Eviction.${field} of type ${goType}`);
+      }
+    }
     if ((body.metadata?.name ?? '') !== name) throw badRequest('name in URL does not match name in Eviction object');
     const opts = deleteOptions(req.query as Record<string, string | undefined>, body.deleteOptions ?? {});
     const pod = o.store.get('pods', ns, name);

@@ -58,6 +58,10 @@ describe('pods/eviction', () => {
     expect([mismatch.status, mismatch.json().message]).toEqual([400, 'name in URL does not match name in Eviction object']);
     const missing = await evict('nope', { metadata: { name: 'nope' } });
     expect([missing.status, missing.json().message]).toEqual([404, 'pods "nope" not found']);
+    const wrongType = await evict('victim', { metadata: { name: 'victim' }, deleteOptions: 'now' });
+    expect([wrongType.status, wrongType.json().message]).toEqual([400, 'Eviction in version "v1" cannot be handled as a Eviction: json: cannot unmarshal string into Go struct field Eviction.deleteOptions of type v1.DeleteOptions']);
+    const none = await api(tc.cluster, 'POST', `${P}/victim/eviction`, { body: 'null' });
+    expect([none.status, none.json().message]).toEqual([400, "Object 'Kind' is missing in 'null'"]);
     const stale = await evict('victim', { metadata: { name: 'victim' }, deleteOptions: { preconditions: { uid: 'not-the-uid' } } });
     expect(stale.status).toBe(409);
     const dry = await evict('victim', { metadata: { name: 'victim' }, deleteOptions: { dryRun: ['All'] } });
