@@ -4,6 +4,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { Agent, request } from 'undici';
 import { startCluster, type RunningCluster } from '../../src/index.js';
 import { api } from '../helpers/http.js';
+import { bytes, envelope, m, num, time } from '../helpers/protobuf.js';
 
 let c: RunningCluster;
 beforeAll(async () => {
@@ -190,6 +191,18 @@ describe('REST semantics', () => {
     expect(await bad({ metadata: { labels: 'x' } })).toEqual([400, 'Service in version "v1" cannot be handled as a Service: json: cannot unmarshal string into Go struct field ObjectMeta.metadata.labels of type map[string]string']);
     expect(await bad({ status: { bogus: 1 } }, '?fieldValidation=Strict')).toEqual([400, 'Service in version "v1" cannot be handled as a Service: strict decoding error: unknown field "status.bogus"']);
     expect((await api(c, 'GET', '/api/v1/namespaces/default/services/lb')).json().status.loadBalancer.ingress).toEqual([{ ip: '127.240.0.5', ipMode: 'VIP' }]);
+  });
+
+  it('takes protobuf bodies as typed clients send them (a leader-election Lease, an events.k8s.io Event)', async () => {
+    const lease = m(bytes(1, bytes(1, 'op-leader')), bytes(2, m(bytes(1, 'pod-a'), num(2, 15), bytes(3, time(1_795_000_000, 5_000)), bytes(4, time(1_795_000_010, 250_000_000)), num(5, 0))));
+    const r = await api(c, 'POST', '/apis/coordination.k8s.io/v1/namespaces/default/leases', { body: envelope('coordination.k8s.io/v1', 'Lease', lease), contentType: 'application/vnd.kubernetes.protobuf' });
+    expect(r.status).toBe(201);
+    expect(r.json().spec).toEqual({ holderIdentity: 'pod-a', leaseDurationSeconds: 15, acquireTime: '2026-11-18T11:06:40.000005Z', renewTime: '2026-11-18T11:06:50.250000Z', leaseTransitions: 0 });
+    const regarding = m(bytes(1, 'Pod'), bytes(2, 'default'), bytes(3, 'web'));
+    const event = m(bytes(1, m(bytes(1, 'web.1'), bytes(3, 'default'))), bytes(2, time(1_795_000_000, 1_000)), bytes(4, 'my-operator'), bytes(5, 'my-operator-0'), bytes(6, 'Reconcile'), bytes(7, 'Synced'), bytes(8, regarding), bytes(10, 'all good'), bytes(11, 'Normal'));
+    const e = await api(c, 'POST', '/apis/events.k8s.io/v1/namespaces/default/events', { body: envelope('events.k8s.io/v1', 'Event', event), contentType: 'application/vnd.kubernetes.protobuf' });
+    expect(e.status).toBe(201);
+    expect(e.json()).toMatchObject({ eventTime: '2026-11-18T11:06:40.000001Z', reason: 'Synced', note: 'all good', regarding: { kind: 'Pod', name: 'web' }, reportingController: 'my-operator' });
   });
 
   it('answers Tables with upstream columns', async () => {

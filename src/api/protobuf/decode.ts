@@ -91,6 +91,14 @@ function scalar(t: Scalar, fl: { wire: number; num?: bigint; bytes?: Uint8Array 
       const s = Number(tm.seconds ?? 0);
       return s ? new Date(s * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z') : null;
     }
+    case 'microtime': {
+      // metav1.MicroTime: RFC 3339 with microseconds, as Go's JSON prints it.
+      const tm = message(fl.bytes ?? new Uint8Array(), 'Time');
+      const s = Number(tm.seconds ?? 0);
+      if (!s) return null;
+      const micros = String(Math.floor(Number(tm.nanos ?? 0) / 1000)).padStart(6, '0');
+      return new Date(s * 1000).toISOString().replace(/\.\d{3}Z$/, `.${micros}Z`);
+    }
     case 'intstr': {
       const v = message(fl.bytes ?? new Uint8Array(), 'IntOrString');
       return Number(v.type ?? 0) === 1 ? (v.strVal ?? '') : Number(v.intVal ?? 0);

@@ -1,11 +1,12 @@
 // Field numbers of the Kubernetes messages typed clients send (kubectl create namespace, drain,
-// debug, auth ...), mapped to JSON field names: every core/v1 type from core-v1.generated.ts
-// (looked up as `core.<Kind>`), and here the meta/v1 types they use and the other groups' kinds.
+// debug, auth, controller-runtime's clients ...), mapped to JSON field names: every type of core/v1,
+// discovery.k8s.io/v1, coordination.k8s.io/v1 and events.k8s.io/v1 from types.generated.ts
+// (as `<group prefix>.<Type>`), and here the meta/v1 types they use and the other groups' kinds.
 // Pointer fields keep zero values ("ptr"); other zero values are left out, as Go's JSON omitempty
 // does; an embedded struct ("inline") spreads its fields into the parent.
-import { CORE_V1 } from './core-v1.generated.js';
+import { API_TYPES } from './types.generated.js';
 
-export type Scalar = 'string' | 'int' | 'bool' | 'bytes' | 'time' | 'intstr' | 'quantity' | 'extravalue';
+export type Scalar = 'string' | 'int' | 'bool' | 'bytes' | 'time' | 'microtime' | 'intstr' | 'quantity' | 'extravalue';
 export type FieldType = Scalar | { msg: string } | { map: Scalar | { msg: string } };
 export interface FieldSpec {
   name: string;
@@ -77,10 +78,14 @@ const OWN: Record<string, Table> = {
   Time: { 1: f('seconds', 'int'), 2: f('nanos', 'int') },
 };
 
-export const MESSAGES: Record<string, Table> = { ...OWN, ...CORE_V1 };
+export const MESSAGES: Record<string, Table> = { ...OWN, ...API_TYPES };
 
-/** The message of a top-level object: core/v1 kinds by their Go type, the others by kind. */
+/** The generated tables' prefix of each group version. */
+const PREFIX: Record<string, string> = { v1: 'core', 'discovery.k8s.io/v1': 'discovery', 'coordination.k8s.io/v1': 'coordination', 'events.k8s.io/v1': 'events' };
+
+/** The message of a top-level object: generated groups by their Go type, the others by kind. */
 export function messageFor(apiVersion: string | undefined, kind: string): string | undefined {
-  if (apiVersion === 'v1' && MESSAGES[`core.${kind}`]) return `core.${kind}`;
+  const prefix = PREFIX[apiVersion ?? ''];
+  if (prefix && MESSAGES[`${prefix}.${kind}`]) return `${prefix}.${kind}`;
   return OWN[kind] ? kind : undefined;
 }
