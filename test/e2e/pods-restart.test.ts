@@ -42,6 +42,11 @@ describe('Pods across restarts of tinykube', () => {
         if (!pid) await new Promise((r) => setTimeout(r, 100));
       }
       expect(alive(pid)).toBe(true);
+      // An ephemeral container (kubectl debug) runs beside it.
+      await k(['debug', 'sleeper', '--image=x', '-c', 'dbg', '--', 'sleep', '1000']);
+      const eph = async () => JSON.parse((await k(['get', 'pod', 'sleeper', '-o', 'json'])).stdout).status.ephemeralContainerStatuses?.[0]?.state ?? {};
+      for (let i = 0; i < 100 && !(await eph()).running; i++) await new Promise((r) => setTimeout(r, 100));
+      expect((await eph()).running).toBeDefined();
 
       run.proc.kill('SIGTERM');
       expect((await run.exited).code).toBe(0);
@@ -51,6 +56,8 @@ describe('Pods across restarts of tinykube', () => {
       await k(['wait', '--for=condition=Ready', 'pod/sleeper', '--timeout=10s']);
       const p = JSON.parse((await k(['get', 'pod', 'sleeper', '-o', 'json'])).stdout);
       expect(p.status.containerStatuses[0].restartCount).toBe(1);
+      // Ephemeral containers never restart: the one that ran is over.
+      expect(p.status.ephemeralContainerStatuses).toEqual([expect.objectContaining({ name: 'dbg', restartCount: 0, state: { terminated: expect.objectContaining({ exitCode: 255, reason: 'Unknown' }) } })]);
       let pid2 = 0;
       for (let i = 0; i < 50 && (!pid2 || pid2 === pid); i++) {
         pid2 = await pidOf().catch(() => 0);
