@@ -70,7 +70,12 @@ export interface NodeAgentOptions {
 export function startNodeAgent(ctx: ControllerContext & { tokens?: { issue: TokenIssuer } }, podsDir: { dir: string; temporary: boolean }, opts: NodeAgentOptions = {}): NodeAgent {
   const { store, registry, defs, config, log } = ctx;
   const podDef = findDef(defs, '', 'pods');
-  const heartbeat = startNode(registry, { node: findDef(defs, '', 'nodes'), lease: findDef(defs, 'coordination.k8s.io', 'leases') }, config, (err) => log.debug({ err }, 'lease renew failed'));
+  const eventsDef = findDef(defs, '', 'events');
+  const kubeletEvents = eventRecorder(registry, eventsDef, 'kubelet', (err) => log.debug({ err }, 'event not recorded'));
+  const heartbeat = startNode(registry, { node: findDef(defs, '', 'nodes'), lease: findDef(defs, 'coordination.k8s.io', 'leases') }, config, (err) => log.debug({ err }, 'lease renew failed'), {
+    kubelet: kubeletEvents,
+    nodeController: eventRecorder(registry, eventsDef, 'node-controller', (err) => log.debug({ err }, 'event not recorded')),
+  });
   killLeftovers(podsDir.dir, log);
   const pool = podIPPool(config.podCIDR);
   // Addresses of Pods deleted while we were down.
@@ -96,7 +101,7 @@ export function startNodeAgent(ctx: ControllerContext & { tokens?: { issue: Toke
     hostIP: hostIP(config),
     podsDir: podsDir.dir,
     runDir,
-    record: eventRecorder(registry, findDef(defs, '', 'events'), 'kubelet', (err) => log.debug({ err }, 'event not recorded')),
+    record: kubeletEvents,
     log: agentLog,
     wrap: (argv) => (setpriv ? [setpriv, '--pdeathsig', 'KILL', '--', ...argv] : argv),
     isolation: () => isolation!,

@@ -9,6 +9,7 @@ import type { ClusterConfig } from '../config.js';
 import { rfc3339 } from '../api/meta.js';
 import { StatusError } from '../api/errors.js';
 import { VERSION_INFO } from '../version.js';
+import type { EventRecorder } from '../controllers/events.js';
 
 const LEASE_DURATION_S = 40;
 const RENEW_MS = 10_000;
@@ -89,11 +90,23 @@ export interface NodeHeartbeat {
   stop(): void;
 }
 
-/** Registers (or refreshes) the Node and keeps its Lease renewed. */
-export function startNode(registry: Registry, defs: { node: ResourceDef; lease: ResourceDef }, config: ClusterConfig, onError: (err: unknown) => void): NodeHeartbeat {
+/**
+ * Registers (or refreshes) the Node and keeps its Lease renewed. The events a kubelet and the
+ * node lifecycle controller record at start go on the Node (what `kubectl describe node` lists):
+ * Starting and NodeAllocatableEnforced every time, the condition events when the Node is new,
+ * RegisteredNode from the controller.
+ */
+export function startNode(
+  registry: Registry,
+  defs: { node: ResourceDef; lease: ResourceDef },
+  config: ClusterConfig,
+  onError: (err: unknown) => void,
+  events?: { kubelet: EventRecorder; nodeController: EventRecorder },
+): NodeHeartbeat {
   const now = new Date();
   const want = nodeObject(config, now);
   let node: KubeObject;
+  let created = false;
   try {
     const cur = registry.get(defs.node, '', config.nodeName);
     // Keep user-set labels, taints and spec; refresh what the node reports about itself.
@@ -105,6 +118,17 @@ export function startNode(registry: Registry, defs: { node: ResourceDef; lease: 
     const { status, ...rest } = want;
     node = registry.create(defs.node, '', rest, { fieldManager: 'kubelet' }).object;
     node = registry.update(defs.node, '', config.nodeName, { ...node, status }, { subresource: 'status', fieldManager: 'kubelet' }).object;
+    created = true;
+  }
+  if (events) {
+    const name = config.nodeName;
+    // The kubelet refers to its Node by name, also as uid (kubectl describe node looks for both).
+    const self: KubeObject = { apiVersion: 'v1', kind: 'Node', metadata: { name, uid: name } };
+    events.kubelet(self, 'Normal', 'Starting', 'Starting kubelet.');
+    if (created) for (const c of ['NodeHasSufficientMemory', 'NodeHasNoDiskPressure', 'NodeHasSufficientPID']) events.kubelet(self, 'Normal', c, `Node ${name} status is now: ${c}`);
+    events.kubelet(self, 'Normal', 'NodeAllocatableEnforced', 'Updated Node Allocatable limit across pods');
+    if (created) events.kubelet(self, 'Normal', 'NodeReady', `Node ${name} status is now: NodeReady`);
+    events.nodeController(node, 'Normal', 'RegisteredNode', `Node ${name} event: Registered Node ${name} in Controller`);
   }
   const renew = () => {
     const lease: KubeObject = {

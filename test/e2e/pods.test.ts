@@ -31,6 +31,14 @@ describe('node', () => {
     const lease = JSON.parse((await tc.kubectl(['get', 'lease', '-n', 'kube-node-lease', 'node-a', '-o', 'json'])).stdout);
     expect(lease.spec.holderIdentity).toBe('node-a');
     expect(lease.spec.leaseDurationSeconds).toBe(40);
+    // What a kubelet and the node controller record at start, as kubectl describe node shows it.
+    const events = (await tc.kubectl(['describe', 'node', 'node-a'])).stdout.split('Events:')[1]!;
+    for (const line of [
+      /Normal\s+RegisteredNode\s+\S+\s+node-controller\s+Node node-a event: Registered Node node-a in Controller/,
+      /Normal\s+Starting\s+\S+\s+kubelet\s+Starting kubelet\./,
+      /Normal\s+NodeHasSufficientMemory\s+\S+\s+kubelet\s+Node node-a status is now: NodeHasSufficientMemory/,
+      /Normal\s+NodeReady\s+\S+\s+kubelet\s+Node node-a status is now: NodeReady/,
+    ]) expect(events).toMatch(line);
   });
 });
 
