@@ -232,11 +232,11 @@ function sendRewrittenHtml(bres: IncomingMessage, res: http.ServerResponse, loc:
   bres.on('close', () => done());
   bres.on('end', () => {
     // The tokenizer loads on first need: most clusters never proxy a page.
-    void import('./api-proxy-html.js').then(({ rewriteHtml }) => {
+    void import('./api-proxy-html.js').then(async ({ rewriteHtmlAsync }) => {
       const encoding = bres.headers['content-encoding'] ?? '';
       let body: Buffer;
       try {
-        body = rewriteHtml(decodeBody(Buffer.concat(chunks), encoding), (u) => rewriteLocation(u, loc));
+        body = await rewriteHtmlAsync(decodeBody(Buffer.concat(chunks), encoding), (u) => rewriteLocation(u, loc));
         if (encoding === 'gzip') body = zlib.gzipSync(body);
         else if (encoding === 'deflate') body = isZlib(chunks[0]) ? zlib.deflateSync(body) : zlib.deflateRawSync(body);
       } catch (e) {

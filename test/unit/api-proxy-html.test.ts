@@ -1,7 +1,7 @@
 // Links in text/html bodies through services/proxy and pods/proxy, as upstream's proxy transport
 // rewrites them (apimachinery pkg/util/proxy/transport.go and its tests' cases).
 import { describe, expect, it } from 'vitest';
-import { rewriteHtml, URL_ATTRS } from '../../src/proxy/api-proxy-html.js';
+import { rewriteHtml, rewriteHtmlAsync, URL_ATTRS } from '../../src/proxy/api-proxy-html.js';
 import { rewriteLocation } from '../../src/proxy/api-proxy-location.js';
 
 const prefix = '/api/v1/namespaces/ns/services/web:80/proxy';
@@ -63,6 +63,20 @@ describe('rewriteHtml', () => {
       const out = rewrite(html);
       if (!/<[A-Za-z]/.test(html)) expect(out).toBe(html);
     }
+  });
+});
+
+describe('rewriteHtmlAsync', () => {
+  it('gives the same bytes as rewriteHtml, whatever slices the markup is cut into', async () => {
+    const page = Buffer.concat([
+      Buffer.from('<!doctype html><noscript><img src="/n"></noscript><script>var s = "<a href=\'/x\'>";</script>'),
+      Buffer.from('<a href="/caf&eacute;" title=\'a"b\'>\u00e9</a><IMG SRC=/i.png />'.repeat(50), 'latin1'),
+      Buffer.of(0xe9, 0xff),
+      Buffer.from('<iframe src="/f"><a href="/in"></iframe><a href="/out">'),
+    ]);
+    const url = (u: string) => rewriteLocation(u, loc);
+    const want = rewriteHtml(page, url);
+    for (const slice of [1, 7, 64, 1 << 20]) expect((await rewriteHtmlAsync(page, url, slice)).equals(want)).toBe(true);
   });
 });
 
