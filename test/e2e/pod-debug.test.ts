@@ -53,7 +53,9 @@ describe('kubectl debug', () => {
 
   it('node/NAME: a Pod on the host’s namespaces with the host’s root at /host (sent as protobuf by kubectl)', async () => {
     const node = tc.cluster.config.nodeName;
-    const r = await tc.kubectl(['debug', `node/${node}`, '-i', '--image=busybox', '--', 'sh', '-c', 'ls -d /host/etc; hostname']);
+    // It waits for a line of input, which comes once kubectl has attached: output written before
+    // that is not streamed (as upstream).
+    const r = await tc.kubectl(['debug', `node/${node}`, '-i', '--image=busybox', '--', 'sh', '-c', 'read go; ls -d /host/etc; hostname'], { input: 'go\n' });
     expect(r.stdout).toContain(`/host/etc\n${node}\n`);
     const p = JSON.parse((await tc.kubectl(['get', 'pods', '-o', 'json'])).stdout).items.find((x: { metadata: { name: string } }) => x.metadata.name.startsWith(`node-debugger-${node}-`));
     expect(p.spec).toMatchObject({ nodeName: node, hostNetwork: true, hostPID: true, hostIPC: true });
