@@ -19,8 +19,10 @@ export function impersonatedUser(headers: IncomingHttpHeaders): UserInfo | Error
   const groups = list(headers['impersonate-group']).flatMap((g) => g.split(/,\s*/)).filter((g) => g !== '');
   const uid = list(headers['impersonate-uid'])[0];
   const extra: Record<string, string[]> = {};
-  for (const [name, value] of Object.entries(headers)) {
+  // Every request comes through here: a plain key walk, no arrays made.
+  for (const name in headers) {
     if (!name.startsWith('impersonate-extra-')) continue;
+    const value = headers[name];
     let key = name.slice('impersonate-extra-'.length);
     try {
       key = decodeURIComponent(key);

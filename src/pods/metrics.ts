@@ -8,6 +8,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import type { KubeObject } from '../resources/types.js';
 import { rfc3339 } from '../api/meta.js';
+import { goDuration } from './runtime.js';
 
 /** USER_HZ and the page size: the values of every Linux on x86-64 and arm64. */
 const TICK_NS = 10_000_000;
@@ -67,13 +68,6 @@ function sample(): Sample {
   return { at: Date.now(), groups, nodeCpu: parseCpuLine(stat.slice(0, stat.indexOf('\n'))) * TICK_NS, nodeMem: parseMemAvailable(readFileSync('/proc/meminfo', 'utf8')) };
 }
 
-/** Go's metav1.Duration text for a window: 15.004s, 1m0.5s. */
-function goSeconds(ms: number): string {
-  const s = Math.round(ms) / 1000;
-  if (s < 60) return `${s}s`;
-  return `${Math.floor(s / 60)}m${Number((s % 60).toFixed(3))}s`;
-}
-
 export interface MetricsDeps {
   nodeName: string;
   nodeLabels: () => Record<string, string> | undefined;
@@ -131,7 +125,7 @@ export function createMetrics(d: MetricsDeps) {
           apiVersion: 'metrics.k8s.io/v1beta1',
           metadata: { name: d.nodeName, creationTimestamp: rfc3339(new Date()), labels: d.nodeLabels() },
           timestamp: rfc3339(new Date(b.at)),
-          window: goSeconds(ms),
+          window: goDuration(Math.round(ms)),
           usage: { cpu: cpu(b.nodeCpu - a.nodeCpu, ms), memory: mem(b.nodeMem) },
         } as KubeObject,
       ];
@@ -158,7 +152,7 @@ export function createMetrics(d: MetricsDeps) {
           apiVersion: 'metrics.k8s.io/v1beta1',
           metadata: { name: pod.metadata.name, namespace: pod.metadata.namespace, creationTimestamp: rfc3339(new Date()), labels: pod.metadata.labels },
           timestamp: rfc3339(new Date(b.at)),
-          window: goSeconds(ms),
+          window: goDuration(Math.round(ms)),
           containers,
         }) as KubeObject);
     },

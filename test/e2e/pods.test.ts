@@ -218,6 +218,9 @@ spec:
     expect(t(0)).toBeLessThanOrEqual(Date.parse(p.status.initContainerStatuses[1].state.terminated.startedAt));
     expect(await logs('inits', '-c', 'second')).toBe('second\n');
     expect(await logs('inits', '-c', 'main')).toBe('main\n');
+    // pods/log without a container: the only container, whatever the init containers (upstream LogLocation).
+    const r = await api(tc.cluster, 'GET', '/api/v1/namespaces/default/pods/inits/log');
+    expect([r.status, r.text]).toEqual([200, 'main\n']);
   });
 
   it('leaves a Pod whose nodeSelector matches no node Pending and Unschedulable', async () => {

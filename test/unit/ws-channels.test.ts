@@ -3,6 +3,7 @@ import { describe, it, expect, afterEach } from 'vitest';
 import { createServer, type Server } from 'node:http';
 import { WebSocketServer, WebSocket } from 'ws';
 import { pickChannelProtocol, serveChannels } from '../../src/api/streaming/channels.js';
+import { until as waitUntil } from '../helpers/wait.js';
 import { nonZeroExit, success, type RemoteCommandOptions, type RemoteCommandStreams, type TerminalSize } from '../../src/api/streaming/remotecommand.js';
 
 let server: Server | undefined;
@@ -40,10 +41,8 @@ async function pair(protocol: string, opts: RemoteCommandOptions): Promise<Pair>
 }
 
 const all: RemoteCommandOptions = { stdin: true, stdout: true, stderr: true, tty: false };
-/** Waits for cond, however busy the host (the test's own timeout is the limit). */
-async function until(cond: () => boolean): Promise<void> {
-  while (!cond()) await new Promise((r) => setTimeout(r, 5));
-}
+/** Waits for cond, however busy the host. */
+const until = (cond: () => boolean) => waitUntil(async () => cond() || undefined);
 
 describe('pickChannelProtocol', () => {
   it('takes the newest protocol we speak among those offered, plain channels when none is offered', () => {

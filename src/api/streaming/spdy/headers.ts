@@ -30,6 +30,16 @@ export function decodeHeaderBlock(block: Buffer): SpdyHeaders {
   const need = (n: number, what: string) => {
     if (block.length - off < n) throw spdyProtocolError(`truncated header block (${what})`);
   };
+  /** A 32-bit length, then that many bytes of UTF-8. */
+  const text = (what: string) => {
+    need(4, `${what} length`);
+    const len = block.readUInt32BE(off);
+    off += 4;
+    need(len, what);
+    const s = block.toString('utf8', off, off + len);
+    off += len;
+    return s;
+  };
   need(4, 'count');
   const count = block.readUInt32BE(off);
   off += 4;
@@ -37,18 +47,8 @@ export function decodeHeaderBlock(block: Buffer): SpdyHeaders {
   if (count * 8 > block.length - off) throw spdyProtocolError(`truncated header block (${count} pairs announced)`);
   const headers: SpdyHeaders = Object.create(null) as SpdyHeaders;
   for (let i = 0; i < count; i++) {
-    need(4, 'name length');
-    const nlen = block.readUInt32BE(off);
-    off += 4;
-    need(nlen, 'name');
-    const name = block.toString('utf8', off, off + nlen);
-    off += nlen;
-    need(4, 'value length');
-    const vlen = block.readUInt32BE(off);
-    off += 4;
-    need(vlen, 'value');
-    const value = block.toString('utf8', off, off + vlen);
-    off += vlen;
+    const name = text('name');
+    const value = text('value');
     if (!name) throw spdyProtocolError('header block has an empty header name');
     if (name !== name.toLowerCase()) throw spdyProtocolError(`header was not lowercased: ${JSON.stringify(name)}`);
     if (Object.prototype.hasOwnProperty.call(headers, name)) throw spdyProtocolError(`multiple headers with same name: ${JSON.stringify(name)}`);
