@@ -1,6 +1,10 @@
 import { defineConfig } from 'vitest/config';
+// @ts-expect-error: a plain .mjs build helper, without types
+import { yamlWorkerDefine } from './scripts/yaml-worker.mjs';
 
 export default defineConfig({
+  // Tests run the TypeScript source: the YAML worker comes inlined as dist/ has it.
+  define: yamlWorkerDefine(),
   test: {
     include: ['test/**/*.test.ts'],
     testTimeout: 30_000,

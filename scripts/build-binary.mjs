@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import postject from 'postject';
+import { yamlWorkerDefine } from './yaml-worker.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 // Node's SEA fuse and resource name (documented in Node's single-executable-applications page).
@@ -115,6 +116,8 @@ export async function bundleForSea(entry, outfile) {
     format: 'cjs',
     target: 'node20',
     plugins: [seaNativeAddons()],
+    // The YAML decoder's worker thread, started from source text (scripts/yaml-worker.mjs).
+    define: yamlWorkerDefine(),
     legalComments: 'none',
     // Minified: no comments (one non-ASCII character in a comment makes V8 hold the whole source
     // as a two-byte string, twice its size) and less source to keep in memory.

@@ -5,6 +5,7 @@
 import { build } from 'esbuild';
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { yamlWorkerDefine } from './yaml-worker.mjs';
 
 const t0 = Date.now();
 rmSync('dist', { recursive: true, force: true });
@@ -19,6 +20,8 @@ await build({
   external: ['better-sqlite3', 'node-pty'],
   // ws's optional native (un)masking: our word-wise JavaScript instead of its byte loop.
   alias: { bufferutil: './src/api/streaming/ws-mask.ts' },
+  // The YAML decoder's worker thread, started from source text (scripts/yaml-worker.mjs).
+  define: yamlWorkerDefine(),
   charset: 'ascii',
   sourcemap: true,
   splitting: true,

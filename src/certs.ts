@@ -6,6 +6,7 @@
 import { webcrypto, X509Certificate, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { writePrivateFile } from './instance.js';
 
 export interface PKI {
   caCertPem: string;
@@ -76,6 +77,8 @@ function expand6(ip: string): string {
 function save(dir: string, pki: PKI, withCA: boolean): void {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const put = (name: string, data: string, mode: number) => {
+    // Keys: exactly 0600 whatever the umask, never through a temp file a crash left with another mode.
+    if (mode === 0o600) return writePrivateFile(join(dir, name), data);
     const tmp = join(dir, `.${name}.tmp`);
     writeFileSync(tmp, data, { mode });
     renameSync(tmp, join(dir, name));
@@ -167,7 +170,6 @@ export function loadOrCreateToken(dataDir: string | undefined): string {
   }
   const t = randomBytes(32).toString('hex');
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  writeFileSync(`${f}.tmp`, `${t}\n`, { mode: 0o600 });
-  renameSync(`${f}.tmp`, f);
+  writePrivateFile(f, `${t}\n`);
   return t;
 }

@@ -6,7 +6,7 @@
 //   version
 // Every error is one line `tinykube: ...` with exit code 1; --verbose adds the stack trace.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, readFileSync, rmSync, closeSync } from 'node:fs';
+import { existsSync, fchmodSync, openSync, readFileSync, rmSync, closeSync } from 'node:fs';
 import { get } from 'node:https';
 import { networkInterfaces } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -18,7 +18,7 @@ import { cliDataDir, DEFAULTS, OptionError, resolveConfig, type StartOptions } f
 import { defaultDataDir, defaultKubeconfigPath } from './paths.js';
 import { mergeKubeconfig, removeFromKubeconfig, writeKubeconfig } from './kubeconfig.js';
 import { VERSION_INFO } from './version.js';
-import { claimDataDir, DataDirInUseError, instanceFiles, looksLikeDataDir, releaseDataDir, runningPid, stopProcess } from './instance.js';
+import { claimDataDir, DataDirInUseError, ensureDataDir, instanceFiles, looksLikeDataDir, releaseDataDir, runningPid, stopProcess } from './instance.js';
 import { inSingleExecutable, NativeAddonError } from './native.js';
 import { runDirFor } from './pods/index.js';
 
@@ -45,6 +45,7 @@ interface UpFlags {
   podIsolation?: string;
   maxEndpointsPerSlice?: string;
   nodeportAddresses?: string;
+  externalIpAddresses?: string;
 }
 
 interface DirFlags {
@@ -126,6 +127,7 @@ function startOptions(f: UpFlags): StartOptions {
     podIsolation: f.podIsolation,
     maxEndpointsPerSlice: f.maxEndpointsPerSlice === undefined ? undefined : Number(f.maxEndpointsPerSlice),
     nodePortAddresses: f.nodeportAddresses,
+    externalIPAddresses: f.externalIpAddresses,
   };
 }
 
@@ -158,7 +160,7 @@ async function up(f: UpFlags): Promise<void> {
   const t0 = performance.now();
   const since = () => `${Math.round(performance.now() - t0)} ms`;
   if (opts.dataDir) {
-    mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
+    ensureDataDir(opts.dataDir);
     claimDataDir(opts.dataDir);
   }
   let cluster: RunningCluster;
@@ -245,8 +247,9 @@ async function detach(f: UpFlags, dataDir: string | undefined): Promise<void> {
   const { logFile, pidFile } = instanceFiles(dataDir);
   const other = runningPid(dataDir);
   if (other !== undefined) throw new DataDirInUseError(dataDir, other);
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  ensureDataDir(dataDir);
   const log = openSync(logFile, 'w', 0o600);
+  fchmodSync(log, 0o600); // a log left 0644 by an older tinykube is truncated, and made private
   const self = inSingleExecutable() ? [] : [...process.execArgv, process.argv[1]!];
   const args = process.argv.slice(2).filter((a) => a !== '--detach' && a !== '-d');
   const child = spawn(process.execPath, [...self, ...args], {
@@ -478,6 +481,7 @@ program
   .option('--max-pods <n>', 'pod capacity of the Node (default 2000)')
   .option('--max-endpoints-per-slice <n>', 'endpoints per EndpointSlice, 1-1000 (default 100)')
   .option('--nodeport-addresses <cidrs>', 'CIDRs whose host addresses serve NodePorts, as kube-proxy (default 127.0.0.1/32; 0.0.0.0/0 = every IPv4 address)')
+  .option('--external-ip-addresses <cidrs>', "CIDRs of this host's non-loopback addresses that Services' externalIPs may be served on (default none: loopback only)")
   .option('--pod-isolation <mode>', 'how Pods get their own mounts, /etc/hosts and resolv.conf: auto, mount (root), userns (unprivileged user namespaces) or none (default auto)')
   .addHelpText(
     'after',

@@ -1,9 +1,10 @@
 // Wires one cluster: store, registry, allocators, API server, controllers. This is the library
 // API (`startCluster`) that the CLI and the test suites both use.
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { Store } from './store/store.js';
+import { Store, groupResource, type UnreadableRow } from './store/store.js';
+import { openDataDirStore, storeOpenError, DB_FILE } from './store/open.js';
+import { ensureDataDir } from './instance.js';
 import { InformerFactory } from './store/informer.js';
 import { Registry } from './api/registry.js';
 import { createApiServer, type ApiServer } from './api/server.js';
@@ -31,7 +32,7 @@ import { ADMIN_USER } from './auth/users.js';
 import { buildKubeconfig, writeKubeconfig } from './kubeconfig.js';
 import { resolveConfig, type StartOptions } from './options.js';
 import type { ClusterConfig } from './config.js';
-import type { ResourceDef } from './resources/types.js';
+import type { KubeObject, ResourceDef } from './resources/types.js';
 
 export type { StartOptions } from './options.js';
 export type { ClusterConfig } from './config.js';
@@ -73,8 +74,9 @@ export async function startCluster(opts: StartOptions = {}): Promise<RunningClus
   const log = opts.logger ?? createLogger({ verbose: !!opts.verbose, name: config.name });
   const t0 = performance.now();
 
-  if (config.dataDir) mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
-  const store = new Store({ file: config.dataDir ? join(config.dataDir, 'state.db') : undefined, groupCommit: true });
+  // The data dir's database: created 0600, refused when it was lost, errors with path and cause.
+  if (config.dataDir) ensureDataDir(config.dataDir);
+  const store = config.dataDir ? openDataDirStore(config.dataDir, { groupCommit: true }) : new Store({ groupCommit: true });
   let api: ApiServer | undefined;
   let controllers: { stop(): void; idle(): Promise<void> } | undefined;
   let agent: NodeAgent | undefined;
@@ -83,6 +85,7 @@ export async function startCluster(opts: StartOptions = {}): Promise<RunningClus
   let saAuth: ServiceAccountAuthenticator | undefined;
   const podsDir = podsDirFor(config.dataDir);
   let compaction: NodeJS.Timeout | undefined;
+  let stopReporting: (() => void) | undefined;
   const informers = new InformerFactory(store);
   let ready = false;
 
@@ -129,7 +132,9 @@ export async function startCluster(opts: StartOptions = {}): Promise<RunningClus
       },
       log: log.child({ component: 'api' }),
       ready: () => ready,
+      storeDetail: () => unreadableSummary(store),
       watch: opts.watchBookmarkIntervalMs ? { bookmarkIntervalMs: opts.watchBookmarkIntervalMs } : undefined,
+      requestTimeoutMs: opts.requestTimeoutMs,
       extraSubresources: [
         { plural: 'pods', group: '', version: 'v1', subresource: 'binding', kind: 'Binding', verbs: ['create'] },
         { plural: 'pods', group: '', version: 'v1', subresource: 'eviction', kind: 'Eviction', responseGroup: 'policy', responseVersion: 'v1', verbs: ['create'] },
@@ -155,6 +160,7 @@ export async function startCluster(opts: StartOptions = {}): Promise<RunningClus
 
     bootstrap(registry, defs, config, port);
     bootstrapDNSService(registry, defs, config, log);
+    stopReporting = reportUnreadable(store, registry, defs, log);
     // Shared informers for the kinds most consumers read (parsed once, kept current by events);
     // the DNS index starts from them too.
     for (const r of ['pods', 'services', 'nodes', 'discovery.k8s.io/endpointslices']) informers.for(r);
@@ -183,6 +189,7 @@ export async function startCluster(opts: StartOptions = {}): Promise<RunningClus
         nodeName: config.nodeName,
         zone: config.zone,
         nodePortAddresses: config.nodePortAddresses,
+        externalIPAddresses: config.externalIPAddresses,
         recordEvent: eventRecorder(registry, findDef(defs, '', 'events'), PROXY_COMPONENT, (err) => proxyLog.debug({ err }, 'event not recorded')),
         // The DNS server answers on these itself.
         reserved: dns.addresses.flatMap((a) => [`UDP ${a}`, `TCP ${a}`]),
@@ -234,6 +241,7 @@ export async function startCluster(opts: StartOptions = {}): Promise<RunningClus
         (stopped ??= (async () => {
           ready = false;
           clearInterval(compaction);
+          stopReporting?.();
           controllers?.stop();
           await proxy?.stop();
           await agent?.stop();
@@ -246,6 +254,7 @@ export async function startCluster(opts: StartOptions = {}): Promise<RunningClus
     };
   } catch (err) {
     clearInterval(compaction);
+    stopReporting?.();
     controllers?.stop();
     await proxy?.stop().catch(() => undefined);
     await agent?.stop().catch(() => undefined);
@@ -253,9 +262,49 @@ export async function startCluster(opts: StartOptions = {}): Promise<RunningClus
     await api?.close().catch(() => undefined);
     saAuth?.stop();
     informers.stop();
-    store.close();
-    throw err;
+    try {
+      store.close();
+    } catch {
+      // Closing writes too (a read-only or full disk fails it again): the first error is the cause.
+    }
+    throw config.dataDir ? storeOpenError(err, join(config.dataDir, DB_FILE), 'use') : err;
   }
+}
+
+/**
+ * Stored objects the store cannot read (see Store.unreadable): the cluster runs without them and
+ * says so once each, whenever one is found (at start, or by the store's background check): a log
+ * line, a Warning Event about the object, and `/readyz?verbose`.
+ */
+function reportUnreadable(store: Store, registry: Registry, defs: ResourceDef[], log: Logger): () => void {
+  const record = eventRecorder(registry, findDef(defs, '', 'events'), 'tinykube-store', (err) => log.warn({ err }, 'event not recorded'));
+  let stopped = false;
+  const report = (u: UnreadableRow) => {
+    const { group, resource } = groupResource(u.resource);
+    const def = defs.find((d) => d.group === group && d.plural === resource);
+    const where = u.namespace ? `${u.namespace}/${u.name}` : u.name;
+    log.error({ resource: u.resource, namespace: u.namespace, name: u.name, resourceVersion: u.rev, error: u.error }, 'skipping an unreadable stored object');
+    const message = `the stored object ${u.resource} ${where} (resourceVersion ${u.rev}) cannot be read (${u.error}): it is skipped and left in the database as it was; repair or delete that row of the objects table while tinykube is stopped`;
+    const apiVersion = def ? (def.group ? `${def.group}/${def.version}` : def.version) : undefined;
+    // Later, never inside the read (or write) that found it.
+    setImmediate(() => {
+      if (stopped) return;
+      record({ apiVersion, kind: def?.kind, metadata: { name: u.name, namespace: u.namespace || undefined, resourceVersion: String(u.rev) } } as KubeObject, 'Warning', 'UnreadableObject', message);
+    });
+  };
+  for (const u of store.unreadable) report(u);
+  const off = store.onUnreadable(report);
+  return () => {
+    stopped = true;
+    off();
+  };
+}
+
+function unreadableSummary(store: Store): string | undefined {
+  const left = store.unreadable.filter((u) => !u.preserved);
+  if (!left.length) return undefined;
+  const names = left.slice(0, 5).map((u) => `${u.resource} ${u.namespace ? `${u.namespace}/` : ''}${u.name}`);
+  return `${left.length} unreadable stored object${left.length === 1 ? '' : 's'} skipped (${names.join(', ')}${left.length > 5 ? ', …' : ''})`;
 }
 
 function isWildcard(host: string): boolean {

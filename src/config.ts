@@ -26,6 +26,8 @@ export interface ClusterConfig {
   maxEndpointsPerSlice: number;
   /** CIDRs whose host addresses get NodePorts (kube-proxy's --nodeport-addresses). */
   nodePortAddresses: string[];
+  /** CIDRs of non-loopback host addresses Services' externalIPs may be served on (default none). */
+  externalIPAddresses: string[];
   /** Whether the service proxy runs. */
   proxy: boolean;
   /** Compaction of the change log (watch history). */

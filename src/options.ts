@@ -20,6 +20,8 @@ export interface StartOptions {
   logger?: Logger;
   /** Interval of watch BOOKMARK events (default 60 s; tests use less). */
   watchBookmarkIntervalMs?: number;
+  /** Deadline of non-long-running API requests, body included (default 60 s as upstream; tests use less). */
+  requestTimeoutMs?: number;
   /** `CIDR` or `CIDR,CIDR` (the second of the other family makes the cluster dual-stack). */
   serviceCIDR?: string;
   secondaryServiceCIDR?: string;
@@ -53,6 +55,11 @@ export interface StartOptions {
   maxEndpointsPerSlice?: number;
   /** kube-proxy's --nodeport-addresses: CIDRs whose host addresses get NodePorts (default 127.0.0.1/32). */
   nodePortAddresses?: string | string[];
+  /**
+   * CIDRs of non-loopback host addresses that Services' externalIPs may make tinykube listen on
+   * (default none: externalIPs are served on loopback addresses only).
+   */
+  externalIPAddresses?: string | string[];
   /** Run the service proxy (default true). A test suite that runs its own may turn it off. */
   proxy?: boolean;
   compaction?: Partial<ClusterConfig['compaction']>;
@@ -171,6 +178,8 @@ export function resolveConfig(o: StartOptions, mode: 'library' | 'cli' = 'librar
   const npText = o.nodePortAddresses === undefined ? ['127.0.0.1/32'] : (Array.isArray(o.nodePortAddresses) ? o.nodePortAddresses : o.nodePortAddresses.split(',')).map((s) => s.trim()).filter(Boolean);
   for (const c of npText) if (!parseCIDR(c)) throw new OptionError(`--nodeport-addresses: invalid CIDR "${c}": want ADDRESS/PREFIX, e.g. 127.0.0.1/32 or 0.0.0.0/0`);
   if (!npText.length) throw new OptionError(`--nodeport-addresses: invalid value "${o.nodePortAddresses}": want CIDR[,CIDR]`);
+  const extText = o.externalIPAddresses === undefined ? [] : (Array.isArray(o.externalIPAddresses) ? o.externalIPAddresses : o.externalIPAddresses.split(',')).map((s) => s.trim()).filter(Boolean);
+  for (const c of extText) if (!parseCIDR(c)) throw new OptionError(`--external-ip-addresses: invalid CIDR "${c}": want ADDRESS/PREFIX, e.g. 192.0.2.10/32 or 0.0.0.0/0`);
   const podIsolation = o.podIsolation ?? 'auto';
   if (!['auto', 'mount', 'userns', 'none'].includes(podIsolation)) throw new OptionError(`--pod-isolation: invalid value "${podIsolation}": must be one of auto, mount, userns, none`);
   const compaction = { ...DEFAULTS.compaction, ...o.compaction };
@@ -199,6 +208,7 @@ export function resolveConfig(o: StartOptions, mode: 'library' | 'cli' = 'librar
     podIsolation: podIsolation as ClusterConfig['podIsolation'],
     maxEndpointsPerSlice,
     nodePortAddresses: npText,
+    externalIPAddresses: extText,
     proxy: o.proxy ?? true,
     compaction,
     eventTTLMs: o.eventTTLMs ?? DEFAULTS.eventTTLMs,

@@ -10,6 +10,7 @@
 //   Pod Ready → endpoint in slice vs the Pod's own watch event; 10,000-endpoint Service restart and writes (endpointslices.mjs)
 //   DNS queries/s and p99 vs dnsmasq with dnsperf; 1,000-endpoint answer build time (dns.mjs)
 //   Service proxy: bulk MiB/s, connections/s, 1 KiB RTT vs direct to the Pod and haproxy; Pod Ready → first proxied connection (proxy.mjs)
+//   creates/s as the cluster fills: steps of 1,000 Services to 10,000 and of 500 Pods to 2,000 vs the first step and the insert baseline (fill.mjs)
 // BENCH_NODE_ARGS adds node flags to the tinykube child processes (e.g. "--cpu-prof").
 // Servers run as child processes (`node dist/cli.js up`), as users run them.
 import { spawn } from 'node:child_process';
@@ -25,6 +26,7 @@ import { endpointSliceBench } from './endpointslices.mjs';
 import { dnsBench } from './dns.mjs';
 import { binaryBench } from './binary.mjs';
 import { proxyBench } from './proxy.mjs';
+import { fillBench } from './fill.mjs';
 import { freePort, pct } from './lib.mjs';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -171,6 +173,10 @@ if (process.env.BENCH_ONLY === 'endpointslices') {
 }
 if (process.env.BENCH_ONLY === 'binary') {
   await binaryBench({ root, work, report, stopProc, rssMB });
+  process.exit(0);
+}
+if (process.env.BENCH_ONLY === 'fill') {
+  await fillBench({ work, startTinykube, startBaseline, stopProc, report, services: Number(process.env.BENCH_FILL_SERVICES ?? 10_000), pods: Number(process.env.BENCH_FILL_PODS ?? 2_000) });
   process.exit(0);
 }
 if (process.env.BENCH_ONLY === 'pods') {
@@ -323,6 +329,10 @@ await dnsBench({ root, work, startTinykube, stopProc, report });
 // ---- Service proxy (issue 8) ----
 console.log('');
 await proxyBench({ root, work, startTinykube, stopProc, report });
+
+// ---- throughput as the cluster fills (issue 19) ----
+console.log('');
+await fillBench({ work, startTinykube, startBaseline, stopProc, report });
 
 // ---- the single executable (issue 10) ----
 console.log('');

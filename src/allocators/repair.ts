@@ -45,6 +45,9 @@ export function repairServiceAllocations(store: Store, a: ServiceAllocators, log
     }
   }
 
+  // A Service the store could not read still holds its addresses and ports: they are not freed
+  // for others while its row waits to be repaired.
+  const unreadable = new Set(store.unreadable.filter((u) => u.resource === 'services' && !u.preserved).map((u) => `${u.namespace}/${u.name}`));
   store.txn((tx) => {
     const db = tx.sql;
     const rows = db.prepare('SELECT range, slot, owner FROM allocations').all() as { range: string; slot: number; owner: string }[];
@@ -56,6 +59,7 @@ export function repairServiceAllocations(store: Store, a: ServiceAllocators, log
       m.set(r.slot, r.owner);
       const owner = expected.get(r.range)!.get(r.slot);
       if (owner === undefined) {
+        if (unreadable.has(r.owner)) continue;
         db.prepare('DELETE FROM allocations WHERE range = ? AND slot = ?').run(r.range, r.slot);
         report.released++;
         log.warn({ band: r.range, slot: r.slot, owner: r.owner }, 'released an allocation no Service holds');

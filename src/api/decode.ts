@@ -13,6 +13,7 @@
 // null is accepted anywhere: it means unset. Duplicate keys are gone after JSON.parse, so they are
 // not reported. One pass over the object with a shared path stack: it runs on every write.
 import type { TSchema } from '@sinclair/typebox';
+import { parseQuantity, quantityString } from '../resources/quantity.js';
 
 type Schema = Record<string, unknown> & {
   type?: string;
@@ -29,6 +30,12 @@ type Schema = Record<string, unknown> & {
 export interface CheckResult {
   /** Upstream stops at its first decode error, so this holds at most one message. */
   typeErrors: string[];
+  /**
+   * The same first error as a strategic merge patch reports it: upstream converts the patched
+   * map with runtime.DefaultUnstructuredConverter.FromUnstructured (pkg/runtime/converter.go),
+   * whose texts differ from encoding/json's (`cannot restore map from string`).
+   */
+  converterErrors: string[];
   unknownFields: string[];
 }
 
@@ -43,13 +50,22 @@ const FIELDS_V1 = `${M}FieldsV1`;
 interface State {
   /** Field names (strings) and list indices (numbers) from the root to the current value. */
   path: (string | number)[];
+  /** Delete unknown fields where they are found (decoding into typed structs drops them). */
+  prune: boolean;
+  /** Rewrite quantities in their canonical form, as a decoded resource.Quantity serialises. */
+  canonical: boolean;
   /** Go struct name per path depth (the struct holding the field at that depth). */
   structs: string[];
   out: CheckResult;
 }
 
-export function checkObject(obj: unknown, schema: TSchema, kind: string): CheckResult {
-  const st: State = { path: [], structs: [], out: { typeErrors: [], unknownFields: [] } };
+/**
+ * Type-checks a decoded body against the kind's schema and lists its unknown fields. With
+ * `prune`, unknown fields are also deleted from `obj` in place: upstream decodes into Go structs,
+ * which keep nothing they do not declare, so Warn and Ignore never store an unknown field.
+ */
+export function checkObject(obj: unknown, schema: TSchema, kind: string, opts: { prune?: boolean; canonical?: boolean } = {}): CheckResult {
+  const st: State = { path: [], prune: !!opts.prune, canonical: !!opts.canonical, structs: [], out: { typeErrors: [], converterErrors: [], unknownFields: [] } };
   const s = schema as unknown as Schema;
   if (obj !== null && typeof obj === 'object' && !Array.isArray(obj)) walkObject(obj as Record<string, unknown>, s, shortName(s) ?? kind, st);
   return st.out;
@@ -69,20 +85,25 @@ function walkObject(v: Record<string, unknown>, s: Schema, struct: string, st: S
   const props = s.properties;
   const addl = typeof s.additionalProperties === 'object' ? s.additionalProperties : undefined;
   if (!props && !addl) return; // free-form (preserve-unknown-fields) or untyped object
-  for (const k in v) {
+  // Own keys only, and own schema properties only: `__proto__`, `constructor` or `toString`
+  // in a body are ordinary unknown fields, never the prototype's members.
+  for (const k of Object.keys(v)) {
     const child = v[k];
-    const cs = props ? props[k] : undefined;
+    const cs = props && Object.hasOwn(props, k) ? props[k] : undefined;
     st.path.push(k);
     if (cs) {
       st.structs.push(struct);
       checkValue(child, cs, st);
       st.structs.pop();
+      if (st.canonical && cs['x-tinykube-name'] === QUANTITY) canonicalize(v, k);
     } else if (addl) {
       // A map value: Go reports it against the map field itself (ConfigMap.data), so the
       // value's own key is not part of the Go path; it is part of nested unknown-field paths.
       checkMapValue(child, addl, st);
+      if (st.canonical && addl['x-tinykube-name'] === QUANTITY) canonicalize(v, k);
     } else if (!s['x-kubernetes-preserve-unknown-fields']) {
       st.out.unknownFields.push(jsonPath(st.path));
+      if (st.prune) delete v[k];
     }
     st.path.pop();
   }
@@ -128,6 +149,18 @@ function checkMapValue(v: unknown, s: Schema, st: State): void {
     checkValue(v, s, st);
     st.structs.pop();
   }
+}
+
+/**
+ * A Quantity as upstream stores it: resource.Quantity keeps the string it parsed only when that
+ * is already canonical, and otherwise marshals its canonical form (`0.5` → `500m`, `1024Mi` →
+ * `1Gi`, the number 1 → `"1"`). Invalid values are left for the type error.
+ */
+function canonicalize(o: Record<string, unknown>, k: string): void {
+  const x = o[k];
+  if (typeof x !== 'string' && typeof x !== 'number') return;
+  const q = parseQuantity(x);
+  if (q) o[k] = q.cached ?? quantityString(q);
 }
 
 /** Type check for values that are not objects, arrays or special named types. */
@@ -186,7 +219,11 @@ function special(v: unknown, s: Schema, name: string, st: State): boolean {
 // ---- messages ----
 
 function report(st: State, msg: string): void {
-  if (!st.out.typeErrors.length) st.out.typeErrors.push(msg);
+  // Types with their own UnmarshalJSON convert through it from unstructured too: same text.
+  if (!st.out.typeErrors.length) {
+    st.out.typeErrors.push(msg);
+    st.out.converterErrors.push(msg);
+  }
 }
 
 function typeError(v: unknown, s: Schema, st: State): void {
@@ -198,6 +235,43 @@ function typeError(v: unknown, s: Schema, st: State): void {
   st.out.typeErrors.push(
     struct ? `json: cannot unmarshal ${what} into Go struct field ${struct}.${goPath.join('.')} of type ${goType(s)}` : `json: cannot unmarshal ${what} into Go value of type ${goType(s)}`,
   );
+  st.out.converterErrors.push(converterError(v, s));
+}
+
+/** Go's reflect.Kind of an unstructured value (util/json decodes whole numbers as int64). */
+function unstructuredKind(v: unknown): string {
+  if (Array.isArray(v)) return 'slice';
+  switch (typeof v) {
+    case 'string':
+      return 'string';
+    case 'boolean':
+      return 'bool';
+    case 'number':
+      return Number.isInteger(v) ? 'int64' : 'float64';
+    default:
+      return 'map';
+  }
+}
+
+/** runtime.fromUnstructured's error for a value of the wrong kind (converter.go). */
+function converterError(v: unknown, s: Schema): string {
+  const kind = unstructuredKind(v);
+  switch (s.type) {
+    case 'object':
+      // Named types are Go structs; the rest are maps (labels, data, selector).
+      return s['x-tinykube-name'] || s.properties ? `cannot restore struct from: ${kind}` : `cannot restore map from ${kind}`;
+    case 'array':
+      return `cannot restore slice from ${kind}`;
+    default: {
+      const dt = goType(s);
+      // Simple kinds: int64 converts to string in Go (so "cannot convert"), and a float with a
+      // fraction cannot become an integer; every other pairing is not convertible at all and
+      // falls through to "unrecognized type".
+      if (kind === 'int64' && dt === 'string') return `cannot convert int64 to string`;
+      if (kind === 'float64' && (dt === 'int32' || dt === 'int64')) return `cannot convert float64 to ${dt}`;
+      return `unrecognized type: ${dt === 'float64' ? 'float64' : dt.startsWith('v1.') ? 'string' : dt}`;
+    }
+  }
 }
 
 /** Go's name for a JSON value in UnmarshalTypeError; numbers that do not fit an int show their text. */

@@ -40,19 +40,13 @@ export class StatusError extends Error {
     super(message);
   }
 
+  /** Keys in metav1.Status's field order, as Go encodes it (clients compare bodies as text). */
   toStatus(): Status {
-    const s: Status = {
-      kind: 'Status',
-      apiVersion: 'v1',
-      metadata: {},
-      status: 'Failure',
-      message: this.message,
-      reason: this.reason,
-      code: this.code,
-    };
+    const s = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: this.message } as Status;
     // StatusReasonUnknown is "", which Go leaves out (omitempty).
-    if (!this.reason) delete (s as { reason?: string }).reason;
+    if (this.reason) s.reason = this.reason;
     if (this.details) s.details = this.details;
+    s.code = this.code;
     return s;
   }
 }

@@ -20,6 +20,8 @@ import {
 import { clone, deepEqual, generateName, newUID, rfc3339 } from './meta.js';
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, serverSideApply, trackUpdate } from './patch/index.js';
 import { checkObject, strictDecodingError, unknownFieldWarnings } from './decode.js';
+import { goPrint, goQuote } from './go-format.js';
+import { goDurationNs } from './query-params.js';
 
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
 
@@ -115,14 +117,20 @@ export class Registry {
   // ---- decoding checks shared by create/update/patch ----
 
   /** Unknown fields and wrong types, per fieldValidation (upstream's strict decoding). */
-  private checkFields(def: ResourceDef, obj: unknown, mode: FieldValidation | undefined, warnings: string[]): void {
-    const res = checkObject(obj, def.schema, def.kind);
+  private checkFields(def: ResourceDef, obj: unknown, mode: FieldValidation | undefined, warnings: string[], patched?: { type: PatchType; patch: unknown; result: unknown }): void {
+    // Strict refuses unknown fields; Warn and Ignore drop them (never stored, as upstream).
+    const res = checkObject(obj, def.schema, def.kind, { prune: mode !== 'Strict', canonical: true });
     if (res.typeErrors.length) {
+      if (patched) throw patchedObjectInvalid(patched, res.typeErrors[0]!, res.converterErrors[0]!);
       throw badRequest(`${def.kind} in version "${def.version}" cannot be handled as a ${def.kind}: ${res.typeErrors.join(', ')}`);
     }
     if (!res.unknownFields.length || mode === 'Ignore') return;
-    // upstream create/update wrap the strict error like any decode error (transformDecodeError)
-    if (mode === 'Strict') throw badRequest(`${def.kind} in version "${def.version}" cannot be handled as a ${def.kind}: ${strictDecodingError(res.unknownFields)}`);
+    if (mode === 'Strict') {
+      const strict = strictDecodingError(res.unknownFields);
+      if (patched) throw patchedObjectInvalid(patched, strict, strict);
+      // upstream create/update wrap the strict error like any decode error (transformDecodeError)
+      throw badRequest(`${def.kind} in version "${def.version}" cannot be handled as a ${def.kind}: ${strict}`);
+    }
     warnings.push(...unknownFieldWarnings(res.unknownFields));
   }
 
@@ -278,7 +286,8 @@ export class Registry {
       const curStored = tx.get(resource, def.namespaced ? ns : '', name);
       if (!curStored) {
         if (!def.allowCreateOnUpdate || opts.subresource) throw notFound(gr(def), name);
-        if (obj.metadata.resourceVersion) throw notFound(gr(def), name);
+        if (obj.metadata.resourceVersion && !/^0+$/.test(obj.metadata.resourceVersion)) throw notFound(gr(def), name);
+        delete obj.metadata.resourceVersion;
         const created = this.createIn(def, tx, ctx, obj, opts.fieldManager ?? 'unknown', opts);
         return { object: created, warnings: [...warnings, ...ctx.warnings], created: true };
       }
@@ -300,7 +309,14 @@ export class Registry {
       // upstream's versioner: an unparsable resourceVersion is an Invalid field, not a conflict
       throw invalid(def.kind, def.group, name, [{ type: 'FieldValueInvalid', field: 'metadata.resourceVersion', body: `Invalid value: ${JSON.stringify(want)}: strconv.ParseUint: parsing ${JSON.stringify(want)}: invalid syntax` }]);
     }
-    if (want && want !== cur.metadata.resourceVersion) throw conflict(gr(def), name, OPTIMISTIC_LOCK_MESSAGE);
+    // upstream genericregistry.Store.Update: a resourceVersion that parses to 0 ("", "0", "00")
+    // is an unconditional update where the strategy allows it (AllowUnconditionalUpdate); else
+    // it is Invalid, named by the resource (not the kind) as upstream does.
+    if (!want || /^0+$/.test(want)) {
+      if (def.allowUnconditionalUpdate === false) {
+        throw invalid(def.plural, def.group, name, [{ type: 'FieldValueInvalid', field: 'metadata.resourceVersion', body: 'Invalid value: 0x0: must be specified for an update' }]);
+      }
+    } else if (want !== cur.metadata.resourceVersion) throw conflict(gr(def), name, OPTIMISTIC_LOCK_MESSAGE);
     const part = opts.subresource ? def.partSubresources?.[opts.subresource] : undefined;
     let obj = next;
     if (opts.subresource === 'status') {
@@ -420,7 +436,7 @@ export class Registry {
       }
       this.checkTypeMeta(def, next);
       if (next.metadata.name !== name) throw badRequest(`the name of the object (${String(next.metadata.name)}) does not match the name on the URL (${name})`);
-      if (type !== 'apply') this.checkFields(def, opts.subresource ? this.writtenPart(def, opts.subresource, next) : next, opts.fieldValidation, warnings);
+      if (type !== 'apply') this.checkFields(def, opts.subresource ? this.writtenPart(def, opts.subresource, next) : next, opts.fieldValidation, warnings, { type, patch, result: next });
       const out = this.updateIn(def, tx, ctx, cur, next, opts, opts.fieldManager ?? 'unknown', type === 'apply');
       return { object: out, warnings: [...warnings, ...ctx.warnings] };
     });
@@ -429,6 +445,7 @@ export class Registry {
   // ---- delete ----
 
   delete(def: ResourceDef, ns: string, name: string, opts: DeleteOptions = {}): DeleteResult {
+    def.admitDelete?.(name);
     return this.write(opts.dryRun, (tx, ctx) => {
       const stored = tx.get(storageResource(def), def.namespaced ? ns : '', name);
       if (!stored) throw notFound(gr(def), name);
@@ -474,12 +491,12 @@ export class Registry {
       return { object: cur, deleted: false };
     }
     if (!meta.deletionTimestamp) {
-      meta.deletionTimestamp = rfc3339(new Date(ctx.now.getTime() + grace * 1000));
+      meta.deletionTimestamp = deletionTime(ctx.now, grace);
       meta.deletionGracePeriodSeconds = grace;
       def.onDeletionStarted?.(obj, ctx);
     } else if (grace > 0 && grace < (meta.deletionGracePeriodSeconds ?? Infinity)) {
       // A shorter grace period may replace a longer one (kubectl delete --grace-period=0 --force).
-      meta.deletionTimestamp = rfc3339(new Date(ctx.now.getTime() + grace * 1000));
+      meta.deletionTimestamp = deletionTime(ctx.now, grace);
       meta.deletionGracePeriodSeconds = grace;
     }
     if (finalizers.size) meta.finalizers = [...finalizers];
@@ -523,8 +540,29 @@ export class Registry {
 }
 
 /** managedFields times change on every write; they alone do not make an update. */
+/** now.Add(time.Second * time.Duration(grace)) (BeforeDelete): int64 nanoseconds that wrap, as
+ *  Go's do, so an absurd gracePeriodSeconds gives some time rather than an invalid Date. */
+function deletionTime(now: Date, grace: number): string {
+  const ns = goDurationNs(BigInt(Math.trunc(grace)), 1_000_000_000n);
+  return rfc3339(new Date(now.getTime() + Number(ns / 1_000_000n)));
+}
+
 function withoutTimes(o: KubeObject): KubeObject {
   const mf = o.metadata.managedFields;
   if (!mf) return o;
   return { ...o, metadata: { ...o.metadata, managedFields: mf.map((e) => ({ ...e, time: undefined })) } };
+}
+
+/**
+ * A patch whose result does not decode (upstream endpoints/handlers/patch.go): 422 Invalid for
+ * an empty GroupKind and name, one `patch` field error. JSON and merge patches report the patched
+ * object's JSON and the decoder's text (jsonPatcher.applyPatchToCurrentObject); strategic merge
+ * patches report the patch map as Go's %+v prints it and the unstructured converter's text
+ * (applyPatchToObject), e.g. `patch: Invalid value: "map[metadata:map[labels:invalid]]": cannot
+ * restore map from string`. fieldValidation=Strict's unknown fields are reported the same way.
+ */
+function patchedObjectInvalid(p: { type: PatchType; patch: unknown; result: unknown }, decodeError: string, converterError: string): StatusError {
+  const [value, why] = p.type === 'strategic' ? [goPrint(p.patch), converterError] : [JSON.stringify(p.result), decodeError];
+  const body = `Invalid value: ${goQuote(value)}: ${why}`;
+  return new StatusError(422, 'Invalid', ` "" is invalid: patch: ${body}`, { causes: [{ reason: 'FieldValueInvalid', message: body, field: 'patch' }] });
 }

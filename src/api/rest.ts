@@ -2,19 +2,20 @@
 // upstream's API layout, mapped onto the Registry (writes) and the Store (reads, watch).
 // Nothing here knows a kind by name.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import YAML from 'yaml';
 import type { Store } from '../store/store.js';
 import type { ComputedSource, KubeObject, ResourceDef, ReviewContext } from '../resources/types.js';
 import { storageResource, apiVersionOf } from '../resources/types.js';
-import type { Registry, DeleteOptions, PatchType, WriteOptions, FieldValidation } from './registry.js';
+import type { Registry, PatchType } from './registry.js';
 import { StatusError, badRequest, internalError, unsupportedMediaType, methodNotSupported } from './errors.js';
 import { responseShape } from './negotiate.js';
-import { toTable, partialObjectMetadata, type IncludeObject } from './table.js';
+import { toTable, partialObjectMetadata } from './table.js';
 import { serveWatch, type WatchSettings } from './watch-http.js';
 import { buildMatcher } from './filters.js';
 import { decodeKubeProtobuf } from './protobuf/decode.js';
-
-type Query = Record<string, string | undefined>;
+import { decodeYAML, jsonTooDeep, MAX_NESTING, NestingError, YAMLDecodeError } from './yaml-decode.js';
+import { takePredecoded } from './yaml-offload.js';
+import { goQuote } from './go-format.js';
+import { deleteOptions, deleteParamsFromBody, getOptions, goParseUint, listLimit, listOptions, requestQuery, tableOptions, watchTimeoutMs, writeOptions, type QueryValues } from './query-params.js';
 type Params = { ns?: string; name?: string };
 
 const ALL_VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
@@ -40,8 +41,14 @@ function mediaType(req: FastifyRequest): string {
   return (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
 }
 
-/** Decodes a request body by its media type. JSON syntax errors are 400 like upstream's decoder. */
-export function decodeBody(req: FastifyRequest, allowed: readonly string[]): unknown {
+/**
+ * Decodes a request body by its media type, within upstream's bounds (yaml-decode.ts: go-yaml's
+ * depth and alias limits; values nested at most MAX_NESTING deep). A body that does not decode is
+ * 400 with upstream's text: wrapped by create and update (`kind` given) as their
+ * transformDecodeError does, by patches as patch.go does (see decodeError). Large YAML bodies
+ * were decoded off the main thread before the handler ran (yaml-offload.ts).
+ */
+export function decodeBody(req: FastifyRequest, allowed: readonly string[], kind?: string): unknown {
   const type = mediaType(req);
   const raw = req.body as Buffer | undefined;
   if (type === 'application/vnd.kubernetes.protobuf' && allowed.includes(type)) {
@@ -52,80 +59,68 @@ export function decodeBody(req: FastifyRequest, allowed: readonly string[]): unk
     if (!raw || raw.length === 0) {
       if (type === '' || allowed.includes(type)) throw badRequest('the body of the request was empty');
     }
-    if (type === '' && raw && raw.length) return parseJSON(raw.toString('utf8'));
+    if (type === '' && raw && raw.length) return decodeJSON(raw, type, kind);
     throw unsupportedMediaType(allowed);
   }
   if (!raw || raw.length === 0) throw badRequest('the body of the request was empty');
-  const text = raw.toString('utf8');
   if (type === 'application/yaml' || type === 'application/apply-patch+yaml') {
+    const pre = takePredecoded(req);
     try {
-      const docs = YAML.parseAllDocuments(text, { uniqueKeys: false });
-      if (docs.length !== 1) throw new Error(docs.length ? 'expected a single YAML document' : 'empty document');
-      const d = docs[0]!;
-      if (d.errors.length) throw d.errors[0]!;
-      return d.toJS({ maxAliasCount: 100 });
+      if (!pre) return decodeYAML(raw.toString('utf8'));
+      if ('error' in pre) throw pre.error;
+      return pre.value;
     } catch (e) {
-      throw badRequest(`error converting YAML to JSON: ${(e as Error).message.split('\n')[0]}`);
+      throw decodeError(e, type, kind, raw);
     }
   }
-  return parseJSON(text);
+  return decodeJSON(raw, type, kind);
 }
 
-function parseJSON(text: string): unknown {
+function decodeJSON(raw: Buffer, type: string, kind: string | undefined): unknown {
+  const text = raw.toString('utf8');
+  const deep = jsonTooDeep(text, MAX_NESTING);
+  if (deep) throw decodeError(new NestingError(deep), type, kind, raw);
   try {
     return JSON.parse(text);
   } catch (e) {
-    throw badRequest(`couldn't get version/kind; json parse error: ${(e as Error).message}`);
+    throw decodeError(e, type, kind, raw);
   }
 }
 
-function bool(v: string | undefined): boolean {
-  return v === 'true' || v === '1';
+/**
+ * Upstream's 400 for a body that does not decode. Go's decoders speak: go-yaml's text for YAML
+ * (YAMLDecodeError), encoding/json's for nesting (NestingError); JSON syntax errors keep
+ * JSON.parse's own words. The prefixes are the handlers': create/update's
+ * transformDecodeError (`the object provided is unrecognized (must be of type K): ... (summary)`
+ * after the serializer's `couldn't get version/kind; json parse error: `), patch.go's
+ * `error decoding patch: ` (merge, JSON patch), none (strategic merge patch), and
+ * `error decoding YAML: ` around sigs.k8s.io/yaml's Unmarshal for apply patches. Other callers
+ * (subresources, delete options) keep the decoder's own text.
+ */
+function decodeError(e: unknown, type: string, kind: string | undefined, raw: Buffer): StatusError {
+  if (!(e instanceof YAMLDecodeError || e instanceof NestingError || e instanceof SyntaxError)) return internalError((e as Error).message);
+  const yaml = e instanceof YAMLDecodeError;
+  const msg = e.message;
+  switch (type) {
+    case 'application/merge-patch+json':
+    case 'application/json-patch+json':
+      return badRequest(`error decoding patch: ${msg}`);
+    case 'application/strategic-merge-patch+json':
+      return badRequest(msg);
+    case 'application/apply-patch+yaml':
+      return badRequest(`error decoding YAML: ${yaml ? 'error converting YAML to JSON' : 'error unmarshaling JSON'}: ${msg}`);
+  }
+  if (!kind) return badRequest(yaml ? `error converting YAML to JSON: ${msg}` : `couldn't get version/kind; json parse error: ${msg}`);
+  const inner = yaml ? msg : `couldn't get version/kind; json parse error: ${msg}`;
+  return badRequest(`the object provided is unrecognized (must be of type ${kind}): ${inner} (${summarizeData(raw)})`);
 }
 
-function writeOptions(q: Query, req: FastifyRequest): WriteOptions {
-  const dryRun = q.dryRun;
-  if (dryRun !== undefined && dryRun !== 'All' && dryRun !== '') {
-    throw new StatusError(400, 'BadRequest', `dryRun: Unsupported value: "${dryRun}": supported values: "All"`);
-  }
-  const fv = q.fieldValidation;
-  if (fv !== undefined && fv !== 'Strict' && fv !== 'Warn' && fv !== 'Ignore' && fv !== '') {
-    throw badRequest(`fieldValidation must be one of "Ignore", "Warn", or "Strict", got "${fv}"`);
-  }
-  const manager = q.fieldManager ?? defaultManager(req.headers['user-agent']);
-  if (manager && manager.length > 128) throw badRequest('fieldManager: Too long: must have at most 128 bytes');
-  return { dryRun: dryRun === 'All', fieldManager: manager, fieldValidation: (fv || 'Warn') as FieldValidation, force: bool(q.force) };
-}
-
-/** Upstream names the manager after the user agent's program part (`kubectl`, `node-fetch`). */
-function defaultManager(ua: string | undefined): string | undefined {
-  if (!ua) return undefined;
-  return ua.split('/')[0]!.slice(0, 128);
-}
-
-/** DeleteOptions from the query and a body (a DeleteOptions, or an Eviction's deleteOptions). */
-export function deleteOptions(q: Query, body: unknown): DeleteOptions {
-  const o: DeleteOptions = {};
-  if (body && typeof body === 'object' && !Array.isArray(body)) Object.assign(o, body as DeleteOptions);
-  if (q.gracePeriodSeconds !== undefined) o.gracePeriodSeconds = Number(q.gracePeriodSeconds);
-  if (q.propagationPolicy !== undefined) o.propagationPolicy = q.propagationPolicy as DeleteOptions['propagationPolicy'];
-  if (q.orphanDependents !== undefined) o.orphanDependents = bool(q.orphanDependents);
-  if (q.dryRun !== undefined) o.dryRun = q.dryRun === 'All';
-  if ((body as { dryRun?: string[] } | undefined)?.dryRun) o.dryRun = ((body as { dryRun: string[] }).dryRun).includes('All');
-  if (o.propagationPolicy && !['Background', 'Foreground', 'Orphan'].includes(o.propagationPolicy)) {
-    throw new StatusError(422, 'Invalid', `DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Unsupported value: "${o.propagationPolicy}": supported values: "Foreground", "Background", "Orphan", "nil"`);
-  }
-  if (o.gracePeriodSeconds !== undefined && !Number.isInteger(o.gracePeriodSeconds)) throw badRequest('gracePeriodSeconds must be an integer');
-  if (o.propagationPolicy && o.orphanDependents !== undefined) {
-    throw new StatusError(422, 'Invalid', 'DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Invalid value: "' + o.propagationPolicy + '": orphanDependents and deletionPropagation cannot be both set');
-  }
-  return o;
-}
-
-function includeObject(q: Query): IncludeObject {
-  const v = q.includeObject;
-  if (v === 'None' || v === 'Object') return v;
-  return 'Metadata';
+/** handlers/rest.go summarizeData(data, 30): the start of a JSON object as text, else as hex. */
+function summarizeData(raw: Buffer, max = 30): string {
+  if (!raw.length) return '<empty>';
+  const head = raw.subarray(0, max);
+  const text = raw[0] === 0x7b ? head.toString('utf8') : head.toString('hex');
+  return raw.length > max ? `${text} ...` : text;
 }
 
 function warn(reply: FastifyReply, warnings: string[]): void {
@@ -154,10 +149,23 @@ function decodeContinue(s: string): ContinueToken {
   }
 }
 
-function parseRV(v: string | undefined, what = 'resourceVersion'): number | undefined {
+/**
+ * The storage layer's reading of a resourceVersion (APIObjectVersioner.ParseResourceVersion:
+ * strconv.ParseUint, "" and "0" are none), with its field error text; a 400 here where
+ * upstream's cacher lets that error through as a 500.
+ */
+function parseRV(v: string | undefined): bigint | undefined {
   if (v === undefined || v === '') return undefined;
-  if (!/^\d+$/.test(v)) throw badRequest(`${what}: Invalid value: "${v}": must be a non-negative integer`);
-  return Number(v);
+  try {
+    return goParseUint(v, 64);
+  } catch (e) {
+    throw badRequest(`resourceVersion: Invalid value: ${goQuote(v)}: ${(e as Error).message}`);
+  }
+}
+
+/** The watch cache's answer to a resourceVersion it has not reached (after its wait). */
+function tooLargeRV(rv: bigint, current: number): StatusError {
+  return new StatusError(504, 'Timeout', `Too large resource version: ${rv}, current: ${current}`, { causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }], retryAfterSeconds: 1 });
 }
 
 export interface RestDeps {
@@ -190,11 +198,15 @@ export function registerResource(app: FastifyInstance, def: ResourceDef, deps: R
     return send();
   };
 
-  /** Writes an object response in the shape the client asked for. */
-  const sendObject = (req: FastifyRequest, reply: FastifyReply, o: KubeObject, code = 200) => {
+  /** Writes an object response in the shape the client asked for (TableOptions are read only
+   *  for a Table, as upstream's transformResponseObject does, after the request's work). */
+  const sendObject = (req: FastifyRequest, reply: FastifyReply, o: KubeObject, code = 200, q: QueryValues = requestQuery(req.url)) => {
     const shape = responseShape(req.headers.accept);
+    if (shape === 'table') {
+      const t = tableOptions(q);
+      return reply.code(code).type('application/json').send(toTable(def, [o], { resourceVersion: o.metadata.resourceVersion }, t.include, !t.noHeaders));
+    }
     reply.code(code).type('application/json');
-    if (shape === 'table') return reply.send(toTable(def, [o], { resourceVersion: o.metadata.resourceVersion }, includeObject(req.query as Query)));
     if (shape === 'partial') return reply.send(partialObjectMetadata(o));
     return reply.send(o);
   };
@@ -202,68 +214,64 @@ export function registerResource(app: FastifyInstance, def: ResourceDef, deps: R
   /** A computed kind's objects, now (its source answers; an absent source has none). */
   const computedItems = async (ns: string | undefined) => (await deps.computed?.(resource)?.list(def.namespaced ? ns : undefined)) ?? [];
 
-  const listComputed = async (req: FastifyRequest, reply: FastifyReply, ns: string | undefined) => {
-    const q = req.query as Query;
-    const match = buildMatcher(def, q.labelSelector, q.fieldSelector);
+  const listComputed = async (req: FastifyRequest, reply: FastifyReply, ns: string | undefined, q: QueryValues, lo: ReturnType<typeof listOptions>) => {
+    const match = buildMatcher(def, lo.labelSelector, lo.fieldSelector);
     const shape = responseShape(req.headers.accept);
+    const table = shape === 'table' ? tableOptions(q) : undefined;
     const items = (await computedItems(ns)).filter((o) => !match || match(o));
     const meta = {};
     reply.type('application/json');
-    if (shape === 'table') return reply.send(toTable(def, items, meta, includeObject(q)));
+    if (table) return reply.send(toTable(def, items, meta, table.include, !table.noHeaders));
     if (shape === 'partial') return reply.send({ kind: 'PartialObjectMetadataList', apiVersion: 'meta.k8s.io/v1', metadata: meta, items: items.map(partialObjectMetadata) });
     return reply.send({ kind: `${def.kind}List`, apiVersion: apiVersionOf(def), metadata: meta, items });
   };
 
+  // upstream ListResource: decode and validate the ListOptions (400/422), then the verb, the field
+  // selector's labels (400), and for a Table its options.
   const list = (req: FastifyRequest, reply: FastifyReply, ns: string | undefined) => {
-    const q = req.query as Query;
-    need(bool(q.watch) ? 'watch' : 'list');
-    if (def.computed) return listComputed(req, reply, ns);
-    const match = buildMatcher(def, q.labelSelector, q.fieldSelector);
+    const q = requestQuery(req.url);
+    const lo = listOptions(q);
+    need(lo.watch ? 'watch' : 'list');
+    if (def.computed) return listComputed(req, reply, ns, q, lo);
+    const match = buildMatcher(def, lo.labelSelector, lo.fieldSelector);
     const shape = responseShape(req.headers.accept);
-    if (bool(q.watch)) {
-      if (q.sendInitialEvents !== undefined && bool(q.sendInitialEvents) && q.resourceVersionMatch !== 'NotOlderThan') {
-        throw new StatusError(422, 'Invalid', `ListOptions.meta.k8s.io "" is invalid: resourceVersionMatch: Forbidden: sendInitialEvents requires setting resourceVersionMatch to NotOlderThan`);
-      }
-      parseRV(q.resourceVersion);
-      const timeoutSeconds = q.timeoutSeconds !== undefined ? Number(q.timeoutSeconds) : undefined;
-      if (timeoutSeconds !== undefined && !(timeoutSeconds >= 0)) throw badRequest(`timeoutSeconds: Invalid value: "${q.timeoutSeconds}"`);
+    const table = shape === 'table' ? tableOptions(q) : undefined;
+    if (lo.watch) {
+      const rv = parseRV(lo.resourceVersion);
+      if (rv !== undefined && rv > BigInt(store.rev)) throw tooLargeRV(rv, store.rev);
+      const timeoutMs = watchTimeoutMs(lo);
       serveWatch(store, deps.watch, {
         def,
         namespace: ns,
         match: match ?? (() => true),
-        resourceVersion: q.resourceVersion,
-        allowBookmarks: bool(q.allowWatchBookmarks),
-        timeoutSeconds,
-        sendInitialEvents: bool(q.sendInitialEvents),
+        resourceVersion: lo.resourceVersion,
+        allowBookmarks: lo.allowWatchBookmarks,
+        timeoutSeconds: timeoutMs === undefined ? undefined : timeoutMs / 1000,
+        sendInitialEvents: lo.sendInitialEvents,
         shape,
-        include: includeObject(q),
+        include: table?.include ?? 'Metadata',
         toAPI,
       }, req, reply);
       return;
     }
-    const limit = q.limit !== undefined ? Number(q.limit) : undefined;
-    if (limit !== undefined && !(Number.isInteger(limit) && limit >= 0)) throw badRequest(`limit: Invalid value: "${q.limit}": must be a non-negative integer`);
+    const limit = listLimit(lo);
     let atRev: number | undefined;
     let after: { namespace: string; name: string } | undefined;
-    if (q.continue) {
-      if (q.resourceVersion && q.resourceVersion !== '0') throw badRequest('specifying resource version is not allowed when using continue');
-      const t = decodeContinue(q.continue);
+    if (lo.continue) {
+      if (lo.resourceVersion && lo.resourceVersion !== '0') throw badRequest('specifying resource version is not allowed when using continue');
+      const t = decodeContinue(lo.continue);
       atRev = t.rv;
       after = { namespace: t.ns, name: t.name };
     } else {
-      const rv = parseRV(q.resourceVersion);
-      const rvMatch = q.resourceVersionMatch;
-      if (rvMatch && !['Exact', 'NotOlderThan'].includes(rvMatch)) throw badRequest(`resourceVersionMatch: Unsupported value: "${rvMatch}": supported values: "Exact", "NotOlderThan"`);
-      if (rvMatch && rv === undefined) throw new StatusError(422, 'Invalid', `ListOptions.meta.k8s.io "" is invalid: resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided`);
-      if (rv !== undefined && rv > store.rev) {
-        throw new StatusError(504, 'Timeout', `Too large resource version: ${rv}, current: ${store.rev}`, { causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }], retryAfterSeconds: 1 });
-      }
-      if (rvMatch === 'Exact') atRev = rv;
-      if (rvMatch === 'Exact' && rv! < store.compactedRev) {
+      const rv = parseRV(lo.resourceVersion);
+      const rvMatch = lo.resourceVersionMatch;
+      if (rv !== undefined && rv > BigInt(store.rev)) throw tooLargeRV(rv, store.rev);
+      if (rvMatch === 'Exact' && rv !== undefined) atRev = Number(rv);
+      if (rvMatch === 'Exact' && rv! < BigInt(store.compactedRev)) {
         throw new StatusError(410, 'Expired', `The resourceVersion for the provided list is too old.`);
       }
     }
-    const page = store.list(resource, { namespace: def.namespaced ? ns : undefined, atRev, after, limit: limit || undefined, filter: match ? (o) => match(def.storage ? toAPI(o) : o) : undefined });
+    const page = store.list(resource, { namespace: def.namespaced ? ns : undefined, atRev, after, limit, filter: match ? (o) => match(def.storage ? toAPI(o) : o) : undefined });
     const listMeta: Record<string, unknown> = { resourceVersion: String(page.rev) };
     if (page.more) {
       listMeta.continue = encodeContinue({ rv: page.rev, ns: page.more.namespace, name: page.more.name });
@@ -276,25 +284,28 @@ export function registerResource(app: FastifyInstance, def: ResourceDef, deps: R
       return reply.send(`${head.slice(0, -1)},"items":[${page.items.map((i) => i.data).join(',')}]}`);
     }
     const items = page.items.map((i) => toAPI(JSON.parse(i.data) as KubeObject));
-    if (shape === 'table') return reply.send(toTable(def, items, listMeta, includeObject(q)));
+    if (table) return reply.send(toTable(def, items, listMeta, table.include, !table.noHeaders));
     if (shape === 'partial') {
       return reply.send({ kind: 'PartialObjectMetadataList', apiVersion: 'meta.k8s.io/v1', metadata: listMeta, items: items.map(partialObjectMetadata) });
     }
     return reply.send({ kind: `${def.kind}List`, apiVersion: apiVersionOf(def), metadata: listMeta, items });
   };
 
+  // Options before the body, as upstream's create/update/patch handlers decode them.
   const create = (req: FastifyRequest, reply: FastifyReply, ns: string) => {
     need('create');
-    const body = decodeBody(req, BODY_TYPES) as KubeObject;
+    const q = requestQuery(req.url);
+    const opts = writeOptions(q, req.headers['user-agent'], 'create');
+    const body = decodeBody(req, BODY_TYPES, def.kind) as KubeObject;
     if (def.review) {
       if (!deps.reviews || !req.user) throw internalError('reviews are not available');
-      const r = registry.review(def, ns, body, { ...deps.reviews, user: req.user }, writeOptions(req.query as Query, req));
+      const r = registry.review(def, ns, body, { ...deps.reviews, user: req.user }, opts);
       warn(reply, r.warnings);
-      return sendObject(req, reply, r.object, 201);
+      return sendObject(req, reply, r.object, 201, q);
     }
-    const r = registry.create(def, ns, body, writeOptions(req.query as Query, req));
+    const r = registry.create(def, ns, body, opts);
     warn(reply, r.warnings);
-    return acked(() => sendObject(req, reply, r.object, 201));
+    return acked(() => sendObject(req, reply, r.object, 201, q));
   };
 
   const getComputed = async (req: FastifyRequest, reply: FastifyReply, ns: string, name: string) => {
@@ -305,6 +316,7 @@ export function registerResource(app: FastifyInstance, def: ResourceDef, deps: R
 
   const get = (req: FastifyRequest, reply: FastifyReply, ns: string, name: string) => {
     need('get');
+    getOptions(requestQuery(req.url));
     if (def.computed) return getComputed(req, reply, ns, name);
     const shape = responseShape(req.headers.accept);
     if (shape === 'object' && !def.storage) {
@@ -317,16 +329,20 @@ export function registerResource(app: FastifyInstance, def: ResourceDef, deps: R
 
   const update = (req: FastifyRequest, reply: FastifyReply, ns: string, name: string, sub?: string) => {
     need('update');
-    const body = decodeBody(req, BODY_TYPES) as KubeObject;
-    const r = registry.update(def, ns, name, body, { ...writeOptions(req.query as Query, req), subresource: sub });
+    const q = requestQuery(req.url);
+    const opts = writeOptions(q, req.headers['user-agent'], 'update');
+    const body = decodeBody(req, BODY_TYPES, def.kind) as KubeObject;
+    const r = registry.update(def, ns, name, body, { ...opts, subresource: sub });
     warn(reply, r.warnings);
-    return acked(() => sendObject(req, reply, r.object, r.created ? 201 : 200));
+    return acked(() => sendObject(req, reply, r.object, r.created ? 201 : 200, q));
   };
 
   const patch = (req: FastifyRequest, reply: FastifyReply, ns: string, name: string, sub?: string) => {
     need('patch');
     const type = PATCH_TYPES[mediaType(req)];
     if (!type) throw unsupportedMediaType(Object.keys(PATCH_TYPES));
+    const q = requestQuery(req.url);
+    const opts = writeOptions(q, req.headers['user-agent'], { patch: type });
     const body = decodeBody(req, Object.keys(PATCH_TYPES));
     if (type === 'json' && !Array.isArray(body)) {
       throw badRequest(`json: cannot unmarshal ${body === null ? 'null' : typeof body} into Go value of type jsonpatch.Patch`);
@@ -334,28 +350,32 @@ export function registerResource(app: FastifyInstance, def: ResourceDef, deps: R
     if (type !== 'json' && (body === null || typeof body !== 'object' || Array.isArray(body))) {
       throw badRequest(`json: cannot unmarshal ${Array.isArray(body) ? 'array' : body === null ? 'null' : typeof body} into Go value of type map[string]interface {}`);
     }
-    const r = registry.patch(def, ns, name, type, body, { ...writeOptions(req.query as Query, req), subresource: sub });
+    const r = registry.patch(def, ns, name, type, body, { ...opts, subresource: sub });
     warn(reply, r.warnings);
-    return acked(() => sendObject(req, reply, r.object, r.created ? 201 : 200));
+    return acked(() => sendObject(req, reply, r.object, r.created ? 201 : 200, q));
   };
 
   const del = (req: FastifyRequest, reply: FastifyReply, ns: string, name: string) => {
     need('delete');
+    const q = requestQuery(req.url);
     const raw = req.body as Buffer | undefined;
-    const body = raw && raw.length ? decodeBody(req, BODY_TYPES) : undefined;
-    const opts = deleteOptions(req.query as Query, body);
+    const body = raw && raw.length ? deleteParamsFromBody(decodeBody(req, BODY_TYPES)) : undefined;
+    const opts = deleteOptions(q, body);
     const r = registry.delete(def, ns, name, opts);
     // upstream answers 200 also when the object is only marked (graceful Pod deletion, finalizers,
     // namespaces); 202 only for a pending delete that explicitly asked orphanDependents=false.
-    return acked(() => sendObject(req, reply, r.object, !r.deleted && opts.orphanDependents === false ? 202 : 200));
+    return acked(() => sendObject(req, reply, r.object, !r.deleted && opts.orphanDependents === false ? 202 : 200, q));
   };
 
   const deleteCollection = async (req: FastifyRequest, reply: FastifyReply, ns: string | undefined) => {
     need('deletecollection');
-    const q = req.query as Query;
+    // upstream DeleteCollection: ListOptions first (400/422), the field selector's labels, then
+    // the DeleteOptions (body, else query).
+    const q = requestQuery(req.url);
+    const lo = listOptions(q);
+    const match = buildMatcher(def, lo.labelSelector, lo.fieldSelector) ?? (() => true);
     const raw = req.body as Buffer | undefined;
-    const body = raw && raw.length ? decodeBody(req, BODY_TYPES) : undefined;
-    const match = buildMatcher(def, q.labelSelector, q.fieldSelector) ?? (() => true);
+    const body = raw && raw.length ? deleteParamsFromBody(decodeBody(req, BODY_TYPES)) : undefined;
     const items = registry.deleteCollection(def, ns, match, deleteOptions(q, body));
     await store.durable();
     return reply.type('application/json').send({ kind: `${def.kind}List`, apiVersion: apiVersionOf(def), metadata: { resourceVersion: String(store.rev) }, items });

@@ -7,6 +7,7 @@ import type { Store } from '../store/store.js';
 import type { ComputedSource, ResourceDef, UserInfo } from '../resources/types.js';
 
 import { impersonatedUser } from '../auth/impersonation.js';
+import { bearerTokenOf } from '../auth/bearer.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -24,6 +25,9 @@ import { openAPIv2 } from './openapi-v2.js';
 import type { WatchSettings } from './watch-http.js';
 import { VERSION_INFO } from '../version.js';
 import { createUpgradeRouter, type UpgradeRouter } from './upgrade.js';
+import { DEFAULT_REQUEST_TIMEOUT_MS, installRequestTimeout } from './request-timeout.js';
+import { installYamlOffload, YamlWorker } from './yaml-offload.js';
+import { requestQuery } from './query-params.js';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 
@@ -47,8 +51,12 @@ export interface ApiServerOptions {
   log: Logger;
   /** Readiness: true once the store and controllers run. */
   ready: () => boolean;
+  /** A note on the store check of `/readyz?verbose` etc. (unreadable rows skipped at start). */
+  storeDetail?: () => string | undefined;
   extraSubresources?: SubresourceInfo[];
   watch?: Partial<Pick<WatchSettings, 'bookmarkIntervalMs' | 'maxBufferedBytes'>>;
+  /** Deadline of non-long-running requests, body included (upstream --request-timeout, 60 s; tests shorten it). */
+  requestTimeoutMs?: number;
   /** Lets later modules (pods/log, exec, proxy) add routes, and upgrade routes, on the same server. */
   extend?: (app: FastifyInstance, upgrades: UpgradeRouter) => void;
 }
@@ -81,9 +89,15 @@ export function createApiServer(o: ApiServerOptions): ApiServer {
   };
 
   // Bodies are decoded by the handlers, by media type (JSON, YAML, the patch types); fastify
-  // only collects the bytes (and enforces the size limit).
+  // only collects the bytes (and enforces the size limit). Large YAML bodies are decoded before
+  // the handler runs, off the main thread (yaml-offload.ts).
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  const yaml = new YamlWorker(o.log);
+  installYamlOffload(app, yaml);
+
+  // Before authentication, as upstream's timeout filters wrap it: the deadline starts on arrival.
+  installRequestTimeout(app, o.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
 
   const token = Buffer.from(o.token);
   /** Who a bearer token is; `audiences` (TokenReview) narrows the service account tokens taken. */
@@ -102,7 +116,7 @@ export function createApiServer(o: ApiServerOptions): ApiServer {
   app.addHook('onRequest', async (req, reply) => {
     if (ANONYMOUS.test(req.url)) return;
     const h = req.headers.authorization;
-    const who = userOf(h?.startsWith('Bearer ') ? h.slice(7).trim() : undefined);
+    const who = userOf(bearerTokenOf(h));
     if (!who) {
       const e = unauthorized();
       return reply.code(401).type('application/json').send(e.toStatus());
@@ -143,10 +157,12 @@ export function createApiServer(o: ApiServerOptions): ApiServer {
   const health = (name: string, check: () => boolean) => {
     app.get(`/${name}`, (req, reply) => {
       const ok = check();
-      const verbose = (req.query as Record<string, string>).verbose !== undefined;
+      // healthz's handler: `verbose` counts when present, whatever its value.
+      const verbose = requestQuery(req.url).has('verbose');
       reply.code(ok ? 200 : 500).type('text/plain; charset=utf-8');
       if (!verbose) return reply.send(ok ? 'ok' : `[-]${name} failed: reason withheld\n${name} check failed`);
-      const lines = [`[${ok ? '+' : '-'}]ping ok`, `[${ok ? '+' : '-'}]store ok`, `[${ok ? '+' : '-'}]controllers ${ok ? 'ok' : 'starting'}`];
+      const detail = o.storeDetail?.();
+      const lines = [`[${ok ? '+' : '-'}]ping ok`, `[${ok ? '+' : '-'}]store ok${detail ? `: ${detail}` : ''}`, `[${ok ? '+' : '-'}]controllers ${ok ? 'ok' : 'starting'}`];
       return reply.send(`${lines.join('\n')}\n${name} check ${ok ? 'passed' : 'failed'}\n`);
     });
   };
@@ -212,6 +228,7 @@ export function createApiServer(o: ApiServerOptions): ApiServer {
       for (const close of [...watch.active]) close();
       upgrades.closeAll();
       await app.close();
+      await yaml.close();
     },
   };
 }

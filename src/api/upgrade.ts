@@ -7,6 +7,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { STATUS_CODES } from 'node:http';
 import { StatusError, internalError, unauthorized } from './errors.js';
+import { bearerTokenOf } from '../auth/bearer.js';
 
 export interface UpgradeRequest {
   req: IncomingMessage;
@@ -42,8 +43,8 @@ export interface UpgradeRouter {
 const BEARER_PROTOCOL = 'base64url.bearer.authorization.k8s.io.';
 
 export function bearerToken(req: IncomingMessage): string | undefined {
-  const h = req.headers.authorization;
-  if (h?.startsWith('Bearer ')) return h.slice(7).trim();
+  const header = bearerTokenOf(req.headers.authorization);
+  if (header) return header;
   for (const p of offeredProtocols(req)) {
     if (p.startsWith(BEARER_PROTOCOL)) {
       try {

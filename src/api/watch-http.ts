@@ -14,9 +14,10 @@ export interface WatchParams {
   def: ResourceDef;
   namespace?: string;
   match: (o: KubeObject) => boolean;
-  /** undefined or '0': start with ADDED events for the current state. */
+  /** undefined, '' or '0': start with ADDED events for the current state (unless sendInitialEvents is false). */
   resourceVersion?: string;
   allowBookmarks: boolean;
+  /** undefined: the server's default; 0 or less: the watch ends at once. */
   timeoutSeconds?: number;
   sendInitialEvents?: boolean;
   shape: ResponseShape;
@@ -114,8 +115,11 @@ export function serveWatch(store: Store, settings: WatchSettings, p: WatchParams
   };
 
   const rv = p.resourceVersion;
+  // The current state first: asked for (sendInitialEvents), or legacy rv ""/"0" when the client
+  // said nothing; sendInitialEvents=false from ""/"0" starts at now without it (watch cache).
+  const initial = p.sendInitialEvents ?? (rv === undefined || rv === '' || rv === '0');
   let fromRev: number;
-  if (rv === undefined || rv === '' || rv === '0' || p.sendInitialEvents) {
+  if (initial || rv === undefined || rv === '' || rv === '0') {
     fromRev = store.rev;
   } else {
     fromRev = Number(rv);
@@ -134,7 +138,7 @@ export function serveWatch(store: Store, settings: WatchSettings, p: WatchParams
   req.raw.on('close', close);
   res.on('error', close);
 
-  if (rv === undefined || rv === '' || rv === '0' || p.sendInitialEvents) {
+  if (initial) {
     for (const o of store.listObjects(resource, p.def.namespaced ? p.namespace : undefined)) if (passes(o)) send(encode('ADDED', o));
     if (p.sendInitialEvents && p.allowBookmarks) bookmark({ 'k8s.io/initial-events-end': 'true' });
   }
@@ -159,7 +163,8 @@ export function serveWatch(store: Store, settings: WatchSettings, p: WatchParams
     bookmarkTimer = setTimeout(tick, settings.bookmarkIntervalMs);
   }
   const timeoutMs = p.timeoutSeconds !== undefined ? p.timeoutSeconds * 1000 : settings.defaultTimeoutMs();
-  endTimer = setTimeout(close, timeoutMs);
+  // setTimeout takes at most 2^31-1 ms (~24.8 days); a longer watch is cut there.
+  endTimer = setTimeout(close, Math.min(Math.max(timeoutMs, 0), 2 ** 31 - 1));
 }
 
 export function statusBody(e: StatusError): Status {

@@ -11,6 +11,7 @@ import type { FieldError } from '../resources/field.js';
 import { fieldErr } from '../resources/field.js';
 import { badRequest, conflict, forbidden, invalid, notFound } from '../api/errors.js';
 import { decodeBody } from '../api/rest.js';
+import { createOptions, requestQuery } from '../api/query-params.js';
 import { rfc3339 } from '../api/meta.js';
 import type { TokenAuthority, TokenIssueRequest } from './tokens.js';
 
@@ -49,6 +50,8 @@ interface TokenRequestBody {
 export function tokenRequestRoutes(app: FastifyInstance, o: { store: Store; tokens: TokenAuthority }): void {
   app.post('/api/v1/namespaces/:ns/serviceaccounts/:name/token', async (req: FastifyRequest, reply: FastifyReply) => {
     const { ns, name } = req.params as { ns: string; name: string };
+    // A create: its CreateOptions are decoded and validated first (create.go).
+    createOptions(requestQuery(req.url));
     const body = decodeBody(req, ['application/json', 'application/yaml', 'application/vnd.kubernetes.protobuf']);
     const out = createTokenRequest(o.store, o.tokens, ns, name, body);
     return reply.code(201).type('application/json').send(out);

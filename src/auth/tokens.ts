@@ -8,8 +8,9 @@
 // token costs a map lookup. Whether the ServiceAccount/Pod it names still exist is the
 // authenticator's business (src/auth/authenticator.ts), not the token's.
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, randomUUID, sign, verify as verifySignature, type KeyObject } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { writePrivateFile } from '../instance.js';
 
 /** upstream WarnOnlyBoundTokenExpirationSeconds: what the ServiceAccount admission plugin asks for. */
 export const WARN_ONLY_BOUND_TOKEN_EXPIRATION_SECONDS = 60 * 60 + 7;
@@ -211,8 +212,6 @@ export function loadOrCreateSigningKey(dataDir: string | undefined): KeyObject {
   }
   const key = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const tmp = join(dir, '.sa.key.tmp');
-  writeFileSync(tmp, key.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
-  renameSync(tmp, file);
+  writePrivateFile(file, key.export({ type: 'pkcs8', format: 'pem' }) as string);
   return key;
 }

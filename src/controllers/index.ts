@@ -1,6 +1,6 @@
-// The built-in controllers: namespace deletion, garbage collection, default service accounts,
-// event expiry, the built-in load balancer and the root CA publisher. Later issues add EndpointSlice
-// and node controllers.
+// The built-in controllers: namespace deletion, system namespaces, garbage collection, default
+// service accounts, event expiry, the built-in load balancer, the EndpointSlice, Endpoints and
+// mirroring controllers, and the root CA publisher.
 import type { Controller, ControllerContext } from './context.js';
 import { startNamespaceController } from './namespace.js';
 import { startGarbageCollector } from './gc.js';
@@ -9,12 +9,14 @@ import { startEventTTLController } from './event-ttl.js';
 import { startLoadBalancerController } from './loadbalancer.js';
 import { startEndpointControllers } from './endpointslice/controllers.js';
 import { startRootCAPublisher } from './rootca.js';
+import { startSystemNamespacesController } from './system-namespaces.js';
 
 export type { ControllerContext } from './context.js';
 
 export function startControllers(ctx: ControllerContext): Controller {
   const all: Controller[] = [
     startNamespaceController({ ...ctx, log: ctx.log.child({ controller: 'namespace' }) }),
+    startSystemNamespacesController({ ...ctx, log: ctx.log.child({ controller: 'system-namespaces' }) }),
     startGarbageCollector({ ...ctx, log: ctx.log.child({ controller: 'garbage-collector' }) }),
     startServiceAccountController({ ...ctx, log: ctx.log.child({ controller: 'serviceaccount' }) }),
     startEventTTLController({ ...ctx, log: ctx.log.child({ controller: 'event-ttl' }) }),

@@ -66,6 +66,8 @@ export interface DnsServerOptions {
   fallbackListen?: string;
   /** The cluster's shared informers: the index starts from their parsed objects. */
   informers?: { list(resource: string): KubeObject[] };
+  /** TCP connection limits (tests shorten them); defaults are CoreDNS's (see TCP_LIMITS). */
+  tcp?: Partial<TcpLimits>;
 }
 
 /** What a Pod's resolv.conf needs (dnsPolicy ClusterFirst). */
@@ -146,7 +148,7 @@ export async function startDnsServer(o: DnsServerOptions): Promise<DnsServer> {
     log,
   });
   const listeners: Listener[] = [];
-  const connections = new Set<net.Socket>();
+  const connections = new TcpConnections({ ...TCP_LIMITS, ...o.tcp });
   try {
     try {
       listeners.push(await listenPair(config.dnsHost, config.dnsPort, handler, log, connections));
@@ -239,7 +241,7 @@ export async function startDnsServer(o: DnsServerOptions): Promise<DnsServer> {
       (stopped ??= (async () => {
         index.detach();
         forwarder?.close();
-        for (const c of connections) c.destroy();
+        connections.destroyAll();
         await Promise.all(
           listeners.map(
             (l) =>
@@ -267,7 +269,7 @@ function pickNameserver(main: Listener, extraBound: string[], kubeDNS: string[])
 }
 
 /** UDP and TCP on one address and port; port 0 picks one free for both. */
-async function listenPair(host: string, port: number, handler: QueryHandler, log: Logger, connections: Set<net.Socket>): Promise<Listener> {
+async function listenPair(host: string, port: number, handler: QueryHandler, log: Logger, connections: TcpConnections): Promise<Listener> {
   for (let attempt = 0; ; attempt++) {
     const udp = await bindUdp(host, port, handler, log);
     const actual = udp.address().port;
@@ -327,13 +329,77 @@ function bindUdp(host: string, port: number, handler: QueryHandler, log: Logger)
   });
 }
 
-const TCP_IDLE_MS = 10_000;
+/**
+ * TCP limits. The timeouts are CoreDNS's (core/dnsserver/server.go: ReadTimeout 3 s, IdleTimeout
+ * 10 s) as miekg/dns applies them (server.go serveTCPConn/readTCP): the deadline is set once per
+ * message, before its length prefix is read, so a client must deliver a whole message within it;
+ * bytes trickling in do not extend it (a timer reset on any activity, as before, let 1,030
+ * connections sending a byte every 6 s hold every slot forever). The first message gets the read
+ * timeout, the following ones the idle timeout, counted from the previous message (or answer).
+ * CoreDNS has no connection cap (a goroutine each); a Node server must have one, and Node's own
+ * (server.maxConnections) refuses newcomers when full. Instead a newcomer evicts the connection
+ * that made progress least recently and has no query in flight: attackers that never complete a
+ * message go first, and a client that sends its query when it connects (dig +tcp, resolvers) is
+ * served even while the table is full.
+ */
+export interface TcpLimits {
+  readTimeoutMs: number;
+  idleTimeoutMs: number;
+  maxConnections: number;
+}
+const TCP_LIMITS: TcpLimits = { readTimeoutMs: 3_000, idleTimeoutMs: 10_000, maxConnections: 1024 };
 const TCP_MAX_INFLIGHT = 64;
+/** Answers a client has not read; beyond this it is not reading (miekg/dns: WriteTimeout). */
+const TCP_MAX_UNREAD = 1 << 20;
 
-function listenTcp(host: string, port: number, handler: QueryHandler, log: Logger, connections: Set<net.Socket>): Promise<net.Server> {
+interface TcpConn {
+  inflight: number;
+}
+
+/** Every open TCP connection, in order of last progress (accept, a whole query, an answer). */
+class TcpConnections {
+  private readonly conns = new Map<net.Socket, TcpConn>();
+  constructor(readonly limits: TcpLimits) {}
+
+  /** Takes a new connection, evicting the longest idle one when full; false if it was refused. */
+  admit(sock: net.Socket, c: TcpConn): boolean {
+    if (this.conns.size >= this.limits.maxConnections) {
+      let victim: net.Socket | undefined;
+      for (const [s, x] of this.conns) {
+        if (x.inflight === 0) {
+          victim = s;
+          break;
+        }
+      }
+      if (!victim) return false;
+      this.drop(victim);
+      victim.destroy();
+    }
+    this.conns.set(sock, c);
+    return true;
+  }
+
+  /** Progress: the connection moves to the end (the most recently active). */
+  touch(sock: net.Socket): void {
+    const c = this.conns.get(sock);
+    if (!c) return;
+    this.conns.delete(sock);
+    this.conns.set(sock, c);
+  }
+
+  drop(sock: net.Socket): void {
+    this.conns.delete(sock);
+  }
+
+  destroyAll(): void {
+    for (const s of [...this.conns.keys()]) s.destroy();
+    this.conns.clear();
+  }
+}
+
+function listenTcp(host: string, port: number, handler: QueryHandler, log: Logger, connections: TcpConnections): Promise<net.Server> {
   return new Promise((resolve, reject) => {
     const server = net.createServer({ allowHalfOpen: true }, (sock) => serveTcp(sock, handler, log, connections));
-    server.maxConnections = 1024;
     const onError = (err: Error) => reject(err);
     server.once('error', onError);
     server.listen({ host, port, exclusive: true }, () => {
@@ -344,24 +410,40 @@ function listenTcp(host: string, port: number, handler: QueryHandler, log: Logge
   });
 }
 
-/** RFC 7766: length-prefixed messages, pipelined, answered as they complete; idle connections close. */
-function serveTcp(sock: net.Socket, handler: QueryHandler, log: Logger, connections: Set<net.Socket>): void {
-  connections.add(sock);
+/**
+ * RFC 7766: length-prefixed messages, pipelined, answered as they complete. Each message must
+ * arrive whole within its deadline (TcpLimits); a connection with queries in flight has none.
+ */
+function serveTcp(sock: net.Socket, handler: QueryHandler, log: Logger, connections: TcpConnections): void {
+  const conn: TcpConn = { inflight: 0 };
+  if (!connections.admit(sock, conn)) {
+    sock.destroy();
+    return;
+  }
+  const { readTimeoutMs, idleTimeoutMs } = connections.limits;
   let buf: Buffer = Buffer.alloc(0);
-  let inflight = 0;
   let ended = false;
+  let deadline: NodeJS.Timeout | undefined;
+  const arm = (ms: number) => {
+    clearTimeout(deadline);
+    deadline = setTimeout(() => sock.destroy(), ms);
+  };
+  arm(readTimeoutMs);
   sock.setNoDelay(true);
-  sock.setTimeout(TCP_IDLE_MS, () => sock.destroy());
   sock.on('error', () => sock.destroy());
-  sock.on('close', () => connections.delete(sock));
+  sock.on('close', () => {
+    clearTimeout(deadline);
+    connections.drop(sock);
+  });
   const maybeEnd = () => {
-    if (ended && inflight === 0) sock.end();
+    if (ended && conn.inflight === 0) sock.end();
   };
   const write = (reply: Buffer | undefined) => {
     if (!reply || sock.destroyed) return;
     const len = Buffer.allocUnsafe(2);
     len.writeUInt16BE(reply.length);
     sock.write(Buffer.concat([len, reply]));
+    if (sock.writableLength > TCP_MAX_UNREAD) sock.destroy();
   };
   sock.on('end', () => {
     ended = true;
@@ -369,12 +451,14 @@ function serveTcp(sock: net.Socket, handler: QueryHandler, log: Logger, connecti
   });
   sock.on('data', (chunk: Buffer) => {
     buf = buf.length ? Buffer.concat([buf, chunk]) : chunk;
+    let progressed = false;
     while (buf.length >= 2) {
       const n = buf.readUInt16BE(0);
       if (buf.length < 2 + n) break;
       const msg = buf.subarray(2, 2 + n);
       buf = buf.subarray(2 + n);
-      if (inflight >= TCP_MAX_INFLIGHT) {
+      progressed = true;
+      if (conn.inflight >= TCP_MAX_INFLIGHT) {
         // A client that pipelines without reading: stop serving it.
         sock.destroy();
         return;
@@ -387,12 +471,20 @@ function serveTcp(sock: net.Socket, handler: QueryHandler, log: Logger, connecti
         continue;
       }
       if (r instanceof Promise) {
-        inflight++;
+        conn.inflight++;
         r.then(write, (err) => log.error({ err }, 'dns: handler failed')).finally(() => {
-          inflight--;
+          conn.inflight--;
+          if (sock.destroyed) return;
+          connections.touch(sock);
+          if (conn.inflight === 0) arm(idleTimeoutMs);
           maybeEnd();
         });
       } else write(r);
     }
+    if (!progressed || sock.destroyed) return;
+    connections.touch(sock);
+    // The next message gets the idle timeout from now; none while answers are pending.
+    if (conn.inflight === 0) arm(idleTimeoutMs);
+    else clearTimeout(deadline);
   });
 }

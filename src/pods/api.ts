@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import type { Store } from '../store/store.js';
 import type { KubeObject } from '../resources/types.js';
 import { badRequest, notFound } from '../api/errors.js';
-import { decodeBody, deleteOptions } from '../api/rest.js';
+import { decodeBody } from '../api/rest.js';
+import { createOptions, deleteParamsFromBody, invalidOptions, logSince, podLogOptions, requestQuery, toRegistryDelete, validateDeleteOptions } from '../api/query-params.js';
 import type { Registry } from '../api/registry.js';
 import type { ResourceDef } from '../resources/types.js';
 import { StatusError } from '../api/errors.js';
@@ -20,21 +21,14 @@ const PODS = { group: '', resource: 'pods' };
 type Params = { ns: string; name: string };
 type CStatus = { name: string; restartCount?: number; state?: Record<string, { reason?: string }> };
 
-function intParam(q: Record<string, string | undefined>, key: string): number | undefined {
-  const v = q[key];
-  if (v === undefined || v === '') return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n)) throw badRequest(`${key}: invalid value "${v}"`);
-  return n;
-}
-const boolParam = (v: string | undefined) => v === 'true' || v === '1';
-
 export function podRoutes(app: FastifyInstance, o: { store: Store; podsDir: string; registry: Registry; podDef: ResourceDef }) {
   // upstream EvictionREST: no PodDisruptionBudgets exist here (policy/v1 is not served), so an
   // eviction marks the Pod with the DisruptionTarget condition and deletes it with the
   // Eviction's deleteOptions (grace period, preconditions, dryRun).
   app.post('/api/v1/namespaces/:ns/pods/:name/eviction', async (req: FastifyRequest, reply: FastifyReply) => {
     const { ns, name } = req.params as Params;
+    // The query is the create's CreateOptions (its dryRun goes into the Eviction's DeleteOptions).
+    const create = createOptions(requestQuery(req.url));
     const raw = decodeBody(req, ['application/json', 'application/yaml', 'application/vnd.kubernetes.protobuf']);
     if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw badRequest(`Object 'Kind' is missing in '${JSON.stringify(raw)}'`);
     const body = raw as { kind?: string; metadata?: { name?: string }; deleteOptions?: Record<string, unknown> };
@@ -50,7 +44,7 @@ export function podRoutes(app: FastifyInstance, o: { store: Store; podsDir: stri
       }
     }
     if ((body.metadata?.name ?? '') !== name) throw badRequest('name in URL does not match name in Eviction object');
-    const opts = deleteOptions(req.query as Record<string, string | undefined>, body.deleteOptions ?? {});
+    const opts = evictionDeleteOptions(body.deleteOptions, create.dryRun);
     const pod = o.store.get('pods', ns, name);
     if (!pod) throw notFound(PODS, name);
     if (!pod.metadata.deletionTimestamp && !opts.dryRun) {
@@ -69,6 +63,7 @@ export function podRoutes(app: FastifyInstance, o: { store: Store; podsDir: stri
 
   app.post('/api/v1/namespaces/:ns/pods/:name/binding', async (req: FastifyRequest, reply: FastifyReply) => {
     const { ns, name } = req.params as Params;
+    createOptions(requestQuery(req.url));
     const body = decodeBody(req, ['application/json', 'application/yaml']) as Binding;
     bindPod(o.store, ns, name, body);
     await o.store.durable();
@@ -77,14 +72,15 @@ export function podRoutes(app: FastifyInstance, o: { store: Store; podsDir: stri
 
   app.get('/api/v1/namespaces/:ns/pods/:name/log', async (req: FastifyRequest, reply: FastifyReply) => {
     const { ns, name } = req.params as Params;
-    const q = req.query as Record<string, string | undefined>;
+    // GetResourceWithOptions + LogREST.Get: the options (400/422) come before the Pod.
+    const lo = podLogOptions(requestQuery(req.url), name);
     const pod = o.store.get('pods', ns, name);
     if (!pod) throw notFound(PODS, name);
     const spec = pod.spec as { containers?: { name: string }[]; initContainers?: { name: string }[]; ephemeralContainers?: { name: string }[] };
     const mains = (spec.containers ?? []).map((c) => c.name);
     const inits = (spec.initContainers ?? []).map((c) => c.name);
     const eph = (spec.ephemeralContainers ?? []).map((c) => c.name);
-    let container = q.container;
+    let container = lo.container;
     if (!container) {
       // upstream LogLocation: the only container, whatever the init containers.
       if (mains.length === 1) container = mains[0]!;
@@ -98,11 +94,13 @@ export function podRoutes(app: FastifyInstance, o: { store: Store; podsDir: stri
     const st = (pod.status ?? {}) as { containerStatuses?: CStatus[]; initContainerStatuses?: CStatus[]; ephemeralContainerStatuses?: CStatus[] };
     const cs = [...(st.containerStatuses ?? []), ...(st.initContainerStatuses ?? []), ...(st.ephemeralContainerStatuses ?? [])].find((c) => c.name === container);
     const restart = cs?.restartCount ?? 0;
-    const previous = boolParam(q.previous);
-    const opts: LogOptions = { timestamps: boolParam(q.timestamps), tailLines: intParam(q, 'tailLines'), limitBytes: intParam(q, 'limitBytes') };
-    const since = intParam(q, 'sinceSeconds');
-    if (since !== undefined) opts.sinceTime = new Date(Date.now() - since * 1000);
-    else if (q.sinceTime) opts.sinceTime = new Date(q.sinceTime);
+    const previous = lo.previous;
+    const opts: LogOptions = {
+      timestamps: lo.timestamps,
+      tailLines: lo.tailLines === undefined ? undefined : Number(lo.tailLines),
+      limitBytes: lo.limitBytes === undefined ? undefined : Number(lo.limitBytes),
+      sinceTime: logSince(lo, Date.now()),
+    };
     const dir = join(o.podsDir, pod.metadata.uid!);
     let file: string;
     if (previous) {
@@ -118,9 +116,27 @@ export function podRoutes(app: FastifyInstance, o: { store: Store; podsDir: stri
       }
     }
     const text = renderLog(readLogFile(file), opts);
-    if (!boolParam(q.follow) || previous) return reply.type('text/plain').send(text);
+    if (!lo.follow || previous) return reply.type('text/plain').send(text);
     return followLog(reply, o.store, pod, container, file, restart, text, opts);
   });
+}
+
+/**
+ * The DeleteOptions an eviction deletes with (EvictionREST.Create's propagateDryRun): the
+ * body's, taking the request's dryRun when it names none; both naming different ones is an
+ * error upstream returns unwrapped (a 500). Checked as the delete would (BeforeDelete's
+ * ValidateDeleteOptions, 422).
+ */
+function evictionDeleteOptions(body: unknown, dryRun: string[] | undefined) {
+  const d = deleteParamsFromBody(body);
+  if (!d.dryRun?.length) {
+    if (dryRun) d.dryRun = dryRun;
+  } else if (dryRun?.length && (dryRun.length !== d.dryRun.length || dryRun.some((v, i) => v !== d.dryRun![i]))) {
+    throw new StatusError(500, '', `Non-matching dry-run options in request and content: [${dryRun.join(' ')}] and [${d.dryRun.join(' ')}]`);
+  }
+  const errs = validateDeleteOptions(d);
+  if (errs.length) throw invalidOptions('DeleteOptions', 'meta.k8s.io', '', errs);
+  return toRegistryDelete(d);
 }
 
 /** Streams the file as it grows, until the container stops running (or the client goes away). */

@@ -3,7 +3,7 @@
 // at it, and each top-level name is a symlink through `..data`. An update writes a new directory
 // and swaps `..data` with one rename, so a reader never sees half of an update.
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, statSync, symlinkSync, chmodSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, isAbsolute, join, normalize } from 'node:path';
 
 export interface VolumeFile {
   data: Buffer;
@@ -47,10 +47,33 @@ function unchanged(dir: string, files: Map<string, VolumeFile>): boolean {
 }
 
 /**
- * Makes `dir` show exactly `files` (paths relative, `/`-separated, already validated).
+ * validatePath of upstream's atomic writer, with its messages: API validation refuses these in
+ * items[].path and in keys already, but the writer is the last step before the host's disk, so
+ * it checks again (a path climbing out of the volume would write anywhere).
+ */
+export function validatePayloadPath(p: string): void {
+  if (p === '') throw new Error(`invalid path: must not be empty: ""`);
+  if (isAbsolute(p)) throw new Error(`invalid path: must be relative path: ${p}`);
+  if (p.length > 4096) throw new Error('invalid path: must be less than or equal to 4096 characters');
+  const items = p.split('/');
+  for (const item of items) {
+    if (item === '..') throw new Error(`invalid path: must not contain '..': ${p}`);
+    if (Buffer.byteLength(item) > 255) throw new Error('invalid path: filenames must be less than or equal to 255 characters');
+  }
+  if (items[0]!.startsWith('..') && items[0]!.length > 2) throw new Error(`invalid path: must not start with '..': ${p}`);
+}
+
+/**
+ * Makes `dir` show exactly `files` (paths relative, `/`-separated; validated here again).
  * Returns false when nothing had to change.
  */
-export function writeAtomic(dir: string, files: Map<string, VolumeFile>): boolean {
+export function writeAtomic(dir: string, input: Map<string, VolumeFile>): boolean {
+  // validatePayload: every path checked, then cleaned (`a//b/./c` is `a/b/c`).
+  const files = new Map<string, VolumeFile>();
+  for (const [rel, f] of input) {
+    validatePayloadPath(rel);
+    files.set(normalize(rel).replace(/(.)\/+$/, '$1'), f);
+  }
   mkdirSync(dir, { recursive: true, mode: 0o777 });
   if (unchanged(dir, files)) return false;
   const ts = tsDirName();

@@ -76,6 +76,23 @@ export function expand(input: string, lookup: (name: string) => string | undefin
   return out;
 }
 
+/**
+ * A volumeMount's subPathExpr against the container's final environment (the kubelet's
+ * ExpandContainerVolumeMounts, pkg/kubelet/container/helpers.go): every referenced variable must
+ * be set and non-empty, else the container cannot be created (`missing value for A, B`, sorted).
+ * Whether the result stays inside the volume is checked by the caller (prepareSubPath).
+ */
+export function expandSubPathExpr(expr: string, env: Record<string, string>): string {
+  const missing = new Set<string>();
+  const out = expand(expr, (n) => {
+    const v = env[n];
+    if (!v) missing.add(n);
+    return v ?? '';
+  });
+  if (missing.size) throw new ConfigError(`missing value for ${[...missing].sort().join(', ')}`);
+  return out;
+}
+
 const envName = (s: string) => s.toUpperCase().replace(/-/g, '_');
 
 /** Service variables, docker-link style included (pkg/kubelet/envvars FromServices). */
@@ -184,12 +201,15 @@ export function containerEnv(c: ContainerSpec, ctx: EnvContext): { env: Record<s
   // default/kubernetes is always visible; a same-named Service in the pod's namespace wins.
   const ordered = [...svcs.filter((s) => s.metadata.namespace !== ns), ...svcs.filter((s) => s.metadata.namespace === ns)];
   Object.assign(env, serviceEnv(ordered));
-  // In-cluster clients read only these two: they point at the API server itself, which needs no
-  // proxy and no privileged port (the kubernetes Service's ClusterIP:443 would need both). The
-  // docker-link variables keep describing the Service.
+  // In-cluster clients read these: they point at the API server itself, which needs no proxy and
+  // no privileged port (the kubernetes Service's ClusterIP:443 would need both). The named-port
+  // variable (the Service's port is "https") must name the same endpoint: clients that build
+  // the URL from it (some read KUBERNETES_SERVICE_PORT_HTTPS) would otherwise dial :443. The
+  // docker-link variables (KUBERNETES_PORT*) keep describing the Service.
   if (ctx.apiServer) {
     env.KUBERNETES_SERVICE_HOST = ctx.apiServer.host;
     env.KUBERNETES_SERVICE_PORT = String(ctx.apiServer.port);
+    env.KUBERNETES_SERVICE_PORT_HTTPS = String(ctx.apiServer.port);
   }
   for (const from of c.envFrom ?? []) {
     const prefix = from.prefix ?? '';

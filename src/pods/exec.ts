@@ -10,8 +10,9 @@ import type { Store } from '../store/store.js';
 import type { KubeObject } from '../resources/types.js';
 import { StatusError, badRequest, notFound } from '../api/errors.js';
 import type { UpgradeRequest, UpgradeRouter } from '../api/upgrade.js';
+import { decodePodAttachOptions, decodePodExecOptions, rejectConnectDryRun, remoteCommandStreams, requestQuery } from '../api/query-params.js';
 import { CHANNEL_PROTOCOLS, pickChannelProtocol, serveChannels } from '../api/streaming/channels.js';
-import { internalFailure, nonZeroExit, parseRemoteCommandQuery, success, type ExecStatus, type RemoteCommandOptions, type RemoteCommandStreams } from '../api/streaming/remotecommand.js';
+import { internalFailure, nonZeroExit, success, type ExecStatus, type RemoteCommandOptions, type RemoteCommandStreams } from '../api/streaming/remotecommand.js';
 import { spdyRemoteCommand } from '../api/streaming/remotecommand-spdy.js';
 import { DEFAULT_STREAM_IDLE_TIMEOUT_MS, REMOTE_COMMAND_SPDY_PROTOCOLS } from '../api/streaming/stream-protocols.js';
 import { negotiateStreamProtocol, spdySessionOverSocket, writeSpdyUpgradeResponse } from '../api/streaming/transports.js';
@@ -53,23 +54,36 @@ export function streamingRoutes(app: FastifyInstance, upgrades: UpgradeRouter, d
     const path = `/api/v1/namespaces/:ns/pods/:name/${sub}`;
     upgrades.add(['GET', 'POST'], path, (u) => serve(u, sub));
     // Without an upgrade there is no session: upstream answers 400 as well.
-    app.route({ method: ['GET', 'POST'], url: path, handler: async () => Promise.reject(badRequest('Upgrade request required')) });
+    app.route({
+      method: ['GET', 'POST'],
+      url: path,
+      handler: async (req) => {
+        rejectConnectDryRun(requestQuery(req.url));
+        throw badRequest('Upgrade request required');
+      },
+    });
   }
 
+  // upstream ConnectResource (dryRun refused, Pod{Exec,Attach}Options decoded), streamLocation
+  // (Pod, container, node), then the kubelet's reading of the streams it was sent.
   async function serve(u: UpgradeRequest, sub: 'exec' | 'attach') {
     const { ns, name } = u.params as { ns: string; name: string };
-    const q = parseRemoteCommandQuery(u.query, sub === 'exec');
+    const query = requestQuery(u.req.url);
+    rejectConnectDryRun(query);
+    const q = sub === 'exec' ? decodePodExecOptions(query) : { ...decodePodAttachOptions(query), command: [] };
     const pod = d.store.get('pods', ns, name);
     if (!pod) throw notFound(PODS, name);
-    const containerName = pickContainer(pod, q.container ?? undefined);
+    const containerName = pickContainer(pod, q.container || undefined);
+    const opts = remoteCommandStreams(q);
+    if (sub === 'exec' && !q.command.length) throw badRequest('you must specify at least one command for the container');
     const h = d.container(`${ns}/${name}`, containerName);
     if (!h || h.pod.metadata.uid !== pod.metadata.uid || !h.running || !h.proc) throw new StatusError(400, 'BadRequest', `container not found ("${containerName}")`);
-    if (q.opts.tty) await loadTerminals();
-    const streams = await open(u, q.opts);
+    if (opts.tty) await loadTerminals();
+    const streams = await open(u, opts);
     if (!streams) return;
     const log = d.log.child({ pod: `${ns}/${name}`, container: containerName, [sub]: sub === 'exec' ? q.command : true });
     log.debug('session started');
-    const status = sub === 'exec' ? await runExec(h, q.command, q.opts, streams) : await runAttach(h, q.opts, streams);
+    const status = sub === 'exec' ? await runExec(h, q.command, opts, streams) : await runAttach(h, opts, streams);
     streams.finish(status);
     log.debug({ status: status.status, reason: status.reason }, 'session ended');
   }
@@ -105,7 +119,9 @@ export async function runExec(h: ContainerHandle, argv: string[], opts: RemoteCo
       `error executing command in container: failed to exec in container: failed to start exec: OCI runtime exec failed: exec failed: unable to start container process: exec: "${argv[0]}": executable file not found in $PATH: unknown`,
     );
   }
-  const full = h.enter?.(argv) ?? argv;
+  // A process of the container: in its namespaces, tracked with it (it dies when the container
+  // stops, and with tinykube, even on kill -9), as `runc exec` joins the container's.
+  const full = h.command(argv);
   let proc: ProcessHandle;
   try {
     proc = spawnProcess(full, { cwd: h.hostCwd, env: h.env, stdin: opts.stdin, tty: opts.tty ? { width: 80, height: 24 } : undefined });

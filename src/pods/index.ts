@@ -2,7 +2,7 @@
 // schedules Pods onto it, and runs the Pods bound to it as local processes. It consumes the store
 // through in-process subscriptions, never through HTTP.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ControllerContext } from '../controllers/context.js';
@@ -15,6 +15,7 @@ import { createRuntime, killLeftovers, type ContainerHandle } from './runtime.js
 import { createMetrics, type Metrics } from './metrics.js';
 import { podIPPool, podIPOwners, releasePodIP } from './podips.js';
 import { detectIsolation, which, type IsolationInfo } from './sandbox.js';
+import { createTracker } from './tracker.js';
 import type { TokenIssuer } from './volumes.js';
 
 export interface NodeAgent {
@@ -31,7 +32,10 @@ export interface NodeAgent {
 export function podsDirFor(dataDir: string | undefined): { dir: string; temporary: boolean } {
   if (dataDir) {
     const dir = join(dataDir, 'pods');
-    mkdirSync(dir, { recursive: true });
+    // Container logs and emptyDirs: the owner's only, whatever the data dir's mode (as the
+    // kubelet's 0750 pods dir; Pods reach their volumes through binds, not through this path).
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    chmodSync(dir, 0o700);
     return { dir, temporary: false };
   }
   return { dir: mkdtempSync(join(tmpdir(), 'tinykube-pods-')), temporary: true };
@@ -77,6 +81,9 @@ export function startNodeAgent(ctx: ControllerContext & { tokens?: { issue: Toke
     nodeController: eventRecorder(registry, eventsDef, 'node-controller', (err) => log.debug({ err }, 'event not recorded')),
   });
   killLeftovers(podsDir.dir, log);
+  // After the leftovers are gone: the tracker records its own cgroup for the next start.
+  const tracker = createTracker({ podsDir: podsDir.dir, log });
+  log.child({ component: 'kubelet' }).info({ mode: tracker.mode, reason: tracker.reason }, 'container processes are tracked');
   const pool = podIPPool(config.podCIDR);
   // Addresses of Pods deleted while we were down.
   const live = new Set(ctx.informers.list('pods').map((p) => p.metadata.uid));
@@ -104,6 +111,7 @@ export function startNodeAgent(ctx: ControllerContext & { tokens?: { issue: Toke
     record: kubeletEvents,
     log: agentLog,
     wrap: (argv) => (setpriv ? [setpriv, '--pdeathsig', 'KILL', '--', ...argv] : argv),
+    tracker,
     isolation: () => isolation!,
     issueToken: tokens ? (req) => tokens.issue(req) : undefined,
     clusterDNS: opts.clusterDNS,

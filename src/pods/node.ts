@@ -1,6 +1,7 @@
 // The Node this process is (the kubelet's node status manager and lease heartbeat): registers
 // one Node with host capacity, labels and Ready condition, and renews its Lease in
 // kube-node-lease every 10 s (upstream's default renew interval, lease duration 40 s).
+import { parseQuantity, quantityString } from '../resources/quantity.js';
 import { cpus, totalmem, release } from 'node:os';
 import { readFileSync } from 'node:fs';
 import type { Registry } from '../api/registry.js';
@@ -36,7 +37,9 @@ const microTime = (d: Date) => d.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z')
 export function nodeObject(config: ClusterConfig, now: Date): KubeObject {
   const arch = ARCH[process.arch] ?? process.arch;
   const mem = `${Math.floor(totalmem() / 1024)}Ki`;
-  const capacity = { cpu: String(cpus().length), memory: mem, pods: String(config.maxPods), 'ephemeral-storage': '0', 'hugepages-2Mi': '0' };
+  // The kubelet builds these with resource.NewQuantity, so they serialise canonically (2000 pods: "2k").
+  const canonical = (v: string) => quantityString(parseQuantity(v)!);
+  const capacity = { cpu: canonical(String(cpus().length)), memory: canonical(mem), pods: canonical(String(config.maxPods)), 'ephemeral-storage': '0', 'hugepages-2Mi': '0' };
   const t = rfc3339(now);
   const cond = (type: string, status: string, reason: string, message: string) => ({ type, status, lastHeartbeatTime: t, lastTransitionTime: t, reason, message });
   return {

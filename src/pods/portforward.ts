@@ -9,7 +9,8 @@ import type { Store } from '../store/store.js';
 import { StatusError, badRequest, notFound } from '../api/errors.js';
 import { rejectUpgrade, type UpgradeRequest, type UpgradeRouter } from '../api/upgrade.js';
 import { servePortForwardSpdy } from '../api/streaming/portforward-spdy.js';
-import { parsePortForwardPorts, selectPortForwardWebSocketProtocol, servePortForwardWebSocket } from '../api/streaming/portforward-ws.js';
+import { selectPortForwardWebSocketProtocol, servePortForwardWebSocket } from '../api/streaming/portforward-ws.js';
+import { decodePodPortForwardOptions, portForwardWebSocketPorts, rejectConnectDryRun, requestQuery } from '../api/query-params.js';
 import { DEFAULT_STREAM_IDLE_TIMEOUT_MS, PORT_FORWARD_PROTOCOL, PORT_FORWARD_TUNNEL_PROTOCOL, type PortForwardOptions } from '../api/streaming/stream-protocols.js';
 import { acceptSpdyTunnelWebSocket, negotiateStreamProtocol, spdySessionOverSocket, spdySessionOverWebSocket, writeSpdyUpgradeResponse } from '../api/streaming/transports.js';
 
@@ -36,10 +37,24 @@ function dialer(ip: string): (port: number) => Promise<net.Socket> {
 
 export function portForwardRoutes(app: FastifyInstance, upgrades: UpgradeRouter, d: PortForwardDeps) {
   upgrades.add(['GET', 'POST'], PATH, serve);
-  app.route({ method: ['GET', 'POST'], url: PATH, handler: async () => Promise.reject(badRequest('Upgrade request required')) });
+  app.route({
+    method: ['GET', 'POST'],
+    url: PATH,
+    handler: async (req) => {
+      const q = requestQuery(req.url);
+      rejectConnectDryRun(q);
+      decodePodPortForwardOptions(q);
+      throw badRequest('Upgrade request required');
+    },
+  });
 
+  // upstream ConnectResource: dryRun refused, PodPortForwardOptions decoded (a bad port is a 400
+  // whatever the protocol), then the Pod; the kubelet reads the ports only on WebSocket channels.
   async function serve(u: UpgradeRequest) {
     const { ns, name } = u.params as { ns: string; name: string };
+    const query = requestQuery(u.req.url);
+    rejectConnectDryRun(query);
+    decodePodPortForwardOptions(query);
     const pod = d.store.get('pods', ns, name);
     if (!pod) throw notFound(PODS, name);
     if (!(pod.spec as { nodeName?: string } | undefined)?.nodeName) throw badRequest(`pod ${name} does not have a host assigned`);
@@ -62,12 +77,7 @@ export function portForwardRoutes(app: FastifyInstance, upgrades: UpgradeRouter,
       }
       const protocol = selectPortForwardWebSocketProtocol(u.wsProtocols);
       if (protocol === undefined) throw new StatusError(403, 'Forbidden', `requested protocol(s) are not supported: [${u.wsProtocols.join(' ')}]`);
-      let ports: number[];
-      try {
-        ports = parsePortForwardPorts(u.query.getAll('ports'));
-      } catch (e) {
-        throw badRequest((e as Error).message);
-      }
+      const ports = portForwardWebSocketPorts(query);
       const ws = await new Promise<WebSocket>((resolve) => {
         const server = new WebSocketServer({ noServer: true, perMessageDeflate: false, clientTracking: false, handleProtocols: () => protocol || false });
         server.handleUpgrade(u.req, u.socket, u.head, resolve);

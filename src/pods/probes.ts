@@ -4,7 +4,7 @@
 // they mean (restart on liveness failure, Ready on readiness, gating on startup).
 import { spawn } from 'node:child_process';
 import { connect } from 'node:net';
-import { request } from 'undici';
+import { Agent, request } from 'undici';
 
 export interface ProbeSpec {
   exec?: { command?: string[] };
@@ -28,6 +28,42 @@ export interface ProbeTarget {
 }
 
 export type ProbeResult = { ok: boolean; message: string };
+
+// The kubelet's HTTPS probes skip certificate verification (pkg/probe/http: InsecureSkipVerify).
+let insecureAgent: Agent | undefined;
+const httpsAgent = () => (insecureAgent ??= new Agent({ connect: { rejectUnauthorized: false } }));
+
+/** Go's net package wording for a failed dial or read, as probe messages and events show it. */
+function goNetError(e: unknown, hostPort: string): string {
+  const err = e as NodeJS.ErrnoException & { cause?: NodeJS.ErrnoException };
+  const code = err.code ?? err.cause?.code;
+  switch (code) {
+    case 'ECONNREFUSED':
+      return `dial tcp ${hostPort}: connect: connection refused`;
+    case 'EHOSTUNREACH':
+      return `dial tcp ${hostPort}: connect: no route to host`;
+    case 'ENETUNREACH':
+      return `dial tcp ${hostPort}: connect: network is unreachable`;
+    case 'EADDRNOTAVAIL':
+      return `dial tcp ${hostPort}: connect: cannot assign requested address`;
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return `dial tcp: lookup ${hostPort.slice(0, hostPort.lastIndexOf(':')).replace(/^\[|\]$/g, '')}: no such host`;
+    case 'ECONNRESET':
+      return `read tcp ${hostPort}: read: connection reset by peer`;
+    case 'UND_ERR_SOCKET':
+    case 'UND_ERR_CLOSED':
+      return 'EOF'; // the server closed the connection before answering
+    default:
+      return err.message;
+  }
+}
+
+const isTimeout = (e: unknown) => {
+  const n = (e as Error).name;
+  const c = (e as NodeJS.ErrnoException).code;
+  return n === 'TimeoutError' || n === 'AbortError' || c === 'UND_ERR_HEADERS_TIMEOUT' || c === 'UND_ERR_BODY_TIMEOUT' || c === 'UND_ERR_CONNECT_TIMEOUT';
+};
 
 function resolvePort(port: number | string, t: ProbeTarget): number | undefined {
   if (typeof port === 'number') return port;
@@ -71,16 +107,19 @@ export async function runProbe(p: ProbeSpec, t: ProbeTarget): Promise<ProbeResul
     const host = p.httpGet.host || t.podIP;
     const scheme = (p.httpGet.scheme ?? 'HTTP').toLowerCase();
     const path = p.httpGet.path ?? '/';
-    const url = `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}${path.startsWith('/') ? path : `/${path}`}`;
+    const hostPort = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+    const url = `${scheme}://${hostPort}${path.startsWith('/') ? path : `/${path}`}`;
     const headers: Record<string, string> = { 'user-agent': 'kube-probe/1.32', accept: '*/*' };
     for (const h of p.httpGet.httpHeaders ?? []) headers[h.name.toLowerCase()] = h.value;
     try {
-      const res = await request(url, { headers, headersTimeout: timeoutMs, bodyTimeout: timeoutMs, signal: AbortSignal.timeout(timeoutMs) });
+      const res = await request(url, { headers, headersTimeout: timeoutMs, bodyTimeout: timeoutMs, signal: AbortSignal.timeout(timeoutMs), dispatcher: scheme === 'https' ? httpsAgent() : undefined });
       await res.body.dump();
       if (res.statusCode >= 200 && res.statusCode < 400) return { ok: true, message: '' };
       return { ok: false, message: `HTTP probe failed with statuscode: ${res.statusCode}` };
     } catch (e) {
-      return { ok: false, message: `Get "${url}": ${(e as Error).message}` };
+      // Go's http.Client: `Get "<url>": <cause>`, with its own text for the client timeout.
+      const why = isTimeout(e) ? 'context deadline exceeded (Client.Timeout exceeded while awaiting headers)' : goNetError(e, hostPort);
+      return { ok: false, message: `Get "${url}": ${why}` };
     }
   }
   if (p.tcpSocket) {
@@ -95,9 +134,9 @@ export async function runProbe(p: ProbeSpec, t: ProbeTarget): Promise<ProbeResul
       });
       s.on('timeout', () => {
         s.destroy();
-        resolve({ ok: false, message: `dial tcp ${host}:${port}: i/o timeout` });
+        resolve({ ok: false, message: `dial tcp ${host.includes(':') ? `[${host}]` : host}:${port}: i/o timeout` });
       });
-      s.on('error', (e) => resolve({ ok: false, message: `dial tcp ${host}:${port}: ${(e as NodeJS.ErrnoException).code === 'ECONNREFUSED' ? 'connect: connection refused' : e.message}` }));
+      s.on('error', (e) => resolve({ ok: false, message: goNetError(e, `${host.includes(':') ? `[${host}]` : host}:${port}`) }));
     });
   }
   return { ok: false, message: 'probe has no supported handler (grpc probes are not supported here)' };

@@ -16,6 +16,7 @@ export interface ProcessHandle extends EventEmitter {
   kill(signal?: NodeJS.Signals): boolean;
   /** Terminal processes only. */
   resize?(size: TerminalSize): void;
+  // 'exit' (code, signal) when the process has exited (its output may still be coming).
   // 'close' (code: number | null, signal: NodeJS.Signals | null) once the process has exited and its output is read.
   // 'error' (err) when it could not be started.
 }
@@ -57,10 +58,26 @@ function loadedPty(): PtyModule {
 
 const SIGNAL_NAMES: Record<number, NodeJS.Signals> = { 1: 'SIGHUP', 2: 'SIGINT', 3: 'SIGQUIT', 6: 'SIGABRT', 9: 'SIGKILL', 11: 'SIGSEGV', 13: 'SIGPIPE', 15: 'SIGTERM' };
 
+/**
+ * How long the output of a process that has exited may stay open. Its pipes end when the last
+ * process holding them does: normally the runtime kills the rest of the container as its main
+ * process exits, and they end at once. A process that escaped (or one that an exec session left
+ * behind, as `sh -c 'sleep 100 &'` does) must not keep the exit from being seen forever.
+ */
+export const OUTPUT_AFTER_EXIT_MS = 1000;
+
 /** Starts argv. Its own process group (session, on a terminal), so the whole tree can be signalled. */
 export function spawnProcess(argv: string[], o: SpawnOptions): ProcessHandle {
   if (!o.tty) {
-    return spawn(argv[0]!, argv.slice(1), { cwd: o.cwd, env: o.env, detached: true, stdio: [o.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] }) as unknown as ProcessHandle;
+    const child = spawn(argv[0]!, argv.slice(1), { cwd: o.cwd, env: o.env, detached: true, stdio: [o.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+    child.once('exit', () => {
+      const t = setTimeout(() => {
+        for (const s of [child.stdout, child.stderr]) if (s) endPipe(s);
+      }, OUTPUT_AFTER_EXIT_MS);
+      t.unref();
+      child.once('close', () => clearTimeout(t));
+    });
+    return child as unknown as ProcessHandle;
   }
   const term = loadedPty().spawn(argv[0]!, argv.slice(1), { cwd: o.cwd, env: o.env, cols: o.tty.width, rows: o.tty.height, name: o.env.TERM ?? 'xterm' });
   const h = new EventEmitter() as ProcessHandle;
@@ -99,6 +116,7 @@ export function spawnProcess(argv: string[], o: SpawnOptions): ProcessHandle {
   const data = term.onData((d) => out.write(d));
   keepOutputTail(term, (b) => out.write(b));
   term.onExit(({ exitCode, signal }) => {
+    h.emit('exit', signal ? null : exitCode, signal ? SIGNAL_NAMES[signal] ?? 'SIGKILL' : null);
     data.dispose();
     out.end();
     // node-pty reports the exit before the last output may have been read: close after the end.
@@ -106,6 +124,34 @@ export function spawnProcess(argv: string[], o: SpawnOptions): ProcessHandle {
     out.resume();
   });
   return h;
+}
+
+/**
+ * Ends a child's output pipe that another process still holds open: stops reading, reads what the
+ * pipe holds now (its fd is non-blocking: EAGAIN when empty), hands that on and ends the stream,
+ * so its consumers (logs, an exec session) see the end and the ChildProcess its 'close'. Without
+ * libuv's handle (another Node version) the stream is just destroyed.
+ */
+function endPipe(s: Readable): void {
+  if (s.destroyed || s.readableEnded) return;
+  const handle = (s as unknown as { _handle?: { fd?: number; readStop?: () => number } })._handle;
+  const fd = handle?.fd;
+  if (!handle || typeof fd !== 'number' || fd < 0 || typeof handle.readStop !== 'function') return void s.destroy();
+  handle.readStop();
+  // Whatever arrives after this is not ours to report (push after EOF would be an error).
+  s.on('error', () => {});
+  const buf = Buffer.allocUnsafe(64 * 1024);
+  for (let i = 0; i < 64; i++) {
+    let n = 0;
+    try {
+      n = readSync(fd, buf, 0, buf.length, null);
+    } catch {
+      break; // EAGAIN: empty
+    }
+    if (n <= 0) break;
+    s.push(Buffer.from(buf.subarray(0, n)));
+  }
+  s.push(null);
 }
 
 /**

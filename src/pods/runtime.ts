@@ -2,9 +2,10 @@
 // processes for containers). Each Pod bound to this Node gets a worker that starts its init
 // containers in order, then its containers, each as its own process group; follows the restart
 // policy with CrashLoopBackOff; writes status through pods/status (batched); and on deletion
-// sends SIGTERM to every group, SIGKILL after the grace period, then removes the Pod.
+// sends SIGTERM to every process of its containers, SIGKILL after the grace period, then removes
+// the Pod. Which processes are a container's (however they detach) is the tracker's (tracker.ts).
 import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { delimiter, isAbsolute, join } from 'node:path';
+import { delimiter, isAbsolute, join, posix } from 'node:path';
 import type { Logger } from 'pino';
 import type { KubeObject, ResourceDef } from '../resources/types.js';
 import type { Store } from '../store/store.js';
@@ -13,13 +14,14 @@ import type { ClusterConfig } from '../config.js';
 import type { EventRecorder } from '../controllers/events.js';
 import { rfc3339 } from '../api/meta.js';
 import { StatusError } from '../api/errors.js';
-import { ConfigError, containerArgv, containerEnv, expand, parseQuantity, type ContainerSpec } from './env.js';
+import { ConfigError, containerArgv, containerEnv, expandSubPathExpr, parseQuantity, type ContainerSpec } from './env.js';
 import { captureLogs, logPath } from './logs.js';
 import { podIP, releasePodIP, type PodIPPool } from './podips.js';
 import { setCondition } from './binding.js';
 import { runProbe, startProber, type ProbeSpec, type ProbeTarget } from './probes.js';
-import { materializeVolume, readOnlyKind, type MaterializedVolume, type TokenIssuer, type Volume, type VolumeContext } from './volumes.js';
+import { materializeVolume, prepareSubPath, readOnlyKind, type MaterializedVolume, type TokenIssuer, type Volume, type VolumeContext } from './volumes.js';
 import { loadTerminals, spawnProcess, terminalsLoaded, type ProcessHandle } from './process.js';
+import { killLeftoverContainers, MARKER, procStartTime, type ContainerRef, type Tracker } from './tracker.js';
 import type { Writable } from 'node:stream';
 import { enterArgv, formatResolvConf, hostAliasesBlock, hostResolvConf, hostsFile, planMounts, podHostname, podResolvConf, sandboxArgv, serviceHostsBlock, wantsClusterDNS, type IsolationInfo, type Mount } from './sandbox.js';
 
@@ -59,6 +61,8 @@ interface Ctr {
   cwd?: string;
   /** Runs a command inside this container's namespaces (exec probes, hooks), when it has them. */
   enter?: (argv: string[]) => string[] | undefined;
+  /** argv of a process that belongs to the running container (exec, probes, hooks): its namespaces, cgroup, death signal. */
+  command?: (argv: string[]) => string[];
 }
 
 /** Where an attached session wants the container's output. */
@@ -80,6 +84,11 @@ export interface ContainerHandle {
   hostCwd: string;
   /** argv that runs inside the container's namespaces, when it has them. */
   enter?: (argv: string[]) => string[] | undefined;
+  /**
+   * argv of a process that belongs to the container (kubectl exec): inside its namespaces when it
+   * has them, tracked with it (dies when the container stops), and dying with tinykube.
+   */
+  command(argv: string[]): string[];
   /** Whether cmd resolves to an executable inside the container (PATH, volumes at their mountPath). */
   findExecutable(cmd: string): boolean;
   /** Receives output until the returned function is called. */
@@ -114,6 +123,8 @@ interface Worker {
   lastMountError?: string;
   /** The Pod's /etc/hosts carries the cluster's Services (no cluster DNS on port 53). */
   dnsFallback?: boolean;
+  /** Terminated and every process of it killed. */
+  reaped?: boolean;
 }
 
 export interface RuntimeDeps {
@@ -130,6 +141,8 @@ export interface RuntimeDeps {
   log: Logger;
   /** Wraps argv so the process dies with tinykube (setpriv --pdeathsig), when available. */
   wrap: (argv: string[]) => string[];
+  /** Which processes belong to which container (cgroup or /proc), to kill them all. */
+  tracker: Tracker;
   /** What the host allows for a Pod's own mounts (decided once at start). */
   isolation: () => IsolationInfo;
   /** Issues the projected service account tokens. */
@@ -166,6 +179,8 @@ function findExecutable(cmd: string, path: string | undefined, cwd: string, host
 
 /** Where a container path is on the host: inside the volume mounted at its longest prefix, or itself. */
 function hostPathOf(mounts: Mount[], p: string): string {
+  // As the container resolves it: `/data/../etc` is /etc, never a path above the volume's directory.
+  p = posix.normalize(p);
   let best: Mount | undefined;
   for (const m of mounts) {
     const t = m.target.replace(/\/+$/, '');
@@ -186,7 +201,9 @@ export function createRuntime(d: RuntimeDeps) {
     name: c.spec.name,
     image: c.spec.image ?? '',
     imageID: '',
-    containerID: `tinykube://${c.containerID}`,
+    // omitempty upstream: a container that was never created (CreateContainerError, still
+    // ContainerCreating) has no ID, and `kubectl describe` shows an empty `Container ID:`.
+    ...(c.containerID ? { containerID: `tinykube://${c.containerID}` } : {}),
     started: 'running' in c.state && !!c.startupOK,
     ready: isReady(c),
     restartCount: c.restartCount,
@@ -289,7 +306,7 @@ export function createRuntime(d: RuntimeDeps) {
   function startProbers(w: Worker, c: Ctr) {
     stopProbers(c);
     const spec = c.spec as ContainerSpec & { startupProbe?: ProbeSpec; livenessProbe?: ProbeSpec; readinessProbe?: ProbeSpec; ports?: { name?: string; containerPort: number }[] };
-    const target = (): ProbeTarget => ({ podIP: w.ips[0] ?? d.hostIP, ports: spec.ports ?? [], env: c.env ?? {}, cwd: c.enter ? w.dir : c.cwd ?? w.dir, wrap: c.enter });
+    const target = (): ProbeTarget => ({ podIP: w.ips[0] ?? d.hostIP, ports: spec.ports ?? [], env: c.env ?? {}, cwd: c.enter ? w.dir : c.cwd ?? w.dir, wrap: c.command });
     const name = spec.name;
     const pid = c.proc?.pid;
     const current = () => c.proc?.pid === pid && !!pid;
@@ -300,8 +317,9 @@ export function createRuntime(d: RuntimeDeps) {
       if (!current()) return;
       d.record(w.pod, 'Normal', 'Killing', `Container ${name} failed ${kind} probe, will be restarted`);
       const grace = (spec.livenessProbe as { terminationGracePeriodSeconds?: number } | undefined)?.terminationGracePeriodSeconds ?? specOf(w.pod).terminationGracePeriodSeconds ?? 30;
-      killGroup(c, 'SIGTERM');
-      const t = setTimeout(() => current() && killGroup(c, 'SIGKILL'), grace * 1000);
+      // This run's processes only: the restart that follows must not meet the kill.
+      void signalContainer(w, c, 'SIGTERM', true);
+      const t = setTimeout(() => current() && void signalContainer(w, c, 'SIGKILL', true), grace * 1000);
       t.unref();
     };
     const later = () => {
@@ -495,13 +513,9 @@ export function createRuntime(d: RuntimeDeps) {
       const vol = vols.find((v) => v.name === vm.name);
       const mv = w.volumes?.get(vm.name);
       if (!vol || !mv) continue;
-      const subPath = vm.subPathExpr ? expand(vm.subPathExpr, (n) => env[n]) : vm.subPath;
-      let source = mv.path;
-      if (subPath) {
-        source = join(mv.path, subPath);
-        // The kubelet creates a missing subPath as a directory.
-        if (!existsSync(source)) mkdirSync(source, { recursive: true });
-      }
+      // Throws SubPathError (CreateContainerConfigError) for a subPath that would leave the volume.
+      const subPath = vm.subPathExpr ? expandSubPathExpr(vm.subPathExpr, env) : vm.subPath;
+      const source = subPath ? prepareSubPath(mv.path, subPath, vm.name, c.spec.name) : mv.path;
       mounts.push({ source, target: vm.mountPath, readOnly: !!vm.readOnly || readOnlyKind(vol) });
     }
     return mounts;
@@ -522,12 +536,7 @@ export function createRuntime(d: RuntimeDeps) {
       void loadTerminals().then(() => sync(w.key));
       return;
     }
-    let env: Record<string, string>;
-    try {
-      const r = containerEnv(c.spec, envContext(w));
-      env = r.env;
-      for (const m of r.warnings) d.record(w.pod, 'Warning', 'InvalidEnvironmentVariableNames', m);
-    } catch (e) {
+    const configFailed = (e: unknown) => {
       if (!(e instanceof ConfigError)) throw e;
       if (!('waiting' in c.state) || c.state.waiting.message !== e.message) {
         setState(w, c, { waiting: { reason: 'CreateContainerConfigError', message: e.message } });
@@ -535,7 +544,21 @@ export function createRuntime(d: RuntimeDeps) {
       }
       // Retry when the referenced object may have appeared.
       c.timer = setTimeout(() => sync(w.key), 1000);
-      return;
+    };
+    let env: Record<string, string>;
+    try {
+      const r = containerEnv(c.spec, envContext(w));
+      env = r.env;
+      for (const m of r.warnings) d.record(w.pod, 'Warning', 'InvalidEnvironmentVariableNames', m);
+    } catch (e) {
+      return configFailed(e);
+    }
+    // The kubelet's makeMounts, after the environment (subPathExpr expands it).
+    let mounts: Mount[];
+    try {
+      mounts = containerMounts(w, c, env);
+    } catch (e) {
+      return configFailed(e);
     }
     env.PATH ??= process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin';
     const argv = containerArgv(c.spec, env);
@@ -548,7 +571,6 @@ export function createRuntime(d: RuntimeDeps) {
     };
     const iso = d.isolation();
     const sandboxed = iso.mode !== 'none' && !!iso.tools;
-    const mounts = containerMounts(w, c, env);
     const host = (p: string) => hostPathOf(mounts, p);
     const hostCwd = host(cwd);
     try {
@@ -566,6 +588,10 @@ export function createRuntime(d: RuntimeDeps) {
     }
     c.started = true;
     c.containerID = `${w.uid.slice(0, 8)}-${name}-${c.restartCount}`;
+    // Every process of this run carries its marker (children inherit it however they detach) and,
+    // where the host allows, starts in the container's cgroup.
+    const ref = { pod: w.uid, name, run: c.restartCount };
+    env[MARKER] = d.tracker.marker(ref);
     let full: string[];
     if (sandboxed) {
       // The container's own mount (and UTS) namespace: volumes at their mountPath, the Pod's
@@ -576,6 +602,7 @@ export function createRuntime(d: RuntimeDeps) {
       writeFileSync(fstabPath, plan.fstab);
       full = sandboxArgv(iso, { fstabPath, hostname: specOf(w.pod).hostNetwork ? undefined : podHostname(w.pod), cwd, argv });
     } else full = d.wrap(argv);
+    full = d.tracker.join(ref, full);
     let proc: ProcessHandle;
     const spec = c.spec as ContainerSpec & { stdin?: boolean; tty?: boolean };
     try {
@@ -598,12 +625,17 @@ export function createRuntime(d: RuntimeDeps) {
     // An unused stdin pipe must not take the process down on EPIPE.
     proc.stdin?.on('error', () => {});
     const pid = proc.pid;
-    c.enter = sandboxed && pid ? (a: string[]) => enterArgv(iso, pid, a) : undefined;
+    const enter = (c.enter = sandboxed && pid ? (a: string[]) => enterArgv(iso, pid, a) : undefined);
+    c.command = (a) => d.tracker.join(ref, enter?.(a) ?? d.wrap(a));
     c.proc = proc;
     c.startedAtMs = Date.now();
     c.logs = captureLogs(logPath(w.dir, name, c.restartCount), proc);
     if (proc.pid) writeFileSync(join(w.dir, `${name}.pid`), `${proc.pid} ${procStartTime(proc.pid) ?? ''}\n`);
     proc.on('error', (err) => d.log.debug({ err, pod: w.key, container: name }, 'spawn error'));
+    // The container is over when its main process is: what it leaves behind (detached children,
+    // exec sessions) is killed now, as the kernel kills a PID namespace whose init exits. Its
+    // output then ends (a holder that escaped cannot keep it open: process.ts).
+    proc.once('exit', () => void d.tracker.kill({ ...ref, leader: pid }));
     proc.on('close', (code, signal) => {
       c.logs?.close();
       c.proc = undefined;
@@ -761,53 +793,79 @@ export function createRuntime(d: RuntimeDeps) {
     markDirty(w);
   }
 
-  function killGroup(c: Ctr, sig: NodeJS.Signals) {
+  /**
+   * sig to every process of the container, all its runs (or only the current one), once each (a
+   * second SIGTERM makes many programs quit at once). SIGKILL also goes to the main process's
+   * group directly, which needs no tracking, and resolves once they are all gone.
+   */
+  function signalContainer(w: Worker, c: Ctr, sig: NodeJS.Signals, onlyThisRun = false): Promise<void> {
     const pid = c.proc?.pid;
-    if (!pid) return;
-    try {
-      process.kill(-pid, sig);
-    } catch {
+    if (pid && sig === 'SIGKILL') {
       try {
-        c.proc?.kill(sig);
+        process.kill(-pid, sig);
       } catch {
-        // already gone
+        // gone already
       }
     }
+    const ref: ContainerRef = { pod: w.uid, name: c.spec.name, leader: pid, ...(onlyThisRun ? { run: c.restartCount } : {}) };
+    if (sig === 'SIGKILL') return d.tracker.kill(ref);
+    return d.tracker.signal(ref, sig).then((n) => {
+      // Nothing found (no /proc: macOS): the main process's group, as before there was tracking.
+      if (n === 0 && pid) {
+        try {
+          process.kill(-pid, sig);
+        } catch {
+          // gone already
+        }
+      }
+    });
   }
 
-  /** SIGTERM to every container's process group, SIGKILL after the grace period. */
+  /**
+   * The kubelet's killContainer (pkg/kubelet/kuberuntime/kuberuntime_container.go) for every
+   * container: preStop, then SIGTERM, SIGKILL once the grace period is over. Here the signals reach
+   * every process of the container, not only its main one (on a node the rest share the main
+   * process's PID namespace and die with it; here they are found by the tracker). A container is
+   * over when its main process is, and what is left of it is killed then (see start).
+   */
   function terminate(w: Worker, graceSeconds: number): Promise<void> {
     if (w.terminating) return w.terminating;
     const running = [...w.ctrs.values()].filter((c) => c.proc);
     for (const c of w.ctrs.values()) clearTimeout(c.timer);
     clearTimeout(w.volumeTimer);
     w.terminating = (async () => {
-      if (!running.length) return;
-      const deadline = Date.now() + Math.max(graceSeconds, 0) * 1000;
-      const exitedAll = Promise.all(running.map((c) => new Promise<void>((r) => (c.proc ? c.proc.once('close', () => r()) : r()))));
-      // preStop hooks run first, inside the grace period; SIGTERM follows each one.
-      await Promise.all(
-        running.map(async (c) => {
-          const hook = (c.spec as { lifecycle?: { preStop?: ProbeSpec & { sleep?: { seconds: number } } } }).lifecycle?.preStop;
-          if (hook && graceSeconds > 0) {
-            const left = Math.max(Math.ceil((deadline - Date.now()) / 1000), 1);
-            if (hook.sleep) await new Promise((r) => setTimeout(r, Math.min(hook.sleep!.seconds, left) * 1000));
-            else {
-              const r = await runProbe({ ...hook, timeoutSeconds: left }, { podIP: w.ips[0] ?? d.hostIP, ports: (c.spec as { ports?: { name?: string; containerPort: number }[] }).ports ?? [], env: c.env ?? {}, cwd: c.enter ? w.dir : c.cwd ?? w.dir, wrap: c.enter });
-              if (!r.ok) d.record(w.pod, 'Warning', 'FailedPreStopHook', `PreStopHook failed: ${r.message}`.trim());
-            }
-          }
-          d.record(w.pod, 'Normal', 'Killing', `Stopping container ${c.spec.name}`);
-          killGroup(c, graceSeconds > 0 ? 'SIGTERM' : 'SIGKILL');
-        }),
-      );
-      const timer = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), Math.max(deadline - Date.now(), 0)).unref());
-      if ((await Promise.race([exitedAll, timer])) === 'timeout') {
-        for (const c of running) killGroup(c, 'SIGKILL');
-        await exitedAll;
-      }
+      if (running.length) await stopContainers(w, running, graceSeconds);
+      // Nothing of the Pod stays behind it: exec sessions and whatever escaped a main process's exit.
+      await d.tracker.kill({ pod: w.uid });
+      w.reaped = true;
     })();
     return w.terminating;
+  }
+
+  async function stopContainers(w: Worker, running: Ctr[], graceSeconds: number): Promise<void> {
+    const deadline = Date.now() + Math.max(graceSeconds, 0) * 1000;
+    const exitedAll = Promise.all(running.map((c) => new Promise<void>((r) => (c.proc ? c.proc.once('close', () => r()) : r()))));
+    // preStop hooks run first, inside the grace period; SIGTERM follows each one.
+    await Promise.all(
+      running.map(async (c) => {
+        const hook = (c.spec as { lifecycle?: { preStop?: ProbeSpec & { sleep?: { seconds: number } } } }).lifecycle?.preStop;
+        if (hook && graceSeconds > 0) {
+          const left = Math.max(Math.ceil((deadline - Date.now()) / 1000), 1);
+          if (hook.sleep) await new Promise((r) => setTimeout(r, Math.min(hook.sleep!.seconds, left) * 1000));
+          else {
+            const r = await runProbe({ ...hook, timeoutSeconds: left }, { podIP: w.ips[0] ?? d.hostIP, ports: (c.spec as { ports?: { name?: string; containerPort: number }[] }).ports ?? [], env: c.env ?? {}, cwd: c.enter ? w.dir : c.cwd ?? w.dir, wrap: c.command });
+            if (!r.ok) d.record(w.pod, 'Warning', 'FailedPreStopHook', `PreStopHook failed: ${r.message}`.trim());
+          }
+        }
+        d.record(w.pod, 'Normal', 'Killing', `Stopping container ${c.spec.name}`);
+        void signalContainer(w, c, graceSeconds > 0 ? 'SIGTERM' : 'SIGKILL');
+      }),
+    );
+    const timer = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), Math.max(deadline - Date.now(), 0)).unref());
+    if ((await Promise.race([exitedAll, timer])) === 'timeout') {
+      await Promise.all(running.map((c) => signalContainer(w, c, 'SIGKILL')));
+      await exitedAll;
+    }
   }
 
   /** After the containers are gone: the last status, then the final delete (uid-guarded). */
@@ -830,9 +888,13 @@ export function createRuntime(d: RuntimeDeps) {
       clearTimeout(w.volumeTimer);
       for (const c of w.ctrs.values()) {
         clearTimeout(c.timer);
-        killGroup(c, 'SIGKILL');
+        if (c.proc) void signalContainer(w, c, 'SIGKILL');
       }
     }
+    // Deleted at once (--force), or while tinykube was down: kill what may be left, then the
+    // Pod's cgroups go.
+    if (w?.reaped) d.tracker.release(uid);
+    else void d.tracker.kill({ pod: uid }).then(() => d.tracker.release(uid));
     d.store.txn(() => releasePodIP(d.store.db, d.pool, uid));
     rmSync(join(d.podsDir, uid), { recursive: true, force: true });
     rmSync(join(d.runDir, uid), { recursive: true, force: true });
@@ -893,6 +955,7 @@ export function createRuntime(d: RuntimeDeps) {
         cwd,
         hostCwd: c.enter ? w.dir : host(cwd),
         enter: c.enter,
+        command: (a) => c.command?.(a) ?? a,
         findExecutable: (cmd) => !!findExecutable(cmd, env.PATH, cwd, host),
         attach(sink) {
           const set = c.attached;
@@ -926,14 +989,17 @@ export function createRuntime(d: RuntimeDeps) {
           stopProbers(c);
         }
       }
-      const procs = all.flatMap((w) => [...w.ctrs.values()].filter((c) => c.proc));
-      for (const c of procs) killGroup(c, 'SIGTERM');
-      const done = Promise.all(procs.map((c) => new Promise<void>((r) => (c.proc ? c.proc.once('close', () => r()) : r()))));
+      const procs = all.flatMap((w) => [...w.ctrs.values()].filter((c) => c.proc).map((c) => [w, c] as const));
+      // SIGTERM to every process of every container (exec sessions too), then SIGKILL.
+      for (const [w, c] of procs) void signalContainer(w, c, 'SIGTERM');
+      const done = Promise.all(procs.map(([, c]) => new Promise<void>((r) => (c.proc ? c.proc.once('close', () => r()) : r()))));
       const t = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), maxGraceMs).unref());
       if ((await Promise.race([done, t])) === 'timeout') {
-        for (const c of procs) killGroup(c, 'SIGKILL');
+        for (const [w, c] of procs) void signalContainer(w, c, 'SIGKILL');
         await Promise.race([done, new Promise((r) => setTimeout(r, 1000).unref())]);
       }
+      for (let i = 0; i < 10 && (await d.tracker.signalAll('SIGKILL')) > 0; i++) await new Promise((r) => setTimeout(r, 10));
+      d.tracker.close();
     },
   };
 }
@@ -978,20 +1044,16 @@ function podPhase(inits: Ctr[], mains: Ctr[], policy: string): string {
   return 'Pending';
 }
 
-/** Field 22 of /proc/<pid>/stat: start time in clock ticks, to recognise a pid after a crash. */
-export function procStartTime(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
-  } catch {
-    return undefined;
-  }
-}
+export { procStartTime };
 
-/** After a crash of tinykube: kill the process groups its Pods left behind (same pid and start time). */
+/**
+ * After a crash of tinykube: kill what its Pods left behind. Every container process by its
+ * marker or cgroup (tracker.ts), then the process groups of the main processes it recorded (same
+ * pid and start time), which also catches those that cleared their environment.
+ */
 export function killLeftovers(podsDir: string, log: Logger): number {
-  let killed = 0;
   if (!existsSync(podsDir)) return 0;
+  let killed = killLeftoverContainers(podsDir);
   for (const uid of readdirSync(podsDir)) {
     const dir = join(podsDir, uid);
     let files: string[] = [];

@@ -11,6 +11,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, realpathSync, statSync, writeFileSync, closeSync, openSync } from 'node:fs';
 import { delimiter, dirname, join, posix } from 'node:path';
 import type { KubeObject } from '../resources/types.js';
+import { makeMountPointWithin } from './volumes.js';
 
 export type Isolation = 'mount' | 'userns' | 'none';
 
@@ -215,12 +216,9 @@ export function planMounts(mounts: Mount[], skelDir: string, mayCreateTopLevel: 
     const parent = mountedTargets.filter((t) => target.startsWith(`${t.target}/`)).sort((a, b) => b.target.length - a.target.length)[0];
     if (parent) {
       // Inside an earlier volume: the mount point is made in that volume (as the kubelet does).
-      const inner = join(parent.source, target.slice(parent.target.length));
+      // Made without leaving that volume: a symlink the Pod put in it is not followed out to the host.
       try {
-        if (file) {
-          mkdirSync(dirname(inner), { recursive: true });
-          if (!existsSync(inner)) closeSync(openSync(inner, 'a'));
-        } else mkdirSync(inner, { recursive: true });
+        makeMountPointWithin(parent.source, target.slice(parent.target.length + 1), file);
       } catch (e) {
         skipped.push({ target, reason: (e as Error).message });
         continue;
@@ -284,12 +282,20 @@ export function sandboxArgv(iso: IsolationInfo, o: { fstabPath: string; hostname
   return [...ns, '--', t.setpriv, '--pdeathsig', 'KILL', '--', t.sh, '-c', steps.join('; '), 'sh', ...o.argv];
 }
 
-/** argv that runs `argv` inside the namespaces of a running container process (exec probes, hooks, exec). */
+/**
+ * argv that runs `argv` inside the namespaces of a running container process (exec probes, hooks,
+ * exec), dying with tinykube: nsenter execs without forking (no PID namespace is entered), so the
+ * process stays tinykube's child, and its death signal is set inside, as entering a user
+ * namespace clears it.
+ */
 export function enterArgv(iso: IsolationInfo, pid: number, argv: string[]): string[] | undefined {
   if (iso.mode === 'none' || !iso.tools?.nsenter) return undefined;
   // --wd without a path: the container's own working directory (a path given here would be
-  // resolved on the host, before entering).
-  return [iso.tools.nsenter, '-t', String(pid), '-m', '-u', ...(iso.mode === 'userns' ? ['-U'] : []), '--wd', '--', ...argv];
+  // resolved on the host, before entering). A user namespace made by `unshare -Ur` denies
+  // setgroups(2), which nsenter calls to become its uid 0 unless told to keep our credentials
+  // (our uid is that uid 0 there anyway).
+  const user = iso.mode === 'userns' ? ['-U', '--preserve-credentials'] : [];
+  return [iso.tools.nsenter, '-t', String(pid), '-m', '-u', ...user, '--wd', '--', iso.tools.setpriv, '--pdeathsig', 'KILL', '--', ...argv];
 }
 
 /** The host's resolv.conf, read once per call (it may change under us on laptops). */

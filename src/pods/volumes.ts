@@ -3,10 +3,10 @@
 // (configMap, secret, downwardAPI, projected) written with the atomic writer, so updates of the
 // referenced objects reach running Pods without a restart. Where the host gives the Pod a mount
 // namespace, src/pods/sandbox.ts binds these directories at their mountPath.
-import { mkdirSync, statSync, closeSync, openSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, closeSync, constants, existsSync, fchmodSync, lstatSync, mkdirSync, openSync, realpathSync, statSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join, relative } from 'node:path';
 import type { KubeObject } from '../resources/types.js';
-import { fieldValue, resourceValue, type ContainerSpec, type EnvContext } from './env.js';
+import { ConfigError, fieldValue, resourceValue, type ContainerSpec, type EnvContext } from './env.js';
 import { writeAtomic, type VolumeFile } from './atomic-writer.js';
 
 /** A volume that cannot be set up yet (the kubelet's FailedMount); the Pod waits and retries. */
@@ -234,6 +234,9 @@ function prepareHostPath(vol: string, hp: { path: string; type?: string }): void
  * MountError when a referenced object is missing; the caller reports FailedMount and retries.
  */
 export function materializeVolume(dirs: { disk: string; mem: string }, v: Volume, ctx: VolumeContext): MaterializedVolume {
+  // The name becomes a directory name below: API validation makes it a DNS label; anything that
+  // could climb out (a `/`, `.`, `..`) is never used as a path.
+  if (!v.name || v.name.includes('/') || v.name === '.' || v.name === '..') throw new MountError(v.name, `invalid volume name ${JSON.stringify(v.name)}`);
   if (v.hostPath) {
     prepareHostPath(v.name, v.hostPath);
     return { path: v.hostPath.path, refs: [] };
@@ -249,4 +252,169 @@ export function materializeVolume(dirs: { disk: string; mem: string }, v: Volume
   const path = join(dirs.mem, 'volumes', PLUGIN[kind]!, v.name);
   writeAtomic(path, r.files);
   return { path, refs: r.refs, ...(r.refreshAt ? { refreshAt: r.refreshAt } : {}) };
+}
+
+// ---- subPath: paths an API caller chooses, kept inside their volume ----
+
+/**
+ * A volumeMount the kubelet refuses when it builds the container's mounts (makeMounts): the
+ * container stays Waiting with CreateContainerConfigError and this message, nothing is mounted
+ * or created.
+ */
+export class SubPathError extends ConfigError {}
+
+/** mount.PathWithinBase (k8s.io/mount-utils): `p` is `base` or below it (both absolute, clean). */
+export function pathWithinBase(p: string, base: string): boolean {
+  const rel = relative(base, p);
+  return rel === '' || (rel !== '..' && !rel.startsWith('../') && !isAbsolute(rel));
+}
+
+// Directory walks that never follow a symlink: each step opens the next component relative to
+// the directory already open (openat/mkdirat through /proc/self/fd), so a component swapped for
+// a symlink meanwhile (a running container of the Pod shares the volume) fails instead of being
+// followed. Where there is no /proc (macOS: Pods run without mounts there) plain paths are used.
+const PROC_FD = process.platform === 'linux' && existsSync('/proc/self/fd');
+// O_PATH (Linux; node:fs has no constant for it): a handle on the directory that needs no read
+// permission on it, as upstream's openFDFlags.
+const O_PATH = PROC_FD ? 0o10000000 : constants.O_RDONLY;
+const NOFOLLOW_DIR = O_PATH | constants.O_NOFOLLOW | constants.O_DIRECTORY;
+const at = (fd: number, path: string, name: string) => (PROC_FD ? `/proc/self/fd/${fd}/${name}` : join(path, name));
+/** fchmod, which an O_PATH handle refuses: chmod through its /proc/self/fd link instead. */
+const chmodFd = (fd: number, perm: number) => (PROC_FD ? chmodSync(`/proc/self/fd/${fd}`, perm) : fchmodSync(fd, perm));
+
+/** doSafeOpen (pkg/volume/util/subpath/subpath_linux.go): opens base/segs... with no symlink on the way. */
+function safeOpen(base: string, segs: string[]): { fd: number; path: string } {
+  let fd = openSync(base, NOFOLLOW_DIR);
+  let path = base;
+  try {
+    for (const seg of segs) {
+      const next = openSync(at(fd, path, seg), NOFOLLOW_DIR);
+      closeSync(fd);
+      fd = next;
+      path = join(path, seg);
+    }
+  } catch (e) {
+    closeSync(fd);
+    throw e;
+  }
+  return { fd, path };
+}
+
+const segments = (rel: string) => rel.split('/').filter((s) => s !== '' && s !== '.');
+
+/**
+ * SafeMakeDir (pkg/volume/util/subpath/subpath_linux.go doSafeMakeDir): creates `rel` below the
+ * real directory `base` with mode `perm`. The existing prefix may go through symlinks as long as
+ * it resolves inside `base`; every directory created is made with mkdirat in its verified parent.
+ */
+export function safeMakeDir(base: string, rel: string, perm: number): void {
+  const segs = segments(rel);
+  let i = 0;
+  let existing = base;
+  for (; i < segs.length; i++) {
+    const next = join(existing, segs[i]!);
+    if (!existsSync(next)) break;
+    existing = next;
+  }
+  if (i === segs.length) {
+    if (!statSync(existing).isDirectory()) throw Object.assign(new Error(`mkdir ${existing}: not a directory`), { code: 'ENOTDIR' });
+    return;
+  }
+  const real = realpathSync(existing);
+  if (!pathWithinBase(real, base)) throw new Error(`path ${real} is outside of allowed base ${base}`);
+  let { fd, path } = safeOpen(base, segments(relative(base, real)));
+  try {
+    for (const seg of segs.slice(i)) {
+      mkdirSync(at(fd, path, seg), { mode: perm });
+      const child = openSync(at(fd, path, seg), NOFOLLOW_DIR);
+      closeSync(fd);
+      fd = child;
+      path = join(path, seg);
+      // mkdir's mode went through the umask; the container must get the volume's own mode.
+      chmodFd(fd, perm);
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * A mount point for a volume mounted inside another volume (`rel` below the outer volume's host
+ * directory `base`), made without leaving it: a symlink the Pod put there that leads outside is
+ * refused, so nothing is created on the host outside the volume.
+ */
+export function makeMountPointWithin(base: string, rel: string, file: boolean): void {
+  const realBase = realpathSync(base);
+  const dir = file ? dirname(rel) : rel;
+  safeMakeDir(realBase, dir === '.' ? '' : dir, 0o755);
+  // SafeMakeDir accepts a directory that already exists wherever it leads; a mount point must not.
+  const real = realpathSync(join(realBase, dir));
+  if (!pathWithinBase(real, realBase)) throw new Error(`path ${real} is outside of allowed base ${realBase}`);
+  if (!file) return;
+  const { fd, path } = safeOpen(realBase, segments(relative(realBase, real)));
+  try {
+    const p = at(fd, path, basename(rel));
+    let st;
+    try {
+      st = lstatSync(p);
+    } catch {
+      st = undefined;
+    }
+    if (st?.isSymbolicLink()) throw new Error(`unexpected symlink found ${join(path, basename(rel))}`);
+    if (!st) closeSync(openSync(p, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644));
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * The host path to bind for a volumeMount with subPath/subPathExpr, with the kubelet's checks and
+ * messages (pkg/kubelet/kubelet_pods.go makeMounts): an absolute subPath or one with a `..`
+ * element is refused (API validation refuses them in subPath and in the unexpanded subPathExpr,
+ * but an expanded subPathExpr is only known here); a missing subPath is created as a directory
+ * inside the volume (SafeMakeDir); and the result, symlinks resolved, must still lie inside the
+ * volume (PrepareSafeSubpath): a symlink in the volume that leads out of it is not followed.
+ */
+export function prepareSubPath(volumePath: string, subPath: string, mountName: string, containerName: string): string {
+  if (isAbsolute(subPath)) throw new SubPathError(`error SubPath \`${subPath}\` must not be an absolute path`);
+  // volumevalidation.ValidatePathNoBacksteps
+  if (subPath.split('/').includes('..')) throw new SubPathError(`unable to provision SubPath \`${subPath}\`: must not contain '..'`);
+  const full = join(volumePath, subPath);
+  // The kubelet does not pass the details on: they would tell the Pod about the host's files.
+  const createFailed = new SubPathError(`failed to create subPath directory for volumeMount "${mountName}" of container "${containerName}"`);
+  const prepareFailed = new SubPathError(`failed to prepare subPath for volumeMount "${mountName}" of container "${containerName}"`);
+  let base: string;
+  try {
+    base = realpathSync(volumePath);
+  } catch {
+    throw createFailed;
+  }
+  if (!existsSync(full)) {
+    try {
+      safeMakeDir(base, subPath, statSync(base).mode & 0o7777);
+    } catch {
+      throw createFailed;
+    }
+  }
+  let real: string;
+  try {
+    real = realpathSync(full);
+  } catch {
+    throw prepareFailed;
+  }
+  if (!pathWithinBase(real, base)) throw prepareFailed;
+  try {
+    // Every component of the resolved path is a real directory (the last one may be any file)
+    // inside the volume, none a symlink (doSafeOpen's walk, then its S_IFLNK check).
+    const segs = segments(relative(base, real));
+    const { fd, path } = safeOpen(base, segs.slice(0, -1));
+    try {
+      if (segs.length && lstatSync(at(fd, path, segs[segs.length - 1]!)).isSymbolicLink()) throw new Error('unexpected symlink');
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    throw prepareFailed;
+  }
+  return real;
 }

@@ -26,6 +26,7 @@ import type { ServiceObj } from '../resources/service.js';
 import type { PodObj } from '../resources/pod.js';
 import { StatusError } from '../api/errors.js';
 import type { UpgradeRequest, UpgradeRouter } from '../api/upgrade.js';
+import { rejectConnectDryRun, requestQuery } from '../api/query-params.js';
 import {
   backendPath,
   goDialError,
@@ -95,13 +96,20 @@ export function apiProxyRoutes(app: FastifyInstance, o: ApiProxyOptions): void {
     });
     for (const kind of ['services', 'pods'] as const) {
       const resolve = (ns: string, id: string) => (kind === 'services' ? resolveServiceTarget(lookup, ns, id) : resolvePodTarget(lookup, ns, id));
+      // A connect subresource: upstream's ConnectResource refuses dryRun before anything else;
+      // the rest of the query (PodProxyOptions/ServiceProxyOptions take only the path, from the
+      // URL) goes to the backend unchanged.
       const handler = (req: FastifyRequest, reply: FastifyReply) => {
+        rejectConnectDryRun(requestQuery(req.url));
         const { ns, name } = req.params as { ns: string; name: string };
         return proxyRequest(req, reply, resolve(ns, name), agents, o.log);
       };
       for (const url of [`/api/v1/namespaces/:ns/${kind}/:name/proxy`, `/api/v1/namespaces/:ns/${kind}/:name/proxy/*`]) {
         scope.route({ method: [...PROXY_METHODS], url, exposeHeadRoute: false, handler });
-        o.upgrades?.add([...PROXY_METHODS], url, (u) => proxyUpgrade(u, resolve(u.params.ns!, u.params.name!), o.log));
+        o.upgrades?.add([...PROXY_METHODS], url, (u) => {
+          rejectConnectDryRun(requestQuery(u.req.url));
+          return proxyUpgrade(u, resolve(u.params.ns!, u.params.name!), o.log);
+        });
       }
     }
   });

@@ -19,7 +19,7 @@ import type { ServiceObj } from '../resources/service.js';
 import type { EndpointSliceObj } from '../resources/endpointslice.js';
 import type { PodObj } from '../resources/pod.js';
 import { hostPort, localReadyEndpointCount, selectBackends, type Endpoint, type NodeInfo, type PortBackends } from './endpoints.js';
-import { DEFAULT_NODEPORT_ADDRESSES, hostAddresses, isLocalAddress, isLoopback, nodePortAddresses, parseNodePortCIDRs, type HostAddress } from './nodeport-addresses.js';
+import { DEFAULT_NODEPORT_ADDRESSES, externalIPAllowed, hostAddresses, isLocalAddress, isLoopback, nodePortAddresses, parseNodePortCIDRs, type HostAddress } from './nodeport-addresses.js';
 import { backendOrder, DEFAULT_AFFINITY_SECONDS, newAffinity, remember, stickyBackend, sweepAffinity, type Affinity } from './affinity.js';
 import { clusterIPsOf, createListenerSet, routeId, serviceKey, wantedListeners, type ListenerFailure, type ListenerSpec } from './listeners.js';
 import { openTcpListener, reset, type Closable, type TcpTarget } from './tcp.js';
@@ -50,6 +50,8 @@ export interface ProxyOptions {
   zone?: string;
   /** kube-proxy's --nodeport-addresses: CIDRs; NodePorts listen on every host address inside one. Default ['127.0.0.1/32']. */
   nodePortAddresses?: string[];
+  /** CIDRs of non-loopback host addresses that Services' externalIPs may be served on (default none). */
+  externalIPAddresses?: string[];
   recordEvent?: (obj: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string) => void;
   /** Idle time after which a UDP flow is forgotten (default 30 s). */
   udpIdleTimeoutMs?: number;
@@ -122,6 +124,8 @@ export async function startServiceProxy(o: ProxyOptions): Promise<ServiceProxy> 
   const { store, log } = o;
   const node: NodeInfo = { name: o.nodeName, zone: o.zone };
   const cidrs = parseNodePortCIDRs(o.nodePortAddresses ?? DEFAULT_NODEPORT_ADDRESSES);
+  const extCIDRs = parseNodePortCIDRs(o.externalIPAddresses ?? []);
+  const extAllowed = (ip: string) => externalIPAllowed(ip, extCIDRs);
   const bind = parseBind(o.healthzBind ?? '127.0.0.1:0');
   const udpIdleMs = o.udpIdleTimeoutMs ?? DEFAULT_UDP_IDLE_MS;
   const connectTimeoutMs = o.connectTimeoutMs ?? 1_000;
@@ -374,7 +378,7 @@ export async function startServiceProxy(o: ProxyOptions): Promise<ServiceProxy> 
       return;
     }
     const svcSlices = slices.byIndex(BY_SERVICE, key) as EndpointSliceObj[];
-    const want = wantedListeners(svc, { nodePortAddresses: npAddrs, isLocal });
+    const want = wantedListeners(svc, { nodePortAddresses: npAddrs, isLocal, externalIPAllowed: extAllowed });
 
     const warnings = new Map<string, () => void>();
     for (const p of want.unsupported) {
@@ -385,6 +389,12 @@ export async function startServiceProxy(o: ProxyOptions): Promise<ServiceProxy> 
     }
     for (const ip of want.foreignExternalIPs) {
       warnings.set(`extip:${ip}`, () => event(key, 'Warning', 'ExternalIPNotLocal', `externalIP ${ip} is not an address of this host: no listener is opened for it`));
+    }
+    for (const ip of want.refusedExternalIPs) {
+      warnings.set(`extip-refused:${ip}`, () => {
+        event(key, 'Warning', 'ExternalIPNotAllowed', `externalIP ${ip} is an address of this host outside --external-ip-addresses: no listener is opened for it (start tinykube with --external-ip-addresses ${ip.includes(':') ? `${ip}/128` : `${ip}/32`} to serve it)`);
+        log.warn({ service: key, externalIP: ip }, 'proxy: externalIP on a non-loopback host address not served (see --external-ip-addresses)');
+      });
     }
     warnOnce(key, warnings);
 

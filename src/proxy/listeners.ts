@@ -35,6 +35,12 @@ export interface WantedListeners {
   unsupported: ServicePort[];
   /** externalIPs that are not addresses of this host: nothing can be received for them here. */
   foreignExternalIPs: string[];
+  /**
+   * externalIPs that are non-loopback addresses of this host outside --external-ip-addresses:
+   * any client that may create a Service could otherwise make tinykube listen on the host's
+   * public address, so they are served only when the operator allowed them at start.
+   */
+  refusedExternalIPs: string[];
 }
 
 export const serviceKey = (svc: { metadata: { namespace?: string; name?: string } }) => `${svc.metadata.namespace ?? ''}/${svc.metadata.name ?? ''}`;
@@ -48,8 +54,11 @@ export function clusterIPsOf(svc: ServiceObj): string[] {
   return ips.filter((ip) => ip && ip !== 'None');
 }
 
-export function wantedListeners(svc: ServiceObj, host: { nodePortAddresses: readonly string[]; isLocal(ip: string): boolean }): WantedListeners {
-  const out: WantedListeners = { listeners: [], unsupported: [], foreignExternalIPs: [] };
+export function wantedListeners(
+  svc: ServiceObj,
+  host: { nodePortAddresses: readonly string[]; isLocal(ip: string): boolean; externalIPAllowed?(ip: string): boolean },
+): WantedListeners {
+  const out: WantedListeners = { listeners: [], unsupported: [], foreignExternalIPs: [], refusedExternalIPs: [] };
   const clusterIPs = clusterIPsOf(svc);
   if (!clusterIPs.length) return out;
   const s = svc.spec ?? {};
@@ -62,8 +71,9 @@ export function wantedListeners(svc: ServiceObj, host: { nodePortAddresses: read
     s.type === 'LoadBalancer' ? (svc.status?.loadBalancer?.ingress ?? []).filter((i) => i.ip && i.ipMode !== 'Proxy').map((i) => i.ip!) : [];
   const externalIPs: string[] = [];
   for (const ip of s.externalIPs ?? []) {
-    if (host.isLocal(ip)) externalIPs.push(ip);
-    else out.foreignExternalIPs.push(ip);
+    if (!host.isLocal(ip)) out.foreignExternalIPs.push(ip);
+    else if (host.externalIPAllowed && !host.externalIPAllowed(ip)) out.refusedExternalIPs.push(ip);
+    else externalIPs.push(ip);
   }
   const seen = new Set<string>();
   const add = (kind: ListenerKind, address: string, port: number, role: ListenerRole, route: string, portName: string) => {

@@ -86,3 +86,11 @@ export function isLocalAddress(ip: string, host: readonly HostAddress[]): boolea
 }
 
 export const familyOf = (ip: string): 4 | 6 => (ip.includes(':') ? 6 : 4);
+
+/** Loopback always; other addresses only inside one of the CIDRs (--external-ip-addresses). */
+export function externalIPAllowed(ip: string, cidrs: readonly CIDR[]): boolean {
+  if (isLoopback(ip)) return true;
+  const bare = ip.startsWith('::ffff:') && isIP(ip.slice(7)) === 4 ? ip.slice(7) : ip;
+  const family = familyOf(bare);
+  return cidrs.some((c) => c.family === family && (c.prefix === 0 || contains(c, bare)));
+}

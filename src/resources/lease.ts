@@ -29,6 +29,7 @@ export const leaseDef = defineKind<LeaseObj>({
   schema: LeaseSchema,
   openapiName: 'io.k8s.api.coordination.v1.Lease',
   allowCreateOnUpdate: true,
+  allowUnconditionalUpdate: false,
   validate: (l) => validateLease(l),
   validateUpdate: (l) => validateLease(l),
   table: {

@@ -6,12 +6,15 @@ import { defineKind, type Obj } from './define.js';
 import { fieldErr, type FieldError } from './field.js';
 import { isQualifiedName } from './validation.js';
 import { age, ageColumn, column, nameColumn } from './table.js';
+import { forbidden } from '../api/errors.js';
 
 export type NamespaceObj = Obj<{ finalizers?: string[] }, { phase?: string; conditions?: unknown[] }>;
 
 /** upstream api.FinalizerKubernetes and the other standard finalizer names. */
 export const FINALIZER_KUBERNETES = 'kubernetes';
 const STANDARD_FINALIZERS = ['kubernetes', 'orphan', 'foregroundDeletion'];
+/** metav1.NamespaceDefault, NamespaceSystem and NamespacePublic: never deleted. */
+export const IMMORTAL_NAMESPACES: readonly string[] = ['default', 'kube-system', 'kube-public'];
 
 /** upstream core ValidateFinalizerName: qualified, or one of the standard names. */
 export function validateSpecFinalizers(finalizers: string[] | undefined): FieldError[] {
@@ -36,6 +39,13 @@ export const namespaceDef = defineKind<NamespaceObj>({
   schema: NamespaceSchema,
   openapiName: 'io.k8s.api.core.v1.Namespace',
   statusSubresource: true,
+  // upstream's namespace REST has no DeleteCollection.
+  verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
+  admitDelete(name) {
+    // NamespaceLifecycle admission (k8s.io/apiserver pkg/admission/plugin/namespace/lifecycle):
+    // kube-apiserver's immortal namespaces. kube-node-lease may be deleted (and comes back).
+    if (IMMORTAL_NAMESPACES.includes(name)) throw forbidden({ group: '', resource: 'namespaces' }, name, 'this namespace may not be deleted');
+  },
   defaults(ns) {
     // SetDefaults_Namespace: the immutable kubernetes.io/metadata.name label.
     if (ns.metadata.name) ns.metadata.labels = { ...(ns.metadata.labels ?? {}), 'kubernetes.io/metadata.name': ns.metadata.name };

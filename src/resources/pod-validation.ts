@@ -19,6 +19,7 @@ import {
   regexError,
   validateDNS1123Label,
   validateDNS1123Subdomain,
+  validateAnnotations,
   validateIP,
   validateLabels,
   validateQualifiedName,
@@ -43,6 +44,8 @@ interface Opts {
   relaxedDNSSearch: boolean;
   /** PodLifecycleSleepActionAllowZero (alpha in v1.32): only when the old Pod needs it. */
   sleepZero: boolean;
+  /** A PodSpec embedded in another object (upstream's opts.ResourceIsPod false). */
+  template?: boolean;
 }
 
 const MAX_INT32 = 2147483647;
@@ -1285,10 +1288,11 @@ export function validatePodSpecFields(spec: J, meta: ObjectMeta | undefined, o: 
   errs.push(...validateContainers(containers, `${f}.containers`, ctx));
   errs.push(...validateInitContainers(inits, containers, `${f}.initContainers`, ctx));
   errs.push(...validateEphemeralContainers(objs(spec.ephemeralContainers), containers, inits, `${f}.ephemeralContainers`, ctx));
-  // validatePodHostNetworkDeps
+  // validatePodHostNetworkDeps (a template need not name the host port)
   if (spec.hostNetwork === true) {
     containers.forEach((c, i) =>
       objs(c.ports).forEach((port, j) => {
+        if (o.template && num(port.hostPort) === 0) return;
         if (num(port.hostPort) !== num(port.containerPort)) {
           errs.push(fieldErr.invalid(`${f}.containers[${i}].ports[${j}].hostPort`, num(port.hostPort), 'must match `containerPort` when `hostNetwork` is true'));
         }
@@ -1397,8 +1401,8 @@ function annotationUpdates(pod: PodLike, old: PodLike, f = 'metadata.annotations
 
 // ---- create ----
 
-const containersWithPaths = (spec: J): [J, string][] =>
-  ['initContainers', 'containers', 'ephemeralContainers'].flatMap((kind) => objs(spec[kind]).map((c, i): [J, string] => [c, `spec.${kind}[${i}]`]));
+const containersWithPaths = (spec: J, f: string): [J, string][] =>
+  ['initContainers', 'containers', 'ephemeralContainers'].flatMap((kind) => objs(spec[kind]).map((c, i): [J, string] => [c, `${f}.${kind}[${i}]`]));
 
 function seccompMatches(annotation: string, field: J, f: string): FieldError | undefined {
   switch (field.type) {
@@ -1413,15 +1417,19 @@ function seccompMatches(annotation: string, field: J, f: string): FieldError | u
   return undefined;
 }
 
-function annotationsMatchFields(meta: ObjectMeta, spec: J): FieldError[] {
+/**
+ * validateSeccompAnnotationsAndFields and validateAppArmorAnnotationsAndFieldsMatchOnCreate; `f`
+ * is the spec's path (`spec` of a Pod, `template.spec` of a PodTemplate).
+ */
+function annotationsMatchFields(meta: ObjectMeta, spec: J, f = 'spec'): FieldError[] {
   const errs: FieldError[] = [];
   const ann = meta.annotations ?? {};
   const podSeccomp = obj(obj(spec.securityContext)?.seccompProfile);
   if (podSeccomp && SECCOMP_POD_ANNOTATION in ann) {
-    const e = seccompMatches(ann[SECCOMP_POD_ANNOTATION]!, podSeccomp, 'spec.securityContext.seccompProfile');
+    const e = seccompMatches(ann[SECCOMP_POD_ANNOTATION]!, podSeccomp, `${f}.securityContext.seccompProfile`);
     if (e) errs.push(e);
   }
-  for (const [c, p] of containersWithPaths(spec)) {
+  for (const [c, p] of containersWithPaths(spec, f)) {
     const sp = obj(obj(c.securityContext)?.seccompProfile);
     const key = SECCOMP_CONTAINER_PREFIX + text(c.name);
     if (sp && key in ann) {
@@ -1431,7 +1439,7 @@ function annotationsMatchFields(meta: ObjectMeta, spec: J): FieldError[] {
   }
   if (obj(spec.os)?.name === 'windows') return errs;
   const podProfile = obj(obj(spec.securityContext)?.appArmorProfile);
-  for (const [c, p] of containersWithPaths(spec)) {
+  for (const [c, p] of containersWithPaths(spec, f)) {
     const profile = obj(obj(c.securityContext)?.appArmorProfile) ?? podProfile;
     const key = APPARMOR_PREFIX + text(c.name);
     if (!profile || !(key in ann)) continue;
@@ -1501,6 +1509,25 @@ export function validatePodCreate(pod: PodLike): FieldError[] {
   if (objs(spec.ephemeralContainers).length) errs.push(fieldErr.forbidden('spec.ephemeralContainers', 'cannot be set on create'));
   if (text(spec.nodeName) && objs(spec.schedulingGates).length) errs.push(fieldErr.forbidden('spec.nodeName', 'cannot be set until all schedulingGates have been cleared'));
   errs.push(...annotationsMatchFields(pod.metadata, spec));
+  return errs;
+}
+
+/**
+ * ValidatePodTemplateSpec at `f` (`template` of a PodTemplate): the template's labels and
+ * annotations (upstream's paths: `template.labels`, not `template.metadata.labels`), the
+ * pod-specific annotations, ValidatePodSpec (no Pod metadata: ephemeral volume names are not
+ * checked), seccomp and AppArmor annotations against fields, and no ephemeral containers. The
+ * options come from the old template as for Pods (GetValidationOptionsFromPodTemplate).
+ */
+export function validatePodTemplateSpec(template: { metadata?: Pick<ObjectMeta, 'labels' | 'annotations'>; spec?: J } | undefined, f: string, oldSpec?: J): FieldError[] {
+  const meta = template?.metadata ?? {};
+  const spec = template?.spec ?? {};
+  const errs = validateLabels(meta.labels, `${f}.labels`);
+  errs.push(...validateAnnotations(meta.annotations, `${f}.annotations`));
+  errs.push(...podAnnotations(meta.annotations ?? {}, spec, `${f}.annotations`));
+  errs.push(...validatePodSpecFields(spec, undefined, { ...optionsFor(oldSpec), template: true }, `${f}.spec`));
+  errs.push(...annotationsMatchFields({ annotations: meta.annotations }, spec, `${f}.spec`));
+  if (objs(spec.ephemeralContainers).length) errs.push(fieldErr.forbidden(`${f}.spec.ephemeralContainers`, 'ephemeral containers not allowed in pod template'));
   return errs;
 }
 

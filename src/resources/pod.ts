@@ -159,17 +159,18 @@ function defaultVolume(v: Json): void {
   }
 }
 
-function defaultContainer(c: Container, hostNetwork: boolean): void {
+/** `pod`: SetDefaults_Pod's parts too, which a PodTemplate's containers do not get. */
+function defaultContainer(c: Container, hostNetwork: boolean, pod: boolean): void {
   c.terminationMessagePath ||= '/dev/termination-log';
   c.terminationMessagePolicy ||= 'File';
   c.imagePullPolicy ||= defaultPullPolicy(c.image);
   c.resources ??= {};
   // Requests default to limits (SetDefaults_Pod).
-  if (c.resources.limits) c.resources.requests = { ...c.resources.limits, ...(c.resources.requests ?? {}) };
+  if (pod && c.resources.limits) c.resources.requests = { ...c.resources.limits, ...(c.resources.requests ?? {}) };
   for (const p of c.ports ?? []) {
     p.protocol ||= 'TCP';
-    // With host networking the host port is the container port.
-    if (hostNetwork && !p.hostPort) p.hostPort = p.containerPort;
+    // With host networking the host port is the container port (SetDefaults_Pod).
+    if (pod && hostNetwork && !p.hostPort) p.hostPort = p.containerPort;
   }
   defaultProbe(c.livenessProbe);
   defaultProbe(c.readinessProbe);
@@ -186,18 +187,33 @@ const DEFAULT_TOLERATIONS: Toleration[] = [
 ];
 
 export function defaultPod(pod: PodObj): void {
-  const s = (pod.spec ??= {});
+  defaultPodSpec((pod.spec ??= {}), true);
+}
+
+/**
+ * SetDefaults_PodSpec and the defaults of everything inside a PodSpec. `pod` adds what only Pods
+ * get (SetDefaults_Pod: enableServiceLinks, requests from limits, host ports with hostNetwork;
+ * the ServiceAccount admission plugin): a PodTemplate's spec (SetObjectDefaults_PodTemplate) gets
+ * everything else, but not those.
+ */
+export function defaultPodSpec(s: PodSpec, pod: boolean): void {
   s.restartPolicy ||= 'Always';
   s.dnsPolicy ||= 'ClusterFirst';
   s.terminationGracePeriodSeconds ??= 30;
   s.schedulerName ||= 'default-scheduler';
   s.securityContext ??= {};
-  s.enableServiceLinks ??= true;
-  // The ServiceAccount admission plugin; the deprecated `serviceAccount` mirrors it on output.
-  s.serviceAccountName ||= s.serviceAccount || 'default';
-  s.serviceAccount = s.serviceAccountName;
-  for (const c of s.containers ?? []) defaultContainer(c, !!s.hostNetwork);
-  for (const c of s.initContainers ?? []) defaultContainer(c, !!s.hostNetwork);
+  // The deprecated `serviceAccount` is an alias (v1 conversion): it fills an empty
+  // serviceAccountName and mirrors it on output.
+  if (!s.serviceAccountName && s.serviceAccount) s.serviceAccountName = s.serviceAccount;
+  if (pod) {
+    s.enableServiceLinks ??= true;
+    // The ServiceAccount admission plugin.
+    s.serviceAccountName ||= 'default';
+  }
+  if (s.serviceAccountName) s.serviceAccount = s.serviceAccountName;
+  else delete s.serviceAccount;
+  for (const c of s.containers ?? []) defaultContainer(c, !!s.hostNetwork, pod);
+  for (const c of s.initContainers ?? []) defaultContainer(c, !!s.hostNetwork, pod);
   // SetDefaults_EphemeralContainer
   for (const c of asList(s.ephemeralContainers)) {
     c.terminationMessagePath ||= '/dev/termination-log';
@@ -211,16 +227,34 @@ export function defaultPod(pod: PodObj): void {
   for (const v of s.volumes ?? []) if (asObj(v)) defaultVolume(v);
 }
 
-/** Creation-time additions of admission plugins (Priority, DefaultTolerationSeconds). */
-function admitPod(pod: PodObj): void {
-  const s = pod.spec!;
-  if (!s.priorityClassName) s.priority ??= 0;
-  s.preemptionPolicy ||= 'PreemptLowerPriority';
+/** The DefaultTolerationSeconds admission plugin (on create and update of pods). */
+function admitDefaultTolerations(s: PodSpec): void {
   const tol = (s.tolerations ??= []);
   for (const d of DEFAULT_TOLERATIONS) {
     const has = tol.some((t) => (t.key === d.key || (!t.key && t.operator === 'Exists')) && (!t.effect || t.effect === 'NoExecute'));
     if (!has) tol.push({ ...d });
   }
+}
+
+/** Creation-time additions of admission plugins (Priority, DefaultTolerationSeconds). */
+function admitPod(pod: PodObj): void {
+  const s = pod.spec!;
+  if (!s.priorityClassName) s.priority ??= 0;
+  s.preemptionPolicy ||= 'PreemptLowerPriority';
+  admitDefaultTolerations(s);
+}
+
+/**
+ * The same plugins on update (`kubectl replace -f pod.yaml` sends a Pod without them): Priority
+ * keeps the priority and preemptionPolicy it set on create when the update leaves them out, and
+ * DefaultTolerationSeconds adds its tolerations again. Validation then judges the result.
+ */
+function admitPodUpdate(pod: PodObj, old: PodObj): void {
+  const s = pod.spec!;
+  const o = old.spec ?? {};
+  if (s.priority == null && o.priority != null) s.priority = o.priority;
+  if (s.preemptionPolicy == null && o.preemptionPolicy != null) s.preemptionPolicy = o.preemptionPolicy;
+  admitDefaultTolerations(s);
 }
 
 /** upstream GetPodQOS (CPU and memory only). */
@@ -390,6 +424,7 @@ export const podDef = defineKind<PodObj>({
     admitPod(pod);
     pod.status = { phase: 'Pending', qosClass: qosClass(pod.spec) };
   },
+  prepareForUpdate: (pod, old) => admitPodUpdate(pod, old),
   validate: (pod) => validatePodCreate(pod),
   validateUpdate: (pod, old) => validatePodUpdate(pod, old),
   validateStatusUpdate: (pod) => validatePodStatus(pod),

@@ -8,6 +8,7 @@ import { serviceAccountDef } from './serviceaccount.js';
 import { serviceDef } from './service.js';
 import { endpointsDef } from './endpoints.js';
 import { podDef } from './pod.js';
+import { podTemplateDef } from './podtemplate.js';
 import { nodeDef } from './node.js';
 import { coreEventDef, eventsV1EventDef } from './event.js';
 import { endpointSliceDef } from './endpointslice.js';
@@ -25,6 +26,7 @@ export function allResourceDefs(): ResourceDef[] {
     serviceDef,
     endpointsDef,
     podDef,
+    podTemplateDef,
     nodeDef,
     coreEventDef,
     eventsV1EventDef,

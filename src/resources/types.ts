@@ -181,6 +181,17 @@ export interface ResourceDef<T extends KubeObject = KubeObject> {
    * period; 0 deletes at once. Absent = immediate.
    */
   gracePeriod?(obj: T, requested: number | undefined): number;
+  /**
+   * upstream AllowUnconditionalUpdate: a PUT without a resourceVersion (or "0") overwrites the
+   * current object. Absent = true, as for every core/v1 kind; false for Lease (and custom
+   * resources), where such a PUT is 422 `must be specified for an update`.
+   */
+  allowUnconditionalUpdate?: boolean;
+  /**
+   * Admission for DELETE, before anything is read (upstream admission plugins that refuse a
+   * delete by name, e.g. NamespaceLifecycle's immortal namespaces). Throws a StatusError.
+   */
+  admitDelete?(name: string): void;
   /** PUT on a missing object creates it (upstream AllowCreateOnUpdate: Endpoints, Lease, ...). */
   allowCreateOnUpdate?: boolean;
   /** Deletion default for this kind when DeleteOptions says nothing (most kinds: Background). */

@@ -182,14 +182,19 @@ describe('REST semantics', () => {
     const st = (await api(c, 'PUT', '/api/v1/namespaces/default/services/lb/status', { body: s })).json();
     expect(st.status.loadBalancer.ingress).toEqual([{ ip: '127.240.0.5', ipMode: 'VIP' }]);
 
-    // What a status write takes is decoded like any body: wrong types are a 400 and store nothing.
+    // What a status write takes is decoded like any body: wrong types are refused and store
+    // nothing. A patch's result that does not decode is upstream's 422 on the `patch` field
+    // (jsonPatcher.applyPatchToCurrentObject), with the patched object's JSON as the value.
     const bad = async (body: object, q = '') => {
       const r = await api(c, 'PATCH', `/api/v1/namespaces/default/services/lb/status${q}`, { body, contentType: 'application/merge-patch+json' });
-      return [r.status, r.json().message];
+      return [r.status, r.json().message.replace(/Invalid value: ".*": /, 'Invalid value: "…": ')];
     };
-    expect(await bad({ status: { loadBalancer: { ingress: 'x' } } })).toEqual([400, 'Service in version "v1" cannot be handled as a Service: json: cannot unmarshal string into Go struct field LoadBalancerStatus.status.loadBalancer.ingress of type []v1.LoadBalancerIngress']);
-    expect(await bad({ metadata: { labels: 'x' } })).toEqual([400, 'Service in version "v1" cannot be handled as a Service: json: cannot unmarshal string into Go struct field ObjectMeta.metadata.labels of type map[string]string']);
-    expect(await bad({ status: { bogus: 1 } }, '?fieldValidation=Strict')).toEqual([400, 'Service in version "v1" cannot be handled as a Service: strict decoding error: unknown field "status.bogus"']);
+    expect(await bad({ status: { loadBalancer: { ingress: 'x' } } })).toEqual([422, ' "" is invalid: patch: Invalid value: "…": json: cannot unmarshal string into Go struct field LoadBalancerStatus.status.loadBalancer.ingress of type []v1.LoadBalancerIngress']);
+    expect(await bad({ metadata: { labels: 'x' } })).toEqual([422, ' "" is invalid: patch: Invalid value: "…": json: cannot unmarshal string into Go struct field ObjectMeta.metadata.labels of type map[string]string']);
+    expect(await bad({ status: { bogus: 1 } }, '?fieldValidation=Strict')).toEqual([422, ' "" is invalid: patch: Invalid value: "…": strict decoding error: unknown field "status.bogus"']);
+    // A PUT of the same wrong type is the decoder's 400.
+    const put = await api(c, 'PUT', '/api/v1/namespaces/default/services/lb/status', { body: { ...s, status: { loadBalancer: { ingress: 'x' } } } });
+    expect([put.status, put.json().message]).toEqual([400, 'Service in version "v1" cannot be handled as a Service: json: cannot unmarshal string into Go struct field LoadBalancerStatus.status.loadBalancer.ingress of type []v1.LoadBalancerIngress']);
     expect((await api(c, 'GET', '/api/v1/namespaces/default/services/lb')).json().status.loadBalancer.ingress).toEqual([{ ip: '127.240.0.5', ipMode: 'VIP' }]);
   });
 

@@ -65,11 +65,30 @@ describe('durability', () => {
           }
         }
       };
+      // Readers: what a LIST showed (names and the list's resourceVersion) was committed, so it
+      // must all be there after the kill, and no later write may reuse a revision shown.
+      const shown = new Set<string>();
+      let maxShownRev = 0;
+      const reader = async () => {
+        while (!stop) {
+          try {
+            const res = await request(`${info.server}/api/v1/namespaces/default/configmaps`, { headers: { authorization: `Bearer ${info.token}` }, dispatcher: agent });
+            const text = await res.body.text();
+            if (res.statusCode !== 200) continue;
+            const list = JSON.parse(text) as { metadata: { resourceVersion: string }; items: { metadata: { name: string } }[] };
+            maxShownRev = Math.max(maxShownRev, Number(list.metadata.resourceVersion));
+            for (const o of list.items) shown.add(o.metadata.name);
+          } catch {
+            return;
+          }
+        }
+      };
       const writers = [0, 1, 2, 3].map(writer);
+      const readers = [reader(), reader()];
       await waitFor(() => acked.length >= 200, 20_000, 'writes');
       run.proc.kill('SIGKILL');
       stop = true;
-      await Promise.all(writers);
+      await Promise.all([...writers, ...readers]);
       await run.exited;
       await agent.close();
       unlinkSync(kc);
@@ -82,6 +101,15 @@ describe('durability', () => {
       const lost = acked.filter((n) => !names.has(n));
       expect(lost).toEqual([]);
       expect(acked.length).toBeGreaterThanOrEqual(200);
+      expect([...shown].filter((n) => !names.has(n))).toEqual([]);
+      expect(maxShownRev).toBeGreaterThan(0);
+      const next = await request(`${info.server}/api/v1/namespaces/default/configmaps`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${info.token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ metadata: { name: 'after-restart' } }),
+        dispatcher: a2,
+      });
+      expect(Number(JSON.parse(await next.body.text()).metadata.resourceVersion)).toBeGreaterThan(maxShownRev);
       await a2.close();
       run.proc.kill('SIGTERM');
       expect((await run.exited).code).toBe(0);

@@ -25,7 +25,8 @@ describe('node', () => {
     expect(n.metadata.labels).toMatchObject({ 'kubernetes.io/hostname': 'node-a', 'kubernetes.io/os': 'linux', 'topology.kubernetes.io/zone': 'zone-1' });
     expect(n.status.conditions.find((c: { type: string }) => c.type === 'Ready').status).toBe('True');
     expect(Number(n.status.capacity.cpu)).toBeGreaterThan(0);
-    expect(n.status.capacity.pods).toBe('2000');
+    // resource.NewQuantity(2000, DecimalSI) serialises canonically.
+    expect(n.status.capacity.pods).toBe('2k');
     expect(n.spec.podCIDR).toBe('127.244.0.0/16');
     expect(n.status.addresses).toContainEqual({ type: 'InternalIP', address: '127.0.0.1' });
     const lease = JSON.parse((await tc.kubectl(['get', 'lease', '-n', 'kube-node-lease', 'node-a', '-o', 'json'])).stdout);
@@ -100,7 +101,8 @@ spec:
     expect(env.KUBERNETES_SERVICE_HOST).toBe('127.0.0.1');
     expect(env.KUBERNETES_SERVICE_PORT).toBe(String(tc.cluster.ports.api));
     expect(env.KUBERNETES_PORT).toBe('tcp://127.96.0.1:443');
-    expect(env.KUBERNETES_SERVICE_PORT_HTTPS).toBe('443');
+    // The named-port variable names the same endpoint as _HOST and _PORT (the API server).
+    expect(env.KUBERNETES_SERVICE_PORT_HTTPS).toBe(env.KUBERNETES_SERVICE_PORT);
     expect(env.LATE_COMER_SERVICE_HOST).toBeUndefined();
     expect(out).toContain('ARGS hi');
   });

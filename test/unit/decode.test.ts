@@ -7,7 +7,7 @@ const svc = (spec: unknown, extra: Record<string, unknown> = {}) => ({ apiVersio
 describe('checkObject', () => {
   it('accepts a valid Service with int-or-string targetPort and nulls', () => {
     const r = checkObject(svc({ ports: [{ port: 80, targetPort: 'http' }, { port: 81, targetPort: 8080, name: null }], selector: { app: 'x' }, clusterIP: null }), ServiceSchema, 'Service');
-    expect(r).toEqual({ typeErrors: [], unknownFields: [] });
+    expect(r).toEqual({ typeErrors: [], converterErrors: [], unknownFields: [] });
   });
 
   it('reports unknown fields with indexed paths', () => {
@@ -92,7 +92,7 @@ describe('checkObject', () => {
       metadata: { managedFields: [{ manager: 'm', fieldsV1: { 'f:spec': { 'f:x': {} } } }] },
       spec: { containers: [{ name: 'c' }], affinity: { nodeAffinity: { whatever: [1, 2] } }, volumes: [{ name: 'v', nfs: { server: 'x', anything: true } }] },
     };
-    expect(checkObject(pod, PodSchema, 'Pod')).toEqual({ typeErrors: [], unknownFields: [] });
+    expect(checkObject(pod, PodSchema, 'Pod')).toEqual({ typeErrors: [], converterErrors: [], unknownFields: [] });
   });
 
   it('walks Node, EndpointSlice and deep Pod paths', () => {

@@ -148,7 +148,8 @@ describe('other kinds', () => {
   });
   it('registry lists every kind once', () => {
     const defs = allResourceDefs();
-    expect(defs).toHaveLength(20);
+    expect(defs).toHaveLength(21);
+    expect(findDef(defs, '', 'podtemplates')?.kind).toBe('PodTemplate');
     expect(findDef(defs, 'events.k8s.io', 'events')?.storage?.resource).toBe('events');
     expect(findDef(defs, '', 'services')?.shortNames).toEqual(['svc']);
     expect(allResourceDefs()).not.toBe(defs);

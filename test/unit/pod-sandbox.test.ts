@@ -90,7 +90,7 @@ describe('sandbox argv', () => {
     expect(a[10]).toContain(`'/m' -n -a -T '/p/f' || exit 125`);
     expect(a[10]).toContain(`cd -- '/it'\\''s' || exit 126`);
     expect(a.slice(-3)).toEqual(['sh', 'cmd', 'arg']);
-    expect(enterArgv(iso, 42, ['cat', 'x'])).toEqual(['/n', '-t', '42', '-m', '-u', '-U', '--wd', '--', 'cat', 'x']);
+    expect(enterArgv(iso, 42, ['cat', 'x'])).toEqual(['/n', '-t', '42', '-m', '-u', '-U', '--preserve-credentials', '--wd', '--', '/s', '--pdeathsig', 'KILL', '--', 'cat', 'x']);
     expect(enterArgv({ mode: 'none', reason: '' }, 42, ['x'])).toBeUndefined();
   });
 });

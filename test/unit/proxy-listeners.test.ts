@@ -15,6 +15,27 @@ const svc = (spec: ServiceSpec, status: ServiceObj['status'] = {}, name = 'web')
 const HOST = { nodePortAddresses: ['127.0.0.1', '::1'], isLocal: (ip: string) => ip.startsWith('127.') || ip === '::1' };
 const keys = (s: ServiceObj) => wantedListeners(s, HOST).listeners.map((l) => `${l.key} ${l.role}${l.external ? ' ext' : ''}`);
 
+describe('externalIPs on this host', () => {
+  it('serves loopback externalIPs; a non-loopback host address only inside --external-ip-addresses', async () => {
+    const { externalIPAllowed } = await import('../../src/proxy/nodeport-addresses.js');
+    const { parseNodePortCIDRs } = await import('../../src/proxy/nodeport-addresses.js');
+    // 192.0.2.2 stands for the host's own public address (API data: nothing connects to it).
+    const host = (allowed: string[]) => ({
+      nodePortAddresses: ['127.0.0.1'],
+      isLocal: (ip: string) => ip.startsWith('127.') || ip === '192.0.2.2',
+      externalIPAllowed: (ip: string) => externalIPAllowed(ip, parseNodePortCIDRs(allowed)),
+    });
+    const s = svc({ externalIPs: ['127.96.0.77', '192.0.2.2', '198.51.100.1'] });
+    const def = wantedListeners(s, host([]));
+    expect(def.listeners.map((l) => l.key)).toEqual(['TCP 127.96.0.5:80', 'TCP 127.96.0.77:80']);
+    expect(def.refusedExternalIPs).toEqual(['192.0.2.2']);
+    expect(def.foreignExternalIPs).toEqual(['198.51.100.1']);
+    const allowed = wantedListeners(s, host(['192.0.2.0/24']));
+    expect(allowed.listeners.map((l) => l.key)).toEqual(['TCP 127.96.0.5:80', 'TCP 127.96.0.77:80', 'TCP 192.0.2.2:80']);
+    expect(allowed.refusedExternalIPs).toEqual([]);
+  });
+});
+
 describe('wanted listeners', () => {
   it('serves each TCP and UDP port on every ClusterIP', () => {
     const s = svc({

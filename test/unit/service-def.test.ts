@@ -22,6 +22,7 @@ const config: ClusterConfig = {
   podIsolation: 'none',
   maxEndpointsPerSlice: 100,
   nodePortAddresses: ['127.0.0.1/32'],
+  externalIPAddresses: [],
   proxy: true,
   compaction: { intervalMs: 1, maxAgeMs: 1, keepRevisions: 1 },
   eventTTLMs: 1,

@@ -79,19 +79,78 @@ function walk(v: unknown, s: Schema | undefined, path: string[], out: FieldSet):
   out.add(joinPath(path));
 }
 
+/**
+ * Finds list items by a field path element (`k:{"port":80}` by key fields, `v:"x"` by value).
+ * Each list is indexed once, on first lookup: a lookup per path scanning the list (and
+ * serializing every item) made server-side apply and update tracking quadratic in list length
+ * (3,000 finalizers or ports took seconds). Valid while the lists are not changed.
+ */
+export class ItemIndex {
+  private readonly lists = new WeakMap<unknown[], Map<string, Map<string, number>>>();
+  private readonly parsed = new Map<string, { sig: string; id: string }>();
+
+  /** Index of the first item of `list` that `el` names, or -1. */
+  find(list: unknown[], el: string): number {
+    let sig: string;
+    let id: string;
+    let names: string[] = [];
+    if (el.startsWith('v:')) {
+      sig = 'v';
+      id = el.slice(2);
+    } else {
+      let p = this.parsed.get(el);
+      if (!p) {
+        let key: Record<string, unknown>;
+        try {
+          key = JSON.parse(el.slice(2)) as Record<string, unknown>;
+        } catch {
+          return -1;
+        }
+        if (!isPlainObject(key)) return -1;
+        names = Object.keys(key);
+        p = { sig: `k:${JSON.stringify(names)}`, id: names.map((n) => JSON.stringify(key[n])).join('\u0000') };
+        this.parsed.set(el, p);
+      }
+      ({ sig, id } = p);
+      if (!this.lists.get(list)?.has(sig)) names = JSON.parse(sig.slice(2)) as string[];
+    }
+    let bySig = this.lists.get(list);
+    if (!bySig) this.lists.set(list, (bySig = new Map()));
+    let ids = bySig.get(sig);
+    if (!ids) {
+      ids = new Map();
+      for (let i = 0; i < list.length; i++) {
+        const x = list[i];
+        let xid: string | undefined;
+        if (sig === 'v') xid = JSON.stringify(x);
+        else if (isPlainObject(x)) {
+          const parts: string[] = [];
+          for (const n of names) {
+            const v = JSON.stringify(x[n]);
+            if (v === undefined) break;
+            parts.push(v);
+          }
+          if (parts.length === names.length) xid = parts.join('\u0000');
+        }
+        if (xid !== undefined && !ids.has(xid)) ids.set(xid, i);
+      }
+      bySig.set(sig, ids);
+    }
+    return ids.get(id) ?? -1;
+  }
+}
+
 /** The value at a field path (undefined if absent). For `.` the node itself. */
-export function getAt(obj: unknown, path: string[]): unknown {
+export function getAt(obj: unknown, path: string[], idx: ItemIndex = new ItemIndex()): unknown {
   let cur: unknown = obj;
   for (const el of path) {
     if (el === '.') return cur;
     if (cur === undefined || cur === null) return undefined;
-    if (el.startsWith('f:')) cur = isPlainObject(cur) ? cur[el.slice(2)] : undefined;
-    else if (el.startsWith('k:')) {
-      const key = JSON.parse(el.slice(2)) as Record<string, unknown>;
-      cur = Array.isArray(cur) ? cur.find((x) => isPlainObject(x) && Object.entries(key).every(([k, v]) => JSON.stringify(x[k]) === JSON.stringify(v))) : undefined;
-    } else if (el.startsWith('v:')) {
-      const want = el.slice(2);
-      cur = Array.isArray(cur) ? cur.find((x) => JSON.stringify(x) === want) : undefined;
+    if (el.startsWith('f:')) cur = isPlainObject(cur) && Object.hasOwn(cur, el.slice(2)) ? cur[el.slice(2)] : undefined;
+    else if (el.startsWith('k:') || el.startsWith('v:')) {
+      if (!Array.isArray(cur)) return undefined;
+      const i = idx.find(cur, el);
+      cur = i >= 0 ? cur[i] : undefined;
     } else return undefined;
   }
   return cur;
@@ -99,15 +158,36 @@ export function getAt(obj: unknown, path: string[]): unknown {
 
 /** Removes the field at path from obj (in place). Removing `.` of an item removes the item. */
 export function removeAt(obj: unknown, path: string[]): void {
-  const p = path[path.length - 1] === '.' ? path.slice(0, -1) : path;
-  if (!p.length) return;
-  const parent = getAt(obj, p.slice(0, -1));
-  const last = p[p.length - 1]!;
-  if (last.startsWith('f:') && isPlainObject(parent)) delete parent[last.slice(2)];
-  else if (Array.isArray(parent)) {
-    const target = getAt(parent, [last]);
-    const i = parent.indexOf(target);
-    if (i >= 0) parent.splice(i, 1);
+  removeAll(obj, [path]);
+}
+
+/**
+ * Removes the fields at `paths` from obj (in place), all found before any is removed (indexes
+ * stay valid); items of a list go in one pass.
+ */
+export function removeAll(obj: unknown, paths: string[][]): void {
+  const idx = new ItemIndex();
+  const fields: [Record<string, unknown>, string][] = [];
+  const items = new Map<unknown[], Set<number>>();
+  for (const path of paths) {
+    const p = path[path.length - 1] === '.' ? path.slice(0, -1) : path;
+    if (!p.length) continue;
+    const parent = getAt(obj, p.slice(0, -1), idx);
+    const last = p[p.length - 1]!;
+    if (last.startsWith('f:') && isPlainObject(parent)) fields.push([parent, last.slice(2)]);
+    else if (Array.isArray(parent)) {
+      const i = idx.find(parent, last);
+      if (i < 0) continue;
+      let set = items.get(parent);
+      if (!set) items.set(parent, (set = new Set()));
+      set.add(i);
+    }
+  }
+  for (const [o, k] of fields) delete o[k];
+  for (const [list, drop] of items) {
+    let w = 0;
+    for (let r = 0; r < list.length; r++) if (!drop.has(r)) list[w++] = list[r];
+    list.length = w;
   }
 }
 

@@ -7,7 +7,7 @@ import type { KubeObject, ManagedFieldsEntry } from '../../resources/types.js';
 import { StatusError } from '../errors.js';
 import { deepEqual } from '../meta.js';
 import { fieldSchema, isPlainObject, itemSchema, listInfo, type Schema } from './schema-walk.js';
-import { fieldsOf, fieldsTree, formatPath, fromFieldsV1, getAt, itemKey, removeAt, splitPath, toFieldsV1, type FieldSet } from './fieldset.js';
+import { fieldsOf, fieldsTree, formatPath, fromFieldsV1, getAt, ItemIndex, itemKey, removeAll, splitPath, toFieldsV1, type FieldSet } from './fieldset.js';
 
 // Structural, not textual: key order is no change, and nothing is serialized for large values.
 const same = deepEqual;
@@ -46,10 +46,12 @@ function entryFor(entries: Entry[], manager: string, operation: 'Apply' | 'Updat
 /** Fields whose value differs between a and b (set in either). `.` markers count by presence. */
 function changedFields(a: unknown, b: unknown, sa: FieldSet, sb: FieldSet): FieldSet {
   const out: FieldSet = new Set();
+  const ia = new ItemIndex();
+  const ib = new ItemIndex();
   for (const p of sb) {
     if (p.endsWith('\u0000.') || p === '.') {
       if (!sa.has(p)) out.add(p);
-    } else if (!sa.has(p) || !same(getAt(a, splitPath(p)), getAt(b, splitPath(p)))) out.add(p);
+    } else if (!sa.has(p) || !same(getAt(a, splitPath(p), ia), getAt(b, splitPath(p), ib))) out.add(p);
   }
   for (const p of sa) if (!sb.has(p)) out.add(p);
   return out;
@@ -77,31 +79,59 @@ export function trackUpdate(o: { old: KubeObject | undefined; updated: KubeObjec
   return serialize(entries);
 }
 
+/** JSON text with object keys sorted and undefined left out: equal texts iff deepEqual. */
+function canonical(v: unknown): string {
+  if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'undefined';
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  const o = v as Record<string, unknown>;
+  return `{${Object.keys(o)
+    .filter((k) => o[k] !== undefined)
+    .sort()
+    .map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`)
+    .join(',')}}`;
+}
+
 /** Merges an applied configuration into the live object, structurally per the schema. */
 function mergeApplied(live: unknown, applied: unknown, s: Schema | undefined): unknown {
   if (Array.isArray(applied)) {
     const info = listInfo(s);
     if (!Array.isArray(live) || info.listType === 'atomic' || !s) return applied;
+    // Items are found through maps (a scan per applied item was quadratic in list length).
     if (info.listType === 'set') {
       const out = [...live];
-      for (const x of applied) if (!out.some((y) => same(x, y))) out.push(x);
+      const present = new Set(out.map(canonical));
+      for (const x of applied) {
+        const id = canonical(x);
+        if (present.has(id)) continue;
+        present.add(id);
+        out.push(x);
+      }
       return out;
     }
     const out = [...live];
+    const at = new Map<string, number>();
+    out.forEach((y, i) => {
+      if (!isPlainObject(y)) return;
+      const k = itemKey(y, info.keys);
+      if (!at.has(k)) at.set(k, i);
+    });
     for (const item of applied) {
       if (!isPlainObject(item)) continue;
       const k = itemKey(item, info.keys);
-      const i = out.findIndex((y) => isPlainObject(y) && itemKey(y, info.keys) === k);
-      if (i >= 0) out[i] = mergeApplied(out[i], item, itemSchema(s));
-      else out.push(item);
+      const i = at.get(k);
+      if (i !== undefined) out[i] = mergeApplied(out[i], item, itemSchema(s));
+      else {
+        at.set(k, out.length);
+        out.push(item);
+      }
     }
     return out;
   }
   if (isPlainObject(applied) && isPlainObject(live) && s && s['x-kubernetes-map-type'] !== 'atomic' && !s['x-kubernetes-int-or-string']) {
-    const out: Record<string, unknown> = { ...live };
+    const out: Record<string, unknown> = Object.assign(Object.create(null), live); // `__proto__` stays an ordinary key
     for (const [k, v] of Object.entries(applied)) {
       if (v === null) continue;
-      out[k] = mergeApplied(live[k], v, fieldSchema(s, k));
+      out[k] = mergeApplied(Object.hasOwn(live, k) ? live[k] : undefined, v, fieldSchema(s, k));
     }
     return out;
   }
@@ -128,11 +158,13 @@ export function serverSideApply(o: {
 
   // Conflicts: fields another manager owns where the applied value differs from the live one.
   const conflicts: { manager: string; apiVersion?: string; path: string }[] = [];
+  const liveIdx = new ItemIndex();
+  const appliedIdx = new ItemIndex();
   for (const x of entries) {
     if (x === mine) continue;
     for (const p of appliedSet) {
       if (!x.set.has(p) || p.endsWith('\u0000.')) continue;
-      if (!same(getAt(live, splitPath(p)), getAt(o.applied, splitPath(p)))) conflicts.push({ manager: x.e.manager ?? '', apiVersion: x.e.apiVersion, path: p });
+      if (!same(getAt(live, splitPath(p), liveIdx), getAt(o.applied, splitPath(p), appliedIdx))) conflicts.push({ manager: x.e.manager ?? '', apiVersion: x.e.apiVersion, path: p });
     }
   }
   if (conflicts.length && !o.force) throw conflictError(conflicts);
@@ -144,7 +176,7 @@ export function serverSideApply(o: {
   const others = new Set<string>();
   for (const x of entries) if (x !== mine) for (const p of x.set) others.add(p);
   const dropped = [...previous].filter((p) => !appliedSet.has(p) && !others.has(p)).sort((a, b) => b.length - a.length);
-  for (const p of dropped) removeAt(merged, splitPath(p));
+  removeAll(merged, dropped.map(splitPath));
 
   const entry = mine ?? entryFor(entries, o.manager, 'Apply', o.apiVersion, o.now, o.subresource);
   entry.set = appliedSet;

@@ -9,7 +9,7 @@ export type Schema = Record<string, unknown> & {
 
 export function fieldSchema(s: Schema | undefined, key: string): Schema | undefined {
   if (!s) return undefined;
-  const p = s.properties?.[key];
+  const p = s.properties && Object.hasOwn(s.properties, key) ? s.properties[key] : undefined;
   if (p) return p;
   return typeof s.additionalProperties === 'object' ? s.additionalProperties : undefined;
 }

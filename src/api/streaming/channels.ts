@@ -6,6 +6,7 @@
 import { PassThrough, Writable } from 'node:stream';
 import type { WebSocket } from 'ws';
 import type { ExecStatus, RemoteCommandOptions, RemoteCommandStreams, TerminalSize } from './remotecommand.js';
+import { FrameWriter } from './ws-frames.js';
 
 const STDIN = 0;
 const STDOUT = 1;
@@ -49,18 +50,20 @@ export function serveChannels(ws: WebSocket, protocol: string, opts: RemoteComma
   let gone: (() => void) | undefined;
   const resizeCbs: ((s: TerminalSize) => void)[] = [];
   const stdin = opts.stdin ? new PassThrough() : undefined;
+  // One frame per socket write, the Status and the close frame included (see ws-frames.ts).
+  const out = new FrameWriter(ws);
 
   const frame = (ch: number, data: Buffer): Buffer | string => (p.base64 ? String.fromCharCode(48 + ch) + data.toString('base64') : Buffer.concat([Buffer.of(ch), data]));
   const send = (ch: number, data: Buffer, done?: (err?: Error) => void) => {
     if (ws.readyState !== ws.OPEN) return done?.(new Error('connection closed'));
-    ws.send(frame(ch, data), { binary: !p.base64 }, done);
+    out.send(frame(ch, data), !p.base64, done);
   };
   const writer = (ch: number) =>
     new Writable({
       write(chunk: Buffer, _enc, cb) {
         if (ws.readyState !== ws.OPEN) return cb();
-        // Hand the chunk to ws at once; only wait for the socket when much is queued already.
-        if (ws.bufferedAmount < HIGH_WATER) {
+        // Queue the chunk at once; only wait for the socket when much is queued already.
+        if (out.pendingBytes < HIGH_WATER) {
           send(ch, chunk);
           cb();
         } else send(ch, chunk, () => cb());
@@ -116,8 +119,9 @@ export function serveChannels(ws: WebSocket, protocol: string, opts: RemoteComma
       if (ws.readyState !== ws.OPEN) return;
       if (p.jsonStatus) send(ERROR, Buffer.from(JSON.stringify(status)));
       else if (status.status === 'Failure') send(ERROR, Buffer.from(status.message ?? ''));
-      // Close politely and let the client read everything before it answers the close.
-      ws.close(1000);
+      // Close politely, in a write of its own after the Status, and let the client read
+      // everything before it answers the close.
+      out.close(1000);
     },
   };
 }

@@ -5,6 +5,7 @@ import type { Socket } from 'node:net';
 import { Duplex } from 'node:stream';
 import { createSpdySession, RstStatus, type ByteTransport, type SpdySession, type SpdyStream } from './spdy/index.js';
 import { DEFAULT_STREAM_CREATION_TIMEOUT_MS, DEFAULT_STREAM_IDLE_TIMEOUT_MS, type PortForwardOptions } from './stream-protocols.js';
+import { goParseUint } from '../query-params.js';
 
 // Errors as the client sees them
 
@@ -80,10 +81,11 @@ export function checkPortForwardStreamHeaders(header: (name: string) => string |
 
 /** strconv.ParseUint(s, 10, 16): the number, or Go's error text. */
 export function parseGoUint16(s: string): number | string {
-  if (!/^[0-9]+$/.test(s)) return `strconv.ParseUint: parsing ${JSON.stringify(s)}: invalid syntax`;
-  const n = Number(s);
-  if (n > 0xffff) return `strconv.ParseUint: parsing ${JSON.stringify(s)}: value out of range`;
-  return n;
+  try {
+    return Number(goParseUint(s, 16));
+  } catch (e) {
+    return (e as Error).message;
+  }
 }
 
 function isSession(t: SpdySession | ByteTransport | Duplex): t is SpdySession {

@@ -2,9 +2,10 @@
 // error channel 2i+1, and the server's first message on each carries the port, 16-bit little-endian.
 import type { Socket } from 'node:net';
 import { type WebSocket } from 'ws';
-import { dialPod, parseGoUint16, portForwardErrorMessage } from './portforward-spdy.js';
+import { dialPod, portForwardErrorMessage } from './portforward-spdy.js';
 import { PORT_FORWARD_CHANNEL_PROTOCOLS, type PortForwardOptions } from './stream-protocols.js';
 import { toBuffer } from './transports.js';
+import { FrameWriter } from './ws-frames.js';
 
 /** The channel subprotocol to answer with: the first the client offers that the kubelet knows;
  *  "" when it offers none; undefined when it offers only others (upstream: 403). */
@@ -13,21 +14,8 @@ export function selectPortForwardWebSocketProtocol(offered: readonly string[]): 
   return offered.find((p) => (PORT_FORWARD_CHANNEL_PROTOCOLS as readonly string[]).includes(p));
 }
 
-/** The kubelet's reading of `port` query values (the apiserver's `ports`): repeated and/or comma-separated. */
-export function parsePortForwardPorts(values: readonly string[]): number[] {
-  if (!values.length) throw new Error('query parameter "port" is required');
-  const ports: number[] = [];
-  for (const v of values) {
-    if (!v) throw new Error('query parameter "port" cannot be empty');
-    for (const part of v.split(',')) {
-      const port = parseGoUint16(part);
-      if (typeof port === 'string') throw new Error(`unable to parse ${JSON.stringify(v)} as a port: ${port}`);
-      if (port < 1) throw new Error(`port ${JSON.stringify(v)} must be > 0`);
-      ports.push(port);
-    }
-  }
-  return ports;
-}
+/** The kubelet's reading of `port` query values (NewV4Options), now in query-params.ts. */
+export { kubeletPortForwardPorts as parsePortForwardPorts } from '../query-params.js';
 
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
@@ -45,6 +33,9 @@ export function servePortForwardWebSocket(ws: WebSocket, protocol: string, ports
   const drainCbs: (() => void)[] = [];
   const pausers = new Set<unknown>();
   let closed = ws.readyState !== ws.OPEN;
+  // One frame per socket write: the Python client polls the socket before each frame it reads,
+  // data and error channels alike (see ws-frames.ts).
+  const out = new FrameWriter(ws);
 
   const block = (who: unknown) => {
     if (!pausers.size) ws.pause();
@@ -58,7 +49,7 @@ export function servePortForwardWebSocket(ws: WebSocket, protocol: string, ports
     if (closed || ws.readyState !== ws.OPEN) return true;
     const msg = base64 ? String.fromCharCode(48 + channel) + data.toString('base64') : Buffer.concat([Buffer.of(channel), data]);
     queued += msg.length;
-    ws.send(msg, { binary: !base64 }, () => {
+    out.send(msg, !base64, () => {
       queued -= msg.length;
       if (full && queued <= highWater / 2) {
         full = false;
@@ -83,7 +74,8 @@ export function servePortForwardWebSocket(ws: WebSocket, protocol: string, ports
     p.done = true;
     p.pending = [];
     unblock(p);
-    if (pairs.every((x) => x.done) && !closed) ws.close(1000);
+    // After every queued frame (an error message included), in a write of its own.
+    if (pairs.every((x) => x.done) && !closed) out.close(1000);
   };
 
   pairs.forEach((p, i) => {

@@ -2,7 +2,6 @@
 // streams): the options of the request, the streams of one session, and the Status the session
 // ends with (k8s.io/apimachinery/pkg/util/remotecommand, kubelet's remotecommand server).
 import type { Readable, Writable } from 'node:stream';
-import { badRequest } from '../errors.js';
 
 export interface RemoteCommandOptions {
   stdin: boolean;
@@ -64,20 +63,4 @@ export function internalFailure(message: string): ExecStatus {
     code: 500,
     details: { causes: [{ message }] },
   };
-}
-
-const flag = (q: URLSearchParams, k: string) => {
-  const v = q.get(k);
-  return v === 'true' || v === '1';
-};
-
-/** The exec/attach query (`stdin`, `stdout`, `stderr`, `tty`, `command` repeated, `container`). */
-export function parseRemoteCommandQuery(q: URLSearchParams, exec: boolean): { opts: RemoteCommandOptions; command: string[]; container?: string } {
-  const opts = { stdin: flag(q, 'stdin'), stdout: flag(q, 'stdout'), stderr: flag(q, 'stderr'), tty: flag(q, 'tty') };
-  // A tty merges stderr into stdout (kubelet refuses both, kubectl never asks for both).
-  if (opts.tty) opts.stderr = false;
-  if (!opts.stdin && !opts.stdout && !opts.stderr) throw badRequest('you must specify at least 1 of stdin, stdout, stderr');
-  const command = q.getAll('command');
-  if (exec && !command.length) throw badRequest('you must specify at least one command for the container');
-  return { opts, command, container: q.get('container') || undefined };
 }

@@ -6,6 +6,7 @@ import { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { createSpdySession, type ByteTransport, type SpdySession, type SpdySessionOptions } from './spdy/index.js';
 import { PORT_FORWARD_TUNNEL_PROTOCOL, SPDY_TUNNEL_PREFIX } from './stream-protocols.js';
+import { FrameWriter } from './ws-frames.js';
 
 export type NegotiationResult =
   | { ok: true; protocol: string }
@@ -55,13 +56,24 @@ export function spdySessionOverSocket(socket: Duplex, head: Buffer | undefined, 
 export const toBuffer = (data: RawData): Buffer =>
   Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
 
+/** The largest message the tunnel sends: what is queued meanwhile goes out in messages up to this size. */
+const TUNNEL_MESSAGE_MAX = 1 << 20;
+
 /**
  * A WebSocket as a byte pipe (the client's TunnelingConnection): every binary message is the next
  * piece of the stream, wherever frames begin or end. A text message is a protocol error, as for
  * the Go side. Writes report "full" past `highWaterMark` bytes not yet handed to the socket.
+ * Each message is a socket write of its own, the close frame too (see ws-frames.ts); what is
+ * written while a message is on its way goes out together in the next one, since message
+ * boundaries mean nothing here.
  */
 export function webSocketTransport(ws: WebSocket, highWaterMark = 1 << 20): ByteTransport {
+  const out = new FrameWriter(ws);
+  /** Bytes accepted and not written yet; `pending` holds those not handed to `out` yet. */
   let queued = 0;
+  let pending: Buffer[] = [];
+  let sending = false;
+  let ending = false;
   let closed = false;
   const drainCbs: (() => void)[] = [];
   const closeCbs: ((err?: Error) => void)[] = [];
@@ -69,26 +81,46 @@ export function webSocketTransport(ws: WebSocket, highWaterMark = 1 << 20): Byte
   const closeOnce = (err?: Error) => {
     if (closed) return;
     closed = true;
+    pending = [];
     for (const cb of closeCbs.splice(0)) cb(err);
   };
   ws.on('close', () => closeOnce());
   ws.on('error', (err) => closeOnce(err));
+  const flush = () => {
+    if (sending) return;
+    if (!pending.length) {
+      if (ending) out.close(1000);
+      return;
+    }
+    let n = 0;
+    let size = 0;
+    while (n < pending.length && (n === 0 || size + pending[n]!.length <= TUNNEL_MESSAGE_MAX)) size += pending[n++]!.length;
+    const msg = n === 1 ? pending[0]! : Buffer.concat(pending.slice(0, n), size);
+    pending = pending.slice(n);
+    sending = true;
+    out.send(msg, true, () => {
+      sending = false;
+      queued -= msg.length;
+      if (full && queued <= highWaterMark / 2) {
+        full = false;
+        for (const cb of drainCbs) cb();
+      }
+      flush();
+    });
+  };
   return {
     write(buf) {
-      if (closed || ws.readyState !== ws.OPEN) return false;
+      if (closed || ending || ws.readyState !== ws.OPEN) return false;
       queued += buf.length;
-      ws.send(buf, { binary: true }, () => {
-        queued -= buf.length;
-        if (full && queued <= highWaterMark / 2) {
-          full = false;
-          for (const cb of drainCbs) cb();
-        }
-      });
+      pending.push(buf);
+      flush();
       if (queued > highWaterMark) full = true;
       return !full;
     },
     end() {
-      if (ws.readyState === ws.OPEN || ws.readyState === ws.CONNECTING) ws.close(1000);
+      if (ws.readyState === ws.CONNECTING) return void ws.close(1000);
+      ending = true;
+      if (ws.readyState === ws.OPEN) flush();
     },
     destroy() {
       ws.terminate();

@@ -39,18 +39,25 @@ export function startEndpointControllers(ctx: ControllerContext): Controller {
     const l = s.metadata.labels ?? {};
     return l[LABEL_SERVICE_NAME] && l[LABEL_MANAGED_BY] ? [sliceKey(s.metadata.namespace ?? '', l[LABEL_SERVICE_NAME], l[LABEL_MANAGED_BY])] : [];
   });
-  // Our own slice writes reach the informer when their group-commit batch commits. Until then a
-  // second reconcile of that Service must read the store (which sees the open batch), or it would
-  // not see the slices it just created and make them again (upstream's endpointSliceTracker).
-  const unpublished = new Map<string, number>();
-  /** Called right after a write: the batch it joined is open until its commit publishes it. */
-  const noteOwnWrite = (key: string) => {
+  // Our own writes reach the informers when their group-commit batch commits (readers outside a
+  // transaction see committed data only). Until then a second reconcile of that Service must see
+  // what it just wrote, or it would make its slices again (upstream's endpointSliceTracker): an
+  // overlay of our uncommitted writes per Service, applied on top of the informer. It costs what
+  // the Service has, never a read of the namespace. null marks a deletion.
+  const pendingSlices = new Map<string, Map<string, EndpointSliceObj | null>>();
+  const pendingEndpoints = new Map<string, EndpointsObj | null>();
+  /** Called right after a write: its overlay entries live until its batch commits (or fails). */
+  const noteOwnWrites = (key: string, slices: [string, EndpointSliceObj | null][], endpoints?: EndpointsObj | null) => {
     if (!store.batchOpen) return;
-    unpublished.set(key, (unpublished.get(key) ?? 0) + 1);
+    let m = pendingSlices.get(key);
+    for (const [n, o] of slices) (m ??= pendingSlices.set(key, new Map()).get(key)!).set(n, o);
+    if (endpoints !== undefined) pendingEndpoints.set(key, endpoints);
     const done = () => {
-      const n = (unpublished.get(key) ?? 1) - 1;
-      if (n > 0) unpublished.set(key, n);
-      else unpublished.delete(key);
+      // Later writes of the same batch or a newer one may have replaced an entry: drop only ours.
+      const cur = pendingSlices.get(key);
+      for (const [n, o] of slices) if (cur?.get(n) === o) cur.delete(n);
+      if (cur && !cur.size) pendingSlices.delete(key);
+      if (endpoints !== undefined && pendingEndpoints.get(key) === endpoints) pendingEndpoints.delete(key);
     };
     store.durable().then(done, done);
   };
@@ -63,8 +70,15 @@ export function startEndpointControllers(ctx: ControllerContext): Controller {
   const maxPerSlice = config.maxEndpointsPerSlice;
 
   const slicesOf = (ns: string, name: string, managedBy: string): EndpointSliceObj[] => {
-    if (!unpublished.has(`${ns}/${name}`)) return sliceInformer.byIndex('service-manager', sliceKey(ns, name, managedBy)) as EndpointSliceObj[];
-    return (store.listObjects(SLICES, ns) as EndpointSliceObj[]).filter((s) => s.metadata.labels?.[LABEL_SERVICE_NAME] === name && s.metadata.labels?.[LABEL_MANAGED_BY] === managedBy);
+    const base = sliceInformer.byIndex('service-manager', sliceKey(ns, name, managedBy)) as EndpointSliceObj[];
+    const overlay = pendingSlices.get(`${ns}/${name}`);
+    if (!overlay) return base;
+    const byName = new Map(base.map((s) => [s.metadata.name!, s]));
+    for (const [n, o] of overlay) {
+      if (o && o.metadata.labels?.[LABEL_MANAGED_BY] === managedBy) byName.set(n, o);
+      else byName.delete(n);
+    }
+    return [...byName.values()];
   };
 
   // The events of our own writes need no reconcile (upstream's endpointSliceTracker): remember
@@ -87,17 +101,27 @@ export function startEndpointControllers(ctx: ControllerContext): Controller {
 
   const applySlices = (ns: string, name: string, r: { create: EndpointSliceObj[]; update: EndpointSliceObj[]; delete: EndpointSliceObj[] }, manager: string) => {
     // Expectations are noted inside the transaction: its events are published at commit.
+    const written: [string, EndpointSliceObj | null][] = [];
     store.txn(() => {
       for (const s of r.delete) {
         tolerate(() => {
           const d = registry.delete(sliceDef, ns, s.metadata.name!, { preconditions: { uid: s.metadata.uid } });
           expect(SLICES, d.object, d.deleted);
+          written.push([s.metadata.name!, d.deleted ? null : (d.object as EndpointSliceObj)]);
         }, [404, 409]);
       }
-      for (const s of r.update) expect(SLICES, registry.update(sliceDef, ns, s.metadata.name!, s, { fieldManager: manager, trusted: true }).object);
-      for (const s of r.create) expect(SLICES, registry.create(sliceDef, ns, s, { fieldManager: manager, trusted: true }).object);
+      for (const s of r.update) {
+        const o = registry.update(sliceDef, ns, s.metadata.name!, s, { fieldManager: manager, trusted: true }).object as EndpointSliceObj;
+        expect(SLICES, o);
+        written.push([o.metadata.name!, o]);
+      }
+      for (const s of r.create) {
+        const o = registry.create(sliceDef, ns, s, { fieldManager: manager, trusted: true }).object as EndpointSliceObj;
+        expect(SLICES, o);
+        written.push([o.metadata.name!, o]);
+      }
     });
-    noteOwnWrite(`${ns}/${name}`);
+    noteOwnWrites(`${ns}/${name}`, written);
   };
 
   // ---- EndpointSlice controller: one reconcile per selector Service ----
@@ -133,8 +157,8 @@ export function startEndpointControllers(ctx: ControllerContext): Controller {
       const t0 = performance.now();
       const [ns, name] = key.split('/') as [string, string];
       const svc = serviceInformer.get(ns, name) as ServiceObj | undefined;
-      // Right after our own write, read the store (the informer lags one commit).
-      const current = (unpublished.has(key) ? store.get('endpoints', ns, name) : endpointsInformer.get(ns, name)) as EndpointsObj | undefined;
+      // Right after our own write, the overlay has it (the informer lags one commit).
+      const current = (pendingEndpoints.has(key) ? (pendingEndpoints.get(key) ?? undefined) : endpointsInformer.get(ns, name)) as EndpointsObj | undefined;
       if (!controllerManagesService(svc) || svc.metadata.deletionTimestamp) {
         endpointsTriggers.delete(ns, name);
         // A deleted Service's Endpoints go; a selector-less Service's are its user's.
@@ -143,9 +167,14 @@ export function startEndpointControllers(ctx: ControllerContext): Controller {
       }
       const pods = podsForService(svc, podInformer.list(ns) as PodObj[]);
       const ep = reconcileEndpoints({ service: svc, pods, current, now: endpointsTriggers.compute(svc, pods) });
-      if (ep.action === 'create') store.txn(() => tolerate(() => expect('endpoints', registry.create(epDef, ns, ep.endpoints, { fieldManager: 'endpoint-controller', trusted: true }).object), [409]));
-      else if (ep.action === 'update') store.txn(() => expect('endpoints', registry.update(epDef, ns, name, ep.endpoints, { fieldManager: 'endpoint-controller', trusted: true }).object));
-      if (ep.action === 'create' || ep.action === 'update') noteOwnWrite(key);
+      let wrote: EndpointsObj | undefined;
+      const keep = (o: KubeObject) => {
+        expect('endpoints', o);
+        wrote = o as EndpointsObj;
+      };
+      if (ep.action === 'create') store.txn(() => tolerate(() => keep(registry.create(epDef, ns, ep.endpoints, { fieldManager: 'endpoint-controller', trusted: true }).object), [409]));
+      else if (ep.action === 'update') store.txn(() => keep(registry.update(epDef, ns, name, ep.endpoints, { fieldManager: 'endpoint-controller', trusted: true }).object));
+      if (wrote) noteOwnWrites(key, [], wrote);
       else if (ep.action === 'delete') tolerate(() => registry.delete(epDef, ns, name, {}), [404]);
       log.debug({ service: key, pods: pods.length, action: ep.action, ms: +(performance.now() - t0).toFixed(2) }, 'synced service endpoints');
     },

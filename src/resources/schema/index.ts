@@ -14,6 +14,7 @@ export * from './service.js';
 export * from './endpoints.js';
 export * from './endpointslice.js';
 export * from './pod.js';
+export * from './podtemplate.js';
 export * from './node.js';
 export * from './reviews.js';
 export * from './metrics.js';
