@@ -116,6 +116,7 @@ export function startNodeAgent(ctx: ControllerContext & { tokens?: { issue: Toke
     issueToken: tokens ? (req) => tokens.issue(req) : undefined,
     clusterDNS: opts.clusterDNS,
     clusterDNSUnavailable: opts.clusterDNSUnavailable,
+    services: ctx.informers.for('services'),
   });
   const scheduler = startScheduler({ ...ctx, log: log.child({ component: 'scheduler' }) });
   // Pod work (spawning processes above all) runs after the API has answered, a few Pods per
@@ -157,14 +158,20 @@ export function startNodeAgent(ctx: ControllerContext & { tokens?: { issue: Toke
   const objectChanged = (kind: 'configmaps' | 'secrets' | 'serviceaccounts') => store.subscribe(kind, (ev) => runtime.objectChanged(kind, ev.namespace, ev.name));
   const unsubObjects = [objectChanged('configmaps'), objectChanged('secrets'), objectChanged('serviceaccounts')];
   // Pods without cluster DNS carry the Services in /etc/hosts: rewrite them (once per burst).
+  // A rewrite costs every such Pod's file: under a burst of Service writes the next one waits at
+  // least ten times as long as the last took, so rewriting never takes over the event loop.
   let hostsTimer: NodeJS.Timeout | undefined;
+  let hostsDelayMs = 20;
   if (!opts.clusterDNS) {
     unsubObjects.push(
       store.subscribe('services', () => {
+        runtime.servicesStale();
         hostsTimer ??= setTimeout(() => {
           hostsTimer = undefined;
+          const t0 = performance.now();
           runtime.servicesChanged();
-        }, 20);
+          hostsDelayMs = Math.max(20, Math.min(10_000, 10 * (performance.now() - t0)));
+        }, hostsDelayMs);
       }),
     );
   }

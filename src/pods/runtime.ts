@@ -4,6 +4,7 @@
 // policy with CrashLoopBackOff; writes status through pods/status (batched); and on deletion
 // sends SIGTERM to every process of its containers, SIGKILL after the grace period, then removes
 // the Pod. Which processes are a container's (however they detach) is the tracker's (tracker.ts).
+import type { Informer } from '../store/informer.js';
 import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { delimiter, isAbsolute, join, posix } from 'node:path';
 import type { Logger } from 'pino';
@@ -151,6 +152,12 @@ export interface RuntimeDeps {
   clusterDNS?: () => { nameserver: string; domain: string } | undefined;
   /** Why the cluster DNS cannot serve Pods (no port-53 address); Pods then get Service names in /etc/hosts. */
   clusterDNSUnavailable?: string;
+  /**
+   * The shared Services informer: a Pod's environment and its /etc/hosts fallback read Services
+   * from it (no SQLite read, no JSON parse), so starting a Pod costs its namespace's Services,
+   * not the cluster's.
+   */
+  services: Informer;
 }
 
 const SIGNALS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGTERM: 15, SIGABRT: 6, SIGSEGV: 11, SIGPIPE: 13 };
@@ -380,7 +387,8 @@ export function createRuntime(d: RuntimeDeps) {
 
   function envContext(w: Worker) {
     const ns = w.pod.metadata.namespace ?? 'default';
-    const services = [...d.store.listObjects('services', ns), ...(ns === 'default' ? [] : d.store.listObjects('services', 'default').filter((s) => s.metadata.name === 'kubernetes'))];
+    const kubernetes = ns === 'default' ? undefined : d.services.get('default', 'kubernetes');
+    const services = [...d.services.list(ns), ...(kubernetes ? [kubernetes] : [])];
     return {
       ...podContext(w),
       services,
@@ -449,6 +457,16 @@ export function createRuntime(d: RuntimeDeps) {
     return true;
   }
 
+  // The Services block of /etc/hosts for Pods without cluster DNS, built once per namespace and
+  // Services generation (it names every Service of the cluster: rebuilding it per Pod would cost
+  // the cluster's size each time).
+  const hostsBlocks = new Map<string, string>();
+  const hostsBlockFor = (ns: string) => {
+    let b = hostsBlocks.get(ns);
+    if (b === undefined) hostsBlocks.set(ns, (b = serviceHostsBlock(d.services.list(), ns, d.config.clusterDomain)));
+    return b;
+  };
+
   function writePodFiles(w: Worker) {
     const spec = specOf(w.pod);
     const ns = w.pod.metadata.namespace ?? 'default';
@@ -456,7 +474,7 @@ export function createRuntime(d: RuntimeDeps) {
     if (!spec.hostNetwork) {
       hosts = hostsFile({ ips: w.ips, hostname: podHostname(w.pod), domain: spec.subdomain ? `${spec.subdomain}.${ns}.svc.${d.config.clusterDomain}` : undefined, aliases: spec.hostAliases });
       w.dnsFallback = wantsClusterDNS(w.pod) && !d.clusterDNS?.();
-      if (w.dnsFallback) hosts += serviceHostsBlock(d.store.listObjects('services'), ns, d.config.clusterDomain);
+      if (w.dnsFallback) hosts += hostsBlockFor(ns);
     } else if (spec.hostAliases?.length) {
       // Host networking keeps the host's file; aliases are added to a copy of it.
       let base = '';
@@ -926,6 +944,10 @@ export function createRuntime(d: RuntimeDeps) {
         }
         if (kind !== 'serviceaccounts') refreshVolumes(w, (mv) => mv.refs.some((r) => r.kind === kind && r.name === name));
       }
+    },
+    /** A Service changed: Pods started from now on build their hosts block afresh. */
+    servicesStale() {
+      hostsBlocks.clear();
     },
     /** Services changed: rewrite the /etc/hosts of Pods that carry them (in place: it is bind-mounted). */
     servicesChanged() {
