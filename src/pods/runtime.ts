@@ -326,7 +326,7 @@ export function createRuntime(d: RuntimeDeps) {
       const grace = (spec.livenessProbe as { terminationGracePeriodSeconds?: number } | undefined)?.terminationGracePeriodSeconds ?? specOf(w.pod).terminationGracePeriodSeconds ?? 30;
       // This run's processes only: the restart that follows must not meet the kill.
       void signalContainer(w, c, 'SIGTERM', true);
-      const t = setTimeout(() => current() && void signalContainer(w, c, 'SIGKILL', true), grace * 1000);
+      const t = setTimeout(() => current() && void signalContainer(w, c, 'SIGKILL', true), timerMs(grace * 1000));
       t.unref();
     };
     const later = () => {
@@ -879,7 +879,7 @@ export function createRuntime(d: RuntimeDeps) {
         void signalContainer(w, c, graceSeconds > 0 ? 'SIGTERM' : 'SIGKILL');
       }),
     );
-    const timer = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), Math.max(deadline - Date.now(), 0)).unref());
+    const timer = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), timerMs(deadline - Date.now())).unref());
     if ((await Promise.race([exitedAll, timer])) === 'timeout') {
       await Promise.all(running.map((c) => signalContainer(w, c, 'SIGKILL')));
       await exitedAll;
@@ -1103,4 +1103,12 @@ export function killLeftovers(podsDir: string, log: Logger): number {
   }
   if (killed) log.warn({ killed }, 'killed processes left behind by a previous run');
   return killed;
+}
+
+/**
+ * A delay Node's timers can hold: a grace period past 2^31-1 ms (~24.8 days) would otherwise
+ * overflow into 1 ms and kill at once; it waits the longest a timer can instead.
+ */
+function timerMs(ms: number): number {
+  return Number.isFinite(ms) ? Math.min(Math.max(ms, 0), 2 ** 31 - 1) : 2 ** 31 - 1;
 }

@@ -141,6 +141,19 @@ describe('texts clients compare', () => {
     expect(https).toBe(port);
   });
 
+  it('a grace period longer than a Node timer holds is waited for, not turned into an immediate kill', async () => {
+    const script = "trap 'echo got-term; T=1' TERM; echo ready; while true; do sleep 0.2; [ -n \"$T\" ] && echo alive; done";
+    await tc.kubectl(['apply', '-f', '-'], {
+      input: JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'long-grace' }, spec: { terminationGracePeriodSeconds: 3_000_000, containers: [{ name: 'c', image: 'local/sh', command: ['sh', '-c', script] }] } }),
+    });
+    const logs = async () => (await tc.kubectl(['logs', 'long-grace'], { allowFail: true })).stdout;
+    await until(async () => (await logs()).includes('ready'), 15_000);
+    await tc.kubectl(['delete', 'pod', 'long-grace', '--wait=false']);
+    // 34 days of grace: SIGTERM now, and the container keeps running (before: SIGKILL 1 ms later).
+    await until(async () => (await logs()).split('alive').length > 4, 15_000);
+    await tc.kubectl(['delete', 'pod', 'long-grace', '--grace-period=0', '--force'], { allowFail: true });
+  });
+
   it('probe failures read as the kubelet words them (Go net errors)', async () => {
     // A port nobody listens on: bind one, note it, close it.
     const closed = await new Promise<number>((resolve) => {
