@@ -10,7 +10,7 @@
 // BasicLongRunningRequestCheck(verbs watch and proxy; subresources attach, exec, proxy, log,
 // portforward) decides them from the request info. Upstream's `?timeout=` (a shorter deadline)
 // is not read here.
-import { PassThrough, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { StatusError } from './errors.js';
 import { requestQuery } from './query-params.js';
@@ -54,8 +54,7 @@ export function requestTimeoutError(): StatusError {
 
 interface Deadline {
   timer: NodeJS.Timeout;
-  /** The body as the route reads it, while it is being read. */
-  body?: PassThrough;
+  /** The request body while it is being read (set only for requests that have one). */
   source?: Readable;
   bodyDone: boolean;
 }
@@ -64,11 +63,12 @@ interface Deadline {
 export function installRequestTimeout(app: FastifyInstance, timeoutMs: number): void {
   const deadlines = new WeakMap<FastifyRequest, Deadline>();
   const expire = (req: FastifyRequest, reply: FastifyReply, d: Deadline) => {
-    if (d.body && !d.bodyDone) {
-      // Still reading the body: fail the read. fastify answers the error (our 504) with
-      // `Connection: close`, so the rest of the body is never read.
-      d.source?.unpipe(d.body);
-      d.body.destroy(requestTimeoutError());
+    if (d.source && !d.bodyDone) {
+      // Still reading the body: fail the read where fastify's body reader listens, so it answers
+      // the error (our 504), and close the connection after it: the rest is never read.
+      d.source.pause();
+      reply.raw.setHeader('connection', 'close');
+      d.source.emit('error', requestTimeoutError());
       return;
     }
     if (!reply.sent && !reply.raw.headersSent) {
@@ -90,22 +90,11 @@ export function installRequestTimeout(app: FastifyInstance, timeoutMs: number): 
   app.addHook('preParsing', (req, _reply, payload, done) => {
     const d = deadlines.get(req);
     const length = req.headers['content-length'];
-    if (!d || (req.headers['transfer-encoding'] === undefined && (length === undefined || length === '0'))) return done(null, payload);
-    // The route reads the body through this stream, which the deadline can fail without
-    // destroying the socket (the 504 still has to be written on it).
-    const body = new PassThrough();
-    body.on('error', () => undefined);
-    body.once('end', () => (d.bodyDone = true));
-    // A client gone mid-body fails the read as it would without this stream (pipe does not
-    // pass errors on).
-    const gone = (err?: Error) => {
-      if (!d.bodyDone && !body.destroyed) body.destroy(err ?? Object.assign(new Error('aborted'), { code: 'ECONNRESET' }));
-    };
-    payload.once('error', gone);
-    payload.once('aborted', () => gone());
-    payload.pipe(body);
-    d.body = body;
-    d.source = payload;
-    done(null, body);
+    if (d && (req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0'))) {
+      // The body is read from the request itself (no stream in between: this runs on every write).
+      d.source = payload;
+      payload.once('end', () => (d.bodyDone = true));
+    }
+    done(null, payload);
   });
 }

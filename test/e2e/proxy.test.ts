@@ -5,6 +5,7 @@
 // connections, listener failures with their events, and the health answers.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import net from 'node:net';
+import { networkInterfaces } from 'node:os';
 import dgram from 'node:dgram';
 import { createHash } from 'node:crypto';
 import { request } from 'undici';
@@ -265,6 +266,20 @@ describe('TCP Services', () => {
     await patch('/api/v1/namespaces/default/services/echo-ext', { metadata: { labels: { touched: 'yes' } } });
     await proxy.idle();
     expect(eventsFor('echo-ext')).toHaveLength(2);
+  });
+
+  it("opens nothing on this host's own non-loopback address for an externalIP unless --external-ip-addresses allows it", async () => {
+    // Any token holder could otherwise make tinykube listen on the host's public address. The
+    // address is only looked up and bound-checked here: nothing connects to it.
+    const own = Object.values(networkInterfaces()).flat().find((a) => a && a.family === 'IPv4' && !a.internal)?.address;
+    const ip = own ?? '192.0.2.10';
+    await createService('echo-hostip', { selector: { app: 'echo' }, externalIPs: [ip], ports: [{ name: 'web', port: 8000, targetPort: 8080 }] });
+    await proxy.idle();
+    expect(proxy.listeners().open.filter((l) => l.service === 'default/echo-hostip').map((l) => l.address)).toEqual([await svcIP('echo-hostip')]);
+    const ev = await until(async () => eventsFor('echo-hostip')[0]);
+    // A host without a non-loopback address can only show the "not local" case.
+    expect(ev.reason).toBe(own ? 'ExternalIPNotAllowed' : 'ExternalIPNotLocal');
+    if (own) expect(ev.message).toBe(`externalIP ${ip} is an address of this host outside --external-ip-addresses: no listener is opened for it (start tinykube with --external-ip-addresses ${ip}/32 to serve it)`);
   });
 
   it('keeps a client on one Pod with sessionAffinity ClientIP, per client address', async () => {
