@@ -7,6 +7,8 @@ export default defineConfig({
   define: yamlWorkerDefine(),
   test: {
     include: ['test/**/*.test.ts'],
+    // A TMPDIR of the run, checked empty at the end (and /dev/shm): nothing may be left behind.
+    globalSetup: ['test/global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     // Every test file starts its own clusters on free ports; two workers fit this 2-core machine.

@@ -10,6 +10,8 @@
 // Usage: node scripts/build-binary.mjs [--config pkg.config.json] [--output PATH] [--entry FILE]
 // (--output and --entry override the config: tests build into temp dirs and small fixtures.)
 import { build } from 'esbuild';
+import { unusedFastifyAliases } from './bundle-stubs/aliases.mjs';
+import { lazyRequires } from './bundle-stubs/lazy-requires.mjs';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -115,7 +117,9 @@ export async function bundleForSea(entry, outfile) {
     platform: 'node',
     format: 'cjs',
     target: 'node20',
-    plugins: [seaNativeAddons()],
+    plugins: [seaNativeAddons(), lazyRequires()],
+    // fastify's schema compilers and inject(): unused (scripts/bundle-stubs).
+    alias: unusedFastifyAliases(),
     // The YAML decoder's worker thread, started from source text (scripts/yaml-worker.mjs).
     define: yamlWorkerDefine(),
     legalComments: 'none',

@@ -1,8 +1,12 @@
-// PKI of a cluster: an ECDSA P-256 CA and a serving certificate for the API server, made with
-// @peculiar/x509 on WebCrypto (no openssl), kept in <data-dir>/pki and reused across restarts as
-// long as the serving certificate still covers the addresses asked for. The bearer token lives
-// beside it. @peculiar/x509 takes ~0.1 s to load, so it is imported only when something must be
-// issued; in-memory clusters of one process share one PKI per SAN set.
+// PKI of a cluster: an ECDSA P-256 CA and a serving certificate for the API server, made on
+// node:crypto (no openssl), kept in <data-dir>/pki and reused across restarts as long as the
+// serving certificate still covers the addresses asked for. The bearer token lives beside it.
+// The certificates are encoded by x509-lite.ts, the part of @peculiar/x509's API used here: the
+// library (~0.75 MB with its ASN.1 schemas) took ~50 ms to load and ~15 ms for the first
+// certificate, on every fresh or in-memory start; x509-lite issues both in ~2 ms, and its unit
+// test checks that the bytes it signs are the ones @peculiar/x509 signs (a devDependency now).
+// Every cluster has its own CA, in-memory ones too (two clusters of one process that shared one
+// would trust each other's serving certificates and tokens' issuer).
 import { webcrypto, X509Certificate, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -22,15 +26,9 @@ export interface SANs {
 
 const ALG = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
 const DAY = 86_400_000;
-const memo = new Map<string, Promise<PKI>>();
 
 export async function loadOrCreatePKI(dir: string | undefined, sans: SANs): Promise<Omit<PKI, 'caKeyPem'> & { caKeyPem?: string }> {
-  if (!dir) {
-    const key = JSON.stringify(sans);
-    let p = memo.get(key);
-    if (!p) memo.set(key, (p = issueAll(sans)));
-    return p;
-  }
+  if (!dir) return issueAll(sans);
   const f = (n: string) => join(dir, n);
   if (existsSync(f('ca.crt')) && existsSync(f('ca.key'))) {
     const caCertPem = readFileSync(f('ca.crt'), 'utf8');
@@ -92,7 +90,8 @@ function save(dir: string, pki: PKI, withCA: boolean): void {
 }
 
 async function x509() {
-  const mod = await import('@peculiar/x509');
+  // @peculiar/x509's API on node:crypto (x509-lite.ts): the same certificates without ~50 ms of loading.
+  const mod = await import('./x509-lite.js');
   // Bundled, the CommonJS build arrives as the namespace's default export.
   const x = ((mod as { cryptoProvider?: unknown }).cryptoProvider ? mod : (mod as unknown as { default: typeof mod }).default) as typeof mod;
   x.cryptoProvider.set(webcrypto as unknown as Crypto);

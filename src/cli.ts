@@ -3,24 +3,28 @@
 //   up          start a cluster (foreground until Ctrl-C, or --detach into the background)
 //   down        stop the cluster of a data dir          status      is it running and ready?
 //   kubeconfig  print its kubeconfig                     reset       delete its data dir
-//   version
+//   list        the clusters running on this host        version
 // Every error is one line `tinykube: ...` with exit code 1; --verbose adds the stack trace.
 import { spawn } from 'node:child_process';
 import { existsSync, fchmodSync, openSync, readFileSync, rmSync, closeSync } from 'node:fs';
 import { get } from 'node:https';
-import { networkInterfaces } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Command, Option, type CommanderError } from 'commander';
-import YAML from 'yaml';
-import { startCluster, type RunningCluster } from './cluster.js';
+// Only what every command needs is imported here: the cluster (and the YAML library, the
+// kubeconfig writer) load when a command uses them, so `version` and `--help` start as fast as
+// node itself does.
+import type { RunningCluster } from './cluster.js';
 import { cliDataDir, DEFAULTS, OptionError, resolveConfig, type StartOptions } from './options.js';
 import { defaultDataDir, defaultKubeconfigPath } from './paths.js';
-import { mergeKubeconfig, removeFromKubeconfig, writeKubeconfig } from './kubeconfig.js';
 import { VERSION_INFO } from './version.js';
 import { claimDataDir, DataDirInUseError, ensureDataDir, instanceFiles, looksLikeDataDir, releaseDataDir, runningPid, stopProcess } from './instance.js';
 import { inSingleExecutable, NativeAddonError } from './native.js';
-import { runDirFor } from './pods/index.js';
+import { PlacementError } from './config/placement.js';
+import { privilegedPortsNotice } from './privileged-ports.js';
+import { runningClusters, type ClusterRecord } from './config/host-registry.js';
+
+const loadYAML = async () => (await import('yaml')).default;
 
 interface UpFlags {
   dataDir?: string;
@@ -66,7 +70,7 @@ const DETACH_READY_TIMEOUT_MS = 60_000;
 /** One line for any error: the cause a user can act on, never a stack (unless --verbose). */
 function describeError(err: unknown, apiListen?: string): string {
   const e = err as NodeJS.ErrnoException & { address?: string; port?: number; flag?: string };
-  if (err instanceof CliError || err instanceof OptionError || err instanceof DataDirInUseError || err instanceof NativeAddonError || e?.flag) return e.message;
+  if (err instanceof CliError || err instanceof OptionError || err instanceof PlacementError || err instanceof DataDirInUseError || err instanceof NativeAddonError || e?.flag) return e.message;
   const where = e?.address !== undefined && e.port !== undefined ? `${e.address.includes(':') ? `[${e.address}]` : e.address}:${e.port}` : apiListen;
   if (e?.syscall === 'listen' || e?.code === 'EADDRINUSE') {
     if (e.code === 'EADDRINUSE') return `cannot listen on ${where}: address already in use (another tinykube? see tinykube status, or choose another address with --api-listen)`;
@@ -142,18 +146,39 @@ function progress(line: string): void {
   tell({ type: 'progress', line });
 }
 
-async function up(f: UpFlags): Promise<void> {
+/**
+ * A running `tinykube up` of this name that merged its context into the same kubeconfig: a second
+ * one would silently take the context over (and kubectl would talk to the wrong cluster).
+ */
+function sameContext(others: ClusterRecord[], name: string, kubeconfig: string | undefined, self?: { id: string; startedAt: number }): ClusterRecord | undefined {
+  if (!kubeconfig) return undefined;
+  return others.find(
+    (o) => o.kind === 'cli' && o.name === name && o.kubeconfig === kubeconfig && (!self || (o.id !== self.id && (o.startedAt < self.startedAt || (o.startedAt === self.startedAt && o.id < self.id)))),
+  );
+}
+
+function nameInUse(o: ClusterRecord, kubeconfig: string): CliError {
+  return new CliError(`a cluster named "${o.name}" is already running (pid ${o.pid}, ${o.dataDir ? `data dir ${o.dataDir}` : 'in memory'}) with its context in ${kubeconfig}; choose another --name, stop it (tinykube down${o.name !== DEFAULTS.name ? ` --name ${o.name}` : ''}), or pass --kubeconfig FILE to keep this one's kubeconfig apart`);
+}
+
+async function up(f: UpFlags, apiListenGiven: boolean): Promise<void> {
   checkPlatform();
   const opts = startOptions(f);
   // Validate every flag before touching the disk or the network.
-  const cfg = resolveConfig(opts, 'cli');
-  // The default (the kube-dns ClusterIP, port 53) needs root; without it, a free port there. Where
-  // that address is not on the loopback interface (macOS has only 127.0.0.1 there unless aliased),
-  // 127.0.0.1 instead.
-  const dnsHost = loopbackHas(cfg.dnsHost) ? cfg.dnsHost : '127.0.0.1';
-  const dnsDefault = `${dnsHost.includes(':') ? `[${dnsHost}]` : dnsHost}:${cfg.dnsPort}`;
-  if (opts.dnsListen === undefined) opts.dnsFallbackListen = dnsDefault.replace(/:53$/, ':0');
-  opts.dnsListen ??= dnsDefault;
+  resolveConfig(opts, 'cli');
+  // The kubeconfig whose context `up` merges (none with --kubeconfig: that file is its own).
+  const mergeInto = f.kubeconfig ? undefined : resolve(defaultKubeconfigPath());
+  opts.cli = { kubeconfig: mergeInto };
+  // 6443 is the default, not a demand: when another cluster (or a real Kubernetes) has it, a free port.
+  if (!apiListenGiven) opts.apiFallbackListen = '127.0.0.1:0';
+  // The most specific refusal first: what the flags cannot do, the data dir in use, then the name.
+  if (f.detach && !opts.dataDir) fail('--detach needs a data dir (its pid file and log live there): drop --in-memory');
+  const holder = opts.dataDir ? runningPid(opts.dataDir) : undefined;
+  if (holder !== undefined && !DETACHED_CHILD) throw new DataDirInUseError(opts.dataDir!, holder);
+  if (mergeInto) {
+    const other = sameContext(await runningClusters(), f.name, mergeInto);
+    if (other) throw nameInUse(other, mergeInto);
+  }
 
   if (f.detach && !DETACHED_CHILD) return detach(f, opts.dataDir);
 
@@ -165,8 +190,16 @@ async function up(f: UpFlags): Promise<void> {
   }
   let cluster: RunningCluster;
   try {
-    progress(`Starting tinykube "${cfg.name}" (${opts.dataDir ? `data dir ${opts.dataDir}` : 'in memory'})`);
+    progress(`Starting tinykube "${f.name}" (${opts.dataDir ? `data dir ${opts.dataDir}` : 'in memory'})`);
     opts.progress = (step) => progress(`  ✓ ${step} (${since()})`);
+    const { startCluster } = await import('./cluster.js');
+    // A foreground cluster belongs to whoever started it (a CI step, a test runner); --detach's
+    // outlives its starter by design.
+    opts.stopWithParent = !DETACHED_CHILD;
+    opts.onOrphaned = (why) => {
+      process.stderr.write(`tinykube: ${why}: stopping\n`);
+      stop(0);
+    };
     cluster = await startCluster(opts);
   } catch (err) {
     if (opts.dataDir) releaseDataDir(opts.dataDir);
@@ -204,8 +237,19 @@ async function up(f: UpFlags): Promise<void> {
   process.on('SIGTERM', onSignal);
   process.on('SIGHUP', onSignal);
 
+  // Two `up` of the same name that started together both passed the check above: the later stops.
+  if (mergeInto) {
+    const me = (await runningClusters()).find((r) => r.pid === process.pid && r.kind === 'cli');
+    const other = me && sameContext(await runningClusters(), f.name, mergeInto, me);
+    if (other) {
+      process.stderr.write(`tinykube: ${nameInUse(other, mergeInto).message}\n`);
+      return stop(1);
+    }
+  }
+
   let kubeconfigLine: string;
   try {
+    const { mergeKubeconfig, writeKubeconfig } = await import('./kubeconfig.js');
     if (opts.dataDir) writeKubeconfig(instanceFiles(opts.dataDir).kubeconfigFile, cluster.kubeconfig);
     if (f.kubeconfig) {
       kubeconfigLine = `${resolve(f.kubeconfig)} (written)`;
@@ -219,6 +263,14 @@ async function up(f: UpFlags): Promise<void> {
     return stop(1);
   }
   const c = cluster.config;
+  // What could not be bound, said once here: the proxy opens the kubernetes Service's listeners at start.
+  await cluster.idle();
+  const failed = cluster.proxy?.listeners().failed ?? [];
+  const notes = [
+    ...cluster.notices,
+    ...(failed.length ? [`${failed.length} Service listener${failed.length > 1 ? 's' : ''} could not be opened (${failed.slice(0, 3).map((l) => `${l.address}:${l.port}/${l.protocol} ${l.code}`).join(', ')}${failed.length > 3 ? ', …' : ''}): kubectl get events -A --field-selector reason=ListenFailed`] : []),
+    ...[privilegedPortsNotice()].filter((n): n is string => !!n),
+  ];
   const ctx = f.kubeconfig ? `--kubeconfig ${f.kubeconfig}` : `--context ${cluster.name}`;
   const detached = DETACHED_CHILD;
   const summary = [
@@ -226,9 +278,10 @@ async function up(f: UpFlags): Promise<void> {
     `  API server  ${cluster.server}`,
     `  kubeconfig  ${kubeconfigLine}`,
     `  data        ${opts.dataDir ?? 'in memory (nothing is kept)'}`,
-    `  DNS         ${cluster.dns.addresses.join(', ')} (UDP and TCP)${cluster.dns.nameserver ? `; Pods use ${cluster.dns.nameserver}` : '; Pods get Service names in /etc/hosts (no port 53 here)'}`,
+    `  DNS         ${cluster.dns.addresses.join(', ')} (UDP and TCP)${cluster.dns.nameserver ? `; Pods use ${cluster.dns.nameserver}` : `; Pods get Service names in /etc/hosts (${cluster.dns.unavailable ?? 'no port 53 here'})`}`,
     `  Services    ${[c.serviceCIDR, c.secondaryServiceCIDR].filter(Boolean).join(', ')}, NodePorts ${c.nodePortRange.base}-${c.nodePortRange.base + c.nodePortRange.size - 1}`,
-    `  Pods        ${c.podCIDR}`,
+    `  Pods        ${c.podCIDR}${cluster.slot ? ` (host slot ${cluster.slot}: other clusters run on this host)` : ''}`,
+    ...notes.map((n) => `  note        ${n}`),
     ``,
     `  kubectl ${ctx} get ns`,
     `  dig @${dnsHostOf(cluster.dns.addresses[0]!)} -p ${cluster.ports.dns} kubernetes.default.svc.${c.clusterDomain}`,
@@ -296,12 +349,6 @@ function lastLine(file: string): string {
   }
 }
 
-/** Can we bind this loopback address? All of 127.0.0.0/8 on Linux; elsewhere only configured ones. */
-function loopbackHas(ip: string): boolean {
-  if (process.platform === 'linux' || ip === '127.0.0.1' || ip === '::1') return true;
-  return Object.values(networkInterfaces()).some((list) => list?.some((a) => a.address === ip));
-}
-
 /** The host of a `HOST:PORT` / `[HOST]:PORT` address; a wildcard means loopback. */
 function dnsHostOf(address: string): string {
   const host = address.startsWith('[') ? address.slice(1, address.indexOf(']')) : address.slice(0, address.lastIndexOf(':'));
@@ -329,9 +376,12 @@ interface SavedKubeconfig {
   ca: string;
 }
 
-function savedKubeconfig(dir: string): SavedKubeconfig | undefined {
+async function savedKubeconfig(dir: string): Promise<SavedKubeconfig | undefined> {
+  const file = instanceFiles(dir).kubeconfigFile;
+  if (!existsSync(file)) return undefined;
+  const YAML = await loadYAML();
   try {
-    const kc = YAML.parse(readFileSync(instanceFiles(dir).kubeconfigFile, 'utf8'));
+    const kc = YAML.parse(readFileSync(file, 'utf8'));
     const cluster = kc.clusters[0];
     return { name: cluster.name, server: cluster.cluster.server, ca: Buffer.from(cluster.cluster['certificate-authority-data'], 'base64').toString() };
   } catch {
@@ -354,7 +404,7 @@ function readyz(kc: SavedKubeconfig): Promise<string> {
 async function status(f: DirFlags): Promise<void> {
   const dir = dirOf(f);
   const pid = runningPid(dir);
-  const kc = savedKubeconfig(dir);
+  const kc = await savedKubeconfig(dir);
   if (pid === undefined) {
     process.stdout.write(`tinykube${kc ? ` "${kc.name}"` : ''} is stopped (data dir ${dir}${existsSync(dir) ? '' : ', not created yet'})\n`);
     process.exitCode = 1;
@@ -402,20 +452,60 @@ async function reset(f: DirFlags & { yes?: boolean; kubeconfig?: string }): Prom
     if (!(await confirm(`Delete ${dir} and everything in it (API objects, certificates, Pod logs)? [y/N] `))) fail('not confirmed; nothing deleted');
   }
   // Our context in the user's kubeconfig points at this cluster only if its server is the one saved here.
-  const kc = savedKubeconfig(dir);
+  const kc = await savedKubeconfig(dir);
   const kcPath = f.kubeconfig ?? defaultKubeconfigPath();
+  // What reset says it did to the kubeconfig: only what it really did (nothing when the file or
+  // our context is not there).
+  let contextNote = '';
   if (kc && existsSync(kcPath)) {
     try {
-      const doc = YAML.parse(readFileSync(kcPath, 'utf8'));
+      const doc = (await loadYAML()).parse(readFileSync(kcPath, 'utf8'));
       const entry = (doc?.clusters ?? []).find((c: { name?: string }) => c?.name === kc.name);
-      if (entry?.cluster?.server === kc.server) await removeFromKubeconfig(kcPath, kc.name);
+      const { removeFromKubeconfig } = await import('./kubeconfig.js');
+      if (entry?.cluster?.server === kc.server) {
+        if (await removeFromKubeconfig(kcPath, kc.name, kc.server)) contextNote = ` and its context "${kc.name}"`;
+      } else if (entry) {
+        const other = typeof entry.cluster?.server === 'string' ? ` (${entry.cluster.server})` : '';
+        contextNote = `; left the context "${kc.name}" in ${kcPath} as it was: it points at another server${other}`;
+      }
     } catch (err) {
       process.stderr.write(`tinykube: left ${kcPath} as it was: ${describeError(err)}\n`);
     }
   }
+  const { runDirFor } = await import('./pods/runtime-dirs.js');
   rmSync(runDirFor(join(dir, 'pods')), { recursive: true, force: true });
   rmSync(dir, { recursive: true, force: true });
-  process.stdout.write(`deleted ${dir}${kc ? ` and its context "${kc.name}"` : ''}\n`);
+  process.stdout.write(`deleted ${dir}${contextNote}\n`);
+}
+
+/** Every cluster running on this host (CLI and library ones, any user's), from the host registry. */
+async function list(f: { output?: string }): Promise<void> {
+  const all = (await runningClusters()).sort((a, b) => (a.slot ?? 1e9) - (b.slot ?? 1e9) || a.startedAt - b.startedAt);
+  if (f.output === 'json') {
+    process.stdout.write(`${JSON.stringify(all, null, 2)}\n`);
+    return;
+  }
+  if (f.output !== undefined) fail(`--output: invalid value "${f.output}": want json (or leave it out for a table)`);
+  if (!all.length) {
+    process.stdout.write('no tinykube cluster is running on this host\n');
+    return;
+  }
+  const rows = [
+    ['NAME', 'PID', 'KIND', 'SLOT', 'API SERVER', 'SERVICES', 'PODS', 'NODEPORTS', 'DATA'],
+    ...all.map((r) => [
+      r.name,
+      String(r.pid),
+      r.kind,
+      r.slot === undefined ? '-' : String(r.slot),
+      r.server ?? '(starting)',
+      r.ranges.service.join(','),
+      r.ranges.pod,
+      `${r.ranges.nodePorts.base}-${r.ranges.nodePorts.base + r.ranges.nodePorts.size - 1}`,
+      r.dataDir ?? '(in memory)',
+    ]),
+  ];
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
+  process.stdout.write(rows.map((row) => row.map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i]!))).join('   ')).join('\n') + '\n');
 }
 
 // ---- commands ----
@@ -463,15 +553,15 @@ program
   .addOption(new Option('--data-dir <dir>', 'data directory (default: $XDG_DATA_HOME/tinykube/<name>)'))
   .addOption(new Option('--in-memory', 'keep nothing on disk').conflicts('dataDir'))
   .option('-d, --detach', 'run in the background: pid file and log in the data dir; stop with tinykube down')
-  .option('--api-listen <host:port>', 'API server address; port 0 picks a free port', '127.0.0.1:6443')
+  .option('--api-listen <host:port>', 'API server address; port 0 picks a free port (default 127.0.0.1:6443, a free port when that is taken)', '127.0.0.1:6443')
   .option('--kubeconfig <path>', 'write a standalone kubeconfig there (default: merge into $KUBECONFIG or ~/.kube/config)')
   .option('--name <name>', 'cluster, context and user name', DEFAULTS.name)
   .option('--verbose', 'debug logs on stderr, stack traces with errors')
-  .option('--service-cidr <cidr[,cidr]>', `ClusterIP range (default ${DEFAULTS.serviceCIDR})`)
+  .option('--service-cidr <cidr[,cidr]>', `ClusterIP range (default: the host slot's, ${DEFAULTS.serviceCIDR} for the first cluster on this host)`)
   .option('--secondary-service-cidr <cidr>', 'second ClusterIP range of the other IP family (dual stack)')
-  .option('--pod-cidr <cidr>', `Pod IP range (default ${DEFAULTS.podCIDR})`)
-  .option('--loadbalancer-cidr <cidr>', `LoadBalancer ingress IP range (default ${DEFAULTS.loadBalancerCIDR})`)
-  .option('--service-node-port-range <from-to>', `NodePort range (default ${DEFAULTS.nodePortRange})`)
+  .option('--pod-cidr <cidr>', `Pod IP range (default: the host slot's, ${DEFAULTS.podCIDR} for the first cluster)`)
+  .option('--loadbalancer-cidr <cidr>', `LoadBalancer ingress IP range (default: the host slot's, ${DEFAULTS.loadBalancerCIDR} for the first cluster)`)
+  .option('--service-node-port-range <from-to>', `NodePort range (default: the host slot's, ${DEFAULTS.nodePortRange} for the first cluster)`)
   .option('--dns-listen <host:port>', 'cluster DNS address (default: the kube-dns ClusterIP, port 53)')
   .option('--dns-upstream <host:port[,host:port]>', 'resolvers for names outside the cluster domain (default: those of /etc/resolv.conf)')
   .option('--dns-ttl <seconds>', 'TTL of the cluster DNS records (default 5)')
@@ -489,10 +579,10 @@ program
       'tinykube up                                   # data in ~/.local/share/tinykube/tinykube, API on 127.0.0.1:6443',
       'tinykube up --detach                          # the same in the background; tinykube down stops it',
       'tinykube up --in-memory --api-listen 127.0.0.1:0 --kubeconfig ./kc.yaml   # throwaway, free port (CI)',
-      'tinykube up --name dev --api-listen 127.0.0.1:6444 --service-cidr 127.97.0.0/16 --pod-cidr 127.245.0.0/16   # a second cluster',
+      'tinykube up --name dev --detach               # a second cluster: its own addresses, NodePorts and API port',
     ]),
   )
-  .action((f: UpFlags) => up(f));
+  .action((f: UpFlags, cmd: Command) => up(f, cmd.getOptionValueSource('apiListen') !== 'default'));
 
 dirOptions(program.command('down'))
   .description('stop the cluster of a data dir (started with up --detach, or in another terminal)')
@@ -516,6 +606,13 @@ dirOptions(program.command('reset'))
   .option('--kubeconfig <path>', 'kubeconfig to remove the context from (default $KUBECONFIG or ~/.kube/config)')
   .addHelpText('after', examples(['tinykube reset', 'tinykube down && tinykube reset --yes && tinykube up --detach   # start over']))
   .action((f: DirFlags & { yes?: boolean; kubeconfig?: string }) => reset(f));
+
+program
+  .command('list')
+  .description('list the clusters running on this host (any user, CLI or library), with their address ranges')
+  .option('-o, --output <format>', 'json for the full records')
+  .addHelpText('after', examples(['tinykube list', 'tinykube list -o json']))
+  .action((f: { output?: string }) => list(f));
 
 program
   .command('version')

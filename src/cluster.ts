@@ -14,7 +14,7 @@ import { serviceAllocators, withServiceAllocation } from './allocators/service-h
 import { repairServiceAllocations } from './allocators/repair.js';
 import { bootstrap, bootstrapDNSService, reconcileDNSEndpoints, serviceIP } from './bootstrap.js';
 import { startDnsServer, type DnsServer } from './dns/index.js';
-import { startServiceProxy, PROXY_COMPONENT, type ServiceProxy } from './proxy/index.js';
+import { startServiceProxy, serviceStatusWriter, PROXY_COMPONENT, type ServiceProxy } from './proxy/index.js';
 import { eventRecorder } from './controllers/events.js';
 import { findDef } from './controllers/context.js';
 import { startNodeAgent, podsDirFor, type NodeAgent } from './pods/index.js';
@@ -30,7 +30,13 @@ import { createServiceAccountAuthenticator, type ServiceAccountAuthenticator } f
 import { tokenRequestRoutes, TOKEN_SUBRESOURCE } from './auth/tokenrequest.js';
 import { ADMIN_USER } from './auth/users.js';
 import { buildKubeconfig, writeKubeconfig } from './kubeconfig.js';
-import { resolveConfig, type StartOptions } from './options.js';
+import { parseHostPort, resolveConfig, type StartOptions } from './options.js';
+import { placeCluster } from './config/placement.js';
+import { watchParent } from './parent-watch.js';
+import type { HostRanges, RangeKind } from './config/slots.js';
+import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { networkInterfaces } from 'node:os';
 import type { ClusterConfig } from './config.js';
 import type { KubeObject, ResourceDef } from './resources/types.js';
 
@@ -56,7 +62,16 @@ export interface RunningCluster {
     nameserver?: string;
     /** Where names outside the cluster domain are forwarded. */
     upstreams: string[];
+    /** Without a nameserver: why Pods keep the host's resolvers (and get Services in /etc/hosts). */
+    unavailable?: string;
   };
+  /**
+   * The host slot whose default ranges this cluster uses (undefined when every range was given);
+   * see config/slots.ts.
+   */
+  slot?: number;
+  /** What did not go as configured and how the cluster coped (the CLI prints them). */
+  notices: string[];
   config: ClusterConfig;
   /** The service proxy (absent with `proxy: false`): its counters and listeners. */
   proxy?: Pick<ServiceProxy, 'stats' | 'listeners' | 'healthzPort'>;
@@ -70,9 +85,24 @@ export interface RunningCluster {
 }
 
 export async function startCluster(opts: StartOptions = {}): Promise<RunningCluster> {
-  const config = resolveConfig(opts);
-  const log = opts.logger ?? createLogger({ verbose: !!opts.verbose, name: config.name });
+  const mode = opts.cli ? 'cli' : 'library';
+  // Every option is checked before anything is touched; the ranges left out come from the host
+  // slot this cluster leases (config/placement.ts), so clusters never share addresses or ports.
+  const asked = resolveConfig(opts, mode);
+  const log = opts.logger ?? createLogger({ verbose: !!opts.verbose, name: asked.name });
   const t0 = performance.now();
+  const record = { id: randomBytes(8).toString('hex'), name: asked.name, pid: process.pid, dataDir: asked.dataDir, kind: mode, kubeconfig: opts.cli?.kubeconfig, startedAt: Date.now() } as const;
+  const placement = await placeCluster({ explicit: explicitRanges(opts), rangesFor: (slot) => hostRanges(resolveConfig(opts, mode, slot ?? 0)), record });
+  const config = resolveConfig(opts, mode, placement.slot ?? 0);
+  const publish = (server?: string) => placement.lease.publish({ ...record, slot: placement.slot, ranges: hostRanges(config), server });
+  if (placement.slot !== undefined) log.debug({ slot: placement.slot, others: placement.others }, 'host slot leased');
+  // The CLI's DNS default is the kube-dns ClusterIP, port 53, which needs privilege: without it, a
+  // free port on that address (127.0.0.1 where the address is not on the loopback interface, as on
+  // macOS without an alias).
+  if (mode === 'cli' && opts.dnsListen === undefined) {
+    if (!loopbackHas(config.dnsHost)) config.dnsHost = '127.0.0.1';
+    opts = { ...opts, dnsFallbackListen: `${config.dnsHost.includes(':') ? `[${config.dnsHost}]` : config.dnsHost}:0` };
+  }
 
   // The data dir's database: created 0600, refused when it was lost, errors with path and cause.
   if (config.dataDir) ensureDataDir(config.dataDir);
@@ -88,6 +118,7 @@ export async function startCluster(opts: StartOptions = {}): Promise<RunningClus
   let stopReporting: (() => void) | undefined;
   const informers = new InformerFactory(store);
   let ready = false;
+  const notices: string[] = [];
 
   try {
     ensureAllocationTable(store.db);
@@ -153,7 +184,17 @@ export async function startCluster(opts: StartOptions = {}): Promise<RunningClus
         tokenRequestRoutes(app, { store, tokens });
       },
     });
-    const { port } = await api.listen(config.apiHost, config.apiPort);
+    let port: number;
+    try {
+      ({ port } = await api.listen(config.apiHost, config.apiPort));
+    } catch (err) {
+      // The CLI's default port (6443) taken, by another cluster or a real Kubernetes: a free one.
+      if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || !opts.apiFallbackListen) throw err;
+      const fb = parseHostPort('--api-listen', opts.apiFallbackListen);
+      ({ port } = await api.listen(fb.host, fb.port));
+      notices.push(`${hostPort(config.apiHost, config.apiPort)} is in use (by another program or cluster): the API server listens on port ${port} instead`);
+      config.apiHost = fb.host;
+    }
     config.apiPort = port;
     log.debug({ port, ms: Math.round(performance.now() - t0) }, 'api server listening');
     opts.progress?.(`API server listening on port ${port}`);
@@ -191,6 +232,8 @@ export async function startCluster(opts: StartOptions = {}): Promise<RunningClus
         nodePortAddresses: config.nodePortAddresses,
         externalIPAddresses: config.externalIPAddresses,
         recordEvent: eventRecorder(registry, findDef(defs, '', 'events'), PROXY_COMPONENT, (err) => proxyLog.debug({ err }, 'event not recorded')),
+        // The tinykube.io/PortsBound condition on Services whose sockets cannot all be opened.
+        serviceStatus: serviceStatusWriter(registry, findDef(defs, '', 'services')),
         // The DNS server answers on these itself.
         reserved: dns.addresses.flatMap((a) => [`UDP ${a}`, `TCP ${a}`]),
       });
@@ -209,12 +252,14 @@ export async function startCluster(opts: StartOptions = {}): Promise<RunningClus
 
     const host = isWildcard(config.apiHost) ? '127.0.0.1' : config.apiHost;
     const server = `https://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    publish(server);
     const kubeconfig = buildKubeconfig({ name: config.name, server, caPem: pki.caCertPem, token });
     if (opts.kubeconfigPath) writeKubeconfig(opts.kubeconfigPath, kubeconfig);
     log.debug({ ms: Math.round(performance.now() - t0) }, 'cluster ready');
 
     let stopped: Promise<void> | undefined;
-    return {
+    let unwatch: (() => void) | undefined;
+    const running: RunningCluster = {
       name: config.name,
       server,
       kubeconfig,
@@ -222,7 +267,9 @@ export async function startCluster(opts: StartOptions = {}): Promise<RunningClus
       token,
       caCert: pki.caCertPem,
       ports: { api: port, dns: dns.udpPort },
-      dns: { addresses: dns.addresses, nameserver: clusterDNS.nameserver, upstreams: dns.upstreams },
+      dns: { addresses: dns.addresses, nameserver: clusterDNS.nameserver, unavailable: clusterDNS.unavailable, upstreams: dns.upstreams },
+      slot: placement.slot,
+      notices,
       proxy,
       config,
       store,
@@ -230,15 +277,24 @@ export async function startCluster(opts: StartOptions = {}): Promise<RunningClus
       log,
       idle: async () => {
         // Controller writes are published when their group-commit batch commits, which may
-        // queue more work: settle until the queues are idle with no batch left open.
-        for (;;) {
+        // queue more work for the others: settle until controllers, node agent and proxy are all
+        // idle in one pass with no batch left open.
+        // (Bounded: Pods that write their status without pause must not make it wait for ever.)
+        for (let round = 0; round < 100; round++) {
+          const rev = store.rev;
           await controllers?.idle();
-          if (!store.batchOpen) break;
-          await store.durable();
+          await agent?.idle();
+          await proxy?.idle();
+          if (store.batchOpen) {
+            await store.durable();
+            continue;
+          }
+          if (store.rev === rev) break;
         }
       },
       stop: () =>
         (stopped ??= (async () => {
+          unwatch?.();
           ready = false;
           clearInterval(compaction);
           stopReporting?.();
@@ -250,8 +306,17 @@ export async function startCluster(opts: StartOptions = {}): Promise<RunningClus
           saAuth?.stop();
           informers.stop();
           store.close();
+          await placement.lease.release();
         })()),
     };
+    if (opts.stopWithParent !== false) {
+      unwatch = watchParent((why) => {
+        log.warn({ why }, 'the process that started this one is gone: stopping the cluster');
+        if (opts.onOrphaned) opts.onOrphaned(why);
+        else running.stop().catch((err) => log.error({ err }, 'stopping after the parent process went'));
+      });
+    }
+    return running;
   } catch (err) {
     clearInterval(compaction);
     stopReporting?.();
@@ -267,6 +332,9 @@ export async function startCluster(opts: StartOptions = {}): Promise<RunningClus
     } catch {
       // Closing writes too (a read-only or full disk fails it again): the first error is the cause.
     }
+    // A temporary Pod directory made before the failure (the node agent removes it when it ran).
+    if (podsDir.temporary) rmSync(podsDir.dir, { recursive: true, force: true });
+    await placement.lease.release();
     throw config.dataDir ? storeOpenError(err, join(config.dataDir, DB_FILE), 'use') : err;
   }
 }
@@ -313,4 +381,26 @@ function isWildcard(host: string): boolean {
 
 function unique<T>(xs: T[]): T[] {
   return [...new Set(xs)];
+}
+
+/** The ranges of this host a cluster's config takes (for the host registry). */
+function hostRanges(c: ClusterConfig): HostRanges {
+  return { service: [c.serviceCIDR, ...(c.secondaryServiceCIDR ? [c.secondaryServiceCIDR] : [])], pod: c.podCIDR, loadBalancer: c.loadBalancerCIDR, nodePorts: c.nodePortRange, nodePortAddresses: c.nodePortAddresses };
+}
+
+function explicitRanges(o: StartOptions): Set<RangeKind> {
+  const s = new Set<RangeKind>();
+  if (o.serviceCIDR !== undefined) s.add('service');
+  if (o.podCIDR !== undefined) s.add('pod');
+  if (o.loadBalancerCIDR !== undefined) s.add('loadBalancer');
+  if (o.serviceNodePortRange !== undefined) s.add('nodePorts');
+  return s;
+}
+
+const hostPort = (h: string, p: number) => (h.includes(':') ? `[${h}]:${p}` : `${h}:${p}`);
+
+/** Can we bind this loopback address? All of 127.0.0.0/8 on Linux; elsewhere only configured ones. */
+function loopbackHas(ip: string): boolean {
+  if (process.platform === 'linux' || ip === '127.0.0.1' || ip === '::1') return true;
+  return Object.values(networkInterfaces()).some((list) => list?.some((a) => a.address === ip));
 }

@@ -219,7 +219,11 @@ export function processStartMs(pid: number): number | undefined {
   }
 }
 
-/** SIGTERM, then wait up to timeoutMs for the process to be gone. */
+/**
+ * SIGTERM, then wait up to timeoutMs for the process to be gone. A tinykube without Pods is gone
+ * a few ms after the signal: the first checks come after 1 ms and back off to 25 ms (a check is
+ * one read of /proc), so `tinykube down` returns right after it, not up to a polling interval late.
+ */
 export async function stopProcess(pid: number, timeoutMs: number): Promise<boolean> {
   try {
     process.kill(pid, 'SIGTERM');
@@ -227,9 +231,9 @@ export async function stopProcess(pid: number, timeoutMs: number): Promise<boole
     return true;
   }
   const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
+  for (let wait = 1; Date.now() < end; wait = Math.min(25, wait * 2)) {
     if (!alive(pid)) return true;
-    await new Promise((r) => setTimeout(r, 25));
+    await new Promise((r) => setTimeout(r, Math.min(wait, Math.max(1, end - Date.now()))));
   }
   return !alive(pid);
 }

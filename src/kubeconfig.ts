@@ -3,7 +3,14 @@
 // current-context, write atomically under a lock so concurrent starts do not clobber each other.
 import { closeSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import YAML from 'yaml';
+
+// The YAML library (0.25 MB of code) is loaded only to read and merge a user's kubeconfig; the
+// standalone one every start writes is of a fixed shape, written here directly.
+type YAMLLib = Pick<typeof import('yaml'), 'parse' | 'stringify'>;
+let yamlLib: Promise<YAMLLib> | undefined;
+// yaml is CommonJS: a dynamic import gives its exports as `default` (named ones only where the
+// loader could detect them, which a bundle cannot rely on).
+const loadYAML = () => (yamlLib ??= import('yaml').then((m) => ((m as { default?: YAMLLib }).default ?? m) as YAMLLib));
 
 export interface KubeconfigEntry {
   name: string;
@@ -26,17 +33,44 @@ function entries(e: KubeconfigEntry) {
   };
 }
 
+/** The same document as YAML.stringify would write for these entries, without loading it. */
 export function buildKubeconfig(e: KubeconfigEntry): string {
   const x = entries(e);
-  return YAML.stringify({
-    apiVersion: 'v1',
-    kind: 'Config',
-    preferences: {},
-    clusters: [x.cluster],
-    users: [x.user],
-    contexts: [x.context],
-    'current-context': e.name,
-  });
+  const q = yamlScalar;
+  return [
+    'apiVersion: v1',
+    'kind: Config',
+    'preferences: {}',
+    'clusters:',
+    `  - name: ${q(x.cluster.name)}`,
+    '    cluster:',
+    `      server: ${q(x.cluster.cluster.server)}`,
+    `      certificate-authority-data: ${q(x.cluster.cluster['certificate-authority-data'])}`,
+    'users:',
+    `  - name: ${q(x.user.name)}`,
+    '    user:',
+    `      token: ${q(x.user.user.token)}`,
+    'contexts:',
+    `  - name: ${q(x.context.name)}`,
+    '    context:',
+    `      cluster: ${q(x.context.context.cluster)}`,
+    `      user: ${q(x.context.context.user)}`,
+    `current-context: ${q(e.name)}`,
+    '',
+  ].join('\n');
+}
+
+/**
+ * A string as a YAML scalar: plain when it cannot be read as anything but that string (YAML 1.1
+ * or 1.2: no number, boolean, null or timestamp, no indicator), else double-quoted (a JSON string
+ * is a valid YAML double-quoted scalar).
+ */
+export function yamlScalar(v: string): string {
+  const plain =
+    /^[A-Za-z_/][A-Za-z0-9_./:+=-]*$/.test(v) &&
+    !/^(y|yes|n|no|true|false|on|off|null)$/i.test(v) &&
+    !/:$/.test(v);
+  return plain ? v : JSON.stringify(v);
 }
 
 /** Atomic write: temp file in the same directory, then rename (mode 0600: it holds a token). */
@@ -54,8 +88,9 @@ function upsert(list: unknown, item: Named<unknown>): Named<unknown>[] {
 }
 
 export async function mergeKubeconfig(path: string, e: KubeconfigEntry): Promise<void> {
+  const YAML = await loadYAML();
   await withLock(path, () => {
-    const doc = readDoc(path);
+    const doc = readDoc(YAML, path);
     const x = entries(e);
     doc.clusters = upsert(doc.clusters, x.cluster);
     doc.users = upsert(doc.users, x.user);
@@ -65,19 +100,36 @@ export async function mergeKubeconfig(path: string, e: KubeconfigEntry): Promise
   });
 }
 
-/** Removes our entries again (and current-context if it was ours). */
-export async function removeFromKubeconfig(path: string, name: string): Promise<void> {
+/**
+ * Removes our entries again (and current-context if it was ours); with `server`, only while our
+ * cluster entry still points at that server. Says whether there was anything to remove (when not,
+ * the file is left untouched).
+ */
+export async function removeFromKubeconfig(path: string, name: string, server?: string): Promise<boolean> {
+  const YAML = await loadYAML();
+  let removed = false;
   await withLock(path, () => {
-    const doc = readDoc(path);
-    for (const k of ['clusters', 'users', 'contexts'] as const) {
-      if (Array.isArray(doc[k])) doc[k] = (doc[k] as Named<unknown>[]).filter((x) => x?.name !== name);
+    const doc = readDoc(YAML, path);
+    if (server !== undefined) {
+      const ours = Array.isArray(doc.clusters) ? (doc.clusters as Named<unknown>[]).find((x) => x?.name === name) : undefined;
+      if ((ours?.cluster as { server?: unknown } | undefined)?.server !== server) return;
     }
-    if (doc['current-context'] === name) doc['current-context'] = '';
-    writeKubeconfig(path, YAML.stringify(doc));
+    for (const k of ['clusters', 'users', 'contexts'] as const) {
+      if (!Array.isArray(doc[k])) continue;
+      const kept = (doc[k] as Named<unknown>[]).filter((x) => x?.name !== name);
+      if (kept.length !== (doc[k] as unknown[]).length) removed = true;
+      doc[k] = kept;
+    }
+    if (doc['current-context'] === name) {
+      doc['current-context'] = '';
+      removed = true;
+    }
+    if (removed) writeKubeconfig(path, YAML.stringify(doc));
   });
+  return removed;
 }
 
-function readDoc(path: string): Record<string, unknown> {
+function readDoc(YAML: YAMLLib, path: string): Record<string, unknown> {
   let text = '';
   try {
     text = readFileSync(path, 'utf8');

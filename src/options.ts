@@ -6,6 +6,7 @@ import type { ClusterConfig } from './config.js';
 import { parseCIDR, parseIP, nthIP } from './allocators/ipnet.js';
 import { hostname } from 'node:os';
 import { defaultDataDir } from './paths.js';
+import { slotDefaults } from './config/slots.js';
 
 export interface StartOptions {
   /** Cluster, context and user name (default `tinykube`). A DNS-1123 label. */
@@ -64,6 +65,23 @@ export interface StartOptions {
   proxy?: boolean;
   compaction?: Partial<ClusterConfig['compaction']>;
   eventTTLMs?: number;
+  /**
+   * `HOST:PORT` for the API server when apiListen's port is in use (the CLI's default 6443 held by
+   * another cluster); unset, that failure stops the start.
+   */
+  apiFallbackListen?: string;
+  /**
+   * Set by `tinykube up`: CLI defaults (the kube-dns ClusterIP on port 53 for DNS), and the
+   * kubeconfig whose context it merges (recorded in the host registry: see cli.ts).
+   */
+  cli?: { kubeconfig?: string };
+  /**
+   * Stop when this process loses its parent (default true): a test runner killed with its workers
+   * left behind must not leave clusters running. `tinykube up --detach` turns it off.
+   */
+  stopWithParent?: boolean;
+  /** What to do instead of stop() when the parent is gone (the CLI stops and exits). */
+  onOrphaned?: (why: string) => void;
   /** Called after each start step with a short description (the CLI prints them as progress). */
   progress?: (step: string) => void;
 }
@@ -115,14 +133,19 @@ export function parsePortRange(flag: string, v: string): { base: number; size: n
   return { base, size };
 }
 
-export function resolveConfig(o: StartOptions, mode: 'library' | 'cli' = 'library'): ClusterConfig {
+/**
+ * Validates the options into a config. Ranges not given come from the host slot (see
+ * config/slots.ts): startCluster leases one first; slot 0's are the documented defaults.
+ */
+export function resolveConfig(o: StartOptions, mode: 'library' | 'cli' = 'library', slot = 0): ClusterConfig {
+  const defaults = slotDefaults(slot);
   const name = o.name ?? DEFAULTS.name;
   if (!DNS1123_LABEL.test(name) || name.length > 63) {
     throw new OptionError(`--name: invalid value "${name}": must be a lowercase RFC 1123 label (letters, digits, '-'; at most 63 characters)`);
   }
   const api = parseHostPort('--api-listen', o.apiListen ?? (mode === 'cli' ? '127.0.0.1:6443' : '127.0.0.1:0'));
 
-  const svcParts = (o.serviceCIDR ?? DEFAULTS.serviceCIDR).split(',').map((s) => s.trim()).filter(Boolean);
+  const svcParts = (o.serviceCIDR ?? defaults.serviceCIDR).split(',').map((s) => s.trim()).filter(Boolean);
   if (svcParts.length === 0 || svcParts.length > 2) throw new OptionError(`--service-cidr: invalid value "${o.serviceCIDR}": want one CIDR or two of different IP families`);
   const primary = cidr('--service-cidr', svcParts[0]!);
   const secondaryText = o.secondaryServiceCIDR ?? svcParts[1];
@@ -140,11 +163,11 @@ export function resolveConfig(o: StartOptions, mode: 'library' | 'cli' = 'librar
     if (c.size < 8n) throw new OptionError(`--service-cidr: "${c.text}" is too small: it needs room for the kubernetes and kube-dns Services`);
   }
   if (primary.size < 16n) throw new OptionError(`--service-cidr: "${primary.text}" is too small: the kube-dns Service takes the 10th address`);
-  const pod = cidr('--pod-cidr', o.podCIDR ?? DEFAULTS.podCIDR);
-  const lb = cidr('--loadbalancer-cidr', o.loadBalancerCIDR ?? DEFAULTS.loadBalancerCIDR);
+  const pod = cidr('--pod-cidr', o.podCIDR ?? defaults.podCIDR);
+  const lb = cidr('--loadbalancer-cidr', o.loadBalancerCIDR ?? defaults.loadBalancerCIDR);
   void pod;
   void lb;
-  const nodePortRange = parsePortRange('--service-node-port-range', o.serviceNodePortRange ?? DEFAULTS.nodePortRange);
+  const nodePortRange = parsePortRange('--service-node-port-range', o.serviceNodePortRange ?? defaults.nodePortRange);
   const kubeDNS = nthIP(primary, 10n);
   const dns = parseHostPort('--dns-listen', o.dnsListen ?? (mode === 'cli' ? `${primary.family === 6 ? `[${kubeDNS}]` : kubeDNS}:53` : '127.0.0.1:0'));
   let dnsUpstream: string[] | undefined;

@@ -13,12 +13,9 @@ import { buildBinary } from '../build-binary.mjs';
 import { freePort } from './lib.mjs';
 
 const ROUNDS = Number(process.env.BENCH_BINARY_ROUNDS ?? 9);
-// Ranges of their own, so that other clusters on this machine do not share loopback addresses;
-// the binary's and node's clusters run side by side for the RSS figures, so each has its own too.
-const clusterFlags = (kind) =>
-  kind === 'binary'
-    ? ['--service-cidr', '127.93.0.0/16', '--pod-cidr', '127.233.0.0/16', '--loadbalancer-cidr', '127.234.0.0/16', '--node-name', 'tinykube-bench']
-    : ['--service-cidr', '127.94.0.0/16', '--pod-cidr', '127.235.0.0/16', '--loadbalancer-cidr', '127.236.0.0/16', '--node-name', 'tinykube-bench'];
+// No ranges given: the binary's and node's clusters run side by side for the RSS figures, each on
+// a host slot of its own, as users' clusters do.
+const clusterFlags = () => ['--node-name', 'tinykube-bench'];
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 

@@ -1,6 +1,7 @@
 // tinykube benchmarks (`npm run bench`). Every figure is printed beside a baseline measured in the
 // same run on the same machine, so the numbers can be compared across machines:
-//   start → /readyz           vs a bare `node` https server start
+//   start → /readyz (fresh data dir, restart, in memory) vs a bare `node` https server start;
+//   startCluster()/stop() in-process; `tinykube down`, `version`, `--help` vs `node -e 0` (start.mjs)
 //   Service creates/s (16 keep-alive clients)  vs bare fastify + better-sqlite3 insert endpoint
 //   list 10,000 Services as JSON and as Table
 //   watch delivery latency p50/p99 with 100 watchers   vs a bare https fan-out server
@@ -13,6 +14,7 @@
 //   creates/s as the cluster fills: steps of 1,000 Services to 10,000 and of 500 Pods to 2,000 vs the first step and the insert baseline (fill.mjs)
 // BENCH_NODE_ARGS adds node flags to the tinykube child processes (e.g. "--cpu-prof").
 // Servers run as child processes (`node dist/cli.js up`), as users run them.
+import { parallelBench } from './parallel.mjs';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,6 +29,7 @@ import { dnsBench } from './dns.mjs';
 import { binaryBench } from './binary.mjs';
 import { proxyBench } from './proxy.mjs';
 import { fillBench } from './fill.mjs';
+import { startBench } from './start.mjs';
 import { freePort, pct } from './lib.mjs';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -171,6 +174,11 @@ if (process.env.BENCH_ONLY === 'endpointslices') {
   await endpointSliceBench({ root, report, startTinykube, stopProc });
   process.exit(0);
 }
+if (process.env.BENCH_ONLY === 'parallel') {
+  await parallelBench({ root, work, report });
+  rmSync(work, { recursive: true, force: true });
+  process.exit(0);
+}
 if (process.env.BENCH_ONLY === 'binary') {
   await binaryBench({ root, work, report, stopProc, rssMB });
   process.exit(0);
@@ -179,33 +187,19 @@ if (process.env.BENCH_ONLY === 'fill') {
   await fillBench({ work, startTinykube, startBaseline, stopProc, report, services: Number(process.env.BENCH_FILL_SERVICES ?? 10_000), pods: Number(process.env.BENCH_FILL_PODS ?? 2_000) });
   process.exit(0);
 }
+if (process.env.BENCH_ONLY === 'start') {
+  await startBench({ root, work, report });
+  process.exit(0);
+}
 if (process.env.BENCH_ONLY === 'pods') {
   await podBench({ startTinykube, stopProc, report, rssMB });
   rmSync(work, { recursive: true, force: true });
   process.exit(0);
 }
 
-// ---- start time ----
-const dataDir = join(work, 'data');
-const first = await startTinykube(['--data-dir', dataDir]);
-await stopProc(first.p);
-const certDir = join(dataDir, 'pki');
-const tkStarts = [];
-const tkMemStarts = [];
-const bareStarts = [];
-for (let i = 0; i < 5; i++) {
-  const a = await startTinykube(['--data-dir', dataDir]);
-  tkStarts.push(a.ms);
-  await stopProc(a.p);
-  const m = await startTinykube(['--in-memory']);
-  tkMemStarts.push(m.ms);
-  await stopProc(m.p);
-  const b = await startBaseline('bare', certDir);
-  bareStarts.push(b.ms);
-  await stopProc(b.p);
-}
-report('start → /readyz (data dir, median of 5)', median(tkStarts), 'ms', 'bare node https', median(bareStarts), '< 300 ms');
-report('start → /readyz (in-memory, median of 5)', median(tkMemStarts), 'ms', 'bare node https', median(bareStarts), '< 300 ms');
+// ---- start and stop (issue 20) ----
+const { certDir } = await startBench({ root, work, report });
+console.log('');
 
 // ---- RSS idle ----
 // The measured instance runs like `tinykube up` by default: SQLite in a data dir.
@@ -337,5 +331,9 @@ await fillBench({ work, startTinykube, startBaseline, stopProc, report });
 // ---- the single executable (issue 10) ----
 console.log('');
 await binaryBench({ root, work, report, stopProc, rssMB });
+
+// ---- many clusters side by side (issue 20) ----
+console.log('');
+await parallelBench({ root, work, report });
 console.log('\ndone');
 process.exit(0);

@@ -17,11 +17,10 @@ declare module 'fastify' {
 }
 import type { Registry } from './registry.js';
 import { StatusError, unauthorized, requestEntityTooLarge, internalError } from './errors.js';
-import { registerResource } from './rest.js';
+import { pageNotFound, registerResource } from './rest.js';
 import { aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions, groupVersions, subresourcesOf, type SubresourceInfo } from './discovery.js';
 import { wantsAggregatedDiscovery, AGGREGATED_DISCOVERY_TYPE } from './negotiate.js';
-import { buildOpenAPI } from './openapi.js';
-import { openAPIv2 } from './openapi-v2.js';
+import type { OpenAPIDocs } from './openapi.js';
 import type { WatchSettings } from './watch-http.js';
 import { VERSION_INFO } from '../version.js';
 import { createUpgradeRouter, type UpgradeRouter } from './upgrade.js';
@@ -69,6 +68,10 @@ export interface ApiServer {
 
 const ANONYMOUS = /^\/(healthz|livez|readyz|version)(\/|\?|$)/;
 
+const noSchemas = () => (): never => {
+  throw new Error('tinykube routes declare no fastify schemas');
+};
+
 export function createApiServer(o: ApiServerOptions): ApiServer {
   // Typed as a plain FastifyInstance: route code does not care that the server is https.
   const app = Fastify({
@@ -77,6 +80,10 @@ export function createApiServer(o: ApiServerOptions): ApiServer {
     loggerInstance: o.log,
     forceCloseConnections: true,
     return503OnClosing: false,
+    // No route declares a fastify schema (bodies are decoded and validated by the handlers):
+    // compilers that refuse schemas, so fastify never loads ajv and fast-json-stringify, which
+    // the bundles leave out (scripts/bundle-stubs).
+    schemaController: { compilersFactory: { buildValidator: noSchemas, buildSerializer: noSchemas } },
     // Kubernetes paths are case sensitive and never have trailing slashes of meaning.
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 512 },
   }) as unknown as FastifyInstance;
@@ -146,11 +153,7 @@ export function createApiServer(o: ApiServerOptions): ApiServer {
   });
 
   app.setNotFoundHandler((req, reply) => {
-    reply.code(404).type('application/json').send(
-      new StatusError(404, 'NotFound', 'the server could not find the requested resource', {
-        causes: [{ reason: 'UnexpectedServerResponse', message: '404 page not found' }],
-      }).toStatus(),
-    );
+    reply.code(404).type('application/json').send(pageNotFound().toStatus());
   });
 
   // Health: plain `ok` like upstream; `?verbose` lists the checks.
@@ -193,19 +196,22 @@ export function createApiServer(o: ApiServerOptions): ApiServer {
     app.get(gv.group ? `/apis/${gv.group}/${gv.version}` : `/api/${gv.version}`, (_req, reply) => reply.type('application/json').send(body));
   }
 
-  // OpenAPI v3, built once from the same schemas the server validates with.
-  const openapi = buildOpenAPI(o.defs);
-  app.get('/openapi/v3', (_req, reply) => reply.type('application/json').send(openapi.index));
-  app.get('/openapi/v3/*', (req, reply) => {
+  // OpenAPI v3, built once from the same schemas the server validates with, when first asked for
+  // (kubectl asks for it on apply, explain, and client-side validation; a start need not wait).
+  let openapiDocs: Promise<OpenAPIDocs> | undefined;
+  const openapi = () => (openapiDocs ??= import('./openapi.js').then((m) => m.buildOpenAPI(o.defs)));
+  app.get('/openapi/v3', async (_req, reply) => reply.type('application/json').send((await openapi()).index));
+  app.get('/openapi/v3/*', async (req, reply) => {
     const path = (req.params as { '*': string })['*'];
-    const doc = openapi.docs.get(path);
+    const doc = (await openapi()).docs.get(path);
     if (!doc) return reply.code(404).type('text/plain').send('404 page not found');
     return reply.type('application/json').header('Etag', `"${doc.hash}"`).header('Cache-Control', 'public, immutable').send(doc.body);
   });
-  const v2 = openAPIv2();
-  app.get('/openapi/v2', (req, reply) =>
-    (req.headers.accept ?? '').includes(v2.protobufType) ? reply.type(v2.protobufType).send(v2.protobuf) : reply.type('application/json').send(v2.json),
-  );
+  let openapiV2: Promise<ReturnType<typeof import('./openapi-v2.js').openAPIv2>> | undefined;
+  app.get('/openapi/v2', async (req, reply) => {
+    const v2 = await (openapiV2 ??= import('./openapi-v2.js').then((m) => m.openAPIv2()));
+    return (req.headers.accept ?? '').includes(v2.protobufType) ? reply.type(v2.protobufType).send(v2.protobuf) : reply.type('application/json').send(v2.json);
+  });
 
   const reviews = {
     authenticateToken: (t: string, audiences?: string[]) => {

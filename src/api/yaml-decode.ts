@@ -16,8 +16,19 @@
 // anchored value (no copy), so alias bombs cost nothing until the expansion is measured here
 // without copying. Still not free: bodies over a few KiB are parsed off the main thread
 // (yaml-worker.ts); valid JSON, which is YAML (kubectl sends JSON for server-side apply), goes
-// through JSON.parse first.
-import jsyaml from 'js-yaml';
+// through JSON.parse first. js-yaml loads with the first YAML body (loadYAMLParser: the API
+// server's preHandler and the worker wait for it), not at start.
+import type * as JsYaml from 'js-yaml';
+
+let jsyaml: typeof JsYaml | undefined;
+let loadingYAML: Promise<void> | undefined;
+
+/** Loads the YAML parser; decodeYAML needs it loaded (JSON in YAML does not). */
+export function loadYAMLParser(): Promise<void> {
+  return (loadingYAML ??= import('js-yaml').then((m) => {
+    jsyaml = m;
+  }));
+}
 
 /** go-yaml v2's max_flow_level and max_indents. */
 export const GO_YAML_MAX_DEPTH = 10000;
@@ -65,10 +76,12 @@ export function decodeYAML(text: string): unknown {
         if (event === 'close' && state.anchor && state.result !== null && typeof state.result === 'object') anchors.set(state.result, state.anchor);
       }
     : undefined;
+  if (!jsyaml) throw new Error('decodeYAML: the YAML parser is not loaded (await loadYAMLParser() first)');
+  const yaml = jsyaml;
   try {
     // maxDepth counts scalars too: MAX_NESTING containers and their values, plus one level for
     // tooDeep to report precisely; it keeps js-yaml's recursion well within the stack.
-    jsyaml.loadAll(text, (d) => void docs.push(d), { schema: jsyaml.CORE_SCHEMA, json: true, maxDepth: MAX_NESTING + 2, listener } as jsyaml.LoadOptions);
+    yaml.loadAll(text, (d) => void docs.push(d), { schema: yaml.CORE_SCHEMA, json: true, maxDepth: MAX_NESTING + 2, listener } as JsYaml.LoadOptions);
   } catch (e) {
     const err = e as { reason?: string; mark?: { line: number; position?: number }; message: string };
     if (err.reason?.startsWith('nesting exceeded maxDepth')) throw goYamlDepthError(text) ?? new NestingError(bracketAt(text, err.mark));

@@ -10,7 +10,8 @@
 import { Worker } from 'node:worker_threads';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import { decodeJSONInYAML, decodeYAML, NestingError, NOT_JSON, YAMLDecodeError } from './yaml-decode.js';
+import { decodeJSONInYAML, decodeYAML, loadYAMLParser, NestingError, NOT_JSON, YAMLDecodeError } from './yaml-decode.js';
+import { loadProtobufDecoder } from './protobuf/load.js';
 import type { YamlResult } from './yaml-worker.js';
 
 declare const __TINYKUBE_YAML_WORKER__: string | undefined;
@@ -123,13 +124,18 @@ export function takePredecoded(req: FastifyRequest): Outcome | undefined {
   return r;
 }
 
-/** Decodes large YAML bodies on `yaml` before their handlers run. */
+/**
+ * Decodes large YAML bodies on `yaml` before their handlers run; for any YAML or protobuf body,
+ * first loads its decoder (js-yaml, the protobuf tables: not loaded at start).
+ */
 export function installYamlOffload(app: FastifyInstance, yaml: YamlWorker): void {
   app.addHook('preHandler', async (req, reply) => {
     const body = req.body;
     if (!Buffer.isBuffer(body) || !body.length) return;
     const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+    if (type === 'application/vnd.kubernetes.protobuf') return loadProtobufDecoder();
     if (!YAML_TYPES.has(type)) return;
+    await loadYAMLParser();
     if (body.length <= MAIN_THREAD_YAML_BYTES && !body.includes(0x2a)) return;
     const text = body.toString('utf8');
     let out: Outcome;

@@ -2,7 +2,7 @@
 // answers its JSON text, or the error. It is bundled into one self-contained script
 // (scripts/yaml-worker.mjs) and started from that text, so it imports nothing but js-yaml.
 import { parentPort } from 'node:worker_threads';
-import { decodeYAML, NestingError, YAMLDecodeError } from './yaml-decode.js';
+import { decodeYAML, loadYAMLParser, NestingError, YAMLDecodeError } from './yaml-decode.js';
 
 export interface YamlJob {
   id: number;
@@ -11,7 +11,10 @@ export interface YamlJob {
 
 export type YamlResult = { id: number; json: string } | { id: number; error: { kind: 'yaml' | 'nesting' | 'other'; message: string; bracket?: '[' | '{' } };
 
-parentPort?.on('message', ({ id, text }: YamlJob) => {
+const parser = loadYAMLParser();
+
+parentPort?.on('message', async ({ id, text }: YamlJob) => {
+  await parser;
   let res: YamlResult;
   try {
     // undefined (an empty document) has no JSON: null is what it means.

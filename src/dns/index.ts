@@ -23,6 +23,7 @@
 // run time. It stays a pinned devDependency: test/unit/dns-dns2.test.ts reproduces each bug
 // against it next to the same case through our codec, so the decision can be revisited when
 // dns2 changes.
+import { mayBindPort } from '../privileged-ports.js';
 import dgram from 'node:dgram';
 import net from 'node:net';
 import { readFileSync } from 'node:fs';
@@ -116,20 +117,8 @@ const isWildcard = (h: string) => h === '0.0.0.0' || h === '::' || h === '';
 const hostPort = (h: string, p: number) => (h.includes(':') ? `[${h}]:${p}` : `${h}:${p}`);
 
 /** Whether binding port 53 can work: root, CAP_NET_BIND_SERVICE, or a lowered unprivileged port start. */
-export function canBindPrivileged(): boolean {
-  if (process.getuid?.() === 0) return true;
-  try {
-    const cap = /^CapEff:\s*([0-9a-f]+)/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
-    if (cap && (BigInt(`0x${cap}`) >> 10n) & 1n) return true;
-  } catch {
-    /* not Linux */
-  }
-  try {
-    return Number(readFileSync('/proc/sys/net/ipv4/ip_unprivileged_port_start', 'utf8').trim()) <= 53;
-  } catch {
-    return false;
-  }
-}
+/** Port 53 of the kube-dns address needs privilege (see privileged-ports.ts). */
+export const canBindPrivileged = (): boolean => mayBindPort(53);
 
 export async function startDnsServer(o: DnsServerOptions): Promise<DnsServer> {
   const { store, config, log } = o;

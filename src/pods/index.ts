@@ -1,9 +1,7 @@
 // The node agent (the kubelet of this one-node cluster): registers the Node and keeps its Lease,
 // schedules Pods onto it, and runs the Pods bound to it as local processes. It consumes the store
 // through in-process subscriptions, never through HTTP.
-import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ControllerContext } from '../controllers/context.js';
 import type { KubeObject } from '../resources/types.js';
@@ -16,6 +14,9 @@ import { createMetrics, type Metrics } from './metrics.js';
 import { podIPPool, podIPOwners, releasePodIP } from './podips.js';
 import { detectIsolation, which, type IsolationInfo } from './sandbox.js';
 import { createTracker } from './tracker.js';
+import { claimRuntimeDir, makeTempPodsDir, reclaimDeadRuntimeDirs, runDirFor } from './runtime-dirs.js';
+
+export { runDirFor };
 import type { TokenIssuer } from './volumes.js';
 
 export interface NodeAgent {
@@ -38,30 +39,7 @@ export function podsDirFor(dataDir: string | undefined): { dir: string; temporar
     chmodSync(dir, 0o700);
     return { dir, temporary: false };
   }
-  return { dir: mkdtempSync(join(tmpdir(), 'tinykube-pods-')), temporary: true };
-}
-
-/**
- * The Pods' runtime files (API-data volumes, hosts, resolv.conf, mount plans): on /dev/shm when it
- * is there. They are many small files written at every Pod start, and on some disks each metadata
- * operation costs a fraction of a millisecond (measured 0.2 ms per mkdir/symlink/write on this
- * project's CI machines against 6 µs on tmpfs); secrets also stay off the disk, as on a kubelet.
- * Everything here is rebuilt when a Pod starts, so losing it on reboot is fine.
- */
-export function runDirFor(podsDir: string): string {
-  const base = '/dev/shm';
-  if (existsSync(base)) {
-    try {
-      const dir = join(base, `tinykube-${process.getuid?.() ?? 0}-${createHash('sha256').update(podsDir).digest('hex').slice(0, 12)}`);
-      mkdirSync(dir, { recursive: true, mode: 0o700 });
-      return dir;
-    } catch {
-      // not writable: fall through
-    }
-  }
-  const dir = join(podsDir, '.run');
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  return dir;
+  return { dir: makeTempPodsDir(), temporary: true };
 }
 
 export interface NodeAgentOptions {
@@ -80,10 +58,12 @@ export function startNodeAgent(ctx: ControllerContext & { tokens?: { issue: Toke
     kubelet: kubeletEvents,
     nodeController: eventRecorder(registry, eventsDef, 'node-controller', (err) => log.debug({ err }, 'event not recorded')),
   });
+  // Runtime directories of clusters that died without stopping (their containers first).
+  reclaimDeadRuntimeDirs(log);
   killLeftovers(podsDir.dir, log);
   // After the leftovers are gone: the tracker records its own cgroup for the next start.
   const tracker = createTracker({ podsDir: podsDir.dir, log });
-  log.child({ component: 'kubelet' }).info({ mode: tracker.mode, reason: tracker.reason }, 'container processes are tracked');
+  void tracker.ready.then(() => log.child({ component: 'kubelet' }).info({ mode: tracker.mode, reason: tracker.reason }, 'container processes are tracked'));
   const pool = podIPPool(config.podCIDR);
   // Addresses of Pods deleted while we were down.
   const live = new Set(ctx.informers.list('pods').map((p) => p.metadata.uid));
@@ -94,7 +74,8 @@ export function startNodeAgent(ctx: ControllerContext & { tokens?: { issue: Toke
   const setpriv = which('setpriv');
   const runDir = runDirFor(podsDir.dir);
   // Runtime files of Pods that are gone (deleted while we were down).
-  for (const uid of readdirSync(runDir)) if (!live.has(uid)) rmSync(join(runDir, uid), { recursive: true, force: true });
+  for (const uid of readdirSync(runDir)) if (!uid.startsWith('.') && !live.has(uid)) rmSync(join(runDir, uid), { recursive: true, force: true });
+  claimRuntimeDir(runDir);
   // What the host allows for Pod mounts is decided once (a spawn of `unshare`); Pods wait for it.
   let isolation: IsolationInfo | undefined;
   const agentLog = log.child({ component: 'kubelet' });
@@ -176,7 +157,8 @@ export function startNodeAgent(ctx: ControllerContext & { tokens?: { issue: Toke
     );
   }
   for (const p of ctx.informers.list('pods')) if (ours(p)) pendingKeys.add(`${p.metadata.namespace}/${p.metadata.name}`);
-  void detectIsolation(config.podIsolation).then((iso) => {
+  // Pods also wait for the tracker's cgroup probe (a shell, spawned as the isolation's).
+  const isolationKnown = Promise.all([detectIsolation(config.podIsolation), tracker.ready]).then(([iso]) => {
     isolation = iso;
     agentLog.info({ mode: iso.mode, reason: iso.reason }, iso.mode === 'none' ? 'Pods run without a mount namespace of their own' : 'Pods get a mount namespace of their own');
     if (pendingKeys.size && !scheduled) {
@@ -202,11 +184,18 @@ export function startNodeAgent(ctx: ControllerContext & { tokens?: { issue: Toke
       scheduler.stop();
       heartbeat.stop();
       await runtime.stop();
-      if (podsDir.temporary) {
-        rmSync(podsDir.dir, { recursive: true, force: true });
-        rmSync(runDir, { recursive: true, force: true });
+      // Runtime files are rebuilt at every Pod start: nothing of them outlives the cluster.
+      rmSync(runDir, { recursive: true, force: true });
+      if (podsDir.temporary) rmSync(podsDir.dir, { recursive: true, force: true });
+    },
+    // Scheduled, and every Pod change handed to the runtime (processes start on their own time).
+    idle: async () => {
+      for (;;) {
+        await scheduler.idle();
+        if (pendingKeys.size && !isolation) await isolationKnown;
+        if (!scheduled && !pendingKeys.size) return;
+        await new Promise((r) => setImmediate(r));
       }
     },
-    idle: () => scheduler.idle(),
   };
 }

@@ -4,7 +4,11 @@
 // they mean (restart on liveness failure, Ready on readiness, gating on startup).
 import { spawn } from 'node:child_process';
 import { connect } from 'node:net';
-import { Agent, request } from 'undici';
+import type { Agent } from 'undici';
+
+// undici is a megabyte of code: loaded by the first httpGet probe, not at start.
+let undici: Promise<typeof import('undici')> | undefined;
+const loadUndici = () => (undici ??= import('undici'));
 
 export interface ProbeSpec {
   exec?: { command?: string[] };
@@ -31,7 +35,7 @@ export type ProbeResult = { ok: boolean; message: string };
 
 // The kubelet's HTTPS probes skip certificate verification (pkg/probe/http: InsecureSkipVerify).
 let insecureAgent: Agent | undefined;
-const httpsAgent = () => (insecureAgent ??= new Agent({ connect: { rejectUnauthorized: false } }));
+const httpsAgent = (u: typeof import('undici')) => (insecureAgent ??= new u.Agent({ connect: { rejectUnauthorized: false } }));
 
 /** Go's net package wording for a failed dial or read, as probe messages and events show it. */
 function goNetError(e: unknown, hostPort: string): string {
@@ -111,8 +115,9 @@ export async function runProbe(p: ProbeSpec, t: ProbeTarget): Promise<ProbeResul
     const url = `${scheme}://${hostPort}${path.startsWith('/') ? path : `/${path}`}`;
     const headers: Record<string, string> = { 'user-agent': 'kube-probe/1.32', accept: '*/*' };
     for (const h of p.httpGet.httpHeaders ?? []) headers[h.name.toLowerCase()] = h.value;
+    const u = await loadUndici();
     try {
-      const res = await request(url, { headers, headersTimeout: timeoutMs, bodyTimeout: timeoutMs, signal: AbortSignal.timeout(timeoutMs), dispatcher: scheme === 'https' ? httpsAgent() : undefined });
+      const res = await u.request(url, { headers, headersTimeout: timeoutMs, bodyTimeout: timeoutMs, signal: AbortSignal.timeout(timeoutMs), dispatcher: scheme === 'https' ? httpsAgent(u) : undefined });
       await res.body.dump();
       if (res.statusCode >= 200 && res.statusCode < 400) return { ok: true, message: '' };
       return { ok: false, message: `HTTP probe failed with statuscode: ${res.statusCode}` };

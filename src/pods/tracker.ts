@@ -29,10 +29,10 @@
 //   util-linux's setpriv does not set it.
 // Both modes set the marker: at start, tinykube kills what a previous run of the same data dir left
 // (kill -9, a crash) by it and by the recorded cgroup, never what a live tinykube owns.
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 
 export const MARKER = 'TINYKUBE_CONTAINER';
@@ -48,8 +48,11 @@ export interface ContainerRef {
 }
 
 export interface Tracker {
+  /** `proc` until `ready` when the cgroup is still being probed. */
   mode: 'cgroup' | 'proc';
   reason: string;
+  /** Resolves once the mode is known (Pods start after it). */
+  ready: Promise<void>;
   /** The marker every process of this container run carries (the value of TINYKUBE_CONTAINER). */
   marker(ref: { pod: string; name: string; run: number }): string;
   /** argv that puts the process into the container's cgroup first (cgroup mode; else argv). */
@@ -339,28 +342,55 @@ interface CgroupRecord {
 
 const recordFile = (podsDir: string) => join(podsDir, '.cgroup.json');
 
-/** A cgroup v2 directory for this cluster's containers, if this host lets us make and use one. */
-function setupCgroup(base: string | undefined, podsDir: string, owner: string, sh: string | undefined): { dir?: string; why: string } {
+/** Whether a process can be moved into a cgroup under each parent probed: '' yes, else why not. */
+const probes = new Map<string, Promise<string>>();
+
+/** Moves a throwaway shell into the new cgroup `probe`: '' when that works, else why not. */
+function probeMove(probe: string, sh: string): Promise<string> {
+  return new Promise((resolve) => {
+    let stderr = '';
+    const child = spawn(sh, ['-c', 'echo 0 > "$1"', 'sh', join(probe, 'cgroup.procs')], { stdio: ['ignore', 'ignore', 'pipe'] });
+    child.stderr!.on('data', (d: Buffer) => (stderr += d));
+    child.on('error', (err) => resolve(err.message));
+    child.on('close', (code) => {
+      // The shell takes a moment to leave the cgroup: retry its removal for a while.
+      let tries = 0;
+      const remove = () => {
+        if (cgroupRemove(probe) || ++tries >= 50) return resolve(code === 0 ? '' : stderr.trim() || `exit ${code}`);
+        setTimeout(remove, 10);
+      };
+      remove();
+    });
+  });
+}
+
+/**
+ * A cgroup v2 directory for this cluster's containers, if this host lets us make and use one:
+ * decided at once when it cannot be, else once a probe has run (a shell spawned: asynchronously,
+ * so a start does not wait for it; Pods do).
+ */
+function setupCgroup(base: string | undefined, sh: string | undefined): { dir?: string; why: string } | Promise<{ dir?: string; why: string }> {
   if (process.env.TINYKUBE_POD_CGROUPS === 'off') return { why: 'TINYKUBE_POD_CGROUPS=off' };
   if (process.platform !== 'linux') return { why: 'not Linux' };
   if (!sh) return { why: 'no /bin/sh' };
   if (!base) return { why: 'no cgroup v2 directory of our own' };
+  // Moving a process needs write access to the target and to the common ancestor's cgroup.procs:
+  // try it with a throwaway shell, as every container process will. The answer holds for every
+  // cluster of this process (their cgroups share our own as that ancestor): asked once.
+  const known = probes.get(dirname(base));
   const probe = join(base, `probe-${process.pid}-${randomBytes(3).toString('hex')}`);
   try {
-    mkdirSync(probe, { recursive: true });
+    mkdirSync(known ? base : probe, { recursive: true });
   } catch (e) {
     return { why: `cannot create a cgroup under ${base} (${(e as NodeJS.ErrnoException).code})` };
   }
-  // Moving a process needs write access to the target and to the common ancestor's cgroup.procs:
-  // try it with a throwaway shell, as every container process will.
-  const r = spawnSync(sh, ['-c', 'echo 0 > "$1"', 'sh', join(probe, 'cgroup.procs')], { stdio: ['ignore', 'ignore', 'pipe'] });
-  for (let i = 0; i < 50 && !cgroupRemove(probe); i++) sleepSync(10);
-  if (r.status !== 0) {
+  let answer = known;
+  if (!answer) probes.set(dirname(base), (answer = probeMove(probe, sh)));
+  return answer.then((cannot) => {
+    if (!cannot) return { dir: base, why: `a cgroup v2 per container under ${base}` };
     cgroupRemove(base);
-    return { why: `cannot move a process into a cgroup under ${base}: ${String(r.stderr ?? '').trim() || `exit ${r.status}`}` };
-  }
-  writeFileSync(recordFile(podsDir), JSON.stringify({ path: base, owner } satisfies CgroupRecord));
-  return { dir: base, why: `a cgroup v2 per container under ${base}` };
+    return { why: `cannot move a process into a cgroup under ${base}: ${cannot}` };
+  });
 }
 
 // ---- leftovers of a previous run ----
@@ -403,6 +433,60 @@ export function killLeftoverContainers(podsDir: string): number {
   return killed + gone.size;
 }
 
+// ---- the watchdog ----
+
+interface Watchdog {
+  /** tinykube stops by itself (and kills its containers itself): the watchdog exits doing nothing. */
+  dismiss(): void;
+}
+
+// Its stdin is a pipe whose only writer is tinykube: `read` returns a line when tinykube dismisses
+// it, and end-of-file when tinykube is gone however it went (kill -9, a killed test runner taking
+// its worker threads along, a crash). Then it kills every process of this tinykube's containers:
+// the whole cgroup at once, or what carries its marker (GNU grep -z reads /proc/*/environ's NUL-
+// separated variables), a few rounds for what forks meanwhile. setpriv --pdeathsig already takes
+// each container's main process along; this takes the rest. A shell costs ~1 MB, started with the
+// first container.
+const WATCHDOG_CGROUP = `read -r _ && exit 0
+echo 1 > "$1/cgroup.kill" 2>/dev/null && exit 0
+for i in 1 2 3 4 5; do
+  pids=$(find "$1" -name cgroup.procs -exec cat {} + 2>/dev/null)
+  [ -z "$pids" ] && exit 0
+  kill -9 $pids 2>/dev/null
+  sleep 0.05
+done`;
+const WATCHDOG_PROC = `read -r _ && exit 0
+for i in 1 2 3 4 5; do
+  pids=$(grep -lsz "^${MARKER}=$1" /proc/[0-9]*/environ 2>/dev/null | sed -n 's#^/proc/\\([0-9]*\\)/environ$#\\1#p')
+  [ -z "$pids" ] && exit 0
+  kill -9 $pids 2>/dev/null
+  sleep 0.05
+done`;
+
+function startWatchdog(sh: string | undefined, cgroup: string | undefined, markerPrefix: string, log: Logger): Watchdog | undefined {
+  if (!sh || process.platform !== 'linux') return undefined;
+  try {
+    const child = spawn(sh, ['-c', cgroup ? WATCHDOG_CGROUP : WATCHDOG_PROC, 'tinykube-watchdog', cgroup ?? markerPrefix], {
+      stdio: ['pipe', 'ignore', 'ignore'],
+      // Its own process group: a Ctrl-C meant for tinykube does not take it first.
+      detached: true,
+    });
+    child.on('error', (err) => log.debug({ err }, 'container watchdog not started'));
+    child.stdin!.on('error', () => undefined);
+    // It must never keep a program alive that has nothing else to do.
+    child.unref();
+    (child.stdin as unknown as { unref?: () => void }).unref?.();
+    return {
+      dismiss() {
+        if (child.exitCode === null && child.stdin!.writable) child.stdin!.end('stop\n');
+      },
+    };
+  } catch (err) {
+    log.debug({ err }, 'container watchdog not started');
+    return undefined;
+  }
+}
+
 // ---- the tracker ----
 
 export function createTracker(o: { podsDir: string; log: Logger }): Tracker {
@@ -414,12 +498,31 @@ export function createTracker(o: { podsDir: string; log: Logger }): Tracker {
   const since = Math.max(ticksNow() - 100, 0);
   const sh = ['/bin/sh', '/usr/bin/sh'].find(existsSync);
   const own = process.platform === 'linux' ? ownCgroupDir() : { why: 'not Linux' };
-  const cg = setupCgroup(own.dir ? join(own.dir, `tinykube-${cluster}`) : undefined, o.podsDir, owner, sh);
-  const base = cg.dir;
-  const reason = base ? cg.why : `${own.why ? `${own.why}; ` : ''}${cg.why}: processes are found by their TINYKUBE_CONTAINER variable in /proc`;
+  let base: string | undefined;
+  let reason = 'probing for a cgroup v2 of its own';
+  let closed = false;
+  const decide = (cg: { dir?: string; why: string }) => {
+    if (closed) {
+      // Stopped before the probe answered: nothing ever ran in it.
+      if (cg.dir) cgroupRemove(cg.dir);
+      return;
+    }
+    base = cg.dir;
+    reason = base ? cg.why : `${own.why ? `${own.why}; ` : ''}${cg.why}: processes are found by their TINYKUBE_CONTAINER variable in /proc`;
+    if (!base) return;
+    try {
+      writeFileSync(recordFile(o.podsDir), JSON.stringify({ path: base, owner } satisfies CgroupRecord));
+    } catch (err) {
+      // After a crash its processes are still found by their marker.
+      o.log.warn({ err, podsDir: o.podsDir }, 'the cgroup of the containers is not recorded');
+    }
+  };
+  const cg = setupCgroup(own.dir ? join(own.dir, `tinykube-${cluster}`) : undefined, sh);
+  const ready = cg instanceof Promise ? cg.then(decide) : Promise.resolve(decide(cg));
   const podDir = (pod: string) => join(base!, `pod${pod}`);
   const ctrDir = (ref: ContainerRef) => (ref.name ? join(podDir(ref.pod), ref.name) : podDir(ref.pod));
   const pendingRemoval = new Map<string, NodeJS.Timeout>();
+  let watchdog: Watchdog | undefined;
 
   // proc mode: every request of one event-loop turn shares one scan.
   type Req = { match: (p: Proc) => boolean; sig: NodeJS.Signals; done: (n: number) => void };
@@ -454,9 +557,17 @@ export function createTracker(o: { podsDir: string; log: Logger }): Tracker {
   };
 
   const tracker: Tracker = {
-    mode: base ? 'cgroup' : 'proc',
-    reason,
-    marker: (ref) => `${cluster}/${owner}/${ref.pod}/${ref.name}/${ref.run}`,
+    get mode() {
+      return base ? 'cgroup' : 'proc';
+    },
+    get reason() {
+      return reason;
+    },
+    ready,
+    marker: (ref) => {
+      watchdog ??= startWatchdog(sh, base, `${cluster}/${owner}/`, o.log);
+      return `${cluster}/${owner}/${ref.pod}/${ref.name}/${ref.run}`;
+    },
     join(ref, argv) {
       if (!base || !sh) return argv;
       const dir = ctrDir(ref);
@@ -525,7 +636,9 @@ export function createTracker(o: { podsDir: string; log: Logger }): Tracker {
       attempt();
     },
     close() {
+      closed = true;
       liveNonces.delete(nonce);
+      watchdog?.dismiss();
       for (const t of pendingRemoval.values()) clearTimeout(t);
       pendingRemoval.clear();
       if (!base) return;

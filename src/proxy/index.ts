@@ -26,12 +26,14 @@ import { openTcpListener, reset, type Closable, type TcpTarget } from './tcp.js'
 import { openUdpListener, type UdpListener, type UdpTarget } from './udp.js';
 import { openServiceHealthListener, startHealthzServer, type HealthzServer } from './healthcheck.js';
 import { newCounters, snapshot, type Counters, type PortStats } from './stats.js';
+import { nextConditions, type ServiceStatusWriter } from './conditions.js';
 
 export type { PortStats } from './stats.js';
 export type { Endpoint, PortBackends } from './endpoints.js';
 export { selectBackends, portEndpoints, categorize, trafficPolicy, localReadyEndpointCount } from './endpoints.js';
 export { nodePortAddresses, parseNodePortCIDRs, hostAddresses, isLocalAddress, DEFAULT_NODEPORT_ADDRESSES } from './nodeport-addresses.js';
 export { serviceHealthBody } from './healthcheck.js';
+export { PORTS_BOUND, serviceStatusWriter, type ServiceStatusWriter } from './conditions.js';
 
 export const SLICES = 'discovery.k8s.io/endpointslices';
 const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
@@ -53,6 +55,12 @@ export interface ProxyOptions {
   /** CIDRs of non-loopback host addresses that Services' externalIPs may be served on (default none). */
   externalIPAddresses?: string[];
   recordEvent?: (obj: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string) => void;
+  /**
+   * Writes Service status (serviceStatusWriter: the registry's status subresource, in process):
+   * the proxy keeps the `tinykube.io/PortsBound` condition with it (conditions.ts). Absent: no
+   * condition is written.
+   */
+  serviceStatus?: ServiceStatusWriter;
   /** Idle time after which a UDP flow is forgotten (default 30 s). */
   udpIdleTimeoutMs?: number;
   /** HOST:PORT of /healthz and /livez (default 127.0.0.1:0: a free port, see healthzPort). */
@@ -148,6 +156,8 @@ export async function startServiceProxy(o: ProxyOptions): Promise<ServiceProxy> 
   const dirty = new Set<string>();
   /** Addresses that may have gone for good: 'pod' (its Pod was deleted) or 'slice' (left the last slice). */
   const gone = new Map<string, 'pod' | 'slice'>();
+  /** Services whose listener state may have changed: their status condition is checked on the next flush. */
+  const statusDirty = new Set<string>();
   let scheduled = false;
   let stopped = false;
 
@@ -342,16 +352,49 @@ export async function startServiceProxy(o: ProxyOptions): Promise<ServiceProxy> 
         },
       };
     },
+    // Once per failure (a new one, or another cause), never per retry: one warn line, one event.
     failed(f: ListenerFailure) {
       const s = f.spec;
-      log.warn({ service: s.service, address: s.address, port: s.port, protocol: s.kind, code: f.code }, `proxy: cannot listen on ${describe(s)}: ${f.message}`);
-      if (s.kind === 'health') event(s.service, 'Warning', 'FailedToStartServiceHealthcheck', `node ${node.name} failed to start healthcheck "${s.service}" on ${hostPort(s.address, s.port)}: ${f.message}; retrying`);
-      else event(s.service, 'Warning', 'ListenFailed', `Failed to listen on ${describe(s)}: ${f.message}; retrying`);
+      // A socket another Service of this cluster has is not retried on a timer: it passes to
+      // this Service when that one lets it go.
+      const next = f.code === 'CONFLICT' ? 'served for this Service once that one no longer wants it' : 'retrying';
+      log.warn({ service: s.service, address: s.address, port: s.port, protocol: s.kind, code: f.code }, `proxy: cannot listen on ${describe(s)}: ${f.message}; ${next}`);
+      if (s.kind === 'health') event(s.service, 'Warning', 'FailedToStartServiceHealthcheck', `node ${node.name} failed to start healthcheck "${s.service}" on ${hostPort(s.address, s.port)}: ${f.message}; ${next}`);
+      else event(s.service, 'Warning', 'ListenFailed', `Failed to listen on ${describe(s)}: ${f.message}; ${next}`);
     },
     recovered(s) {
       log.info({ service: s.service, address: s.address, port: s.port, protocol: s.kind }, `proxy: listening on ${describe(s)} after earlier failures`);
     },
+    changed(service) {
+      if (!o.serviceStatus) return;
+      statusDirty.add(service);
+      schedule();
+    },
   });
+
+  /** Brings the Service's tinykube.io/PortsBound condition in line with its listeners (conditions.ts). */
+  const checkStatus = (key: string) => {
+    if (!o.serviceStatus) return;
+    const [ns, name] = key.split('/') as [string, string];
+    const svc = services.get(ns, name) as ServiceObj | undefined;
+    if (!svc || svc.metadata.deletionTimestamp) return;
+    const state = listeners.stateOf(key);
+    const opts = (s: KubeObject) => ({ generation: s.metadata.generation, now: new Date(), describe: (f: ListenerFailure) => describe(f.spec) });
+    // The informer's copy first: most checks end here without touching the store.
+    if (!nextConditions(svc.status?.conditions, state, opts(svc))) return;
+    try {
+      o.serviceStatus(ns, name, (cur) => {
+        const status = { ...((cur.status as Record<string, unknown> | undefined) ?? {}) };
+        const conditions = nextConditions(status.conditions as unknown[] | undefined, state, opts(cur));
+        if (!conditions) return undefined;
+        if (conditions.length) status.conditions = conditions;
+        else delete status.conditions;
+        return status;
+      });
+    } catch (err) {
+      log.warn({ err, service: key }, 'proxy: cannot write the Service status condition');
+    }
+  };
 
   // ---- sync ----
 
@@ -449,6 +492,12 @@ export async function startServiceProxy(o: ProxyOptions): Promise<ServiceProxy> 
       } catch (err) {
         log.error({ err, service: key }, 'proxy: sync failed');
       }
+    }
+    if (o.serviceStatus) {
+      for (const key of keys) statusDirty.add(key);
+      const check = [...statusDirty];
+      statusDirty.clear();
+      for (const key of check) checkStatus(key);
     }
     for (const [ip, why] of gone) {
       if (pods.byIndex(BY_IP, ip).length) continue;

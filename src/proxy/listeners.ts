@@ -116,6 +116,11 @@ export interface ListenerSetDeps {
   failed(f: ListenerFailure): void;
   /** A listener that had failed is open now. */
   recovered(spec: ListenerSpec): void;
+  /**
+   * The state of a Service's sockets may have changed: one of its failures appeared, changed or
+   * went away, or one of its listeners opened (see stateOf).
+   */
+  changed?(service: string): void;
   retryBaseMs: number;
   retryMaxMs: number;
 }
@@ -130,6 +135,11 @@ export interface ListenerSet {
   open(): ListenerSpec[];
   /** Listeners failing now, with how many attempts failed so far. */
   failures(): (ListenerFailure & { attempts: number })[];
+  /**
+   * One Service's sockets: those failing now (by key), how many it wants, and whether every one
+   * it wants is either open for it or failing (false while an open or a close is under way).
+   */
+  stateOf(service: string): { failures: ListenerFailure[]; wanted: number; settled: boolean };
   closeAll(): Promise<void>;
 }
 
@@ -146,20 +156,31 @@ interface Failure extends ListenerFailure {
   nextAt: number;
 }
 
-/** Plain words for the errors a listen can meet. */
+/** Plain words for the errors a listen can meet, with the fix where there is one. */
 export function listenErrorText(code: string | undefined, port: number, fallback: string): string {
   switch (code) {
     case 'EADDRINUSE':
-      return 'address already in use';
+      return 'address already in use (another process on this host holds it: another cluster or any other program)';
     case 'EADDRNOTAVAIL':
-      return 'address not available on this host';
+      return 'address not available on this host (no network interface has it)';
     case 'EACCES':
     case 'EPERM':
-      return port < 1024 ? 'permission denied (ports below 1024 need root or CAP_NET_BIND_SERVICE)' : 'permission denied';
+      return port < 1024
+        ? 'permission denied: ports below 1024 need root or CAP_NET_BIND_SERVICE (allow them with `sudo sysctl -w net.ipv4.ip_unprivileged_port_start=0`, or run tinykube as root)'
+        : 'permission denied';
     default:
       return fallback;
   }
 }
+
+/**
+ * Who gets a socket several Services of this cluster want: addresses the cluster allocated
+ * (ClusterIPs, NodePorts, health check node ports are unique per cluster) before load-balancer
+ * ingress IPs, before externalIPs (which any Service may claim, even an address of another
+ * Service: CVE-2020-8554). So a Service never takes over another's ClusterIP or NodePort traffic
+ * by claiming its address, whichever Service came first.
+ */
+const claimRank = (role: ListenerRole) => (role === 'externalIP' ? 2 : role === 'loadBalancer' ? 1 : 0);
 
 export function createListenerSet(deps: ListenerSetDeps): ListenerSet {
   const desired = new Map<string, Map<string, ListenerSpec>>();
@@ -169,14 +190,19 @@ export function createListenerSet(deps: ListenerSetDeps): ListenerSet {
   const pending = new Set<Promise<void>>();
   const failKey = (s: ListenerSpec) => `${s.key}|${s.service}`;
 
-  // The Service that holds the socket: the one holding it now while it still wants it, else the
-  // first that asked for it.
+  // The Service that holds the socket: of those with the best claim (claimRank), the one holding
+  // it now while it still wants it, else the first that asked for it.
   const wanted = (key: string): ListenerSpec | undefined => {
     const cs = claimants.get(key);
     if (!cs?.size) return undefined;
+    let best: ListenerSpec | undefined;
+    for (const svc of cs) {
+      const s = desired.get(svc)?.get(key);
+      if (s && (!best || claimRank(s.role) < claimRank(best.role))) best = s;
+    }
     const holder = actual.get(key)?.spec.service;
-    const svc = holder && cs.has(holder) ? holder : cs.values().next().value!;
-    return desired.get(svc)?.get(key);
+    const held = holder && cs.has(holder) ? desired.get(holder)?.get(key) : undefined;
+    return held && best && claimRank(held.role) === claimRank(best.role) ? held : best;
   };
 
   const fail = (spec: ListenerSpec, code: string, message: string, retry: boolean, now = Date.now()) => {
@@ -186,6 +212,14 @@ export function createListenerSet(deps: ListenerSetDeps): ListenerSet {
     const delay = Math.min(deps.retryBaseMs * 2 ** Math.min(attempts - 1, 20), deps.retryMaxMs);
     failures.set(k, { spec, code, message, attempts, nextAt: retry ? now + delay : Infinity });
     if (!prev || prev.code !== code) deps.failed({ spec, code, message });
+    if (!prev || prev.code !== code || prev.message !== message) deps.changed?.(spec.service);
+  };
+  const forget = (k: string) => {
+    const f = failures.get(k);
+    if (!f) return false;
+    failures.delete(k);
+    deps.changed?.(f.spec.service);
+    return true;
   };
 
   const track = (p: Promise<void>) => {
@@ -196,7 +230,7 @@ export function createListenerSet(deps: ListenerSetDeps): ListenerSet {
   const reconcile = (key: string, force: boolean) => {
     const spec = wanted(key);
     for (const svc of claimants.get(key) ?? []) {
-      if (spec && svc !== spec.service) fail(desired.get(svc)!.get(key)!, 'CONFLICT', `already served for Service ${spec.service}`, false);
+      if (spec && svc !== spec.service) fail(desired.get(svc)!.get(key)!, 'CONFLICT', `Service ${spec.service} of this cluster already has it (as its ${spec.role})`, false);
     }
     const e = actual.get(key);
     if (e && e.state !== 'open') {
@@ -208,7 +242,12 @@ export function createListenerSet(deps: ListenerSetDeps): ListenerSet {
       return;
     }
     if (e) {
-      if (e.spec.service !== spec.service) failures.delete(failKey(spec));
+      // A health check server cannot carry a TCP Service port or the reverse: reopen.
+      if (e.spec.kind !== spec.kind) {
+        close(key, e);
+        return;
+      }
+      if (e.spec.service !== spec.service && !forget(failKey(spec))) deps.changed?.(spec.service);
       e.spec = spec;
       return;
     }
@@ -226,7 +265,8 @@ export function createListenerSet(deps: ListenerSetDeps): ListenerSet {
           e.handle = handle;
           e.state = 'open';
           const k = failKey(e.spec);
-          if (failures.delete(k)) deps.recovered(e.spec);
+          if (forget(k)) deps.recovered(e.spec);
+          else deps.changed?.(e.spec.service);
           if (e.again) {
             e.again = false;
             reconcile(key, true);
@@ -270,7 +310,7 @@ export function createListenerSet(deps: ListenerSetDeps): ListenerSet {
         const cs = claimants.get(k);
         cs?.delete(service);
         if (cs && !cs.size) claimants.delete(k);
-        failures.delete(`${k}|${service}`);
+        forget(`${k}|${service}`);
       }
       for (const k of next.keys()) {
         let cs = claimants.get(k);
@@ -290,6 +330,20 @@ export function createListenerSet(deps: ListenerSetDeps): ListenerSet {
     },
     open: () => [...actual.values()].filter((e) => e.state === 'open').map((e) => e.spec),
     failures: () => [...failures.values()].map(({ spec, code, message, attempts }) => ({ spec, code, message, attempts })),
+    stateOf(service) {
+      const want = desired.get(service);
+      const out: ListenerFailure[] = [];
+      let settled = true;
+      for (const k of [...(want?.keys() ?? [])].sort()) {
+        const f = failures.get(`${k}|${service}`);
+        if (f) out.push({ spec: f.spec, code: f.code, message: f.message });
+        else {
+          const e = actual.get(k);
+          if (!e || e.state !== 'open' || e.spec.service !== service) settled = false;
+        }
+      }
+      return { failures: out, wanted: want?.size ?? 0, settled };
+    },
     async closeAll() {
       desired.clear();
       claimants.clear();

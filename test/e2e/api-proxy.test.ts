@@ -74,8 +74,7 @@ let tc: TestCluster;
 let podIP: string;
 let dispatcher: Agent;
 beforeAll(async () => {
-  // Own ranges: other files' clusters run in parallel on this host.
-  tc = await startTestCluster({ serviceCIDR: '127.213.0.0/16', podCIDR: '127.212.0.0/16', loadBalancerCIDR: '127.214.0.0/16', serviceNodePortRange: '24000-24099' });
+  tc = await startTestCluster();
   dispatcher = new Agent({ connect: { ca: tc.cluster.caCert } });
   const tls = await loadOrCreatePKI(undefined, { ips: ['127.0.0.1'], dns: ['echo'] });
   await tc.kubectl(['apply', '-f', '-'], {

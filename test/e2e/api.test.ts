@@ -5,6 +5,7 @@ import { Agent, request } from 'undici';
 import { startCluster, type RunningCluster } from '../../src/index.js';
 import { api } from '../helpers/http.js';
 import { bytes, envelope, m, num, time } from '../helpers/protobuf.js';
+import { inCIDR, nthIP } from '../helpers/ranges.js';
 
 let c: RunningCluster;
 beforeAll(async () => {
@@ -95,7 +96,7 @@ describe('REST semantics', () => {
     expect(d.json().metadata.uid).toBeTruthy();
     expect((await api(c, 'GET', `${CM}/dry`)).status).toBe(404);
     const dsvc = (await api(c, 'POST', '/api/v1/namespaces/default/services?dryRun=All', { body: { metadata: { name: 'dry' }, spec: { ports: [{ port: 80 }] } } })).json();
-    expect(dsvc.spec.clusterIP).toMatch(/^127\.96\./);
+    expect(inCIDR(c.config.serviceCIDR, dsvc.spec.clusterIP), `${dsvc.spec.clusterIP} in ${c.config.serviceCIDR}`).toBe(true);
     const g = (await api(c, 'POST', CM, { body: { metadata: { generateName: 'gen-' } } })).json();
     expect(g.metadata.name).toMatch(/^gen-[a-z0-9]{5}$/);
   });
@@ -175,12 +176,13 @@ describe('REST semantics', () => {
   it('updates status only through /status', async () => {
     await api(c, 'POST', '/api/v1/namespaces/default/services', { body: { metadata: { name: 'lb' }, spec: { type: 'LoadBalancer', loadBalancerClass: 'example.com/elsewhere', ports: [{ port: 80 }] } } });
     const s = (await api(c, 'GET', '/api/v1/namespaces/default/services/lb')).json();
-    s.status = { loadBalancer: { ingress: [{ ip: '127.240.0.5' }] } };
+    const lbIP = nthIP(c.config.loadBalancerCIDR, 5);
+    s.status = { loadBalancer: { ingress: [{ ip: lbIP }] } };
     const main = (await api(c, 'PUT', '/api/v1/namespaces/default/services/lb', { body: s })).json();
     expect(main.status?.loadBalancer?.ingress).toBeUndefined();
     s.metadata.resourceVersion = main.metadata.resourceVersion;
     const st = (await api(c, 'PUT', '/api/v1/namespaces/default/services/lb/status', { body: s })).json();
-    expect(st.status.loadBalancer.ingress).toEqual([{ ip: '127.240.0.5', ipMode: 'VIP' }]);
+    expect(st.status.loadBalancer.ingress).toEqual([{ ip: lbIP, ipMode: 'VIP' }]);
 
     // What a status write takes is decoded like any body: wrong types are refused and store
     // nothing. A patch's result that does not decode is upstream's 422 on the `patch` field
@@ -195,7 +197,7 @@ describe('REST semantics', () => {
     // A PUT of the same wrong type is the decoder's 400.
     const put = await api(c, 'PUT', '/api/v1/namespaces/default/services/lb/status', { body: { ...s, status: { loadBalancer: { ingress: 'x' } } } });
     expect([put.status, put.json().message]).toEqual([400, 'Service in version "v1" cannot be handled as a Service: json: cannot unmarshal string into Go struct field LoadBalancerStatus.status.loadBalancer.ingress of type []v1.LoadBalancerIngress']);
-    expect((await api(c, 'GET', '/api/v1/namespaces/default/services/lb')).json().status.loadBalancer.ingress).toEqual([{ ip: '127.240.0.5', ipMode: 'VIP' }]);
+    expect((await api(c, 'GET', '/api/v1/namespaces/default/services/lb')).json().status.loadBalancer.ingress).toEqual([{ ip: lbIP, ipMode: 'VIP' }]);
   });
 
   it('takes protobuf bodies as typed clients send them (a leader-election Lease, an events.k8s.io Event)', async () => {
@@ -215,7 +217,7 @@ describe('REST semantics', () => {
     expect(t.kind).toBe('Table');
     expect(t.columnDefinitions.map((d: any) => d.name)).toEqual(['Name', 'Type', 'Cluster-IP', 'External-IP', 'Port(s)', 'Age', 'Selector']);
     const k = t.rows.find((r: any) => r.cells[0] === 'kubernetes');
-    expect(k.cells.slice(1, 5)).toEqual(['ClusterIP', '127.96.0.1', '<none>', '443/TCP']);
+    expect(k.cells.slice(1, 5)).toEqual(['ClusterIP', nthIP(c.config.serviceCIDR, 1), '<none>', '443/TCP']);
     expect(k.object.kind).toBe('PartialObjectMetadata');
   });
 

@@ -15,12 +15,11 @@ import YAML from 'yaml';
 import { runKubectl } from '../helpers/cluster.js';
 import { dig } from '../helpers/dns.js';
 import { until } from '../helpers/wait.js';
+import { inCIDR, slotRanges } from '../helpers/ranges.js';
 import { TINYKUBE_VERSION } from '../../src/version.js';
 import { alive } from '../../src/instance.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-// Ranges of this file's own: other test files run clusters in parallel on this host.
-const RANGES = ['--service-cidr', '127.88.0.0/16', '--pod-cidr', '127.218.0.0/16', '--loadbalancer-cidr', '127.219.0.0/16', '--service-node-port-range', '25000-25099'];
 
 let work: string;
 let alone: string;
@@ -108,14 +107,18 @@ describe('the single executable, alone in a directory', () => {
   it('runs a cluster in the background: kubectl, a Service, Pods, DNS and the proxy; down leaves no process', async () => {
     const marker = `tkbin-${randomBytes(4).toString('hex')}`;
     const dataDir = join(work, 'data');
-    const started = await tk(['up', '--detach', '--data-dir', dataDir, '--api-listen', '127.0.0.1:0', '--dns-upstream', '127.0.0.1:1', ...RANGES]);
+    const started = await tk(['up', '--detach', '--data-dir', dataDir, '--api-listen', '127.0.0.1:0', '--dns-upstream', '127.0.0.1:1']);
     expect(started.code, started.stderr).toBe(0);
     // Progress, then the summary: API URL, kubeconfig, DNS, ranges, how to stop.
     expect(started.stdout).toMatch(/^Starting tinykube "tinykube" \(data dir .*\)\n {2}✓ /);
     expect(started.stdout).toMatch(/\n {2}✓ API server listening on port \d+ \(\d+ ms\)\n/);
     expect(started.stdout).toMatch(/\n {2}API server {2}https:\/\/127\.0\.0\.1:\d+\n/);
     expect(started.stdout).toContain(`  kubeconfig  ${join(work, 'home', 'kubeconfig')} (context "tinykube" merged, now current)`);
-    expect(started.stdout).toMatch(/\n {2}Services {4}127\.88\.0\.0\/16, NodePorts 25000-25099\n {2}Pods {8}127\.218\.0\.0\/16\n/);
+    // The ranges of the host slot it took (named unless it is slot 0, the documented defaults).
+    const ranges = /\n {2}Services {4}(\S+), NodePorts (\S+)\n {2}Pods {8}(\S+)(?: \(host slot (\d+): other clusters run on this host\))?\n/.exec(started.stdout);
+    expect(ranges, started.stdout).not.toBeNull();
+    const slot = slotRanges(Number(ranges![4] ?? 0));
+    expect(ranges!.slice(1, 4)).toEqual([slot.serviceCIDR, slot.nodePortRange, slot.podCIDR]);
     expect(started.stdout).toContain(`Stop it with: tinykube down --data-dir ${dataDir}`);
     const pid = Number(/Running in the background \(pid (\d+),/.exec(started.stdout)?.[1]);
     expect(alive(pid)).toBe(true);
@@ -160,7 +163,7 @@ spec:
     );
     await kubectl(['wait', '--for=condition=Ready', 'pod/web', '--timeout=30s']);
     const svc = JSON.parse((await kubectl(['get', 'svc', 'web-svc', '-o', 'json'])).stdout);
-    expect(svc.spec.clusterIP).toMatch(/^127\.88\./);
+    expect(inCIDR(slot.serviceCIDR, svc.spec.clusterIP), `${svc.spec.clusterIP} in ${slot.serviceCIDR}`).toBe(true);
     expect(processesWith(marker).length).toBeGreaterThan(0);
 
     // The service proxy, from the host: ClusterIP and NodePort.
@@ -193,7 +196,7 @@ spec:
   }, 120_000);
 
   it('runs in the foreground until SIGTERM', async () => {
-    const p = spawn(bin, ['up', '--in-memory', '--api-listen', '127.0.0.1:0', '--kubeconfig', join(work, 'fg.yaml'), '--dns-listen', '127.0.0.1:0', ...RANGES], { cwd: alone, env: userEnv() });
+    const p = spawn(bin, ['up', '--in-memory', '--api-listen', '127.0.0.1:0', '--kubeconfig', join(work, 'fg.yaml'), '--dns-listen', '127.0.0.1:0'], { cwd: alone, env: userEnv() });
     let out = '';
     let err = '';
     p.stdout.on('data', (d) => (out += d));
@@ -212,7 +215,7 @@ spec:
     const runs = [0, 1, 2].map((i) => {
       const p = spawn(
         bin,
-        ['up', '--in-memory', '--api-listen', '127.0.0.1:0', '--kubeconfig', join(work, `par-${i}.yaml`), '--dns-listen', '127.0.0.1:0', '--service-cidr', `127.8${5 + i}.0.0/16`, '--pod-cidr', `127.21${5 + i}.0.0/16`],
+        ['up', '--in-memory', '--api-listen', '127.0.0.1:0', '--kubeconfig', join(work, `par-${i}.yaml`), '--dns-listen', '127.0.0.1:0'],
         { cwd: alone, env: userEnv({ TINYKUBE_CACHE_DIR: cache }) },
       );
       let out = '';

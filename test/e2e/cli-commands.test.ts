@@ -11,8 +11,8 @@ import { alive } from '../../src/instance.js';
 import { CLI, runCli, waitFor } from '../helpers/cli.js';
 import { runKubectl } from '../helpers/cluster.js';
 
-// Ranges of this file's own: other test files run clusters in parallel on this host.
-const RANGES = ['--service-cidr', '127.84.0.0/16', '--pod-cidr', '127.220.0.0/16', '--loadbalancer-cidr', '127.221.0.0/16', '--dns-listen', '127.0.0.1:0', '--dns-upstream', '127.0.0.1:1'];
+// DNS on a free port, forwarding nowhere (address ranges: each cluster's own host slot).
+const DNS_FLAGS = ['--dns-listen', '127.0.0.1:0', '--dns-upstream', '127.0.0.1:1'];
 
 let work: string;
 beforeAll(() => {
@@ -50,7 +50,7 @@ function expectOneLineError(r: Run, msg: RegExp): void {
 describe('tinykube up --detach, status, kubeconfig, down, reset', () => {
   it('manages a background cluster through its data dir', async () => {
     const dir = join(work, 'bg');
-    const up = await tk(['up', '--detach', '--data-dir', dir, '--api-listen', '127.0.0.1:0', ...RANGES]);
+    const up = await tk(['up', '--detach', '--data-dir', dir, '--api-listen', '127.0.0.1:0', ...DNS_FLAGS]);
     expect(up.code, up.stderr).toBe(0);
     expect(up.stdout).toMatch(/^Starting tinykube "tinykube" \(data dir .*bg\)\n/);
     expect(up.stdout).toContain(`Stop it with: tinykube down --data-dir ${dir}`);
@@ -74,9 +74,9 @@ describe('tinykube up --detach, status, kubeconfig, down, reset', () => {
     expect(merged.contexts.map((c: { name: string }) => c.name)).toContain('tinykube');
 
     // A second tinykube on the same data dir: one line, at once, naming the first.
-    const again = await tk(['up', '--data-dir', dir, '--api-listen', '127.0.0.1:0', ...RANGES]);
+    const again = await tk(['up', '--data-dir', dir, '--api-listen', '127.0.0.1:0', ...DNS_FLAGS]);
     expectOneLineError(again, new RegExp(`^tinykube: data dir ${dir} is in use by another tinykube \\(pid ${pid}\\); stop it with: tinykube down --data-dir ${dir}\\n$`));
-    const againDetached = await tk(['up', '--detach', '--data-dir', dir, '--api-listen', '127.0.0.1:0', ...RANGES]);
+    const againDetached = await tk(['up', '--detach', '--data-dir', dir, '--api-listen', '127.0.0.1:0', ...DNS_FLAGS]);
     expectOneLineError(againDetached, /is in use by another tinykube/);
     // reset refuses while it runs.
     expectOneLineError(await tk(['reset', '--yes', '--data-dir', dir]), new RegExp(`tinykube \\(pid ${pid}\\) is running on ${dir}: stop it first`));
@@ -104,7 +104,7 @@ describe('tinykube up --detach, status, kubeconfig, down, reset', () => {
   }, 90_000);
 
   it('finds the data dir by --name like up does', async () => {
-    const up = await tk(['up', '--detach', '--name', 'named', '--api-listen', '127.0.0.1:0', ...RANGES]);
+    const up = await tk(['up', '--detach', '--name', 'named', '--api-listen', '127.0.0.1:0', ...DNS_FLAGS]);
     expect(up.code, up.stderr).toBe(0);
     const dir = join(work, 'xdg', 'tinykube', 'named');
     expect(up.stdout).toContain(`data        ${dir}\n`);
@@ -115,13 +115,53 @@ describe('tinykube up --detach, status, kubeconfig, down, reset', () => {
     expect((await tk(['reset', '--name', 'named', '-y'])).stdout).toBe(`deleted ${dir} and its context "named"\n`);
   }, 60_000);
 
+  it('reset says only what it did to the kubeconfig: a context that is not there, or is another cluster\'s, stays unmentioned or is named as left', async () => {
+    const kc = join(work, 'reset-kc', 'config');
+    // Three stopped clusters of one name, each started after the other: the context "twin" in the
+    // kubeconfig is the last one's.
+    const servers: string[] = [];
+    for (const d of ['twin-a', 'twin-b', 'twin-c']) {
+      const up = await tk(['up', '--detach', '--name', 'twin', '--data-dir', join(work, d), '--api-listen', '127.0.0.1:0', ...DNS_FLAGS], { KUBECONFIG: kc });
+      expect(up.code, up.stderr).toBe(0);
+      servers.push(YAML.parse((await tk(['kubeconfig', '--data-dir', join(work, d)])).stdout).clusters[0].cluster.server);
+      expect((await tk(['down', '--data-dir', join(work, d)])).code).toBe(0);
+    }
+    expect(new Set(servers).size).toBe(3);
+    const twin = () => YAML.parse(readFileSync(kc, 'utf8')).clusters.find((c: { name: string }) => c.name === 'twin')?.cluster.server;
+    expect(twin()).toBe(servers[2]);
+
+    // The first one's reset: the context points at another server, and stays.
+    const a = await tk(['reset', '--yes', '--data-dir', join(work, 'twin-a')], { KUBECONFIG: kc });
+    expect(a).toMatchObject({ code: 0, stderr: '', stdout: `deleted ${join(work, 'twin-a')}; left the context "twin" in ${kc} as it was: it points at another server (${servers[2]})\n` });
+    expect(twin()).toBe(servers[2]);
+    // The last one's: its context goes.
+    const c = await tk(['reset', '--yes', '--data-dir', join(work, 'twin-c')], { KUBECONFIG: kc });
+    expect(c).toMatchObject({ code: 0, stderr: '', stdout: `deleted ${join(work, 'twin-c')} and its context "twin"\n` });
+    expect(twin()).toBeUndefined();
+    expect(YAML.parse(readFileSync(kc, 'utf8')).contexts.map((x: { name: string }) => x.name)).not.toContain('twin');
+    // The second one's: no such context any more; the kubeconfig is not touched.
+    const before = readFileSync(kc, 'utf8');
+    const b = await tk(['reset', '--yes', '--data-dir', join(work, 'twin-b')], { KUBECONFIG: kc });
+    expect(b).toMatchObject({ code: 0, stderr: '', stdout: `deleted ${join(work, 'twin-b')}\n` });
+    expect(readFileSync(kc, 'utf8')).toBe(before);
+
+    // No kubeconfig at all: none is created, none is mentioned.
+    const solo = join(work, 'solo');
+    const soloKc = join(work, 'reset-kc-solo', 'config');
+    expect((await tk(['up', '--detach', '--data-dir', solo, '--api-listen', '127.0.0.1:0', ...DNS_FLAGS], { KUBECONFIG: soloKc })).code).toBe(0);
+    expect((await tk(['down', '--data-dir', solo])).code).toBe(0);
+    rmSync(soloKc);
+    expect(await tk(['reset', '--yes', '--data-dir', solo], { KUBECONFIG: soloKc })).toMatchObject({ code: 0, stderr: '', stdout: `deleted ${solo}\n` });
+    expect(existsSync(soloKc)).toBe(false);
+  }, 90_000);
+
   it('replaces a pid file left by a tinykube that died', async () => {
     const dir = join(work, 'stale');
     mkdirSync(dir, { recursive: true });
     // A pid that is certainly gone: a child that already exited.
     const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString();
     writeFileSync(join(dir, 'tinykube.pid'), `${dead}\n`);
-    const run = runCli(['up', '--data-dir', dir, '--api-listen', '127.0.0.1:0', '--kubeconfig', join(work, 'stale.yaml'), ...RANGES], env());
+    const run = runCli(['up', '--data-dir', dir, '--api-listen', '127.0.0.1:0', '--kubeconfig', join(work, 'stale.yaml'), ...DNS_FLAGS], env());
     await waitFor(() => run.stdout().includes('is up in'), 20_000, 'start');
     expect(readFileSync(join(dir, 'tinykube.pid'), 'utf8').trim()).toBe(String(run.proc.pid));
     // tinykube down works for a foreground cluster too.
@@ -142,7 +182,7 @@ describe('one-line errors', () => {
   afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
   it('says which address is taken, with a stack trace only with --verbose', async () => {
-    const args = ['up', '--in-memory', '--api-listen', `127.0.0.1:${port}`, '--kubeconfig', join(work, 'never.yaml'), ...RANGES];
+    const args = ['up', '--in-memory', '--api-listen', `127.0.0.1:${port}`, '--kubeconfig', join(work, 'never.yaml'), ...DNS_FLAGS];
     const r = await tk(args);
     expectOneLineError(r, new RegExp(`^tinykube: cannot listen on 127\\.0\\.0\\.1:${port}: address already in use \\(another tinykube\\? see tinykube status, or choose another address with --api-listen\\)\\n$`));
     const v = await tk([...args, '--verbose']);

@@ -6,7 +6,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { until } from '../helpers/wait.js';
 
@@ -61,7 +61,7 @@ describe('the npm package', () => {
     const kc = join(work, 'kc.yaml');
     const p = spawn(
       process.execPath,
-      [bin, 'up', '--in-memory', '--api-listen', '127.0.0.1:0', '--kubeconfig', kc, '--dns-listen', '127.0.0.1:0', '--service-cidr', '127.83.0.0/16', '--pod-cidr', '127.222.0.0/16'],
+      [bin, 'up', '--in-memory', '--api-listen', '127.0.0.1:0', '--kubeconfig', kc, '--dns-listen', '127.0.0.1:0'],
       { env: { ...process.env, HOME: work } },
     );
     let stdout = '';
@@ -72,6 +72,70 @@ describe('the npm package', () => {
     p.kill('SIGTERM');
     expect(await exited).toBe(0);
   }, 90_000);
+});
+
+describe('the library declarations', () => {
+  it('are built by npm run build: dist/index.d.ts declares startCluster, and a consumer type-checks against the package', async () => {
+    expect(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).types).toBe('dist/index.d.ts');
+    expect(readFileSync(join(ROOT, 'dist/index.d.ts'), 'utf8')).toContain("export { startCluster } from './cluster.js';");
+    expect(readFileSync(join(ROOT, 'dist/cluster.d.ts'), 'utf8')).toContain('export declare function startCluster(opts?: StartOptions): Promise<RunningCluster>;');
+    // Every declaration file they import is there.
+    const missing: string[] = [];
+    const seen = new Set<string>();
+    const queue = ['index.d.ts'];
+    while (queue.length > 0) {
+      const f = queue.pop()!;
+      if (seen.has(f)) continue;
+      seen.add(f);
+      if (!existsSync(join(ROOT, 'dist', f))) {
+        missing.push(f);
+        continue;
+      }
+      for (const m of readFileSync(join(ROOT, 'dist', f), 'utf8').matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*)(['"])(\.{1,2}\/[^'"]+)\1/g)) {
+        queue.push(join(dirname(f), m[2]!.replace(/\.js$/, '.d.ts')));
+      }
+    }
+    expect(missing).toEqual([]);
+    expect(seen.size).toBeGreaterThan(5);
+
+    // A TypeScript user of the package: `import { startCluster } from 'tinykube'` resolves through
+    // package.json's exports, and the types are real (an `any` from a missing file would let the
+    // misuse below through, and its @ts-expect-error would then be the error).
+    const app = join(work, 'consumer');
+    mkdirSync(join(app, 'node_modules'), { recursive: true });
+    symlinkSync(ROOT, join(app, 'node_modules', 'tinykube'));
+    symlinkSync(join(ROOT, 'node_modules', '@types'), join(app, 'node_modules', '@types'));
+    writeFileSync(join(app, 'package.json'), JSON.stringify({ type: 'module' }));
+    writeFileSync(
+      join(app, 'tsconfig.json'),
+      JSON.stringify({ compilerOptions: { module: 'nodenext', target: 'es2022', strict: true, noEmit: true, skipLibCheck: true, types: ['node'] }, files: ['app.ts'] }),
+    );
+    writeFileSync(
+      join(app, 'app.ts'),
+      [
+        "import { startCluster, type RunningCluster, type StartOptions } from 'tinykube';",
+        "const opts: StartOptions = { apiListen: '127.0.0.1:0' };",
+        'const cluster: RunningCluster = await startCluster(opts);',
+        'const port: number = cluster.ports.api;',
+        'const server: string = cluster.server;',
+        '// @ts-expect-error: not an option',
+        "await startCluster({ apiListn: '127.0.0.1:0' });",
+        '// @ts-expect-error: a Store, not a string',
+        'const store: string = cluster.store;',
+        '// @ts-expect-error: a Registry, not a number',
+        'const registry: number = cluster.registry;',
+        'export { port, server, store, registry };',
+        '',
+      ].join('\n'),
+    );
+    const tsc = await new Promise<{ code: number | null; out: string }>((done) =>
+      execFile(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', app], { timeout: 60_000 }, (err, stdout, stderr) =>
+        done({ code: err ? (typeof err.code === 'number' ? err.code : null) : 0, out: stdout + stderr }),
+      ),
+    );
+    expect(tsc.out).toBe('');
+    expect(tsc.code).toBe(0);
+  }, 60_000);
 });
 
 describe('the built bundles', () => {

@@ -8,6 +8,7 @@ import { Agent, request } from 'undici';
 import YAML from 'yaml';
 import { runCli, readKubeconfig, waitFor } from '../helpers/cli.js';
 import { runKubectl } from '../helpers/cluster.js';
+import { nthIP } from '../helpers/ranges.js';
 
 async function get(info: { server: string; ca: string; token?: string }, path: string) {
   const agent = new Agent({ connect: { ca: info.ca } });
@@ -32,9 +33,16 @@ describe('tinykube up', () => {
       expect(r.stdout.trim()).toBe('namespace/default');
       expect(existsSync(join(dir, 'data', 'state.db'))).toBe(true);
       expect(existsSync(join(dir, 'data', 'pki', 'ca.crt'))).toBe(true);
-      // The banner names the DNS server (the kube-dns address, port 53 or a free one) and a dig line.
-      expect(run.stdout()).toMatch(/\n  DNS {9}127\.96\.0\.10:\d+ \(UDP and TCP\)/);
-      expect(run.stdout()).toMatch(/dig @127\.96\.0\.10 -p \d+ kubernetes\.default\.svc\.cluster\.local/);
+      // The banner names the DNS server (the kube-dns address, the tenth of the service CIDR of its
+      // host slot, port 53 or a free one) and a dig line.
+      const kubeDNS = JSON.parse((await runKubectl(['--kubeconfig', kubeconfig, '--cache-dir', join(dir, 'cache'), 'get', 'svc', 'kube-dns', '-n', 'kube-system', '-o', 'json'])).stdout).spec.clusterIP as string;
+      await waitFor(() => run.stdout().includes('\n  Pods '), 10_000, 'the banner');
+      const serviceCIDR = /\n  Services {4}([^,\s]+)[,\n]/.exec(run.stdout())?.[1];
+      expect(serviceCIDR, run.stdout()).toBeDefined();
+      expect(kubeDNS).toBe(nthIP(serviceCIDR!, 10));
+      const esc = kubeDNS.replace(/\./g, '\\.');
+      expect(run.stdout()).toMatch(new RegExp(`\\n  DNS {9}${esc}:\\d+ \\(UDP and TCP\\)`));
+      expect(run.stdout()).toMatch(new RegExp(`dig @${esc} -p \\d+ kubernetes\\.default\\.svc\\.cluster\\.local`));
       run.proc.kill('SIGTERM');
       const ex = await run.exited;
       expect(ex.code).toBe(0);

@@ -3,6 +3,7 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import * as k8s from '@kubernetes/client-node';
 import { startCluster, type RunningCluster } from '../../src/index.js';
+import { inCIDR } from '../helpers/ranges.js';
 
 let cluster: RunningCluster;
 let kc: k8s.KubeConfig;
@@ -32,7 +33,7 @@ describe('@kubernetes/client-node', () => {
       namespace: 'default',
       body: { metadata: { name: 'web', labels: { app: 'web' } }, spec: { selector: { app: 'web' }, ports: [{ port: 80, targetPort: 8080 as unknown as k8s.IntOrString }] } },
     });
-    expect(created.spec?.clusterIP).toMatch(/^127\.96\./);
+    expect(inCIDR(cluster.config.serviceCIDR, created.spec!.clusterIP!), `${created.spec?.clusterIP} in ${cluster.config.serviceCIDR}`).toBe(true);
     expect(created.spec?.ports?.[0]?.protocol).toBe('TCP');
     const got = await core.readNamespacedService({ namespace: 'default', name: 'web' });
     expect(got.metadata?.uid).toBe(created.metadata?.uid);
@@ -113,7 +114,7 @@ describe('@kubernetes/client-node and Pods', () => {
       await new Promise((r) => setTimeout(r, 50));
     }
     expect(pod?.status?.phase).toBe('Running');
-    expect(pod?.status?.podIP).toMatch(/^127\.244\./);
+    expect(inCIDR(cluster.config.podCIDR, pod!.status!.podIP!), `${pod?.status?.podIP} in ${cluster.config.podCIDR}`).toBe(true);
     expect(pod?.status?.containerStatuses?.[0]?.state?.running?.startedAt).toBeInstanceOf(Date);
     let log = '';
     for (let i = 0; i < 50 && !log; i++) {

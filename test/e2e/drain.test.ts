@@ -8,7 +8,7 @@ import { until } from '../helpers/wait.js';
 let tc: TestCluster;
 let node: string;
 beforeAll(async () => {
-  tc = await startTestCluster({ serviceCIDR: '127.239.0.0/16', podCIDR: '127.238.0.0/16', serviceNodePortRange: '26400-26499' });
+  tc = await startTestCluster();
   node = tc.cluster.config.nodeName;
 }, 60_000);
 afterAll(async () => {

@@ -123,7 +123,8 @@ describe('durability', () => {
     try {
       const kc = join(dir, 'kc');
       const data = join(dir, 'data');
-      const flags = ['--service-cidr', '127.97.0.0/24', '--service-node-port-range', '30000-30299'];
+      // Small pinned ranges so writers collide: 127.97.0.0/24 is no host slot's, and the NodePorts sit on their own address so slot 0's (30000-32767) do not collide.
+      const flags = ['--service-cidr', '127.97.0.0/24', '--service-node-port-range', '30000-30299', '--nodeport-addresses', '127.0.0.5/32'];
       const args = ['up', '--data-dir', data, '--api-listen', '127.0.0.1:0', '--kubeconfig', kc, ...flags];
       let run = runCli(args);
       await waitFor(() => existsSync(kc) && run.stdout().length > 0, 20_000, 'start');

@@ -2,7 +2,7 @@
 // speaks WebSocket v5.channel.k8s.io first) and @kubernetes/client-node's Exec class.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync, existsSync, mkdtempSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { Readable, Writable } from 'node:stream';
@@ -13,7 +13,7 @@ import { until } from '../helpers/wait.js';
 
 let tc: TestCluster;
 beforeAll(async () => {
-  tc = await startTestCluster({ serviceCIDR: '127.231.0.0/16', podCIDR: '127.230.0.0/16', serviceNodePortRange: '26000-26099' });
+  tc = await startTestCluster();
   await tc.kubectl(['apply', '-f', '-'], {
     input: `apiVersion: v1
 kind: ConfigMap
@@ -105,17 +105,21 @@ describe('kubectl exec', () => {
 describe('kubectl cp', () => {
   it('copies a directory into a Pod and back, intact', async () => {
     const src = mkdtempSync(join(tmpdir(), 'tinykube-cp-'));
-    mkdirSync(join(src, 'sub'));
-    writeFileSync(join(src, 'a.txt'), 'alpha\n');
-    writeFileSync(join(src, 'sub', 'b.bin'), Buffer.alloc(300_000, 7));
     const inPod = `${src}-in-pod`;
-    await tc.kubectl(['cp', src, `box:${inPod}`, '-c', 'main']);
-    const listed = await tc.kubectl(['exec', 'box', '-c', 'main', '--', 'sh', '-c', `cd ${inPod} && find . -type f | sort`]);
-    expect(listed.stdout).toBe('./a.txt\n./sub/b.bin\n');
     const back = `${src}-back`;
-    await tc.kubectl(['cp', `box:${inPod}`, back, '-c', 'main']);
-    expect(readFileSync(join(back, 'a.txt'), 'utf8')).toBe('alpha\n');
-    expect(readFileSync(join(back, 'sub', 'b.bin')).equals(Buffer.alloc(300_000, 7))).toBe(true);
+    try {
+      mkdirSync(join(src, 'sub'));
+      writeFileSync(join(src, 'a.txt'), 'alpha\n');
+      writeFileSync(join(src, 'sub', 'b.bin'), Buffer.alloc(300_000, 7));
+      await tc.kubectl(['cp', src, `box:${inPod}`, '-c', 'main']);
+      const listed = await tc.kubectl(['exec', 'box', '-c', 'main', '--', 'sh', '-c', `cd ${inPod} && find . -type f | sort`]);
+      expect(listed.stdout).toBe('./a.txt\n./sub/b.bin\n');
+      await tc.kubectl(['cp', `box:${inPod}`, back, '-c', 'main']);
+      expect(readFileSync(join(back, 'a.txt'), 'utf8')).toBe('alpha\n');
+      expect(readFileSync(join(back, 'sub', 'b.bin')).equals(Buffer.alloc(300_000, 7))).toBe(true);
+    } finally {
+      for (const d of [src, inPod, back]) rmSync(d, { recursive: true, force: true });
+    }
   });
 });
 

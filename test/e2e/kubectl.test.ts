@@ -4,6 +4,7 @@ import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { startTestCluster, writeTemp, type TestCluster } from '../helpers/cluster.js';
+import { inCIDR, nthIP } from '../helpers/ranges.js';
 
 let tc: TestCluster;
 beforeAll(async () => {
@@ -45,7 +46,7 @@ describe('kubectl', () => {
     expect(ns.stdout.trim().split('\n').sort()).toEqual(['namespace/default', 'namespace/kube-node-lease', 'namespace/kube-public', 'namespace/kube-system']);
     const svc = await tc.kubectl(['get', 'svc', 'kubernetes', '-o', 'json']);
     const k = JSON.parse(svc.stdout);
-    expect(k.spec.clusterIP).toBe('127.96.0.1');
+    expect(k.spec.clusterIP).toBe(nthIP(tc.cluster.config.serviceCIDR, 1));
     expect(k.spec.ports).toEqual([{ name: 'https', port: 443, protocol: 'TCP', targetPort: tc.cluster.ports.api }]);
     const eps = await tc.kubectl(['get', 'endpointslice', 'kubernetes', '-o', 'json']);
     const slice = JSON.parse(eps.stdout);
@@ -68,7 +69,7 @@ describe('kubectl', () => {
     const cols = row!.split(/\s+/);
     expect(cols[0]).toBe('my-service');
     expect(cols[1]).toBe('ClusterIP');
-    expect(cols[2]).toMatch(/^127\.96\.\d+\.\d+$/);
+    expect(inCIDR(tc.cluster.config.serviceCIDR, cols[2]!), `${cols[2]} in ${tc.cluster.config.serviceCIDR}`).toBe(true);
     expect(cols[3]).toBe('<none>');
     expect(cols[4]).toBe('80/TCP');
     expect(cols[5]).toMatch(/^\d+s$/);
@@ -207,7 +208,9 @@ spec:
     const svc = by('Service', 'web');
     expect(svc.spec.type).toBe('NodePort');
     expect(svc.spec.ports[0]).toMatchObject({ name: '80-8080', port: 80, targetPort: 8080, protocol: 'TCP' });
-    expect(svc.spec.ports[0].nodePort).toBeGreaterThanOrEqual(30000);
+    const { base, size } = tc.cluster.config.nodePortRange;
+    expect(svc.spec.ports[0].nodePort).toBeGreaterThanOrEqual(base);
+    expect(svc.spec.ports[0].nodePort).toBeLessThan(base + size);
     const pod = by('Pod', 'nginx');
     expect(pod.metadata.labels).toEqual({ app: 'web' });
     expect(pod.spec.containers[0]).toMatchObject({ name: 'nginx', image: 'nginx', env: [{ name: 'A', value: '1' }], ports: [{ containerPort: 8080, protocol: 'TCP' }] });

@@ -5,7 +5,7 @@ import { api } from '../helpers/http.js';
 
 let tc: TestCluster;
 beforeAll(async () => {
-  tc = await startTestCluster({ serviceCIDR: '127.237.0.0/16', podCIDR: '127.236.0.0/16', serviceNodePortRange: '26300-26399' });
+  tc = await startTestCluster();
   // One Pod spins half of the time and holds a large array; the other sleeps.
   const busy = "const a = []; for (let i = 0; i < 3e6; i++) a.push(i); setInterval(() => { const t = Date.now(); while (Date.now() - t < 50) {} }, 100)";
   await tc.kubectl(['run', 'busy', '--image=local/node', '--restart=Never', '--command', '--', process.execPath, '-e', busy]);

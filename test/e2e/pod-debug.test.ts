@@ -9,7 +9,7 @@ import { until } from '../helpers/wait.js';
 let tc: TestCluster;
 const P = '/api/v1/namespaces/default/pods/web';
 beforeAll(async () => {
-  tc = await startTestCluster({ serviceCIDR: '127.235.0.0/16', podCIDR: '127.234.0.0/16', serviceNodePortRange: '26200-26299' });
+  tc = await startTestCluster();
   await tc.kubectl(['run', 'web', '--image=local/app', '--restart=Never', '--command', '--', 'sleep', '3600']);
   await tc.kubectl(['wait', '--for=condition=Ready', 'pod/web', '--timeout=20s']);
 }, 60_000);

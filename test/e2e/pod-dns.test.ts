@@ -1,27 +1,59 @@
 // Pods resolve cluster names with their ordinary system resolver (glibc's getent): through the
 // cluster DNS server when it holds the kube-dns address on port 53 (root here), and through the
 // Service names tinykube writes into the Pod's /etc/hosts when it cannot (a second cluster whose
-// kube-dns address is already taken), with an event that says so. kube-dns's EndpointSlice
-// points at the server.
+// kube-dns address something else already holds), with an event that says so. kube-dns's
+// EndpointSlice points at the server. A second cluster cannot take the first one's service CIDR.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import dgram from 'node:dgram';
+import net from 'node:net';
 import { startTestCluster, type TestCluster } from '../helpers/cluster.js';
 import { until } from '../helpers/wait.js';
+import { nthIP } from '../helpers/ranges.js';
 import { canBindPrivileged } from '../../src/dns/index.js';
 
-const SERVICE_CIDR = '127.202.0.0/16';
-const KUBE_DNS = '127.202.0.10';
+// The second cluster's service CIDR is pinned so that this file can take its kube-dns address
+// before it starts: 127.94.0.0/16 is no host slot's and no other test file's.
+const SQUATTED_CIDR = '127.94.0.0/16';
+const SQUATTED_DNS = nthIP(SQUATTED_CIDR, 10);
 const privileged = canBindPrivileged();
+
+/** Holds ip:53 for UDP and TCP, as another DNS server on the host would (it answers nothing). */
+async function holdPort53(ip: string): Promise<() => Promise<void>> {
+  const udp = dgram.createSocket('udp4');
+  await new Promise<void>((resolve, reject) => {
+    udp.once('error', reject);
+    udp.bind({ address: ip, port: 53, exclusive: true }, () => resolve());
+  });
+  const tcp = net.createServer((c) => c.destroy());
+  try {
+    await new Promise<void>((resolve, reject) => {
+      tcp.once('error', reject);
+      tcp.listen(53, ip, () => resolve());
+    });
+  } catch (err) {
+    udp.close();
+    throw err;
+  }
+  return () => new Promise<void>((resolve) => udp.close(() => tcp.close(() => resolve())));
+}
 
 let owner: TestCluster;
 let second: TestCluster;
+let release: (() => Promise<void>) | undefined;
+/** The owner's kube-dns ClusterIP: the tenth address of its (host slot's) service CIDR. */
+let KUBE_DNS = '';
 beforeAll(async () => {
-  owner = await startTestCluster({ serviceCIDR: SERVICE_CIDR });
-  // Same service CIDR: its kube-dns address (and port 53) is the first cluster's.
-  second = await startTestCluster({ serviceCIDR: SERVICE_CIDR, podCIDR: '127.246.0.0/16' });
+  owner = await startTestCluster();
+  KUBE_DNS = nthIP(owner.cluster.config.serviceCIDR, 10);
+  // Port 53 of the second cluster's kube-dns address is taken before it starts (without the
+  // privilege for port 53, neither this test nor the cluster can have it).
+  if (privileged) release = await holdPort53(SQUATTED_DNS);
+  second = await startTestCluster({ serviceCIDR: SQUATTED_CIDR });
 }, 30_000);
 afterAll(async () => {
   await second?.stop();
   await owner?.stop();
+  await release?.();
 });
 
 const SERVICES = `apiVersion: v1
@@ -92,7 +124,7 @@ describe('DNS for Pods', () => {
     const out = await logsUntil(owner, /nameserver/);
     expect(out).toMatch(new RegExp(`^${web.replace(/\./g, '\\.')}\\s+web\\.default\\.svc\\.cluster\\.local`, 'm'));
     expect(out).toMatch(new RegExp(`^${db.replace(/\./g, '\\.')}\\s+db\\.other\\.svc\\.cluster\\.local`, 'm'));
-    expect(out).toMatch(/^127\.202\.0\.1\s+kubernetes\.default\.svc\.cluster\.local/m);
+    expect(out).toMatch(new RegExp(`^${nthIP(owner.cluster.config.serviceCIDR, 1).replace(/\./g, '\\.')}\\s+kubernetes\\.default\\.svc\\.cluster\\.local`, 'm'));
     if (privileged) {
       expect(owner.cluster.dns.nameserver).toBe(KUBE_DNS);
       expect(out).toContain(`search default.svc.cluster.local svc.cluster.local cluster.local`);
@@ -104,7 +136,15 @@ describe('DNS for Pods', () => {
     await logsUntil(owner, /found-late/);
   }, 30_000);
 
+  it('a second cluster with the same service CIDR is refused, naming the running one', async () => {
+    const taken = owner.cluster.config.serviceCIDR;
+    await expect(startTestCluster({ serviceCIDR: taken })).rejects.toThrow(
+      `--service-cidr: ${taken} overlaps the service CIDR ${taken} of the running cluster "tinykube" (pid ${process.pid}, in memory): choose another range, or leave it out to get a free one`,
+    );
+  });
+
   it('without port 53, the Pod finds the Services in its /etc/hosts, kept current, and an event says why', async () => {
+    expect(second.cluster.config.serviceCIDR).toBe(SQUATTED_CIDR);
     expect(second.cluster.dns.nameserver).toBeUndefined();
     await second.kubectl(['apply', '-f', '-'], { input: SERVICES });
     await second.kubectl(['apply', '-f', '-'], { input: RESOLVER_POD });
@@ -113,14 +153,14 @@ describe('DNS for Pods', () => {
     const out = await logsUntil(second, /nameserver/);
     expect(out).toMatch(new RegExp(`^${web.replace(/\./g, '\\.')}\\s+web\\.default\\.svc\\.cluster\\.local`, 'm'));
     expect(out).toMatch(new RegExp(`^${db.replace(/\./g, '\\.')}\\s+db\\.other\\.svc\\.cluster\\.local`, 'm'));
-    expect(out).not.toContain(`nameserver ${KUBE_DNS}`);
+    expect(out).not.toContain(`nameserver ${SQUATTED_DNS}`);
     const ev = await until(async () => {
       const r = JSON.parse((await second.kubectl(['get', 'events', '--field-selector', 'reason=ClusterDNSUnavailable', '-o', 'json'])).stdout).items;
       return r[0];
     });
     expect(ev.type).toBe('Warning');
     expect(ev.involvedObject.name).toBe('resolver');
-    expect(ev.message).toContain(privileged ? `cannot listen on ${KUBE_DNS}:53` : 'port 53 needs root');
+    expect(ev.message).toContain(privileged ? `cannot listen on ${SQUATTED_DNS}:53: address already in use` : 'port 53 needs root');
     expect(ev.message).toContain('/etc/hosts');
     // The hosts file follows the Services.
     await second.kubectl(['create', 'service', 'clusterip', 'late', '--tcp=80']);

@@ -47,6 +47,24 @@ function killSleepers(all: string[]) {
 
 const none = (secs: string) => async () => sleepers(secs).length === 0;
 
+/**
+ * Kills tinykube's container watchdog (a child `sh` named tinykube-watchdog) first: it would kill
+ * the leftovers the moment tinykube dies, and these tests are about a start that finds some (the
+ * watchdog killed too: kill -9 of every process of the user, an OOM kill of both).
+ */
+function killWatchdog(tinykube: number): void {
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === tinykube && readFileSync(`/proc/${d}/cmdline`, 'utf8').includes('tinykube-watchdog')) process.kill(Number(d), 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }
+}
+
 /** Waits until each `sleep <secs>` runs exactly that many times; on timeout, says how many did. */
 async function expectSleepers(want: Record<string, number>, ms = 10_000) {
   try {
@@ -82,7 +100,7 @@ describe.each(modes)('Pod processes, $name', ({ env, base }) => {
     saved = process.env.TINYKUBE_POD_CGROUPS;
     if (env === undefined) delete process.env.TINYKUBE_POD_CGROUPS;
     else process.env.TINYKUBE_POD_CGROUPS = env;
-    tc = await startTestCluster({ serviceCIDR: '127.204.0.0/16', podCIDR: '127.205.0.0/16', serviceNodePortRange: '26200-26249', podBackoff: { initialMs: 300, maxMs: 600 } });
+    tc = await startTestCluster({ podBackoff: { initialMs: 300, maxMs: 600 } });
   }, 60_000);
   afterAll(async () => {
     await tc?.stop();
@@ -203,7 +221,7 @@ describe.each(modes)('Pod processes, $name', ({ env, base }) => {
   });
 
   it('stops every process of every Pod, exec sessions included, when the cluster stops', async () => {
-    const other = await startTestCluster({ serviceCIDR: '127.206.0.0/16', podCIDR: '127.207.0.0/16', serviceNodePortRange: '26250-26299' });
+    const other = await startTestCluster();
     try {
       await other.kubectl(['run', 'stopme', '--image=x', '--command', '--', 'sh', '-c', `setsid sleep ${s(10)} & exec sleep ${s(11)}`]);
       await until(async () => (await other.kubectl(['get', 'pod', 'stopme', '-o', 'jsonpath={.status.phase}'])).stdout === 'Running' || undefined, 20_000);
@@ -229,7 +247,7 @@ describe.each(modes)('Pod processes, $name', ({ env, base }) => {
     const dir = mkdtempSync(join(tmpdir(), 'tk-leftovers-'));
     const kc = join(dir, 'kc');
     const data = join(dir, 'data');
-    const args = ['up', '--data-dir', data, '--api-listen', '127.0.0.1:0', '--kubeconfig', kc, '--dns-listen', '127.0.0.1:0', '--pod-cidr', '127.216.0.0/16', '--service-cidr', '127.217.0.0/16', '--service-node-port-range', '26300-26399'];
+    const args = ['up', '--data-dir', data, '--api-listen', '127.0.0.1:0', '--kubeconfig', kc, '--dns-listen', '127.0.0.1:0'];
     const k = (a: string[], o = {}) => runKubectl(['--kubeconfig', kc, '--cache-dir', join(dir, 'cache'), ...a], o);
     let run: CliRun | undefined;
     const start = async () => {
@@ -263,6 +281,7 @@ describe.each(modes)('Pod processes, $name', ({ env, base }) => {
       await expectSleepers({ [detached]: 1, [main]: 1, [execDetached]: 1, [execForeground]: 1 });
       const first = [detached, main, execDetached].map((x) => sleepers(x)[0]!);
 
+      killWatchdog(r.proc.pid!);
       r.proc.kill('SIGKILL');
       await r.exited;
       // The foreground exec session dies with tinykube (its death signal); the detached ones and
@@ -281,6 +300,7 @@ describe.each(modes)('Pod processes, $name', ({ env, base }) => {
         expect(sleepers(execDetached)).toEqual([]);
         first[0] = sleepers(detached)[0]!;
         first[1] = sleepers(main)[0]!;
+        killWatchdog(r.proc.pid!);
         r.proc.kill('SIGKILL');
         await r.exited;
         expect(sleepers(detached)).toEqual([first[0]]);

@@ -4,6 +4,7 @@ import { connect } from 'node:net';
 import { startTestCluster, type TestCluster } from '../helpers/cluster.js';
 import { until } from '../helpers/wait.js';
 import { api } from '../helpers/http.js';
+import { inCIDR, nthIP } from '../helpers/ranges.js';
 
 let tc: TestCluster;
 beforeAll(async () => {
@@ -27,7 +28,7 @@ describe('node', () => {
     expect(Number(n.status.capacity.cpu)).toBeGreaterThan(0);
     // resource.NewQuantity(2000, DecimalSI) serialises canonically.
     expect(n.status.capacity.pods).toBe('2k');
-    expect(n.spec.podCIDR).toBe('127.244.0.0/16');
+    expect(n.spec.podCIDR).toBe(tc.cluster.config.podCIDR);
     expect(n.status.addresses).toContainEqual({ type: 'InternalIP', address: '127.0.0.1' });
     const lease = JSON.parse((await tc.kubectl(['get', 'lease', '-n', 'kube-node-lease', 'node-a', '-o', 'json'])).stdout);
     expect(lease.spec.holderIdentity).toBe('node-a');
@@ -50,7 +51,7 @@ describe('running Pods', () => {
     const p = await pod('hello');
     expect(p.spec.nodeName).toBe('node-a');
     expect(p.status.phase).toBe('Running');
-    expect(p.status.podIP).toMatch(/^127\.244\./);
+    expect(inCIDR(tc.cluster.config.podCIDR, p.status.podIP), `${p.status.podIP} in ${tc.cluster.config.podCIDR}`).toBe(true);
     expect(p.status.hostIP).toBe('127.0.0.1');
     expect(p.status.containerStatuses[0]).toMatchObject({ name: 'hello', ready: true, started: true, restartCount: 0, image: 'local/hello' });
     const wide = (await tc.kubectl(['get', 'pod', 'hello', '-o', 'wide', '--no-headers'])).stdout.trim().split(/\s+/);
@@ -100,7 +101,7 @@ spec:
     // In-cluster clients go to the API server directly; the link variables describe the Service.
     expect(env.KUBERNETES_SERVICE_HOST).toBe('127.0.0.1');
     expect(env.KUBERNETES_SERVICE_PORT).toBe(String(tc.cluster.ports.api));
-    expect(env.KUBERNETES_PORT).toBe('tcp://127.96.0.1:443');
+    expect(env.KUBERNETES_PORT).toBe(`tcp://${nthIP(tc.cluster.config.serviceCIDR, 1)}:443`);
     // The named-port variable names the same endpoint as _HOST and _PORT (the API server).
     expect(env.KUBERNETES_SERVICE_PORT_HTTPS).toBe(env.KUBERNETES_SERVICE_PORT);
     expect(env.LATE_COMER_SERVICE_HOST).toBeUndefined();

@@ -34,7 +34,7 @@ http.createServer((q, s) => s.end('second port')).listen(9377, process.env.POD_I
 let tc: TestCluster;
 let podIP: string;
 beforeAll(async () => {
-  tc = await startTestCluster({ serviceCIDR: '127.233.0.0/16', podCIDR: '127.232.0.0/16', serviceNodePortRange: '26100-26199' });
+  tc = await startTestCluster();
   await tc.kubectl(['apply', '-f', '-'], {
     input: `apiVersion: v1
 kind: Pod

@@ -12,6 +12,7 @@ import { request } from 'undici';
 import { startTestCluster, type TestCluster } from '../helpers/cluster.js';
 import { until } from '../helpers/wait.js';
 import { api } from '../helpers/http.js';
+import { inCIDR, nthIP } from '../helpers/ranges.js';
 import { silentLogger } from '../../src/log.js';
 import { eventRecorder } from '../../src/controllers/events.js';
 import { findDef } from '../../src/controllers/context.js';
@@ -150,17 +151,14 @@ function udpAsk(host: string, port: number, msg: string, sock?: dgram.Socket): P
 }
 
 const count = (xs: string[]) => xs.reduce<Record<string, number>>((m, x) => ((m[x] = (m[x] ?? 0) + 1), m), {});
+/** Addresses of the cluster's service CIDR in its static band (no Service gets them unless it asks): x.x.0.n. */
+const staticIP = (n: number) => nthIP(tc.cluster.config.serviceCIDR, n);
 const svcIP = async (name: string) => (await get(`/api/v1/namespaces/default/services/${name}`)).spec.clusterIP as string;
 
 beforeAll(async () => {
-  // Own address ranges and NodePort range: other test files' clusters run in parallel.
   tc = await startTestCluster({
     nodeName: 'node-a',
     zone: 'zone-1',
-    serviceCIDR: '127.97.0.0/16',
-    podCIDR: '127.245.0.0/16',
-    loadBalancerCIDR: '127.241.0.0/16',
-    serviceNodePortRange: '28000-28999',
     // This file drives its own proxy (short UDP idle timeout, its own retry timings).
     proxy: false,
   });
@@ -226,7 +224,9 @@ describe('TCP Services', () => {
   it('serves a NodePort with a named targetPort on 127.0.0.1', async () => {
     const s = await createService('echo-np', { type: 'NodePort', selector: { app: 'echo' }, ports: [{ name: 'web', port: 8000, targetPort: 'hello' }] });
     const nodePort = s.spec.ports[0].nodePort as number;
-    expect(nodePort).toBeGreaterThanOrEqual(28000);
+    const range = tc.cluster.config.nodePortRange;
+    expect(nodePort).toBeGreaterThanOrEqual(range.base);
+    expect(nodePort).toBeLessThan(range.base + range.size);
     await proxy.idle();
     const r = await hello('127.0.0.1', nodePort);
     expect(r.pod).toMatch(/^echo-[012]$/);
@@ -238,23 +238,23 @@ describe('TCP Services', () => {
   it('serves the load balancer ingress IP and a local externalIP, but opens nothing for a foreign externalIP or SCTP', async () => {
     const lb = await createService('echo-lb', { type: 'LoadBalancer', selector: { app: 'echo' }, ports: [{ name: 'web', port: 8000, targetPort: 8080 }] });
     const ingress = await until(async () => (await get('/api/v1/namespaces/default/services/echo-lb')).status?.loadBalancer?.ingress?.[0]?.ip as string | undefined);
-    expect(ingress).toMatch(/^127\.241\./);
+    expect(inCIDR(tc.cluster.config.loadBalancerCIDR, ingress), `${ingress} in ${tc.cluster.config.loadBalancerCIDR}`).toBe(true);
     await proxy.idle();
     expect((await hello(ingress, 8000)).pod).toMatch(/^echo-[012]$/);
     expect((await hello('127.0.0.1', lb.spec.ports[0].nodePort)).pod).toMatch(/^echo-[012]$/);
 
     await createService('echo-ext', {
       selector: { app: 'echo' },
-      externalIPs: ['127.97.0.77', '192.0.2.10'],
+      externalIPs: [staticIP(77), '192.0.2.10'],
       ports: [
         { name: 'web', port: 8000, targetPort: 8080 },
         { name: 'sctp', port: 8002, protocol: 'SCTP' },
       ],
     });
     await proxy.idle();
-    expect((await hello('127.97.0.77', 8000)).pod).toMatch(/^echo-[012]$/);
+    expect((await hello(staticIP(77), 8000)).pod).toMatch(/^echo-[012]$/);
     const open = proxy.listeners().open.filter((l) => l.service === 'default/echo-ext');
-    expect(open.map((l) => `${l.address}:${l.port}/${l.protocol}`).sort()).toEqual([`${await svcIP('echo-ext')}:8000/TCP`, '127.97.0.77:8000/TCP'].sort());
+    expect(open.map((l) => `${l.address}:${l.port}/${l.protocol}`).sort()).toEqual([`${await svcIP('echo-ext')}:8000/TCP`, `${staticIP(77)}:8000/TCP`].sort());
     const ev = await until(async () => {
       const e = eventsFor('echo-ext');
       return e.length >= 2 ? e : undefined;
@@ -491,10 +491,10 @@ describe('backends following the API', () => {
       c.write('outside 0\n');
       c.pipe(c);
     });
-    await new Promise<void>((r) => server.listen(9000, '127.97.0.200', r));
+    await new Promise<void>((r) => server.listen(9000, staticIP(200), r));
     try {
       await createService('outside', { ports: [{ port: 8000, targetPort: 9000 }] });
-      await createSlice('outside-1', 'outside', [{ addresses: ['127.97.0.200'] }, { addresses: [podIPs['echo-0']] }], [{ name: '', port: 9000, protocol: 'TCP' }]);
+      await createSlice('outside-1', 'outside', [{ addresses: [staticIP(200)] }, { addresses: [podIPs['echo-0']] }], [{ name: '', port: 9000, protocol: 'TCP' }]);
       await proxy.idle();
       const ip = await svcIP('outside');
       // One connection to the outside server and one to echo-0 (which does not serve 9000: refused, so retried).
@@ -581,20 +581,21 @@ describe('UDP Services', () => {
 describe('listener failures and health', () => {
   it('warns once when a port is taken and opens it when it is free again', async () => {
     const blocker = net.createServer();
-    await new Promise<void>((r) => blocker.listen(8000, '127.97.0.78', r));
-    await createService('taken', { selector: { app: 'echo' }, externalIPs: ['127.97.0.78'], ports: [{ name: 'web', port: 8000, targetPort: 8080 }] });
+    const ext = staticIP(78);
+    await new Promise<void>((r) => blocker.listen(8000, ext, r));
+    await createService('taken', { selector: { app: 'echo' }, externalIPs: [ext], ports: [{ name: 'web', port: 8000, targetPort: 8080 }] });
     await proxy.idle();
     const ev = await until(async () => eventsFor('taken').find((e) => e.reason === 'ListenFailed'));
     expect(ev.type).toBe('Warning');
-    expect(ev.message).toBe('Failed to listen on 127.97.0.78:8000/TCP (externalIP of port "web"): address already in use; retrying');
-    expect(proxy.listeners().failed).toContainEqual(expect.objectContaining({ address: '127.97.0.78', port: 8000, code: 'EADDRINUSE' }));
+    expect(ev.message).toBe(`Failed to listen on ${ext}:8000/TCP (externalIP of port "web"): address already in use (another process on this host holds it: another cluster or any other program); retrying`);
+    expect(proxy.listeners().failed).toContainEqual(expect.objectContaining({ address: ext, port: 8000, code: 'EADDRINUSE' }));
     // The Service's other listener is unaffected.
     expect((await hello(await svcIP('taken'), 8000)).pod).toMatch(/^echo-[012]$/);
     // Retries (several back-off rounds) do not repeat the event.
-    await until(async () => proxy.listeners().failed.some((f) => f.address === '127.97.0.78' && f.attempts >= 4), 5000);
+    await until(async () => proxy.listeners().failed.some((f) => f.address === ext && f.attempts >= 4), 5000);
     expect(eventsFor('taken').filter((e) => e.reason === 'ListenFailed')).toHaveLength(1);
     await new Promise<void>((r) => blocker.close(() => r()));
-    const r = await until(() => hello('127.97.0.78', 8000).catch(() => undefined), 5000);
+    const r = await until(() => hello(ext, 8000).catch(() => undefined), 5000);
     expect(r.pod).toMatch(/^echo-[012]$/);
     expect(proxy.listeners().failed.filter((f) => f.service === 'default/taken')).toEqual([]);
   });

@@ -75,7 +75,7 @@ const pattern = (n: number) => {
 
 let tc: TestCluster;
 beforeAll(async () => {
-  tc = await startTestCluster({ serviceCIDR: '127.227.0.0/16', podCIDR: '127.226.0.0/16', serviceNodePortRange: '26600-26699', podBackoff: { initialMs: 200, maxMs: 1000 } });
+  tc = await startTestCluster({ podBackoff: { initialMs: 200, maxMs: 1000 } });
   const marker = join(tc.dir, 'phoenix-ran');
   const podEnv = `    env:
     - {name: POD_IP, valueFrom: {fieldRef: {fieldPath: status.podIP}}}

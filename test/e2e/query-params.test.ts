@@ -17,7 +17,7 @@ const POD = `/api/v1/namespaces/${NS}/pods/logger`;
 const TABLE = 'application/json;as=Table;v=v1;g=meta.k8s.io';
 
 beforeAll(async () => {
-  tc = await startTestCluster({ podCIDR: '127.216.0.0/16', serviceCIDR: '127.217.0.0/16', serviceNodePortRange: '26800-26899' });
+  tc = await startTestCluster();
   agent = new Agent({ connect: { ca: tc.cluster.caCert } });
   expect((await api(tc.cluster, 'POST', '/api/v1/namespaces', { body: { metadata: { name: NS } } })).status).toBe(201);
   expect((await api(tc.cluster, 'POST', CM, { body: { metadata: { name: 'keep' }, data: { a: '1' } } })).status).toBe(201);

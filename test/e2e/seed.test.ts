@@ -32,7 +32,11 @@ let tc: TestCluster;
 let wide: TestCluster;
 const manifests = seedManifests();
 beforeAll(async () => {
-  [tc, wide] = await Promise.all([startTestCluster(), startTestCluster({ serviceCIDR: '10.0.0.0/16' })]);
+  // Pinned to upstream's NodePort range (the seed's `nodePort: 30007`, the 30086 below), on addresses of their own so slot 0's NodePorts on 127.0.0.1 do not collide.
+  [tc, wide] = await Promise.all([
+    startTestCluster({ serviceNodePortRange: '30000-32767', nodePortAddresses: '127.0.0.2/32' }),
+    startTestCluster({ serviceCIDR: '10.0.0.0/16', serviceNodePortRange: '30000-32767', nodePortAddresses: '127.0.0.7/32' }),
+  ]);
 });
 afterAll(async () => {
   await Promise.all([tc?.stop(), wide?.stop()]);
@@ -127,7 +131,7 @@ describe('seed manifests', () => {
     const r = await apply(tc, manifests[7]!);
     expect(r.code).not.toBe(0);
     expect(r.stderr).toContain(
-      'The Service "my-service" is invalid: spec.clusterIPs: Invalid value: []string{"10.0.171.239"}: failed to allocate IP 10.0.171.239: the provided IP (10.0.171.239) is not in the valid range. The range of valid IPs is 127.96.0.0/16',
+      `The Service "my-service" is invalid: spec.clusterIPs: Invalid value: []string{"10.0.171.239"}: failed to allocate IP 10.0.171.239: the provided IP (10.0.171.239) is not in the valid range. The range of valid IPs is ${tc.cluster.config.serviceCIDR}`,
     );
     expect((await apply(wide, manifests[7]!)).code).toBe(0);
     const s = await get(wide, 'svc', 'my-service');

@@ -7,11 +7,11 @@ import { request } from 'undici';
 import { startTestCluster, type TestCluster } from '../helpers/cluster.js';
 import { until } from '../helpers/wait.js';
 import { canBindPrivileged } from '../../src/dns/index.js';
+import { nthIP } from '../helpers/ranges.js';
 
 let tc: TestCluster;
 beforeAll(async () => {
-  // Own ranges: other files' clusters run in parallel on this host.
-  tc = await startTestCluster({ serviceCIDR: '127.98.0.0/16', podCIDR: '127.247.0.0/16', loadBalancerCIDR: '127.242.0.0/16', serviceNodePortRange: '27000-27999' });
+  tc = await startTestCluster();
 }, 30_000);
 afterAll(async () => {
   await tc?.stop();
@@ -69,6 +69,6 @@ spec:
     }, 20_000);
     const logs = (await tc.kubectl(['logs', 'client'])).stdout.trim();
     expect({ out, logs }).toEqual({ out: 'Succeeded', logs: 'hello from web' });
-    expect(tc.cluster.dns.nameserver).toBe(canBindPrivileged() ? '127.98.0.10' : undefined);
+    expect(tc.cluster.dns.nameserver).toBe(canBindPrivileged() ? nthIP(tc.cluster.config.serviceCIDR, 10) : undefined);
   }, 60_000);
 });

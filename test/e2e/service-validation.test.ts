@@ -6,9 +6,10 @@ import { api } from '../helpers/http.js';
 
 let tc: TestCluster;
 beforeAll(async () => {
-  tc = await startTestCluster({ serviceCIDR: '127.96.0.0/16', serviceNodePortRange: '30000-32767' });
-  // Holds 127.96.0.20 and nodePort 30007 so the "already allocated" cases have something to hit.
-  const r = await post('holder', { type: 'NodePort', clusterIP: '127.96.0.20', ports: [{ port: 80, nodePort: 30007 }] });
+  // Pinned ranges: the expected texts quote them. 127.93.0.0/16 is no host slot's, and the NodePorts sit on their own address so slot 0's do not collide.
+  tc = await startTestCluster({ serviceCIDR: '127.93.0.0/16', serviceNodePortRange: '30000-32767', nodePortAddresses: '127.0.0.4/32' });
+  // Holds 127.93.0.20 and nodePort 30007 so the "already allocated" cases have something to hit.
+  const r = await post('holder', { type: 'NodePort', clusterIP: '127.93.0.20', ports: [{ port: 80, nodePort: 30007 }] });
   expect(r.status).toBe(201);
 });
 afterAll(async () => {
@@ -76,7 +77,7 @@ const cases: Case[] = [
   // type and ExternalName
   { what: 'unknown type', spec: { type: 'Fancy', ports: p80 }, errors: ['spec.type: Unsupported value: "Fancy": supported values: "ClusterIP", "ExternalName", "LoadBalancer", "NodePort"'] },
   { what: 'ExternalName without externalName', spec: { type: 'ExternalName' }, errors: ['spec.externalName: Required value'] },
-  { what: 'ExternalName with a clusterIP', spec: { type: 'ExternalName', externalName: 'example.com', clusterIP: '127.96.0.9' }, errors: ['spec.clusterIPs: Forbidden: may not be set for ExternalName services'] },
+  { what: 'ExternalName with a clusterIP', spec: { type: 'ExternalName', externalName: 'example.com', clusterIP: '127.93.0.9' }, errors: ['spec.clusterIPs: Forbidden: may not be set for ExternalName services'] },
   {
     what: 'ExternalName that is not a DNS name',
     spec: { type: 'ExternalName', externalName: 'Bad_Host' },
@@ -123,39 +124,39 @@ const cases: Case[] = [
   {
     what: 'clusterIP outside the service CIDR',
     spec: { clusterIP: '10.0.171.239', ports: p80 },
-    errors: ['spec.clusterIPs: Invalid value: []string{"10.0.171.239"}: failed to allocate IP 10.0.171.239: the provided IP (10.0.171.239) is not in the valid range. The range of valid IPs is 127.96.0.0/16'],
+    errors: ['spec.clusterIPs: Invalid value: []string{"10.0.171.239"}: failed to allocate IP 10.0.171.239: the provided IP (10.0.171.239) is not in the valid range. The range of valid IPs is 127.93.0.0/16'],
   },
   {
     what: 'clusterIP already allocated',
-    spec: { clusterIP: '127.96.0.20', ports: p80 },
-    errors: ['spec.clusterIPs: Invalid value: []string{"127.96.0.20"}: failed to allocate IP 127.96.0.20: provided IP is already allocated'],
+    spec: { clusterIP: '127.93.0.20', ports: p80 },
+    errors: ['spec.clusterIPs: Invalid value: []string{"127.93.0.20"}: failed to allocate IP 127.93.0.20: provided IP is already allocated'],
   },
   {
     what: 'clusterIPs[0] different from clusterIP',
-    spec: { clusterIP: '127.96.0.30', clusterIPs: ['127.96.0.31'], ports: p80 },
-    errors: ['spec.clusterIPs: Invalid value: []string{"127.96.0.31"}: first value must match `clusterIP`'],
+    spec: { clusterIP: '127.93.0.30', clusterIPs: ['127.93.0.31'], ports: p80 },
+    errors: ['spec.clusterIPs: Invalid value: []string{"127.93.0.31"}: first value must match `clusterIP`'],
   },
-  { what: 'clusterIPs without clusterIP', spec: { clusterIPs: ['127.96.0.31'], ports: p80 }, errors: ['spec.clusterIPs: Invalid value: []string{"127.96.0.31"}: must be empty when `clusterIP` is not specified'] },
+  { what: 'clusterIPs without clusterIP', spec: { clusterIPs: ['127.93.0.31'], ports: p80 }, errors: ['spec.clusterIPs: Invalid value: []string{"127.93.0.31"}: must be empty when `clusterIP` is not specified'] },
   {
     what: "'None' with a second IP",
-    spec: { clusterIP: 'None', clusterIPs: ['None', '127.96.0.5'], ports: p80 },
-    errors: [`spec.clusterIPs: Invalid value: []string{"None", "127.96.0.5"}: 'None' must be the first and only value`],
+    spec: { clusterIP: 'None', clusterIPs: ['None', '127.93.0.5'], ports: p80 },
+    errors: [`spec.clusterIPs: Invalid value: []string{"None", "127.93.0.5"}: 'None' must be the first and only value`],
   },
   {
     what: 'three clusterIPs',
-    spec: { clusterIP: '127.96.0.5', clusterIPs: ['127.96.0.5', 'fd00::5', '127.96.0.6'], ipFamilyPolicy: 'PreferDualStack', ports: p80 },
-    errors: ['spec.clusterIPs: Invalid value: []string{"127.96.0.5", "fd00::5", "127.96.0.6"}: may only hold up to 2 values'],
+    spec: { clusterIP: '127.93.0.5', clusterIPs: ['127.93.0.5', 'fd00::5', '127.93.0.6'], ipFamilyPolicy: 'PreferDualStack', ports: p80 },
+    errors: ['spec.clusterIPs: Invalid value: []string{"127.93.0.5", "fd00::5", "127.93.0.6"}: may only hold up to 2 values'],
   },
   {
     what: 'two IPs of one family',
-    spec: { clusterIP: '127.96.0.5', clusterIPs: ['127.96.0.5', '127.96.0.6'], ipFamilyPolicy: 'PreferDualStack', ports: p80 },
-    errors: ['spec.clusterIPs: Invalid value: []string{"127.96.0.5", "127.96.0.6"}: may specify no more than one IP for each IP family'],
+    spec: { clusterIP: '127.93.0.5', clusterIPs: ['127.93.0.5', '127.93.0.6'], ipFamilyPolicy: 'PreferDualStack', ports: p80 },
+    errors: ['spec.clusterIPs: Invalid value: []string{"127.93.0.5", "127.93.0.6"}: may specify no more than one IP for each IP family'],
   },
   { what: 'IPv6 clusterIP on an IPv4 cluster', spec: { clusterIP: 'fd00::10', ports: p80 }, errors: ['spec.clusterIPs[0]: Invalid value: []string{"fd00::10"}: IPv6 is not configured on this cluster'] },
   {
     what: 'clusterIP of the wrong family for ipFamilies',
-    spec: { clusterIP: '127.96.0.5', ipFamilies: ['IPv6'], ports: p80 },
-    errors: ['spec.clusterIPs[0]: Invalid value: "127.96.0.5": expected an IPv6 value as indicated by `ipFamilies[0]`'],
+    spec: { clusterIP: '127.93.0.5', ipFamilies: ['IPv6'], ports: p80 },
+    errors: ['spec.clusterIPs[0]: Invalid value: "127.93.0.5": expected an IPv6 value as indicated by `ipFamilies[0]`'],
   },
   // dual stack on a single-stack cluster
   { what: 'RequireDualStack on a single-stack cluster', spec: { ipFamilyPolicy: 'RequireDualStack', ports: p80 }, errors: ['spec.ipFamilyPolicy: Invalid value: "RequireDualStack": this cluster is not configured for dual-stack services'] },
@@ -237,20 +238,20 @@ describe('invalid Services are refused with upstream texts', () => {
     });
   }
   it('left the allocations of the refused creates free', async () => {
-    const r = await post('reuse', { type: 'NodePort', clusterIP: '127.96.0.30', ports: [{ name: 'a', port: 80, nodePort: 30100 }, { name: 'b', port: 81, nodePort: 31000 }] });
+    const r = await post('reuse', { type: 'NodePort', clusterIP: '127.93.0.30', ports: [{ name: 'a', port: 80, nodePort: 30100 }, { name: 'b', port: 81, nodePort: 31000 }] });
     expect(r.status).toBe(201);
   });
 });
 
 describe('invalid updates', () => {
   it('clusterIP may not change once set', async () => {
-    expect((await post('fixed', { clusterIP: '127.96.0.40', ports: p80 })).status).toBe(201);
+    expect((await post('fixed', { clusterIP: '127.93.0.40', ports: p80 })).status).toBe(201);
     const r = await api(tc.cluster, 'PATCH', '/api/v1/namespaces/default/services/fixed', {
-      body: { spec: { clusterIP: '127.96.0.41' } },
+      body: { spec: { clusterIP: '127.93.0.41' } },
       contentType: 'application/merge-patch+json',
     });
     expect(r.status).toBe(422);
-    expect(r.json().message).toBe('Service "fixed" is invalid: spec.clusterIPs[0]: Invalid value: []string{"127.96.0.41"}: may not change once set');
+    expect(r.json().message).toBe('Service "fixed" is invalid: spec.clusterIPs[0]: Invalid value: []string{"127.93.0.41"}: may not change once set');
   });
   it('loadBalancerClass may not change once set', async () => {
     expect((await post('classy', { type: 'LoadBalancer', loadBalancerClass: 'example.com/a', ports: p80 })).status).toBe(201);

@@ -3,11 +3,12 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { startTestCluster, type TestCluster } from '../helpers/cluster.js';
 import { until } from '../helpers/wait.js';
+import { dynamicNodePorts, inCIDR, nthIP } from '../helpers/ranges.js';
 
 let tc: TestCluster;
 let dual: TestCluster;
 beforeAll(async () => {
-  [tc, dual] = await Promise.all([startTestCluster(), startTestCluster({ serviceCIDR: '127.96.0.0/16,fd00:10:96::/112' })]);
+  [tc, dual] = await Promise.all([startTestCluster(), startTestCluster({ secondaryServiceCIDR: 'fd00:10:96::/112' })]);
 });
 afterAll(async () => {
   await Promise.all([tc?.stop(), dual?.stop()]);
@@ -16,6 +17,16 @@ afterAll(async () => {
 const getSvc = async (c: TestCluster, name: string) => JSON.parse((await c.kubectl(['get', 'svc', name, '-o', 'json'])).stdout);
 const row = async (name: string) => (await tc.kubectl(['get', 'svc', name, '--no-headers'])).stdout.trim().split(/\s+/);
 const ipNum = (ip: string) => ip.split('.').reduce((n, o) => n * 256 + Number(o), 0);
+/** The cluster's primary service CIDR (its host slot's unless given). */
+const svcCIDR = (c: TestCluster) => c.cluster.config.serviceCIDR;
+/** Asserts ip is a ClusterIP of c's primary service CIDR. */
+const expectInServiceCIDR = (c: TestCluster, ip: string) => expect(inCIDR(svcCIDR(c), ip), `${ip} in ${svcCIDR(c)}`).toBe(true);
+/** Asserts port is one of c's NodePorts. */
+const expectNodePort = (c: TestCluster, port: number) => {
+  const { base, size } = c.cluster.config.nodePortRange;
+  expect(port).toBeGreaterThanOrEqual(base);
+  expect(port).toBeLessThan(base + size);
+};
 
 describe('kubectl create service', () => {
   it('clusterip: a ClusterIP from the dynamic band, kubectl-style port name and selector', async () => {
@@ -31,8 +42,9 @@ describe('kubectl create service', () => {
       internalTrafficPolicy: 'Cluster',
     });
     expect(s.spec.clusterIPs).toEqual([s.spec.clusterIP]);
-    // 127.96.0.0/16: the first 256 addresses are the static band.
-    expect(ipNum(s.spec.clusterIP) - ipNum('127.96.0.0')).toBeGreaterThan(256);
+    // A /16 or /18: the first 256 addresses are the static band.
+    expectInServiceCIDR(tc, s.spec.clusterIP);
+    expect(ipNum(s.spec.clusterIP) - ipNum(nthIP(svcCIDR(tc), 0))).toBeGreaterThan(256);
   });
   it('clusterip --clusterip=None: headless, nothing allocated', async () => {
     await tc.kubectl(['create', 'service', 'clusterip', 'hl', '--clusterip=None']);
@@ -41,20 +53,22 @@ describe('kubectl create service', () => {
     expect(s.spec.clusterIPs).toEqual(['None']);
     expect((await row('hl')).slice(1, 5)).toEqual(['ClusterIP', 'None', '<none>', '<none>']);
   });
-  it('nodeport: the chosen node port, or one from 30086-32767', async () => {
-    await tc.kubectl(['create', 'service', 'nodeport', 'np', '--tcp=80:8080', '--node-port=30080']);
-    expect((await row('np'))[4]).toBe('80:30080/TCP');
+  it('nodeport: the chosen node port, or one from the dynamic band (30086-32767 of 30000-32767)', async () => {
+    const chosen = tc.cluster.config.nodePortRange.base + 80;
+    await tc.kubectl(['create', 'service', 'nodeport', 'np', '--tcp=80:8080', `--node-port=${chosen}`]);
+    expect((await row('np'))[4]).toBe(`80:${chosen}/TCP`);
     await tc.kubectl(['create', 'service', 'nodeport', 'np2', '--tcp=5353:53']);
     const s = await getSvc(tc, 'np2');
     expect(s.spec.externalTrafficPolicy).toBe('Cluster');
-    expect(s.spec.ports[0].nodePort).toBeGreaterThanOrEqual(30086);
-    expect(s.spec.ports[0].nodePort).toBeLessThanOrEqual(32767);
+    const { first, last } = dynamicNodePorts(tc.cluster.config.nodePortRange);
+    expect(s.spec.ports[0].nodePort).toBeGreaterThanOrEqual(first);
+    expect(s.spec.ports[0].nodePort).toBeLessThanOrEqual(last);
   });
   it('loadbalancer: node port, LB defaults, and an EXTERNAL-IP once the load balancer is ready', async () => {
     await tc.kubectl(['create', 'service', 'loadbalancer', 'lb', '--tcp=80:8080']);
     const s = await getSvc(tc, 'lb');
     expect(s.spec).toMatchObject({ type: 'LoadBalancer', allocateLoadBalancerNodePorts: true, externalTrafficPolicy: 'Cluster' });
-    expect(s.spec.ports[0].nodePort).toBeGreaterThanOrEqual(30000);
+    expectNodePort(tc, s.spec.ports[0].nodePort);
     const ip = await until(async () => (await getSvc(tc, 'lb')).status?.loadBalancer?.ingress?.[0]?.ip as string | undefined);
     expect((await row('lb'))[3]).toBe(ip);
   });
@@ -70,13 +84,14 @@ describe('kubectl create service', () => {
 
 describe('system Services', () => {
   it('kubernetes holds the first address and kube-dns the tenth', async () => {
-    expect((await getSvc(tc, 'kubernetes')).spec.clusterIP).toBe('127.96.0.1');
+    expect((await getSvc(tc, 'kubernetes')).spec.clusterIP).toBe(nthIP(svcCIDR(tc), 1));
+    const kubeDNS = nthIP(svcCIDR(tc), 10);
     const dns = JSON.parse((await tc.kubectl(['get', 'svc', '-n', 'kube-system', 'kube-dns', '-o', 'json'])).stdout);
-    expect(dns.spec.clusterIP).toBe('127.96.0.10');
+    expect(dns.spec.clusterIP).toBe(kubeDNS);
     expect(dns.spec.ports.map((p: { name: string; port: number; protocol: string }) => `${p.name}:${p.port}/${p.protocol}`)).toEqual(['dns:53/UDP', 'dns-tcp:53/TCP']);
     expect(dns.metadata.labels['k8s-app']).toBe('kube-dns');
-    const r = await tc.kubectl(['create', 'service', 'clusterip', 'squatter', '--tcp=53:53', '--clusterip=127.96.0.10'], { allowFail: true });
-    expect(r.stderr).toContain('failed to allocate IP 127.96.0.10: provided IP is already allocated');
+    const r = await tc.kubectl(['create', 'service', 'clusterip', 'squatter', '--tcp=53:53', `--clusterip=${kubeDNS}`], { allowFail: true });
+    expect(r.stderr).toContain(`failed to allocate IP ${kubeDNS}: provided IP is already allocated`);
   });
 });
 
@@ -87,7 +102,7 @@ describe('kubectl expose', () => {
     const s = await getSvc(tc, 'echo-svc');
     expect(s.spec.selector).toEqual({ app: 'echo', tier: 'web' });
     expect(s.spec.ports).toEqual([{ port: 80, protocol: 'TCP', targetPort: 8080 }]);
-    expect(s.spec.clusterIP).toMatch(/^127\.96\./);
+    expectInServiceCIDR(tc, s.spec.clusterIP);
   });
   it('exposes a Service again as a NodePort', async () => {
     await tc.kubectl(['expose', 'service', 'echo-svc', '--name=echo-np', '--type=NodePort', '--port=81', '--target-port=8080']);
@@ -95,7 +110,7 @@ describe('kubectl expose', () => {
     expect(s.spec.type).toBe('NodePort');
     expect(s.spec.selector).toEqual({ app: 'echo', tier: 'web' });
     expect(s.spec.ports[0]).toMatchObject({ port: 81, targetPort: 8080 });
-    expect(s.spec.ports[0].nodePort).toBeGreaterThanOrEqual(30000);
+    expectNodePort(tc, s.spec.ports[0].nodePort);
   });
 });
 
@@ -107,7 +122,7 @@ describe('type changes by patch', () => {
     let s = await getSvc(tc, 'flip');
     expect(s.spec.clusterIP).toBe(ip);
     const nodePort = s.spec.ports[0].nodePort;
-    expect(nodePort).toBeGreaterThanOrEqual(30000);
+    expectNodePort(tc, nodePort);
     expect(s.spec.externalTrafficPolicy).toBe('Cluster');
     await tc.kubectl(['patch', 'svc', 'flip', '-p', '{"spec":{"type":"ClusterIP"}}']);
     s = await getSvc(tc, 'flip');
@@ -129,7 +144,7 @@ describe('type changes by patch', () => {
     await tc.kubectl(['create', 'service', 'clusterip', 'picker', '--tcp=80:80', `--clusterip=${ip}`]);
     await tc.kubectl(['patch', 'svc', 'ename', '--type=merge', '-p', '{"spec":{"type":"ClusterIP","externalName":null}}']);
     s = await getSvc(tc, 'ename');
-    expect(s.spec.clusterIP).toMatch(/^127\.96\./);
+    expectInServiceCIDR(tc, s.spec.clusterIP);
     expect(s.spec.clusterIP).not.toBe(ip);
     expect(s.spec.ipFamilyPolicy).toBe('SingleStack');
   });
@@ -144,9 +159,10 @@ describe('type changes by patch', () => {
     expect((await row('lb2'))[3]).toBe('<none>');
   });
   it('changing the clusterIP is refused like upstream', async () => {
-    const r = await tc.kubectl(['patch', 'svc', 'web', '-p', '{"spec":{"clusterIP":"127.96.0.77"}}'], { allowFail: true });
+    const other = nthIP(svcCIDR(tc), 77);
+    const r = await tc.kubectl(['patch', 'svc', 'web', '-p', JSON.stringify({ spec: { clusterIP: other } })], { allowFail: true });
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('The Service "web" is invalid: spec.clusterIPs[0]: Invalid value: []string{"127.96.0.77"}: may not change once set');
+    expect(r.stderr).toContain(`The Service "web" is invalid: spec.clusterIPs[0]: Invalid value: []string{"${other}"}: may not change once set`);
   });
 });
 
@@ -163,7 +179,7 @@ describe('dual stack with a second service CIDR', () => {
     await create('prefer', '  ipFamilyPolicy: PreferDualStack\n  selector: {app: a}\n  ports: [{port: 80}]\n');
     const s = await getSvc(dual, 'prefer');
     expect(s.spec.ipFamilies).toEqual(['IPv4', 'IPv6']);
-    expect(s.spec.clusterIPs[0]).toMatch(/^127\.96\./);
+    expectInServiceCIDR(dual, s.spec.clusterIPs[0]);
     expect(s.spec.clusterIPs[1]).toMatch(/^fd00:10:96::/);
     expect(s.spec.clusterIP).toBe(s.spec.clusterIPs[0]);
   });
@@ -171,7 +187,7 @@ describe('dual stack with a second service CIDR', () => {
     await create('six', '  ipFamilyPolicy: RequireDualStack\n  ipFamilies: [IPv6, IPv4]\n  selector: {app: a}\n  ports: [{port: 80}]\n');
     const s = await getSvc(dual, 'six');
     expect(s.spec.clusterIP).toMatch(/^fd00:10:96::/);
-    expect(s.spec.clusterIPs[1]).toMatch(/^127\.96\./);
+    expectInServiceCIDR(dual, s.spec.clusterIPs[1]);
   });
   it('upgrades to dual stack and downgrades back, releasing the secondary IP', async () => {
     await dual.kubectl(['patch', 'svc', 'single', '-p', '{"spec":{"ipFamilyPolicy":"PreferDualStack"}}']);

@@ -12,7 +12,7 @@ import { until } from '../helpers/wait.js';
 
 let tc: TestCluster;
 beforeAll(async () => {
-  tc = await startTestCluster({ serviceCIDR: '127.225.0.0/16', podCIDR: '127.224.0.0/16', serviceNodePortRange: '26700-26799' });
+  tc = await startTestCluster();
   await tc.kubectl(['apply', '-f', '-'], {
     input: `apiVersion: v1
 kind: Pod

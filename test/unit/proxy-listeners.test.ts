@@ -140,7 +140,7 @@ describe('listener reconciler', () => {
     set.apply('ns/a', [spec('ns/a', '127.0.0.5'), spec('ns/a', '127.0.0.6')]);
     await set.idle();
     expect([...f.open.keys()]).toEqual(['TCP 127.0.0.5:80']);
-    expect(failed.map((x) => [x.spec.key, x.code, x.message])).toEqual([['TCP 127.0.0.6:80', 'EADDRINUSE', 'address already in use']]);
+    expect(failed.map((x) => [x.spec.key, x.code, x.message])).toEqual([['TCP 127.0.0.6:80', 'EADDRINUSE', 'address already in use (another process on this host holds it: another cluster or any other program)']]);
     // Not yet due: nothing happens; due (the clock moved past the back-off): retried.
     const before = f.opens;
     set.retryDue();
@@ -171,7 +171,7 @@ describe('listener reconciler', () => {
     set.apply('ns/b', [spec('ns/b', '127.0.0.5')]);
     await set.idle();
     expect(f.open.get('TCP 127.0.0.5:80')!().service).toBe('ns/a');
-    expect(failed.map((x) => [x.spec.service, x.code, x.message])).toEqual([['ns/b', 'CONFLICT', 'already served for Service ns/a']]);
+    expect(failed.map((x) => [x.spec.service, x.code, x.message])).toEqual([['ns/b', 'CONFLICT', 'Service ns/a of this cluster already has it (as its clusterIP)']]);
     set.apply('ns/a', []);
     await set.idle();
     expect(f.open.get('TCP 127.0.0.5:80')!().service).toBe('ns/b');
@@ -192,9 +192,12 @@ describe('listener reconciler', () => {
 
 describe('listen errors in plain words', () => {
   it('names the usual causes', () => {
-    expect(listenErrorText('EADDRINUSE', 8000, 'x')).toBe('address already in use');
-    expect(listenErrorText('EADDRNOTAVAIL', 8000, 'x')).toBe('address not available on this host');
-    expect(listenErrorText('EACCES', 80, 'x')).toBe('permission denied (ports below 1024 need root or CAP_NET_BIND_SERVICE)');
+    expect(listenErrorText('EADDRINUSE', 8000, 'x')).toBe('address already in use (another process on this host holds it: another cluster or any other program)');
+    expect(listenErrorText('EADDRNOTAVAIL', 8000, 'x')).toBe('address not available on this host (no network interface has it)');
+    expect(listenErrorText('EACCES', 80, 'x')).toBe(
+      'permission denied: ports below 1024 need root or CAP_NET_BIND_SERVICE (allow them with `sudo sysctl -w net.ipv4.ip_unprivileged_port_start=0`, or run tinykube as root)',
+    );
+    expect(listenErrorText('EACCES', 8080, 'x')).toBe('permission denied');
     expect(listenErrorText('EINVAL', 80, 'listen EINVAL')).toBe('listen EINVAL');
   });
 });

@@ -1,7 +1,7 @@
 // YAML and JSON bodies decoded within upstream's bounds, with go-yaml's and encoding/json's texts;
 // the long-running request check of the request deadline; bearer token parsing.
-import { describe, it, expect } from 'vitest';
-import { decodeYAML, goYamlDepthError, jsonTooDeep, MAX_NESTING, NestingError, YAMLDecodeError } from '../../src/api/yaml-decode.js';
+import { beforeAll, describe, it, expect } from 'vitest';
+import { decodeYAML, goYamlDepthError, jsonTooDeep, loadYAMLParser, MAX_NESTING, NestingError, YAMLDecodeError } from '../../src/api/yaml-decode.js';
 import { isLongRunning } from '../../src/api/request-timeout.js';
 import { bearerTokenOf } from '../../src/auth/bearer.js';
 
@@ -14,6 +14,9 @@ const fails = (text: string) => {
   }
   return 'ok';
 };
+
+// js-yaml loads on first use (the API server's preHandler awaits it).
+beforeAll(() => loadYAMLParser());
 
 describe('decodeYAML', () => {
   it('decodes YAML and JSON as before: core schema, last duplicate key wins, one document', () => {

@@ -1,0 +1,126 @@
+// dist/cluster.cjs: src/cluster.ts (startCluster and everything it needs) as one CommonJS bundle,
+// which dist/ loads through V8's code cache (src/code-cache.ts): Node 20 caches no compiled code
+// for ES modules, and compiling the cluster's ~2 MB of code was ~40% of a start.
+//
+// scripts/build.mjs builds it first, then the ES module entries with clusterRedirect(): their
+// `./cluster.js` becomes a small module that loads the bundle. The modules src/cli.ts imports
+// statically (options, instance, native, ...) stay out of the bundle, which require()s the CLI's
+// copies of them instead, so the classes the CLI checks errors against are the cluster's.
+import { build } from 'esbuild';
+import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { dirname, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const CLUSTER = resolve(ROOT, 'src/cluster.ts');
+const SHARED_PREFIX = 'tinykube-shared:';
+
+/** Source files src/cli.ts imports statically (directly or not), but not itself. */
+async function cliStaticImports(common) {
+  const r = await build({
+    ...common,
+    entryPoints: [resolve(ROOT, 'src/cli.ts')],
+    write: false,
+    metafile: true,
+    outdir: 'unused',
+    format: 'esm',
+    plugins: [{ name: 'static-only', setup: (b) => b.onResolve({ filter: /.*/ }, (a) => (a.kind === 'dynamic-import' ? { path: a.path, external: true } : undefined)) }],
+    logLevel: 'silent',
+  });
+  return new Set(
+    Object.keys(r.metafile.inputs)
+      .map((f) => resolve(ROOT, f))
+      .filter((f) => f.startsWith(resolve(ROOT, 'src')) && !f.endsWith('/src/cli.ts')),
+  );
+}
+
+/** The source file a relative import of a .ts source means (imports name `.js`). */
+function sourceOf(args) {
+  if (!args.path.startsWith('.') || !args.importer.startsWith(resolve(ROOT, 'src'))) return undefined;
+  return resolve(args.resolveDir, args.path).replace(/\.js$/, '.ts');
+}
+
+/**
+ * Builds `outfile` from src/cluster.ts with esbuild options `common` (define, alias, external...).
+ * Returns its content hash and the shared modules (absolute source paths) it leaves out.
+ */
+export async function buildClusterBundle(common, outfile) {
+  const shared = await cliStaticImports(common);
+  await build({
+    ...common,
+    entryPoints: [CLUSTER],
+    outfile,
+    format: 'cjs',
+    sourcemap: true,
+    plugins: [
+      ...(common.plugins ?? []),
+      {
+        name: 'shared-with-cli',
+        setup(b) {
+          b.onResolve({ filter: /^\.\.?\// }, (args) => {
+            const src = sourceOf(args);
+            return src && shared.has(src) ? { path: SHARED_PREFIX + relative(ROOT, src), external: true } : undefined;
+          });
+        },
+      },
+    ],
+  });
+  return { shared, outfile };
+}
+
+/** Non-ASCII characters make V8 keep a source as two-byte text: see build.mjs. Then the hash. */
+export function finishClusterBundle(outfile) {
+  const text = readFileSync(outfile, 'utf8');
+  const ascii = text.replace(/[^\x00-\x7f]/g, (c) => '?'.repeat(c.length));
+  if (ascii !== text) writeFileSync(outfile, ascii);
+  return createHash('sha256').update(ascii).digest('hex');
+}
+
+/**
+ * esbuild plugin for the ES module build: `./cluster.js` (src/cluster.ts) becomes a module that
+ * loads `bundleFile` (at `bundlePath`, relative to the package's dist/) with the code cache.
+ */
+export function clusterRedirect({ hash, shared, bundleName }) {
+  return {
+    name: 'cluster-bundle',
+    setup(b) {
+      b.onResolve({ filter: /^\.\/cluster\.js$/ }, (args) => (sourceOf(args) === CLUSTER ? { path: CLUSTER, namespace: 'cluster-bundle' } : undefined));
+      b.onLoad({ filter: /.*/, namespace: 'cluster-bundle' }, () => {
+        const list = [...shared].sort();
+        const imports = list.map((f, i) => `import * as shared${i} from ${JSON.stringify(f)};`).join('\n');
+        const map = list.map((f, i) => `  ${JSON.stringify(SHARED_PREFIX + relative(ROOT, f))}: shared${i},`).join('\n');
+        return {
+          resolveDir: dirname(CLUSTER),
+          loader: 'js',
+          contents: `// src/cluster.ts, loaded from dist/${bundleName} with V8's code cache (scripts/cluster-bundle.mjs).
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { loadCachedBundle } from ${JSON.stringify(resolve(ROOT, 'src/code-cache.ts'))};
+${imports}
+// This module lands in dist/ or dist/chunks/.
+const here = ['./', '../'].map((d) => fileURLToPath(new URL(d + ${JSON.stringify(bundleName)}, import.meta.url)));
+const bundle = loadCachedBundle(here.find((f) => existsSync(f)) ?? here[0], ${JSON.stringify(hash)}, {
+${map}
+});
+const cluster = bundle.exports;
+let started = false;
+/**
+ * startCluster of the bundle. Once a start has succeeded, the code cache is written (when there
+ * was none): a second later, or when the process exits before that.
+ */
+export async function startCluster(opts) {
+  const c = await cluster.startCluster(opts);
+  if (!started) {
+    started = true;
+    setTimeout(() => bundle.save(), 1000).unref();
+    process.once('exit', () => bundle.save());
+  }
+  return c;
+}
+`,
+        };
+      });
+    },
+  };
+}
