@@ -8,9 +8,8 @@
 import { spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { Agent, request } from 'undici';
 import { buildBinary } from '../build-binary.mjs';
-import { freePort } from './lib.mjs';
+import { freePort, waitReady } from './lib.mjs';
 
 const ROUNDS = Number(process.env.BENCH_BINARY_ROUNDS ?? 9);
 // No ranges given: the binary's and node's clusters run side by side for the RSS figures, each on
@@ -115,22 +114,3 @@ export async function binaryBench({ root, work, report, stopProc, rssMB }) {
   return { build: median(builds), bytes: built.bytes, startBinary: mb, startNode: mn, startBare: median(t.bare), rss };
 }
 
-/** Polls url until it answers 200; ms since t0. Fails if the process exits first. */
-async function waitReady(url, t0, p) {
-  const agent = new Agent({ connect: { rejectUnauthorized: false } });
-  try {
-    for (;;) {
-      if (p.exitCode !== null) throw new Error(`${p.spawnfile} exited with ${p.exitCode} before ${url} was ready`);
-      try {
-        const r = await request(url, { dispatcher: agent });
-        await r.body.text();
-        if (r.statusCode === 200) return performance.now() - t0;
-      } catch {
-        /* not listening yet */
-      }
-      await new Promise((r) => setTimeout(r, 2));
-    }
-  } finally {
-    await agent.close();
-  }
-}

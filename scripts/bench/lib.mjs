@@ -60,3 +60,23 @@ export function apiClient({ server, ca, token }, { connections = 64, clock = () 
   }
   return { call, watch, close: () => agent.close() };
 }
+
+/** Polls url (TLS unchecked) until it answers 200; ms since t0. Fails if the process p exits first. */
+export async function waitReady(url, t0, p) {
+  const agent = new Agent({ connect: { rejectUnauthorized: false } });
+  try {
+    for (;;) {
+      if (p.exitCode !== null) throw new Error(`${p.spawnargs.join(' ')} exited with ${p.exitCode} before ${url} was ready`);
+      try {
+        const r = await request(url, { dispatcher: agent });
+        await r.body.text();
+        if (r.statusCode === 200) return performance.now() - t0;
+      } catch {
+        /* not listening yet */
+      }
+      await new Promise((r) => setTimeout(r, 2));
+    }
+  } finally {
+    await agent.close();
+  }
+}

@@ -13,8 +13,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Agent, request } from 'undici';
-import { freePort } from './lib.mjs';
+import { freePort, waitReady } from './lib.mjs';
 
 const ROUNDS = Number(process.env.BENCH_START_ROUNDS ?? 7);
 // No ranges given: each cluster takes a free host slot, as users' clusters do.
@@ -57,24 +56,6 @@ export async function startBench({ root, work, report }) {
     const ms = performance.now() - t0;
     if (code !== 0) throw new Error(`node ${args.join(' ')} exited with ${code}`);
     return ms;
-  }
-  async function waitReady(url, t0, p) {
-    const agent = new Agent({ connect: { rejectUnauthorized: false } });
-    try {
-      for (;;) {
-        if (p.exitCode !== null) throw new Error(`${p.spawnargs.join(' ')} exited with ${p.exitCode} before ${url} was ready`);
-        try {
-          const r = await request(url, { dispatcher: agent });
-          await r.body.text();
-          if (r.statusCode === 200) return performance.now() - t0;
-        } catch {
-          /* not listening yet */
-        }
-        await new Promise((r) => setTimeout(r, 2));
-      }
-    } finally {
-      await agent.close();
-    }
   }
   async function up(where, env) {
     const port = await freePort();
