@@ -30,10 +30,13 @@ import { createServiceAccountAuthenticator, type ServiceAccountAuthenticator } f
 import { tokenRequestRoutes, TOKEN_SUBRESOURCE } from './auth/tokenrequest.js';
 import { ADMIN_USER } from './auth/users.js';
 import { buildKubeconfig, writeKubeconfig } from './kubeconfig.js';
-import { parseHostPort, resolveConfig, type StartOptions } from './options.js';
+import { DEFAULTS, parseHostPort, resolveConfig, type StartOptions } from './options.js';
 import { placeCluster } from './config/placement.js';
+import { loadSavedRanges, saveRanges } from './config/saved-ranges.js';
 import { watchParent } from './parent-watch.js';
-import type { HostRanges, RangeKind } from './config/slots.js';
+import { slotOrder, type HostRanges, type RangeKind } from './config/slots.js';
+import { defaultDataDir } from './paths.js';
+import { resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
@@ -89,10 +92,35 @@ export async function startCluster(opts: StartOptions = {}): Promise<RunningClus
   // Every option is checked before anything is touched; the ranges left out come from the host
   // slot this cluster leases (config/placement.ts), so clusters never share addresses or ports.
   const asked = resolveConfig(opts, mode);
+  // A data dir's cluster keeps the ranges it was made with (its Services hold their addresses).
+  const saved = asked.dataDir ? loadSavedRanges(asked.dataDir) : undefined;
+  const savedFrom = new Set<string>();
+  if (saved) {
+    const given = Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined));
+    const kept = Object.fromEntries(Object.entries(saved).filter(([k]) => given[k] === undefined));
+    opts = { ...opts, ...kept };
+    for (const k of Object.keys(kept)) savedFrom.add(k);
+  }
   const log = opts.logger ?? createLogger({ verbose: !!opts.verbose, name: asked.name });
   const t0 = performance.now();
   const record = { id: randomBytes(8).toString('hex'), name: asked.name, pid: process.pid, dataDir: asked.dataDir, kind: mode, kubeconfig: opts.cli?.kubeconfig, startedAt: Date.now() } as const;
-  const placement = await placeCluster({ explicit: explicitRanges(opts), rangesFor: (slot) => hostRanges(resolveConfig(opts, mode, slot ?? 0)), record });
+  const labels: Partial<Record<RangeKind, string>> = {};
+  if (savedFrom.has('serviceCIDR')) labels.service = `the data dir's service CIDR (kept from its first start; ${asked.dataDir})`;
+  if (savedFrom.has('podCIDR')) labels.pod = `the data dir's pod CIDR (kept from its first start; ${asked.dataDir})`;
+  if (savedFrom.has('loadBalancerCIDR')) labels.loadBalancer = `the data dir's load-balancer CIDR (kept from its first start; ${asked.dataDir})`;
+  if (savedFrom.has('serviceNodePortRange')) labels.nodePorts = `the data dir's NodePort range (kept from its first start; ${asked.dataDir})`;
+  // The data dir's database first (created 0600, refused when it was lost, errors with path and
+  // cause): what is wrong with the data dir is said before anything about other clusters.
+  if (asked.dataDir) ensureDataDir(asked.dataDir);
+  const store = asked.dataDir ? openDataDirStore(asked.dataDir, { groupCommit: true }) : new Store({ groupCommit: true });
+  const order = slotOrder(!asked.dataDir ? 'in-memory' : resolve(asked.dataDir) === resolve(defaultDataDir(DEFAULTS.name)) ? 'default-data-dir' : 'data-dir', asked.dataDir && resolve(asked.dataDir));
+  let placement: Awaited<ReturnType<typeof placeCluster>>;
+  try {
+    placement = await placeCluster({ explicit: explicitRanges(opts), labels, order, rangesFor: (slot) => hostRanges(resolveConfig(opts, mode, slot ?? 0)), record });
+  } catch (err) {
+    store.close();
+    throw err;
+  }
   const config = resolveConfig(opts, mode, placement.slot ?? 0);
   const publish = (server?: string) => placement.lease.publish({ ...record, slot: placement.slot, ranges: hostRanges(config), server });
   if (placement.slot !== undefined) log.debug({ slot: placement.slot, others: placement.others }, 'host slot leased');
@@ -104,9 +132,18 @@ export async function startCluster(opts: StartOptions = {}): Promise<RunningClus
     opts = { ...opts, dnsFallbackListen: `${config.dnsHost.includes(':') ? `[${config.dnsHost}]` : config.dnsHost}:0` };
   }
 
-  // The data dir's database: created 0600, refused when it was lost, errors with path and cause.
-  if (config.dataDir) ensureDataDir(config.dataDir);
-  const store = config.dataDir ? openDataDirStore(config.dataDir, { groupCommit: true }) : new Store({ groupCommit: true });
+  if (config.dataDir) {
+    // Before anything holds an address of them (see config/saved-ranges.ts).
+    const np = config.nodePortRange;
+    const r = { serviceCIDR: config.serviceCIDR, secondaryServiceCIDR: config.secondaryServiceCIDR, podCIDR: config.podCIDR, loadBalancerCIDR: config.loadBalancerCIDR, serviceNodePortRange: `${np.base}-${np.base + np.size - 1}` };
+    try {
+      saveRanges(config.dataDir, r);
+    } catch (err) {
+      store.close();
+      await placement.lease.release();
+      throw err;
+    }
+  }
   let api: ApiServer | undefined;
   let controllers: { stop(): void; idle(): Promise<void> } | undefined;
   let agent: NodeAgent | undefined;

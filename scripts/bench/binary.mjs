@@ -94,8 +94,10 @@ export async function binaryBench({ root, work, report, stopProc, rssMB }) {
   report(`start → /readyz node dist/cli.js (median of ${ROUNDS})`, mn, 'ms', 'bare node https', median(t.bare));
 
   // ---- idle RSS ----
+  // Side by side: both data dirs were made on the first host slot (one after the other), and a
+  // data dir keeps its ranges, so node's cluster gets a data dir of its own here (the next slot).
   const rb = await startUp('binary', binData);
-  const rn = await startUp('node', nodeData);
+  const rn = await startUp('node', join(dir, 'data-node-rss'));
   const rbare = await startBare(join(nodeData, 'pki'));
   await new Promise((r) => setTimeout(r, 1500));
   const rss = { binary: rssMB(rb.p.pid), node: rssMB(rn.p.pid), bare: rssMB(rbare.p.pid) };

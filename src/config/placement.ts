@@ -18,15 +18,21 @@ export interface Placement {
 export interface PlaceOptions {
   /** The kinds of range the user gave explicitly. */
   explicit: Set<RangeKind>;
+  /** How to name an explicit range in a refusal (default: its flag). */
+  labels?: Partial<Record<RangeKind, string>>;
+  /** The slots in the order to try them (see slotOrder). */
+  order: number[];
   /** This cluster's ranges if it takes slot n (undefined: every range is explicit). */
   rangesFor(slot: number | undefined): HostRanges;
   record: Omit<ClusterRecord, 'ranges' | 'slot'>;
 }
 
-async function explicitConflict(o: Overlap, other: HostEntry): Promise<PlacementError> {
+async function explicitConflict(o: Overlap, other: HostEntry, labels: PlaceOptions['labels'] = {}): Promise<PlacementError> {
   const rec = other.record ?? (await other.load());
   const who = rec ? describeCluster(rec) : `on host slot ${other.slot}`;
-  return new PlacementError(`${RANGE_FLAGS[o.kind]}: ${o.mine} overlaps the ${RANGE_NAMES[o.theirKind]} ${o.theirs} of the running cluster ${who}: choose another range, or leave it out to get a free one`);
+  const label = labels[o.kind];
+  const fix = label ? "stop that cluster first (this data dir's Services hold addresses of that range), or give the range explicitly" : 'choose another range, or leave it out to get a free one';
+  return new PlacementError(`${label ?? RANGE_FLAGS[o.kind]}: ${o.mine} overlaps the ${RANGE_NAMES[o.theirKind]} ${o.theirs} of the running cluster ${who}: ${fix}`);
 }
 
 /** Of two clusters whose ranges collide, the one that was there first keeps them (a plain one always). */
@@ -38,14 +44,14 @@ export async function placeCluster(o: PlaceOptions): Promise<Placement> {
   const skip = new Set<number>();
   for (let attempt = 0; attempt < 3; attempt++) {
     const others = (await hostEntries(slotRanges)).filter((e) => e.record?.id !== o.record.id);
-    const candidates = allExplicit ? [undefined] : Array.from({ length: SLOT_COUNT }, (_, i) => i).filter((i) => !skip.has(i) && !others.some((e) => e.slot === i));
+    const candidates = allExplicit ? [undefined] : o.order.filter((i) => !skip.has(i) && !others.some((e) => e.slot === i));
     let held: Placement | undefined;
     for (const slot of candidates) {
       const ranges = o.rangesFor(slot);
       let collides = false;
       for (const other of others) {
         for (const ov of overlaps(ranges, other.ranges)) {
-          if (o.explicit.has(ov.kind)) throw await explicitConflict(ov, other);
+          if (o.explicit.has(ov.kind)) throw await explicitConflict(ov, other, o.labels);
           collides = true;
         }
       }
@@ -68,7 +74,7 @@ export async function placeCluster(o: PlaceOptions): Promise<Placement> {
     if (!clash.length) return held;
     await held.lease.release();
     const hard = clash.find((c) => o.explicit.has(c.ov.kind));
-    if (hard) throw await explicitConflict(hard.ov, hard.other);
+    if (hard) throw await explicitConflict(hard.ov, hard.other, o.labels);
     if (held.slot !== undefined) skip.add(held.slot);
   }
   throw new PlacementError('could not find a free address slot: other clusters kept starting with colliding ranges; try again');

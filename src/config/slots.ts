@@ -8,6 +8,7 @@
 // (a /18 each for Services, Pods and load balancers: 16,384 addresses, eight times --max-pods'
 // default) and 250 NodePorts of 10000-29999, below Linux's ephemeral ports (32768-60999) so an
 // outgoing connection's local port never takes a NodePort.
+import { createHash } from 'node:crypto';
 import { parseCIDR, type CIDR } from '../allocators/ipnet.js';
 
 export const SLOT_COUNT = 81;
@@ -110,4 +111,27 @@ export function slotRanges(slot: number): HostRanges {
 /** Whether a cluster on this slot has exactly the slot's ranges (others may then know it by its slot alone). */
 export function isPlain(slot: number | undefined, r: HostRanges): boolean {
   return slot !== undefined && JSON.stringify(r) === JSON.stringify(slotRanges(slot));
+}
+
+/**
+ * The order in which a cluster tries the slots. Clusters that keep their ranges (a data dir's,
+ * saved at its first start) and those that do not (in memory: test suites) draw from separate
+ * pools, so a stopped data dir's ranges are not taken by the test clusters that come and go
+ * meanwhile, and its restart finds them free: the default data dir (`tinykube up`) takes slot 0,
+ * other data dirs 41-80, in-memory clusters 1-40; each spills over into the others' when its own
+ * are full.
+ */
+export function slotOrder(kind: 'default-data-dir' | 'data-dir' | 'in-memory', dataDir = ''): number[] {
+  const range = (a: number, b: number) => Array.from({ length: b - a + 1 }, (_, i) => a + i);
+  const low = range(1, 40);
+  let high = range(41, SLOT_COUNT - 1);
+  if (kind === 'default-data-dir') return [0, ...high, ...low];
+  if (kind === 'data-dir') {
+    // Each data dir starts looking at a slot of its own (by its path), so two data dirs made
+    // while the other was stopped rarely pick the same one.
+    const first = createHash('sha256').update(dataDir).digest().readUInt32BE(0) % high.length;
+    high = [...high.slice(first), ...high.slice(0, first)];
+    return [...high, 0, ...low];
+  }
+  return [...low, ...high, 0];
 }

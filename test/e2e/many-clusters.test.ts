@@ -129,3 +129,31 @@ describe('stop()', () => {
     }
   });
 });
+
+describe('a data dir', () => {
+  it('keeps the ranges it was made with across restarts, and refuses to start while another cluster holds them', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'tinykube-ranges-'));
+    try {
+      const first = await startTestCluster({ dataDir });
+      const made = first.cluster.config;
+      const kubernetesIP = (await first.kubectl(['get', 'svc', 'kubernetes', '-o', 'jsonpath={.spec.clusterIP}'])).stdout;
+      await first.stop();
+      // Whatever slots are free now, the restart keeps its ranges (and the Services their addresses).
+      const again = await startTestCluster({ dataDir });
+      expect([again.cluster.config.serviceCIDR, again.cluster.config.podCIDR, again.cluster.config.nodePortRange]).toEqual([made.serviceCIDR, made.podCIDR, made.nodePortRange]);
+      expect((await again.kubectl(['get', 'svc', 'kubernetes', '-o', 'jsonpath={.spec.clusterIP}'])).stdout).toBe(kubernetesIP);
+      await again.stop();
+      // Another cluster takes those ranges meanwhile: the data dir's cluster cannot start.
+      const squatter = await startTestCluster({ serviceCIDR: made.serviceCIDR });
+      try {
+        await expect(startTestCluster({ dataDir })).rejects.toThrow(
+          `the data dir's service CIDR (kept from its first start; ${dataDir}): ${made.serviceCIDR} overlaps the service CIDR ${made.serviceCIDR} of the running cluster "tinykube" (pid ${process.pid}, in memory): stop that cluster first`,
+        );
+      } finally {
+        await squatter.stop();
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});

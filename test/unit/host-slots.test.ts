@@ -1,7 +1,7 @@
 // Host slots and the registry (issue 20): every pair of slots is disjoint on every range, only
 // host-reaching ranges collide, a held slot is skipped, an explicit collision names the cluster.
 import { describe, expect, it } from 'vitest';
-import { overlaps, slotDefaults, slotRanges, SLOT_COUNT, bindable, type HostRanges } from '../../src/config/slots.js';
+import { overlaps, slotDefaults, slotOrder, slotRanges, SLOT_COUNT, bindable, type HostRanges } from '../../src/config/slots.js';
 import { hostEntries, lease, runningClusters } from '../../src/config/host-registry.js';
 import { placeCluster } from '../../src/config/placement.js';
 import { resolveConfig } from '../../src/options.js';
@@ -29,6 +29,17 @@ describe('slots', () => {
     }
   });
 
+  it('orders the slots in separate pools: the default data dir first at 0, other data dirs from a slot of their own in 41-80, in-memory clusters 1-40', () => {
+    const all = Array.from({ length: SLOT_COUNT }, (_, i) => i);
+    for (const o of [slotOrder('in-memory'), slotOrder('default-data-dir'), slotOrder('data-dir', '/a'), slotOrder('data-dir', '/b')]) expect([...o].sort((x, y) => x - y)).toEqual(all);
+    expect(slotOrder('in-memory').slice(0, 2)).toEqual([1, 2]);
+    expect(slotOrder('in-memory').at(-1)).toBe(0);
+    expect(slotOrder('default-data-dir')[0]).toBe(0);
+    expect(slotOrder('data-dir', '/a')[0]).toBeGreaterThanOrEqual(41);
+    expect(slotOrder('data-dir', '/a')).toEqual(slotOrder('data-dir', '/a'));
+    expect(new Set(['/a', '/b', '/c', '/d'].map((d) => slotOrder('data-dir', d)[0])).size).toBeGreaterThan(1);
+  });
+
   it('compares only what reaches the host: loopback CIDRs, NodePorts on overlapping addresses', () => {
     const a = rangesOf(0);
     expect(overlaps({ ...a, service: ['10.96.0.0/12'], pod: '10.244.0.0/16', loadBalancer: '10.240.0.0/16', nodePorts: { base: 1, size: 1 } }, { ...a, service: ['10.96.0.0/12'], pod: '10.244.0.0/16', loadBalancer: '10.240.0.0/16', nodePorts: { base: 2, size: 1 } })).toEqual([]);
@@ -45,8 +56,8 @@ describe('placement', () => {
   const record = (id: string) => ({ id, name: 'unit', pid: process.pid, kind: 'library' as const, startedAt: Date.now() });
 
   it('skips held slots, and refuses an explicit range of a running cluster naming it', async () => {
-    const first = await placeCluster({ explicit: new Set(), rangesFor: (s) => rangesOf(s ?? 0), record: record('a') });
-    const second = await placeCluster({ explicit: new Set(), rangesFor: (s) => rangesOf(s ?? 0), record: record('b') });
+    const first = await placeCluster({ explicit: new Set(), order: slotOrder('in-memory'), rangesFor: (s) => rangesOf(s ?? 0), record: record('a') });
+    const second = await placeCluster({ explicit: new Set(), order: slotOrder('in-memory'), rangesFor: (s) => rangesOf(s ?? 0), record: record('b') });
     try {
       expect(second.slot).not.toBe(first.slot);
       expect(overlaps(first.ranges, second.ranges)).toEqual([]);
@@ -56,7 +67,7 @@ describe('placement', () => {
       expect(reg.filter((r) => r.id === 'a' || r.id === 'b').map((r) => r.slot).sort()).toEqual([first.slot, second.slot].sort());
       const taken = first.ranges.service[0]!;
       await expect(
-        placeCluster({ explicit: new Set(['service']), rangesFor: (s) => ({ ...rangesOf(s ?? 0), service: [taken] }), record: { ...record('d'), name: 'late' } }),
+        placeCluster({ explicit: new Set(['service']), order: slotOrder('in-memory'), rangesFor: (s) => ({ ...rangesOf(s ?? 0), service: [taken] }), record: { ...record('d'), name: 'late' } }),
       ).rejects.toThrow(`--service-cidr: ${taken} overlaps the service CIDR ${taken} of the running cluster "unit" (pid ${process.pid}, in memory): choose another range, or leave it out to get a free one`);
     } finally {
       await first.lease.release();
@@ -69,8 +80,8 @@ describe('placement', () => {
   });
 
   it('knows a plain cluster by its slot without asking it, and asks one with ranges of its own', async () => {
-    const plain = await placeCluster({ explicit: new Set(), rangesFor: (s) => rangesOf(s ?? 0), record: record('p') });
-    const own = await placeCluster({ explicit: new Set(['pod']), rangesFor: (s) => ({ ...rangesOf(s ?? 0), pod: '127.91.0.0/16' }), record: record('q') });
+    const plain = await placeCluster({ explicit: new Set(), order: slotOrder('in-memory'), rangesFor: (s) => rangesOf(s ?? 0), record: record('p') });
+    const own = await placeCluster({ explicit: new Set(['pod']), order: slotOrder('in-memory'), rangesFor: (s) => ({ ...rangesOf(s ?? 0), pod: '127.91.0.0/16' }), record: record('q') });
     try {
       const seen = await hostEntries(slotRanges);
       const p = seen.find((e) => e.slot === plain.slot)!;
