@@ -37,5 +37,12 @@ export function loadSavedRanges(dataDir: string): SavedRanges | undefined {
 }
 
 export function saveRanges(dataDir: string, r: SavedRanges): void {
-  writePrivateFile(join(dataDir, FILE), `${JSON.stringify(r, null, 2)}\n`);
+  const text = `${JSON.stringify(r, null, 2)}\n`;
+  try {
+    // A restart with the same ranges writes nothing (the write is fsynced).
+    if (readFileSync(join(dataDir, FILE), 'utf8') === text) return;
+  } catch {
+    /* none yet */
+  }
+  writePrivateFile(join(dataDir, FILE), text);
 }
