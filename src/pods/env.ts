@@ -2,6 +2,7 @@
 // makeEnvironmentVariables and pkg/kubelet/envvars): Service variables of the namespace (and
 // default/kubernetes), envFrom, then env with the downward API and `$(VAR)` expansion; the
 // container's own variables win. Also expands `$(VAR)` in command and args.
+import { ceilDiv, parseQuantity, quantityMilliValue, quantityValue } from '../resources/quantity.js';
 import type { KubeObject } from '../resources/types.js';
 
 export interface EnvVar {
@@ -38,7 +39,8 @@ export interface EnvContext {
   services: KubeObject[];
   getConfigMap(ns: string, name: string): KubeObject | undefined;
   getSecret(ns: string, name: string): KubeObject | undefined;
-  node: { cpu: number; memoryBytes: number; ephemeralBytes: number };
+  /** The node's allocatable, as quantities (the downward API's value of an unset limit). */
+  node: { cpu?: string; memory?: string; ephemeralStorage?: string };
   /** Where in-cluster clients reach the API server (KUBERNETES_SERVICE_HOST/PORT). */
   apiServer?: { host: string; port: number };
 }
@@ -135,24 +137,22 @@ function decodeData(obj: KubeObject | undefined, secret: boolean): Record<string
   return out;
 }
 
-/** Quantity to a number (cores or bytes); enough for downward API values. */
-export function parseQuantity(q: string | number | undefined): number {
-  if (q === undefined) return 0;
-  if (typeof q === 'number') return q;
-  const m = /^([+-]?[0-9.]+)([a-zA-Z]*)$/.exec(q.trim());
-  if (!m) return 0;
-  const n = Number(m[1]);
-  const mult: Record<string, number> = { '': 1, m: 1e-3, k: 1e3, K: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3, Ti: 1024 ** 4, Pi: 1024 ** 5, n: 1e-9, u: 1e-6 };
-  return n * (mult[m[2]!] ?? 1);
-}
-
+/**
+ * A container's resource through the downward API, as the kubelet computes it: CPU in
+ * MilliValue()s, everything else in Value()s, divided by the divisor and rounded up, exactly
+ * (bigint: `1001m` over `1m` is 1001, where floats gave 1002). Without a limit: the node's
+ * allocatable.
+ */
 export function resourceValue(ref: NonNullable<EnvVar['valueFrom']>['resourceFieldRef'] & object, c: ContainerSpec, ctx: Pick<EnvContext, 'node'>): string {
   const [kind, res] = ref.resource.split('.') as ['limits' | 'requests', string];
   let v = parseQuantity(c.resources?.[kind]?.[res]);
-  // Without a limit the downward API reports the node's allocatable (upstream behaviour).
-  if (!v && kind === 'limits') v = res === 'cpu' ? ctx.node.cpu : res === 'memory' ? ctx.node.memoryBytes : res === 'ephemeral-storage' ? ctx.node.ephemeralBytes : 0;
-  const divisor = parseQuantity(ref.divisor ?? 1) || 1;
-  return String(Math.ceil(v / divisor));
+  if ((!v || v.num === 0n) && kind === 'limits') v = parseQuantity(res === 'cpu' ? ctx.node.cpu : res === 'memory' ? ctx.node.memory : res === 'ephemeral-storage' ? ctx.node.ephemeralStorage : undefined);
+  if (!v) return '0';
+  const d = parseQuantity(ref.divisor ?? '1');
+  const cpu = res === 'cpu';
+  const divisor = d ? (cpu ? quantityMilliValue(d) : quantityValue(d)) : cpu ? 1000n : 1n;
+  if (divisor === 0n) return '0';
+  return String(ceilDiv(cpu ? quantityMilliValue(v) : quantityValue(v), divisor));
 }
 
 export function fieldValue(path: string, ctx: Pick<EnvContext, 'pod' | 'podIPs' | 'hostIP'>): string {

@@ -15,7 +15,7 @@ import type { ClusterConfig } from '../config.js';
 import type { EventRecorder } from '../controllers/events.js';
 import { rfc3339 } from '../api/meta.js';
 import { StatusError } from '../api/errors.js';
-import { ConfigError, containerArgv, containerEnv, expandSubPathExpr, parseQuantity, type ContainerSpec } from './env.js';
+import { ConfigError, containerArgv, containerEnv, expandSubPathExpr, type ContainerSpec } from './env.js';
 import { captureLogs, logPath } from './logs.js';
 import { podIP, releasePodIP, type PodIPPool } from './podips.js';
 import { setCondition } from './binding.js';
@@ -379,7 +379,7 @@ export function createRuntime(d: RuntimeDeps) {
       pod: w.pod,
       podIPs: w.ips,
       hostIP: d.hostIP,
-      node: { cpu: parseQuantity(alloc.cpu), memoryBytes: parseQuantity(alloc.memory), ephemeralBytes: parseQuantity(alloc['ephemeral-storage']) },
+      node: { cpu: alloc.cpu, memory: alloc.memory, ephemeralStorage: alloc['ephemeral-storage'] },
       getConfigMap: (n: string, name: string) => d.store.get('configmaps', n, name),
       getSecret: (n: string, name: string) => d.store.get('secrets', n, name),
     };

@@ -131,3 +131,18 @@ export function quantityString(q: Quantity): string {
   const suffix = format === 'DecimalExponent' ? (exp === 0 ? '' : `e${exp}`) : (DECIMAL_NAMES[exp] ?? `e${exp}`);
   return `${sign}${mant}${suffix}`;
 }
+
+const ceilDiv = (a: bigint, b: bigint) => (a % b === 0n ? a / b : a / b + (a > 0n === b > 0n ? 1n : 0n));
+
+/** upstream Quantity.Value(): the value rounded up to a whole number. */
+export function quantityValue(q: Quantity): bigint {
+  return ceilDiv(q.num, pow10(q.den));
+}
+
+/** upstream Quantity.MilliValue(): the value × 1000, rounded up. */
+export function quantityMilliValue(q: Quantity): bigint {
+  return ceilDiv(q.num * 1000n, pow10(q.den));
+}
+
+/** a / b rounded up, for the downward API's divisors (upstream: math.Ceil of the quotient). */
+export { ceilDiv };

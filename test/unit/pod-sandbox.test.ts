@@ -157,7 +157,7 @@ describe('API-data volume files', () => {
     pod: pod({ serviceAccountName: 'default', containers: [{ name: 'c', resources: { limits: { memory: '64Mi' } } }] }, { labels: { b: '2', a: '1' } }),
     podIPs: ['127.244.0.9'],
     hostIP: '127.0.0.1',
-    node: { cpu: 2, memoryBytes: 1e9, ephemeralBytes: 1e10 },
+    node: { cpu: '2', memory: '1G', ephemeralStorage: '10G' },
     getConfigMap: (_n, name) => objects[`configmaps/${name}`],
     getSecret: (_n, name) => objects[`secrets/${name}`],
     getServiceAccount: (_n, name) => objects[`serviceaccounts/${name}`],
