@@ -3,6 +3,7 @@
 // (upstream's "bootstrap controller" in kube-apiserver), and `kube-system/kube-dns` holding the
 // tenth service address for the cluster DNS server, as kubeadm, kind and k3s set it up. Run at every start: the API port may
 // change between runs, and the endpoints must follow it.
+import { requireDef } from './resources/registry.js';
 import type { Registry } from './api/registry.js';
 import type { KubeObject, ResourceDef } from './resources/types.js';
 import { StatusError } from './api/errors.js';
@@ -12,12 +13,6 @@ import type { ClusterConfig } from './config.js';
 
 export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 const MANAGER = { fieldManager: 'kube-apiserver' };
-
-function find(defs: ResourceDef[], group: string, plural: string): ResourceDef {
-  const d = defs.find((x) => x.group === group && x.plural === plural);
-  if (!d) throw new Error(`bootstrap: no resource ${group}/${plural}`);
-  return d;
-}
 
 function getOr(registry: Registry, def: ResourceDef, ns: string, name: string): KubeObject | undefined {
   try {
@@ -39,12 +34,12 @@ export function apiEndpointIP(config: ClusterConfig): string {
 }
 
 export function bootstrap(registry: Registry, defs: ResourceDef[], config: ClusterConfig, apiPort: number): void {
-  const nsDef = find(defs, '', 'namespaces');
+  const nsDef = requireDef(defs, '', 'namespaces');
   for (const name of SYSTEM_NAMESPACES) {
     if (!getOr(registry, nsDef, '', name)) registry.create(nsDef, '', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } }, MANAGER);
   }
 
-  const svcDef = find(defs, '', 'services');
+  const svcDef = requireDef(defs, '', 'services');
   const ip = serviceIP(config, 0);
   const wantSpec = {
     type: 'ClusterIP',
@@ -70,7 +65,7 @@ export function bootstrap(registry: Registry, defs: ResourceDef[], config: Clust
 
   const addr = apiEndpointIP(config);
   const family = addr.includes(':') ? 'IPv6' : 'IPv4';
-  const epDef = find(defs, '', 'endpoints');
+  const epDef = requireDef(defs, '', 'endpoints');
   const wantEp = { subsets: [{ addresses: [{ ip: addr }], ports: [{ name: 'https', port: apiPort, protocol: 'TCP' }] }] };
   const ep = getOr(registry, epDef, 'default', 'kubernetes');
   if (!ep) {
@@ -79,7 +74,7 @@ export function bootstrap(registry: Registry, defs: ResourceDef[], config: Clust
     registry.update(epDef, 'default', 'kubernetes', { ...ep, ...wantEp }, MANAGER);
   }
 
-  const sliceDef = find(defs, 'discovery.k8s.io', 'endpointslices');
+  const sliceDef = requireDef(defs, 'discovery.k8s.io', 'endpointslices');
   const wantSlice = {
     addressType: family,
     endpoints: [{ addresses: [addr], conditions: { ready: true } }],
@@ -105,7 +100,7 @@ export function bootstrap(registry: Registry, defs: ResourceDef[], config: Clust
  * when missing; if a user's Service already holds the address, that one is left alone (and logged).
  */
 export function bootstrapDNSService(registry: Registry, defs: ResourceDef[], config: ClusterConfig, log: { warn(o: object, m: string): void }): void {
-  const svcDef = find(defs, '', 'services');
+  const svcDef = requireDef(defs, '', 'services');
   if (getOr(registry, svcDef, 'kube-system', 'kube-dns')) return;
   const ip = serviceIP(config, 9);
   try {
@@ -135,21 +130,21 @@ export function bootstrapDNSService(registry: Registry, defs: ResourceDef[], con
  * tinykube writes them, as it does for `default/kubernetes`.
  */
 export function reconcileDNSEndpoints(registry: Registry, defs: ResourceDef[], host: string, port: number): void {
-  const svc = getOr(registry, find(defs, '', 'services'), 'kube-system', 'kube-dns');
+  const svc = getOr(registry, requireDef(defs, '', 'services'), 'kube-system', 'kube-dns');
   if (!svc) return;
   const addr = host === '0.0.0.0' || host === '' ? '127.0.0.1' : host === '::' ? '::1' : host;
   const ports = [
     { name: 'dns', port, protocol: 'UDP' },
     { name: 'dns-tcp', port, protocol: 'TCP' },
   ];
-  const epDef = find(defs, '', 'endpoints');
+  const epDef = requireDef(defs, '', 'endpoints');
   const wantEp = { subsets: [{ addresses: [{ ip: addr }], ports }] };
   const ep = getOr(registry, epDef, 'kube-system', 'kube-dns');
   const epLabels = { 'k8s-app': 'kube-dns', 'endpointslice.kubernetes.io/skip-mirror': 'true' };
   if (!ep) registry.create(epDef, 'kube-system', { apiVersion: 'v1', kind: 'Endpoints', metadata: { name: 'kube-dns', namespace: 'kube-system', labels: epLabels }, ...wantEp }, MANAGER);
   else if (!deepEqual(ep.subsets, wantEp.subsets)) registry.update(epDef, 'kube-system', 'kube-dns', { ...ep, ...wantEp }, MANAGER);
 
-  const sliceDef = find(defs, 'discovery.k8s.io', 'endpointslices');
+  const sliceDef = requireDef(defs, 'discovery.k8s.io', 'endpointslices');
   const wantSlice = {
     addressType: addr.includes(':') ? 'IPv6' : 'IPv4',
     endpoints: [{ addresses: [addr], conditions: { ready: true, serving: true, terminating: false } }],

@@ -1,5 +1,6 @@
 // Wires one cluster: store, registry, allocators, API server, controllers. This is the library
 // API (`startCluster`) that the CLI and the test suites both use.
+import { requireDef } from './resources/registry.js';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { Store, groupResource, type UnreadableRow } from './store/store.js';
@@ -16,7 +17,7 @@ import { bootstrap, bootstrapDNSService, reconcileDNSEndpoints, serviceIP } from
 import { startDnsServer, type DnsServer } from './dns/index.js';
 import { startServiceProxy, serviceStatusWriter, PROXY_COMPONENT, type ServiceProxy } from './proxy/index.js';
 import { eventRecorder } from './controllers/events.js';
-import { findDef } from './controllers/context.js';
+
 import { startNodeAgent, podsDirFor, type NodeAgent } from './pods/index.js';
 import { podRoutes } from './pods/api.js';
 import { apiProxyRoutes, API_PROXY_SUBRESOURCES } from './proxy/api-proxy.js';
@@ -214,7 +215,7 @@ export async function startCluster(opts: StartOptions = {}): Promise<RunningClus
         ...API_PROXY_SUBRESOURCES,
       ],
       extend: (app, upgrades) => {
-        podRoutes(app, { store, podsDir: podsDir.dir, registry, podDef: findDef(defs, '', 'pods')! });
+        podRoutes(app, { store, podsDir: podsDir.dir, registry, podDef: requireDef(defs, '', 'pods')! });
         apiProxyRoutes(app, { store, informers, log: log.child({ component: 'api-proxy' }), upgrades });
         streamingRoutes(app, upgrades, { store, container: (key, name) => agent?.container(key, name), log: log.child({ component: 'streaming' }) });
         portForwardRoutes(app, upgrades, { store, log: log.child({ component: 'portforward' }) });
@@ -268,9 +269,9 @@ export async function startCluster(opts: StartOptions = {}): Promise<RunningClus
         zone: config.zone,
         nodePortAddresses: config.nodePortAddresses,
         externalIPAddresses: config.externalIPAddresses,
-        recordEvent: eventRecorder(registry, findDef(defs, '', 'events'), PROXY_COMPONENT, (err) => proxyLog.debug({ err }, 'event not recorded')),
+        recordEvent: eventRecorder(registry, requireDef(defs, '', 'events'), PROXY_COMPONENT, (err) => proxyLog.debug({ err }, 'event not recorded')),
         // The tinykube.io/PortsBound condition on Services whose sockets cannot all be opened.
-        serviceStatus: serviceStatusWriter(registry, findDef(defs, '', 'services')),
+        serviceStatus: serviceStatusWriter(registry, requireDef(defs, '', 'services')),
         // The DNS server answers on these itself.
         reserved: dns.addresses.flatMap((a) => [`UDP ${a}`, `TCP ${a}`]),
       });
@@ -382,7 +383,7 @@ export async function startCluster(opts: StartOptions = {}): Promise<RunningClus
  * line, a Warning Event about the object, and `/readyz?verbose`.
  */
 function reportUnreadable(store: Store, registry: Registry, defs: ResourceDef[], log: Logger): () => void {
-  const record = eventRecorder(registry, findDef(defs, '', 'events'), 'tinykube-store', (err) => log.warn({ err }, 'event not recorded'));
+  const record = eventRecorder(registry, requireDef(defs, '', 'events'), 'tinykube-store', (err) => log.warn({ err }, 'event not recorded'));
   let stopped = false;
   const report = (u: UnreadableRow) => {
     const { group, resource } = groupResource(u.resource);

@@ -35,12 +35,6 @@ export function defsByResource(defs: ResourceDef[]): Map<string, ResourceDef> {
   return m;
 }
 
-export function findDef(defs: ResourceDef[], group: string, plural: string): ResourceDef {
-  const d = defs.find((x) => x.group === group && x.plural === plural);
-  if (!d) throw new Error(`no resource ${plural}.${group}`);
-  return d;
-}
-
 /** Runs fn, treating NotFound/Conflict as "someone else got there first". */
 export function tolerate(fn: () => void, codes = [404]): void {
   try {

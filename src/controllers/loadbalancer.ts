@@ -4,13 +4,14 @@
 // spec.loadBalancerIP is honoured when it is in the pool and free. Other classes are left alone,
 // as upstream requires. The IP is held in the allocations table, written in the same transaction
 // as the status, and released when the Service goes away or stops being ours.
+import { requireDef } from '../resources/registry.js';
 import type { KubeObject } from '../resources/types.js';
 import { contains } from '../allocators/ipnet.js';
 import { addressRange, ipToSlot, slotToIP } from '../allocators/clusterip.js';
 import { allocateNext, isTaken, release, releaseOwner, slotsOf, take } from '../allocators/bands.js';
 import { createQueue } from './queue.js';
 import { eventRecorder } from './events.js';
-import { findDef, tolerate, type Controller, type ControllerContext } from './context.js';
+import { tolerate, type Controller, type ControllerContext } from './context.js';
 
 export const LOCAL_LB_CLASS = 'tinykube.io/local';
 
@@ -28,8 +29,8 @@ export function isOurs(svc: KubeObject | undefined): boolean {
 
 export function startLoadBalancerController(ctx: ControllerContext): Controller {
   const { store, registry, defs, log, config } = ctx;
-  const svcDef = findDef(defs, '', 'services');
-  const record = eventRecorder(registry, findDef(defs, '', 'events'), 'service-controller', (err) => log.debug({ err }, 'event not recorded'));
+  const svcDef = requireDef(defs, '', 'services');
+  const record = eventRecorder(registry, requireDef(defs, '', 'events'), 'service-controller', (err) => log.debug({ err }, 'event not recorded'));
   // All addresses but the network (and broadcast for IPv4) are usable; no static band.
   const pool = addressRange('loadbalancer', config.loadBalancerCIDR, false);
   const { cidr, band } = pool;

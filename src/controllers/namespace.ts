@@ -2,15 +2,16 @@
 // deletionTimestamp, delete everything in it, report progress in status.conditions, and when it
 // is empty drop the `kubernetes` finalizer through /finalize so the Namespace goes away.
 // Driven by events: a deletion inside a terminating namespace requeues it at once.
+import { requireDef } from '../resources/registry.js';
 import type { KubeObject } from '../resources/types.js';
 import { storageResource } from '../resources/types.js';
 import { createQueue } from './queue.js';
-import { defsByResource, findDef, tolerate, type Controller, type ControllerContext } from './context.js';
+import { defsByResource, tolerate, type Controller, type ControllerContext } from './context.js';
 import { rfc3339 } from '../api/meta.js';
 
 export function startNamespaceController(ctx: ControllerContext): Controller {
   const { store, registry, defs, log } = ctx;
-  const nsDef = findDef(defs, '', 'namespaces');
+  const nsDef = requireDef(defs, '', 'namespaces');
   const namespaced = [...defsByResource(defs.filter((d) => d.namespaced)).entries()];
   const q = createQueue('namespace', (name) => reconcile(name), (k, err) => log.debug({ err, namespace: k }, 'namespace deletion retry'));
   const terminating = new Set<string>();

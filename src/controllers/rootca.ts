@@ -2,8 +2,9 @@
 // `kube-root-ca.crt` whose `ca.crt` is the cluster CA, with upstream's description annotation.
 // It is recreated when deleted and put back when its data or annotation is edited. In-cluster
 // clients read it through the kube-api-access projected volume.
+import { requireDef } from '../resources/registry.js';
 import { createQueue } from './queue.js';
-import { findDef, tolerate, type Controller, type ControllerContext } from './context.js';
+import { tolerate, type Controller, type ControllerContext } from './context.js';
 import type { KubeObject } from '../resources/types.js';
 import { deepEqual } from '../api/meta.js';
 
@@ -16,7 +17,7 @@ export const ROOT_CA_DESCRIPTION =
 export function startRootCAPublisher(ctx: ControllerContext): Controller {
   const { store, registry, defs, log, caCertPem } = ctx;
   if (!caCertPem) return { stop() {}, idle: async () => {} };
-  const cmDef = findDef(defs, '', 'configmaps');
+  const cmDef = requireDef(defs, '', 'configmaps');
   const data = { 'ca.crt': caCertPem };
   const opts = { fieldManager: 'kube-controller-manager' };
 

@@ -1,11 +1,12 @@
 // Every active namespace has a `default` ServiceAccount (upstream serviceaccounts-controller);
 // it is recreated when deleted.
+import { requireDef } from '../resources/registry.js';
 import { createQueue } from './queue.js';
-import { findDef, tolerate, type Controller, type ControllerContext } from './context.js';
+import { tolerate, type Controller, type ControllerContext } from './context.js';
 
 export function startServiceAccountController(ctx: ControllerContext): Controller {
   const { store, registry, defs, log } = ctx;
-  const saDef = findDef(defs, '', 'serviceaccounts');
+  const saDef = requireDef(defs, '', 'serviceaccounts');
   const q = createQueue('serviceaccount', (ns) => {
     const n = store.get('namespaces', '', ns);
     if (!n || n.metadata.deletionTimestamp) return;

@@ -3,15 +3,16 @@
 // deleted (NamespaceLifecycle admission refuses); kube-node-lease can, and comes back. Upstream
 // checks once a minute; here a namespace's final removal re-creates it at once, and the minute
 // check stays as a backstop.
+import { requireDef } from '../resources/registry.js';
 import { createQueue } from './queue.js';
-import { findDef, tolerate, type Controller, type ControllerContext } from './context.js';
+import { tolerate, type Controller, type ControllerContext } from './context.js';
 import { SYSTEM_NAMESPACES } from '../bootstrap.js';
 
 const INTERVAL_MS = 60_000;
 
 export function startSystemNamespacesController(ctx: ControllerContext): Controller {
   const { store, registry, defs, log } = ctx;
-  const nsDef = findDef(defs, '', 'namespaces');
+  const nsDef = requireDef(defs, '', 'namespaces');
   const q = createQueue(
     'system-namespaces',
     (name) => {

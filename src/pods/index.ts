@@ -1,11 +1,12 @@
 // The node agent (the kubelet of this one-node cluster): registers the Node and keeps its Lease,
 // schedules Pods onto it, and runs the Pods bound to it as local processes. It consumes the store
 // through in-process subscriptions, never through HTTP.
+import { requireDef } from '../resources/registry.js';
 import { chmodSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ControllerContext } from '../controllers/context.js';
 import type { KubeObject } from '../resources/types.js';
-import { findDef } from '../controllers/context.js';
+
 import { eventRecorder } from '../controllers/events.js';
 import { startNode, hostIP } from './node.js';
 import { startScheduler } from './scheduler.js';
@@ -51,10 +52,10 @@ export interface NodeAgentOptions {
 
 export function startNodeAgent(ctx: ControllerContext & { tokens?: { issue: TokenIssuer } }, podsDir: { dir: string; temporary: boolean }, opts: NodeAgentOptions = {}): NodeAgent {
   const { store, registry, defs, config, log } = ctx;
-  const podDef = findDef(defs, '', 'pods');
-  const eventsDef = findDef(defs, '', 'events');
+  const podDef = requireDef(defs, '', 'pods');
+  const eventsDef = requireDef(defs, '', 'events');
   const kubeletEvents = eventRecorder(registry, eventsDef, 'kubelet', (err) => log.debug({ err }, 'event not recorded'));
-  const heartbeat = startNode(registry, { node: findDef(defs, '', 'nodes'), lease: findDef(defs, 'coordination.k8s.io', 'leases') }, config, (err) => log.debug({ err }, 'lease renew failed'), {
+  const heartbeat = startNode(registry, { node: requireDef(defs, '', 'nodes'), lease: requireDef(defs, 'coordination.k8s.io', 'leases') }, config, (err) => log.debug({ err }, 'lease renew failed'), {
     kubelet: kubeletEvents,
     nodeController: eventRecorder(registry, eventsDef, 'node-controller', (err) => log.debug({ err }, 'event not recorded')),
   });

@@ -2,9 +2,10 @@
 // scheduler) is checked against this Node (unschedulable flag, taints, nodeSelector, required
 // node affinity) and bound through pods/binding, or left Pending with PodScheduled=False,
 // reason Unschedulable and a FailedScheduling event worded like upstream's.
+import { requireDef } from '../resources/registry.js';
 import type { KubeObject } from '../resources/types.js';
 import type { ControllerContext, Controller } from '../controllers/context.js';
-import { findDef, tolerate } from '../controllers/context.js';
+import { tolerate } from '../controllers/context.js';
 import { createQueue } from '../controllers/queue.js';
 import { eventRecorder } from '../controllers/events.js';
 import { bindPod, setCondition } from './binding.js';
@@ -84,8 +85,8 @@ export function unfitReason(pod: KubeObject, node: KubeObject): string | undefin
 
 export function startScheduler(ctx: ControllerContext): Controller {
   const { store, registry, defs, config, log, informers } = ctx;
-  const podDef = findDef(defs, '', 'pods');
-  const record = eventRecorder(registry, findDef(defs, '', 'events'), 'default-scheduler', (err) => log.debug({ err }, 'event not recorded'));
+  const podDef = requireDef(defs, '', 'pods');
+  const record = eventRecorder(registry, requireDef(defs, '', 'events'), 'default-scheduler', (err) => log.debug({ err }, 'event not recorded'));
   const pending = (p: KubeObject | undefined) => {
     const s = p?.spec as { nodeName?: string; schedulerName?: string } | undefined;
     return !!p && !p.metadata.deletionTimestamp && !s?.nodeName && (s?.schedulerName ?? 'default-scheduler') === 'default-scheduler';

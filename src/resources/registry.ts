@@ -41,3 +41,10 @@ export function allResourceDefs(): ResourceDef[] {
 export function findDef(defs: readonly ResourceDef[], group: string, plural: string): ResourceDef | undefined {
   return defs.find((d) => d.group === group && d.plural === plural);
 }
+
+/** The def of group/plural; throws when there is none (a wiring mistake, never a request's). */
+export function requireDef(defs: readonly ResourceDef[], group: string, plural: string): ResourceDef {
+  const d = findDef(defs, group, plural);
+  if (!d) throw new Error(`no resource ${plural}${group ? `.${group}` : ''}`);
+  return d;
+}

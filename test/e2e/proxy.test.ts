@@ -3,6 +3,7 @@
 // listeners, spreading, affinity, readiness, the terminating fallback, traffic policies, Pod
 // deletion under load, rejects, UDP flows, a large transfer, half-close, many concurrent
 // connections, listener failures with their events, and the health answers.
+import { requireDef } from '../../src/resources/registry.js';
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import net from 'node:net';
 import { networkInterfaces } from 'node:os';
@@ -15,7 +16,7 @@ import { api } from '../helpers/http.js';
 import { inCIDR, nthIP } from '../helpers/ranges.js';
 import { silentLogger } from '../../src/log.js';
 import { eventRecorder } from '../../src/controllers/events.js';
-import { findDef } from '../../src/controllers/context.js';
+
 import { allResourceDefs } from '../../src/resources/registry.js';
 import { startServiceProxy, type ServiceProxy } from '../../src/proxy/index.js';
 import type { KubeObject } from '../../src/resources/types.js';
@@ -162,7 +163,7 @@ beforeAll(async () => {
     // This file drives its own proxy (short UDP idle timeout, its own retry timings).
     proxy: false,
   });
-  const record = eventRecorder(tc.cluster.registry, findDef(allResourceDefs(), '', 'events'), 'kube-proxy', () => undefined);
+  const record = eventRecorder(tc.cluster.registry, requireDef(allResourceDefs(), '', 'events'), 'kube-proxy', () => undefined);
   proxy = await startServiceProxy({
     store: tc.cluster.store,
     log: silentLogger(),

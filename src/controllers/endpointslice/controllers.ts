@@ -6,6 +6,7 @@
 // Events only enqueue Service keys; each reconcile reads the informer caches (parsed objects, no
 // SQLite read per Pod), computes the writes with the pure functions and applies them in one
 // transaction (so watchers see one revision per Service).
+import { requireDef } from '../../resources/registry.js';
 import type { KubeObject } from '../../resources/types.js';
 import type { StoreEvent } from '../../store/store.js';
 import type { ServiceObj } from '../../resources/service.js';
@@ -13,7 +14,7 @@ import type { PodObj } from '../../resources/pod.js';
 import type { EndpointsObj } from '../../resources/endpoints.js';
 import { createQueue } from '../queue.js';
 import { eventRecorder } from '../events.js';
-import { findDef, tolerate, type Controller, type ControllerContext } from '../context.js';
+import { tolerate, type Controller, type ControllerContext } from '../context.js';
 import { matchSelectorMap } from '../../api/selectors.js';
 import { reconcile, isNoop } from './reconcile.js';
 import { controllerManagesService, podsForService } from './desired.js';
@@ -61,9 +62,9 @@ export function startEndpointControllers(ctx: ControllerContext): Controller {
     };
     store.durable().then(done, done);
   };
-  const sliceDef = findDef(defs, 'discovery.k8s.io', 'endpointslices');
-  const epDef = findDef(defs, '', 'endpoints');
-  const record = eventRecorder(registry, findDef(defs, '', 'events'), 'endpointslice-mirroring-controller', (err) => log.debug({ err }, 'event not recorded'));
+  const sliceDef = requireDef(defs, 'discovery.k8s.io', 'endpointslices');
+  const epDef = requireDef(defs, '', 'endpoints');
+  const record = eventRecorder(registry, requireDef(defs, '', 'events'), 'endpointslice-mirroring-controller', (err) => log.debug({ err }, 'event not recorded'));
   // One tracker per controller, as upstream (each remembers what it last published).
   const sliceTriggers = new TriggerTimeTracker();
   const endpointsTriggers = new TriggerTimeTracker();
