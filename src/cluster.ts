@@ -1,5 +1,6 @@
 // Wires one cluster: store, registry, allocators, API server, controllers. This is the library
 // API (`startCluster`) that the CLI and the test suites both use.
+import { ENDPOINTSLICES } from './resources/endpointslice.js';
 import { requireDef } from './resources/registry.js';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
@@ -242,7 +243,7 @@ export async function startCluster(opts: StartOptions = {}): Promise<RunningClus
     stopReporting = reportUnreadable(store, registry, defs, log);
     // Shared informers for the kinds most consumers read (parsed once, kept current by events);
     // the DNS index starts from them too.
-    for (const r of ['pods', 'services', 'nodes', 'discovery.k8s.io/endpointslices']) informers.for(r);
+    for (const r of ['pods', 'services', 'nodes', ENDPOINTSLICES]) informers.for(r);
     dns = await startDnsServer({ store, config, log: log.child({ component: 'dns' }), fallbackListen: opts.dnsFallbackListen, informers });
     config.dnsHost = dns.host;
     config.dnsPort = dns.udpPort;

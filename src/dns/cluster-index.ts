@@ -2,11 +2,12 @@
 // IPs, kept current by the store's in-process subscriptions (no polling), so a change is answered
 // on the very next query and a lookup is a map access. Each change bumps the generation of the
 // cache buckets it touches; cached answers carry the generations they were built from.
+import { ENDPOINTSLICES } from '../resources/endpointslice.js';
 import type { Store, StoreEvent } from '../store/store.js';
 import type { KubeObject } from '../resources/types.js';
 import { dashedIP, ipKey, parseIP } from './ip.js';
 
-export const SLICES = 'discovery.k8s.io/endpointslices';
+export const SLICES = ENDPOINTSLICES;
 const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
 
 /** An address with its wire bytes computed once. */

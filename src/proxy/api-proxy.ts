@@ -9,6 +9,7 @@
 // transport skips verification). Upgrade requests (WebSocket) are passed through byte for byte
 // after their request line and headers. Links inside text/html bodies are rewritten as upstream
 // does (api-proxy-html.ts); those bodies are collected first, as upstream collects them.
+import { ENDPOINTSLICES } from '../resources/endpointslice.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { Readable } from 'node:stream';
@@ -56,7 +57,7 @@ export interface ApiProxyOptions {
   upgrades?: UpgradeRouter;
 }
 
-const SLICES = 'discovery.k8s.io/endpointslices';
+const SLICES = ENDPOINTSLICES;
 const SERVICE_INDEX = 'api-proxy-service';
 const LABEL_SERVICE_NAME = 'kubernetes.io/service-name';
 

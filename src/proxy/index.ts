@@ -10,6 +10,7 @@
 // Connections that are open when their backend leaves the slices carry on, as conntrack keeps
 // established flows when the rules change; they are reset when the backend is gone for good: its
 // Pod is deleted, or its address is in no slice and no Pod has it.
+import { ENDPOINTSLICES } from '../resources/endpointslice.js';
 import type net from 'node:net';
 import type { Logger } from 'pino';
 import type { Store } from '../store/store.js';
@@ -35,7 +36,7 @@ export { nodePortAddresses, parseNodePortCIDRs, hostAddresses, isLocalAddress, D
 export { serviceHealthBody } from './healthcheck.js';
 export { PORTS_BOUND, serviceStatusWriter, type ServiceStatusWriter } from './conditions.js';
 
-export const SLICES = 'discovery.k8s.io/endpointslices';
+export const SLICES = ENDPOINTSLICES;
 const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
 /** Source component of the proxy's Events, as upstream's. */
 export const PROXY_COMPONENT = 'kube-proxy';

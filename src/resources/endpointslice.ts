@@ -42,6 +42,9 @@ export type EndpointSliceObj = KubeObject & { addressType?: string; endpoints?: 
 
 const ADDRESS_TYPES = ['FQDN', 'IPv4', 'IPv6'];
 const PROTOCOLS = ['SCTP', 'TCP', 'UDP'];
+/** The store's key for EndpointSlices (group/resource), what informers and subscriptions name. */
+export const ENDPOINTSLICES = 'discovery.k8s.io/endpointslices';
+
 export const MAX_ENDPOINTS = 1000;
 export const MAX_ADDRESSES = 100;
 export const MAX_PORTS = 20000;

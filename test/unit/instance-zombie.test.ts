@@ -22,9 +22,13 @@ const state = (pid: number) => {
   }
 };
 
-/** A zombie: the shell's background child exits, and the shell, replaced by `sleep`, never waits for it. */
+/**
+ * A zombie: the shell's background child exits, and the shell, replaced by `sleep`, never waits for
+ * it. The child outlives the exec by a moment: one that exits before it is reaped by the shell
+ * (seen on a loaded CI machine), and never becomes a zombie.
+ */
 async function zombie(): Promise<number> {
-  const parent: ChildProcess = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 60'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const parent: ChildProcess = spawn('sh', ['-c', 'sleep 0.3 & echo $!; exec sleep 60'], { stdio: ['ignore', 'pipe', 'ignore'] });
   cleanup.push(() => parent.kill('SIGKILL'));
   let out = '';
   parent.stdout!.on('data', (d) => (out += d));

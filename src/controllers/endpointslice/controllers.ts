@@ -6,6 +6,7 @@
 // Events only enqueue Service keys; each reconcile reads the informer caches (parsed objects, no
 // SQLite read per Pod), computes the writes with the pure functions and applies them in one
 // transaction (so watchers see one revision per Service).
+import { ENDPOINTSLICES } from '../../resources/endpointslice.js';
 import { requireDef } from '../../resources/registry.js';
 import type { KubeObject } from '../../resources/types.js';
 import type { StoreEvent } from '../../store/store.js';
@@ -24,7 +25,7 @@ import { TriggerTimeTracker } from './trigger-time.js';
 import { ENDPOINTSLICE_CONTROLLER_NAME, LABEL_MANAGED_BY, LABEL_SERVICE_NAME, MIRRORING_CONTROLLER_NAME, type EndpointSliceObj } from './util.js';
 
 /** The store's name for EndpointSlices (group-qualified). */
-const SLICES = 'discovery.k8s.io/endpointslices';
+const SLICES = ENDPOINTSLICES;
 
 const selectorOf = (svc: KubeObject | undefined) => (svc?.spec as { selector?: Record<string, string> } | undefined)?.selector;
 
