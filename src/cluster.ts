@@ -17,6 +17,7 @@ import { repairServiceAllocations } from './allocators/repair.js';
 import { bootstrap, bootstrapDNSService, reconcileDNSEndpoints, serviceIP } from './bootstrap.js';
 import { startDnsServer, type DnsServer } from './dns/index.js';
 import { startServiceProxy, serviceStatusWriter, PROXY_COMPONENT, type ServiceProxy } from './proxy/index.js';
+import { hostPort } from './proxy/endpoints.js';
 import { eventRecorder } from './controllers/events.js';
 
 import { startNodeAgent, podsDirFor, type NodeAgent } from './pods/index.js';
@@ -435,8 +436,6 @@ function explicitRanges(o: StartOptions): Set<RangeKind> {
   if (o.serviceNodePortRange !== undefined) s.add('nodePorts');
   return s;
 }
-
-const hostPort = (h: string, p: number) => (h.includes(':') ? `[${h}]:${p}` : `${h}:${p}`);
 
 /** Can we bind this loopback address? All of 127.0.0.0/8 on Linux; elsewhere only configured ones. */
 function loopbackHas(ip: string): boolean {
