@@ -2,7 +2,7 @@
 // offline, from pkg.config.json (name, entry, output, targets, assets):
 //   1. esbuild bundles the entry into one CommonJS file: inside SEA only built-in modules can be
 //      require()d, so every package is inlined, and the two native addons are redirected to
-//      src/native.ts (better-sqlite3 via its `bindings` lookup, node-pty via its loadNativeModule);
+//      src/base/native.ts (better-sqlite3 via its `bindings` lookup, node-pty via its loadNativeModule);
 //   2. a sea-config names that file and the addons as assets (plus a manifest of their hashes);
 //   3. `node --experimental-sea-config` makes the blob (with V8's code cache: the binary starts
 //      without compiling the bundle);
@@ -25,9 +25,9 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 // Node's SEA fuse and resource name (documented in Node's single-executable-applications page).
 const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
 const SEA_RESOURCE = 'NODE_SEA_BLOB';
-// Must match SEA_MANIFEST_ASSET in src/native.ts.
+// Must match SEA_MANIFEST_ASSET in src/base/native.ts.
 const MANIFEST_ASSET = 'tinykube-assets.json';
-const NATIVE_LOADER = join(ROOT, 'src/native.ts');
+const NATIVE_LOADER = join(ROOT, 'src/base/native.ts');
 
 /** Reads and checks pkg.config.json; paths come back absolute. */
 export function readPkgConfig(file = join(ROOT, 'pkg.config.json')) {
@@ -59,7 +59,7 @@ function checkTargets(targets) {
   if (others.length) throw new Error(`cannot build ${others.join(', ')} here: SEA builds only for this machine's node (${here})`);
 }
 
-/** esbuild plugin: the native addons load through src/native.ts instead of from node_modules paths. */
+/** esbuild plugin: the native addons load through src/base/native.ts instead of from node_modules paths. */
 function seaNativeAddons() {
   const shim = (contents) => ({ contents, loader: 'js', resolveDir: ROOT });
   return {
@@ -96,13 +96,19 @@ function seaNativeAddons() {
       b.onLoad({ filter: /[\\/]node-pty[\\/]lib[\\/]windowsTerminal\.js$/ }, () => shim(`exports.WindowsTerminal = undefined;\n`));
       // ws tries these optional native speed-ups in a try/catch; left as a runtime require(), the
       // SEA loader would warn on every start. bufferutil is our word-wise masking
-      // (src/api/streaming/ws-mask.ts); without utf-8-validate ws uses its JavaScript check.
-      b.onResolve({ filter: /^bufferutil$/ }, () => ({ path: join(ROOT, 'src/api/streaming/ws-mask.ts') }));
+      // (src/streaming/ws-mask.ts); without utf-8-validate ws uses its JavaScript check.
+      b.onResolve({ filter: /^bufferutil$/ }, () => ({ path: join(ROOT, 'src/streaming/ws-mask.ts') }));
       b.onResolve({ filter: /^(utf-8-validate)$/ }, (args) => ({ path: args.path, namespace: 'tinykube-sea-absent' }));
-      b.onLoad({ filter: /.*/, namespace: 'tinykube-sea-absent' }, (args) => shim(`throw new Error(${JSON.stringify(`${args.path} is not part of the single executable`)});\n`));
+      b.onLoad({ filter: /.*/, namespace: 'tinykube-sea-absent' }, (args) =>
+        shim(`throw new Error(${JSON.stringify(`${args.path} is not part of the single executable`)});\n`),
+      );
       // Any other addon required by path would fail only at run time inside the binary.
       b.onResolve({ filter: /\.node$/ }, (args) => ({
-        errors: [{ text: `${args.path} (from ${args.importer}): native addons must be SEA assets in pkg.config.json loaded through src/native.ts` }],
+        errors: [
+          {
+            text: `${args.path} (from ${args.importer}): native addons must be SEA assets in pkg.config.json loaded through src/base/native.ts`,
+          },
+        ],
       }));
     },
   };
@@ -191,8 +197,16 @@ export async function buildBinary({ configFile, output, entry, quiet = false } =
     }
     await quietLief(() => postject.inject(tmp, SEA_RESOURCE, readFileSync(blob), { sentinelFuse: SEA_FUSE }));
     renameSync(tmp, cfg.output);
-    const res = { output: cfg.output, bytes: statSync(cfg.output).size, bundleBytes: statSync(main).size, ms: Math.round(performance.now() - t0) };
-    if (!quiet) console.log(`built ${cfg.output} (${(res.bytes / 1e6).toFixed(1)} MB, bundle ${(res.bundleBytes / 1e6).toFixed(1)} MB) in ${res.ms} ms`);
+    const res = {
+      output: cfg.output,
+      bytes: statSync(cfg.output).size,
+      bundleBytes: statSync(main).size,
+      ms: Math.round(performance.now() - t0),
+    };
+    if (!quiet)
+      console.log(
+        `built ${cfg.output} (${(res.bytes / 1e6).toFixed(1)} MB, bundle ${(res.bundleBytes / 1e6).toFixed(1)} MB) in ${res.ms} ms`,
+      );
     return res;
   } finally {
     rmSync(work, { recursive: true, force: true });

@@ -83,7 +83,11 @@ async function emitDeclarations() {
 
 function inputsKey() {
   const hash = createHash('sha256');
-  const add = (file) => hash.update(`${relative(ROOT, file)}\0`).update(readFileSync(file)).update('\0');
+  const add = (file) =>
+    hash
+      .update(`${relative(ROOT, file)}\0`)
+      .update(readFileSync(file))
+      .update('\0');
   add(createRequire(import.meta.url).resolve('typescript/package.json'));
   for (const f of ['tsconfig.json', 'tsconfig.types.json', 'package-lock.json']) add(join(ROOT, f));
   add(fileURLToPath(import.meta.url));

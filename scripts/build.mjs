@@ -29,7 +29,7 @@ const common = {
   external: ['better-sqlite3', 'node-pty'],
   // ws's optional native (un)masking: our word-wise JavaScript instead of its byte loop.
   // fastify's schema compilers and inject(): unused, and 0.7 MB to parse at every start.
-  alias: { bufferutil: './src/api/streaming/ws-mask.ts', ...unusedFastifyAliases() },
+  alias: { bufferutil: './src/streaming/ws-mask.ts', ...unusedFastifyAliases() },
   // The YAML decoder's worker thread, started from source text (scripts/yaml-worker.mjs).
   define: yamlWorkerDefine(),
   charset: 'ascii',
@@ -45,7 +45,7 @@ const building = (async () => {
   return build({
     ...common,
     // internal: DNS internals for scripts/bench (not a public API).
-    entryPoints: { cli: 'src/cli.ts', index: 'src/index.ts', testing: 'src/testing.ts', internal: 'src/internal.ts' },
+    entryPoints: { cli: 'src/cli/main.ts', index: 'src/index.ts', testing: 'src/testing.ts', internal: 'src/internal.ts' },
     outdir: 'dist',
     format: 'esm',
     sourcemap: true,
@@ -53,7 +53,9 @@ const building = (async () => {
     chunkNames: 'chunks/[name]-[hash]',
     plugins: [...common.plugins, clusterRedirect({ hash, shared: cluster.shared, bundleName: 'cluster.cjs' })],
     // CommonJS dependencies inside an ESM bundle still call require() for node builtins.
-    banner: { js: "import { createRequire as __tinykubeCreateRequire } from 'node:module'; const require = __tinykubeCreateRequire(import.meta.url);" },
+    banner: {
+      js: "import { createRequire as __tinykubeCreateRequire } from 'node:module'; const require = __tinykubeCreateRequire(import.meta.url);",
+    },
   });
 })();
 // Both must settle before the process may exit; the first failure is the build's.
@@ -66,7 +68,13 @@ for (const f of readdirSync('dist', { recursive: true })) {
   if (!String(f).endsWith('.js')) continue;
   const file = join('dist', String(f));
   const text = readFileSync(file, 'utf8');
-  if (/[^\x00-\x7f]/.test(text)) writeFileSync(file, text.replace(/[^\x00-\x7f]/g, (c) => '?'.repeat(c.length)));
+  if (/[^\x00-\x7f]/.test(text))
+    writeFileSync(
+      file,
+      text.replace(/[^\x00-\x7f]/g, (c) => '?'.repeat(c.length)),
+    );
 }
 const d = declarations.value;
-console.log(`built dist/ in ${Date.now() - t0} ms (${d.files.length} declaration files${d.cached ? ', cached: the sources did not change' : ''})`);
+console.log(
+  `built dist/ in ${Date.now() - t0} ms (${d.files.length} declaration files${d.cached ? ', cached: the sources did not change' : ''})`,
+);

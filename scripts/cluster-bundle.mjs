@@ -1,9 +1,9 @@
 // dist/cluster.cjs: src/cluster.ts (startCluster and everything it needs) as one CommonJS bundle,
-// which dist/ loads through V8's code cache (src/code-cache.ts): Node 20 caches no compiled code
+// which dist/ loads through V8's code cache (src/base/code-cache.ts): Node 20 caches no compiled code
 // for ES modules, and compiling the cluster's ~2 MB of code was ~40% of a start.
 //
 // scripts/build.mjs builds it first, then the ES module entries with clusterRedirect(): their
-// `./cluster.js` becomes a small module that loads the bundle. The modules src/cli.ts imports
+// `./cluster.js` becomes a small module that loads the bundle. The modules src/cli/main.ts imports
 // statically (options, instance, native, ...) stay out of the bundle, which require()s the CLI's
 // copies of them instead, so the classes the CLI checks errors against are the cluster's.
 import { build } from 'esbuild';
@@ -16,22 +16,27 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CLUSTER = resolve(ROOT, 'src/cluster.ts');
 const SHARED_PREFIX = 'tinykube-shared:';
 
-/** Source files src/cli.ts imports statically (directly or not), but not itself. */
+/** Source files src/cli/main.ts imports statically (directly or not), but not itself. */
 async function cliStaticImports(common) {
   const r = await build({
     ...common,
-    entryPoints: [resolve(ROOT, 'src/cli.ts')],
+    entryPoints: [resolve(ROOT, 'src/cli/main.ts')],
     write: false,
     metafile: true,
     outdir: 'unused',
     format: 'esm',
-    plugins: [{ name: 'static-only', setup: (b) => b.onResolve({ filter: /.*/ }, (a) => (a.kind === 'dynamic-import' ? { path: a.path, external: true } : undefined)) }],
+    plugins: [
+      {
+        name: 'static-only',
+        setup: (b) => b.onResolve({ filter: /.*/ }, (a) => (a.kind === 'dynamic-import' ? { path: a.path, external: true } : undefined)),
+      },
+    ],
     logLevel: 'silent',
   });
   return new Set(
     Object.keys(r.metafile.inputs)
       .map((f) => resolve(ROOT, f))
-      .filter((f) => f.startsWith(resolve(ROOT, 'src')) && !f.endsWith('/src/cli.ts')),
+      .filter((f) => f.startsWith(resolve(ROOT, 'src')) && !f.endsWith('/src/cli/main.ts')),
   );
 }
 
@@ -85,7 +90,9 @@ export function clusterRedirect({ hash, shared, bundleName }) {
   return {
     name: 'cluster-bundle',
     setup(b) {
-      b.onResolve({ filter: /^\.\/cluster\.js$/ }, (args) => (sourceOf(args) === CLUSTER ? { path: CLUSTER, namespace: 'cluster-bundle' } : undefined));
+      b.onResolve({ filter: /^\.\/cluster\.js$/ }, (args) =>
+        sourceOf(args) === CLUSTER ? { path: CLUSTER, namespace: 'cluster-bundle' } : undefined,
+      );
       b.onLoad({ filter: /.*/, namespace: 'cluster-bundle' }, () => {
         const list = [...shared].sort();
         const imports = list.map((f, i) => `import * as shared${i} from ${JSON.stringify(f)};`).join('\n');
@@ -96,7 +103,7 @@ export function clusterRedirect({ hash, shared, bundleName }) {
           contents: `// src/cluster.ts, loaded from dist/${bundleName} with V8's code cache (scripts/cluster-bundle.mjs).
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { loadCachedBundle } from ${JSON.stringify(resolve(ROOT, 'src/code-cache.ts'))};
+import { loadCachedBundle } from ${JSON.stringify(resolve(ROOT, 'src/base/code-cache.ts'))};
 ${imports}
 // This module lands in dist/ or dist/chunks/.
 const here = ['./', '../'].map((d) => fileURLToPath(new URL(d + ${JSON.stringify(bundleName)}, import.meta.url)));

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Writes src/api/protobuf/types.generated.ts: the protobuf field tables of the API groups tinykube
+// Writes src/apimachinery/protobuf/types.generated.ts: the protobuf field tables of the API groups tinykube
 // serves, read from k8s.io/api's types.go files (their struct tags carry each field's JSON name,
 // protobuf number and Go type). The Go type says what the JSON needs: a pointer keeps a zero
 // value, a plain field drops it (omitempty), an embedded struct (`json:""`) spreads its fields into
@@ -16,7 +16,7 @@ if (!pkgs.length || pkgs.some((p) => p.length !== 2) || pkgs[0][0] !== 'core') {
   console.error('usage: gen-protobuf.mjs core=<core/v1/types.go> [prefix=<group/v1/types.go> ...]');
   process.exit(2);
 }
-const out = join(dirname(fileURLToPath(import.meta.url)), '..', 'src/api/protobuf/types.generated.ts');
+const out = join(dirname(fileURLToPath(import.meta.url)), '..', 'src/apimachinery/protobuf/types.generated.ts');
 
 /** One package: its named types and structs. */
 function load(path) {
@@ -77,28 +77,30 @@ const fieldType = (t) => (typeof t === 'string' ? q(t) : `{ msg: ${q(t.msg)} }`)
 const tables = [];
 let skipped = 0;
 for (const pkg of loaded)
-for (const [name, body] of pkg.structs) {
-  const rows = [];
-  for (const line of body.split('\n')) {
-    const m = /^\s*(?:(\w+)\s+)?([*\[\]\w.]+(?:\[[\w.]+\][*\w.\[\]]+)?)\s+`json:"([^"]*)"[^`]*protobuf:"(\w+),(\d+),(\w+)[^"]*"/.exec(line);
-    if (!m) continue;
-    const [, field, gotype, json, , no] = m;
-    const jsonName = json.split(',')[0];
-    const inline = !jsonName;
-    const t = typeOf(gotype, pkg);
-    if (!t) {
-      skipped++;
-      continue;
+  for (const [name, body] of pkg.structs) {
+    const rows = [];
+    for (const line of body.split('\n')) {
+      const m = /^\s*(?:(\w+)\s+)?([*\[\]\w.]+(?:\[[\w.]+\][*\w.\[\]]+)?)\s+`json:"([^"]*)"[^`]*protobuf:"(\w+),(\d+),(\w+)[^"]*"/.exec(
+        line,
+      );
+      if (!m) continue;
+      const [, field, gotype, json, , no] = m;
+      const jsonName = json.split(',')[0];
+      const inline = !jsonName;
+      const t = typeOf(gotype, pkg);
+      if (!t) {
+        skipped++;
+        continue;
+      }
+      const opts = [];
+      if (t.repeated) opts.push('repeated: true');
+      if (gotype.startsWith('*')) opts.push('ptr: true');
+      if (inline) opts.push('inline: true');
+      const ft = t.map !== undefined ? `{ map: ${fieldType(t.map)} }` : fieldType(t.type);
+      rows.push(`${no}: f(${q(inline ? (field ?? gotype) : jsonName)}, ${ft}${opts.length ? `, { ${opts.join(', ')} }` : ''})`);
     }
-    const opts = [];
-    if (t.repeated) opts.push('repeated: true');
-    if (gotype.startsWith('*')) opts.push('ptr: true');
-    if (inline) opts.push('inline: true');
-    const ft = t.map !== undefined ? `{ map: ${fieldType(t.map)} }` : fieldType(t.type);
-    rows.push(`${no}: f(${q(inline ? field ?? gotype : jsonName)}, ${ft}${opts.length ? `, { ${opts.join(', ')} }` : ''})`);
+    if (rows.length) tables.push(`  ${q(`${pkg.prefix}.${name}`)}: { ${rows.join(', ')} },`);
   }
-  if (rows.length) tables.push(`  ${q(`${pkg.prefix}.${name}`)}: { ${rows.join(', ')} },`);
-}
 
 writeFileSync(
   out,

@@ -1,11 +1,11 @@
-// The YAML decoder's worker (src/api/yaml-worker.ts) as one self-contained CommonJS script: the
+// The YAML decoder's worker (src/apimachinery/yaml/worker.ts) as one self-contained CommonJS script: the
 // API server starts it from this text (`new Worker(text, { eval: true })`), which works the same
 // in dist/, inside the single executable (no files to load) and under vitest (TypeScript
 // source). Build scripts and vitest.config.ts inline it as __TINYKUBE_YAML_WORKER__.
 import { buildSync } from 'esbuild';
 import { fileURLToPath } from 'node:url';
 
-const ENTRY = fileURLToPath(new URL('../src/api/yaml-worker.ts', import.meta.url));
+const ENTRY = fileURLToPath(new URL('../src/apimachinery/yaml/worker.ts', import.meta.url));
 
 export function yamlWorkerSource() {
   const out = buildSync({

@@ -1,53 +1,54 @@
 // Wires one cluster: store, registry, allocators, API server, controllers. This is the library
 // API (`startCluster`) that the CLI and the test suites both use.
-import { ENDPOINTSLICES } from './resources/endpointslice.js';
-import { requireDef } from './resources/registry.js';
+import { ENDPOINTSLICES } from './registry/endpointslice.js';
+import { requireDef } from './registry/kinds.js';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { Store, groupResource, type UnreadableRow } from './store/store.js';
-import { openDataDirStore, storeOpenError, DB_FILE } from './store/open.js';
-import { ensureDataDir } from './instance.js';
-import { InformerFactory } from './store/informer.js';
-import { Registry } from './api/registry.js';
-import { createApiServer, type ApiServer } from './api/server.js';
-import { allResourceDefs } from './resources/registry.js';
+import { Store, groupResource, type UnreadableRow } from './storage/store.js';
+import { openDataDirStore, storeOpenError, DB_FILE } from './storage/open.js';
+import { ensureDataDir } from './base/files.js';
+import { InformerFactory } from './storage/informer.js';
+import { Registry } from './registry/generic-store.js';
+import { createApiServer, type ApiServer } from './server/server.js';
+import { allResourceDefs } from './registry/kinds.js';
 import { ensureAllocationTable } from './allocators/bands.js';
-import { serviceAllocators, withServiceAllocation } from './allocators/service-hooks.js';
-import { repairServiceAllocations } from './allocators/repair.js';
-import { bootstrap, bootstrapDNSService, reconcileDNSEndpoints, serviceIP } from './bootstrap.js';
+import { serviceAllocators, withServiceAllocation } from './registry/service/allocation.js';
+import { repairServiceAllocations } from './registry/service/repair.js';
+import { bootstrap, bootstrapDNSService, reconcileDNSEndpoints, serviceIP } from './registry/bootstrap.js';
 import { startDnsServer, type DnsServer } from './dns/index.js';
 import { startServiceProxy, serviceStatusWriter, PROXY_COMPONENT, type ServiceProxy } from './proxy/index.js';
 import { hostPort } from './proxy/endpoints.js';
 import { eventRecorder } from './controllers/events.js';
 
-import { startNodeAgent, podsDirFor, type NodeAgent } from './pods/index.js';
-import { podRoutes } from './pods/api.js';
-import { apiProxyRoutes, API_PROXY_SUBRESOURCES } from './proxy/api-proxy.js';
-import { streamingRoutes } from './pods/exec.js';
-import { portForwardRoutes } from './pods/portforward.js';
+import { startNodeAgent, podsDirFor, type NodeAgent } from './kubelet/index.js';
+import { podRoutes } from './kubelet/api.js';
+import { apiProxyRoutes, API_PROXY_SUBRESOURCES } from './server/apiproxy/handler.js';
+import { streamingRoutes } from './kubelet/exec.js';
+import { portForwardRoutes } from './kubelet/portforward.js';
 import { startControllers } from './controllers/index.js';
-import { createLogger } from './log.js';
-import { loadOrCreatePKI, loadOrCreateToken } from './certs.js';
+import { createLogger } from './base/log.js';
+import { loadOrCreatePKI, loadOrCreateToken } from './pki/certs.js';
 import { createTokenAuthority, type TokenAuthority } from './auth/tokens.js';
 import { createServiceAccountAuthenticator, type ServiceAccountAuthenticator } from './auth/authenticator.js';
-import { tokenRequestRoutes, TOKEN_SUBRESOURCE } from './auth/tokenrequest.js';
+import { tokenRequestRoutes, TOKEN_SUBRESOURCE } from './server/serviceaccount-token.js';
 import { ADMIN_USER } from './auth/users.js';
-import { buildKubeconfig, writeKubeconfig } from './kubeconfig.js';
-import { DEFAULTS, parseHostPort, resolveConfig, type StartOptions } from './options.js';
+import { buildKubeconfig, writeKubeconfig } from './config/kubeconfig.js';
+import { DEFAULTS, parseHostPort, resolveConfig, type StartOptions } from './config/options.js';
 import { placeCluster } from './config/placement.js';
 import { loadSavedRanges, saveRanges } from './config/saved-ranges.js';
-import { watchParent } from './parent-watch.js';
+import { watchParent } from './base/parent-watch.js';
 import { slotOrder, type HostRanges, type RangeKind } from './config/slots.js';
-import { defaultDataDir } from './paths.js';
+import { defaultDataDir } from './config/paths.js';
 import { resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
-import type { ClusterConfig } from './config.js';
-import type { KubeObject, ResourceDef } from './resources/types.js';
+import type { ClusterConfig } from './config/cluster-config.js';
+import type { ResourceDef } from './registry/types.js';
+import type { KubeObject } from './apimachinery/types.js';
 
-export type { StartOptions } from './options.js';
-export type { ClusterConfig } from './config.js';
+export type { StartOptions } from './config/options.js';
+export type { ClusterConfig } from './config/cluster-config.js';
 
 export interface RunningCluster {
   name: string;
@@ -106,20 +107,39 @@ export async function startCluster(opts: StartOptions = {}): Promise<RunningClus
   }
   const log = opts.logger ?? createLogger({ verbose: !!opts.verbose, name: asked.name });
   const t0 = performance.now();
-  const record = { id: randomBytes(8).toString('hex'), name: asked.name, pid: process.pid, dataDir: asked.dataDir, kind: mode, kubeconfig: opts.cli?.kubeconfig, startedAt: Date.now() } as const;
+  const record = {
+    id: randomBytes(8).toString('hex'),
+    name: asked.name,
+    pid: process.pid,
+    dataDir: asked.dataDir,
+    kind: mode,
+    kubeconfig: opts.cli?.kubeconfig,
+    startedAt: Date.now(),
+  } as const;
   const labels: Partial<Record<RangeKind, string>> = {};
   if (savedFrom.has('serviceCIDR')) labels.service = `the data dir's service CIDR (kept from its first start; ${asked.dataDir})`;
   if (savedFrom.has('podCIDR')) labels.pod = `the data dir's pod CIDR (kept from its first start; ${asked.dataDir})`;
-  if (savedFrom.has('loadBalancerCIDR')) labels.loadBalancer = `the data dir's load-balancer CIDR (kept from its first start; ${asked.dataDir})`;
-  if (savedFrom.has('serviceNodePortRange')) labels.nodePorts = `the data dir's NodePort range (kept from its first start; ${asked.dataDir})`;
+  if (savedFrom.has('loadBalancerCIDR'))
+    labels.loadBalancer = `the data dir's load-balancer CIDR (kept from its first start; ${asked.dataDir})`;
+  if (savedFrom.has('serviceNodePortRange'))
+    labels.nodePorts = `the data dir's NodePort range (kept from its first start; ${asked.dataDir})`;
   // The data dir's database first (created 0600, refused when it was lost, errors with path and
   // cause): what is wrong with the data dir is said before anything about other clusters.
   if (asked.dataDir) ensureDataDir(asked.dataDir);
   const store = asked.dataDir ? openDataDirStore(asked.dataDir, { groupCommit: true }) : new Store({ groupCommit: true });
-  const order = slotOrder(!asked.dataDir ? 'in-memory' : resolve(asked.dataDir) === resolve(defaultDataDir(DEFAULTS.name)) ? 'default-data-dir' : 'data-dir', asked.dataDir && resolve(asked.dataDir));
+  const order = slotOrder(
+    !asked.dataDir ? 'in-memory' : resolve(asked.dataDir) === resolve(defaultDataDir(DEFAULTS.name)) ? 'default-data-dir' : 'data-dir',
+    asked.dataDir && resolve(asked.dataDir),
+  );
   let placement: Awaited<ReturnType<typeof placeCluster>>;
   try {
-    placement = await placeCluster({ explicit: explicitRanges(opts), labels, order, rangesFor: (slot) => hostRanges(resolveConfig(opts, mode, slot ?? 0)), record });
+    placement = await placeCluster({
+      explicit: explicitRanges(opts),
+      labels,
+      order,
+      rangesFor: (slot) => hostRanges(resolveConfig(opts, mode, slot ?? 0)),
+      record,
+    });
   } catch (err) {
     store.close();
     throw err;
@@ -138,7 +158,13 @@ export async function startCluster(opts: StartOptions = {}): Promise<RunningClus
   if (config.dataDir) {
     // Before anything holds an address of them (see config/saved-ranges.ts).
     const np = config.nodePortRange;
-    const r = { serviceCIDR: config.serviceCIDR, secondaryServiceCIDR: config.secondaryServiceCIDR, podCIDR: config.podCIDR, loadBalancerCIDR: config.loadBalancerCIDR, serviceNodePortRange: `${np.base}-${np.base + np.size - 1}` };
+    const r = {
+      serviceCIDR: config.serviceCIDR,
+      secondaryServiceCIDR: config.secondaryServiceCIDR,
+      podCIDR: config.podCIDR,
+      loadBalancerCIDR: config.loadBalancerCIDR,
+      serviceNodePortRange: `${np.base}-${np.base + np.size - 1}`,
+    };
     try {
       saveRanges(config.dataDir, r);
     } catch (err) {
@@ -166,7 +192,9 @@ export async function startCluster(opts: StartOptions = {}): Promise<RunningClus
     const repaired = repairServiceAllocations(store, alloc, log.child({ component: 'allocators' }));
     if (repaired.released || repaired.restored || repaired.conflicts) log.warn(repaired, 'repaired Service allocations');
     opts.progress?.(config.dataDir ? `store ${join(config.dataDir, 'state.db')} opened` : 'in-memory store ready');
-    const defs: ResourceDef[] = allResourceDefs().map((d) => (d.group === '' && d.plural === 'services' ? withServiceAllocation(d, alloc) : d));
+    const defs: ResourceDef[] = allResourceDefs().map((d) =>
+      d.group === '' && d.plural === 'services' ? withServiceAllocation(d, alloc) : d,
+    );
     const registry = new Registry(store, config);
 
     const pki = await loadOrCreatePKI(config.dataDir ? join(config.dataDir, 'pki') : undefined, {
@@ -181,7 +209,12 @@ export async function startCluster(opts: StartOptions = {}): Promise<RunningClus
     // ServiceAccountTokenPodNodeInfo).
     const agentTokens: TokenAuthority = {
       ...tokens,
-      issue: (req) => tokens.issue(req.node && req.node.uid === undefined ? { ...req, node: { name: req.node.name, uid: store.get('nodes', '', req.node.name)?.metadata.uid } } : req),
+      issue: (req) =>
+        tokens.issue(
+          req.node && req.node.uid === undefined
+            ? { ...req, node: { name: req.node.name, uid: store.get('nodes', '', req.node.name)?.metadata.uid } }
+            : req,
+        ),
     };
     const authenticator = saAuth;
     opts.progress?.('certificates and tokens ready');
@@ -208,7 +241,16 @@ export async function startCluster(opts: StartOptions = {}): Promise<RunningClus
       requestTimeoutMs: opts.requestTimeoutMs,
       extraSubresources: [
         { plural: 'pods', group: '', version: 'v1', subresource: 'binding', kind: 'Binding', verbs: ['create'] },
-        { plural: 'pods', group: '', version: 'v1', subresource: 'eviction', kind: 'Eviction', responseGroup: 'policy', responseVersion: 'v1', verbs: ['create'] },
+        {
+          plural: 'pods',
+          group: '',
+          version: 'v1',
+          subresource: 'eviction',
+          kind: 'Eviction',
+          responseGroup: 'policy',
+          responseVersion: 'v1',
+          verbs: ['create'],
+        },
         { plural: 'pods', group: '', version: 'v1', subresource: 'log', kind: 'Pod', verbs: ['get'] },
         { plural: 'pods', group: '', version: 'v1', subresource: 'attach', kind: 'PodAttachOptions', verbs: ['create', 'get'] },
         { plural: 'pods', group: '', version: 'v1', subresource: 'exec', kind: 'PodExecOptions', verbs: ['create', 'get'] },
@@ -219,7 +261,11 @@ export async function startCluster(opts: StartOptions = {}): Promise<RunningClus
       extend: (app, upgrades) => {
         podRoutes(app, { store, podsDir: podsDir.dir, registry, podDef: requireDef(defs, '', 'pods')! });
         apiProxyRoutes(app, { store, informers, log: log.child({ component: 'api-proxy' }), upgrades });
-        streamingRoutes(app, upgrades, { store, container: (key, name) => agent?.container(key, name), log: log.child({ component: 'streaming' }) });
+        streamingRoutes(app, upgrades, {
+          store,
+          container: (key, name) => agent?.container(key, name),
+          log: log.child({ component: 'streaming' }),
+        });
         portForwardRoutes(app, upgrades, { store, log: log.child({ component: 'portforward' }) });
         tokenRequestRoutes(app, { store, tokens });
       },
@@ -232,7 +278,9 @@ export async function startCluster(opts: StartOptions = {}): Promise<RunningClus
       if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || !opts.apiFallbackListen) throw err;
       const fb = parseHostPort('--api-listen', opts.apiFallbackListen);
       ({ port } = await api.listen(fb.host, fb.port));
-      notices.push(`${hostPort(config.apiHost, config.apiPort)} is in use (by another program or cluster): the API server listens on port ${port} instead`);
+      notices.push(
+        `${hostPort(config.apiHost, config.apiPort)} is in use (by another program or cluster): the API server listens on port ${port} instead`,
+      );
       config.apiHost = fb.host;
     }
     config.apiPort = port;
@@ -251,7 +299,16 @@ export async function startCluster(opts: StartOptions = {}): Promise<RunningClus
     reconcileDNSEndpoints(registry, defs, dns.host, dns.udpPort);
     opts.progress?.(`cluster DNS serving on ${dns.addresses.join(', ')}`);
     const clusterDNS = dns.clusterDNS;
-    controllers = startControllers({ store, informers, registry, defs, log: log.child({ component: 'controllers' }), config, caCertPem: pki.caCertPem, tokens });
+    controllers = startControllers({
+      store,
+      informers,
+      registry,
+      defs,
+      log: log.child({ component: 'controllers' }),
+      config,
+      caCertPem: pki.caCertPem,
+      tokens,
+    });
     agent = startNodeAgent(
       { store, informers, registry, defs, log: log.child({ component: 'node' }), config, caCertPem: pki.caCertPem, tokens: agentTokens },
       podsDir,
@@ -271,7 +328,9 @@ export async function startCluster(opts: StartOptions = {}): Promise<RunningClus
         zone: config.zone,
         nodePortAddresses: config.nodePortAddresses,
         externalIPAddresses: config.externalIPAddresses,
-        recordEvent: eventRecorder(registry, requireDef(defs, '', 'events'), PROXY_COMPONENT, (err) => proxyLog.debug({ err }, 'event not recorded')),
+        recordEvent: eventRecorder(registry, requireDef(defs, '', 'events'), PROXY_COMPONENT, (err) =>
+          proxyLog.debug({ err }, 'event not recorded'),
+        ),
         // The tinykube.io/PortsBound condition on Services whose sockets cannot all be opened.
         serviceStatus: serviceStatusWriter(registry, requireDef(defs, '', 'services')),
         // The DNS server answers on these itself.
@@ -385,19 +444,33 @@ export async function startCluster(opts: StartOptions = {}): Promise<RunningClus
  * line, a Warning Event about the object, and `/readyz?verbose`.
  */
 function reportUnreadable(store: Store, registry: Registry, defs: ResourceDef[], log: Logger): () => void {
-  const record = eventRecorder(registry, requireDef(defs, '', 'events'), 'tinykube-store', (err) => log.warn({ err }, 'event not recorded'));
+  const record = eventRecorder(registry, requireDef(defs, '', 'events'), 'tinykube-store', (err) =>
+    log.warn({ err }, 'event not recorded'),
+  );
   let stopped = false;
   const report = (u: UnreadableRow) => {
     const { group, resource } = groupResource(u.resource);
     const def = defs.find((d) => d.group === group && d.plural === resource);
     const where = u.namespace ? `${u.namespace}/${u.name}` : u.name;
-    log.error({ resource: u.resource, namespace: u.namespace, name: u.name, resourceVersion: u.rev, error: u.error }, 'skipping an unreadable stored object');
+    log.error(
+      { resource: u.resource, namespace: u.namespace, name: u.name, resourceVersion: u.rev, error: u.error },
+      'skipping an unreadable stored object',
+    );
     const message = `the stored object ${u.resource} ${where} (resourceVersion ${u.rev}) cannot be read (${u.error}): it is skipped and left in the database as it was; repair or delete that row of the objects table while tinykube is stopped`;
     const apiVersion = def ? (def.group ? `${def.group}/${def.version}` : def.version) : undefined;
     // Later, never inside the read (or write) that found it.
     setImmediate(() => {
       if (stopped) return;
-      record({ apiVersion, kind: def?.kind, metadata: { name: u.name, namespace: u.namespace || undefined, resourceVersion: String(u.rev) } } as KubeObject, 'Warning', 'UnreadableObject', message);
+      record(
+        {
+          apiVersion,
+          kind: def?.kind,
+          metadata: { name: u.name, namespace: u.namespace || undefined, resourceVersion: String(u.rev) },
+        } as KubeObject,
+        'Warning',
+        'UnreadableObject',
+        message,
+      );
     });
   };
   for (const u of store.unreadable) report(u);
@@ -425,7 +498,13 @@ function unique<T>(xs: T[]): T[] {
 
 /** The ranges of this host a cluster's config takes (for the host registry). */
 function hostRanges(c: ClusterConfig): HostRanges {
-  return { service: [c.serviceCIDR, ...(c.secondaryServiceCIDR ? [c.secondaryServiceCIDR] : [])], pod: c.podCIDR, loadBalancer: c.loadBalancerCIDR, nodePorts: c.nodePortRange, nodePortAddresses: c.nodePortAddresses };
+  return {
+    service: [c.serviceCIDR, ...(c.secondaryServiceCIDR ? [c.secondaryServiceCIDR] : [])],
+    pod: c.podCIDR,
+    loadBalancer: c.loadBalancerCIDR,
+    nodePorts: c.nodePortRange,
+    nodePortAddresses: c.nodePortAddresses,
+  };
 }
 
 function explicitRanges(o: StartOptions): Set<RangeKind> {

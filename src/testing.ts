@@ -14,8 +14,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCluster, type RunningCluster, type StartOptions } from './cluster.js';
-import { silentLogger } from './log.js';
-import { claimRuntimeDir, TEST_FIXTURE_PREFIX } from './pods/runtime-dirs.js';
+import { silentLogger } from './base/log.js';
+import { claimRuntimeDir, TEST_FIXTURE_PREFIX } from './kubelet/runtime-dirs.js';
 
 export interface KubectlResult {
   code: number;
@@ -117,7 +117,12 @@ export function runKubectl(args: string[], o: KubectlOptions = {}): Promise<Kube
     p.on('error', reject);
     p.on('close', (code) => {
       const r = { code: code ?? -1, stdout, stderr };
-      if (code !== 0 && !o.allowFail) reject(new Error(`kubectl ${args.filter((a, i) => !['--kubeconfig', '--cache-dir'].includes(a) && !['--kubeconfig', '--cache-dir'].includes(args[i - 1] ?? '')).join(' ')} exited ${code}: ${stderr || stdout}`));
+      if (code !== 0 && !o.allowFail)
+        reject(
+          new Error(
+            `kubectl ${args.filter((a, i) => !['--kubeconfig', '--cache-dir'].includes(a) && !['--kubeconfig', '--cache-dir'].includes(args[i - 1] ?? '')).join(' ')} exited ${code}: ${stderr || stdout}`,
+          ),
+        );
       else resolve(r);
     });
     p.stdin.on('error', () => undefined);

@@ -16,7 +16,7 @@ function shmDirs(): string[] {
   }
 }
 
-/** A runtime dir whose owner (see src/pods/runtime-dirs.ts) is still running is someone else's. */
+/** A runtime dir whose owner (see src/kubelet/runtime-dirs.ts) is still running is someone else's. */
 function ownerAlive(dir: string): boolean {
   try {
     const [pid] = readFileSync(join(dir, '.owner'), 'utf8').trim().split(' ');
@@ -36,10 +36,14 @@ export default function setup(): () => void {
   process.env.TMPDIR = runTmp;
   return () => {
     const left = readdirSync(runTmp);
-    const shmLeft = shmDirs().filter((n) => !before.has(n) && statSync(join(SHM, n)).ctimeMs >= started - 1000 && !ownerAlive(join(SHM, n)));
+    const shmLeft = shmDirs().filter(
+      (n) => !before.has(n) && statSync(join(SHM, n)).ctimeMs >= started - 1000 && !ownerAlive(join(SHM, n)),
+    );
     rmSync(runTmp, { recursive: true, force: true });
     if (left.length || shmLeft.length) {
-      throw new Error(`the tests left these behind: ${[...left.map((n) => join('$TMPDIR', n)), ...shmLeft.map((n) => join(SHM, n))].join(', ')}`);
+      throw new Error(
+        `the tests left these behind: ${[...left.map((n) => join('$TMPDIR', n)), ...shmLeft.map((n) => join(SHM, n))].join(', ')}`,
+      );
     }
   };
 }

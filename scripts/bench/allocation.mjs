@@ -37,8 +37,22 @@ export async function allocationBench({ root, work, startTinykube, stopProc, cre
     }
     const where = inMemory ? 'in-memory' : 'data dir';
     const cost = (k) => `< 10% allocation cost; measured ${(((best.headless - best[k]) / best.headless) * 100).toFixed(1)}%`;
-    report(`ClusterIP creates/s, ${where} (${n}, 16 clients)`, best.ClusterIP, '/s', 'headless (no allocation)', best.headless, cost('ClusterIP'));
-    report(`NodePort creates/s, ${where} (${n}, 16 clients)`, best.NodePort, '/s', 'headless (no allocation)', best.headless, cost('NodePort'));
+    report(
+      `ClusterIP creates/s, ${where} (${n}, 16 clients)`,
+      best.ClusterIP,
+      '/s',
+      'headless (no allocation)',
+      best.headless,
+      cost('ClusterIP'),
+    );
+    report(
+      `NodePort creates/s, ${where} (${n}, 16 clients)`,
+      best.NodePort,
+      '/s',
+      'headless (no allocation)',
+      best.headless,
+      cost('NodePort'),
+    );
   }
 
   // ---- allocation at 99% full, in-process ----

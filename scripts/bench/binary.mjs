@@ -53,7 +53,18 @@ export async function binaryBench({ root, work, report, stopProc, rssMB }) {
 
   async function startUp(kind, dataDir) {
     const port = await freePort();
-    const args = ['up', '--data-dir', dataDir, '--api-listen', `127.0.0.1:${port}`, '--kubeconfig', join(dir, `kc-${port}`), '--dns-listen', '127.0.0.1:0', ...clusterFlags(kind)];
+    const args = [
+      'up',
+      '--data-dir',
+      dataDir,
+      '--api-listen',
+      `127.0.0.1:${port}`,
+      '--kubeconfig',
+      join(dir, `kc-${port}`),
+      '--dns-listen',
+      '127.0.0.1:0',
+      ...clusterFlags(kind),
+    ];
     const t0 = performance.now();
     const p = kind === 'binary' ? launch(bin, args) : launch(process.execPath, [join(root, 'dist/cli.js'), ...args]);
     const ms = await waitReady(`https://127.0.0.1:${port}/readyz`, t0, p);
@@ -63,7 +74,13 @@ export async function binaryBench({ root, work, report, stopProc, rssMB }) {
   async function startBare(certDir) {
     const port = await freePort();
     const t0 = performance.now();
-    const p = launch(process.execPath, [join(root, 'scripts/bench/baseline-server.mjs'), 'bare', String(port), join(certDir, 'apiserver.crt'), join(certDir, 'apiserver.key')]);
+    const p = launch(process.execPath, [
+      join(root, 'scripts/bench/baseline-server.mjs'),
+      'bare',
+      String(port),
+      join(certDir, 'apiserver.crt'),
+      join(certDir, 'apiserver.key'),
+    ]);
     const ms = await waitReady(`https://127.0.0.1:${port}/readyz`, t0, p);
     return { p, ms };
   }
@@ -90,7 +107,14 @@ export async function binaryBench({ root, work, report, stopProc, rssMB }) {
   }
   const mb = median(t.binary);
   const mn = median(t.node);
-  report(`start → /readyz binary (median of ${ROUNDS})`, mb, 'ms', 'bare node https', median(t.bare), `≤ 1.5× node dist/cli.js (${(mb / mn).toFixed(2)}×)`);
+  report(
+    `start → /readyz binary (median of ${ROUNDS})`,
+    mb,
+    'ms',
+    'bare node https',
+    median(t.bare),
+    `≤ 1.5× node dist/cli.js (${(mb / mn).toFixed(2)}×)`,
+  );
   report(`start → /readyz node dist/cli.js (median of ${ROUNDS})`, mn, 'ms', 'bare node https', median(t.bare));
 
   // ---- idle RSS ----
@@ -115,4 +139,3 @@ export async function binaryBench({ root, work, report, stopProc, rssMB }) {
   rmSync(dir, { recursive: true, force: true });
   return { build: median(builds), bytes: built.bytes, startBinary: mb, startNode: mn, startBare: median(t.bare), rss };
 }
-

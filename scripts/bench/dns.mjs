@@ -27,8 +27,6 @@ s.bind(Number(process.argv[1]), '127.0.0.1', () => { try { s.setRecvBufferSize(8
 const RATES = [5_000, 7_500, 10_000, 15_000, 20_000, 30_000, 40_000, 60_000, 80_000, 120_000, 160_000];
 const RUN_S = 3;
 
-
-
 /** One dnsperf run; with `verbose` the per-query latencies (ms) too. */
 function dnsperf(port, file, rate, seconds, verbose = false) {
   const args = ['-s', '127.0.0.1', '-p', String(port), '-d', file, '-l', String(seconds), '-Q', String(rate), '-q', '500', '-t', '1'];
@@ -81,7 +79,21 @@ export async function dnsBench({ root, work, startTinykube, stopProc, report }) 
     const conf = join(work, 'dnsmasq.conf');
     writeFileSync(conf, names.map((n, i) => `host-record=${n},${ips[i]}\n`).join(''));
     const dmPort = await freePort();
-    const dm = spawn('dnsmasq', ['-k', `--conf-file=${conf}`, '--no-resolv', '--no-hosts', '--listen-address=127.0.0.1', '--bind-interfaces', `--port=${dmPort}`, '--user=root', '--log-facility=/dev/null'], { stdio: 'ignore' });
+    const dm = spawn(
+      'dnsmasq',
+      [
+        '-k',
+        `--conf-file=${conf}`,
+        '--no-resolv',
+        '--no-hosts',
+        '--listen-address=127.0.0.1',
+        '--bind-interfaces',
+        `--port=${dmPort}`,
+        '--user=root',
+        '--log-facility=/dev/null',
+      ],
+      { stdio: 'ignore' },
+    );
     await new Promise((r) => setTimeout(r, 300));
     try {
       // Same answers from both (a sanity check before comparing speed).
@@ -89,7 +101,14 @@ export async function dnsBench({ root, work, startTinykube, stopProc, report }) 
       if (check.lost) console.log(`  (dnsmasq lost ${check.lost} of ${check.sent} at 1,000/s)`);
       const tkMax = maxRate(dnsPort, qfile);
       const dmMax = maxRate(dmPort, qfile);
-      report('DNS max queries/s with < 0.1% loss', tkMax, '/s', 'dnsmasq', dmMax, `≥ 50% of dnsmasq (${((tkMax / dmMax) * 100).toFixed(0)}%)`);
+      report(
+        'DNS max queries/s with < 0.1% loss',
+        tkMax,
+        '/s',
+        'dnsmasq',
+        dmMax,
+        `≥ 50% of dnsmasq (${((tkMax / dmMax) * 100).toFixed(0)}%)`,
+      );
       const half = Math.max(1000, Math.round(tkMax / 2));
       // p50/p99 of each server: the median over 3 runs of 2 s (one stall of a busy machine
       // otherwise decides a run's p99), the servers in turn.
@@ -115,10 +134,15 @@ export async function dnsBench({ root, work, startTinykube, stopProc, report }) 
   }
 
   // ---- answer build time, in process ----
-  const { ClusterIndex, buildAnswer, QueryHandler, CLASS_IN, TYPE, encodeQuery, encodeResponse } = await import(join(root, 'dist/internal.js'));
+  const { ClusterIndex, buildAnswer, QueryHandler, CLASS_IN, TYPE, encodeQuery, encodeResponse } = await import(
+    join(root, 'dist/internal.js')
+  );
   const idx = new ClusterIndex();
   idx.upsert('namespaces', { metadata: { name: 'default' } });
-  idx.upsert('services', { metadata: { namespace: 'default', name: 'big' }, spec: { type: 'ClusterIP', clusterIP: 'None', ports: [{ name: 'http', port: 80, protocol: 'TCP' }] } });
+  idx.upsert('services', {
+    metadata: { namespace: 'default', name: 'big' },
+    spec: { type: 'ClusterIP', clusterIP: 'None', ports: [{ name: 'http', port: 80, protocol: 'TCP' }] },
+  });
   for (let s = 0; s < 10; s++) {
     idx.upsert('discovery.k8s.io/endpointslices', {
       metadata: { namespace: 'default', name: `big-${s}`, labels: { 'kubernetes.io/service-name': 'big' } },
@@ -149,6 +173,19 @@ export async function dnsBench({ root, work, startTinykube, stopProc, report }) 
   const query = encodeQuery({ id: 7, name, type: TYPE.A });
   h.handle(query, 'tcp');
   const cached = median(() => h.handle(query, 'tcp'), 2000);
-  report('DNS answer, headless 1,000 endpoints: A', median(() => build(TYPE.A), 300), 'ms', 'cached answer', cached, '< 1 ms');
-  report('DNS answer, headless 1,000 endpoints: SRV', median(() => build(TYPE.SRV), 100), 'ms', 'cached answer', cached);
+  report(
+    'DNS answer, headless 1,000 endpoints: A',
+    median(() => build(TYPE.A), 300),
+    'ms',
+    'cached answer',
+    cached,
+    '< 1 ms',
+  );
+  report(
+    'DNS answer, headless 1,000 endpoints: SRV',
+    median(() => build(TYPE.SRV), 100),
+    'ms',
+    'cached answer',
+    cached,
+  );
 }

@@ -16,28 +16,46 @@ import { apiClient, pct } from './lib.mjs';
 
 const ipOf = (i) => `10.${100 + Math.floor(i / 65536)}.${Math.floor(i / 256) % 256}.${i % 256}`;
 
-
 const client = (cluster) => apiClient({ server: cluster.server, ca: cluster.caCert, token: cluster.token });
 
 async function pool(n, count, fn) {
   let next = 0;
-  await Promise.all(Array.from({ length: n }, async () => {
-    while (next < count) await fn(next++);
-  }));
+  await Promise.all(
+    Array.from({ length: n }, async () => {
+      while (next < count) await fn(next++);
+    }),
+  );
 }
 
-const status = (ip, ready) => ({ status: { phase: 'Running', podIP: ip, podIPs: [{ ip }], conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }] } });
+const status = (ip, ready) => ({
+  status: { phase: 'Running', podIP: ip, podIPs: [{ ip }], conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }] },
+});
 const MERGE = 'application/merge-patch+json';
 
 async function setup(c, app, n, ready) {
   await c.call('POST', '/api/v1/nodes', { apiVersion: 'v1', kind: 'Node', metadata: { name: 'virt-1' } }).catch(() => undefined);
-  await c.call('POST', '/api/v1/namespaces/default/services', { apiVersion: 'v1', kind: 'Service', metadata: { name: app }, spec: { selector: { app }, ports: [{ port: 80, targetPort: 8080 }] } });
-  await pool(32, n, (i) => c.call('POST', '/api/v1/namespaces/default/pods', { apiVersion: 'v1', kind: 'Pod', metadata: { name: `${app}-${i}`, labels: { app } }, spec: { nodeName: 'virt-1', containers: [{ name: 'c', image: 'x' }] } }));
+  await c.call('POST', '/api/v1/namespaces/default/services', {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: app },
+    spec: { selector: { app }, ports: [{ port: 80, targetPort: 8080 }] },
+  });
+  await pool(32, n, (i) =>
+    c.call('POST', '/api/v1/namespaces/default/pods', {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: `${app}-${i}`, labels: { app } },
+      spec: { nodeName: 'virt-1', containers: [{ name: 'c', image: 'x' }] },
+    }),
+  );
   await pool(32, n, (i) => c.call('PATCH', `/api/v1/namespaces/default/pods/${app}-${i}/status`, status(ipOf(i), ready), MERGE));
 }
 
 const endpointsOf = (cluster, svc) =>
-  cluster.store.listObjects('discovery.k8s.io/endpointslices', 'default').filter((s) => s.metadata.labels?.['kubernetes.io/service-name'] === svc).flatMap((s) => s.endpoints ?? []);
+  cluster.store
+    .listObjects('discovery.k8s.io/endpointslices', 'default')
+    .filter((s) => s.metadata.labels?.['kubernetes.io/service-name'] === svc)
+    .flatMap((s) => s.endpoints ?? []);
 
 export async function endpointSliceBench({ root, report, startTinykube, stopProc }) {
   const { startCluster } = await import(join(root, 'dist/index.js'));
@@ -52,7 +70,10 @@ export async function endpointSliceBench({ root, report, startTinykube, stopProc
     const N = 500;
     await setup(c, 'lat', N, false);
     for (;;) {
-      const list = await c.call('GET', '/apis/discovery.k8s.io/v1/namespaces/default/endpointslices?labelSelector=kubernetes.io%2Fservice-name%3Dlat');
+      const list = await c.call(
+        'GET',
+        '/apis/discovery.k8s.io/v1/namespaces/default/endpointslices?labelSelector=kubernetes.io%2Fservice-name%3Dlat',
+      );
       if (list.items.reduce((n, x) => n + (x.endpoints?.length ?? 0), 0) === N) break;
       await new Promise((r) => setTimeout(r, 20));
     }
@@ -63,12 +84,15 @@ export async function endpointSliceBench({ root, report, startTinykube, stopProc
       const ready = ev.object.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True');
       if (ready && !podSeen.has(ev.object.metadata.name)) podSeen.set(ev.object.metadata.name, t);
     });
-    const sw = c.watch('/apis/discovery.k8s.io/v1/namespaces/default/endpointslices?labelSelector=kubernetes.io%2Fservice-name%3Dlat', (ev, t) => {
-      for (const e of ev.object.endpoints ?? []) {
-        const name = ipToName.get(e.addresses[0]);
-        if (e.conditions?.ready && name && !sliceSeen.has(name)) sliceSeen.set(name, t);
-      }
-    });
+    const sw = c.watch(
+      '/apis/discovery.k8s.io/v1/namespaces/default/endpointslices?labelSelector=kubernetes.io%2Fservice-name%3Dlat',
+      (ev, t) => {
+        for (const e of ev.object.endpoints ?? []) {
+          const name = ipToName.get(e.addresses[0]);
+          if (e.conditions?.ready && name && !sliceSeen.has(name)) sliceSeen.set(name, t);
+        }
+      },
+    );
     await Promise.all([pw.open, sw.open]);
     const sent = new Map();
     for (let i = 0; i < N; i++) {
@@ -120,7 +144,14 @@ export async function endpointSliceBench({ root, report, startTinykube, stopProc
         unsub();
         writes.push(n);
       }
-      report(`slice writes per one-Pod change (${N} endpoints)`, Math.max(...writes), 'writes', 'min of 5', Math.min(...writes), 'exactly 1');
+      report(
+        `slice writes per one-Pod change (${N} endpoints)`,
+        Math.max(...writes),
+        'writes',
+        'min of 5',
+        Math.min(...writes),
+        'exactly 1',
+      );
       await c.close();
       await cluster.stop();
 
@@ -134,7 +165,11 @@ export async function endpointSliceBench({ root, report, startTinykube, stopProc
       };
       let r = await restart();
       const withSvc = r.ms;
-      const rv = r.cl.store.listObjects('discovery.k8s.io/endpointslices', 'default').map((s) => s.metadata.resourceVersion).sort().join();
+      const rv = r.cl.store
+        .listObjects('discovery.k8s.io/endpointslices', 'default')
+        .map((s) => s.metadata.resourceVersion)
+        .sort()
+        .join();
       cluster = r.cl;
       c = client(cluster);
       await c.call('DELETE', '/api/v1/namespaces/default/services/big');

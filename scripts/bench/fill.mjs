@@ -20,7 +20,12 @@ async function load(server, ca, token, path, from, count, clients, body) {
     Array.from({ length: clients }, async () => {
       while (next < end) {
         const i = next++;
-        const r = await pool.request({ path, method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(body(i)) });
+        const r = await pool.request({
+          path,
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+          body: JSON.stringify(body(i)),
+        });
         await r.body.text();
         if (r.statusCode !== 201) failed++;
       }
@@ -32,7 +37,12 @@ async function load(server, ca, token, path, from, count, clients, body) {
   return rate;
 }
 
-const svc = (i) => ({ apiVersion: 'v1', kind: 'Service', metadata: { name: `fill-${i}`, labels: { app: 'fill' } }, spec: { selector: { app: `f${i}` }, ports: [{ name: 'http', port: 80, targetPort: 8080 }] } });
+const svc = (i) => ({
+  apiVersion: 'v1',
+  kind: 'Service',
+  metadata: { name: `fill-${i}`, labels: { app: 'fill' } },
+  spec: { selector: { app: `f${i}` }, ports: [{ name: 'http', port: 80, targetPort: 8080 }] },
+});
 const pod = (i) => ({
   apiVersion: 'v1',
   kind: 'Pod',
@@ -54,10 +64,21 @@ export async function fillBench({ work, startTinykube, startBaseline, stopProc, 
   for (let n = 0; n < services; n += step) {
     const rate = await load(tk.server, tk.ca, tk.token, '/api/v1/namespaces/default/services', n, step, 16, svc);
     first ??= rate;
-    report(`Service creates/s, ${n + 1}–${n + step} (16 clients)`, rate, '/s', 'first 1,000', first, n + step === services ? `flat within 20%, ≥ 30% of insert (${((rate / base) * 100).toFixed(0)}%)` : 'flat within 20%');
+    report(
+      `Service creates/s, ${n + 1}–${n + step} (16 clients)`,
+      rate,
+      '/s',
+      'first 1,000',
+      first,
+      n + step === services ? `flat within 20%, ≥ 30% of insert (${((rate / base) * 100).toFixed(0)}%)` : 'flat within 20%',
+    );
   }
   report('bare fastify+sqlite insert baseline', base, '/s');
-  await load(tk.server, tk.ca, tk.token, '/api/v1/namespaces', 0, 1, 1, () => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'fill-pods' } }));
+  await load(tk.server, tk.ca, tk.token, '/api/v1/namespaces', 0, 1, 1, () => ({
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: { name: 'fill-pods' },
+  }));
   await load(tk.server, tk.ca, tk.token, '/api/v1/namespaces/fill-pods/pods', pods, 200, 16, pod); // warm-up
   const podStep = 500;
   let firstPods;

@@ -27,7 +27,12 @@ export function apiClient({ server, ca, token }, { connections = 64, clock = () 
   const agent = new Agent({ connect: { ca }, connections });
   const headers = { authorization: `Bearer ${token}` };
   async function call(method, path, body, type = 'application/json') {
-    const res = await request(server + path, { method, dispatcher: agent, headers: body ? { ...headers, 'content-type': type } : headers, body: body && JSON.stringify(body) });
+    const res = await request(server + path, {
+      method,
+      dispatcher: agent,
+      headers: body ? { ...headers, 'content-type': type } : headers,
+      body: body && JSON.stringify(body),
+    });
     const text = await res.body.text();
     if (res.statusCode >= 300) throw new Error(`${method} ${path}: ${res.statusCode} ${text}`);
     return JSON.parse(text);
@@ -38,7 +43,11 @@ export function apiClient({ server, ca, token }, { connections = 64, clock = () 
     let opened;
     const open = new Promise((r) => (opened = r));
     const done = (async () => {
-      const res = await request(`${server}${path}${path.includes('?') ? '&' : '?'}watch=true&allowWatchBookmarks=false`, { dispatcher: agent, headers, signal: ac.signal });
+      const res = await request(`${server}${path}${path.includes('?') ? '&' : '?'}watch=true&allowWatchBookmarks=false`, {
+        dispatcher: agent,
+        headers,
+        signal: ac.signal,
+      });
       opened();
       let buf = '';
       try {

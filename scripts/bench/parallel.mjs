@@ -70,21 +70,41 @@ async function stopChildren(children) {
 function runVitest(root, dir, n) {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const p = spawn(process.execPath, [join(root, 'node_modules/vitest/vitest.mjs'), 'run', '--root', dir, '--pool', 'forks', '--maxWorkers', String(n), '--minWorkers', String(n)], {
-      cwd: dir,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const p = spawn(
+      process.execPath,
+      [
+        join(root, 'node_modules/vitest/vitest.mjs'),
+        'run',
+        '--root',
+        dir,
+        '--pool',
+        'forks',
+        '--maxWorkers',
+        String(n),
+        '--minWorkers',
+        String(n),
+      ],
+      {
+        cwd: dir,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let out = '';
     p.stdout.on('data', (d) => (out += d));
     p.stderr.on('data', (d) => (out += d));
-    p.on('exit', (code) => (code === 0 ? resolve(performance.now() - t0) : reject(new Error(`vitest exited ${code}:\n${out.slice(-2000)}`))));
+    p.on('exit', (code) =>
+      code === 0 ? resolve(performance.now() - t0) : reject(new Error(`vitest exited ${code}:\n${out.slice(-2000)}`)),
+    );
   });
 }
 
 function writeSuite(root, dir, n, withCluster) {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'vitest.config.mjs'), `export default { test: { include: ['*.test.mjs'], testTimeout: 60000, hookTimeout: 60000 } };\n`);
+  writeFileSync(
+    join(dir, 'vitest.config.mjs'),
+    `export default { test: { include: ['*.test.mjs'], testTimeout: 60000, hookTimeout: 60000 } };\n`,
+  );
   for (let i = 0; i < n; i++) {
     writeFileSync(
       join(dir, `f${i}.test.mjs`),
@@ -129,10 +149,28 @@ export async function parallelBench({ root, work, report }) {
     writeSuite(root, suiteDir, n, false);
     const bareSuiteMs = await runVitest(root, suiteDir, n);
     rmSync(suiteDir, { recursive: true, force: true });
-    report(`${n} clusters: start → ready (median / slowest)`, `${Math.round(median(starts))} / ${Math.round(Math.max(...starts))}`, 'ms', 'import only', `${Math.round(median(baseStarts))} / ${Math.round(Math.max(...baseStarts))}`);
-    report(`${n} clusters: RSS total (per cluster)`, `${Math.round(rss)} (${Math.round(rss / n)})`, 'MB', 'import only', `${Math.round(baseRss)} (${Math.round(baseRss / n)})`);
+    report(
+      `${n} clusters: start → ready (median / slowest)`,
+      `${Math.round(median(starts))} / ${Math.round(Math.max(...starts))}`,
+      'ms',
+      'import only',
+      `${Math.round(median(baseStarts))} / ${Math.round(Math.max(...baseStarts))}`,
+    );
+    report(
+      `${n} clusters: RSS total (per cluster)`,
+      `${Math.round(rss)} (${Math.round(rss / n)})`,
+      'MB',
+      'import only',
+      `${Math.round(baseRss)} (${Math.round(baseRss / n)})`,
+    );
     report(`${n} clusters: slowest stop()`, Math.round(stopMs), 'ms');
-    report(`${n} test files, a cluster each, 20 Services: vitest run`, Math.round(suiteMs), 'ms', 'same files without a cluster', Math.round(bareSuiteMs));
+    report(
+      `${n} test files, a cluster each, 20 Services: vitest run`,
+      Math.round(suiteMs),
+      'ms',
+      'same files without a cluster',
+      Math.round(bareSuiteMs),
+    );
     rows.push({ n, starts, rss, stopMs, suiteMs, bareSuiteMs });
   }
   return rows;

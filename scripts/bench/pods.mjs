@@ -19,7 +19,6 @@ const ticks = () => {
   };
 };
 
-
 /** Watches Pods and records when each first is Running and Ready. */
 function watchPods(tk) {
   const running = new Map();
@@ -27,7 +26,11 @@ function watchPods(tk) {
   const ac = new AbortController();
   const agent = new Agent({ connect: { ca: tk.ca } });
   const done = (async () => {
-    const res = await request(`${tk.server}/api/v1/namespaces/default/pods?watch=true`, { headers: { authorization: `Bearer ${tk.token}` }, dispatcher: agent, signal: ac.signal });
+    const res = await request(`${tk.server}/api/v1/namespaces/default/pods?watch=true`, {
+      headers: { authorization: `Bearer ${tk.token}` },
+      dispatcher: agent,
+      signal: ac.signal,
+    });
     let buf = '';
     try {
       for await (const chunk of res.body) {
@@ -66,7 +69,12 @@ async function createPods(tk, prefix, n, clients = 16) {
           path: '/api/v1/namespaces/default/pods',
           method: 'POST',
           headers: { 'content-type': 'application/json', authorization: `Bearer ${tk.token}` },
-          body: JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name }, spec: { containers: [{ name: 'c', image: 'local/sleep', command: ['sleep', '100000'] }] } }),
+          body: JSON.stringify({
+            apiVersion: 'v1',
+            kind: 'Pod',
+            metadata: { name },
+            spec: { containers: [{ name: 'c', image: 'local/sleep', command: ['sleep', '100000'] }] },
+          }),
         });
         await r.body.text();
         if (r.statusCode !== 201) throw new Error(`create ${name}: ${r.statusCode}`);
@@ -134,7 +142,14 @@ export async function podBench({ startTinykube, stopProc, report, rssMB }) {
   await stopProc(mem.c.p, 20_000);
   const bigDir = mkdtempSync(join(tmpdir(), 'tinykube-bench-pods-'));
   const big = await sleeping(['--data-dir', bigDir]);
-  report(`agent memory per Pod, 1000 sleeping, data dir (idle RSS ${big.idle.toFixed(0)} MB)`, big.perPodKB, 'KB', 'in-memory cluster', mem.perPodKB, '< 100 KB');
+  report(
+    `agent memory per Pod, 1000 sleeping, data dir (idle RSS ${big.idle.toFixed(0)} MB)`,
+    big.perPodKB,
+    'KB',
+    'in-memory cluster',
+    mem.perPodKB,
+    '< 100 KB',
+  );
   const cpu = ticks();
   const c0 = cpu(big.c.p.pid);
   const s0 = performance.now();

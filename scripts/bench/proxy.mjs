@@ -45,7 +45,10 @@ const POD_CIDR = '127.231.0.0/16';
  * Stand-in Pod IPs for figure 4: in the Pod CIDR (tinykube accepts loopback endpoint addresses
  * only in its own ranges), away from the real Pod's.
  */
-const standInIPs = (taken) => Array.from({ length: READY_REPS + 1 }, (_, i) => `127.231.250.${i + 1}`).filter((ip) => ip !== taken).slice(0, READY_REPS);
+const standInIPs = (taken) =>
+  Array.from({ length: READY_REPS + 1 }, (_, i) => `127.231.250.${i + 1}`)
+    .filter((ip) => ip !== taken)
+    .slice(0, READY_REPS);
 const PORTS = { sink: 5001, source: 5002, echo: 5003 };
 
 // The backend Pod: 5001 counts what it gets and answers the count after the client's FIN; 5002
@@ -102,7 +105,6 @@ const CLK_TCK = 100;
 const epoch = () => performance.timeOrigin + performance.now();
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-
 /** A load-generator child process; `run(cmd, args)` resolves with its answer. */
 function loadgen(root) {
   const child = fork(join(root, 'scripts/bench/proxy-client.mjs'), [], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
@@ -138,9 +140,13 @@ async function startHaproxy(work, backendIP) {
   const ports = { sink: await freePort(), source: await freePort(), echo: await freePort() };
   const cfg = join(work, 'haproxy.cfg');
   const sections = Object.entries(ports).map(
-    ([name, port]) => `frontend f_${name}\n  bind 127.0.0.1:${port}\n  default_backend b_${name}\nbackend b_${name}\n  server s1 ${backendIP}:${PORTS[name]}\n`,
+    ([name, port]) =>
+      `frontend f_${name}\n  bind 127.0.0.1:${port}\n  default_backend b_${name}\nbackend b_${name}\n  server s1 ${backendIP}:${PORTS[name]}\n`,
   );
-  writeFileSync(cfg, `global\n  maxconn 8000\n  nbthread 1\ndefaults\n  mode tcp\n  timeout connect 5s\n  timeout client 60s\n  timeout server 60s\n${sections.join('')}`);
+  writeFileSync(
+    cfg,
+    `global\n  maxconn 8000\n  nbthread 1\ndefaults\n  mode tcp\n  timeout connect 5s\n  timeout client 60s\n  timeout server 60s\n${sections.join('')}`,
+  );
   const p = spawn('haproxy', ['-db', '-f', cfg], { stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   p.stderr.on('data', (d) => (err += d));
@@ -160,7 +166,10 @@ async function startHaproxy(work, backendIP) {
 /** Bulk throughput both ways through every path; best of 2 rounds (the paths in turn in each). */
 async function bulkPart({ gen, paths, by, mid, report }) {
   const gib = `${(BULK_BYTES / 2 ** 30).toFixed(BULK_BYTES % 2 ** 30 ? 2 : 0)} GiB`;
-  for (const [dir, label] of [['up', 'client → Pod'], ['down', 'Pod → client']]) {
+  for (const [dir, label] of [
+    ['up', 'client → Pod'],
+    ['down', 'Pod → client'],
+  ]) {
     const cmd = dir === 'up' ? 'bulkUp' : 'bulkDown';
     const key = dir === 'up' ? 'sink' : 'source';
     const bulk = {};
@@ -185,7 +194,8 @@ async function bulkPart({ gen, paths, by, mid, report }) {
 /** Connection rate through every path, in rounds of RATE_MS / 3 with the paths in turn. */
 async function ratePart({ gens, paths, by, mid, report }) {
   const share = (i) => Math.floor(CLIENTS / gens.length) + (i < CLIENTS % gens.length ? 1 : 0);
-  const burst = (p, ms) => Promise.all(gens.map((g, i) => g.run('connRate', { host: p.host, port: p.port('echo'), clients: share(i), ms })));
+  const burst = (p, ms) =>
+    Promise.all(gens.map((g, i) => g.run('connRate', { host: p.host, port: p.port('echo'), clients: share(i), ms })));
   for (const p of paths) await burst(p, 300); // warm-up
   const done = Object.fromEntries(paths.map((p) => [p.name, { n: 0, ms: 0, failed: 0, cpu: 0 }]));
   for (let round = 0; round < 3; round++) {
@@ -210,7 +220,14 @@ async function ratePart({ gens, paths, by, mid, report }) {
   }
   const what = `connections/s, ${CLIENTS} clients, 1 KiB each way`;
   if (by('haproxy')) {
-    report(`${what} via ClusterIP`, rates.ClusterIP, '/s', 'haproxy', rates.haproxy, `≥ 50% of haproxy (${((rates.ClusterIP / rates.haproxy) * 100).toFixed(0)}%)`);
+    report(
+      `${what} via ClusterIP`,
+      rates.ClusterIP,
+      '/s',
+      'haproxy',
+      rates.haproxy,
+      `≥ 50% of haproxy (${((rates.ClusterIP / rates.haproxy) * 100).toFixed(0)}%)`,
+    );
     report(`${what} via haproxy`, rates.haproxy, '/s', 'direct to Pod IP', rates.direct);
   } else {
     report(`${what} via ClusterIP`, rates.ClusterIP, '/s', 'direct to Pod IP', rates.direct, '≥ 50% of haproxy (not measured)');
@@ -222,11 +239,22 @@ async function ratePart({ gens, paths, by, mid, report }) {
 
 /** 1 KiB round trips on persistent connections, the paths in turn. */
 async function rttPart({ gen, paths, by, report }) {
-  const { rtts } = await gen.run('latency', { targets: paths.map((p) => ({ host: p.host, port: p.port('echo') })), samples: RTT_SAMPLES, warmup: 500 });
+  const { rtts } = await gen.run('latency', {
+    targets: paths.map((p) => ({ host: p.host, port: p.port('echo') })),
+    samples: RTT_SAMPLES,
+    warmup: 500,
+  });
   const us = (name, q) => pct(rtts[paths.indexOf(by(name))], q) * 1000;
   const added = us('ClusterIP', 99) - us('direct', 99);
   report('1 KiB RTT p50, persistent conn, via ClusterIP', us('ClusterIP', 50), 'µs', 'direct to Pod IP', us('direct', 50));
-  report('1 KiB RTT p99, persistent conn, via ClusterIP', us('ClusterIP', 99), 'µs', 'direct to Pod IP', us('direct', 99), `added < 500 µs (added ${added.toFixed(0)} µs)`);
+  report(
+    '1 KiB RTT p99, persistent conn, via ClusterIP',
+    us('ClusterIP', 99),
+    'µs',
+    'direct to Pod IP',
+    us('direct', 99),
+    `added < 500 µs (added ${added.toFixed(0)} µs)`,
+  );
   if (by('haproxy')) {
     report('1 KiB RTT p50, persistent conn, via haproxy', us('haproxy', 50), 'µs', 'direct to Pod IP', us('direct', 50));
     report('1 KiB RTT p99, persistent conn, via haproxy', us('haproxy', 99), 'µs', 'direct to Pod IP', us('direct', 99));
@@ -236,7 +264,9 @@ async function rttPart({ gen, paths, by, report }) {
 /** Starts `kubectl port-forward pod/NAME :P...`; resolves with the process and the local port of each key. */
 function kubectlPortForward(kubeconfig, pod, keys) {
   return new Promise((resolve, reject) => {
-    const p = spawn('kubectl', ['--kubeconfig', kubeconfig, 'port-forward', `pod/${pod}`, ...keys.map((k) => `:${PORTS[k]}`)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn('kubectl', ['--kubeconfig', kubeconfig, 'port-forward', `pod/${pod}`, ...keys.map((k) => `:${PORTS[k]}`)], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     p.stdout.on('data', (d) => {
@@ -262,7 +292,10 @@ async function portForwardPart({ gen, gens, tk, by, report }) {
   const pf = await kubectlPortForward(tk.kubeconfig, 'proxy-bench', ['sink', 'source', 'echo']);
   const paths = [direct, { name: 'port-forward', host: '127.0.0.1', port: (k) => pf.ports[k] }];
   try {
-    for (const [cmd, key, label] of [['bulkUp', 'sink', 'client → Pod'], ['bulkDown', 'source', 'Pod → client']]) {
+    for (const [cmd, key, label] of [
+      ['bulkUp', 'sink', 'client → Pod'],
+      ['bulkDown', 'source', 'Pod → client'],
+    ]) {
       const best = {};
       for (const p of paths) await gen.run(cmd, { host: p.host, port: p.port(key), bytes: 32 * 2 ** 20 }); // warm-up
       let cpu = { tinykube: 0, kubectl: 0 };
@@ -279,7 +312,14 @@ async function portForwardPart({ gen, gens, tk, by, report }) {
       }
       console.log(`  (CPU per GiB: tinykube ${cpu.tinykube.toFixed(0)} ms, kubectl ${cpu.kubectl.toFixed(0)} ms)`);
       const ratio = best['port-forward'] / best.direct;
-      report(`port-forward ${PF_BYTES / 2 ** 20} MiB ${label}`, best['port-forward'], 'MiB/s', 'direct to Pod IP', best.direct, `≥ 50% of direct (${(ratio * 100).toFixed(0)}%)`);
+      report(
+        `port-forward ${PF_BYTES / 2 ** 20} MiB ${label}`,
+        best['port-forward'],
+        'MiB/s',
+        'direct to Pod IP',
+        best.direct,
+        `≥ 50% of direct (${(ratio * 100).toFixed(0)}%)`,
+      );
     }
     // Connection rate: fewer clients than for the proxy (kubectl itself handles each one).
     const clients = 16;
@@ -287,7 +327,9 @@ async function portForwardPart({ gen, gens, tk, by, report }) {
     const rates = {};
     for (const p of paths) {
       const t0 = performance.now();
-      const rs = await Promise.all(gens.map((g, i) => g.run('connRate', { host: p.host, port: p.port('echo'), clients: share(i), ms: 2000 })));
+      const rs = await Promise.all(
+        gens.map((g, i) => g.run('connRate', { host: p.host, port: p.port('echo'), clients: share(i), ms: 2000 })),
+      );
       const n = rs.reduce((a, r) => a + r.done, 0);
       const failed = rs.reduce((a, r) => a + r.failed, 0);
       if (failed) console.log(`  (${p.name}: ${failed} connections failed)`);
@@ -312,7 +354,9 @@ async function readyPart({ c, gen, podIP, report }) {
   });
   await sw.open;
   const MERGE = 'application/merge-patch+json';
-  const status = (ip, ready) => ({ status: { phase: 'Running', podIP: ip, podIPs: [{ ip }], conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }] } });
+  const status = (ip, ready) => ({
+    status: { phase: 'Running', podIP: ip, podIPs: [{ ip }], conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }] },
+  });
   const toConn = [];
   const toSlice = [];
   let attempts = 0;
@@ -320,8 +364,18 @@ async function readyPart({ c, gen, podIP, report }) {
   for (let i = 0; i < READY_REPS; i++) {
     const name = `ready-${i}`;
     const ip = ips[i];
-    const s = await c.call('POST', '/api/v1/namespaces/default/services', { apiVersion: 'v1', kind: 'Service', metadata: { name }, spec: { selector: { app: name }, ports: [{ port: 80, targetPort: 8080 }] } });
-    await c.call('POST', '/api/v1/namespaces/default/pods', { apiVersion: 'v1', kind: 'Pod', metadata: { name, labels: { app: name } }, spec: { nodeName: VNODE, containers: [{ name: 'c', image: 'x' }] } });
+    const s = await c.call('POST', '/api/v1/namespaces/default/services', {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name },
+      spec: { selector: { app: name }, ports: [{ port: 80, targetPort: 8080 }] },
+    });
+    await c.call('POST', '/api/v1/namespaces/default/pods', {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name, labels: { app: name } },
+      spec: { nodeName: VNODE, containers: [{ name: 'c', image: 'x' }] },
+    });
     await gen.run('startStandIn', { ip, port: 8080, name });
     await c.call('PATCH', `/api/v1/namespaces/default/pods/${name}/status`, status(ip, false), MERGE);
     // Once the not-ready endpoint is in the slice the proxy has the Service and no backend; give
@@ -352,12 +406,18 @@ export async function proxyBench({ root, work, startTinykube, stopProc, report }
   const dnsPort = await freePort();
   const tk = await startTinykube([
     '--in-memory',
-    '--node-name', NODE,
-    '--service-cidr', SERVICE_CIDR,
-    '--pod-cidr', POD_CIDR,
-    '--loadbalancer-cidr', '127.232.0.0/16',
-    '--dns-listen', `127.0.0.1:${dnsPort}`,
-    '--dns-upstream', '127.0.0.1:1',
+    '--node-name',
+    NODE,
+    '--service-cidr',
+    SERVICE_CIDR,
+    '--pod-cidr',
+    POD_CIDR,
+    '--loadbalancer-cidr',
+    '127.232.0.0/16',
+    '--dns-listen',
+    `127.0.0.1:${dnsPort}`,
+    '--dns-upstream',
+    '127.0.0.1:1',
     ...(process.env.BENCH_VERBOSE ? ['--verbose'] : []),
   ]);
   const c = apiClient(tk, { connections: 8, clock: epoch });
@@ -400,7 +460,8 @@ export async function proxyBench({ root, work, startTinykube, stopProc, report }
       }
     }
     if (!podIP) throw new Error('the backend Pod did not become Ready in 30 s');
-    if (!(await gen.run('waitEcho', { host: clusterIP, port: PORTS.echo, timeoutMs: 10_000 })).ok) throw new Error(`no echo through ${clusterIP}`);
+    if (!(await gen.run('waitEcho', { host: clusterIP, port: PORTS.echo, timeoutMs: 10_000 })).ok)
+      throw new Error(`no echo through ${clusterIP}`);
 
     const paths = [
       { name: 'direct', host: podIP, port: (k) => PORTS[k] },

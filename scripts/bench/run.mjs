@@ -52,9 +52,10 @@ function report(what, value, unit, baselineName, baseline, goal) {
 }
 const fmt = (v) => (typeof v === 'number' ? (v >= 100 ? v.toFixed(0) : v.toFixed(2)) : String(v));
 
-
 function start(args) {
-  const p = spawn(process.execPath, [...(process.env.BENCH_NODE_ARGS?.split(' ') ?? []), ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const p = spawn(process.execPath, [...(process.env.BENCH_NODE_ARGS?.split(' ') ?? []), ...args], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   children.add(p);
   p.on('exit', () => children.delete(p));
   return p;
@@ -184,7 +185,15 @@ if (process.env.BENCH_ONLY === 'binary') {
   process.exit(0);
 }
 if (process.env.BENCH_ONLY === 'fill') {
-  await fillBench({ work, startTinykube, startBaseline, stopProc, report, services: Number(process.env.BENCH_FILL_SERVICES ?? 10_000), pods: Number(process.env.BENCH_FILL_PODS ?? 2_000) });
+  await fillBench({
+    work,
+    startTinykube,
+    startBaseline,
+    stopProc,
+    report,
+    services: Number(process.env.BENCH_FILL_SERVICES ?? 10_000),
+    pods: Number(process.env.BENCH_FILL_PODS ?? 2_000),
+  });
   process.exit(0);
 }
 if (process.env.BENCH_ONLY === 'start') {
@@ -215,7 +224,14 @@ const baseRate = await createLoad(insert.server, undefined, undefined, N_SERVICE
 await stopProc(insert.p);
 await createLoad(tk.server, tk.ca, tk.token, 500, 16, svcBody('warm'));
 const tkRate = await createLoad(tk.server, tk.ca, tk.token, N_SERVICES - 500, 16, svcBody('s'));
-report('Service creates/s, 16 clients', tkRate, '/s', 'fastify+sqlite insert', baseRate, `≥ 3000/s and ≥ 30% of baseline (${((tkRate / baseRate) * 100).toFixed(0)}%)`);
+report(
+  'Service creates/s, 16 clients',
+  tkRate,
+  '/s',
+  'fastify+sqlite insert',
+  baseRate,
+  `≥ 3000/s and ≥ 30% of baseline (${((tkRate / baseRate) * 100).toFixed(0)}%)`,
+);
 
 await new Promise((r) => setTimeout(r, 500));
 report(`RSS with ${N_SERVICES} Services`, rssMB(tk.p.pid), 'MB', 'bare node https', rssMB(bare.p.pid), '< 250 MB');
@@ -227,7 +243,10 @@ async function timeList(accept) {
   let n = 0;
   for (let i = 0; i < 5; i++) {
     const t0 = performance.now();
-    const r = await request(`${tk.server}/api/v1/services`, { headers: { authorization: `Bearer ${tk.token}`, accept }, dispatcher: agent });
+    const r = await request(`${tk.server}/api/v1/services`, {
+      headers: { authorization: `Bearer ${tk.token}`, accept },
+      dispatcher: agent,
+    });
     const body = await r.body.text();
     times.push(performance.now() - t0);
     n = body.length;
@@ -250,7 +269,11 @@ async function watchLatency(server, ca, token, path, postPath) {
   const readers = Array.from({ length: N_WATCHERS }, async () => {
     const ac = new AbortController();
     controllers.push(ac);
-    const r = await request(server + path, { headers: token ? { authorization: `Bearer ${token}` } : {}, dispatcher: wagent, signal: ac.signal });
+    const r = await request(server + path, {
+      headers: token ? { authorization: `Bearer ${token}` } : {},
+      dispatcher: wagent,
+      signal: ac.signal,
+    });
     ready++;
     let buf = '';
     try {
@@ -295,7 +318,13 @@ async function watchLatency(server, ca, token, path, postPath) {
 const fan = await startBaseline('fanout', certDir);
 const bl = await watchLatency(fan.server, undefined, undefined, '/watch', '/post');
 await stopProc(fan.p);
-const wl = await watchLatency(tk.server, tk.ca, tk.token, '/api/v1/namespaces/default/configmaps?watch=true', '/api/v1/namespaces/default/configmaps');
+const wl = await watchLatency(
+  tk.server,
+  tk.ca,
+  tk.token,
+  '/api/v1/namespaces/default/configmaps?watch=true',
+  '/api/v1/namespaces/default/configmaps',
+);
 if (wl.n < wl.want) console.log(`  (only ${wl.n} of ${wl.want} events arrived)`);
 report(`watch latency p50, ${N_WATCHERS} watchers`, wl.p50, 'ms', 'bare https fan-out', bl.p50);
 report(`watch latency p99, ${N_WATCHERS} watchers`, wl.p99, 'ms', 'bare https fan-out', bl.p99, '< 10 ms');

@@ -2,7 +2,7 @@
 // interleaved so that load from other processes hits them alike:
 //   `tinykube up` → /readyz on a fresh data dir (certificates issued), a restart on an existing
 //   one, in memory, and on a fresh data dir without the code cache of dist/'s cluster bundle
-//   (src/code-cache.ts: a first start after an install or update)   vs a bare `node` https server
+//   (src/base/code-cache.ts: a first start after an install or update)   vs a bare `node` https server
 //   start. The code cache lives in a dir of this run (TINYKUBE_CACHE_DIR), written by the warm-up.
 //   startCluster() in-process after import (median; the import and the first start apart), and
 //   stop() (median)
@@ -36,12 +36,16 @@ export async function startBench({ root, work, report }) {
 
   const cacheDir = join(dir, 'cache');
   function launch(args, stdio = 'ignore', env = {}) {
-    const p = spawn(process.execPath, args, { stdio: ['ignore', stdio, 'inherit'], env: { ...process.env, TINYKUBE_CACHE_DIR: cacheDir, ...env } });
+    const p = spawn(process.execPath, args, {
+      stdio: ['ignore', stdio, 'inherit'],
+      env: { ...process.env, TINYKUBE_CACHE_DIR: cacheDir, ...env },
+    });
     children.add(p);
     p.on('exit', () => children.delete(p));
     return p;
   }
-  const exited = (p) => (p.exitCode !== null || p.signalCode !== null ? Promise.resolve(p.exitCode) : new Promise((r) => p.on('exit', (code) => r(code))));
+  const exited = (p) =>
+    p.exitCode !== null || p.signalCode !== null ? Promise.resolve(p.exitCode) : new Promise((r) => p.on('exit', (code) => r(code)));
   async function stop(p) {
     if (p.exitCode !== null || p.signalCode !== null) return;
     const done = exited(p);
@@ -60,7 +64,11 @@ export async function startBench({ root, work, report }) {
   async function up(where, env) {
     const port = await freePort();
     const t0 = performance.now();
-    const p = launch([...nodeArgs(), CLI, 'up', ...where, '--api-listen', `127.0.0.1:${port}`, '--kubeconfig', join(dir, `kc-${port}`), ...FLAGS], 'ignore', env);
+    const p = launch(
+      [...nodeArgs(), CLI, 'up', ...where, '--api-listen', `127.0.0.1:${port}`, '--kubeconfig', join(dir, `kc-${port}`), ...FLAGS],
+      'ignore',
+      env,
+    );
     const ms = await waitReady(`https://127.0.0.1:${port}/readyz`, t0, p);
     await stop(p);
     return ms;
@@ -68,7 +76,13 @@ export async function startBench({ root, work, report }) {
   async function bare(certDir) {
     const port = await freePort();
     const t0 = performance.now();
-    const p = launch([join(root, 'scripts/bench/baseline-server.mjs'), 'bare', String(port), join(certDir, 'apiserver.crt'), join(certDir, 'apiserver.key')]);
+    const p = launch([
+      join(root, 'scripts/bench/baseline-server.mjs'),
+      'bare',
+      String(port),
+      join(certDir, 'apiserver.crt'),
+      join(certDir, 'apiserver.key'),
+    ]);
     const ms = await waitReady(`https://127.0.0.1:${port}/readyz`, t0, p);
     await stop(p);
     return ms;
@@ -138,7 +152,18 @@ export async function startBench({ root, work, report }) {
   for (let i = 0; i < ROUNDS; i++) {
     const port = await freePort();
     // Returns once the background cluster is ready.
-    await timeRun([CLI, 'up', '--detach', '--data-dir', downDir, '--api-listen', `127.0.0.1:${port}`, '--kubeconfig', join(dir, `kc-${port}`), ...FLAGS]);
+    await timeRun([
+      CLI,
+      'up',
+      '--detach',
+      '--data-dir',
+      downDir,
+      '--api-listen',
+      `127.0.0.1:${port}`,
+      '--kubeconfig',
+      join(dir, `kc-${port}`),
+      ...FLAGS,
+    ]);
     if (!existsSync(join(downDir, 'tinykube.pid'))) throw new Error('up --detach left no pid file');
     c.down.push(await timeRun([...nodeArgs(), CLI, 'down', '--data-dir', downDir]));
     c.version.push(await timeRun([...nodeArgs(), CLI, 'version']));

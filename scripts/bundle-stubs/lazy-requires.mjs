@@ -42,7 +42,15 @@ export function lazyRequires() {
           let text = await readFile(args.path, 'utf8');
           const missing = edits.filter(([from]) => !text.includes(from));
           if (missing.length) {
-            return { contents: text, loader: 'js', warnings: [{ text: `lazy-requires: ${args.path} changed (${missing.map(([m]) => JSON.stringify(m)).join(', ')} not found): bundled as is, it loads slower (scripts/bundle-stubs/lazy-requires.mjs)` }] };
+            return {
+              contents: text,
+              loader: 'js',
+              warnings: [
+                {
+                  text: `lazy-requires: ${args.path} changed (${missing.map(([m]) => JSON.stringify(m)).join(', ')} not found): bundled as is, it loads slower (scripts/bundle-stubs/lazy-requires.mjs)`,
+                },
+              ],
+            };
           }
           for (const [from, to] of edits) text = text.replace(from, to);
           return { contents: text, loader: 'js' };

@@ -93,7 +93,9 @@ export function allocateNext(db: Database, band: Band, owner: string, random = M
 
 /** Slots held by an owner. */
 export function slotsOf(db: Database, band: Band, owner: string): number[] {
-  return (db.prepare('SELECT slot FROM allocations WHERE range = ? AND owner = ?').all(band.key, owner) as { slot: number }[]).map((r) => r.slot);
+  return (db.prepare('SELECT slot FROM allocations WHERE range = ? AND owner = ?').all(band.key, owner) as { slot: number }[]).map(
+    (r) => r.slot,
+  );
 }
 
 export function releaseOwner(db: Database, band: Band, owner: string): void {

@@ -2,7 +2,7 @@
 // Slot n is the address base+1+n: for IPv4 the network and broadcast addresses are never handed
 // out; for IPv6 only the network address (the subnet-router anycast) is excluded.
 import type { Database } from 'better-sqlite3';
-import { parseCIDR, nthIP, offsetOf, type CIDR } from './ipnet.js';
+import { parseCIDR, nthIP, offsetOf, type CIDR } from '../apimachinery/ipnet.js';
 import { allocateNext, isTaken, release, take, type Band } from './bands.js';
 
 export interface IPRange {
@@ -56,7 +56,10 @@ export type AllocResult = { ok: true; ip: string } | { ok: false; error: string 
 export function allocateIP(db: Database, r: IPRange, ip: string, owner: string): AllocResult {
   const slot = ipToSlot(r, ip);
   if (slot === undefined) {
-    return { ok: false, error: `failed to allocate IP ${ip}: the provided IP (${ip}) is not in the valid range. The range of valid IPs is ${r.cidr.text}` };
+    return {
+      ok: false,
+      error: `failed to allocate IP ${ip}: the provided IP (${ip}) is not in the valid range. The range of valid IPs is ${r.cidr.text}`,
+    };
   }
   const holder = isTaken(db, r.band, slot);
   if (holder !== undefined) {

@@ -8,8 +8,8 @@
 // Existence checks read a small identity index (namespace/name → uid, deletionTimestamp) per
 // resource, filled on first use from the store and kept current by store events: a map lookup
 // per request, no object parsing.
-import type { Store } from '../store/store.js';
-import type { KubeObject } from '../resources/types.js';
+import type { Store } from '../storage/store.js';
+import type { KubeObject } from '../apimachinery/types.js';
 import { LEEWAY_SECONDS, type ServiceAccountClaims, type TokenAuthority } from './tokens.js';
 
 export interface ServiceAccountUser {
@@ -25,7 +25,11 @@ export interface ServiceAccountAuthenticator {
    * audiences of the token that matched (TokenReview's status.audiences). `why` hears upstream's
    * error text when a token of this cluster is refused for its audiences.
    */
-  authenticate(token: string, audiences?: string[], why?: (message: string) => void): (ServiceAccountUser & { audiences: string[] }) | undefined;
+  authenticate(
+    token: string,
+    audiences?: string[],
+    why?: (message: string) => void,
+  ): (ServiceAccountUser & { audiences: string[] }) | undefined;
   stop(): void;
 }
 
@@ -40,7 +44,10 @@ const INDEX_MAX = 100_000;
 function identityIndex(store: Store, resource: string) {
   // Present entries are identities; null remembers "absent" until an ADDED event says otherwise.
   const map = new Map<string, Identity | null>();
-  const ident = (o: KubeObject): Identity => ({ uid: o.metadata.uid ?? '', deleting: o.metadata.deletionTimestamp ? Date.parse(o.metadata.deletionTimestamp) : undefined });
+  const ident = (o: KubeObject): Identity => ({
+    uid: o.metadata.uid ?? '',
+    deleting: o.metadata.deletionTimestamp ? Date.parse(o.metadata.deletionTimestamp) : undefined,
+  });
   const unsubscribe = store.subscribe(resource, (ev) => {
     const k = `${ev.namespace}/${ev.name}`;
     if (!map.has(k)) return;
@@ -61,7 +68,11 @@ function identityIndex(store: Store, resource: string) {
   };
 }
 
-export function createServiceAccountAuthenticator(o: { store: Store; tokens: TokenAuthority; audiences?: string[] }): ServiceAccountAuthenticator {
+export function createServiceAccountAuthenticator(o: {
+  store: Store;
+  tokens: TokenAuthority;
+  audiences?: string[];
+}): ServiceAccountAuthenticator {
   const audiences = new Set(o.audiences ?? [o.tokens.issuer]);
   const indexes = new Map<string, ReturnType<typeof identityIndex>>();
   const index = (resource: string) => {

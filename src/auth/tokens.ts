@@ -1,16 +1,25 @@
 // The service account token authority: issues and verifies ES256 JWTs shaped like upstream's
 // bound service account tokens (the `kubernetes.io` private claim of pkg/serviceaccount), signed
 // with node:crypto. The signing key is <dataDir>/pki/sa.key (PKCS#8 PEM, 0600), made on first
-// start and reused; in-memory clusters share one key per process, like the PKI in src/certs.ts.
+// start and reused; in-memory clusters share one key per process, like the PKI in src/pki/certs.ts.
 //
 // verify() checks what the token itself proves (signature, issuer, exp/nbf/iat with upstream's
 // one-minute leeway) and caches the signature check per token string, so a client repeating its
 // token costs a map lookup. Whether the ServiceAccount/Pod it names still exist is the
 // authenticator's business (src/auth/authenticator.ts), not the token's.
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, randomUUID, sign, verify as verifySignature, type KeyObject } from 'node:crypto';
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  randomUUID,
+  sign,
+  verify as verifySignature,
+  type KeyObject,
+} from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writePrivateFile } from '../instance.js';
+import { writePrivateFile } from '../base/files.js';
 
 /** upstream WarnOnlyBoundTokenExpirationSeconds: what the ServiceAccount admission plugin asks for. */
 export const WARN_ONLY_BOUND_TOKEN_EXPIRATION_SECONDS = 60 * 60 + 7;
@@ -76,7 +85,9 @@ export function createTokenAuthority(o: { dataDir?: string; issuer: string }): T
   const privateKey = loadOrCreateSigningKey(o.dataDir);
   const publicKey = createPublicKey(privateKey);
   // upstream keyIDFromPublicKey: base64url(sha256(DER of the PKIX public key)).
-  const kid = createHash('sha256').update(publicKey.export({ type: 'spki', format: 'der' })).digest('base64url');
+  const kid = createHash('sha256')
+    .update(publicKey.export({ type: 'spki', format: 'der' }))
+    .digest('base64url');
   const header = b64json({ alg: 'ES256', kid });
   const issuer = o.issuer;
   const apiAudiences = new Set([issuer]);
@@ -105,7 +116,8 @@ export function createTokenAuthority(o: { dataDir?: string; issuer: string }): T
   return {
     issuer,
     issue(req) {
-      if (!Number.isInteger(req.expirationSeconds) || req.expirationSeconds <= 0) throw new Error(`expirationSeconds must be a positive integer, got ${req.expirationSeconds}`);
+      if (!Number.isInteger(req.expirationSeconds) || req.expirationSeconds <= 0)
+        throw new Error(`expirationSeconds must be a positive integer, got ${req.expirationSeconds}`);
       if (req.secret && (req.pod || req.node)) throw new Error('internal error, token can only be bound to one object type');
       const now = Math.floor(Date.now() / 1000);
       const aud = req.audiences?.length ? [...req.audiences] : [issuer];
@@ -190,7 +202,12 @@ function normalizeClaims(v: unknown): ServiceAccountClaims | null {
   if (!k || typeof k !== 'object' || !isStr(k.namespace) || !k.namespace) return null;
   const sa = k.serviceaccount as { name?: unknown; uid?: unknown } | undefined;
   if (!sa || !isStr(sa.name) || !isStr(sa.uid) || !sa.name) return null;
-  const okRef = (r: unknown, needUID: boolean) => r === undefined || (typeof r === 'object' && r !== null && isStr((r as ObjectRefClaim).name) && (needUID ? isStr((r as ObjectRefClaim).uid) : (r as ObjectRefClaim).uid === undefined || isStr((r as ObjectRefClaim).uid)));
+  const okRef = (r: unknown, needUID: boolean) =>
+    r === undefined ||
+    (typeof r === 'object' &&
+      r !== null &&
+      isStr((r as ObjectRefClaim).name) &&
+      (needUID ? isStr((r as ObjectRefClaim).uid) : (r as ObjectRefClaim).uid === undefined || isStr((r as ObjectRefClaim).uid)));
   if (!okRef(k.pod, true) || !okRef(k.secret, true) || !okRef(k.node, false)) return null;
   if (k.warnafter !== undefined && !isNum(k.warnafter)) return null;
   return { ...(c as unknown as ServiceAccountClaims), aud };

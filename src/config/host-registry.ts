@@ -70,7 +70,12 @@ function entries(): string[] {
       const f = line.trim().split(/\s+/);
       if (f[3] !== '00010000') continue;
       // Node binds abstract names padded with NULs to the full sun_path, which /proc shows as '@'.
-      out.add(line.slice(at + 2 + PREFIX.length).trim().replace(/@+$/, ''));
+      out.add(
+        line
+          .slice(at + 2 + PREFIX.length)
+          .trim()
+          .replace(/@+$/, ''),
+      );
     }
     return [...out];
   }
@@ -130,7 +135,8 @@ export async function hostEntries(plainRanges: (slot: number) => HostRanges): Pr
       .map(async (entry): Promise<HostEntry | undefined> => {
         const slot = entry.startsWith('slot/') ? Number(entry.slice(5)) : undefined;
         const load = () => query(entry);
-        if (slot !== undefined && Number.isInteger(slot) && !flagged.has(String(slot))) return { entry, slot, ranges: plainRanges(slot), load };
+        if (slot !== undefined && Number.isInteger(slot) && !flagged.has(String(slot)))
+          return { entry, slot, ranges: plainRanges(slot), load };
         const record = await load();
         return record ? { entry, slot, ranges: record.ranges, record, load } : undefined;
       }),

@@ -2,7 +2,17 @@
 // running cluster, for every range the user left out; a range the user gave is theirs to keep, and
 // one that collides with a running cluster's stops the start with one line naming that cluster.
 import { hostEntries, lease, describeCluster, type ClusterRecord, type HostEntry, type Lease } from './host-registry.js';
-import { isPlain, overlaps, RANGE_FLAGS, RANGE_NAMES, SLOT_COUNT, slotRanges, type HostRanges, type Overlap, type RangeKind } from './slots.js';
+import {
+  isPlain,
+  overlaps,
+  RANGE_FLAGS,
+  RANGE_NAMES,
+  SLOT_COUNT,
+  slotRanges,
+  type HostRanges,
+  type Overlap,
+  type RangeKind,
+} from './slots.js';
 
 /** A start that cannot go on as asked; the message is for the user as is. */
 export class PlacementError extends Error {}
@@ -31,8 +41,12 @@ async function explicitConflict(o: Overlap, other: HostEntry, labels: PlaceOptio
   const rec = other.record ?? (await other.load());
   const who = rec ? describeCluster(rec) : `on host slot ${other.slot}`;
   const label = labels[o.kind];
-  const fix = label ? "stop that cluster first (this data dir's Services hold addresses of that range), or give the range explicitly" : 'choose another range, or leave it out to get a free one';
-  return new PlacementError(`${label ?? RANGE_FLAGS[o.kind]}: ${o.mine} overlaps the ${RANGE_NAMES[o.theirKind]} ${o.theirs} of the running cluster ${who}: ${fix}`);
+  const fix = label
+    ? "stop that cluster first (this data dir's Services hold addresses of that range), or give the range explicitly"
+    : 'choose another range, or leave it out to get a free one';
+  return new PlacementError(
+    `${label ?? RANGE_FLAGS[o.kind]}: ${o.mine} overlaps the ${RANGE_NAMES[o.theirKind]} ${o.theirs} of the running cluster ${who}: ${fix}`,
+  );
 }
 
 /** Of two clusters whose ranges collide, the one that was there first keeps them (a plain one always). */

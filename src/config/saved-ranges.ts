@@ -4,7 +4,7 @@
 // still wins), and one that a running cluster holds now stops the start naming that cluster.
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { writePrivateFile } from '../instance.js';
+import { writePrivateFile } from '../base/files.js';
 import { slotDefaults } from './slots.js';
 
 const FILE = 'ranges.json';

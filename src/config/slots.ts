@@ -9,7 +9,7 @@
 // default) and 250 NodePorts of 10000-29999, below Linux's ephemeral ports (32768-60999) so an
 // outgoing connection's local port never takes a NodePort.
 import { createHash } from 'node:crypto';
-import { parseCIDR, type CIDR } from '../allocators/ipnet.js';
+import { parseCIDR, type CIDR } from '../apimachinery/ipnet.js';
 
 export const SLOT_COUNT = 81;
 
@@ -22,10 +22,16 @@ export interface SlotDefaults {
 
 export function slotDefaults(slot: number): SlotDefaults {
   if (!Number.isInteger(slot) || slot < 0 || slot >= SLOT_COUNT) throw new RangeError(`slot ${slot} is out of range 0-${SLOT_COUNT - 1}`);
-  if (slot === 0) return { serviceCIDR: '127.96.0.0/16', podCIDR: '127.244.0.0/16', loadBalancerCIDR: '127.240.0.0/16', nodePortRange: '30000-32767' };
+  if (slot === 0)
+    return { serviceCIDR: '127.96.0.0/16', podCIDR: '127.244.0.0/16', loadBalancerCIDR: '127.240.0.0/16', nodePortRange: '30000-32767' };
   const b = 99 + slot;
   const first = 10_000 + (slot - 1) * 250;
-  return { serviceCIDR: `127.${b}.0.0/18`, podCIDR: `127.${b}.64.0/18`, loadBalancerCIDR: `127.${b}.128.0/18`, nodePortRange: `${first}-${first + 249}` };
+  return {
+    serviceCIDR: `127.${b}.0.0/18`,
+    podCIDR: `127.${b}.64.0/18`,
+    loadBalancerCIDR: `127.${b}.128.0/18`,
+    nodePortRange: `${first}-${first + 249}`,
+  };
 }
 
 /** What of the host a cluster's ranges take: addresses it binds and NodePorts. */
@@ -86,7 +92,11 @@ const portText = (r: { base: number; size: number }) => `${r.base}-${r.base + r.
  */
 export function overlaps(mine: HostRanges, theirs: HostRanges): Overlap[] {
   const out: Overlap[] = [];
-  const addr = (r: HostRanges): [RangeKind, string][] => [...r.service.map((s): [RangeKind, string] => ['service', s]), ['pod', r.pod], ['loadBalancer', r.loadBalancer]];
+  const addr = (r: HostRanges): [RangeKind, string][] => [
+    ...r.service.map((s): [RangeKind, string] => ['service', s]),
+    ['pod', r.pod],
+    ['loadBalancer', r.loadBalancer],
+  ];
   const theirAddr = addr(theirs).filter(([, t]) => bindable(t));
   for (const [kind, m] of addr(mine)) {
     if (!bindable(m)) continue;
@@ -96,8 +106,11 @@ export function overlaps(mine: HostRanges, theirs: HostRanges): Overlap[] {
   // NodePorts collide only where both bind them: the same port on overlapping addresses.
   const p = mine.nodePorts;
   const q = theirs.nodePorts;
-  const sameAddresses = mine.nodePortAddresses.some((a) => (theirs.nodePortAddresses ?? ['0.0.0.0/0', '::/0']).some((b) => cidrOverlap(parseCIDR(a)!, parseCIDR(b)!)));
-  if (sameAddresses && p.base < q.base + q.size && q.base < p.base + p.size) out.push({ kind: 'nodePorts', mine: portText(p), theirKind: 'nodePorts', theirs: portText(q) });
+  const sameAddresses = mine.nodePortAddresses.some((a) =>
+    (theirs.nodePortAddresses ?? ['0.0.0.0/0', '::/0']).some((b) => cidrOverlap(parseCIDR(a)!, parseCIDR(b)!)),
+  );
+  if (sameAddresses && p.base < q.base + q.size && q.base < p.base + p.size)
+    out.push({ kind: 'nodePorts', mine: portText(p), theirKind: 'nodePorts', theirs: portText(q) });
   return out;
 }
 
@@ -105,7 +118,13 @@ export function overlaps(mine: HostRanges, theirs: HostRanges): Overlap[] {
 export function slotRanges(slot: number): HostRanges {
   const d = slotDefaults(slot);
   const [from, to] = d.nodePortRange.split('-').map(Number) as [number, number];
-  return { service: [d.serviceCIDR], pod: d.podCIDR, loadBalancer: d.loadBalancerCIDR, nodePorts: { base: from, size: to - from + 1 }, nodePortAddresses: ['127.0.0.1/32'] };
+  return {
+    service: [d.serviceCIDR],
+    pod: d.podCIDR,
+    loadBalancer: d.loadBalancerCIDR,
+    nodePorts: { base: from, size: to - from + 1 },
+    nodePortAddresses: ['127.0.0.1/32'],
+  };
 }
 
 /** Whether a cluster on this slot has exactly the slot's ranges (others may then know it by its slot alone). */

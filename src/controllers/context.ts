@@ -1,13 +1,13 @@
 // What every built-in controller gets: the store (events), the registry (API-semantics writes),
 // the kinds, a logger, the cluster configuration, and the cluster CA and token authority.
 import type { Logger } from 'pino';
-import type { Store } from '../store/store.js';
-import type { InformerFactory } from '../store/informer.js';
-import type { Registry } from '../api/registry.js';
-import type { ResourceDef } from '../resources/types.js';
-import { storageResource } from '../resources/types.js';
-import type { ClusterConfig } from '../config.js';
-import { StatusError } from '../api/errors.js';
+import type { Store } from '../storage/store.js';
+import type { InformerFactory } from '../storage/informer.js';
+import type { Registry } from '../registry/generic-store.js';
+import type { ResourceDef } from '../registry/types.js';
+import { storageResource } from '../registry/types.js';
+import type { ClusterConfig } from '../config/cluster-config.js';
+import { StatusError } from '../apimachinery/errors.js';
 import type { TokenAuthority } from '../auth/tokens.js';
 
 export interface ControllerContext {

@@ -74,7 +74,19 @@ const objectKey = (e: CoreEvent) => {
 };
 const eventKey = (e: CoreEvent) => {
   const o = e.involvedObject;
-  return [e.source.component, e.source.host, o.kind, o.namespace, o.name, o.fieldPath, o.uid, o.apiVersion, e.type, e.reason, e.message].join('\0');
+  return [
+    e.source.component,
+    e.source.host,
+    o.kind,
+    o.namespace,
+    o.name,
+    o.fieldPath,
+    o.uid,
+    o.apiVersion,
+    e.type,
+    e.reason,
+    e.message,
+  ].join('\0');
 };
 const aggregateKey = (e: CoreEvent) => [objectKey(e), e.type, e.reason, e.reportingComponent, e.reportingInstance].join('\0');
 

@@ -2,18 +2,24 @@
 // `<object>.<hex nanoseconds>`, involvedObject, source component, first/last timestamp, and the
 // correlator's spam filter, aggregation and counting (event-correlator.ts): a repeated event
 // raises the count of the one already recorded instead of adding another.
-import type { KubeObject } from '../resources/types.js';
-import type { Registry } from '../api/registry.js';
-import type { ResourceDef } from '../resources/types.js';
-import { rfc3339 } from '../api/meta.js';
-import { StatusError } from '../api/errors.js';
+import type { KubeObject } from '../apimachinery/types.js';
+import type { Registry } from '../registry/generic-store.js';
+import type { ResourceDef } from '../registry/types.js';
+import { rfc3339 } from '../apimachinery/meta.js';
+import { StatusError } from '../apimachinery/errors.js';
 import { createCorrelator, eventName, type CoreEvent, type CorrelatorOptions } from './event-correlator.js';
 
 export interface EventRecorder {
   (obj: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string): void;
 }
 
-export function eventRecorder(registry: Registry, eventDef: ResourceDef, component: string, onError: (err: unknown) => void, opts: CorrelatorOptions = {}): EventRecorder {
+export function eventRecorder(
+  registry: Registry,
+  eventDef: ResourceDef,
+  component: string,
+  onError: (err: unknown) => void,
+  opts: CorrelatorOptions = {},
+): EventRecorder {
   const correlator = createCorrelator(opts);
   const clock = opts.now ?? Date.now;
   return (obj, type, reason, message) => {
@@ -42,12 +48,24 @@ export function eventRecorder(registry: Registry, eventDef: ResourceDef, compone
     const { event, update, skip } = correlator.correlate(ev);
     if (skip) return;
     // The resourceVersion of the object when this happened, as upstream's reference carries it.
-    const body = { apiVersion: 'v1', kind: 'Event', ...event, involvedObject: { ...event.involvedObject, resourceVersion: obj.metadata.resourceVersion } } as unknown as KubeObject;
+    const body = {
+      apiVersion: 'v1',
+      kind: 'Event',
+      ...event,
+      involvedObject: { ...event.involvedObject, resourceVersion: obj.metadata.resourceVersion },
+    } as unknown as KubeObject;
     try {
       if (update) {
         try {
           // upstream patches count, lastTimestamp and message of the recorded event.
-          registry.patch(eventDef, ns, event.metadata.name, 'merge', { count: event.count, lastTimestamp: event.lastTimestamp, message: event.message }, { fieldManager: component });
+          registry.patch(
+            eventDef,
+            ns,
+            event.metadata.name,
+            'merge',
+            { count: event.count, lastTimestamp: event.lastTimestamp, message: event.message },
+            { fieldManager: component },
+          );
           return;
         } catch (err) {
           // Gone meanwhile (expired, deleted): recorded anew under the same name, as upstream.

@@ -5,9 +5,10 @@
 //               dependents, then the finalizer;
 //   foreground  (owner has `foregroundDeletion`) deletes the dependents (foreground too) and
 //               removes the finalizer when no dependent with blockOwnerDeletion remains.
-import type { KubeObject, OwnerReference, ResourceDef } from '../resources/types.js';
-import { FINALIZER_FOREGROUND, FINALIZER_ORPHAN } from '../api/registry.js';
-import { clone } from '../api/meta.js';
+import type { ResourceDef } from '../registry/types.js';
+import type { KubeObject, OwnerReference } from '../apimachinery/types.js';
+import { FINALIZER_FOREGROUND, FINALIZER_ORPHAN } from '../registry/generic-store.js';
+import { clone } from '../apimachinery/meta.js';
 import { createQueue } from './queue.js';
 import { defsByResource, objKey, parseKey, tolerate, type Controller, type ControllerContext } from './context.js';
 
@@ -62,7 +63,14 @@ export function startGarbageCollector(ctx: ControllerContext): Controller {
     }
     if (o.metadata.deletionTimestamp) return;
     const foreground = states.some((x) => x.s === 'waiting');
-    tolerate(() => registry.delete(def, ns, name, { propagationPolicy: foreground ? 'Foreground' : 'Background', preconditions: { uid: o.metadata.uid } }), [404, 409]);
+    tolerate(
+      () =>
+        registry.delete(def, ns, name, {
+          propagationPolicy: foreground ? 'Foreground' : 'Background',
+          preconditions: { uid: o.metadata.uid },
+        }),
+      [404, 409],
+    );
   };
 
   const removeRefs = (def: ResourceDef, o: KubeObject, uids: Set<string>) => {
@@ -147,7 +155,8 @@ export function startGarbageCollector(ctx: ControllerContext): Controller {
         }
         index(key, o);
         if (o.metadata.ownerReferences?.length) q.add(`dep:${key}`);
-        if (o.metadata.deletionTimestamp && o.metadata.finalizers?.some((f) => f === FINALIZER_ORPHAN || f === FINALIZER_FOREGROUND)) q.add(`owner:${key}`);
+        if (o.metadata.deletionTimestamp && o.metadata.finalizers?.some((f) => f === FINALIZER_ORPHAN || f === FINALIZER_FOREGROUND))
+          q.add(`owner:${key}`);
         if (o.metadata.deletionTimestamp && o.metadata.uid) for (const d of dependents.get(o.metadata.uid) ?? []) q.add(`dep:${d}`);
       }),
     );

@@ -4,9 +4,9 @@
 // spec.loadBalancerIP is honoured when it is in the pool and free. Other classes are left alone,
 // as upstream requires. The IP is held in the allocations table, written in the same transaction
 // as the status, and released when the Service goes away or stops being ours.
-import { requireDef } from '../resources/registry.js';
-import type { KubeObject } from '../resources/types.js';
-import { contains } from '../allocators/ipnet.js';
+import { requireDef } from '../registry/kinds.js';
+import type { KubeObject } from '../apimachinery/types.js';
+import { contains } from '../apimachinery/ipnet.js';
 import { addressRange, ipToSlot, slotToIP } from '../allocators/clusterip.js';
 import { allocateNext, isTaken, release, releaseOwner, slotsOf, take } from '../allocators/bands.js';
 import { createQueue } from './queue.js';
@@ -24,13 +24,20 @@ type Ingress = { ip?: string; hostname?: string; ipMode?: string }[];
 
 export function isOurs(svc: KubeObject | undefined): boolean {
   const s = svc?.spec as Spec | undefined;
-  return !!svc && !svc.metadata.deletionTimestamp && s?.type === 'LoadBalancer' && (!s.loadBalancerClass || s.loadBalancerClass === LOCAL_LB_CLASS);
+  return (
+    !!svc &&
+    !svc.metadata.deletionTimestamp &&
+    s?.type === 'LoadBalancer' &&
+    (!s.loadBalancerClass || s.loadBalancerClass === LOCAL_LB_CLASS)
+  );
 }
 
 export function startLoadBalancerController(ctx: ControllerContext): Controller {
   const { store, registry, defs, log, config } = ctx;
   const svcDef = requireDef(defs, '', 'services');
-  const record = eventRecorder(registry, requireDef(defs, '', 'events'), 'service-controller', (err) => log.debug({ err }, 'event not recorded'));
+  const record = eventRecorder(registry, requireDef(defs, '', 'events'), 'service-controller', (err) =>
+    log.debug({ err }, 'event not recorded'),
+  );
   // All addresses but the network (and broadcast for IPv4) are usable; no static band.
   const pool = addressRange('loadbalancer', config.loadBalancerCIDR, false);
   const { cidr, band } = pool;
@@ -47,7 +54,9 @@ export function startLoadBalancerController(ctx: ControllerContext): Controller 
       store.txn(() => {
         releaseOwner(db, band, key);
         if (svc && !svc.metadata.deletionTimestamp) {
-          const ingress = ((svc.status as { loadBalancer?: { ingress?: Ingress } } | undefined)?.loadBalancer?.ingress ?? []).filter((i) => !i.ip || !held.map(ipOf).includes(i.ip));
+          const ingress = ((svc.status as { loadBalancer?: { ingress?: Ingress } } | undefined)?.loadBalancer?.ingress ?? []).filter(
+            (i) => !i.ip || !held.map(ipOf).includes(i.ip),
+          );
           const next = { ...svc, status: { ...(svc.status as object), loadBalancer: ingress.length ? { ingress } : {} } };
           tolerate(() => registry.update(svcDef, ns, name, next, { subresource: 'status', fieldManager: 'service-controller' }));
         }
@@ -65,7 +74,8 @@ export function startLoadBalancerController(ctx: ControllerContext): Controller 
       if (slot !== undefined && !isTaken(db, band, slot)) ip = wanted;
     }
     const current = (svc!.status as { loadBalancer?: { ingress?: Ingress } } | undefined)?.loadBalancer?.ingress ?? [];
-    if (ip && current.length === 1 && current[0]!.ip === ip && current[0]!.ipMode === 'VIP' && held.length === 1 && held[0] === slotOf(ip)) return;
+    if (ip && current.length === 1 && current[0]!.ip === ip && current[0]!.ipMode === 'VIP' && held.length === 1 && held[0] === slotOf(ip))
+      return;
     record(svc!, 'Normal', 'EnsuringLoadBalancer', 'Ensuring load balancer');
     let failed: string | undefined;
     store.txn(() => {

@@ -2,18 +2,22 @@
 // deletionTimestamp, delete everything in it, report progress in status.conditions, and when it
 // is empty drop the `kubernetes` finalizer through /finalize so the Namespace goes away.
 // Driven by events: a deletion inside a terminating namespace requeues it at once.
-import { requireDef } from '../resources/registry.js';
-import type { KubeObject } from '../resources/types.js';
-import { storageResource } from '../resources/types.js';
+import { requireDef } from '../registry/kinds.js';
+import type { KubeObject } from '../apimachinery/types.js';
+import { storageResource } from '../registry/types.js';
 import { createQueue } from './queue.js';
 import { defsByResource, tolerate, type Controller, type ControllerContext } from './context.js';
-import { rfc3339 } from '../api/meta.js';
+import { rfc3339 } from '../apimachinery/meta.js';
 
 export function startNamespaceController(ctx: ControllerContext): Controller {
   const { store, registry, defs, log } = ctx;
   const nsDef = requireDef(defs, '', 'namespaces');
   const namespaced = [...defsByResource(defs.filter((d) => d.namespaced)).entries()];
-  const q = createQueue('namespace', (name) => reconcile(name), (k, err) => log.debug({ err, namespace: k }, 'namespace deletion retry'));
+  const q = createQueue(
+    'namespace',
+    (name) => reconcile(name),
+    (k, err) => log.debug({ err, namespace: k }, 'namespace deletion retry'),
+  );
   const terminating = new Set<string>();
 
   const reconcile = (name: string) => {
@@ -49,7 +53,8 @@ export function startNamespaceController(ctx: ControllerContext): Controller {
 
   const setConditions = (ns: KubeObject, remaining: Map<string, number>, finalizers: Map<string, number>) => {
     const now = rfc3339(new Date());
-    const old = ((ns.status as { conditions?: { type: string; status: string; lastTransitionTime?: string }[] } | undefined)?.conditions ?? []);
+    const old =
+      (ns.status as { conditions?: { type: string; status: string; lastTransitionTime?: string }[] } | undefined)?.conditions ?? [];
     const cond = (type: string, status: string, reason: string, message: string) => {
       const prev = old.find((c) => c.type === type);
       return { type, status, lastTransitionTime: prev && prev.status === status ? prev.lastTransitionTime : now, reason, message };
@@ -59,17 +64,33 @@ export function startNamespaceController(ctx: ControllerContext): Controller {
     const conditions = [
       cond('NamespaceDeletionDiscoveryFailure', 'False', 'ResourcesDiscovered', 'All resources successfully discovered'),
       cond('NamespaceDeletionGroupVersionParsingFailure', 'False', 'ParsedGroupVersions', 'All legacy kube types successfully parsed'),
-      cond('NamespaceDeletionContentFailure', 'False', 'ContentDeleted', 'All content successfully deleted, may be waiting on finalization'),
+      cond(
+        'NamespaceDeletionContentFailure',
+        'False',
+        'ContentDeleted',
+        'All content successfully deleted, may be waiting on finalization',
+      ),
       remaining.size
         ? cond('NamespaceContentRemaining', 'True', 'SomeResourcesRemain', `Some resources are remaining: ${counts}`)
         : cond('NamespaceContentRemaining', 'False', 'ContentRemoved', 'All content successfully removed'),
       finalizers.size
-        ? cond('NamespaceFinalizersRemaining', 'True', 'SomeFinalizersRemain', `Some content in the namespace has finalizers remaining: ${fins}`)
+        ? cond(
+            'NamespaceFinalizersRemaining',
+            'True',
+            'SomeFinalizersRemain',
+            `Some content in the namespace has finalizers remaining: ${fins}`,
+          )
         : cond('NamespaceFinalizersRemaining', 'False', 'ContentHasNoFinalizers', 'All content-preserving finalizers finished'),
     ];
-    if (JSON.stringify(conditions.map(({ lastTransitionTime, ...c }) => c)) === JSON.stringify(old.map(({ lastTransitionTime, ...c }) => c))) return;
+    if (
+      JSON.stringify(conditions.map(({ lastTransitionTime, ...c }) => c)) === JSON.stringify(old.map(({ lastTransitionTime, ...c }) => c))
+    )
+      return;
     const next = { ...ns, status: { ...(ns.status as object), conditions } };
-    tolerate(() => registry.update(nsDef, '', ns.metadata.name!, next, { subresource: 'status', fieldManager: 'namespace-controller' }), [404, 409]);
+    tolerate(
+      () => registry.update(nsDef, '', ns.metadata.name!, next, { subresource: 'status', fieldManager: 'namespace-controller' }),
+      [404, 409],
+    );
   };
 
   const unsubs = [

@@ -23,7 +23,12 @@ export interface QueueOptions {
  */
 const PACE_FREE_MS = 16;
 
-export function createQueue(name: string, reconcile: (key: string) => void | Promise<void>, onError?: (key: string, err: unknown) => void, opts: QueueOptions = {}): WorkQueue {
+export function createQueue(
+  name: string,
+  reconcile: (key: string) => void | Promise<void>,
+  onError?: (key: string, err: unknown) => void,
+  opts: QueueOptions = {},
+): WorkQueue {
   const dirty = new Set<string>();
   const lastRun = new Map<string, { end: number; ms: number }>();
   const paced = new Map<string, NodeJS.Timeout>();

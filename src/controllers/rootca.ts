@@ -2,11 +2,11 @@
 // `kube-root-ca.crt` whose `ca.crt` is the cluster CA, with upstream's description annotation.
 // It is recreated when deleted and put back when its data or annotation is edited. In-cluster
 // clients read it through the kube-api-access projected volume.
-import { requireDef } from '../resources/registry.js';
+import { requireDef } from '../registry/kinds.js';
 import { createQueue } from './queue.js';
 import { tolerate, type Controller, type ControllerContext } from './context.js';
-import type { KubeObject } from '../resources/types.js';
-import { deepEqual } from '../api/meta.js';
+import type { KubeObject } from '../apimachinery/types.js';
+import { deepEqual } from '../apimachinery/meta.js';
 
 export const ROOT_CA_CONFIGMAP = 'kube-root-ca.crt';
 export const DESCRIPTION_ANNOTATION = 'kubernetes.io/description';
@@ -28,13 +28,22 @@ export function startRootCAPublisher(ctx: ControllerContext): Controller {
       if (!n || n.metadata.deletionTimestamp) return;
       const cm = store.get('configmaps', ns, ROOT_CA_CONFIGMAP);
       if (!cm) {
-        const obj: KubeObject = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: ROOT_CA_CONFIGMAP, namespace: ns, annotations: { [DESCRIPTION_ANNOTATION]: ROOT_CA_DESCRIPTION } }, data };
+        const obj: KubeObject = {
+          apiVersion: 'v1',
+          kind: 'ConfigMap',
+          metadata: { name: ROOT_CA_CONFIGMAP, namespace: ns, annotations: { [DESCRIPTION_ANNOTATION]: ROOT_CA_DESCRIPTION } },
+          data,
+        };
         // Not retried when the namespace is gone or terminating (upstream does the same).
         tolerate(() => registry.create(cmDef, ns, obj, opts), [403, 404, 409]);
         return;
       }
       if (deepEqual(cm.data, data) && cm.metadata.annotations?.[DESCRIPTION_ANNOTATION]) return;
-      const next: KubeObject = { ...cm, data, metadata: { ...cm.metadata, annotations: { ...(cm.metadata.annotations ?? {}), [DESCRIPTION_ANNOTATION]: ROOT_CA_DESCRIPTION } } };
+      const next: KubeObject = {
+        ...cm,
+        data,
+        metadata: { ...cm.metadata, annotations: { ...(cm.metadata.annotations ?? {}), [DESCRIPTION_ANNOTATION]: ROOT_CA_DESCRIPTION } },
+      };
       // A conflict (someone wrote in between) throws and the queue retries with back-off.
       tolerate(() => registry.update(cmDef, ns, ROOT_CA_CONFIGMAP, next, opts), [404]);
     },
@@ -43,7 +52,8 @@ export function startRootCAPublisher(ctx: ControllerContext): Controller {
 
   const unsubs = [
     store.subscribe('namespaces', (ev) => {
-      if (ev.type === 'ADDED' || (ev.type === 'MODIFIED' && (ev.object.status as { phase?: string } | undefined)?.phase === 'Active')) q.add(ev.name);
+      if (ev.type === 'ADDED' || (ev.type === 'MODIFIED' && (ev.object.status as { phase?: string } | undefined)?.phase === 'Active'))
+        q.add(ev.name);
     }),
     store.subscribe('configmaps', (ev) => {
       if (ev.name === ROOT_CA_CONFIGMAP && ev.type !== 'ADDED') q.add(ev.namespace);

@@ -3,10 +3,10 @@
 // deleted (NamespaceLifecycle admission refuses); kube-node-lease can, and comes back. Upstream
 // checks once a minute; here a namespace's final removal re-creates it at once, and the minute
 // check stays as a backstop.
-import { requireDef } from '../resources/registry.js';
+import { requireDef } from '../registry/kinds.js';
 import { createQueue } from './queue.js';
 import { tolerate, type Controller, type ControllerContext } from './context.js';
-import { SYSTEM_NAMESPACES } from '../bootstrap.js';
+import { SYSTEM_NAMESPACES } from '../registry/bootstrap.js';
 
 const INTERVAL_MS = 60_000;
 
@@ -17,7 +17,10 @@ export function startSystemNamespacesController(ctx: ControllerContext): Control
     'system-namespaces',
     (name) => {
       if (store.get('namespaces', '', name)) return;
-      tolerate(() => registry.create(nsDef, '', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } }, { fieldManager: 'kube-apiserver' }), [409]);
+      tolerate(
+        () => registry.create(nsDef, '', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } }, { fieldManager: 'kube-apiserver' }),
+        [409],
+      );
       log.info({ namespace: name }, 'system namespace re-created');
     },
     (k, err) => log.warn({ err, namespace: k }, 'unable to create required kubernetes system namespace'),

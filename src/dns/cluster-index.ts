@@ -2,9 +2,9 @@
 // IPs, kept current by the store's in-process subscriptions (no polling), so a change is answered
 // on the very next query and a lookup is a map access. Each change bumps the generation of the
 // cache buckets it touches; cached answers carry the generations they were built from.
-import { ENDPOINTSLICES } from '../resources/endpointslice.js';
-import type { Store, StoreEvent } from '../store/store.js';
-import type { KubeObject } from '../resources/types.js';
+import { ENDPOINTSLICES } from '../registry/endpointslice.js';
+import type { Store, StoreEvent } from '../storage/store.js';
+import type { KubeObject } from '../apimachinery/types.js';
 import { dashedIP, ipKey, parseIP } from './ip.js';
 
 export const SLICES = ENDPOINTSLICES;
@@ -95,13 +95,24 @@ function ports(list: unknown): PortInfo[] {
   const out: PortInfo[] = [];
   for (const p of list as { name?: unknown; protocol?: unknown; port?: unknown }[]) {
     if (!p || typeof p.port !== 'number') continue;
-    out.push({ name: typeof p.name === 'string' ? p.name.toLowerCase() : '', protocol: (typeof p.protocol === 'string' ? p.protocol : 'TCP').toLowerCase(), port: p.port });
+    out.push({
+      name: typeof p.name === 'string' ? p.name.toLowerCase() : '',
+      protocol: (typeof p.protocol === 'string' ? p.protocol : 'TCP').toLowerCase(),
+      port: p.port,
+    });
   }
   return out;
 }
 
 export function serviceInfo(o: KubeObject): ServiceInfo {
-  const spec = (o.spec ?? {}) as { type?: string; clusterIP?: string; clusterIPs?: string[]; externalName?: string; ports?: unknown; publishNotReadyAddresses?: boolean };
+  const spec = (o.spec ?? {}) as {
+    type?: string;
+    clusterIP?: string;
+    clusterIPs?: string[];
+    externalName?: string;
+    ports?: unknown;
+    publishNotReadyAddresses?: boolean;
+  };
   const ns = o.metadata.namespace ?? '';
   const name = o.metadata.name ?? '';
   const base = { ns, name, ports: ports(spec.ports), publishNotReady: spec.publishNotReadyAddresses === true };

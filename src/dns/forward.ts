@@ -64,15 +64,16 @@ function localAddresses(): Set<string> {
  */
 export function withoutSelf(ups: Upstream[], own: Upstream[]): Upstream[] {
   let local: Set<string> | undefined;
-  return ups.filter((u) =>
-    !own.some((o) => {
-      if (o.port !== u.port) return false;
-      if (o.host === u.host) return true;
-      if (!isWildcard(o.host)) return false;
-      if (o.host === '0.0.0.0' && u.host.includes(':')) return false;
-      local ??= localAddresses();
-      return u.host.startsWith('127.') || local.has(u.host);
-    }),
+  return ups.filter(
+    (u) =>
+      !own.some((o) => {
+        if (o.port !== u.port) return false;
+        if (o.host === u.host) return true;
+        if (!isWildcard(o.host)) return false;
+        if (o.host === '0.0.0.0' && u.host.includes(':')) return false;
+        local ??= localAddresses();
+        return u.host.startsWith('127.') || local.has(u.host);
+      }),
   );
 }
 
@@ -178,7 +179,12 @@ export class Forwarder {
     this.cache.delete(key);
   }
 
-  private async exchange(name: string, type: number, klass: number, dnssecOk: boolean): Promise<{ msg: Message; bytes: number } | undefined> {
+  private async exchange(
+    name: string,
+    type: number,
+    klass: number,
+    dnssecOk: boolean,
+  ): Promise<{ msg: Message; bytes: number } | undefined> {
     let last: { msg: Message; bytes: number } | undefined;
     for (const up of this.upstreams) {
       if (this.closed) return undefined;
@@ -188,7 +194,8 @@ export class Forwarder {
         try {
           const m = parseMessage(buf);
           const mq = m.questions[0];
-          if (m.id !== id || !m.qr || m.questions.length !== 1 || !mq || mq.key !== name || mq.type !== type || mq.class !== klass) return undefined;
+          if (m.id !== id || !m.qr || m.questions.length !== 1 || !mq || mq.key !== name || mq.type !== type || mq.class !== klass)
+            return undefined;
           return { msg: m, bytes: buf.length };
         } catch {
           return undefined;

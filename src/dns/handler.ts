@@ -156,7 +156,13 @@ export class QueryHandler {
     this.cache.delete(key);
   }
 
-  private async chase(answer: Answer, q: Question, to: ReplyTo, limit: number, base: Parameters<typeof errorReply>[0]): Promise<Buffer | undefined> {
+  private async chase(
+    answer: Answer,
+    q: Question,
+    to: ReplyTo,
+    limit: number,
+    base: Parameters<typeof errorReply>[0],
+  ): Promise<Buffer | undefined> {
     try {
       const c = answer.chase!;
       const up = this.o.forwarder ? await this.o.forwarder.resolve({ name: c.name, type: c.type, class: CLASS_IN }) : undefined;
@@ -172,7 +178,13 @@ export class QueryHandler {
     }
   }
 
-  private async forward(msg: Message, q: Question, to: ReplyTo, limit: number, base: Parameters<typeof errorReply>[0]): Promise<Buffer | undefined> {
+  private async forward(
+    msg: Message,
+    q: Question,
+    to: ReplyTo,
+    limit: number,
+    base: Parameters<typeof errorReply>[0],
+  ): Promise<Buffer | undefined> {
     this.stats.forwarded++;
     try {
       const r = this.o.forwarder ? await this.o.forwarder.resolve(q, { do: !!msg.edns?.do }) : undefined;

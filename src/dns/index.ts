@@ -23,16 +23,16 @@
 // run time. It stays a pinned devDependency: test/unit/dns-dns2.test.ts reproduces each bug
 // against it next to the same case through our codec, so the decision can be revisited when
 // dns2 changes.
-import { mayBindPort } from '../privileged-ports.js';
+import { mayBindPort } from '../base/privileged-ports.js';
 import dgram from 'node:dgram';
 import net from 'node:net';
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
-import type { Store } from '../store/store.js';
-import type { KubeObject } from '../resources/types.js';
-import type { ClusterConfig } from '../config.js';
-import { serviceIP } from '../bootstrap.js';
-import { parseHostPort } from '../options.js';
+import type { Store } from '../storage/store.js';
+import type { KubeObject } from '../apimachinery/types.js';
+import type { ClusterConfig } from '../config/cluster-config.js';
+import { serviceIP } from '../registry/bootstrap.js';
+import { parseHostPort } from '../config/options.js';
 import { ClusterIndex } from './cluster-index.js';
 import { QueryHandler } from './handler.js';
 import { Forwarder, parseUpstream, readResolvConf, upstreamText, withoutSelf, type Upstream } from './forward.js';
@@ -117,7 +117,7 @@ const isWildcard = (h: string) => h === '0.0.0.0' || h === '::' || h === '';
 const hostPort = (h: string, p: number) => (h.includes(':') ? `[${h}]:${p}` : `${h}:${p}`);
 
 /** Whether binding port 53 can work: root, CAP_NET_BIND_SERVICE, or a lowered unprivileged port start. */
-/** Port 53 of the kube-dns address needs privilege (see privileged-ports.ts). */
+/** Port 53 of the kube-dns address needs privilege (see base/privileged-ports.ts). */
 export const canBindPrivileged = (): boolean => mayBindPort(53);
 
 export async function startDnsServer(o: DnsServerOptions): Promise<DnsServer> {
@@ -148,13 +148,17 @@ export async function startDnsServer(o: DnsServerOptions): Promise<DnsServer> {
       if ((code !== 'EACCES' && code !== 'EADDRINUSE') || !o.fallbackListen) throw err;
       const fb = parseHostPort('fallbackListen', o.fallbackListen);
       listeners.push(await listenPair(fb.host, fb.port, handler, log, connections));
-      log.warn({ wanted: hostPort(config.dnsHost, config.dnsPort), reason: code, listening: hostPort(fb.host, listeners[0]!.port) }, 'dns: cannot listen on the default address; serving on the fallback address');
+      log.warn(
+        { wanted: hostPort(config.dnsHost, config.dnsPort), reason: code, listening: hostPort(fb.host, listeners[0]!.port) },
+        'dns: cannot listen on the default address; serving on the fallback address',
+      );
     }
   } catch (err) {
     index.detach();
     const e = err as NodeJS.ErrnoException;
     const where = hostPort(config.dnsHost, config.dnsPort);
-    if (e.code === 'EACCES') e.message = `cannot listen on ${where} for DNS: permission denied (port 53 needs root or CAP_NET_BIND_SERVICE; use --dns-listen 127.0.0.1:0 or another port)`;
+    if (e.code === 'EACCES')
+      e.message = `cannot listen on ${where} for DNS: permission denied (port 53 needs root or CAP_NET_BIND_SERVICE; use --dns-listen 127.0.0.1:0 or another port)`;
     else if (e.code === 'EADDRINUSE') e.message = `cannot listen on ${where} for DNS: address already in use`;
     else if (e.code === 'EADDRNOTAVAIL') e.message = `cannot listen on ${where} for DNS: address not available on this host`;
     // The CLI names the flag at fault.
@@ -200,7 +204,8 @@ export async function startDnsServer(o: DnsServerOptions): Promise<DnsServer> {
     }
   } else ups = readResolvConf(o.resolvConfPath);
   const filtered = withoutSelf(ups, own);
-  if (filtered.length < ups.length) log.debug({ skipped: ups.filter((u) => !filtered.includes(u)).map(upstreamText) }, 'dns: skipped upstreams that are this server');
+  if (filtered.length < ups.length)
+    log.debug({ skipped: ups.filter((u) => !filtered.includes(u)).map(upstreamText) }, 'dns: skipped upstreams that are this server');
   if (!filtered.length) log.warn('dns: no upstream resolvers: names outside the cluster domain get SERVFAIL');
   forwarder = new Forwarder({ upstreams: filtered, timeoutMs: o.upstreamTimeoutMs, log });
 

@@ -1,6 +1,6 @@
 // IP addresses as bytes for the DNS server: text ↔ 4/16 bytes, reverse names (in-addr.arpa,
 // ip6.arpa), the dashed forms of Pod and endpoint names, and CIDR membership. Kept apart from
-// src/allocators/ipnet.ts (bigint arithmetic for allocation): answers need the wire bytes.
+// src/apimachinery/ipnet.ts (bigint arithmetic for allocation): answers need the wire bytes.
 
 /** 4 bytes for IPv4, 16 for IPv6 (IPv4-mapped and embedded-IPv4 forms included); undefined if not an address. */
 export function parseIP(text: string): Uint8Array | undefined {
@@ -66,7 +66,7 @@ export function formatIP(b: Uint8Array): string {
   for (let i = 0; i < 16; i += 2) g.push((b[i]! << 8) | b[i + 1]!);
   let best = -1;
   let bestLen = 0;
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     if (g[i] !== 0) {
       i++;
       continue;

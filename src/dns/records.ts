@@ -116,12 +116,18 @@ function zoneAnswer(idx: IndexView, q: Question, rel: string[], cfg: ZoneConfig,
       const nsName = `ns.dns.${zone}`;
       const deps = [serviceBucket(NAMESERVER_SERVICE.ns, NAMESERVER_SERVICE.name)];
       const addrs = nameserverAddrs(idx);
-      return ok([{ name: q.name, type: TYPE.NS, class: CLASS_IN, ttl, data: [nsName] }], deps, addrs.map((a) => addrRR(nsName, a, ttl)));
+      return ok(
+        [{ name: q.name, type: TYPE.NS, class: CLASS_IN, ttl, data: [nsName] }],
+        deps,
+        addrs.map((a) => addrRR(nsName, a, ttl)),
+      );
     }
     return nodata();
   }
   if (n === 1 && rel[0] === 'dns-version') {
-    return ok(q.type === TYPE.TXT ? [{ name: q.name, type: TYPE.TXT, class: CLASS_IN, ttl: VERSION_TTL, data: txtData(SCHEMA_VERSION) }] : []);
+    return ok(
+      q.type === TYPE.TXT ? [{ name: q.name, type: TYPE.TXT, class: CLASS_IN, ttl: VERSION_TTL, data: txtData(SCHEMA_VERSION) }] : [],
+    );
   }
   if (n === 1 && rel[0] === 'dns') return nodata();
   if (n === 2 && rel[0] === 'ns' && rel[1] === 'dns') {
@@ -176,7 +182,14 @@ function zoneAnswer(idx: IndexView, q: Question, rel: string[], cfg: ZoneConfig,
   switch (q.type) {
     case TYPE.A:
     case TYPE.AAAA:
-      return ok(addressAnswer(q, items.list.map((i) => i.addr), ttl), deps);
+      return ok(
+        addressAnswer(
+          q,
+          items.list.map((i) => i.addr),
+          ttl,
+        ),
+        deps,
+      );
     case TYPE.SRV: {
       const base = `${svcName}.${ns}.svc.${zone}`;
       const baseLen = nameWireLength(base);
@@ -206,7 +219,8 @@ function zoneAnswer(idx: IndexView, q: Question, rel: string[], cfg: ZoneConfig,
       // Weights as CoreDNS: 100 split evenly over the records of one priority, at least 1.
       const weight = Math.max(1, Math.floor(100 / Math.max(1, srv.length)));
       const answer: RR[] = new Array(srv.length);
-      for (let i = 0; i < srv.length; i++) answer[i] = { name: q.name, type: TYPE.SRV, class: CLASS_IN, ttl, data: [0, weight, srv[i]!.port, srv[i]!.target] };
+      for (let i = 0; i < srv.length; i++)
+        answer[i] = { name: q.name, type: TYPE.SRV, class: CLASS_IN, ttl, data: [0, weight, srv[i]!.port, srv[i]!.target] };
       return ok(answer, deps, additional);
     }
     default:
@@ -229,7 +243,13 @@ function portMatches(p: PortInfo, name: string | undefined, proto: string | unde
 }
 
 /** CoreDNS findServices: the (address, port, target) triples a name stands for. */
-function collect(idx: IndexView, svc: ServiceInfo, portName: string | undefined, proto: string | undefined, endpoint: string | undefined): { exists: boolean; list: Item[] } {
+function collect(
+  idx: IndexView,
+  svc: ServiceInfo,
+  portName: string | undefined,
+  proto: string | undefined,
+  endpoint: string | undefined,
+): { exists: boolean; list: Item[] } {
   const list: Item[] = [];
   if (svc.kind === 'headless' || endpoint !== undefined) {
     for (const ep of idx.endpoints(svc.ns, svc.name)) {
@@ -267,7 +287,15 @@ function nameserverAddrs(idx: IndexView): Addr[] {
   return idx.service(NAMESERVER_SERVICE.ns, NAMESERVER_SERVICE.name)?.clusterIPs ?? [];
 }
 
-function externalAnswer(idx: IndexView, q: Question, svc: ServiceInfo, rest: string[], cfg: ZoneConfig, depth: number, deps: string[]): Answer {
+function externalAnswer(
+  idx: IndexView,
+  q: Question,
+  svc: ServiceInfo,
+  rest: string[],
+  cfg: ZoneConfig,
+  depth: number,
+  deps: string[],
+): Answer {
   const nxdomain = () => negative(RCODE.NXDOMAIN, idx, cfg.zone, cfg, deps);
   const target = svc.externalName ?? '';
   // Names below an ExternalName Service, an empty target, or an IP address target: NXDOMAIN

@@ -324,7 +324,11 @@ function parseRData(buf: Buffer, type: number, start: number, end: number): Uint
  */
 export function parseMessage(buf: Buffer): Message {
   const h = readHeader(buf);
-  const partial: { id: number; opcode: number; rd: boolean; question?: Question; questionEnd?: number } = { id: h.id, opcode: h.opcode, rd: h.rd };
+  const partial: { id: number; opcode: number; rd: boolean; question?: Question; questionEnd?: number } = {
+    id: h.id,
+    opcode: h.opcode,
+    rd: h.rd,
+  };
   try {
     // Cheap sanity: every question takes at least 5 octets, every record 11.
     if (HEADER + h.qd * 5 + (h.an + h.ns + h.ar) * 11 > buf.length) throw new FormatError('section counts exceed the message length');
@@ -600,7 +604,13 @@ export interface ResponseHead {
  * Encodes a response: header (id 0, patched per query by finalize), the question, and the
  * records with name compression (SRV targets excepted).
  */
-export function encodeResponse(head: ResponseHead, q: Question | undefined, answers: readonly RR[], authority: readonly RR[], additional: readonly RR[]): Encoded {
+export function encodeResponse(
+  head: ResponseHead,
+  q: Question | undefined,
+  answers: readonly RR[],
+  authority: readonly RR[],
+  additional: readonly RR[],
+): Encoded {
   const w = new Writer(HEADER + 64 + (answers.length + authority.length + additional.length) * 24);
   w.off = HEADER;
   if (q) {
@@ -667,7 +677,7 @@ export function finalize(e: Encoded, to: ReplyTo, limit: number): Buffer {
   const out = Buffer.allocUnsafe(end + optLen);
   e.buf.copy(out, 0, 0, end);
   if (to.question && to.question.length === e.qEnd - HEADER) to.question.copy(out, HEADER);
-  const rcode = to.rcode ?? ((e.buf[3]! & 0x0f) | 0);
+  const rcode = to.rcode ?? (e.buf[3]! & 0x0f) | 0;
   out.writeUInt16BE(to.id, 0);
   out[2] = (out[2]! & ~0x03) | (tc ? 0x02 : 0) | (to.rd ? 0x01 : 0);
   out[3] = (out[3]! & 0xa0) | (to.cd ? 0x10 : 0) | (rcode & 0x0f);
@@ -696,7 +706,10 @@ function writeOpt(b: Buffer, off: number, extRcode: number, dnssecOk: boolean): 
  * A bare error reply (FORMERR, NOTIMP, REFUSED, SERVFAIL, BADVERS): the question when one was
  * read, an OPT when asked for (required for BADVERS), nothing else.
  */
-export function errorReply(to: { id: number; opcode: number; rd: boolean; cd?: boolean; question?: Buffer; edns?: { do: boolean } }, rcode: number): Buffer {
+export function errorReply(
+  to: { id: number; opcode: number; rd: boolean; cd?: boolean; question?: Buffer; edns?: { do: boolean } },
+  rcode: number,
+): Buffer {
   const q = to.question;
   const optLen = to.edns ? OPT_LEN : 0;
   const out = Buffer.alloc(HEADER + (q ? q.length : 0) + optLen);
@@ -711,7 +724,14 @@ export function errorReply(to: { id: number; opcode: number; rd: boolean; cd?: b
 }
 
 /** A query message (for the forwarder and tests). */
-export function encodeQuery(o: { id: number; name: string; type: number; class?: number; rd?: boolean; edns?: { udpSize?: number; do?: boolean; options?: EdnsOption[] } }): Buffer {
+export function encodeQuery(o: {
+  id: number;
+  name: string;
+  type: number;
+  class?: number;
+  rd?: boolean;
+  edns?: { udpSize?: number; do?: boolean; options?: EdnsOption[] };
+}): Buffer {
   const w = new Writer(HEADER + o.name.length + 40);
   w.u16(o.id);
   w.u8(o.rd === false ? 0 : 0x01);

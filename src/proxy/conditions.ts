@@ -17,9 +17,10 @@
 // Each write compares with the stored value first and is made only on a change, through the
 // status subresource on a freshly read object, keeping status.loadBalancer (the load-balancer
 // controller's) and every other condition as they are.
-import type { Registry } from '../api/registry.js';
-import type { KubeObject, ResourceDef } from '../resources/types.js';
-import { rfc3339 } from '../api/meta.js';
+import type { Registry } from '../registry/generic-store.js';
+import type { ResourceDef } from '../registry/types.js';
+import type { KubeObject } from '../apimachinery/types.js';
+import { rfc3339 } from '../apimachinery/meta.js';
 import type { ListenerFailure } from './listeners.js';
 
 export const PORTS_BOUND = 'tinykube.io/PortsBound';
@@ -94,12 +95,24 @@ export function nextConditions(
     if (!prev) return undefined;
     return list.filter((_, j) => j !== i);
   } else if (state.settled && prev) {
-    want = { type: PORTS_BOUND, status: 'True', reason: 'Listening', message: 'this cluster listens on every address and port of this Service' };
+    want = {
+      type: PORTS_BOUND,
+      status: 'True',
+      reason: 'Listening',
+      message: 'this cluster listens on every address and port of this Service',
+    };
   } else {
     return undefined;
   }
   if (o.generation !== undefined) want.observedGeneration = o.generation;
-  if (prev && prev.status === want.status && prev.reason === want.reason && prev.message === want.message && prev.observedGeneration === want.observedGeneration) return undefined;
+  if (
+    prev &&
+    prev.status === want.status &&
+    prev.reason === want.reason &&
+    prev.message === want.message &&
+    prev.observedGeneration === want.observedGeneration
+  )
+    return undefined;
   const next: Condition = {
     type: want.type,
     status: want.status,
@@ -116,7 +129,11 @@ export function nextConditions(
  * write), through the status subresource in this process. Read and write happen in one
  * synchronous step, so no other writer's change can fall in between.
  */
-export type ServiceStatusWriter = (namespace: string, name: string, update: (svc: KubeObject) => Record<string, unknown> | undefined) => void;
+export type ServiceStatusWriter = (
+  namespace: string,
+  name: string,
+  update: (svc: KubeObject) => Record<string, unknown> | undefined,
+) => void;
 
 export function serviceStatusWriter(registry: Registry, serviceDef: ResourceDef): ServiceStatusWriter {
   return (ns, name, update) => {

@@ -4,8 +4,8 @@
 // address:port preferring the local copy, nil ready/serving read as true) and pkg/proxy/topology.go
 // (CategorizeEndpoints: Ready endpoints, else serving-and-terminating ones, zone hints, and the
 // Local traffic policies). Pure functions: the proxy calls them on every Service or slice change.
-import type { EndpointSliceObj, SliceEndpoint, SlicePort } from '../resources/endpointslice.js';
-import type { ServiceObj, ServicePort } from '../resources/service.js';
+import type { EndpointSliceObj, SliceEndpoint, SlicePort } from '../registry/endpointslice.js';
+import type { ServiceObj, ServicePort } from '../registry/service/strategy.js';
 
 export type Family = 4 | 6;
 
@@ -44,7 +44,8 @@ export interface TrafficPolicy {
 
 export function trafficPolicy(svc: ServiceObj): TrafficPolicy {
   const s = svc.spec ?? {};
-  const externallyAccessible = s.type === 'LoadBalancer' || s.type === 'NodePort' || (s.type === 'ClusterIP' && (s.externalIPs?.length ?? 0) > 0);
+  const externallyAccessible =
+    s.type === 'LoadBalancer' || s.type === 'NodePort' || (s.type === 'ClusterIP' && (s.externalIPs?.length ?? 0) > 0);
   const internalLocal = s.internalTrafficPolicy === 'Local';
   const externalLocal = externallyAccessible && s.externalTrafficPolicy === 'Local';
   return {
@@ -90,7 +91,12 @@ function toEndpoint(ep: SliceEndpoint, port: number, node: NodeInfo): Endpoint {
  * address:port (a local copy wins) and sorted by that key. Slices of the other family and FQDN
  * slices are ignored, as are ports without a number.
  */
-export function portEndpoints(slices: readonly EndpointSliceObj[], sp: Pick<ServicePort, 'name' | 'protocol'>, family: Family, node: NodeInfo): Endpoint[] {
+export function portEndpoints(
+  slices: readonly EndpointSliceObj[],
+  sp: Pick<ServicePort, 'name' | 'protocol'>,
+  family: Family,
+  node: NodeInfo,
+): Endpoint[] {
   const name = portName(sp);
   const protocol = portProtocol(sp);
   const byKey = new Map<string, Endpoint>();
@@ -176,7 +182,13 @@ export interface PortBackends {
 }
 
 /** The backends of one Service port for one address family. */
-export function selectBackends(svc: ServiceObj, sp: Pick<ServicePort, 'name' | 'protocol'>, slices: readonly EndpointSliceObj[], node: NodeInfo, family: Family): PortBackends {
+export function selectBackends(
+  svc: ServiceObj,
+  sp: Pick<ServicePort, 'name' | 'protocol'>,
+  slices: readonly EndpointSliceObj[],
+  node: NodeInfo,
+  family: Family,
+): PortBackends {
   const policy = trafficPolicy(svc);
   const c = categorize(portEndpoints(slices, sp, family, node), policy, node);
   return {

@@ -11,7 +11,16 @@ import type { Closable } from './tcp.js';
 
 /** The service health body exactly as kube-proxy writes it. */
 export function serviceHealthBody(namespace: string, name: string, localEndpoints: number, proxyHealthy: boolean): string {
-  return ['{', '\t"service": {', `\t\t"namespace": ${JSON.stringify(namespace)},`, `\t\t"name": ${JSON.stringify(name)}`, '\t},', `\t"localEndpoints": ${localEndpoints},`, `\t"serviceProxyHealthy": ${proxyHealthy}`, '}'].join('\n');
+  return [
+    '{',
+    '\t"service": {',
+    `\t\t"namespace": ${JSON.stringify(namespace)},`,
+    `\t\t"name": ${JSON.stringify(name)}`,
+    '\t},',
+    `\t"localEndpoints": ${localEndpoints},`,
+    `\t"serviceProxyHealthy": ${proxyHealthy}`,
+    '}',
+  ].join('\n');
 }
 
 export interface ServiceHealthAnswer {
@@ -43,7 +52,11 @@ function closeHttp(server: http.Server): Promise<void> {
 const JSON_HEADERS = { 'Content-Type': 'application/json', 'X-Content-Type-Options': 'nosniff' };
 
 /** The health check node port of one Service on one address. answer() is read per request. */
-export async function openServiceHealthListener(address: string, port: number, answer: () => ServiceHealthAnswer | undefined): Promise<Closable> {
+export async function openServiceHealthListener(
+  address: string,
+  port: number,
+  answer: () => ServiceHealthAnswer | undefined,
+): Promise<Closable> {
   const server = http.createServer((req, res) => {
     const a = answer();
     // upstream answers nothing for a Service it no longer serves.
@@ -100,7 +113,11 @@ export async function startHealthzServer(host: string, port: number, state: () =
     const last = healthy ? goTime(wall, mono) : goTime(s.lastUpdated?.wall, s.lastUpdated?.mono);
     const now = goTime(wall, mono);
     res.writeHead(healthy ? 200 : 503, JSON_HEADERS);
-    res.end(path === '/healthz' ? `{"lastUpdated": ${JSON.stringify(last)},"currentTime": ${JSON.stringify(now)}, "nodeEligible": ${s.nodeEligible}}` : `{"lastUpdated": ${JSON.stringify(last)},"currentTime": ${JSON.stringify(now)}}`);
+    res.end(
+      path === '/healthz'
+        ? `{"lastUpdated": ${JSON.stringify(last)},"currentTime": ${JSON.stringify(now)}, "nodeEligible": ${s.nodeEligible}}`
+        : `{"lastUpdated": ${JSON.stringify(last)},"currentTime": ${JSON.stringify(now)}}`,
+    );
   });
   const actual = await listenHttp(server, host, port);
   return { port: actual, close: () => closeHttp(server) };

@@ -10,19 +10,36 @@
 // Connections that are open when their backend leaves the slices carry on, as conntrack keeps
 // established flows when the rules change; they are reset when the backend is gone for good: its
 // Pod is deleted, or its address is in no slice and no Pod has it.
-import { ENDPOINTSLICES } from '../resources/endpointslice.js';
+import { ENDPOINTSLICES } from '../registry/endpointslice.js';
 import type net from 'node:net';
 import type { Logger } from 'pino';
-import type { Store } from '../store/store.js';
-import { createInformer, type Informer } from '../store/informer.js';
-import type { KubeObject } from '../resources/types.js';
-import type { ServiceObj } from '../resources/service.js';
-import type { EndpointSliceObj } from '../resources/endpointslice.js';
-import type { PodObj } from '../resources/pod.js';
+import type { Store } from '../storage/store.js';
+import { createInformer, type Informer } from '../storage/informer.js';
+import type { KubeObject } from '../apimachinery/types.js';
+import type { ServiceObj } from '../registry/service/strategy.js';
+import type { EndpointSliceObj } from '../registry/endpointslice.js';
+import type { PodObj } from '../registry/pod/strategy.js';
 import { hostPort, localReadyEndpointCount, selectBackends, type Endpoint, type NodeInfo, type PortBackends } from './endpoints.js';
-import { DEFAULT_NODEPORT_ADDRESSES, externalIPAllowed, hostAddresses, isLocalAddress, isLoopback, nodePortAddresses, parseNodePortCIDRs, type HostAddress } from './nodeport-addresses.js';
+import {
+  DEFAULT_NODEPORT_ADDRESSES,
+  externalIPAllowed,
+  hostAddresses,
+  isLocalAddress,
+  isLoopback,
+  nodePortAddresses,
+  parseNodePortCIDRs,
+  type HostAddress,
+} from './nodeport-addresses.js';
 import { backendOrder, DEFAULT_AFFINITY_SECONDS, newAffinity, remember, stickyBackend, sweepAffinity, type Affinity } from './affinity.js';
-import { clusterIPsOf, createListenerSet, routeId, serviceKey, wantedListeners, type ListenerFailure, type ListenerSpec } from './listeners.js';
+import {
+  clusterIPsOf,
+  createListenerSet,
+  routeId,
+  serviceKey,
+  wantedListeners,
+  type ListenerFailure,
+  type ListenerSpec,
+} from './listeners.js';
 import { openTcpListener, reset, type Closable, type TcpTarget } from './tcp.js';
 import { openUdpListener, type UdpListener, type UdpTarget } from './udp.js';
 import { openServiceHealthListener, startHealthzServer, type HealthzServer } from './healthcheck.js';
@@ -262,7 +279,10 @@ export async function startServiceProxy(o: ProxyOptions): Promise<ServiceProxy> 
     sourceChecked.add(want);
     if (got !== want) {
       kernelPicksLoopbackSource = false;
-      log.warn({ want, got, backend: backend.key }, 'proxy: the kernel chose another source address towards a loopback backend; binding the client address from now on');
+      log.warn(
+        { want, got, backend: backend.key },
+        'proxy: the kernel chose another source address towards a loopback backend; binding the client address from now on',
+      );
     }
   };
 
@@ -359,12 +379,24 @@ export async function startServiceProxy(o: ProxyOptions): Promise<ServiceProxy> 
       // A socket another Service of this cluster has is not retried on a timer: it passes to
       // this Service when that one lets it go.
       const next = f.code === 'CONFLICT' ? 'served for this Service once that one no longer wants it' : 'retrying';
-      log.warn({ service: s.service, address: s.address, port: s.port, protocol: s.kind, code: f.code }, `proxy: cannot listen on ${describe(s)}: ${f.message}; ${next}`);
-      if (s.kind === 'health') event(s.service, 'Warning', 'FailedToStartServiceHealthcheck', `node ${node.name} failed to start healthcheck "${s.service}" on ${hostPort(s.address, s.port)}: ${f.message}; ${next}`);
+      log.warn(
+        { service: s.service, address: s.address, port: s.port, protocol: s.kind, code: f.code },
+        `proxy: cannot listen on ${describe(s)}: ${f.message}; ${next}`,
+      );
+      if (s.kind === 'health')
+        event(
+          s.service,
+          'Warning',
+          'FailedToStartServiceHealthcheck',
+          `node ${node.name} failed to start healthcheck "${s.service}" on ${hostPort(s.address, s.port)}: ${f.message}; ${next}`,
+        );
       else event(s.service, 'Warning', 'ListenFailed', `Failed to listen on ${describe(s)}: ${f.message}; ${next}`);
     },
     recovered(s) {
-      log.info({ service: s.service, address: s.address, port: s.port, protocol: s.kind }, `proxy: listening on ${describe(s)} after earlier failures`);
+      log.info(
+        { service: s.service, address: s.address, port: s.port, protocol: s.kind },
+        `proxy: listening on ${describe(s)} after earlier failures`,
+      );
     },
     changed(service) {
       if (!o.serviceStatus) return;
@@ -380,7 +412,11 @@ export async function startServiceProxy(o: ProxyOptions): Promise<ServiceProxy> 
     const svc = services.get(ns, name) as ServiceObj | undefined;
     if (!svc || svc.metadata.deletionTimestamp) return;
     const state = listeners.stateOf(key);
-    const opts = (s: KubeObject) => ({ generation: s.metadata.generation, now: new Date(), describe: (f: ListenerFailure) => describe(f.spec) });
+    const opts = (s: KubeObject) => ({
+      generation: s.metadata.generation,
+      now: new Date(),
+      describe: (f: ListenerFailure) => describe(f.spec),
+    });
     // The informer's copy first: most checks end here without touching the store.
     if (!nextConditions(svc.status?.conditions, state, opts(svc))) return;
     try {
@@ -428,22 +464,40 @@ export async function startServiceProxy(o: ProxyOptions): Promise<ServiceProxy> 
     for (const p of want.unsupported) {
       const label = `${p.name ? `port "${p.name}" ` : ''}${p.port}/${p.protocol}`;
       warnings.set(`proto:${p.port}/${p.protocol}`, () =>
-        event(key, 'Warning', 'UnsupportedProtocol', `${label}: ${p.protocol} is not supported by the service proxy (only TCP and UDP); the port is not served`),
+        event(
+          key,
+          'Warning',
+          'UnsupportedProtocol',
+          `${label}: ${p.protocol} is not supported by the service proxy (only TCP and UDP); the port is not served`,
+        ),
       );
     }
     for (const ip of want.foreignExternalIPs) {
-      warnings.set(`extip:${ip}`, () => event(key, 'Warning', 'ExternalIPNotLocal', `externalIP ${ip} is not an address of this host: no listener is opened for it`));
+      warnings.set(`extip:${ip}`, () =>
+        event(key, 'Warning', 'ExternalIPNotLocal', `externalIP ${ip} is not an address of this host: no listener is opened for it`),
+      );
     }
     for (const ip of want.refusedExternalIPs) {
       warnings.set(`extip-refused:${ip}`, () => {
-        event(key, 'Warning', 'ExternalIPNotAllowed', `externalIP ${ip} is an address of this host outside --external-ip-addresses: no listener is opened for it (start tinykube with --external-ip-addresses ${ip.includes(':') ? `${ip}/128` : `${ip}/32`} to serve it)`);
-        log.warn({ service: key, externalIP: ip }, 'proxy: externalIP on a non-loopback host address not served (see --external-ip-addresses)');
+        event(
+          key,
+          'Warning',
+          'ExternalIPNotAllowed',
+          `externalIP ${ip} is an address of this host outside --external-ip-addresses: no listener is opened for it (start tinykube with --external-ip-addresses ${ip.includes(':') ? `${ip}/128` : `${ip}/32`} to serve it)`,
+        );
+        log.warn(
+          { service: key, externalIP: ip },
+          'proxy: externalIP on a non-loopback host address not served (see --external-ip-addresses)',
+        );
       });
     }
     warnOnce(key, warnings);
 
     const keep = new Set<string>();
-    const sa = svc.spec?.sessionAffinity === 'ClientIP' ? (svc.spec.sessionAffinityConfig?.clientIP?.timeoutSeconds ?? DEFAULT_AFFINITY_SECONDS) : undefined;
+    const sa =
+      svc.spec?.sessionAffinity === 'ClientIP'
+        ? (svc.spec.sessionAffinityConfig?.clientIP?.timeoutSeconds ?? DEFAULT_AFFINITY_SECONDS)
+        : undefined;
     for (const p of svc.spec?.ports ?? []) {
       const protocol = p.protocol || 'TCP';
       if (protocol !== 'TCP' && protocol !== 'UDP') continue;
@@ -565,8 +619,10 @@ export async function startServiceProxy(o: ProxyOptions): Promise<ServiceProxy> 
   let healthz: HealthzServer;
   try {
     healthz = await startHealthzServer(bind.host, bind.port, () => {
-      const n = store.get('nodes', '', node.name) as { metadata: { deletionTimestamp?: string }; spec?: { taints?: { key: string }[] } } | undefined;
-      const nodeEligible = !n || (!n.metadata.deletionTimestamp && !(n.spec?.taints ?? []).some((t) => t.key === 'ToBeDeletedByClusterAutoscaler'));
+      const n = store.get('nodes', '', node.name) as
+        { metadata: { deletionTimestamp?: string }; spec?: { taints?: { key: string }[] } } | undefined;
+      const nodeEligible =
+        !n || (!n.metadata.deletionTimestamp && !(n.spec?.taints ?? []).some((t) => t.key === 'ToBeDeletedByClusterAutoscaler'));
       return { healthy: proxyHealthy(), lastUpdated, nodeEligible };
     });
   } catch (err) {
@@ -585,7 +641,13 @@ export async function startServiceProxy(o: ProxyOptions): Promise<ServiceProxy> 
     }
   };
 
-  const info = (s: ListenerSpec): ListenerInfo => ({ address: s.address, port: s.port, protocol: s.kind, service: s.service, role: s.role });
+  const info = (s: ListenerSpec): ListenerInfo => ({
+    address: s.address,
+    port: s.port,
+    protocol: s.kind,
+    service: s.service,
+    role: s.role,
+  });
   let stopping: Promise<void> | undefined;
   const proxy: ServiceProxy = {
     healthzPort: healthz.port,
@@ -594,7 +656,10 @@ export async function startServiceProxy(o: ProxyOptions): Promise<ServiceProxy> 
       for (const r of routes.values()) out[r.id] = snapshot(r.counters);
       return out;
     },
-    listeners: () => ({ open: listeners.open().map(info), failed: listeners.failures().map((f) => ({ ...info(f.spec), code: f.code, message: f.message, attempts: f.attempts })) }),
+    listeners: () => ({
+      open: listeners.open().map(info),
+      failed: listeners.failures().map((f) => ({ ...info(f.spec), code: f.code, message: f.message, attempts: f.attempts })),
+    }),
     idle,
     stop: () =>
       (stopping ??= (async () => {

@@ -3,7 +3,7 @@
 // opened on its own; one that cannot be opened (another process holds the port, the address is
 // not on this host, a privileged port) is reported once per failure state, retried with back-off
 // and whenever its Service changes, and never affects the others.
-import type { ServiceObj, ServicePort } from '../resources/service.js';
+import type { ServiceObj, ServicePort } from '../registry/service/strategy.js';
 import { hostPort, trafficPolicy } from './endpoints.js';
 import { familyOf } from './nodeport-addresses.js';
 import type { Closable } from './tcp.js';
@@ -43,7 +43,8 @@ export interface WantedListeners {
   refusedExternalIPs: string[];
 }
 
-export const serviceKey = (svc: { metadata: { namespace?: string; name?: string } }) => `${svc.metadata.namespace ?? ''}/${svc.metadata.name ?? ''}`;
+export const serviceKey = (svc: { metadata: { namespace?: string; name?: string } }) =>
+  `${svc.metadata.namespace ?? ''}/${svc.metadata.name ?? ''}`;
 export const routeId = (service: string, port: number, protocol: string) => `${service}:${port}/${protocol}`;
 
 /** The ClusterIPs kube-proxy serves: none for headless (None) or ExternalName Services. */
@@ -68,7 +69,9 @@ export function wantedListeners(
   const families = new Set(clusterIPs.map(familyOf));
   const served = (ip: string) => families.has(familyOf(ip));
   const ingress =
-    s.type === 'LoadBalancer' ? (svc.status?.loadBalancer?.ingress ?? []).filter((i) => i.ip && i.ipMode !== 'Proxy').map((i) => i.ip!) : [];
+    s.type === 'LoadBalancer'
+      ? (svc.status?.loadBalancer?.ingress ?? []).filter((i) => i.ip && i.ipMode !== 'Proxy').map((i) => i.ip!)
+      : [];
   const externalIPs: string[] = [];
   for (const ip of s.externalIPs ?? []) {
     if (!host.isLocal(ip)) out.foreignExternalIPs.push(ip);
@@ -81,7 +84,18 @@ export function wantedListeners(
     const key = `${kind === 'UDP' ? 'UDP' : 'TCP'} ${hostPort(address, port)}`;
     if (seen.has(key)) return;
     seen.add(key);
-    out.listeners.push({ key, kind, address, port, family: familyOf(address), service, route, external: role !== 'clusterIP', role, portName });
+    out.listeners.push({
+      key,
+      kind,
+      address,
+      port,
+      family: familyOf(address),
+      service,
+      route,
+      external: role !== 'clusterIP',
+      role,
+      portName,
+    });
   };
   for (const p of s.ports ?? []) {
     const protocol = p.protocol || 'TCP';
@@ -230,7 +244,13 @@ export function createListenerSet(deps: ListenerSetDeps): ListenerSet {
   const reconcile = (key: string, force: boolean) => {
     const spec = wanted(key);
     for (const svc of claimants.get(key) ?? []) {
-      if (spec && svc !== spec.service) fail(desired.get(svc)!.get(key)!, 'CONFLICT', `Service ${spec.service} of this cluster already has it (as its ${spec.role})`, false);
+      if (spec && svc !== spec.service)
+        fail(
+          desired.get(svc)!.get(key)!,
+          'CONFLICT',
+          `Service ${spec.service} of this cluster already has it (as its ${spec.role})`,
+          false,
+        );
     }
     const e = actual.get(key);
     if (e && e.state !== 'open') {
@@ -260,42 +280,46 @@ export function createListenerSet(deps: ListenerSetDeps): ListenerSet {
     const e: Entry = { spec, state: 'opening', again: false };
     actual.set(key, e);
     track(
-      deps.open(spec, () => e.spec).then(
-        (handle) => {
-          e.handle = handle;
-          e.state = 'open';
-          const k = failKey(e.spec);
-          if (forget(k)) deps.recovered(e.spec);
-          else deps.changed?.(e.spec.service);
-          if (e.again) {
-            e.again = false;
-            reconcile(key, true);
-          }
-        },
-        (err: NodeJS.ErrnoException) => {
-          actual.delete(key);
-          // Report it only if the listener is still wanted (its Service may have gone meanwhile).
-          const still = wanted(key);
-          if (still && failKey(still) === failKey(e.spec)) {
-            const code = err.code ?? 'ERROR';
-            fail(still, code, listenErrorText(code, still.port, err.message), true);
-          }
-          if (e.again) reconcile(key, false);
-        },
-      ),
+      deps
+        .open(spec, () => e.spec)
+        .then(
+          (handle) => {
+            e.handle = handle;
+            e.state = 'open';
+            const k = failKey(e.spec);
+            if (forget(k)) deps.recovered(e.spec);
+            else deps.changed?.(e.spec.service);
+            if (e.again) {
+              e.again = false;
+              reconcile(key, true);
+            }
+          },
+          (err: NodeJS.ErrnoException) => {
+            actual.delete(key);
+            // Report it only if the listener is still wanted (its Service may have gone meanwhile).
+            const still = wanted(key);
+            if (still && failKey(still) === failKey(e.spec)) {
+              const code = err.code ?? 'ERROR';
+              fail(still, code, listenErrorText(code, still.port, err.message), true);
+            }
+            if (e.again) reconcile(key, false);
+          },
+        ),
     );
   };
 
   const close = (key: string, e: Entry) => {
     e.state = 'closing';
     track(
-      (e.handle ? e.handle.close() : Promise.resolve()).then(
-        () => undefined,
-        () => undefined,
-      ).then(() => {
-        actual.delete(key);
-        reconcile(key, true);
-      }),
+      (e.handle ? e.handle.close() : Promise.resolve())
+        .then(
+          () => undefined,
+          () => undefined,
+        )
+        .then(() => {
+          actual.delete(key);
+          reconcile(key, true);
+        }),
     );
   };
 

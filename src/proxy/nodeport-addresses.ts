@@ -11,7 +11,7 @@
 // addresses would defeat that. An empty list still means every address of both families.
 import { networkInterfaces, type NetworkInterfaceInfo } from 'node:os';
 import { isIP } from 'node:net';
-import { contains, parseCIDR, type CIDR } from '../allocators/ipnet.js';
+import { contains, parseCIDR, type CIDR } from '../apimachinery/ipnet.js';
 
 export const DEFAULT_NODEPORT_ADDRESSES = ['127.0.0.1/32'];
 

@@ -37,7 +37,17 @@ export interface Counters {
 }
 
 export function newCounters(): Counters {
-  return { connections: 0, bytesIn: 0, bytesOut: 0, packetsIn: 0, packetsOut: 0, rejected: 0, backendFailures: 0, open: new Set(), activeFlows: 0 };
+  return {
+    connections: 0,
+    bytesIn: 0,
+    bytesOut: 0,
+    packetsIn: 0,
+    packetsOut: 0,
+    rejected: 0,
+    backendFailures: 0,
+    open: new Set(),
+    activeFlows: 0,
+  };
 }
 
 /** A connection closed: its bytes move into the totals. */

@@ -35,9 +35,16 @@ export interface Closable {
  * Listens on address:port; route() picks the target for each accepted connection (undefined when
  * the Service is gone: reset). Rejects with the listen error (EADDRINUSE, EADDRNOTAVAIL, EACCES).
  */
-export function openTcpListener(address: string, port: number, route: (client: net.Socket) => TcpTarget | undefined, o: TcpOptions): Promise<Closable> {
+export function openTcpListener(
+  address: string,
+  port: number,
+  route: (client: net.Socket) => TcpTarget | undefined,
+  o: TcpOptions,
+): Promise<Closable> {
   return new Promise((resolve, reject) => {
-    const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true, noDelay: true }, (client) => serveConnection(client, route(client), o));
+    const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true, noDelay: true }, (client) =>
+      serveConnection(client, route(client), o),
+    );
     const onError = (err: Error) => reject(err);
     server.once('error', onError);
     server.listen({ host: address, port, exclusive: true, backlog: 4096 }, () => {

@@ -13,7 +13,7 @@ import { Agent, request } from 'undici';
 import { startTestCluster, type TestCluster } from '../helpers/cluster.js';
 import { api } from '../helpers/http.js';
 import { until } from '../helpers/wait.js';
-import { loadOrCreatePKI } from '../../src/certs.js';
+import { loadOrCreatePKI } from '../../src/pki/certs.js';
 
 // One Pod, three servers (8080 and 8081 plain, 8443 TLS). Paths: /big?mib=N streams N MiB of a
 // fixed pattern; /redirect?to=X answers 302 to X; /hold writes one line and waits for /release;
@@ -172,7 +172,14 @@ describe('services/NAME:PORT/proxy', () => {
           port: u.port,
           path: u.pathname,
           ca: tc.cluster.caCert,
-          headers: { authorization: `Bearer ${tc.cluster.token}`, connection: 'keep-alive, X-Hop', 'x-hop': '1', 'proxy-authorization': 'Basic eA==', 'x-end-to-end': 'kept', 'x-forwarded-for': '10.9.8.7' },
+          headers: {
+            authorization: `Bearer ${tc.cluster.token}`,
+            connection: 'keep-alive, X-Hop',
+            'x-hop': '1',
+            'proxy-authorization': 'Basic eA==',
+            'x-end-to-end': 'kept',
+            'x-forwarded-for': '10.9.8.7',
+          },
         },
         (res) => {
           let b = '';
@@ -222,7 +229,10 @@ describe('services/NAME:PORT/proxy', () => {
   });
 
   it('streams both ways: the response before the backend ends it, the request body as it is sent', async () => {
-    const held = await request(`${tc.cluster.server}${P}/services/echo:80/proxy/hold`, { headers: { authorization: `Bearer ${tc.cluster.token}` }, dispatcher });
+    const held = await request(`${tc.cluster.server}${P}/services/echo:80/proxy/hold`, {
+      headers: { authorization: `Bearer ${tc.cluster.token}` },
+      dispatcher,
+    });
     const it = held.body[Symbol.asyncIterator]();
     expect(String((await it.next()).value)).toBe('first\n');
     expect((await api(tc.cluster, 'GET', `${P}/services/echo:80/proxy/release`)).text).toBe('released');
@@ -252,7 +262,10 @@ describe('services/NAME:PORT/proxy', () => {
   });
 
   it('streams a 20 MiB response intact', async () => {
-    const res = await request(`${tc.cluster.server}${P}/services/echo:web/proxy/big?mib=20`, { headers: { authorization: `Bearer ${tc.cluster.token}` }, dispatcher });
+    const res = await request(`${tc.cluster.server}${P}/services/echo:web/proxy/big?mib=20`, {
+      headers: { authorization: `Bearer ${tc.cluster.token}` },
+      dispatcher,
+    });
     const got = Buffer.from(await res.body.arrayBuffer());
     expect(res.statusCode).toBe(200);
     expect([got.length, sha256(got)]).toEqual([20 * 1024 * 1024, sha256(pattern(20))]);
@@ -263,7 +276,8 @@ describe('services/NAME:PORT/proxy', () => {
     expect([root.status, root.headers.location]).toEqual([301, `${P}/services/echo:80/proxy/?a=1`]);
     const post = await api(tc.cluster, 'POST', `${P}/services/echo:80/proxy`, { body: 'x', contentType: 'text/plain' });
     expect(post.json()).toMatchObject({ url: '/', len: 1 });
-    const loc = async (to: string) => (await api(tc.cluster, 'GET', `${P}/services/echo:80/proxy/redirect?to=${encodeURIComponent(to)}`)).headers.location;
+    const loc = async (to: string) =>
+      (await api(tc.cluster, 'GET', `${P}/services/echo:80/proxy/redirect?to=${encodeURIComponent(to)}`)).headers.location;
     expect(await loc('/target/x?q=1')).toBe(`${P}/services/echo:80/proxy/target/x?q=1`);
     expect(await loc(`http://${podIP}:8080/abs/`)).toBe(`${P}/services/echo:80/proxy/abs/`);
     expect(await loc('http://elsewhere.example/x')).toBe('http://elsewhere.example/x');
@@ -272,7 +286,10 @@ describe('services/NAME:PORT/proxy', () => {
 
   it('rewrites the links of text/html pages to go through the proxy, as upstream, in any encoding it reads', async () => {
     const page = async (query: string) => {
-      const r = await request(`${tc.cluster.server}${P}/services/echo:80/proxy/html?${query}`, { headers: { authorization: `Bearer ${tc.cluster.token}` }, dispatcher });
+      const r = await request(`${tc.cluster.server}${P}/services/echo:80/proxy/html?${query}`, {
+        headers: { authorization: `Bearer ${tc.cluster.token}` },
+        dispatcher,
+      });
       const raw = Buffer.from(await r.body.arrayBuffer());
       expect(Number(r.headers['content-length'])).toBe(raw.length);
       const enc = r.headers['content-encoding'];
@@ -293,7 +310,10 @@ describe('services/NAME:PORT/proxy', () => {
     const br = await api(tc.cluster, 'GET', `${via}/html?enc=br`);
     expect([br.status, br.headers['content-encoding'], br.text]).toEqual([200, 'br', 'not br']);
     const broken = await api(tc.cluster, 'GET', `${via}/html?enc=broken`);
-    expect([broken.status, broken.json()]).toEqual([500, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'incorrect header check', code: 500 }]);
+    expect([broken.status, broken.json()]).toEqual([
+      500,
+      { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'incorrect header check', code: 500 },
+    ]);
     // Not text/html: untouched.
     expect((await page('type=text/plain')).toString('latin1')).toContain('<a href="/docs/?q=1">');
     // kubectl sees the same page.
@@ -308,7 +328,11 @@ describe('services/NAME:PORT/proxy', () => {
     expect(await err(`${P}/services/nope:80/proxy/`)).toEqual([404, 'NotFound', 'services "nope" not found']);
     expect(await err(`${P}/services/nope/proxy/`)).toEqual([404, 'NotFound', 'endpoints "nope" not found']);
     expect(await err(`${P}/services/echo:82/proxy/`)).toEqual([503, 'ServiceUnavailable', 'no service port 82 found for service "echo"']);
-    expect(await err(`${P}/services/echo:bogus/proxy/`)).toEqual([503, 'ServiceUnavailable', 'no endpoints available for service "echo:bogus"']);
+    expect(await err(`${P}/services/echo:bogus/proxy/`)).toEqual([
+      503,
+      'ServiceUnavailable',
+      'no endpoints available for service "echo:bogus"',
+    ]);
     expect(await err(`${P}/services/empty:80/proxy/`)).toEqual([503, 'ServiceUnavailable', 'no endpoints available for service "empty"']);
     expect(await err(`${P}/services/ftp:echo:80/proxy/`)).toEqual([400, 'BadRequest', 'invalid service request "ftp:echo:80"']);
     const k = await tc.kubectl(['get', '--raw', `${P}/services/empty:80/proxy/`], { allowFail: true });
@@ -331,7 +355,9 @@ endpoints: [{addresses: [${podIP}]${targetRef}}]
     });
     expect(manual).toEqual([503, 'ServiceUnavailable', 'no endpoints available for service "manual:80"']);
     await tc.kubectl(['apply', '-f', '-'], { input: slice(', targetRef: {kind: Pod, namespace: default, name: echo}') });
-    expect(await until(async () => (await api(tc.cluster, 'GET', `${P}/services/manual:80/proxy/m`)).status === 200 || undefined)).toBe(true);
+    expect(await until(async () => (await api(tc.cluster, 'GET', `${P}/services/manual:80/proxy/m`)).status === 200 || undefined)).toBe(
+      true,
+    );
     expect((await raw(`${P}/services/manual/proxy/m`)).port).toBe(8081);
   });
 
@@ -352,11 +378,20 @@ describe('pods/NAME:PORT/proxy', () => {
 
   it('answers 503 with Go’s dial error when nothing listens, 404 for an unknown Pod', async () => {
     const r = await api(tc.cluster, 'GET', `${P}/pods/echo:9/proxy/`);
-    expect([r.status, r.json().reason, r.json().message]).toEqual([503, 'ServiceUnavailable', `error trying to reach service: dial tcp ${podIP}:9: connect: connection refused`]);
+    expect([r.status, r.json().reason, r.json().message]).toEqual([
+      503,
+      'ServiceUnavailable',
+      `error trying to reach service: dial tcp ${podIP}:9: connect: connection refused`,
+    ]);
     const k = await tc.kubectl(['get', '--raw', `${P}/pods/echo:9/proxy/`], { allowFail: true });
-    expect(k.stderr.trim()).toBe(`Error from server (ServiceUnavailable): error trying to reach service: dial tcp ${podIP}:9: connect: connection refused`);
+    expect(k.stderr.trim()).toBe(
+      `Error from server (ServiceUnavailable): error trying to reach service: dial tcp ${podIP}:9: connect: connection refused`,
+    );
     const tlsToPlain = await api(tc.cluster, 'GET', `${P}/pods/https:echo:8080/proxy/`);
-    expect([tlsToPlain.status, tlsToPlain.json().message]).toEqual([503, 'error trying to reach service: tls: first record does not look like a TLS handshake']);
+    expect([tlsToPlain.status, tlsToPlain.json().message]).toEqual([
+      503,
+      'error trying to reach service: tls: first record does not look like a TLS handshake',
+    ]);
     const missing = await api(tc.cluster, 'GET', `${P}/pods/ghost/proxy/`);
     expect([missing.status, missing.json().message]).toEqual([404, 'pods "ghost" not found']);
   });
@@ -384,12 +419,19 @@ describe('kubectl proxy', () => {
       const r = (await (await fetch(`${base}${P}/services/echo:80/proxy/via/kubectl?x=1`)).json()) as Echo;
       expect(r).toMatchObject({ port: 8080, url: '/via/kubectl?x=1' });
       expect(r.headers.authorization).toBeUndefined();
-      const posted = await fetch(`${base}${P}/pods/echo:8081/proxy/created`, { method: 'POST', body: 'round trip', headers: { 'content-type': 'text/plain' } });
+      const posted = await fetch(`${base}${P}/pods/echo:8081/proxy/created`, {
+        method: 'POST',
+        body: 'round trip',
+        headers: { 'content-type': 'text/plain' },
+      });
       expect([posted.status, ((await posted.json()) as Echo).sha256]).toEqual([201, sha256(Buffer.from('round trip'))]);
       const big = Buffer.from(await (await fetch(`${base}${P}/services/echo:80/proxy/big?mib=20`)).arrayBuffer());
       expect([big.length, sha256(big)]).toEqual([20 * 1024 * 1024, sha256(pattern(20))]);
       const none = await fetch(`${base}${P}/services/empty:80/proxy/`);
-      expect([none.status, ((await none.json()) as { message: string }).message]).toEqual([503, 'no endpoints available for service "empty"']);
+      expect([none.status, ((await none.json()) as { message: string }).message]).toEqual([
+        503,
+        'no endpoints available for service "empty"',
+      ]);
     } finally {
       p.kill();
     }
@@ -397,7 +439,11 @@ describe('kubectl proxy', () => {
 });
 
 /** Sends an upgrade request and returns the 101 head and the echo of `say`. */
-function upgradeThrough(url: string, opts: { ca?: string; token?: string }, say: string): Promise<{ status: number; headers: Record<string, unknown>; echo: string }> {
+function upgradeThrough(
+  url: string,
+  opts: { ca?: string; token?: string },
+  say: string,
+): Promise<{ status: number; headers: Record<string, unknown>; echo: string }> {
   return new Promise((resolve, reject) => {
     const u = new URL(url);
     const req = (u.protocol === 'https:' ? httpsRequest : httpRequest)(u, {
@@ -423,10 +469,18 @@ function upgradeThrough(url: string, opts: { ca?: string; token?: string }, say:
 
 describe('upgrades through the proxy (WebSocket and others)', () => {
   it('passes an upgrade to the Service’s backend and then every byte, directly and through kubectl proxy', async () => {
-    const direct = await upgradeThrough(`${tc.cluster.server}${P}/services/echo:80/proxy/ws?room=1`, { ca: tc.cluster.caCert, token: tc.cluster.token }, 'hello upgrade');
+    const direct = await upgradeThrough(
+      `${tc.cluster.server}${P}/services/echo:80/proxy/ws?room=1`,
+      { ca: tc.cluster.caCert, token: tc.cluster.token },
+      'hello upgrade',
+    );
     expect(direct).toMatchObject({ status: 101, echo: 'HELLO UPGRADE' });
     expect(direct.headers).toMatchObject({ upgrade: 'echo', 'x-url': '/ws?room=1', 'x-auth': 'no' });
-    const noBackend = await upgradeThrough(`${tc.cluster.server}${P}/services/empty:80/proxy/ws`, { ca: tc.cluster.caCert, token: tc.cluster.token }, 'x');
+    const noBackend = await upgradeThrough(
+      `${tc.cluster.server}${P}/services/empty:80/proxy/ws`,
+      { ca: tc.cluster.caCert, token: tc.cluster.token },
+      'x',
+    );
     expect(noBackend.status).toBe(503);
     const { p, base } = await kubectlProxy();
     try {
@@ -441,7 +495,9 @@ describe('upgrades through the proxy (WebSocket and others)', () => {
 
 describe('discovery', () => {
   it('lists pods/proxy and services/proxy as upstream does', async () => {
-    const list = JSON.parse((await tc.kubectl(['get', '--raw', '/api/v1'])).stdout) as { resources: { name: string; kind: string; verbs: string[] }[] };
+    const list = JSON.parse((await tc.kubectl(['get', '--raw', '/api/v1'])).stdout) as {
+      resources: { name: string; kind: string; verbs: string[] }[];
+    };
     const find = (n: string) => list.resources.find((r) => r.name === n);
     expect(find('pods/proxy')).toMatchObject({ kind: 'PodProxyOptions', verbs: ['create', 'delete', 'get', 'patch', 'update'] });
     expect(find('services/proxy')).toMatchObject({ kind: 'ServiceProxyOptions', verbs: ['create', 'delete', 'get', 'patch', 'update'] });

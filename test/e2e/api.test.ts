@@ -69,10 +69,14 @@ describe('REST semantics', () => {
     expect(p1.metadata.remainingItemCount).toBe(5);
     // A change after the first page does not show up in later pages (snapshot at p1's revision).
     await api(c, 'DELETE', '/api/v1/namespaces/page/configmaps/p5');
-    const p2 = (await api(c, 'GET', `/api/v1/namespaces/page/configmaps?limit=3&continue=${encodeURIComponent(p1.metadata.continue)}`)).json();
+    const p2 = (
+      await api(c, 'GET', `/api/v1/namespaces/page/configmaps?limit=3&continue=${encodeURIComponent(p1.metadata.continue)}`)
+    ).json();
     expect(p2.items.map((o: any) => o.metadata.name)).toEqual(['p2', 'p3', 'p4']);
     expect(p2.metadata.resourceVersion).toBe(p1.metadata.resourceVersion);
-    const p3 = (await api(c, 'GET', `/api/v1/namespaces/page/configmaps?limit=3&continue=${encodeURIComponent(p2.metadata.continue)}`)).json();
+    const p3 = (
+      await api(c, 'GET', `/api/v1/namespaces/page/configmaps?limit=3&continue=${encodeURIComponent(p2.metadata.continue)}`)
+    ).json();
     expect(p3.items.map((o: any) => o.metadata.name)).toEqual(['p5', 'p6']);
     expect(p3.metadata.continue).toBeUndefined();
   });
@@ -95,7 +99,11 @@ describe('REST semantics', () => {
     expect(d.status).toBe(201);
     expect(d.json().metadata.uid).toBeTruthy();
     expect((await api(c, 'GET', `${CM}/dry`)).status).toBe(404);
-    const dsvc = (await api(c, 'POST', '/api/v1/namespaces/default/services?dryRun=All', { body: { metadata: { name: 'dry' }, spec: { ports: [{ port: 80 }] } } })).json();
+    const dsvc = (
+      await api(c, 'POST', '/api/v1/namespaces/default/services?dryRun=All', {
+        body: { metadata: { name: 'dry' }, spec: { ports: [{ port: 80 }] } },
+      })
+    ).json();
     expect(inCIDR(c.config.serviceCIDR, dsvc.spec.clusterIP), `${dsvc.spec.clusterIP} in ${c.config.serviceCIDR}`).toBe(true);
     const g = (await api(c, 'POST', CM, { body: { metadata: { generateName: 'gen-' } } })).json();
     expect(g.metadata.name).toMatch(/^gen-[a-z0-9]{5}$/);
@@ -139,7 +147,14 @@ describe('REST semantics', () => {
     const mk = async (name: string, owner?: any, block = false) =>
       (
         await api(c, 'POST', CM, {
-          body: { metadata: { name, ownerReferences: owner ? [{ apiVersion: 'v1', kind: 'ConfigMap', name: owner.metadata.name, uid: owner.metadata.uid, blockOwnerDeletion: block }] : undefined } },
+          body: {
+            metadata: {
+              name,
+              ownerReferences: owner
+                ? [{ apiVersion: 'v1', kind: 'ConfigMap', name: owner.metadata.name, uid: owner.metadata.uid, blockOwnerDeletion: block }]
+                : undefined,
+            },
+          },
         })
       ).json();
     const o1 = await mk('owner-bg');
@@ -159,7 +174,9 @@ describe('REST semantics', () => {
 
     const o3 = await mk('owner-fg');
     await mk('dep-fg', o3, true);
-    const del = await api(c, 'DELETE', `${CM}/owner-fg`, { body: { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: 'Foreground' } });
+    const del = await api(c, 'DELETE', `${CM}/owner-fg`, {
+      body: { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: 'Foreground' },
+    });
     expect(del.json().metadata.finalizers).toContain('foregroundDeletion');
     await until(async () => (await api(c, 'GET', `${CM}/owner-fg`)).status === 404);
     expect((await api(c, 'GET', `${CM}/dep-fg`)).status).toBe(404);
@@ -174,7 +191,9 @@ describe('REST semantics', () => {
   });
 
   it('updates status only through /status', async () => {
-    await api(c, 'POST', '/api/v1/namespaces/default/services', { body: { metadata: { name: 'lb' }, spec: { type: 'LoadBalancer', loadBalancerClass: 'example.com/elsewhere', ports: [{ port: 80 }] } } });
+    await api(c, 'POST', '/api/v1/namespaces/default/services', {
+      body: { metadata: { name: 'lb' }, spec: { type: 'LoadBalancer', loadBalancerClass: 'example.com/elsewhere', ports: [{ port: 80 }] } },
+    });
     const s = (await api(c, 'GET', '/api/v1/namespaces/default/services/lb')).json();
     const lbIP = nthIP(c.config.loadBalancerCIDR, 5);
     s.status = { loadBalancer: { ingress: [{ ip: lbIP }] } };
@@ -188,34 +207,99 @@ describe('REST semantics', () => {
     // nothing. A patch's result that does not decode is upstream's 422 on the `patch` field
     // (jsonPatcher.applyPatchToCurrentObject), with the patched object's JSON as the value.
     const bad = async (body: object, q = '') => {
-      const r = await api(c, 'PATCH', `/api/v1/namespaces/default/services/lb/status${q}`, { body, contentType: 'application/merge-patch+json' });
+      const r = await api(c, 'PATCH', `/api/v1/namespaces/default/services/lb/status${q}`, {
+        body,
+        contentType: 'application/merge-patch+json',
+      });
       return [r.status, r.json().message.replace(/Invalid value: ".*": /, 'Invalid value: "…": ')];
     };
-    expect(await bad({ status: { loadBalancer: { ingress: 'x' } } })).toEqual([422, ' "" is invalid: patch: Invalid value: "…": json: cannot unmarshal string into Go struct field LoadBalancerStatus.status.loadBalancer.ingress of type []v1.LoadBalancerIngress']);
-    expect(await bad({ metadata: { labels: 'x' } })).toEqual([422, ' "" is invalid: patch: Invalid value: "…": json: cannot unmarshal string into Go struct field ObjectMeta.metadata.labels of type map[string]string']);
-    expect(await bad({ status: { bogus: 1 } }, '?fieldValidation=Strict')).toEqual([422, ' "" is invalid: patch: Invalid value: "…": strict decoding error: unknown field "status.bogus"']);
+    expect(await bad({ status: { loadBalancer: { ingress: 'x' } } })).toEqual([
+      422,
+      ' "" is invalid: patch: Invalid value: "…": json: cannot unmarshal string into Go struct field LoadBalancerStatus.status.loadBalancer.ingress of type []v1.LoadBalancerIngress',
+    ]);
+    expect(await bad({ metadata: { labels: 'x' } })).toEqual([
+      422,
+      ' "" is invalid: patch: Invalid value: "…": json: cannot unmarshal string into Go struct field ObjectMeta.metadata.labels of type map[string]string',
+    ]);
+    expect(await bad({ status: { bogus: 1 } }, '?fieldValidation=Strict')).toEqual([
+      422,
+      ' "" is invalid: patch: Invalid value: "…": strict decoding error: unknown field "status.bogus"',
+    ]);
     // A PUT of the same wrong type is the decoder's 400.
-    const put = await api(c, 'PUT', '/api/v1/namespaces/default/services/lb/status', { body: { ...s, status: { loadBalancer: { ingress: 'x' } } } });
-    expect([put.status, put.json().message]).toEqual([400, 'Service in version "v1" cannot be handled as a Service: json: cannot unmarshal string into Go struct field LoadBalancerStatus.status.loadBalancer.ingress of type []v1.LoadBalancerIngress']);
-    expect((await api(c, 'GET', '/api/v1/namespaces/default/services/lb')).json().status.loadBalancer.ingress).toEqual([{ ip: lbIP, ipMode: 'VIP' }]);
+    const put = await api(c, 'PUT', '/api/v1/namespaces/default/services/lb/status', {
+      body: { ...s, status: { loadBalancer: { ingress: 'x' } } },
+    });
+    expect([put.status, put.json().message]).toEqual([
+      400,
+      'Service in version "v1" cannot be handled as a Service: json: cannot unmarshal string into Go struct field LoadBalancerStatus.status.loadBalancer.ingress of type []v1.LoadBalancerIngress',
+    ]);
+    expect((await api(c, 'GET', '/api/v1/namespaces/default/services/lb')).json().status.loadBalancer.ingress).toEqual([
+      { ip: lbIP, ipMode: 'VIP' },
+    ]);
   });
 
   it('takes protobuf bodies as typed clients send them (a leader-election Lease, an events.k8s.io Event)', async () => {
-    const lease = m(bytes(1, bytes(1, 'op-leader')), bytes(2, m(bytes(1, 'pod-a'), num(2, 15), bytes(3, time(1_795_000_000, 5_000)), bytes(4, time(1_795_000_010, 250_000_000)), num(5, 0))));
-    const r = await api(c, 'POST', '/apis/coordination.k8s.io/v1/namespaces/default/leases', { body: envelope('coordination.k8s.io/v1', 'Lease', lease), contentType: 'application/vnd.kubernetes.protobuf' });
+    const lease = m(
+      bytes(1, bytes(1, 'op-leader')),
+      bytes(
+        2,
+        m(bytes(1, 'pod-a'), num(2, 15), bytes(3, time(1_795_000_000, 5_000)), bytes(4, time(1_795_000_010, 250_000_000)), num(5, 0)),
+      ),
+    );
+    const r = await api(c, 'POST', '/apis/coordination.k8s.io/v1/namespaces/default/leases', {
+      body: envelope('coordination.k8s.io/v1', 'Lease', lease),
+      contentType: 'application/vnd.kubernetes.protobuf',
+    });
     expect(r.status).toBe(201);
-    expect(r.json().spec).toEqual({ holderIdentity: 'pod-a', leaseDurationSeconds: 15, acquireTime: '2026-11-18T11:06:40.000005Z', renewTime: '2026-11-18T11:06:50.250000Z', leaseTransitions: 0 });
+    expect(r.json().spec).toEqual({
+      holderIdentity: 'pod-a',
+      leaseDurationSeconds: 15,
+      acquireTime: '2026-11-18T11:06:40.000005Z',
+      renewTime: '2026-11-18T11:06:50.250000Z',
+      leaseTransitions: 0,
+    });
     const regarding = m(bytes(1, 'Pod'), bytes(2, 'default'), bytes(3, 'web'));
-    const event = m(bytes(1, m(bytes(1, 'web.1'), bytes(3, 'default'))), bytes(2, time(1_795_000_000, 1_000)), bytes(4, 'my-operator'), bytes(5, 'my-operator-0'), bytes(6, 'Reconcile'), bytes(7, 'Synced'), bytes(8, regarding), bytes(10, 'all good'), bytes(11, 'Normal'));
-    const e = await api(c, 'POST', '/apis/events.k8s.io/v1/namespaces/default/events', { body: envelope('events.k8s.io/v1', 'Event', event), contentType: 'application/vnd.kubernetes.protobuf' });
+    const event = m(
+      bytes(1, m(bytes(1, 'web.1'), bytes(3, 'default'))),
+      bytes(2, time(1_795_000_000, 1_000)),
+      bytes(4, 'my-operator'),
+      bytes(5, 'my-operator-0'),
+      bytes(6, 'Reconcile'),
+      bytes(7, 'Synced'),
+      bytes(8, regarding),
+      bytes(10, 'all good'),
+      bytes(11, 'Normal'),
+    );
+    const e = await api(c, 'POST', '/apis/events.k8s.io/v1/namespaces/default/events', {
+      body: envelope('events.k8s.io/v1', 'Event', event),
+      contentType: 'application/vnd.kubernetes.protobuf',
+    });
     expect(e.status).toBe(201);
-    expect(e.json()).toMatchObject({ eventTime: '2026-11-18T11:06:40.000001Z', reason: 'Synced', note: 'all good', regarding: { kind: 'Pod', name: 'web' }, reportingController: 'my-operator' });
+    expect(e.json()).toMatchObject({
+      eventTime: '2026-11-18T11:06:40.000001Z',
+      reason: 'Synced',
+      note: 'all good',
+      regarding: { kind: 'Pod', name: 'web' },
+      reportingController: 'my-operator',
+    });
   });
 
   it('answers Tables with upstream columns', async () => {
-    const t = (await api(c, 'GET', '/api/v1/namespaces/default/services', { accept: 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json' })).json();
+    const t = (
+      await api(c, 'GET', '/api/v1/namespaces/default/services', {
+        accept: 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json',
+      })
+    ).json();
     expect(t.kind).toBe('Table');
-    expect(t.columnDefinitions.map((d: any) => d.name)).toEqual(['Name', 'Type', 'Cluster-IP', 'External-IP', 'Port(s)', 'Age', 'Selector']);
+    expect(t.columnDefinitions.map((d: any) => d.name)).toEqual([
+      'Name',
+      'Type',
+      'Cluster-IP',
+      'External-IP',
+      'Port(s)',
+      'Age',
+      'Selector',
+    ]);
     const k = t.rows.find((r: any) => r.cells[0] === 'kubernetes');
     expect(k.cells.slice(1, 5)).toEqual(['ClusterIP', nthIP(c.config.serviceCIDR, 1), '<none>', '443/TCP']);
     expect(k.object.kind).toBe('PartialObjectMetadata');
@@ -253,8 +337,13 @@ describe('REST semantics', () => {
     expect(ns.status.phase).toBe('Terminating');
     const r = await api(c, 'POST', '/api/v1/namespaces/term/configmaps', { body: { metadata: { name: 'new' } } });
     expect(r.status).toBe(403);
-    expect(r.json().message).toBe('configmaps "new" is forbidden: unable to create new content in namespace term because it is being terminated');
-    await api(c, 'PATCH', '/api/v1/namespaces/term/configmaps/held', { body: { metadata: { finalizers: null } }, contentType: 'application/merge-patch+json' });
+    expect(r.json().message).toBe(
+      'configmaps "new" is forbidden: unable to create new content in namespace term because it is being terminated',
+    );
+    await api(c, 'PATCH', '/api/v1/namespaces/term/configmaps/held', {
+      body: { metadata: { finalizers: null } },
+      contentType: 'application/merge-patch+json',
+    });
     await until(async () => (await api(c, 'GET', '/api/v1/namespaces/term')).status === 404);
   });
 });

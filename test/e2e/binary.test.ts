@@ -16,8 +16,8 @@ import { runKubectl } from '../helpers/cluster.js';
 import { dig } from '../helpers/dns.js';
 import { until } from '../helpers/wait.js';
 import { inCIDR, slotRanges } from '../helpers/ranges.js';
-import { TINYKUBE_VERSION } from '../../src/version.js';
-import { alive } from '../../src/instance.js';
+import { TINYKUBE_VERSION } from '../../src/base/version.js';
+import { alive } from '../../src/cli/instance.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -42,7 +42,14 @@ function exec(cmd: string, args: string[], env: NodeJS.ProcessEnv, timeout = 60_
 
 /** An environment that points every tinykube file at this test's temp dir, with no Node hints. */
 function userEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, HOME: join(work, 'home'), KUBECONFIG: join(work, 'home', 'kubeconfig'), XDG_DATA_HOME: join(work, 'xdg'), TINYKUBE_CACHE_DIR: join(work, 'cache'), ...extra };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    HOME: join(work, 'home'),
+    KUBECONFIG: join(work, 'home', 'kubeconfig'),
+    XDG_DATA_HOME: join(work, 'xdg'),
+    TINYKUBE_CACHE_DIR: join(work, 'cache'),
+    ...extra,
+  };
   for (const k of ['NODE_OPTIONS', 'NODE_PATH', 'VITEST', 'VITEST_WORKER_ID']) delete env[k];
   return env;
 }
@@ -70,8 +77,11 @@ beforeAll(async () => {
   mkdirSync(join(work, 'home'));
   // The real build script, into this test's dir (dist/ may be rebuilt by `npm run build` meanwhile).
   const built = await new Promise<Run>((resolve) =>
-    execFile(process.execPath, [join(ROOT, 'scripts/build-binary.mjs'), '--output', join(work, 'build', 'tinykube')], { cwd: ROOT, timeout: 170_000 }, (err, stdout, stderr) =>
-      resolve({ code: err ? 1 : 0, stdout, stderr }),
+    execFile(
+      process.execPath,
+      [join(ROOT, 'scripts/build-binary.mjs'), '--output', join(work, 'build', 'tinykube')],
+      { cwd: ROOT, timeout: 170_000 },
+      (err, stdout, stderr) => resolve({ code: err ? 1 : 0, stdout, stderr }),
     ),
   );
   expect(built, built.stderr).toMatchObject({ code: 0 });
@@ -115,7 +125,10 @@ describe('the single executable, alone in a directory', () => {
     expect(started.stdout).toMatch(/\n {2}API server {2}https:\/\/127\.0\.0\.1:\d+\n/);
     expect(started.stdout).toContain(`  kubeconfig  ${join(work, 'home', 'kubeconfig')} (context "tinykube" merged, now current)`);
     // The ranges of the host slot it took (named unless it is slot 0, the documented defaults).
-    const ranges = /\n {2}Services {4}(\S+), NodePorts (\S+)\n {2}Pods {8}(\S+)(?: \(host slot (\d+): other clusters run on this host\))?\n/.exec(started.stdout);
+    const ranges =
+      /\n {2}Services {4}(\S+), NodePorts (\S+)\n {2}Pods {8}(\S+)(?: \(host slot (\d+): other clusters run on this host\))?\n/.exec(
+        started.stdout,
+      );
     expect(ranges, started.stdout).not.toBeNull();
     const slot = slotRanges(Number(ranges![4] ?? 0));
     expect(ranges!.slice(1, 4)).toEqual([slot.serviceCIDR, slot.nodePortRange, slot.podCIDR]);
@@ -133,7 +146,8 @@ describe('the single executable, alone in a directory', () => {
     const merged = YAML.parse(readFileSync(join(work, 'home', 'kubeconfig'), 'utf8'));
     expect(merged['current-context']).toBe('tinykube');
     expect(merged.clusters[0].cluster.server).toBe(YAML.parse(kc.stdout).clusters[0].cluster.server);
-    const kubectl = (args: string[], input?: string) => runKubectl(['--kubeconfig', kcPath, '--cache-dir', join(work, 'kube-cache'), ...args], { input });
+    const kubectl = (args: string[], input?: string) =>
+      runKubectl(['--kubeconfig', kcPath, '--cache-dir', join(work, 'kube-cache'), ...args], { input });
 
     const server = `const http = require('http'); http.createServer((q, s) => s.end('hello from ' + process.env.POD_NAME)).listen(8080, process.env.POD_IP); // ${marker}`;
     await kubectl(
@@ -171,9 +185,23 @@ spec:
     expect(await until(() => get(`http://${svc.spec.clusterIP}/`).catch(() => undefined), 15_000)).toBe('hello from web');
     expect(await get(`http://127.0.0.1:${svc.spec.ports[0].nodePort}/`)).toBe('hello from web');
     // The cluster DNS, from the host.
-    expect((await dig(Number(dnsAddr[2]), ['+short', 'web-svc.default.svc.cluster.local', 'A'], dnsAddr[1])).trim()).toBe(svc.spec.clusterIP);
+    expect((await dig(Number(dnsAddr[2]), ['+short', 'web-svc.default.svc.cluster.local', 'A'], dnsAddr[1])).trim()).toBe(
+      svc.spec.clusterIP,
+    );
     // A Pod reaching the Service by name (cluster DNS, or /etc/hosts without port 53) through the proxy.
-    await kubectl(['run', 'client', '--image=local/curl', '--restart=Never', '--command', '--', 'curl', '-sS', '--max-time', '5', 'http://web-svc/']);
+    await kubectl([
+      'run',
+      'client',
+      '--image=local/curl',
+      '--restart=Never',
+      '--command',
+      '--',
+      'curl',
+      '-sS',
+      '--max-time',
+      '5',
+      'http://web-svc/',
+    ]);
     const phase = await until(async () => {
       const p = JSON.parse((await kubectl(['get', 'pod', 'client', '-o', 'json'])).stdout);
       return ['Succeeded', 'Failed'].includes(p.status.phase) ? p.status.phase : undefined;
@@ -196,7 +224,11 @@ spec:
   }, 120_000);
 
   it('runs in the foreground until SIGTERM', async () => {
-    const p = spawn(bin, ['up', '--in-memory', '--api-listen', '127.0.0.1:0', '--kubeconfig', join(work, 'fg.yaml'), '--dns-listen', '127.0.0.1:0'], { cwd: alone, env: userEnv() });
+    const p = spawn(
+      bin,
+      ['up', '--in-memory', '--api-listen', '127.0.0.1:0', '--kubeconfig', join(work, 'fg.yaml'), '--dns-listen', '127.0.0.1:0'],
+      { cwd: alone, env: userEnv() },
+    );
     let out = '';
     let err = '';
     p.stdout.on('data', (d) => (out += d));
@@ -242,7 +274,11 @@ spec:
       ['ro', 'read-only file system'],
       ['size=256k', 'no space left on device'],
     ] as const) {
-      const r = await exec('unshare', [...ns!, 'sh', '-c', script, 'sh', opts, mnt, bin, join(work, 'never.yaml')], userEnv({ TINYKUBE_CACHE_DIR: mnt }));
+      const r = await exec(
+        'unshare',
+        [...ns!, 'sh', '-c', script, 'sh', opts, mnt, bin, join(work, 'never.yaml')],
+        userEnv({ TINYKUBE_CACHE_DIR: mnt }),
+      );
       expect(r.stderr).toBe(
         `tinykube: cannot unpack native addon better_sqlite3.node into ${mnt}/${TINYKUBE_VERSION}-node${process.versions.modules}-linux-x64: ${reason} (set TINYKUBE_CACHE_DIR to a writable directory)\n`,
       );
@@ -256,8 +292,11 @@ describe('node-pty inside a single executable', () => {
   it('spawns a process on a pseudo-terminal with pty.node from the binary', async () => {
     const out = join(work, 'pty-build', 'ptytest');
     const built = await new Promise<Run>((resolve) =>
-      execFile(process.execPath, [join(ROOT, 'scripts/build-binary.mjs'), '--entry', join(ROOT, 'test/fixtures/sea-pty.ts'), '--output', out], { cwd: ROOT, timeout: 170_000 }, (err, stdout, stderr) =>
-        resolve({ code: err ? 1 : 0, stdout, stderr }),
+      execFile(
+        process.execPath,
+        [join(ROOT, 'scripts/build-binary.mjs'), '--entry', join(ROOT, 'test/fixtures/sea-pty.ts'), '--output', out],
+        { cwd: ROOT, timeout: 170_000 },
+        (err, stdout, stderr) => resolve({ code: err ? 1 : 0, stdout, stderr }),
       ),
     );
     expect(built.code, built.stderr).toBe(0);
@@ -270,7 +309,9 @@ describe('node-pty inside a single executable', () => {
     const res = JSON.parse(r.stdout) as { out: string; exitCode: number };
     expect(res.exitCode).toBe(0);
     expect(res.out).toMatch(/^\/dev\/pts\/\d+\r\npty-ok\r\n$/);
-    expect(readdirSync(readdirSync(join(work, 'cache-pty')).map((d) => join(work, 'cache-pty', d))[0]!)).toEqual([expect.stringMatching(/^pty-[0-9a-f]{16}\.node$/)]);
+    expect(readdirSync(readdirSync(join(work, 'cache-pty')).map((d) => join(work, 'cache-pty', d))[0]!)).toEqual([
+      expect.stringMatching(/^pty-[0-9a-f]{16}\.node$/),
+    ]);
     rmSync(dir, { recursive: true, force: true });
   }, 180_000);
 });

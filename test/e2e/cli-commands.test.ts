@@ -7,7 +7,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import YAML from 'yaml';
-import { alive } from '../../src/instance.js';
+import { alive } from '../../src/cli/instance.js';
 import { CLI, runCli, waitFor } from '../helpers/cli.js';
 import { runKubectl } from '../helpers/cluster.js';
 
@@ -61,7 +61,11 @@ describe('tinykube up --detach, status, kubeconfig, down, reset', () => {
 
     const st = await tk(['status', '--data-dir', dir]);
     expect(st.code).toBe(0);
-    expect(st.stdout).toMatch(new RegExp(`^tinykube "tinykube" is running \\(pid ${pid}\\), ready\\n {2}API server {2}https://127\\.0\\.0\\.1:\\d+\\n {2}data {8}${dir}\\n {2}log {9}${dir}/tinykube.log\\n$`));
+    expect(st.stdout).toMatch(
+      new RegExp(
+        `^tinykube "tinykube" is running \\(pid ${pid}\\), ready\\n {2}API server {2}https://127\\.0\\.0\\.1:\\d+\\n {2}data {8}${dir}\\n {2}log {9}${dir}/tinykube.log\\n$`,
+      ),
+    );
 
     // kubeconfig prints a working standalone kubeconfig; the merged context is the same cluster.
     const kc = await tk(['kubeconfig', '--data-dir', dir]);
@@ -75,11 +79,19 @@ describe('tinykube up --detach, status, kubeconfig, down, reset', () => {
 
     // A second tinykube on the same data dir: one line, at once, naming the first.
     const again = await tk(['up', '--data-dir', dir, '--api-listen', '127.0.0.1:0', ...DNS_FLAGS]);
-    expectOneLineError(again, new RegExp(`^tinykube: data dir ${dir} is in use by another tinykube \\(pid ${pid}\\); stop it with: tinykube down --data-dir ${dir}\\n$`));
+    expectOneLineError(
+      again,
+      new RegExp(
+        `^tinykube: data dir ${dir} is in use by another tinykube \\(pid ${pid}\\); stop it with: tinykube down --data-dir ${dir}\\n$`,
+      ),
+    );
     const againDetached = await tk(['up', '--detach', '--data-dir', dir, '--api-listen', '127.0.0.1:0', ...DNS_FLAGS]);
     expectOneLineError(againDetached, /is in use by another tinykube/);
     // reset refuses while it runs.
-    expectOneLineError(await tk(['reset', '--yes', '--data-dir', dir]), new RegExp(`tinykube \\(pid ${pid}\\) is running on ${dir}: stop it first`));
+    expectOneLineError(
+      await tk(['reset', '--yes', '--data-dir', dir]),
+      new RegExp(`tinykube \\(pid ${pid}\\) is running on ${dir}: stop it first`),
+    );
 
     const down = await tk(['down', '--data-dir', dir]);
     expect(down.code).toBe(0);
@@ -115,13 +127,15 @@ describe('tinykube up --detach, status, kubeconfig, down, reset', () => {
     expect((await tk(['reset', '--name', 'named', '-y'])).stdout).toBe(`deleted ${dir} and its context "named"\n`);
   }, 60_000);
 
-  it('reset says only what it did to the kubeconfig: a context that is not there, or is another cluster\'s, stays unmentioned or is named as left', async () => {
+  it("reset says only what it did to the kubeconfig: a context that is not there, or is another cluster's, stays unmentioned or is named as left", async () => {
     const kc = join(work, 'reset-kc', 'config');
     // Three stopped clusters of one name, each started after the other: the context "twin" in the
     // kubeconfig is the last one's.
     const servers: string[] = [];
     for (const d of ['twin-a', 'twin-b', 'twin-c']) {
-      const up = await tk(['up', '--detach', '--name', 'twin', '--data-dir', join(work, d), '--api-listen', '127.0.0.1:0', ...DNS_FLAGS], { KUBECONFIG: kc });
+      const up = await tk(['up', '--detach', '--name', 'twin', '--data-dir', join(work, d), '--api-listen', '127.0.0.1:0', ...DNS_FLAGS], {
+        KUBECONFIG: kc,
+      });
       expect(up.code, up.stderr).toBe(0);
       servers.push(YAML.parse((await tk(['kubeconfig', '--data-dir', join(work, d)])).stdout).clusters[0].cluster.server);
       expect((await tk(['down', '--data-dir', join(work, d)])).code).toBe(0);
@@ -132,7 +146,11 @@ describe('tinykube up --detach, status, kubeconfig, down, reset', () => {
 
     // The first one's reset: the context points at another server, and stays.
     const a = await tk(['reset', '--yes', '--data-dir', join(work, 'twin-a')], { KUBECONFIG: kc });
-    expect(a).toMatchObject({ code: 0, stderr: '', stdout: `deleted ${join(work, 'twin-a')}; left the context "twin" in ${kc} as it was: it points at another server (${servers[2]})\n` });
+    expect(a).toMatchObject({
+      code: 0,
+      stderr: '',
+      stdout: `deleted ${join(work, 'twin-a')}; left the context "twin" in ${kc} as it was: it points at another server (${servers[2]})\n`,
+    });
     expect(twin()).toBe(servers[2]);
     // The last one's: its context goes.
     const c = await tk(['reset', '--yes', '--data-dir', join(work, 'twin-c')], { KUBECONFIG: kc });
@@ -148,10 +166,16 @@ describe('tinykube up --detach, status, kubeconfig, down, reset', () => {
     // No kubeconfig at all: none is created, none is mentioned.
     const solo = join(work, 'solo');
     const soloKc = join(work, 'reset-kc-solo', 'config');
-    expect((await tk(['up', '--detach', '--data-dir', solo, '--api-listen', '127.0.0.1:0', ...DNS_FLAGS], { KUBECONFIG: soloKc })).code).toBe(0);
+    expect(
+      (await tk(['up', '--detach', '--data-dir', solo, '--api-listen', '127.0.0.1:0', ...DNS_FLAGS], { KUBECONFIG: soloKc })).code,
+    ).toBe(0);
     expect((await tk(['down', '--data-dir', solo])).code).toBe(0);
     rmSync(soloKc);
-    expect(await tk(['reset', '--yes', '--data-dir', solo], { KUBECONFIG: soloKc })).toMatchObject({ code: 0, stderr: '', stdout: `deleted ${solo}\n` });
+    expect(await tk(['reset', '--yes', '--data-dir', solo], { KUBECONFIG: soloKc })).toMatchObject({
+      code: 0,
+      stderr: '',
+      stdout: `deleted ${solo}\n`,
+    });
     expect(existsSync(soloKc)).toBe(false);
   }, 90_000);
 
@@ -161,7 +185,10 @@ describe('tinykube up --detach, status, kubeconfig, down, reset', () => {
     // A pid that is certainly gone: a child that already exited.
     const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString();
     writeFileSync(join(dir, 'tinykube.pid'), `${dead}\n`);
-    const run = runCli(['up', '--data-dir', dir, '--api-listen', '127.0.0.1:0', '--kubeconfig', join(work, 'stale.yaml'), ...DNS_FLAGS], env());
+    const run = runCli(
+      ['up', '--data-dir', dir, '--api-listen', '127.0.0.1:0', '--kubeconfig', join(work, 'stale.yaml'), ...DNS_FLAGS],
+      env(),
+    );
     await waitFor(() => run.stdout().includes('is up in'), 20_000, 'start');
     expect(readFileSync(join(dir, 'tinykube.pid'), 'utf8').trim()).toBe(String(run.proc.pid));
     // tinykube down works for a foreground cluster too.
@@ -184,7 +211,12 @@ describe('one-line errors', () => {
   it('says which address is taken, with a stack trace only with --verbose', async () => {
     const args = ['up', '--in-memory', '--api-listen', `127.0.0.1:${port}`, '--kubeconfig', join(work, 'never.yaml'), ...DNS_FLAGS];
     const r = await tk(args);
-    expectOneLineError(r, new RegExp(`^tinykube: cannot listen on 127\\.0\\.0\\.1:${port}: address already in use \\(another tinykube\\? see tinykube status, or choose another address with --api-listen\\)\\n$`));
+    expectOneLineError(
+      r,
+      new RegExp(
+        `^tinykube: cannot listen on 127\\.0\\.0\\.1:${port}: address already in use \\(another tinykube\\? see tinykube status, or choose another address with --api-listen\\)\\n$`,
+      ),
+    );
     const v = await tk([...args, '--verbose']);
     expect(v.code).toBe(1);
     expect(v.stderr).toMatch(/\n\s+at /);
@@ -195,7 +227,10 @@ describe('one-line errors', () => {
     expectOneLineError(await tk(['up', '--detach', '--in-memory']), /^tinykube: --detach needs a data dir/);
     expectOneLineError(await tk(['up', '--bogus']), /^tinykube: unknown option '--bogus' \(see tinykube up --help\)\n$/);
     expectOneLineError(await tk(['frobnicate']), /^tinykube: unknown command 'frobnicate' \(see tinykube --help\)\n$/);
-    expectOneLineError(await tk(['kubeconfig', '--data-dir', join(work, 'none')]), /^tinykube: no kubeconfig in .*none: start the cluster first \(tinykube up --data-dir .*none\)\n$/);
+    expectOneLineError(
+      await tk(['kubeconfig', '--data-dir', join(work, 'none')]),
+      /^tinykube: no kubeconfig in .*none: start the cluster first \(tinykube up --data-dir .*none\)\n$/,
+    );
     expectOneLineError(await tk(['down', '--timeout', 'soon']), /--timeout: invalid value "soon"/);
     // reset never deletes a directory that is not a data dir.
     const notOurs = join(work, 'precious');

@@ -59,7 +59,9 @@ describe('tinykube up, twice on one host', () => {
     const dev = up(['--name', 'dev']);
     await ready(dev);
     const banner = dev.stdout();
-    expect(banner).toMatch(/\n  note {8}127\.0\.0\.1:6443 is in use \(by another program or cluster\): the API server listens on port \d+ instead\n/);
+    expect(banner).toMatch(
+      /\n  note {8}127\.0\.0\.1:6443 is in use \(by another program or cluster\): the API server listens on port \d+ instead\n/,
+    );
     const services = (s: string) => /\n  Services {4}(\S+), NodePorts (\d+-\d+)/.exec(s)!.slice(1);
     expect(new Set([services(first.stdout())[0], services(apart.stdout())[0], services(banner)[0]]).size).toBe(3);
     expect(new Set([services(first.stdout())[1], services(apart.stdout())[1], services(banner)[1]]).size).toBe(3);
@@ -76,7 +78,18 @@ describe('tinykube up, twice on one host', () => {
     for (const r of [first, apart, dev]) {
       const [svc, nodePorts] = services(r.stdout());
       const row = lines.find((l) => l.split(/ +/)[1] === String(r.proc.pid));
-      expect(row?.split(/ +/)).toEqual([expect.any(String), String(r.proc.pid), 'cli', expect.stringMatching(/^\d+$/), expect.stringMatching(/^https:\/\/127\.0\.0\.1:\d+$/), svc, expect.stringMatching(/^127\./), nodePorts, '(in', 'memory)']);
+      expect(row?.split(/ +/)).toEqual([
+        expect.any(String),
+        String(r.proc.pid),
+        'cli',
+        expect.stringMatching(/^\d+$/),
+        expect.stringMatching(/^https:\/\/127\.0\.0\.1:\d+$/),
+        svc,
+        expect.stringMatching(/^127\./),
+        nodePorts,
+        '(in',
+        'memory)',
+      ]);
     }
     const json = runCli(['list', '-o', 'json'], env);
     expect((await json.exited).code).toBe(0);
@@ -89,16 +102,29 @@ describe('tinykube up, twice on one host', () => {
     const [svc] = /\n  Services {4}(\S+),/.exec(first.stdout())!.slice(1);
     const r = up(['--name', 'clash', '--api-listen', '127.0.0.1:0', '--service-cidr', svc!]);
     expect((await r.exited).code).toBe(1);
-    expect(r.stderr()).toBe(`tinykube: --service-cidr: ${svc} overlaps the service CIDR ${svc} of the running cluster "tinykube" (pid ${first.proc.pid}, in memory): choose another range, or leave it out to get a free one\n`);
+    expect(r.stderr()).toBe(
+      `tinykube: --service-cidr: ${svc} overlaps the service CIDR ${svc} of the running cluster "tinykube" (pid ${first.proc.pid}, in memory): choose another range, or leave it out to get a free one\n`,
+    );
   });
 
   it('stops a foreground cluster whose starter is killed', async () => {
     const kcFile = join(home, 'orphan.yaml');
     // A shell stands for the CI step or test runner that started tinykube.
-    const sh = spawn('sh', ['-c', `"${process.execPath}" "${CLI}" up --in-memory --dns-upstream 127.0.0.1:1 --api-listen 127.0.0.1:0 --kubeconfig "${kcFile}" >"${home}/orphan.log" 2>&1 & echo $!; wait`], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'ignore'] });
+    const sh = spawn(
+      'sh',
+      [
+        '-c',
+        `"${process.execPath}" "${CLI}" up --in-memory --dns-upstream 127.0.0.1:1 --api-listen 127.0.0.1:0 --kubeconfig "${kcFile}" >"${home}/orphan.log" 2>&1 & echo $!; wait`,
+      ],
+      { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'ignore'] },
+    );
     let pidText = '';
     sh.stdout!.on('data', (d) => (pidText += d));
-    await waitFor(() => existsSync(kcFile) && readFileSync(join(home, 'orphan.log'), 'utf8').includes(' is up in '), 30_000, 'the orphan-to-be');
+    await waitFor(
+      () => existsSync(kcFile) && readFileSync(join(home, 'orphan.log'), 'utf8').includes(' is up in '),
+      30_000,
+      'the orphan-to-be',
+    );
     const pid = Number(pidText.trim());
     expect(alive(pid)).toBe(true);
     sh.kill('SIGKILL');

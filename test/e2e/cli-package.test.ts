@@ -23,7 +23,9 @@ afterAll(() => {
 function npm(args: string[]): Promise<string> {
   return new Promise((resolve, reject) =>
     // --ignore-scripts: prepack would rebuild dist/ under the feet of other test files.
-    execFile('npm', [...args, '--ignore-scripts'], { cwd: ROOT, timeout: 60_000, maxBuffer: 64 << 20 }, (err, stdout, stderr) => (err ? reject(new Error(stderr || err.message)) : resolve(stdout))),
+    execFile('npm', [...args, '--ignore-scripts'], { cwd: ROOT, timeout: 60_000, maxBuffer: 64 << 20 }, (err, stdout, stderr) =>
+      err ? reject(new Error(stderr || err.message)) : resolve(stdout),
+    ),
   );
 }
 
@@ -78,7 +80,9 @@ describe('the library declarations', () => {
   it('are built by npm run build: dist/index.d.ts declares startCluster, and a consumer type-checks against the package', async () => {
     expect(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).types).toBe('dist/index.d.ts');
     expect(readFileSync(join(ROOT, 'dist/index.d.ts'), 'utf8')).toContain("export { startCluster } from './cluster.js';");
-    expect(readFileSync(join(ROOT, 'dist/cluster.d.ts'), 'utf8')).toContain('export declare function startCluster(opts?: StartOptions): Promise<RunningCluster>;');
+    expect(readFileSync(join(ROOT, 'dist/cluster.d.ts'), 'utf8')).toContain(
+      'export declare function startCluster(opts?: StartOptions): Promise<RunningCluster>;',
+    );
     // Every declaration file they import is there.
     const missing: string[] = [];
     const seen = new Set<string>();
@@ -108,7 +112,10 @@ describe('the library declarations', () => {
     writeFileSync(join(app, 'package.json'), JSON.stringify({ type: 'module' }));
     writeFileSync(
       join(app, 'tsconfig.json'),
-      JSON.stringify({ compilerOptions: { module: 'nodenext', target: 'es2022', strict: true, noEmit: true, skipLibCheck: true, types: ['node'] }, files: ['app.ts'] }),
+      JSON.stringify({
+        compilerOptions: { module: 'nodenext', target: 'es2022', strict: true, noEmit: true, skipLibCheck: true, types: ['node'] },
+        files: ['app.ts'],
+      }),
     );
     writeFileSync(
       join(app, 'app.ts'),
@@ -140,7 +147,9 @@ describe('the library declarations', () => {
 
 describe('the built bundles', () => {
   it('hold ASCII only, so V8 keeps their source as one-byte strings (half the memory)', () => {
-    const js = readdirSync(join(ROOT, 'dist'), { recursive: true }).map(String).filter((f) => f.endsWith('.js'));
+    const js = readdirSync(join(ROOT, 'dist'), { recursive: true })
+      .map(String)
+      .filter((f) => f.endsWith('.js'));
     expect(js.length).toBeGreaterThan(2);
     const offenders = js.filter((f) => /[^\x00-\x7f]/.test(readFileSync(join(ROOT, 'dist', f), 'utf8')));
     expect(offenders).toEqual([]);

@@ -12,7 +12,10 @@ import { nthIP } from '../helpers/ranges.js';
 
 async function get(info: { server: string; ca: string; token?: string }, path: string) {
   const agent = new Agent({ connect: { ca: info.ca } });
-  const res = await request(info.server + path, { headers: info.token ? { authorization: `Bearer ${info.token}` } : {}, dispatcher: agent });
+  const res = await request(info.server + path, {
+    headers: info.token ? { authorization: `Bearer ${info.token}` } : {},
+    dispatcher: agent,
+  });
   const text = await res.body.text();
   await agent.close();
   return { status: res.statusCode, text };
@@ -23,7 +26,17 @@ describe('tinykube up', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tk-cli-'));
     try {
       const kubeconfig = join(dir, 'kc.yaml');
-      const run = runCli(['up', '--data-dir', join(dir, 'data'), '--api-listen', '127.0.0.1:0', '--kubeconfig', kubeconfig, '--name', 'clitest']);
+      const run = runCli([
+        'up',
+        '--data-dir',
+        join(dir, 'data'),
+        '--api-listen',
+        '127.0.0.1:0',
+        '--kubeconfig',
+        kubeconfig,
+        '--name',
+        'clitest',
+      ]);
       await waitFor(() => existsSync(kubeconfig) && run.stdout().includes('clitest'), 20_000, 'kubeconfig');
       const info = readKubeconfig(kubeconfig);
       expect(info.context).toBe('clitest');
@@ -35,7 +48,23 @@ describe('tinykube up', () => {
       expect(existsSync(join(dir, 'data', 'pki', 'ca.crt'))).toBe(true);
       // The banner names the DNS server (the kube-dns address, the tenth of the service CIDR of its
       // host slot, port 53 or a free one) and a dig line.
-      const kubeDNS = JSON.parse((await runKubectl(['--kubeconfig', kubeconfig, '--cache-dir', join(dir, 'cache'), 'get', 'svc', 'kube-dns', '-n', 'kube-system', '-o', 'json'])).stdout).spec.clusterIP as string;
+      const kubeDNS = JSON.parse(
+        (
+          await runKubectl([
+            '--kubeconfig',
+            kubeconfig,
+            '--cache-dir',
+            join(dir, 'cache'),
+            'get',
+            'svc',
+            'kube-dns',
+            '-n',
+            'kube-system',
+            '-o',
+            'json',
+          ])
+        ).stdout,
+      ).spec.clusterIP as string;
       await waitFor(() => run.stdout().includes('\n  Pods '), 10_000, 'the banner');
       const serviceCIDR = /\n  Services {4}([^,\s]+)[,\n]/.exec(run.stdout())?.[1];
       expect(serviceCIDR, run.stdout()).toBeDefined();

@@ -31,9 +31,15 @@ describe('@kubernetes/client-node', () => {
   it('creates, reads, updates, lists and deletes', async () => {
     const created = await core.createNamespacedService({
       namespace: 'default',
-      body: { metadata: { name: 'web', labels: { app: 'web' } }, spec: { selector: { app: 'web' }, ports: [{ port: 80, targetPort: 8080 as unknown as k8s.IntOrString }] } },
+      body: {
+        metadata: { name: 'web', labels: { app: 'web' } },
+        spec: { selector: { app: 'web' }, ports: [{ port: 80, targetPort: 8080 as unknown as k8s.IntOrString }] },
+      },
     });
-    expect(inCIDR(cluster.config.serviceCIDR, created.spec!.clusterIP!), `${created.spec?.clusterIP} in ${cluster.config.serviceCIDR}`).toBe(true);
+    expect(
+      inCIDR(cluster.config.serviceCIDR, created.spec!.clusterIP!),
+      `${created.spec?.clusterIP} in ${cluster.config.serviceCIDR}`,
+    ).toBe(true);
     expect(created.spec?.ports?.[0]?.protocol).toBe('TCP');
     const got = await core.readNamespacedService({ namespace: 'default', name: 'web' });
     expect(got.metadata?.uid).toBe(created.metadata?.uid);
@@ -60,7 +66,10 @@ describe('@kubernetes/client-node', () => {
     await until(() => seen.includes('add:before'));
     await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'inf' }, data: { k: '1' } } });
     await until(() => seen.includes('add:inf'));
-    await core.patchNamespacedConfigMap({ namespace: 'default', name: 'inf', body: { data: { k: '2' } } }, k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch));
+    await core.patchNamespacedConfigMap(
+      { namespace: 'default', name: 'inf', body: { data: { k: '2' } } },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+    );
     await until(() => seen.includes('update:inf:2'));
     await core.deleteNamespacedConfigMap({ namespace: 'default', name: 'inf' });
     await until(() => seen.includes('delete:inf'));
@@ -75,7 +84,12 @@ describe('@kubernetes/client-node', () => {
     await core.deleteNamespacedConfigMap({ namespace: 'default', name: 'w1' });
     const watch = new k8s.Watch(kc);
     const events: string[] = [];
-    const ctl = await watch.watch('/api/v1/namespaces/default/configmaps', { resourceVersion: from }, (type, obj) => events.push(`${type}:${obj.metadata.name}`), () => undefined);
+    const ctl = await watch.watch(
+      '/api/v1/namespaces/default/configmaps',
+      { resourceVersion: from },
+      (type, obj) => events.push(`${type}:${obj.metadata.name}`),
+      () => undefined,
+    );
     await until(() => events.length >= 2);
     expect(events).toEqual(['ADDED:w2', 'DELETED:w1']);
     ctl.abort();
@@ -84,7 +98,12 @@ describe('@kubernetes/client-node', () => {
     cluster.store.compact({ maxAgeMs: 0, keepRevisions: 1 });
     const errs: unknown[] = [];
     const got: { type: string; obj: any }[] = [];
-    const ctl2 = await watch.watch('/api/v1/namespaces/default/configmaps', { resourceVersion: from }, (type, obj) => got.push({ type, obj }), (e) => errs.push(e));
+    const ctl2 = await watch.watch(
+      '/api/v1/namespaces/default/configmaps',
+      { resourceVersion: from },
+      (type, obj) => got.push({ type, obj }),
+      (e) => errs.push(e),
+    );
     await until(() => got.length > 0 || errs.length > 0);
     ctl2.abort();
     if (got.length) {
@@ -103,7 +122,16 @@ describe('@kubernetes/client-node and Pods', () => {
       namespace: 'default',
       body: {
         metadata: { name: 'cn-pod' },
-        spec: { containers: [{ name: 'c', image: 'local/x', command: ['sh', '-c', 'echo from $(POD); sleep 1000'], env: [{ name: 'POD', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }] }] },
+        spec: {
+          containers: [
+            {
+              name: 'c',
+              image: 'local/x',
+              command: ['sh', '-c', 'echo from $(POD); sleep 1000'],
+              env: [{ name: 'POD', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }],
+            },
+          ],
+        },
       },
     });
     let pod: k8s.V1Pod | undefined;

@@ -15,13 +15,33 @@ import Database from 'better-sqlite3';
 import pino from 'pino';
 import { CLI, runCli, waitFor } from '../helpers/cli.js';
 import { startCluster } from '../../src/index.js';
-import { silentLogger } from '../../src/log.js';
+import { silentLogger } from '../../src/base/log.js';
 import { api } from '../helpers/http.js';
 import { until } from '../helpers/wait.js';
 
 const mode = (p: string) => statSync(p).mode & 0o777;
-const quiet = { apiListen: '127.0.0.1:0', dnsListen: '127.0.0.1:0', dnsUpstream: '127.0.0.1:1', podIsolation: 'none' as const, logger: silentLogger() };
-const upArgs = (dataDir: string, kc: string) => ['up', '--data-dir', dataDir, '--api-listen', '127.0.0.1:0', '--dns-listen', '127.0.0.1:0', '--dns-upstream', '127.0.0.1:1', '--kubeconfig', kc, '--pod-isolation', 'none'];
+const quiet = {
+  apiListen: '127.0.0.1:0',
+  dnsListen: '127.0.0.1:0',
+  dnsUpstream: '127.0.0.1:1',
+  podIsolation: 'none' as const,
+  logger: silentLogger(),
+};
+const upArgs = (dataDir: string, kc: string) => [
+  'up',
+  '--data-dir',
+  dataDir,
+  '--api-listen',
+  '127.0.0.1:0',
+  '--dns-listen',
+  '127.0.0.1:0',
+  '--dns-upstream',
+  '127.0.0.1:1',
+  '--kubeconfig',
+  kc,
+  '--pod-isolation',
+  'none',
+];
 
 /** A stopped cluster's data dir (made by the library: quick). */
 async function makeCluster(dir: string, fill?: (c: Awaited<ReturnType<typeof startCluster>>) => Promise<void>): Promise<void> {
@@ -42,14 +62,25 @@ describe('file modes', () => {
       chmodSync(data, 0o755);
       const kc = join(dir, 'kc.yaml');
       const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-      const proc = spawn('sh', ['-c', `umask 000; exec ${q(process.execPath)} ${[CLI, ...upArgs(data, kc)].map(q).join(' ')}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const proc = spawn('sh', ['-c', `umask 000; exec ${q(process.execPath)} ${[CLI, ...upArgs(data, kc)].map(q).join(' ')}`], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let out = '';
       proc.stdout.on('data', (d) => (out += d));
       proc.stderr.on('data', (d) => (out += d));
       const exited = new Promise<number | null>((r) => proc.on('exit', (code) => r(code)));
       try {
         await waitFor(() => existsSync(join(data, 'kubeconfig')), 20_000, `start: ${out}`);
-        for (const f of ['state.db', 'state.db-wal', 'state.db-shm', 'token', 'kubeconfig', join('pki', 'ca.key'), join('pki', 'apiserver.key'), join('pki', 'sa.key')]) {
+        for (const f of [
+          'state.db',
+          'state.db-wal',
+          'state.db-shm',
+          'token',
+          'kubeconfig',
+          join('pki', 'ca.key'),
+          join('pki', 'apiserver.key'),
+          join('pki', 'sa.key'),
+        ]) {
           expect(`${f} ${mode(join(data, f)).toString(8)}`).toBe(`${f} 600`);
         }
         expect(mode(join(data, 'pods'))).toBe(0o700);
@@ -122,12 +153,20 @@ describe('a corrupt row', () => {
         const svc = (name: string) => ({ metadata: { name }, spec: { ports: [{ port: 80 }] } });
         goodIP = (await api(c, 'POST', '/api/v1/namespaces/default/services', { body: svc('good') })).json().spec.clusterIP;
         badIP = (await api(c, 'POST', '/api/v1/namespaces/default/services', { body: svc('bad') })).json().spec.clusterIP;
-        expect((await api(c, 'POST', '/api/v1/namespaces/default/configmaps', { body: { metadata: { name: 'keep' }, data: { k: 'v' } } })).status).toBe(201);
+        expect(
+          (await api(c, 'POST', '/api/v1/namespaces/default/configmaps', { body: { metadata: { name: 'keep' }, data: { k: 'v' } } }))
+            .status,
+        ).toBe(201);
       });
       // Damage one row with the sqlite3 API, as a bad disk or a careless hand would.
       const file = join(dir, 'state.db');
       let db = new Database(file);
-      const broken = (db.prepare("SELECT data FROM objects WHERE resource = 'services' AND namespace = 'default' AND name = 'bad'").pluck().get() as string).slice(0, 60);
+      const broken = (
+        db
+          .prepare("SELECT data FROM objects WHERE resource = 'services' AND namespace = 'default' AND name = 'bad'")
+          .pluck()
+          .get() as string
+      ).slice(0, 60);
       db.prepare("UPDATE objects SET data = ? WHERE resource = 'services' AND namespace = 'default' AND name = 'bad'").run(broken);
       db.close();
 
@@ -141,16 +180,26 @@ describe('a corrupt row', () => {
         expect(good.json().spec.clusterIP).toBe(goodIP);
         expect((await api(c, 'GET', '/api/v1/namespaces/default/configmaps/keep')).json().data).toEqual({ k: 'v' });
         expect((await api(c, 'GET', '/api/v1/namespaces/default/services/bad')).status).toBe(404);
-        const names = (await api(c, 'GET', '/api/v1/namespaces/default/services')).json().items.map((s: { metadata: { name: string } }) => s.metadata.name);
+        const names = (await api(c, 'GET', '/api/v1/namespaces/default/services'))
+          .json()
+          .items.map((s: { metadata: { name: string } }) => s.metadata.name);
         expect(names).toEqual(['good', 'kubernetes']);
         // Reported: a log line, an Event about it, and the readiness details.
         const logged = lines.map((l) => JSON.parse(l)).find((l) => l.msg === 'skipping an unreadable stored object');
         expect(logged).toMatchObject({ level: 50, resource: 'services', namespace: 'default', name: 'bad' });
         const ev = await until(async () =>
-          (await api(c, 'GET', '/api/v1/namespaces/default/events')).json().items.find((e: { reason: string }) => e.reason === 'UnreadableObject'),
+          (await api(c, 'GET', '/api/v1/namespaces/default/events'))
+            .json()
+            .items.find((e: { reason: string }) => e.reason === 'UnreadableObject'),
         );
-        expect(ev).toMatchObject({ type: 'Warning', involvedObject: { kind: 'Service', apiVersion: 'v1', namespace: 'default', name: 'bad' }, source: { component: 'tinykube-store' } });
-        expect(ev.message).toMatch(/^the stored object services default\/bad \(resourceVersion \d+\) cannot be read \(.+\): it is skipped and left in the database as it was; /);
+        expect(ev).toMatchObject({
+          type: 'Warning',
+          involvedObject: { kind: 'Service', apiVersion: 'v1', namespace: 'default', name: 'bad' },
+          source: { component: 'tinykube-store' },
+        });
+        expect(ev.message).toMatch(
+          /^the stored object services default\/bad \(resourceVersion \d+\) cannot be read \(.+\): it is skipped and left in the database as it was; /,
+        );
         const readyz = await until(async () => {
           const r = await api(c, 'GET', '/readyz?verbose', { token: null });
           return r.text.includes('unreadable') ? r : undefined;
@@ -159,14 +208,23 @@ describe('a corrupt row', () => {
         expect(readyz.text).toContain('[+]store ok: 1 unreadable stored object skipped (services default/bad)\n');
         // Its ClusterIP is not handed out again while the row waits for repair.
         const ips = [];
-        for (let i = 0; i < 3; i++) ips.push((await api(c, 'POST', '/api/v1/namespaces/default/services', { body: { metadata: { name: `new-${i}` }, spec: { ports: [{ port: 80 }] } } })).json().spec.clusterIP);
+        for (let i = 0; i < 3; i++)
+          ips.push(
+            (
+              await api(c, 'POST', '/api/v1/namespaces/default/services', {
+                body: { metadata: { name: `new-${i}` }, spec: { ports: [{ port: 80 }] } },
+              })
+            ).json().spec.clusterIP,
+          );
         expect(ips).not.toContain(badIP);
         expect(c.store.db.prepare("SELECT count(*) FROM allocations WHERE owner = 'default/bad'").pluck().get()).toBeGreaterThan(0);
       } finally {
         await c.stop();
       }
       db = new Database(file, { readonly: true });
-      expect(db.prepare("SELECT data FROM objects WHERE resource = 'services' AND namespace = 'default' AND name = 'bad'").pluck().get()).toBe(broken);
+      expect(
+        db.prepare("SELECT data FROM objects WHERE resource = 'services' AND namespace = 'default' AND name = 'bad'").pluck().get(),
+      ).toBe(broken);
       db.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -181,7 +239,9 @@ const canMount = (() => {
   if (process.getuid?.() !== 0) return false;
   const d = mkdtempSync(join(tmpdir(), 'tk-mnt-probe-'));
   try {
-    return spawnSync('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', `mount -t tmpfs -o size=64k tmpfs '${d}'`]).status === 0;
+    return (
+      spawnSync('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', `mount -t tmpfs -o size=64k tmpfs '${d}'`]).status === 0
+    );
   } finally {
     rmSync(d, { recursive: true, force: true });
   }
@@ -207,8 +267,14 @@ describe('startup errors name the path and the real cause', () => {
       if (canMount) {
         const m = join(dir, 'm');
         mkdirSync(m);
-        let r = await cliInMountNamespace(`mount -t tmpfs -o size=1m tmpfs '${m}'\nmount -o remount,ro '${m}'`, upArgs(join(m, 'new', 'data'), kc));
-        expect(r).toEqual({ code: 1, stderr: `tinykube: cannot create data dir ${join(m, 'new', 'data')}: read-only file system (EROFS)\n` });
+        let r = await cliInMountNamespace(
+          `mount -t tmpfs -o size=1m tmpfs '${m}'\nmount -o remount,ro '${m}'`,
+          upArgs(join(m, 'new', 'data'), kc),
+        );
+        expect(r).toEqual({
+          code: 1,
+          stderr: `tinykube: cannot create data dir ${join(m, 'new', 'data')}: read-only file system (EROFS)\n`,
+        });
         const data = join(dir, 'data');
         await makeCluster(data);
         const db = join(data, 'state.db');
@@ -241,10 +307,19 @@ describe('startup errors name the path and the real cause', () => {
       const fill = `mount -t tmpfs -o size=1m tmpfs '${m}'\nmkdir '${m}/data'`;
       const fillUp = `dd if=/dev/zero of='${m}/fill' bs=4k 2>/dev/null || true`;
       let r = await cliInMountNamespace(`${fill}\n${fillUp}`, upArgs(join(m, 'data'), kc));
-      expect(r).toEqual({ code: 1, stderr: `tinykube: cannot write the pid file ${join(m, 'data', 'tinykube.pid')}: no space left on device (ENOSPC)\n` });
+      expect(r).toEqual({
+        code: 1,
+        stderr: `tinykube: cannot write the pid file ${join(m, 'data', 'tinykube.pid')}: no space left on device (ENOSPC)\n`,
+      });
       // One page left: the pid file fits, the database does not.
-      r = await cliInMountNamespace(`${fill}\ndd if=/dev/zero of='${m}/reserve' bs=4k count=1 2>/dev/null\n${fillUp}\nrm '${m}/reserve'`, upArgs(join(m, 'data'), kc));
-      expect(r).toEqual({ code: 1, stderr: `tinykube: cannot open the database ${join(m, 'data', 'state.db')}: no space left on device (ENOSPC)\n` });
+      r = await cliInMountNamespace(
+        `${fill}\ndd if=/dev/zero of='${m}/reserve' bs=4k count=1 2>/dev/null\n${fillUp}\nrm '${m}/reserve'`,
+        upArgs(join(m, 'data'), kc),
+      );
+      expect(r).toEqual({
+        code: 1,
+        stderr: `tinykube: cannot open the database ${join(m, 'data', 'state.db')}: no space left on device (ENOSPC)\n`,
+      });
       expect(readFileSync('/proc/self/mountinfo', 'utf8')).not.toContain(m);
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -44,7 +44,12 @@ interface Dig {
 function parseDig(out: string): Dig {
   const section = (name: string) => {
     const m = new RegExp(`;; ${name} SECTION:\\n([\\s\\S]*?)(?:\\n\\n|$)`).exec(out);
-    return m ? m[1]!.split('\n').filter((l) => l && !l.startsWith(';')).map((l) => l.split(/\s+/).join(' ')) : [];
+    return m
+      ? m[1]!
+          .split('\n')
+          .filter((l) => l && !l.startsWith(';'))
+          .map((l) => l.split(/\s+/).join(' '))
+      : [];
   };
   return {
     status: /status: (\w+)/.exec(out)?.[1] ?? 'NONE',
@@ -88,7 +93,13 @@ beforeAll(async () => {
   const lb = c.config.loadBalancerCIDR;
   [DB0, DB1, DB2] = [1, 2, 3].map((i) => nthIP(lb, 9 * 256 + i)) as [string, string, string];
   BIG = Array.from({ length: 1000 }, (_, i) => nthIP(lb, 16 * 256 + i));
-  dns = { udpPort: c.ports.dns, tcpPort: c.ports.dns, addresses: c.dns.addresses, upstreams: c.dns.upstreams, clusterDNS: { nameserver: c.dns.nameserver, domain: c.config.clusterDomain } };
+  dns = {
+    udpPort: c.ports.dns,
+    tcpPort: c.ports.dns,
+    addresses: c.dns.addresses,
+    upstreams: c.dns.upstreams,
+    clusterDNS: { nameserver: c.dns.nameserver, domain: c.config.clusterDomain },
+  };
 
   await apply(`apiVersion: v1
 kind: Service
@@ -198,7 +209,10 @@ describe('cluster DNS with dig', () => {
     expect(srv.answer).toEqual([`_http._tcp.web.default.svc.${Z}. 5 IN SRV 0 100 80 web.default.svc.${Z}.`]);
     expect(srv.additional).toEqual([`web.default.svc.${Z}. 5 IN A ${webIP}`]);
     const all = await q(`web.default.svc.${Z}`, 'SRV', '+tcp');
-    expect(all.answer.map((l) => l.split(' ').slice(4).join(' '))).toEqual([`0 50 80 web.default.svc.${Z}.`, `0 50 9090 web.default.svc.${Z}.`]);
+    expect(all.answer.map((l) => l.split(' ').slice(4).join(' '))).toEqual([
+      `0 50 80 web.default.svc.${Z}.`,
+      `0 50 9090 web.default.svc.${Z}.`,
+    ]);
     const rev = webIP.split('.').reverse().join('.');
     expect((await q('-x', webIP)).answer).toEqual([`${rev}.in-addr.arpa. 5 IN PTR web.default.svc.${Z}.`]);
     expect((await q(`dns-version.${Z}`, 'TXT')).answer).toEqual([`dns-version.${Z}. 28800 IN TXT "1.1.0"`]);
@@ -215,7 +229,10 @@ describe('cluster DNS with dig', () => {
     expect((await q(`db-2.db.default.svc.${Z}`, 'A')).status).toBe('NXDOMAIN');
     expect((await q(`db.default.svc.${Z}`, 'AAAA')).status).toBe('NOERROR');
     const srv = await q(`_pg._tcp.db.default.svc.${Z}`, 'SRV', '+tcp');
-    expect(srv.answer.sort()).toEqual([`_pg._tcp.db.default.svc.${Z}. 5 IN SRV 0 50 5432 ${dashed(DB1)}.db.default.svc.${Z}.`, `_pg._tcp.db.default.svc.${Z}. 5 IN SRV 0 50 5432 db-0.db.default.svc.${Z}.`]);
+    expect(srv.answer.sort()).toEqual([
+      `_pg._tcp.db.default.svc.${Z}. 5 IN SRV 0 50 5432 ${dashed(DB1)}.db.default.svc.${Z}.`,
+      `_pg._tcp.db.default.svc.${Z}. 5 IN SRV 0 50 5432 db-0.db.default.svc.${Z}.`,
+    ]);
     expect(srv.additional.sort()).toEqual([`${dashed(DB1)}.db.default.svc.${Z}. 5 IN A ${DB1}`, `db-0.db.default.svc.${Z}. 5 IN A ${DB0}`]);
     expect((await q('-x', DB0)).answer).toEqual([`${DB0.split('.').reverse().join('.')}.in-addr.arpa. 5 IN PTR db-0.db.default.svc.${Z}.`]);
   });
@@ -224,7 +241,10 @@ describe('cluster DNS with dig', () => {
     const ext = await q(`ext.default.svc.${Z}`, 'A');
     expect(ext.answer).toEqual([`ext.default.svc.${Z}. 5 IN CNAME example.com.`, 'example.com. 120 IN A 192.0.2.1']);
     expect((await q(`ext.default.svc.${Z}`, 'CNAME')).answer).toEqual([`ext.default.svc.${Z}. 5 IN CNAME example.com.`]);
-    expect((await q(`alias.default.svc.${Z}`, 'A')).answer).toEqual([`alias.default.svc.${Z}. 5 IN CNAME web.default.svc.${Z}.`, `web.default.svc.${Z}. 5 IN A ${webIP}`]);
+    expect((await q(`alias.default.svc.${Z}`, 'A')).answer).toEqual([
+      `alias.default.svc.${Z}. 5 IN CNAME web.default.svc.${Z}.`,
+      `web.default.svc.${Z}. 5 IN A ${webIP}`,
+    ]);
   });
 
   it('answers Pod names, IPv4 and IPv6', async () => {
@@ -292,7 +312,14 @@ describe('cluster DNS with dig', () => {
     await apply('apiVersion: v1\nkind: Service\nmetadata: {name: fresh}\nspec: {ports: [{port: 80}]}\n');
     const ip = (await json('get', 'svc', 'fresh')).spec.clusterIP;
     expect((await q(`fresh.default.svc.${Z}`, 'A')).answer).toEqual([`fresh.default.svc.${Z}. 5 IN A ${ip}`]);
-    await tc.kubectl(['patch', 'endpointslice', 'db-1', '--type=json', '-p', JSON.stringify([{ op: 'replace', path: '/endpoints/0/conditions/ready', value: false }])]);
+    await tc.kubectl([
+      'patch',
+      'endpointslice',
+      'db-1',
+      '--type=json',
+      '-p',
+      JSON.stringify([{ op: 'replace', path: '/endpoints/0/conditions/ready', value: false }]),
+    ]);
     expect((await q(`db.default.svc.${Z}`, 'A')).answer).toEqual([`db.default.svc.${Z}. 5 IN A ${DB1}`]);
     await tc.kubectl(['delete', 'svc', 'fresh']);
     expect((await q(`fresh.default.svc.${Z}`, 'A')).status).toBe('NXDOMAIN');
@@ -321,7 +348,9 @@ spec:
     });
     expect(r.answer).toEqual([`pets.default.svc.${Z}. 5 IN A ${podIP}`]);
     const dashed = podIP.replaceAll('.', '-');
-    expect((await q('-x', podIP)).answer).toEqual([`${podIP.split('.').reverse().join('.')}.in-addr.arpa. 5 IN PTR ${dashed}.pets.default.svc.${Z}.`]);
+    expect((await q('-x', podIP)).answer).toEqual([
+      `${podIP.split('.').reverse().join('.')}.in-addr.arpa. 5 IN PTR ${dashed}.pets.default.svc.${Z}.`,
+    ]);
     await tc.kubectl(['delete', 'pod', 'pet-1', '--grace-period=0', '--force']);
   });
 });
@@ -336,7 +365,9 @@ describe('cluster DNS with node:dns', () => {
   it('resolves A, SRV, PTR, TXT, CNAME and follows truncation to TCP', async () => {
     const r = resolver();
     expect(await r.resolve4(`web.default.svc.${Z}`)).toEqual([webIP]);
-    expect(await r.resolveSrv(`_http._tcp.web.default.svc.${Z}`)).toEqual([{ name: `web.default.svc.${Z}`, port: 80, priority: 0, weight: 100 }]);
+    expect(await r.resolveSrv(`_http._tcp.web.default.svc.${Z}`)).toEqual([
+      { name: `web.default.svc.${Z}`, port: 80, priority: 0, weight: 100 },
+    ]);
     expect(await r.reverse(webIP)).toEqual([`web.default.svc.${Z}`]);
     expect(await r.resolveTxt(`dns-version.${Z}`)).toEqual([['1.1.0']]);
     expect(await r.resolveCname(`ext.default.svc.${Z}`)).toEqual(['example.com']);
@@ -350,6 +381,13 @@ describe('cluster DNS with node:dns', () => {
     await expect(r.resolve4(`nope.default.svc.${Z}`)).rejects.toMatchObject({ code: 'ENOTFOUND' });
     await expect(r.resolve6(`web.default.svc.${Z}`)).rejects.toMatchObject({ code: 'ENODATA' });
     const soa = await r.resolveSoa(Z);
-    expect(soa).toMatchObject({ nsname: `ns.dns.${Z}`, hostmaster: `hostmaster.${Z}`, refresh: 7200, retry: 1800, expire: 86400, minttl: 5 });
+    expect(soa).toMatchObject({
+      nsname: `ns.dns.${Z}`,
+      hostmaster: `hostmaster.${Z}`,
+      refresh: 7200,
+      retry: 1800,
+      expire: 86400,
+      minttl: 5,
+    });
   });
 });

@@ -16,7 +16,8 @@ afterAll(async () => {
 });
 
 const run = (name: string) => tc.kubectl(['run', name, '--image=local/sleep', '--restart=Never', '--command', '--', 'sleep', '3600']);
-const phase = async (name: string) => (await tc.kubectl(['get', 'pod', name, '-o', 'jsonpath={.status.phase}'], { allowFail: true })).stdout;
+const phase = async (name: string) =>
+  (await tc.kubectl(['get', 'pod', name, '-o', 'jsonpath={.status.phase}'], { allowFail: true })).stdout;
 
 describe('kubectl drain', () => {
   it('cordons, evicts every Pod and leaves new ones Pending until uncordon', async () => {
@@ -41,16 +42,35 @@ describe('kubectl drain', () => {
 
 describe('pods/eviction', () => {
   const P = '/api/v1/namespaces/default/pods';
-  const evict = (name: string, body: Record<string, unknown>) => api(tc.cluster, 'POST', `${P}/${name}/eviction`, { body: { apiVersion: 'policy/v1', kind: 'Eviction', ...body } });
+  const evict = (name: string, body: Record<string, unknown>) =>
+    api(tc.cluster, 'POST', `${P}/${name}/eviction`, { body: { apiVersion: 'policy/v1', kind: 'Eviction', ...body } });
 
   it('is in discovery as upstream lists it', async () => {
     const disc = JSON.parse((await tc.kubectl(['get', '--raw', '/api/v1'])).stdout);
-    expect(disc.resources.find((x: { name: string }) => x.name === 'pods/eviction')).toEqual({ name: 'pods/eviction', singularName: '', namespaced: true, kind: 'Eviction', verbs: ['create'], group: 'policy', version: 'v1' });
+    expect(disc.resources.find((x: { name: string }) => x.name === 'pods/eviction')).toEqual({
+      name: 'pods/eviction',
+      singularName: '',
+      namespaced: true,
+      kind: 'Eviction',
+      verbs: ['create'],
+      group: 'policy',
+      version: 'v1',
+    });
   });
 
   it('marks the Pod DisruptionTarget and deletes it with the Eviction’s options; refuses what upstream refuses', async () => {
     // Ignores SIGTERM, so it is still there, being deleted, for the checks below.
-    await tc.kubectl(['run', 'victim', '--image=local/sh', '--restart=Never', '--command', '--', 'sh', '-c', "trap '' TERM; while true; do sleep 1; done"]);
+    await tc.kubectl([
+      'run',
+      'victim',
+      '--image=local/sh',
+      '--restart=Never',
+      '--command',
+      '--',
+      'sh',
+      '-c',
+      "trap '' TERM; while true; do sleep 1; done",
+    ]);
     await tc.kubectl(['wait', '--for=condition=Ready', 'pod/victim', '--timeout=20s']);
     const uid = JSON.parse((await tc.kubectl(['get', 'pod', 'victim', '-o', 'json'])).stdout).metadata.uid;
 
@@ -59,7 +79,10 @@ describe('pods/eviction', () => {
     const missing = await evict('nope', { metadata: { name: 'nope' } });
     expect([missing.status, missing.json().message]).toEqual([404, 'pods "nope" not found']);
     const wrongType = await evict('victim', { metadata: { name: 'victim' }, deleteOptions: 'now' });
-    expect([wrongType.status, wrongType.json().message]).toEqual([400, 'Eviction in version "v1" cannot be handled as a Eviction: json: cannot unmarshal string into Go struct field Eviction.deleteOptions of type v1.DeleteOptions']);
+    expect([wrongType.status, wrongType.json().message]).toEqual([
+      400,
+      'Eviction in version "v1" cannot be handled as a Eviction: json: cannot unmarshal string into Go struct field Eviction.deleteOptions of type v1.DeleteOptions',
+    ]);
     const none = await api(tc.cluster, 'POST', `${P}/victim/eviction`, { body: 'null' });
     expect([none.status, none.json().message]).toEqual([400, "Object 'Kind' is missing in 'null'"]);
     const stale = await evict('victim', { metadata: { name: 'victim' }, deleteOptions: { preconditions: { uid: 'not-the-uid' } } });
@@ -72,7 +95,11 @@ describe('pods/eviction', () => {
     expect([ok.status, ok.json()]).toEqual([201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 }]);
     const p = JSON.parse((await tc.kubectl(['get', 'pod', 'victim', '-o', 'json'])).stdout);
     expect(p.metadata.deletionTimestamp).toBeDefined();
-    expect(p.status.conditions.find((c: { type: string }) => c.type === 'DisruptionTarget')).toMatchObject({ status: 'True', reason: 'EvictionByEvictionAPI', message: 'Eviction API: evicting' });
+    expect(p.status.conditions.find((c: { type: string }) => c.type === 'DisruptionTarget')).toMatchObject({
+      status: 'True',
+      reason: 'EvictionByEvictionAPI',
+      message: 'Eviction API: evicting',
+    });
     // Evicting a Pod that is already going: success, nothing more.
     expect((await evict('victim', { metadata: { name: 'victim' } })).status).toBe(201);
     await tc.kubectl(['wait', '--for=delete', 'pod/victim', '--timeout=20s']);

@@ -9,19 +9,23 @@ import { runCli, readKubeconfig, waitFor } from '../helpers/cli.js';
 import { startCluster } from '../../src/index.js';
 import { api } from '../helpers/http.js';
 import Database from 'better-sqlite3';
-import { ipsOf, nodePortsOf, serviceAllocators } from '../../src/allocators/service-hooks.js';
+import { ipsOf, nodePortsOf, serviceAllocators } from '../../src/registry/service/allocation.js';
 import { ipToSlot } from '../../src/allocators/clusterip.js';
-import { resolveConfig } from '../../src/options.js';
+import { resolveConfig } from '../../src/config/options.js';
 
 describe('durability', () => {
   it('keeps objects and resourceVersions across a library restart', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tk-dur-'));
     try {
       let c = await startCluster({ dataDir: dir, apiListen: '127.0.0.1:0' });
-      const r = await api(c, 'POST', '/api/v1/namespaces/default/configmaps', { body: { metadata: { name: 'persist' }, data: { a: '1' } } });
+      const r = await api(c, 'POST', '/api/v1/namespaces/default/configmaps', {
+        body: { metadata: { name: 'persist' }, data: { a: '1' } },
+      });
       const rv = r.json().metadata.resourceVersion;
       const uid = r.json().metadata.uid;
-      const svc = (await api(c, 'POST', '/api/v1/namespaces/default/services', { body: { metadata: { name: 's' }, spec: { ports: [{ port: 80 }] } } })).json();
+      const svc = (
+        await api(c, 'POST', '/api/v1/namespaces/default/services', { body: { metadata: { name: 's' }, spec: { ports: [{ port: 80 }] } } })
+      ).json();
       await c.stop();
       c = await startCluster({ dataDir: dir, apiListen: '127.0.0.1:0' });
       const got = (await api(c, 'GET', '/api/v1/namespaces/default/configmaps/persist')).json();
@@ -72,7 +76,10 @@ describe('durability', () => {
       const reader = async () => {
         while (!stop) {
           try {
-            const res = await request(`${info.server}/api/v1/namespaces/default/configmaps`, { headers: { authorization: `Bearer ${info.token}` }, dispatcher: agent });
+            const res = await request(`${info.server}/api/v1/namespaces/default/configmaps`, {
+              headers: { authorization: `Bearer ${info.token}` },
+              dispatcher: agent,
+            });
             const text = await res.body.text();
             if (res.statusCode !== 200) continue;
             const list = JSON.parse(text) as { metadata: { resourceVersion: string }; items: { metadata: { name: string } }[] };
@@ -96,7 +103,10 @@ describe('durability', () => {
       await waitFor(() => existsSync(kc) && run.stdout().length > 0, 20_000, 'restart');
       info = readKubeconfig(kc);
       const a2 = new Agent({ connect: { ca: info.ca } });
-      const res = await request(`${info.server}/api/v1/namespaces/default/configmaps`, { headers: { authorization: `Bearer ${info.token}` }, dispatcher: a2 });
+      const res = await request(`${info.server}/api/v1/namespaces/default/configmaps`, {
+        headers: { authorization: `Bearer ${info.token}` },
+        dispatcher: a2,
+      });
       const names = new Set((JSON.parse(await res.body.text()).items as { metadata: { name: string } }[]).map((o) => o.metadata.name));
       const lost = acked.filter((n) => !names.has(n));
       expect(lost).toEqual([]);
@@ -165,7 +175,10 @@ describe('durability', () => {
       info = readKubeconfig(kc);
       const a2 = new Agent({ connect: { ca: info.ca } });
       const res = await request(`${info.server}/api/v1/services`, { headers: { authorization: `Bearer ${info.token}` }, dispatcher: a2 });
-      const items = JSON.parse(await res.body.text()).items as { metadata: { name: string; namespace: string }; spec: Record<string, unknown> }[];
+      const items = JSON.parse(await res.body.text()).items as {
+        metadata: { name: string; namespace: string };
+        spec: Record<string, unknown>;
+      }[];
       await a2.close();
       run.proc.kill('SIGTERM');
       expect((await run.exited).code).toBe(0);
@@ -189,7 +202,9 @@ describe('durability', () => {
         })
         .sort();
       const db = new Database(join(data, 'state.db'), { readonly: true });
-      const rows = (db.prepare('SELECT range, slot, owner FROM allocations').all() as { range: string; slot: number; owner: string }[]).map((r) => `${r.range}#${r.slot}#${r.owner}`).sort();
+      const rows = (db.prepare('SELECT range, slot, owner FROM allocations').all() as { range: string; slot: number; owner: string }[])
+        .map((r) => `${r.range}#${r.slot}#${r.owner}`)
+        .sort();
       db.close();
       expect(rows).toEqual(want);
     } finally {

@@ -41,8 +41,14 @@ spec:
       return s?.endpoints?.[0]?.conditions?.ready ? s : undefined;
     });
     expect(slice.metadata.generateName).toBe('web-');
-    expect(slice.metadata.labels).toEqual({ team: 'a', 'kubernetes.io/service-name': 'web', 'endpointslice.kubernetes.io/managed-by': 'endpointslice-controller.k8s.io' });
-    expect(slice.metadata.ownerReferences).toEqual([{ apiVersion: 'v1', kind: 'Service', name: 'web', uid: svc.metadata.uid, controller: true, blockOwnerDeletion: true }]);
+    expect(slice.metadata.labels).toEqual({
+      team: 'a',
+      'kubernetes.io/service-name': 'web',
+      'endpointslice.kubernetes.io/managed-by': 'endpointslice-controller.k8s.io',
+    });
+    expect(slice.metadata.ownerReferences).toEqual([
+      { apiVersion: 'v1', kind: 'Service', name: 'web', uid: svc.metadata.uid, controller: true, blockOwnerDeletion: true },
+    ]);
     expect(slice.addressType).toBe('IPv4');
     expect(slice.ports).toEqual([{ name: 'http', port: 8080, protocol: 'TCP', appProtocol: 'http' }]);
     expect(slice.endpoints).toEqual([
@@ -55,7 +61,18 @@ spec:
       },
     ]);
     const ep = await json('get', 'endpoints', 'web');
-    expect(ep.subsets).toEqual([{ addresses: [{ ip: pod.status.podIP, nodeName: 'node-a', targetRef: { kind: 'Pod', namespace: 'default', name: 'web-1', uid: pod.metadata.uid } }], ports: [{ name: 'http', port: 8080, protocol: 'TCP', appProtocol: 'http' }] }]);
+    expect(ep.subsets).toEqual([
+      {
+        addresses: [
+          {
+            ip: pod.status.podIP,
+            nodeName: 'node-a',
+            targetRef: { kind: 'Pod', namespace: 'default', name: 'web-1', uid: pod.metadata.uid },
+          },
+        ],
+        ports: [{ name: 'http', port: 8080, protocol: 'TCP', appProtocol: 'http' }],
+      },
+    ]);
   });
 
   it('follows Pod deletion and readiness, and restores slices deleted by hand', async () => {
@@ -76,18 +93,29 @@ spec:
   });
 
   it('packs many Pods into slices of --max-endpoints-per-slice', async () => {
-    const pods = Array.from({ length: 12 }, (_, i) => `apiVersion: v1
+    const pods = Array.from(
+      { length: 12 },
+      (_, i) => `apiVersion: v1
 kind: Pod
 metadata: {name: many-${i}, labels: {app: many}}
 spec:
   containers: [{name: c, image: x, command: [sleep, "1000"]}]
-`).join('---\n');
+`,
+    ).join('---\n');
     const t = await startTestCluster({ maxEndpointsPerSlice: 5 });
     try {
-      await t.kubectl(['apply', '-f', '-'], { input: `apiVersion: v1\nkind: Service\nmetadata: {name: many}\nspec:\n  selector: {app: many}\n  ports: [{port: 80}]\n---\n${pods}` });
+      await t.kubectl(['apply', '-f', '-'], {
+        input: `apiVersion: v1\nkind: Service\nmetadata: {name: many}\nspec:\n  selector: {app: many}\n  ports: [{port: 80}]\n---\n${pods}`,
+      });
       const slices = await until(async () => {
-        const s = JSON.parse((await t.kubectl(['get', 'endpointslices', '-l', 'kubernetes.io/service-name=many', '-o', 'json'])).stdout).items;
-        const n = s.reduce((a: number, x: { endpoints?: { conditions: { ready: boolean } }[] }) => a + (x.endpoints ?? []).filter((e) => e.conditions.ready).length, 0);
+        const s = JSON.parse(
+          (await t.kubectl(['get', 'endpointslices', '-l', 'kubernetes.io/service-name=many', '-o', 'json'])).stdout,
+        ).items;
+        const n = s.reduce(
+          (a: number, x: { endpoints?: { conditions: { ready: boolean } }[] }) =>
+            a + (x.endpoints ?? []).filter((e) => e.conditions.ready).length,
+          0,
+        );
         return n === 12 ? s : undefined;
       }, 15_000);
       expect(slices.map((s: { endpoints: unknown[] }) => s.endpoints.length).sort()).toEqual([2, 5, 5]);

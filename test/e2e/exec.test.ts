@@ -37,7 +37,10 @@ spec:
   volumes: [{name: conf, configMap: {name: conf}}]
 `,
   });
-  await until(async () => (await tc.kubectl(['get', 'pod', 'box', '-o', 'jsonpath={.status.phase}'])).stdout === 'Running' || undefined, 20_000);
+  await until(
+    async () => (await tc.kubectl(['get', 'pod', 'box', '-o', 'jsonpath={.status.phase}'])).stdout === 'Running' || undefined,
+    20_000,
+  );
 }, 60_000);
 afterAll(async () => {
   await tc?.stop();
@@ -46,7 +49,9 @@ afterAll(async () => {
 /** Runs a command under a pseudo-terminal (util-linux `script`), feeding it `input` after a pause. */
 function withTerminal(cmd: string, input: string, delayMs: number): Promise<{ code: number; out: string }> {
   return new Promise((resolve) => {
-    const p = spawn('script', ['-qec', `stty cols 132 rows 40; ${cmd}`, '/dev/null'], { env: { ...process.env, KUBECONFIG: tc.kubeconfigPath } });
+    const p = spawn('script', ['-qec', `stty cols 132 rows 40; ${cmd}`, '/dev/null'], {
+      env: { ...process.env, KUBECONFIG: tc.kubeconfigPath },
+    });
     let out = '';
     p.stdout.on('data', (d) => (out += d));
     setTimeout(() => p.stdin.write(input), delayMs);
@@ -95,7 +100,9 @@ describe('kubectl exec', () => {
 
   it('kills the command when the client goes away', async () => {
     const marker = `sleep ${4000 + Math.floor(Math.random() * 1000)}`;
-    const p = spawn('kubectl', ['--kubeconfig', tc.kubeconfigPath, 'exec', 'box', '-c', 'main', '--', 'sh', '-c', marker], { stdio: 'ignore' });
+    const p = spawn('kubectl', ['--kubeconfig', tc.kubeconfigPath, 'exec', 'box', '-c', 'main', '--', 'sh', '-c', marker], {
+      stdio: 'ignore',
+    });
     await until(async () => spawnSync('pgrep', ['-f', marker]).status === 0 || undefined, 10_000);
     p.kill('SIGKILL');
     await until(async () => spawnSync('pgrep', ['-f', marker]).status !== 0 || undefined, 10_000);
@@ -125,8 +132,20 @@ describe('kubectl cp', () => {
 
 describe('kubectl attach and run -it', () => {
   it('attaches to a running container’s output', async () => {
-    await tc.kubectl(['run', 'talker', '--image=x', '--command', '--', 'sh', '-c', 'i=0; while true; do i=$((i+1)); echo tick $i; sleep 0.2; done']);
-    await until(async () => (await tc.kubectl(['get', 'pod', 'talker', '-o', 'jsonpath={.status.phase}'])).stdout === 'Running' || undefined, 20_000);
+    await tc.kubectl([
+      'run',
+      'talker',
+      '--image=x',
+      '--command',
+      '--',
+      'sh',
+      '-c',
+      'i=0; while true; do i=$((i+1)); echo tick $i; sleep 0.2; done',
+    ]);
+    await until(
+      async () => (await tc.kubectl(['get', 'pod', 'talker', '-o', 'jsonpath={.status.phase}'])).stdout === 'Running' || undefined,
+      20_000,
+    );
     const r = await new Promise<string>((resolve) => {
       const p = spawn('kubectl', ['--kubeconfig', tc.kubeconfigPath, 'attach', 'talker']);
       let out = '';
@@ -140,7 +159,11 @@ describe('kubectl attach and run -it', () => {
   });
 
   it('runs an interactive Pod with kubectl run -it --rm and removes it afterwards', async () => {
-    const r = await withTerminal(`kubectl run -it --rm rt --image=local/sh --restart=Never --command -- sh`, 'echo inside-$((2+3))\nexit 4\n', 4000);
+    const r = await withTerminal(
+      `kubectl run -it --rm rt --image=local/sh --restart=Never --command -- sh`,
+      'echo inside-$((2+3))\nexit 4\n',
+      4000,
+    );
     expect(r.out).toContain('inside-5');
     expect(r.out).toContain('pod "rt" deleted');
     expect(r.code).toBe(4);
@@ -162,7 +185,19 @@ describe('@kubernetes/client-node Exec', () => {
       },
     });
     const status = await new Promise<k8s.V1Status>((resolve, reject) => {
-      exec.exec('default', 'box', 'main', ['sh', '-c', 'read x; echo "got $x"; exit 2'], stdout, null, Readable.from(['line\n']), false, resolve).catch(reject);
+      exec
+        .exec(
+          'default',
+          'box',
+          'main',
+          ['sh', '-c', 'read x; echo "got $x"; exit 2'],
+          stdout,
+          null,
+          Readable.from(['line\n']),
+          false,
+          resolve,
+        )
+        .catch(reject);
     });
     expect(out).toBe('got line\n');
     expect(status.status).toBe('Failure');
@@ -175,7 +210,11 @@ describe('the upgrade router', () => {
   const execPath = '/api/v1/namespaces/default/pods/box/exec?container=main&command=sh&command=-c&command=echo%20via-ws&stdout=true';
   const wsURL = (path: string) => tc.cluster.server.replace(/^https/, 'wss') + path;
   /** Opens a WebSocket; resolves with what it received, or with the HTTP status it was refused with. */
-  function open(path: string, protocols: string[], headers: Record<string, string> = {}): Promise<{ status?: number; body?: string; protocol?: string; channels: Record<number, string> }> {
+  function open(
+    path: string,
+    protocols: string[],
+    headers: Record<string, string> = {},
+  ): Promise<{ status?: number; body?: string; protocol?: string; channels: Record<number, string> }> {
     return new Promise((resolve, reject) => {
       const ws = new WebSocket(wsURL(path), protocols, { ca: tc.cluster.caCert, headers });
       const channels: Record<number, string> = {};

@@ -5,7 +5,7 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { Agent, request } from 'undici';
 import { startCluster, type RunningCluster } from '../../src/index.js';
-import { silentLogger } from '../../src/log.js';
+import { silentLogger } from '../../src/base/log.js';
 import { api } from '../helpers/http.js';
 import { udpExchange } from '../helpers/dns.js';
 import { TYPE, encodeQuery, parseMessage } from '../../src/dns/wire.js';
@@ -42,7 +42,10 @@ async function whileHandled<T>(hostile: Promise<T>): Promise<{ result: T; dns: (
   const probe = async () => {
     do {
       dns.push(await udpExchange(cluster.ports.dns, query));
-      const r = await request(`${cluster.server}/api/v1/namespaces/default/configmaps/target`, { headers: { authorization: `Bearer ${cluster.token}` }, dispatcher: quick }).then(
+      const r = await request(`${cluster.server}/api/v1/namespaces/default/configmaps/target`, {
+        headers: { authorization: `Bearer ${cluster.token}` },
+        dispatcher: quick,
+      }).then(
         async (res) => (await res.body.text(), res.statusCode),
         () => 0,
       );
@@ -67,7 +70,11 @@ describe('hostile YAML', () => {
     const body = `${HEAD}data: ${'['.repeat(1_000_000)}${']'.repeat(1_000_000)}\n`;
     const { result: r, dns, reads } = await whileHandled(api(cluster, 'POST', CM, { body, contentType: 'application/yaml' }));
     expect(r.status).toBe(400);
-    expect(r.json()).toMatchObject({ reason: 'BadRequest', code: 400, message: `the object provided is unrecognized (must be of type ConfigMap): yaml: line 5: exceeded max depth of 10000 (${hex30(body)})` });
+    expect(r.json()).toMatchObject({
+      reason: 'BadRequest',
+      code: 400,
+      message: `the object provided is unrecognized (must be of type ConfigMap): yaml: line 5: exceeded max depth of 10000 (${hex30(body)})`,
+    });
     expectAnswered(dns, reads);
   });
 
@@ -85,18 +92,26 @@ describe('hostile YAML', () => {
     const body = `${HEAD}data:\n${'- '.repeat(10_001)}x\n`;
     const r = await api(cluster, 'POST', CM, { body, contentType: 'application/yaml' });
     expect(r.status).toBe(400);
-    expect(r.json().message).toBe(`the object provided is unrecognized (must be of type ConfigMap): yaml: line 6: exceeded max depth of 10000 (${hex30(body)})`);
+    expect(r.json().message).toBe(
+      `the object provided is unrecognized (must be of type ConfigMap): yaml: line 6: exceeded max depth of 10000 (${hex30(body)})`,
+    );
   });
 
   it('alias expansion (billion laughs) is excessive aliasing', async () => {
     const levels = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
-    for (const [prev, cur] of ['ab', 'bc', 'cd', 'de', 'ef', 'fg', 'gh', 'hi']) levels.push(`${cur}: &${cur} [${Array(9).fill(`*${prev}`).join(',')}]`);
+    for (const [prev, cur] of ['ab', 'bc', 'cd', 'de', 'ef', 'fg', 'gh', 'hi'])
+      levels.push(`${cur}: &${cur} [${Array(9).fill(`*${prev}`).join(',')}]`);
     const body = `${HEAD}${levels.join('\n')}\n`;
     const r = await api(cluster, 'POST', CM, { body, contentType: 'application/yaml' });
     expect(r.status).toBe(400);
-    expect(r.json().message).toBe(`the object provided is unrecognized (must be of type ConfigMap): yaml: document contains excessive aliasing (${hex30(body)})`);
+    expect(r.json().message).toBe(
+      `the object provided is unrecognized (must be of type ConfigMap): yaml: document contains excessive aliasing (${hex30(body)})`,
+    );
     // A few aliases are fine.
-    const ok = await api(cluster, 'POST', CM, { body: `${HEAD.replace('hostile', 'aliases')}data: &d {a: b}\nbinaryData: {}\nmore: *d\n`, contentType: 'application/yaml' });
+    const ok = await api(cluster, 'POST', CM, {
+      body: `${HEAD.replace('hostile', 'aliases')}data: &d {a: b}\nbinaryData: {}\nmore: *d\n`,
+      contentType: 'application/yaml',
+    });
     expect(ok.status).toBe(201);
     expect(ok.json().data).toEqual({ a: 'b' });
   });
@@ -112,36 +127,53 @@ describe('hostile YAML', () => {
 describe('deep JSON', () => {
   // Go's encoding/json allows 10000 levels; our walkers are recursive, so the bound is lower
   // (MAX_NESTING, 1000), with Go's text. These answered 500 `Maximum call stack size exceeded`.
-  const deep = (n: number, bracket = '[') => `${bracket === '[' ? '['.repeat(n) : '{"a":'.repeat(n - 1) + '{'}${bracket === '[' ? ']'.repeat(n) : '}'.repeat(n)}`;
+  const deep = (n: number, bracket = '[') =>
+    `${bracket === '[' ? '['.repeat(n) : '{"a":'.repeat(n - 1) + '{'}${bracket === '[' ? ']'.repeat(n) : '}'.repeat(n)}`;
 
   it('in an unknown field of a create', async () => {
     const body = `{"metadata":{"name":"deep","foo":${deep(3000)}}}`;
     const r = await api(cluster, 'POST', CM, { body });
     expect(r.status).toBe(400);
-    expect(r.json().message).toBe(`the object provided is unrecognized (must be of type ConfigMap): couldn't get version/kind; json parse error: invalid character '[' exceeded max depth (${json30(body)})`);
+    expect(r.json().message).toBe(
+      `the object provided is unrecognized (must be of type ConfigMap): couldn't get version/kind; json parse error: invalid character '[' exceeded max depth (${json30(body)})`,
+    );
   });
 
   it('in metadata.managedFields[].fieldsV1', async () => {
     const body = `{"metadata":{"name":"deep-mf","managedFields":[{"manager":"m","operation":"Update","apiVersion":"v1","fieldsType":"FieldsV1","fieldsV1":${deep(3000, '{')}}]}}`;
     const r = await api(cluster, 'POST', CM, { body });
     expect(r.status).toBe(400);
-    expect(r.json().message).toBe(`the object provided is unrecognized (must be of type ConfigMap): couldn't get version/kind; json parse error: invalid character '{' exceeded max depth (${json30(body)})`);
+    expect(r.json().message).toBe(
+      `the object provided is unrecognized (must be of type ConfigMap): couldn't get version/kind; json parse error: invalid character '{' exceeded max depth (${json30(body)})`,
+    );
   });
 
   it('in merge, strategic merge and JSON patches', async () => {
-    const merge = await api(cluster, 'PATCH', `${CM}/target`, { body: `{"data":${deep(3000, '{')}}`, contentType: 'application/merge-patch+json' });
+    const merge = await api(cluster, 'PATCH', `${CM}/target`, {
+      body: `{"data":${deep(3000, '{')}}`,
+      contentType: 'application/merge-patch+json',
+    });
     expect(merge.status).toBe(400);
     expect(merge.json().message).toBe(`error decoding patch: invalid character '{' exceeded max depth`);
-    const smp = await api(cluster, 'PATCH', `${CM}/target`, { body: `{"data":${deep(3000, '{')}}`, contentType: 'application/strategic-merge-patch+json' });
+    const smp = await api(cluster, 'PATCH', `${CM}/target`, {
+      body: `{"data":${deep(3000, '{')}}`,
+      contentType: 'application/strategic-merge-patch+json',
+    });
     expect(smp.status).toBe(400);
     expect(smp.json().message).toBe(`invalid character '{' exceeded max depth`);
-    const jp = await api(cluster, 'PATCH', `${CM}/target`, { body: `[{"op":"add","path":"/foo","value":${deep(3000)}}]`, contentType: 'application/json-patch+json' });
+    const jp = await api(cluster, 'PATCH', `${CM}/target`, {
+      body: `[{"op":"add","path":"/foo","value":${deep(3000)}}]`,
+      contentType: 'application/json-patch+json',
+    });
     expect(jp.status).toBe(400);
     expect(jp.json().message).toBe(`error decoding patch: invalid character '[' exceeded max depth`);
   });
 
   it('up to the bound, deep values are fine (and nothing answers 500)', async () => {
-    const r = await api(cluster, 'PATCH', `${CM}/target`, { body: `{"foo":${deep(999, '{')}}`, contentType: 'application/merge-patch+json' });
+    const r = await api(cluster, 'PATCH', `${CM}/target`, {
+      body: `{"foo":${deep(999, '{')}}`,
+      contentType: 'application/merge-patch+json',
+    });
     expect(r.status).toBe(200);
     const mf = await api(cluster, 'POST', CM, {
       body: `{"metadata":{"name":"deep-ok","managedFields":[{"manager":"m","operation":"Update","apiVersion":"v1","fieldsType":"FieldsV1","fieldsV1":${deep(990, '{')}}]}}`,
@@ -161,16 +193,23 @@ describe('size limits', () => {
     const ops = Array.from({ length: 10_001 }, () => ({ op: 'test', path: '/metadata/name', value: 'target' }));
     const r = await api(cluster, 'PATCH', `${CM}/target`, { body: JSON.stringify(ops), contentType: 'application/json-patch+json' });
     expect(r.status).toBe(413);
-    expect(r.json()).toMatchObject({ reason: 'RequestEntityTooLarge', message: 'Request entity too large: The allowed maximum operations in a JSON patch is 10000, got 10001' });
+    expect(r.json()).toMatchObject({
+      reason: 'RequestEntityTooLarge',
+      message: 'Request entity too large: The allowed maximum operations in a JSON patch is 10000, got 10001',
+    });
   });
 
   it('JSON patch copies are limited to 3 MiB in all', async () => {
     const big = 'x'.repeat(400 * 1024);
-    expect((await api(cluster, 'PATCH', `${CM}/target`, { body: { data: { big } }, contentType: 'application/merge-patch+json' })).status).toBe(200);
+    expect(
+      (await api(cluster, 'PATCH', `${CM}/target`, { body: { data: { big } }, contentType: 'application/merge-patch+json' })).status,
+    ).toBe(200);
     const ops = Array.from({ length: 9 }, (_, i) => ({ op: 'copy', from: '/data/big', path: `/data/c${i}` }));
     const r = await api(cluster, 'PATCH', `${CM}/target`, { body: JSON.stringify(ops), contentType: 'application/json-patch+json' });
     expect(r.status).toBe(422);
     const each = JSON.stringify(big).length;
-    expect(r.json().message).toBe(`Unable to complete the copy, the accumulated size increase of copy is ${8 * each}, exceeding the limit 3145728`);
+    expect(r.json().message).toBe(
+      `Unable to complete the copy, the accumulated size increase of copy is ${8 * each}, exceeding the limit 3145728`,
+    );
   });
 });

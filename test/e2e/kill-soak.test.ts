@@ -17,7 +17,17 @@ describe('kill -9 soak', () => {
   it(`${ROUNDS} rounds of writes and SIGKILL lose nothing acknowledged or shown, and reuse no revision`, { timeout: 60_000 }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tk-soak-'));
     const kc = join(dir, 'kc');
-    const args = ['up', '--data-dir', join(dir, 'data'), '--api-listen', '127.0.0.1:0', '--kubeconfig', kc, '--name', `soak-${process.pid}`];
+    const args = [
+      'up',
+      '--data-dir',
+      join(dir, 'data'),
+      '--api-listen',
+      '127.0.0.1:0',
+      '--kubeconfig',
+      kc,
+      '--name',
+      `soak-${process.pid}`,
+    ];
     const acked = new Set<string>();
     const shown = new Set<string>();
     let increments = 0;
@@ -44,7 +54,9 @@ describe('kill -9 soak', () => {
         const names = new Set((list.json.items as { metadata: { name: string } }[]).map((o) => o.metadata.name));
         expect([...acked].filter((n) => !names.has(n))).toEqual([]);
         expect([...shown].filter((n) => !names.has(n) && n !== 'counter')).toEqual([]);
-        const counter = (list.json.items as { metadata: { name: string }; data?: { n?: string } }[]).find((o) => o.metadata.name === 'counter');
+        const counter = (list.json.items as { metadata: { name: string }; data?: { n?: string } }[]).find(
+          (o) => o.metadata.name === 'counter',
+        );
         const n = Number(counter?.data?.n ?? 0);
         expect(n).toBeGreaterThanOrEqual(increments);
         expect(n).toBeLessThanOrEqual(increments + inFlight);

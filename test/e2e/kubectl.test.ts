@@ -32,7 +32,10 @@ ${extra}`;
 describe('kubectl', () => {
   it('lists api-resources from discovery', async () => {
     const r = await tc.kubectl(['api-resources', '--no-headers']);
-    const rows = r.stdout.trim().split('\n').map((l) => l.trim().split(/\s+/));
+    const rows = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => l.trim().split(/\s+/));
     const byName = new Map(rows.map((cols) => [cols[0], cols]));
     expect(byName.get('services')).toEqual(['services', 'svc', 'v1', 'true', 'Service']);
     expect(byName.get('namespaces')).toEqual(['namespaces', 'ns', 'v1', 'false', 'Namespace']);
@@ -43,7 +46,12 @@ describe('kubectl', () => {
 
   it('has the system namespaces, default service account and the kubernetes Service', async () => {
     const ns = await tc.kubectl(['get', 'ns', '-o', 'name']);
-    expect(ns.stdout.trim().split('\n').sort()).toEqual(['namespace/default', 'namespace/kube-node-lease', 'namespace/kube-public', 'namespace/kube-system']);
+    expect(ns.stdout.trim().split('\n').sort()).toEqual([
+      'namespace/default',
+      'namespace/kube-node-lease',
+      'namespace/kube-public',
+      'namespace/kube-system',
+    ]);
     const svc = await tc.kubectl(['get', 'svc', 'kubernetes', '-o', 'json']);
     const k = JSON.parse(svc.stdout);
     expect(k.spec.clusterIP).toBe(nthIP(tc.cluster.config.serviceCIDR, 1));
@@ -53,7 +61,14 @@ describe('kubectl', () => {
     expect(slice.endpoints[0].addresses).toEqual(['127.0.0.1']);
     expect(slice.ports[0].port).toBe(tc.cluster.ports.api);
     // The namespace's default service account is made by the controller.
-    const sa = await tc.kubectl(['wait', '--for=jsonpath={.metadata.name}=default', 'serviceaccount/default', '-n', 'kube-public', '--timeout=10s']);
+    const sa = await tc.kubectl([
+      'wait',
+      '--for=jsonpath={.metadata.name}=default',
+      'serviceaccount/default',
+      '-n',
+      'kube-public',
+      '--timeout=10s',
+    ]);
     expect(sa.stdout).toContain('condition met');
   });
 
@@ -122,10 +137,17 @@ spec:
     const file = writeTemp(
       tc.dir,
       'svc2.yaml',
-      svcYaml('my-service').replace('      targetPort: 9376\n', '      targetPort: 9376\n    - name: metrics\n      protocol: TCP\n      port: 9090\n'),
+      svcYaml('my-service').replace(
+        '      targetPort: 9376\n',
+        '      targetPort: 9376\n    - name: metrics\n      protocol: TCP\n      port: 9090\n',
+      ),
     );
     // two ports need names
-    const named = writeTemp(tc.dir, 'svc3.yaml', svcYaml('my-service').replace('    - protocol: TCP\n      port: 80', '    - name: http\n      protocol: TCP\n      port: 80') + '');
+    const named = writeTemp(
+      tc.dir,
+      'svc3.yaml',
+      svcYaml('my-service').replace('    - protocol: TCP\n      port: 80', '    - name: http\n      protocol: TCP\n      port: 80') + '',
+    );
     await tc.kubectl(['apply', '-f', named]);
     const ap = await tc.kubectl(['apply', '-f', file], { allowFail: true });
     expect(ap.code).not.toBe(0);
@@ -133,7 +155,10 @@ spec:
     const file2 = writeTemp(
       tc.dir,
       'svc4.yaml',
-      svcYaml('my-service').replace('    - protocol: TCP\n      port: 80\n      targetPort: 9376\n', '    - name: http\n      protocol: TCP\n      port: 80\n      targetPort: 9376\n    - name: metrics\n      protocol: TCP\n      port: 9090\n'),
+      svcYaml('my-service').replace(
+        '    - protocol: TCP\n      port: 80\n      targetPort: 9376\n',
+        '    - name: http\n      protocol: TCP\n      port: 80\n      targetPort: 9376\n    - name: metrics\n      protocol: TCP\n      port: 9090\n',
+      ),
     );
     const ok = await tc.kubectl(['apply', '-f', file2]);
     expect(ok.stdout.trim()).toBe('service/my-service configured');
@@ -148,7 +173,9 @@ spec:
     await tc.kubectl(['patch', 'configmap', 'cfg', '-p', '{"data":{"c":"3","b":null}}']);
     let cm = JSON.parse((await tc.kubectl(['get', 'cm', 'cfg', '-o', 'json'])).stdout);
     expect(cm.data).toEqual({ a: '10', c: '3' });
-    const bad = await tc.kubectl(['patch', 'configmap', 'cfg', '--type=json', '-p', '[{"op":"test","path":"/data/a","value":"nope"}]'], { allowFail: true });
+    const bad = await tc.kubectl(['patch', 'configmap', 'cfg', '--type=json', '-p', '[{"op":"test","path":"/data/a","value":"nope"}]'], {
+      allowFail: true,
+    });
     expect(bad.code).not.toBe(0);
     // Server-side apply: a second manager conflicts on a field the first owns.
     const ssa = writeTemp(tc.dir, 'cm-ssa.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ssa\ndata:\n  k: one\n');
@@ -213,7 +240,12 @@ spec:
     expect(svc.spec.ports[0].nodePort).toBeLessThan(base + size);
     const pod = by('Pod', 'nginx');
     expect(pod.metadata.labels).toEqual({ app: 'web' });
-    expect(pod.spec.containers[0]).toMatchObject({ name: 'nginx', image: 'nginx', env: [{ name: 'A', value: '1' }], ports: [{ containerPort: 8080, protocol: 'TCP' }] });
+    expect(pod.spec.containers[0]).toMatchObject({
+      name: 'nginx',
+      image: 'nginx',
+      env: [{ name: 'A', value: '1' }],
+      ports: [{ containerPort: 8080, protocol: 'TCP' }],
+    });
     expect(pod.status.phase).toBe('Pending');
   });
 
@@ -227,7 +259,23 @@ spec:
 
   it('watches with get -w and waits for deletion', async () => {
     await tc.kubectl(['apply', '-f', '-'], { input: 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: watched\n' });
-    const p = spawn('kubectl', ['--kubeconfig', tc.kubeconfigPath, '--cache-dir', join(tc.dir, 'kube-cache'), 'get', 'cm', '-w', '-o', 'name', '--field-selector', 'metadata.name=watched'], { env: { ...process.env, KUBECONFIG: '' } });
+    const p = spawn(
+      'kubectl',
+      [
+        '--kubeconfig',
+        tc.kubeconfigPath,
+        '--cache-dir',
+        join(tc.dir, 'kube-cache'),
+        'get',
+        'cm',
+        '-w',
+        '-o',
+        'name',
+        '--field-selector',
+        'metadata.name=watched',
+      ],
+      { env: { ...process.env, KUBECONFIG: '' } },
+    );
     let out = '';
     p.stdout.on('data', (d) => (out += d));
     await until(() => out.includes('configmap/watched'));

@@ -26,7 +26,9 @@ describe('built-in load balancer', () => {
     await tc.kubectl(['create', 'service', 'loadbalancer', 'web', '--tcp=80:8080']);
     const ingress = await until(() => ingressOf('web'));
     expect(ingress).toHaveLength(1);
-    expect(inCIDR(tc.cluster.config.loadBalancerCIDR, ingress[0].ip), `${ingress[0].ip} in ${tc.cluster.config.loadBalancerCIDR}`).toBe(true);
+    expect(inCIDR(tc.cluster.config.loadBalancerCIDR, ingress[0].ip), `${ingress[0].ip} in ${tc.cluster.config.loadBalancerCIDR}`).toBe(
+      true,
+    );
     expect(ingress[0].ipMode).toBe('VIP');
     const row = (await tc.kubectl(['get', 'svc', 'web', '--no-headers'])).stdout.trim().split(/\s+/);
     expect(row[1]).toBe('LoadBalancer');
@@ -36,7 +38,9 @@ describe('built-in load balancer', () => {
     expect(nodePort).toBeGreaterThanOrEqual(base);
     expect(nodePort).toBeLessThan(base + size);
     expect(row[4]).toBe(`80:${nodePort}/TCP`);
-    const events = JSON.parse((await tc.kubectl(['get', 'events', '--field-selector', 'involvedObject.name=web', '-o', 'json'])).stdout).items;
+    const events = JSON.parse(
+      (await tc.kubectl(['get', 'events', '--field-selector', 'involvedObject.name=web', '-o', 'json'])).stdout,
+    ).items;
     expect(events.map((e: any) => e.reason)).toEqual(expect.arrayContaining(['EnsuringLoadBalancer', 'EnsuredLoadBalancer']));
   });
 
@@ -55,7 +59,8 @@ describe('built-in load balancer', () => {
 
   it('leaves other load balancer classes pending', async () => {
     await tc.kubectl(['apply', '-f', '-'], {
-      input: 'apiVersion: v1\nkind: Service\nmetadata:\n  name: other\nspec:\n  type: LoadBalancer\n  loadBalancerClass: example.com/cloud\n  ports:\n  - port: 80\n',
+      input:
+        'apiVersion: v1\nkind: Service\nmetadata:\n  name: other\nspec:\n  type: LoadBalancer\n  loadBalancerClass: example.com/cloud\n  ports:\n  - port: 80\n',
     });
     await new Promise((r) => setTimeout(r, 300));
     expect(await ingressOf('other')).toBeUndefined();

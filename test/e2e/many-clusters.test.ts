@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { startTestCluster, type TestCluster } from '../helpers/cluster.js';
 import { dig } from '../helpers/dns.js';
 import { until } from '../helpers/wait.js';
-import { parseCIDR } from '../../src/allocators/ipnet.js';
+import { parseCIDR } from '../../src/apimachinery/ipnet.js';
 import { runningClusters } from '../../src/config/host-registry.js';
 import { overlaps } from '../../src/config/slots.js';
 import type { RunningCluster } from '../../src/index.js';
@@ -50,7 +50,8 @@ describe('four clusters in one process, no options', () => {
     expect(new Set(cs.map((c) => c.slot)).size).toBe(4);
     expect(new Set(cs.map((c) => c.caCert)).size).toBe(4);
     // Every range is on loopback: traffic for them really reaches this host.
-    for (const c of cs) for (const r of [c.config.serviceCIDR, c.config.podCIDR, c.config.loadBalancerCIDR]) expect(parseCIDR(r)!.text).toMatch(/^127\./);
+    for (const c of cs)
+      for (const r of [c.config.serviceCIDR, c.config.podCIDR, c.config.loadBalancerCIDR]) expect(parseCIDR(r)!.text).toMatch(/^127\./);
   });
 
   it('are in the host registry with their ranges', async () => {
@@ -65,7 +66,9 @@ describe('four clusters in one process, no options', () => {
   it("each kube-dns ClusterIP answers with its own cluster's Services", async () => {
     for (const t of tcs) {
       const ns = t.cluster.dns.nameserver!;
-      expect(ns, t.cluster.dns.unavailable).toBe((await t.kubectl(['get', 'svc', '-n', 'kube-system', 'kube-dns', '-o', 'jsonpath={.spec.clusterIP}'])).stdout);
+      expect(ns, t.cluster.dns.unavailable).toBe(
+        (await t.kubectl(['get', 'svc', '-n', 'kube-system', 'kube-dns', '-o', 'jsonpath={.spec.clusterIP}'])).stdout,
+      );
       const out = await dig(53, ['+short', `kubernetes.default.svc.${t.cluster.config.clusterDomain}`], ns);
       const kubernetesIP = (await t.kubectl(['get', 'svc', 'kubernetes', '-o', 'jsonpath={.spec.clusterIP}'])).stdout;
       expect(out.trim()).toBe(kubernetesIP);
@@ -86,14 +89,24 @@ describe('four clusters in one process, no options', () => {
   it('refuses an explicit range that overlaps a running cluster, naming it', async () => {
     const taken = tcs[0]!.cluster.config.serviceCIDR;
     await expect(startTestCluster({ serviceCIDR: taken })).rejects.toThrow(
-      new RegExp(`^--service-cidr: ${taken.replace(/\./g, '\\.')} overlaps the service CIDR ${taken.replace(/\./g, '\\.')} of the running cluster "tinykube" \\(pid ${process.pid}, in memory\\)`),
+      new RegExp(
+        `^--service-cidr: ${taken.replace(/\./g, '\\.')} overlaps the service CIDR ${taken.replace(/\./g, '\\.')} of the running cluster "tinykube" \\(pid ${process.pid}, in memory\\)`,
+      ),
     );
     const podsOfOther = tcs[1]!.cluster.config.podCIDR;
-    await expect(startTestCluster({ loadBalancerCIDR: podsOfOther })).rejects.toThrow(`--loadbalancer-cidr: ${podsOfOther} overlaps the pod CIDR ${podsOfOther} of the running cluster`);
+    await expect(startTestCluster({ loadBalancerCIDR: podsOfOther })).rejects.toThrow(
+      `--loadbalancer-cidr: ${podsOfOther} overlaps the pod CIDR ${podsOfOther} of the running cluster`,
+    );
     const np = tcs[2]!.cluster.config.nodePortRange;
-    await expect(startTestCluster({ serviceNodePortRange: `${np.base + 5}-${np.base + 5}` })).rejects.toThrow(`--service-node-port-range: ${np.base + 5}-${np.base + 5} overlaps the NodePort range ${np.base}-${np.base + np.size - 1} of the running cluster`);
+    await expect(startTestCluster({ serviceNodePortRange: `${np.base + 5}-${np.base + 5}` })).rejects.toThrow(
+      `--service-node-port-range: ${np.base + 5}-${np.base + 5} overlaps the NodePort range ${np.base}-${np.base + np.size - 1} of the running cluster`,
+    );
     // The same NodePorts on another address do not collide; an API-data range (not loopback) neither.
-    const apart = await startTestCluster({ serviceNodePortRange: `${np.base}-${np.base + np.size - 1}`, nodePortAddresses: '127.0.0.3/32', serviceCIDR: '10.96.0.0/16' });
+    const apart = await startTestCluster({
+      serviceNodePortRange: `${np.base}-${np.base + np.size - 1}`,
+      nodePortAddresses: '127.0.0.3/32',
+      serviceCIDR: '10.96.0.0/16',
+    });
     expect(apart.cluster.config.nodePortRange).toEqual(np);
     await apart.stop();
   });
@@ -106,7 +119,10 @@ describe('stop()', () => {
     await tc.kubectl(['wait', '--for=condition=Ready', 'pod/sleeper', '--timeout=20s']);
     const uid = (await tc.kubectl(['get', 'pod', 'sleeper', '-o', 'jsonpath={.metadata.uid}'])).stdout;
     // This cluster's directories: the ones holding its Pod (other test files run clusters meanwhile).
-    const holding = (root: string, prefix: string) => readdirSync(root).filter((n) => n.startsWith(prefix) && existsSync(join(root, n, uid))).map((n) => join(root, n));
+    const holding = (root: string, prefix: string) =>
+      readdirSync(root)
+        .filter((n) => n.startsWith(prefix) && existsSync(join(root, n, uid)))
+        .map((n) => join(root, n));
     const dirs = [...holding(tmpdir(), 'tinykube-pods-'), ...holding('/dev/shm', 'tinykube-')];
     expect(dirs).toHaveLength(2);
     await tc.stop();
@@ -140,7 +156,11 @@ describe('a data dir', () => {
       await first.stop();
       // Whatever slots are free now, the restart keeps its ranges (and the Services their addresses).
       const again = await startTestCluster({ dataDir });
-      expect([again.cluster.config.serviceCIDR, again.cluster.config.podCIDR, again.cluster.config.nodePortRange]).toEqual([made.serviceCIDR, made.podCIDR, made.nodePortRange]);
+      expect([again.cluster.config.serviceCIDR, again.cluster.config.podCIDR, again.cluster.config.nodePortRange]).toEqual([
+        made.serviceCIDR,
+        made.podCIDR,
+        made.nodePortRange,
+      ]);
       expect((await again.kubectl(['get', 'svc', 'kubernetes', '-o', 'jsonpath={.spec.clusterIP}'])).stdout).toBe(kubernetesIP);
       await again.stop();
       // Another cluster takes those ranges meanwhile: the data dir's cluster cannot start.

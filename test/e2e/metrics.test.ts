@@ -7,7 +7,8 @@ let tc: TestCluster;
 beforeAll(async () => {
   tc = await startTestCluster();
   // One Pod spins half of the time and holds a large array; the other sleeps.
-  const busy = "const a = []; for (let i = 0; i < 3e6; i++) a.push(i); setInterval(() => { const t = Date.now(); while (Date.now() - t < 50) {} }, 100)";
+  const busy =
+    'const a = []; for (let i = 0; i < 3e6; i++) a.push(i); setInterval(() => { const t = Date.now(); while (Date.now() - t < 50) {} }, 100)';
   await tc.kubectl(['run', 'busy', '--image=local/node', '--restart=Never', '--command', '--', process.execPath, '-e', busy]);
   await tc.kubectl(['run', 'idle', '--image=local/sleep', '--restart=Never', '--command', '--', 'sleep', '3600']);
   await tc.kubectl(['wait', '--for=condition=Ready', 'pod/busy', 'pod/idle', '--timeout=20s']);
@@ -21,14 +22,19 @@ const mib = (s: string) => Number(s.replace(/Mi$/, ''));
 
 describe('kubectl top', () => {
   it('pod: CPU and memory of each running Pod, by namespace, label and container', async () => {
-    const rows = (await tc.kubectl(['top', 'pod', '--no-headers'])).stdout.trim().split('\n').map((l) => l.trim().split(/\s+/));
+    const rows = (await tc.kubectl(['top', 'pod', '--no-headers'])).stdout
+      .trim()
+      .split('\n')
+      .map((l) => l.trim().split(/\s+/));
     const by = Object.fromEntries(rows.map(([name, cpu, mem]) => [name!, { cpu: cores(cpu!), mem: mib(mem!) }]));
     expect(Object.keys(by).sort()).toEqual(['busy', 'idle']);
     expect(by.busy!.cpu).toBeGreaterThan(by.idle!.cpu);
     expect(by.busy!.mem).toBeGreaterThan(by.idle!.mem);
     const only = (await tc.kubectl(['top', 'pod', '-l', 'run=idle', '--containers', '--no-headers'])).stdout.trim().split(/\s+/);
     expect(only.slice(0, 2)).toEqual(['idle', 'idle']);
-    expect((await tc.kubectl(['top', 'pod', '-n', 'kube-system', '--no-headers'], { allowFail: true })).stderr).toContain('No resources found in kube-system namespace.');
+    expect((await tc.kubectl(['top', 'pod', '-n', 'kube-system', '--no-headers'], { allowFail: true })).stderr).toContain(
+      'No resources found in kube-system namespace.',
+    );
   });
 
   it('node: this node’s usage against its allocatable', async () => {
@@ -45,9 +51,15 @@ describe('kubectl top', () => {
 describe('metrics.k8s.io', () => {
   it('serves PodMetrics and NodeMetrics as metrics-server does, and nothing else', async () => {
     const pm = (await api(tc.cluster, 'GET', '/apis/metrics.k8s.io/v1beta1/namespaces/default/pods/busy')).json();
-    expect(pm).toMatchObject({ kind: 'PodMetrics', apiVersion: 'metrics.k8s.io/v1beta1', metadata: { name: 'busy', namespace: 'default', labels: { run: 'busy' } } });
+    expect(pm).toMatchObject({
+      kind: 'PodMetrics',
+      apiVersion: 'metrics.k8s.io/v1beta1',
+      metadata: { name: 'busy', namespace: 'default', labels: { run: 'busy' } },
+    });
     expect(pm.window).toMatch(/^\d+(\.\d+)?s$/);
-    expect(pm.containers).toEqual([{ name: 'busy', usage: { cpu: expect.stringMatching(/^\d+n$/), memory: expect.stringMatching(/^\d+Ki$/) } }]);
+    expect(pm.containers).toEqual([
+      { name: 'busy', usage: { cpu: expect.stringMatching(/^\d+n$/), memory: expect.stringMatching(/^\d+Ki$/) } },
+    ]);
     const missing = await api(tc.cluster, 'GET', '/apis/metrics.k8s.io/v1beta1/namespaces/default/pods/nope');
     expect([missing.status, missing.json().message]).toEqual([404, 'pods.metrics.k8s.io "nope" not found']);
     const watch = await api(tc.cluster, 'GET', '/apis/metrics.k8s.io/v1beta1/pods?watch=true');

@@ -89,7 +89,8 @@ async function logsUntil(tc: TestCluster, pattern: RegExp): Promise<string> {
   }, 15_000);
 }
 
-const ipOf = async (tc: TestCluster, name: string, ns = 'default') => JSON.parse((await tc.kubectl(['get', 'svc', name, '-n', ns, '-o', 'json'])).stdout).spec.clusterIP as string;
+const ipOf = async (tc: TestCluster, name: string, ns = 'default') =>
+  JSON.parse((await tc.kubectl(['get', 'svc', name, '-n', ns, '-o', 'json'])).stdout).spec.clusterIP as string;
 
 describe('DNS for Pods', () => {
   it('kube-dns has EndpointSlice and Endpoints pointing at the server', async () => {
@@ -105,13 +106,19 @@ describe('DNS for Pods', () => {
     expect(row[1]).toBe(`127.0.0.1:${port},127.0.0.1:${port}`);
     const svc = JSON.parse((await owner.kubectl(['get', 'svc', 'kube-dns', '-n', 'kube-system', '-o', 'json'])).stdout);
     expect(svc.spec.clusterIP).toBe(KUBE_DNS);
-    expect(svc.spec.ports.map((p: { name: string; port: number; protocol: string }) => `${p.name}:${p.port}/${p.protocol}`)).toEqual(['dns:53/UDP', 'dns-tcp:53/TCP']);
+    expect(svc.spec.ports.map((p: { name: string; port: number; protocol: string }) => `${p.name}:${p.port}/${p.protocol}`)).toEqual([
+      'dns:53/UDP',
+      'dns-tcp:53/TCP',
+    ]);
     // The DNS server holds kube-dns's ClusterIP:53 itself: the proxy leaves it alone (no listener,
     // no ListenFailed event).
     if (owner.cluster.dns.nameserver === KUBE_DNS) {
       expect(owner.cluster.proxy!.listeners().failed.filter((l) => l.service === 'kube-system/kube-dns')).toEqual([]);
       expect(owner.cluster.proxy!.listeners().open.filter((l) => l.service === 'kube-system/kube-dns')).toEqual([]);
-      const ev = JSON.parse((await owner.kubectl(['get', 'events', '-n', 'kube-system', '--field-selector', 'involvedObject.name=kube-dns', '-o', 'json'])).stdout).items;
+      const ev = JSON.parse(
+        (await owner.kubectl(['get', 'events', '-n', 'kube-system', '--field-selector', 'involvedObject.name=kube-dns', '-o', 'json']))
+          .stdout,
+      ).items;
       expect(ev.map((e: { reason: string }) => e.reason)).not.toContain('ListenFailed');
     }
   });
@@ -124,7 +131,12 @@ describe('DNS for Pods', () => {
     const out = await logsUntil(owner, /nameserver/);
     expect(out).toMatch(new RegExp(`^${web.replace(/\./g, '\\.')}\\s+web\\.default\\.svc\\.cluster\\.local`, 'm'));
     expect(out).toMatch(new RegExp(`^${db.replace(/\./g, '\\.')}\\s+db\\.other\\.svc\\.cluster\\.local`, 'm'));
-    expect(out).toMatch(new RegExp(`^${nthIP(owner.cluster.config.serviceCIDR, 1).replace(/\./g, '\\.')}\\s+kubernetes\\.default\\.svc\\.cluster\\.local`, 'm'));
+    expect(out).toMatch(
+      new RegExp(
+        `^${nthIP(owner.cluster.config.serviceCIDR, 1).replace(/\./g, '\\.')}\\s+kubernetes\\.default\\.svc\\.cluster\\.local`,
+        'm',
+      ),
+    );
     if (privileged) {
       expect(owner.cluster.dns.nameserver).toBe(KUBE_DNS);
       expect(out).toContain(`search default.svc.cluster.local svc.cluster.local cluster.local`);
@@ -155,7 +167,9 @@ describe('DNS for Pods', () => {
     expect(out).toMatch(new RegExp(`^${db.replace(/\./g, '\\.')}\\s+db\\.other\\.svc\\.cluster\\.local`, 'm'));
     expect(out).not.toContain(`nameserver ${SQUATTED_DNS}`);
     const ev = await until(async () => {
-      const r = JSON.parse((await second.kubectl(['get', 'events', '--field-selector', 'reason=ClusterDNSUnavailable', '-o', 'json'])).stdout).items;
+      const r = JSON.parse(
+        (await second.kubectl(['get', 'events', '--field-selector', 'reason=ClusterDNSUnavailable', '-o', 'json'])).stdout,
+      ).items;
       return r[0];
     });
     expect(ev.type).toBe('Warning');

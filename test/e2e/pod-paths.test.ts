@@ -32,15 +32,26 @@ const createPod = async (pod: object) => {
 const stateOf = (pod: string, container = 'main', init = false) =>
   until(async () => {
     const p = tc.cluster.store.get('pods', 'default', pod);
-    const list = ((p?.status as Record<string, { name: string; state: CState }[]> | undefined)?.[init ? 'initContainerStatuses' : 'containerStatuses'] ?? []);
+    const list =
+      (p?.status as Record<string, { name: string; state: CState }[]> | undefined)?.[
+        init ? 'initContainerStatuses' : 'containerStatuses'
+      ] ?? [];
     const s = list.find((c) => c.name === container)?.state;
-    return s && !s.running && !(s.waiting && (s.waiting.reason === 'ContainerCreating' || s.waiting.reason === 'PodInitializing')) ? s : undefined;
+    return s && !s.running && !(s.waiting && (s.waiting.reason === 'ContainerCreating' || s.waiting.reason === 'PodInitializing'))
+      ? s
+      : undefined;
   }, 15_000);
 const eventMessages = async (pod: string) =>
-  (await api(tc.cluster, 'GET', `/api/v1/namespaces/default/events?fieldSelector=involvedObject.name=${pod}`)).json().items.map((e: { reason: string; message: string }) => `${e.reason}: ${e.message}`) as string[];
+  (await api(tc.cluster, 'GET', `/api/v1/namespaces/default/events?fieldSelector=involvedObject.name=${pod}`))
+    .json()
+    .items.map((e: { reason: string; message: string }) => `${e.reason}: ${e.message}`) as string[];
 const shPod = (name: string, container: object, extra: object = {}) => ({
   metadata: { name },
-  spec: { restartPolicy: 'Never', containers: [{ name: 'main', image: 'local/sh', command: ['sh', '-c', 'ls /x; echo done'], ...container }], ...extra },
+  spec: {
+    restartPolicy: 'Never',
+    containers: [{ name: 'main', image: 'local/sh', command: ['sh', '-c', 'ls /x; echo done'], ...container }],
+    ...extra,
+  },
 });
 
 describe('subPathExpr expanded out of the volume', () => {
@@ -48,17 +59,30 @@ describe('subPathExpr expanded out of the volume', () => {
     const target = join(scratch, 'escape-dotdot');
     const climb = `${'../'.repeat(12)}${target.slice(1)}`;
     await createPod(
-      shPod('esc-dotdot', { env: [{ name: 'P', value: climb }], volumeMounts: [{ name: 'd', mountPath: '/x', subPathExpr: '$(P)' }] }, { volumes: [{ name: 'd', emptyDir: {} }] }),
+      shPod(
+        'esc-dotdot',
+        { env: [{ name: 'P', value: climb }], volumeMounts: [{ name: 'd', mountPath: '/x', subPathExpr: '$(P)' }] },
+        { volumes: [{ name: 'd', emptyDir: {} }] },
+      ),
     );
     const s = await stateOf('esc-dotdot');
-    expect(s.waiting).toEqual({ reason: 'CreateContainerConfigError', message: `unable to provision SubPath \`${climb}\`: must not contain '..'` });
-    expect(await until(async () => (await eventMessages('esc-dotdot')).find((m) => m.startsWith('Failed: ')))).toBe(`Failed: Error: unable to provision SubPath \`${climb}\`: must not contain '..'`);
+    expect(s.waiting).toEqual({
+      reason: 'CreateContainerConfigError',
+      message: `unable to provision SubPath \`${climb}\`: must not contain '..'`,
+    });
+    expect(await until(async () => (await eventMessages('esc-dotdot')).find((m) => m.startsWith('Failed: ')))).toBe(
+      `Failed: Error: unable to provision SubPath \`${climb}\`: must not contain '..'`,
+    );
     expect(existsSync(target)).toBe(false);
   });
 
   it('an absolute expanded value (the host /etc): refused, nothing mounted', async () => {
     await createPod(
-      shPod('esc-abs', { env: [{ name: 'P', value: '/etc' }], volumeMounts: [{ name: 'd', mountPath: '/x', subPathExpr: '$(P)' }] }, { volumes: [{ name: 'd', emptyDir: {} }] }),
+      shPod(
+        'esc-abs',
+        { env: [{ name: 'P', value: '/etc' }], volumeMounts: [{ name: 'd', mountPath: '/x', subPathExpr: '$(P)' }] },
+        { volumes: [{ name: 'd', emptyDir: {} }] },
+      ),
     );
     const s = await stateOf('esc-abs');
     expect(s.waiting).toEqual({ reason: 'CreateContainerConfigError', message: 'error SubPath `/etc` must not be an absolute path' });
@@ -66,7 +90,11 @@ describe('subPathExpr expanded out of the volume', () => {
 
   it('a variable that is not set (or empty): `missing value for …`, no directory named after it', async () => {
     await createPod(
-      shPod('esc-missing', { env: [{ name: 'EMPTY', value: '' }], volumeMounts: [{ name: 'd', mountPath: '/x', subPathExpr: '$(NOPE)/$(EMPTY)' }] }, { volumes: [{ name: 'd', emptyDir: {} }] }),
+      shPod(
+        'esc-missing',
+        { env: [{ name: 'EMPTY', value: '' }], volumeMounts: [{ name: 'd', mountPath: '/x', subPathExpr: '$(NOPE)/$(EMPTY)' }] },
+        { volumes: [{ name: 'd', emptyDir: {} }] },
+      ),
     );
     const s = await stateOf('esc-missing');
     expect(s.waiting).toEqual({ reason: 'CreateContainerConfigError', message: 'missing value for EMPTY, NOPE' });
@@ -74,7 +102,15 @@ describe('subPathExpr expanded out of the volume', () => {
 
   it('a value inside the volume still works (and is created there)', async () => {
     await createPod(
-      shPod('sub-ok', { env: [{ name: 'P', value: 'a/./b' }], command: ['sh', '-c', 'echo hi > /x/f; echo done'], volumeMounts: [{ name: 'd', mountPath: '/x', subPathExpr: '$(P)' }] }, { volumes: [{ name: 'd', emptyDir: {} }] }),
+      shPod(
+        'sub-ok',
+        {
+          env: [{ name: 'P', value: 'a/./b' }],
+          command: ['sh', '-c', 'echo hi > /x/f; echo done'],
+          volumeMounts: [{ name: 'd', mountPath: '/x', subPathExpr: '$(P)' }],
+        },
+        { volumes: [{ name: 'd', emptyDir: {} }] },
+      ),
     );
     expect((await stateOf('sub-ok')).terminated).toMatchObject({ exitCode: 0, reason: 'Completed' });
   });
@@ -94,14 +130,32 @@ describe('symlinks inside a volume are not followed out of it', () => {
       spec: {
         restartPolicy: 'Never',
         containers: [
-          { name: 'main', image: 'local/sh', command: ['sh', '-c', 'cat /x/secret'], volumeMounts: [{ name: 'host', mountPath: '/x', subPath: 'out' }] },
-          { name: 'deeper', image: 'local/sh', command: ['sh', '-c', 'true'], volumeMounts: [{ name: 'host', mountPath: '/x', subPath: 'out/new-dir' }] },
-          { name: 'inside', image: 'local/sh', command: ['sh', '-c', 'echo ok > /x/f'], volumeMounts: [{ name: 'host', mountPath: '/x', subPath: 'in' }] },
+          {
+            name: 'main',
+            image: 'local/sh',
+            command: ['sh', '-c', 'cat /x/secret'],
+            volumeMounts: [{ name: 'host', mountPath: '/x', subPath: 'out' }],
+          },
+          {
+            name: 'deeper',
+            image: 'local/sh',
+            command: ['sh', '-c', 'true'],
+            volumeMounts: [{ name: 'host', mountPath: '/x', subPath: 'out/new-dir' }],
+          },
+          {
+            name: 'inside',
+            image: 'local/sh',
+            command: ['sh', '-c', 'echo ok > /x/f'],
+            volumeMounts: [{ name: 'host', mountPath: '/x', subPath: 'in' }],
+          },
         ],
         volumes: [{ name: 'host', hostPath: { path: vol, type: 'Directory' } }],
       },
     });
-    expect((await stateOf('sym-host')).waiting).toEqual({ reason: 'CreateContainerConfigError', message: 'failed to prepare subPath for volumeMount "host" of container "main"' });
+    expect((await stateOf('sym-host')).waiting).toEqual({
+      reason: 'CreateContainerConfigError',
+      message: 'failed to prepare subPath for volumeMount "host" of container "main"',
+    });
     expect((await stateOf('sym-host', 'deeper')).waiting).toEqual({
       reason: 'CreateContainerConfigError',
       message: 'failed to create subPath directory for volumeMount "host" of container "deeper"',
@@ -118,24 +172,54 @@ describe('symlinks inside a volume are not followed out of it', () => {
       metadata: { name: 'sym-planted' },
       spec: {
         restartPolicy: 'Never',
-        initContainers: [{ name: 'plant', image: 'local/sh', command: ['sh', '-c', `ln -s ${outside} /data/esc && ln -s ${outside} /data/nest`], volumeMounts: [{ name: 'data', mountPath: '/data' }] }],
+        initContainers: [
+          {
+            name: 'plant',
+            image: 'local/sh',
+            command: ['sh', '-c', `ln -s ${outside} /data/esc && ln -s ${outside} /data/nest`],
+            volumeMounts: [{ name: 'data', mountPath: '/data' }],
+          },
+        ],
         containers: [
-          { name: 'main', image: 'local/sh', command: ['sh', '-c', 'ls /x'], volumeMounts: [{ name: 'data', mountPath: '/x', subPath: 'esc' }] },
+          {
+            name: 'main',
+            image: 'local/sh',
+            command: ['sh', '-c', 'ls /x'],
+            volumeMounts: [{ name: 'data', mountPath: '/x', subPath: 'esc' }],
+          },
           // A second volume mounted below the first, through the planted link: its mount point
           // would be made at <outside>/m on the host.
-          { name: 'nested', image: 'local/sh', command: ['sh', '-c', 'echo done'], volumeMounts: [{ name: 'data', mountPath: '/data' }, { name: 'other', mountPath: '/data/nest/m' }] },
+          {
+            name: 'nested',
+            image: 'local/sh',
+            command: ['sh', '-c', 'echo done'],
+            volumeMounts: [
+              { name: 'data', mountPath: '/data' },
+              { name: 'other', mountPath: '/data/nest/m' },
+            ],
+          },
         ],
-        volumes: [{ name: 'data', emptyDir: {} }, { name: 'other', emptyDir: {} }],
+        volumes: [
+          { name: 'data', emptyDir: {} },
+          { name: 'other', emptyDir: {} },
+        ],
       },
     });
     expect((await stateOf('sym-planted', 'plant', true)).terminated).toMatchObject({ exitCode: 0 });
-    expect((await stateOf('sym-planted')).waiting).toEqual({ reason: 'CreateContainerConfigError', message: 'failed to prepare subPath for volumeMount "data" of container "main"' });
+    expect((await stateOf('sym-planted')).waiting).toEqual({
+      reason: 'CreateContainerConfigError',
+      message: 'failed to prepare subPath for volumeMount "data" of container "main"',
+    });
     await stateOf('sym-planted', 'nested');
     expect(readdirSync(outside)).toEqual([]);
     // Without a mount namespace (MountNamespaceUnavailable) nothing is mounted at all.
     const events = await eventMessages('sym-planted');
     if (!events.some((m) => m.startsWith('MountNamespaceUnavailable: '))) {
-      expect(await until(async () => (await eventMessages('sym-planted')).find((m) => m.startsWith('FailedMount: Unable to mount /data/nest/m in container nested:')))).toMatch(/outside of allowed base/);
+      expect(
+        await until(async () =>
+          (await eventMessages('sym-planted')).find((m) => m.startsWith('FailedMount: Unable to mount /data/nest/m in container nested:')),
+        ),
+      ).toMatch(/outside of allowed base/);
     }
   });
 });
@@ -148,10 +232,27 @@ describe('items paths at admission (upstream validation texts)', () => {
         spec: {
           containers: [{ name: 'main', image: 'x', command: ['true'] }],
           volumes: [
-            { name: 'c', configMap: { name: 'x', items: [{ key: 'a', path: 'a/../../etc/passwd' }, { key: 'b', path: '..b' }] } },
+            {
+              name: 'c',
+              configMap: {
+                name: 'x',
+                items: [
+                  { key: 'a', path: 'a/../../etc/passwd' },
+                  { key: 'b', path: '..b' },
+                ],
+              },
+            },
             { name: 's', secret: { secretName: 'x', items: [{ key: 'a', path: '/etc/shadow' }] } },
             { name: 'd', downwardAPI: { items: [{ path: '../name', fieldRef: { fieldPath: 'metadata.name' } }] } },
-            { name: 'p', projected: { sources: [{ configMap: { name: 'x', items: [{ key: 'a', path: 'x/../../y' }] } }, { serviceAccountToken: { path: '../token' } }] } },
+            {
+              name: 'p',
+              projected: {
+                sources: [
+                  { configMap: { name: 'x', items: [{ key: 'a', path: 'x/../../y' }] } },
+                  { serviceAccountToken: { path: '../token' } },
+                ],
+              },
+            },
           ],
         },
       },

@@ -5,7 +5,7 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { startTestCluster, type TestCluster } from '../helpers/cluster.js';
 import { api } from '../helpers/http.js';
-import { validatePodSpec } from '../../src/resources/pod.js';
+import { validatePodSpec } from '../../src/registry/pod/strategy.js';
 
 let tc: TestCluster;
 beforeAll(async () => {
@@ -26,7 +26,10 @@ function patch(name: string, body: object) {
 /** A node selector no node matches: valid Pods stay Pending and nothing of them runs here. */
 const PENDING = { 'tinykube.test/pin': 'nowhere' };
 const c = (extra: Record<string, unknown> = {}) => ({ name: 'app', image: 'busybox:1.36', ...extra });
-const pod = (containerExtra: Record<string, unknown> = {}, spec: Record<string, unknown> = {}) => ({ containers: [c(containerExtra)], ...spec });
+const pod = (containerExtra: Record<string, unknown> = {}, spec: Record<string, unknown> = {}) => ({
+  containers: [c(containerExtra)],
+  ...spec,
+});
 
 const LABEL_RE = `(e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')`;
 const SUBDOMAIN_RE = `(e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')`;
@@ -49,7 +52,11 @@ interface Case {
 const cases: Case[] = [
   // containers: names, images
   { what: 'no containers', spec: {}, errors: ['spec.containers: Required value'] },
-  { what: 'container name not a DNS label', spec: { containers: [{ name: 'Web_1', image: 'x' }] }, errors: [DNS_LABEL(`${C0}.name`, 'Web_1')] },
+  {
+    what: 'container name not a DNS label',
+    spec: { containers: [{ name: 'Web_1', image: 'x' }] },
+    errors: [DNS_LABEL(`${C0}.name`, 'Web_1')],
+  },
   { what: 'container without a name', spec: { containers: [{ image: 'x' }] }, errors: [`${C0}.name: Required value`] },
   { what: 'duplicate container names', spec: { containers: [c(), c()] }, errors: ['spec.containers[1].name: Duplicate value: "app"'] },
   {
@@ -58,7 +65,11 @@ const cases: Case[] = [
     errors: ['spec.initContainers[0].name: Duplicate value: "app"'],
   },
   { what: 'image missing', spec: pod({ image: '' }), errors: [`${C0}.image: Required value`] },
-  { what: 'image with a trailing space', spec: pod({ image: 'nginx ' }), errors: [`${C0}.image: Invalid value: "nginx ": must not have leading or trailing whitespace`] },
+  {
+    what: 'image with a trailing space',
+    spec: pod({ image: 'nginx ' }),
+    errors: [`${C0}.image: Invalid value: "nginx ": must not have leading or trailing whitespace`],
+  },
   {
     what: 'unknown imagePullPolicy and terminationMessagePolicy',
     spec: pod({ imagePullPolicy: 'Sometimes', terminationMessagePolicy: 'Verbose' }),
@@ -72,7 +83,10 @@ const cases: Case[] = [
   {
     what: 'containerPort and hostPort out of range',
     spec: pod({ ports: [{ containerPort: 70000, hostPort: 65536 }] }),
-    errors: [`${C0}.ports[0].containerPort: Invalid value: 70000: ${PORT_RANGE}`, `${C0}.ports[0].hostPort: Invalid value: 65536: ${PORT_RANGE}`],
+    errors: [
+      `${C0}.ports[0].containerPort: Invalid value: 70000: ${PORT_RANGE}`,
+      `${C0}.ports[0].hostPort: Invalid value: 65536: ${PORT_RANGE}`,
+    ],
   },
   {
     what: 'unknown protocol',
@@ -81,7 +95,13 @@ const cases: Case[] = [
   },
   {
     what: 'port names against IANA_SVC_NAME',
-    spec: pod({ ports: [{ containerPort: 80, name: 'HTTP' }, { containerPort: 81, name: 'web-server-port-1' }, { containerPort: 82, name: '-8080' }] }),
+    spec: pod({
+      ports: [
+        { containerPort: 80, name: 'HTTP' },
+        { containerPort: 81, name: 'web-server-port-1' },
+        { containerPort: 82, name: '-8080' },
+      ],
+    }),
     errors: [
       `${C0}.ports[0].name: Invalid value: "HTTP": must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)`,
       `${C0}.ports[0].name: Invalid value: "HTTP": must contain at least one letter (a-z)`,
@@ -92,12 +112,22 @@ const cases: Case[] = [
   },
   {
     what: 'duplicate port names',
-    spec: pod({ ports: [{ containerPort: 80, name: 'http' }, { containerPort: 81, name: 'http' }] }),
+    spec: pod({
+      ports: [
+        { containerPort: 80, name: 'http' },
+        { containerPort: 81, name: 'http' },
+      ],
+    }),
     errors: [`${C0}.ports[1].name: Duplicate value: "http"`],
   },
   {
     what: 'the same hostPort in two containers',
-    spec: { containers: [c({ ports: [{ containerPort: 80, hostPort: 8080 }] }), c({ name: 'side', ports: [{ containerPort: 81, hostPort: 8080 }] })] },
+    spec: {
+      containers: [
+        c({ ports: [{ containerPort: 80, hostPort: 8080 }] }),
+        c({ name: 'side', ports: [{ containerPort: 81, hostPort: 8080 }] }),
+      ],
+    },
     errors: ['spec.containers[1].ports[0].hostPort: Duplicate value: "TCP//8080"'],
   },
   {
@@ -109,7 +139,10 @@ const cases: Case[] = [
   {
     what: 'env names: missing and with "="',
     spec: pod({ env: [{ value: 'x' }, { name: 'A=B', value: 'y' }] }),
-    errors: [`${C0}.env[0].name: Required value`, `${C0}.env[1].name: Invalid value: "A=B": a valid environment variable name must consist only of printable ASCII characters other than '='`],
+    errors: [
+      `${C0}.env[0].name: Required value`,
+      `${C0}.env[1].name: Invalid value: "A=B": a valid environment variable name must consist only of printable ASCII characters other than '='`,
+    ],
   },
   {
     what: 'valueFrom without a source, with two sources, and beside a value',
@@ -128,7 +161,12 @@ const cases: Case[] = [
   },
   {
     what: 'fieldRef paths env does not support',
-    spec: pod({ env: [{ name: 'L', valueFrom: { fieldRef: { fieldPath: 'metadata.labels' } } }, { name: 'F', valueFrom: { fieldRef: { fieldPath: 'spec.foo' } } }] }),
+    spec: pod({
+      env: [
+        { name: 'L', valueFrom: { fieldRef: { fieldPath: 'metadata.labels' } } },
+        { name: 'F', valueFrom: { fieldRef: { fieldPath: 'spec.foo' } } },
+      ],
+    }),
     errors: [
       `${C0}.env[0].valueFrom.fieldRef.fieldPath: Unsupported value: "metadata.labels": supported values: "metadata.name", "metadata.namespace", "metadata.uid", "spec.nodeName", "spec.serviceAccountName", "status.hostIP", "status.hostIPs", "status.podIP", "status.podIPs"`,
       `${C0}.env[1].valueFrom.fieldRef.fieldPath: Invalid value: "spec.foo": error converting fieldPath: field label not supported: spec.foo`,
@@ -136,7 +174,12 @@ const cases: Case[] = [
   },
   {
     what: 'resourceFieldRef of an unknown resource and a bad cpu divisor',
-    spec: pod({ env: [{ name: 'G', valueFrom: { resourceFieldRef: { resource: 'limits.gpu' } } }, { name: 'C', valueFrom: { resourceFieldRef: { resource: 'limits.cpu', divisor: '2' } } }] }),
+    spec: pod({
+      env: [
+        { name: 'G', valueFrom: { resourceFieldRef: { resource: 'limits.gpu' } } },
+        { name: 'C', valueFrom: { resourceFieldRef: { resource: 'limits.cpu', divisor: '2' } } },
+      ],
+    }),
     errors: [
       `${C0}.env[0].valueFrom.resourceFieldRef.resource: Unsupported value: "limits.gpu": supported values: "limits.cpu", "limits.ephemeral-storage", "limits.memory", "requests.cpu", "requests.ephemeral-storage", "requests.memory"`,
       `${C0}.env[1].valueFrom.resourceFieldRef.divisor: Invalid value: "limits.cpu": only divisor's values 1m and 1 are supported with the cpu resource`,
@@ -144,7 +187,12 @@ const cases: Case[] = [
   },
   {
     what: 'configMapKeyRef and secretKeyRef names and keys',
-    spec: pod({ env: [{ name: 'A', valueFrom: { configMapKeyRef: { name: '', key: 'bad key!' } } }, { name: 'B', valueFrom: { secretKeyRef: { name: 'creds' } } }] }),
+    spec: pod({
+      env: [
+        { name: 'A', valueFrom: { configMapKeyRef: { name: '', key: 'bad key!' } } },
+        { name: 'B', valueFrom: { secretKeyRef: { name: 'creds' } } },
+      ],
+    }),
     errors: [
       DNS_SUBDOMAIN(`${C0}.env[0].valueFrom.configMapKeyRef.name`, ''),
       `${C0}.env[0].valueFrom.configMapKeyRef.key: Invalid value: "bad key!": a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')`,
@@ -169,10 +217,23 @@ const cases: Case[] = [
   },
   {
     what: 'volume names: duplicate and not a DNS label',
-    spec: pod({}, { volumes: [{ name: 'data', emptyDir: {} }, { name: 'data', emptyDir: {} }, { name: 'Bad_Name', emptyDir: {} }] }),
+    spec: pod(
+      {},
+      {
+        volumes: [
+          { name: 'data', emptyDir: {} },
+          { name: 'data', emptyDir: {} },
+          { name: 'Bad_Name', emptyDir: {} },
+        ],
+      },
+    ),
     errors: ['spec.volumes[1].name: Duplicate value: "data"', DNS_LABEL('spec.volumes[2].name', 'Bad_Name')],
   },
-  { what: 'hostPath without a path', spec: pod({}, { volumes: [{ name: 'h', hostPath: { path: '' } }] }), errors: ['spec.volumes[0].hostPath.path: Required value'] },
+  {
+    what: 'hostPath without a path',
+    spec: pod({}, { volumes: [{ name: 'h', hostPath: { path: '' } }] }),
+    errors: ['spec.volumes[0].hostPath.path: Required value'],
+  },
   {
     what: 'hostPath with a backstep and an unknown type',
     spec: pod({}, { volumes: [{ name: 'h', hostPath: { path: '/a/../b', type: 'Dir' } }] }),
@@ -189,11 +250,20 @@ const cases: Case[] = [
   {
     what: 'configMap volume without a name, an absolute item path, item mode 1000',
     spec: pod({}, { volumes: [{ name: 'cm', configMap: { items: [{ key: 'a', path: '/abs', mode: 1000 }] } }] }),
-    errors: ['spec.volumes[0].configMap.name: Required value', 'spec.volumes[0].configMap.items[0].path: Invalid value: "/abs": must be a relative path', `spec.volumes[0].configMap.items[0].mode: Invalid value: 1000: ${FILE_MODE}`],
+    errors: [
+      'spec.volumes[0].configMap.name: Required value',
+      'spec.volumes[0].configMap.items[0].path: Invalid value: "/abs": must be a relative path',
+      `spec.volumes[0].configMap.items[0].mode: Invalid value: 1000: ${FILE_MODE}`,
+    ],
   },
   {
     what: 'secret volume: defaultMode 512, item without key, paths with ..',
-    spec: pod({}, { volumes: [{ name: 's', secret: { secretName: 's', defaultMode: 512, items: [{ path: '..data' }, { key: 'k', path: 'a/../b' }] } }] }),
+    spec: pod(
+      {},
+      {
+        volumes: [{ name: 's', secret: { secretName: 's', defaultMode: 512, items: [{ path: '..data' }, { key: 'k', path: 'a/../b' }] } }],
+      },
+    ),
     errors: [
       `spec.volumes[0].secret.defaultMode: Invalid value: 512: ${FILE_MODE}`,
       'spec.volumes[0].secret.items[0].key: Required value',
@@ -201,14 +271,30 @@ const cases: Case[] = [
       `spec.volumes[0].secret.items[1].path: Invalid value: "a/../b": must not contain '..'`,
     ],
   },
-  { what: 'secret volume without secretName', spec: pod({}, { volumes: [{ name: 's', secret: {} }] }), errors: ['spec.volumes[0].secret.secretName: Required value'] },
+  {
+    what: 'secret volume without secretName',
+    spec: pod({}, { volumes: [{ name: 's', secret: {} }] }),
+    errors: ['spec.volumes[0].secret.secretName: Required value'],
+  },
   {
     what: 'downwardAPI items: an unsupported fieldPath, neither fieldRef nor resourceFieldRef, resourceFieldRef without container',
-    spec: pod({}, {
-      volumes: [
-        { name: 'd', downwardAPI: { items: [{ path: 'node', fieldRef: { fieldPath: 'spec.nodeName' } }, { path: 'x' }, { path: 'mem', resourceFieldRef: { resource: 'limits.memory' } }] } },
-      ],
-    }),
+    spec: pod(
+      {},
+      {
+        volumes: [
+          {
+            name: 'd',
+            downwardAPI: {
+              items: [
+                { path: 'node', fieldRef: { fieldPath: 'spec.nodeName' } },
+                { path: 'x' },
+                { path: 'mem', resourceFieldRef: { resource: 'limits.memory' } },
+              ],
+            },
+          },
+        ],
+      },
+    ),
     errors: [
       'spec.volumes[0].downwardAPI.fieldRef.fieldPath: Unsupported value: "spec.nodeName": supported values: "metadata.annotations", "metadata.labels", "metadata.name", "metadata.namespace", "metadata.uid"',
       'spec.volumes[0].downwardAPI: Required value: one of fieldRef and resourceFieldRef is required',
@@ -217,9 +303,22 @@ const cases: Case[] = [
   },
   {
     what: 'projected: short token, absolute token path, two kinds in one source',
-    spec: pod({}, {
-      volumes: [{ name: 'p', projected: { sources: [{ serviceAccountToken: { path: '/token', expirationSeconds: 60, audience: 'vault' } }, { configMap: { name: 'c' }, secret: { name: 's' } }] } }],
-    }),
+    spec: pod(
+      {},
+      {
+        volumes: [
+          {
+            name: 'p',
+            projected: {
+              sources: [
+                { serviceAccountToken: { path: '/token', expirationSeconds: 60, audience: 'vault' } },
+                { configMap: { name: 'c' }, secret: { name: 's' } },
+              ],
+            },
+          },
+        ],
+      },
+    ),
     errors: [
       'spec.volumes[0].projected.sources[0].serviceAccountToken.expirationSeconds: Invalid value: 60: may not specify a duration less than 10 minutes',
       'spec.volumes[0].projected.path: Invalid value: "/token": must be a relative path',
@@ -228,20 +327,23 @@ const cases: Case[] = [
   },
   {
     what: 'projected: token over 2^32 seconds without a path, duplicate item paths',
-    spec: pod({}, {
-      volumes: [
-        {
-          name: 'p',
-          projected: {
-            sources: [
-              { serviceAccountToken: { path: '', expirationSeconds: 4294967297 } },
-              { configMap: { name: 'c', items: [{ key: 'a', path: 'same' }] } },
-              { secret: { name: 's', items: [{ key: 'b', path: 'same' }] } },
-            ],
+    spec: pod(
+      {},
+      {
+        volumes: [
+          {
+            name: 'p',
+            projected: {
+              sources: [
+                { serviceAccountToken: { path: '', expirationSeconds: 4294967297 } },
+                { configMap: { name: 'c', items: [{ key: 'a', path: 'same' }] } },
+                { secret: { name: 's', items: [{ key: 'b', path: 'same' }] } },
+              ],
+            },
           },
-        },
-      ],
-    }),
+        ],
+      },
+    ),
     errors: [
       'spec.volumes[0].projected.sources[0].serviceAccountToken.expirationSeconds: Invalid value: 4294967297: may not specify a duration larger than 2^32 seconds',
       'spec.volumes[0].projected.path: Required value',
@@ -251,21 +353,51 @@ const cases: Case[] = [
   // volumeMounts
   {
     what: 'mount of an unknown volume, and of an invalid one',
-    spec: pod({ volumeMounts: [{ name: 'missing', mountPath: '/a' }, { name: 'h', mountPath: '/b' }] }, { volumes: [{ name: 'h', hostPath: { path: '' } }] }),
-    errors: ['spec.volumes[0].hostPath.path: Required value', `${C0}.volumeMounts[0].name: Not found: "missing"`, `${C0}.volumeMounts[1].name: Not found: "h"`],
+    spec: pod(
+      {
+        volumeMounts: [
+          { name: 'missing', mountPath: '/a' },
+          { name: 'h', mountPath: '/b' },
+        ],
+      },
+      { volumes: [{ name: 'h', hostPath: { path: '' } }] },
+    ),
+    errors: [
+      'spec.volumes[0].hostPath.path: Required value',
+      `${C0}.volumeMounts[0].name: Not found: "missing"`,
+      `${C0}.volumeMounts[1].name: Not found: "h"`,
+    ],
   },
   {
     what: 'mountPath repeated and missing',
-    spec: pod({ volumeMounts: [{ name: 'data', mountPath: '/data' }, { name: 'data', mountPath: '/data' }, { name: 'data' }] }, { volumes: [{ name: 'data', emptyDir: {} }] }),
+    spec: pod(
+      { volumeMounts: [{ name: 'data', mountPath: '/data' }, { name: 'data', mountPath: '/data' }, { name: 'data' }] },
+      { volumes: [{ name: 'data', emptyDir: {} }] },
+    ),
     errors: [`${C0}.volumeMounts[1].mountPath: Invalid value: "/data": must be unique`, `${C0}.volumeMounts[2].mountPath: Required value`],
   },
   {
     what: 'subPath absolute and climbing out',
-    spec: pod({ volumeMounts: [{ name: 'data', mountPath: '/a', subPath: '/abs' }, { name: 'data', mountPath: '/b', subPath: '../up' }] }, { volumes: [{ name: 'data', emptyDir: {} }] }),
-    errors: [`${C0}.volumeMounts.subPath: Invalid value: "/abs": must be a relative path`, `${C0}.volumeMounts.subPath: Invalid value: "../up": must not contain '..'`],
+    spec: pod(
+      {
+        volumeMounts: [
+          { name: 'data', mountPath: '/a', subPath: '/abs' },
+          { name: 'data', mountPath: '/b', subPath: '../up' },
+        ],
+      },
+      { volumes: [{ name: 'data', emptyDir: {} }] },
+    ),
+    errors: [
+      `${C0}.volumeMounts.subPath: Invalid value: "/abs": must be a relative path`,
+      `${C0}.volumeMounts.subPath: Invalid value: "../up": must not contain '..'`,
+    ],
   },
   // probes and hooks
-  { what: 'probe without a handler', spec: pod({ livenessProbe: { periodSeconds: 5 } }), errors: [`${C0}.livenessProbe: Required value: must specify a handler type`] },
+  {
+    what: 'probe without a handler',
+    spec: pod({ livenessProbe: { periodSeconds: 5 } }),
+    errors: [`${C0}.livenessProbe: Required value: must specify a handler type`],
+  },
   {
     what: 'probe with two handlers',
     spec: pod({ readinessProbe: { httpGet: { port: 80 }, tcpSocket: { port: 80 } } }),
@@ -273,8 +405,14 @@ const cases: Case[] = [
   },
   {
     what: 'liveness and startup successThreshold other than 1',
-    spec: pod({ livenessProbe: { exec: { command: ['true'] }, successThreshold: 2 }, startupProbe: { exec: { command: ['true'] }, successThreshold: 3 } }),
-    errors: [`${C0}.livenessProbe.successThreshold: Invalid value: 2: must be 1`, `${C0}.startupProbe.successThreshold: Invalid value: 3: must be 1`],
+    spec: pod({
+      livenessProbe: { exec: { command: ['true'] }, successThreshold: 2 },
+      startupProbe: { exec: { command: ['true'] }, successThreshold: 3 },
+    }),
+    errors: [
+      `${C0}.livenessProbe.successThreshold: Invalid value: 2: must be 1`,
+      `${C0}.startupProbe.successThreshold: Invalid value: 3: must be 1`,
+    ],
   },
   {
     what: 'negative probe timings',
@@ -287,7 +425,10 @@ const cases: Case[] = [
   },
   {
     what: 'probe-level terminationGracePeriodSeconds',
-    spec: pod({ livenessProbe: { exec: { command: ['true'] }, terminationGracePeriodSeconds: 0 }, readinessProbe: { exec: { command: ['true'] }, terminationGracePeriodSeconds: 10 } }),
+    spec: pod({
+      livenessProbe: { exec: { command: ['true'] }, terminationGracePeriodSeconds: 0 },
+      readinessProbe: { exec: { command: ['true'] }, terminationGracePeriodSeconds: 10 },
+    }),
     errors: [
       `${C0}.livenessProbe.terminationGracePeriodSeconds: Invalid value: 0: must be greater than 0`,
       `${C0}.readinessProbe.terminationGracePeriodSeconds: Invalid value: 10: must not be set for readinessProbes`,
@@ -318,7 +459,10 @@ const cases: Case[] = [
   {
     what: 'restartPolicy on a container, probes on a plain init container, unknown init restartPolicy',
     spec: {
-      initContainers: [c({ name: 'init', livenessProbe: { exec: { command: ['true'] } } }), c({ name: 'side', restartPolicy: 'OnFailure' })],
+      initContainers: [
+        c({ name: 'init', livenessProbe: { exec: { command: ['true'] } } }),
+        c({ name: 'side', restartPolicy: 'OnFailure' }),
+      ],
       containers: [c({ restartPolicy: 'Always' })],
     },
     errors: [
@@ -343,7 +487,11 @@ const cases: Case[] = [
       `${C0}.resources.requests[gpu]: Invalid value: "gpu": must be a standard resource for containers`,
     ],
   },
-  { what: 'a negative memory request', spec: pod({ resources: { requests: { memory: '-1Gi' } } }), errors: [`${C0}.resources.requests[memory]: Invalid value: "-1Gi": must be greater than or equal to 0`] },
+  {
+    what: 'a negative memory request',
+    spec: pod({ resources: { requests: { memory: '-1Gi' } } }),
+    errors: [`${C0}.resources.requests[memory]: Invalid value: "-1Gi": must be greater than or equal to 0`],
+  },
   {
     what: 'an extended resource request without a limit',
     spec: pod({ resources: { requests: { 'example.com/gpu': '1' } } }),
@@ -366,7 +514,11 @@ const cases: Case[] = [
       'spec.dnsPolicy: Unsupported value: "Google": supported values: "ClusterFirstWithHostNet", "ClusterFirst", "Default", "None"',
     ],
   },
-  { what: 'dnsPolicy None without dnsConfig', spec: pod({}, { dnsPolicy: 'None' }), errors: ['spec.dnsConfig: Required value: must provide `dnsConfig` when `dnsPolicy` is None'] },
+  {
+    what: 'dnsPolicy None without dnsConfig',
+    spec: pod({}, { dnsPolicy: 'None' }),
+    errors: ['spec.dnsConfig: Required value: must provide `dnsConfig` when `dnsPolicy` is None'],
+  },
   {
     what: 'dnsPolicy None without nameservers',
     spec: pod({}, { dnsPolicy: 'None', dnsConfig: { searches: ['example.com'] } }),
@@ -374,7 +526,16 @@ const cases: Case[] = [
   },
   {
     what: 'dnsConfig: four nameservers, a bad one, a bad search, an option without name',
-    spec: pod({}, { dnsConfig: { nameservers: ['1.1.1.1', '8.8.8.8', '9.9.9.9', 'not-an-ip'], searches: ['my_domain.local.'], options: [{ value: '2' }] } }),
+    spec: pod(
+      {},
+      {
+        dnsConfig: {
+          nameservers: ['1.1.1.1', '8.8.8.8', '9.9.9.9', 'not-an-ip'],
+          searches: ['my_domain.local.'],
+          options: [{ value: '2' }],
+        },
+      },
+    ),
     errors: [
       'spec.dnsConfig.nameservers: Invalid value: []string{"1.1.1.1", "8.8.8.8", "9.9.9.9", "not-an-ip"}: must not have more than 3 nameservers',
       `spec.dnsConfig.nameservers[3]: Invalid value: "not-an-ip": ${BAD_IP}`,
@@ -392,14 +553,21 @@ const cases: Case[] = [
   {
     what: 'hostAliases with a bad IP and hostname',
     spec: pod({}, { hostAliases: [{ ip: '999.1.1.1', hostnames: ['Bad_Host'] }] }),
-    errors: [`spec.hostAliases[0].ip: Invalid value: "999.1.1.1": ${BAD_IP}`, DNS_SUBDOMAIN('spec.hostAliases[0].hostnames[0]', 'Bad_Host')],
+    errors: [
+      `spec.hostAliases[0].ip: Invalid value: "999.1.1.1": ${BAD_IP}`,
+      DNS_SUBDOMAIN('spec.hostAliases[0].hostnames[0]', 'Bad_Host'),
+    ],
   },
   {
     what: 'hostname and subdomain not DNS labels',
     spec: pod({}, { hostname: 'My_Host', subdomain: 'a.b' }),
     errors: [DNS_LABEL('spec.hostname', 'My_Host'), DNS_LABEL('spec.subdomain', 'a.b')],
   },
-  { what: 'activeDeadlineSeconds 0', spec: pod({}, { activeDeadlineSeconds: 0 }), errors: ['spec.activeDeadlineSeconds: Invalid value: 0: must be between 1 and 2147483647, inclusive'] },
+  {
+    what: 'activeDeadlineSeconds 0',
+    spec: pod({}, { activeDeadlineSeconds: 0 }),
+    errors: ['spec.activeDeadlineSeconds: Invalid value: 0: must be between 1 and 2147483647, inclusive'],
+  },
   {
     what: 'toleration without key but Equal, tolerationSeconds without NoExecute',
     spec: pod({}, { tolerations: [{ operator: 'Equal', value: 'x', effect: 'NoSchedule', tolerationSeconds: 10 }] }),
@@ -427,7 +595,10 @@ const cases: Case[] = [
   {
     what: 'duplicate schedulingGates with nodeName set',
     spec: pod({}, { nodeName: 'n1', schedulingGates: [{ name: 'example.com/gate' }, { name: 'example.com/gate' }] }),
-    errors: ['spec.schedulingGates[1]: Duplicate value: "example.com/gate"', 'spec.nodeName: Forbidden: cannot be set until all schedulingGates have been cleared'],
+    errors: [
+      'spec.schedulingGates[1]: Duplicate value: "example.com/gate"',
+      'spec.nodeName: Forbidden: cannot be set until all schedulingGates have been cleared',
+    ],
   },
   {
     what: 'topologySpreadConstraints: maxSkew 0, unknown whenUnsatisfiable',
@@ -439,10 +610,27 @@ const cases: Case[] = [
   },
   {
     what: 'node affinity with an unknown operator',
-    spec: pod({}, { affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'zone', operator: 'Equals', values: ['a'] }] }] } } } }),
-    errors: ['spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0].operator: Invalid value: "Equals": not a valid selector operator'],
+    spec: pod(
+      {},
+      {
+        affinity: {
+          nodeAffinity: {
+            requiredDuringSchedulingIgnoredDuringExecution: {
+              nodeSelectorTerms: [{ matchExpressions: [{ key: 'zone', operator: 'Equals', values: ['a'] }] }],
+            },
+          },
+        },
+      },
+    ),
+    errors: [
+      'spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0].operator: Invalid value: "Equals": not a valid selector operator',
+    ],
   },
-  { what: 'unknown os', spec: pod({}, { os: { name: 'plan9' } }), errors: ['spec.os: Unsupported value: "plan9": supported values: "linux", "windows"'] },
+  {
+    what: 'unknown os',
+    spec: pod({}, { os: { name: 'plan9' } }),
+    errors: ['spec.os: Unsupported value: "plan9": supported values: "linux", "windows"'],
+  },
   {
     what: 'ephemeral containers on create',
     spec: pod({}, { ephemeralContainers: [{ name: 'debug', image: 'busybox' }] }),
@@ -488,7 +676,11 @@ describe('invalid Pods are refused with upstream texts', () => {
       const r = await post(name, tcase.spec, tcase.metadata);
       const st = r.json();
       const joined = tcase.errors.length === 1 ? tcase.errors[0] : `[${tcase.errors.join(', ')}]`;
-      expect({ code: r.status, reason: st.reason, message: st.message }).toEqual({ code: 422, reason: 'Invalid', message: `Pod "${name}" is invalid: ${joined}` });
+      expect({ code: r.status, reason: st.reason, message: st.message }).toEqual({
+        code: 422,
+        reason: 'Invalid',
+        message: `Pod "${name}" is invalid: ${joined}`,
+      });
       expect(st.details.causes.map((x: { field: string; message: string }) => `${x.field}: ${x.message}`)).toEqual(tcase.errors);
       // Nothing was stored by the refused create.
       expect((await api(tc.cluster, 'GET', `${PODS}/${name}`)).status).toBe(404);
@@ -505,7 +697,15 @@ describe('valid Pods are accepted', () => {
         { name: 'plain' },
         { name: 'host', hostPath: { path: '/tmp/tinykube-never-created', type: 'DirectoryOrCreate' } },
         { name: 'host-any', hostPath: { path: '/tmp' } },
-        { name: 'config', configMap: { name: 'app-config', items: [{ key: 'a.conf', path: 'conf/a.conf', mode: 0o400 }], defaultMode: 0o644, optional: true } },
+        {
+          name: 'config',
+          configMap: {
+            name: 'app-config',
+            items: [{ key: 'a.conf', path: 'conf/a.conf', mode: 0o400 }],
+            defaultMode: 0o644,
+            optional: true,
+          },
+        },
         { name: 'creds', secret: { secretName: 'app-secret', items: [{ key: 'password', path: 'password' }], defaultMode: 0o600 } },
         {
           name: 'info',
@@ -568,18 +768,38 @@ describe('valid Pods are accepted', () => {
       activeDeadlineSeconds: 3600,
       terminationGracePeriodSeconds: 45,
       dnsPolicy: 'None',
-      dnsConfig: { nameservers: ['10.0.0.10', 'fd00::10'], searches: ['svc.cluster.local', 'example.com.'], options: [{ name: 'ndots', value: '2' }] },
+      dnsConfig: {
+        nameservers: ['10.0.0.10', 'fd00::10'],
+        searches: ['svc.cluster.local', 'example.com.'],
+        options: [{ name: 'ndots', value: '2' }],
+      },
       hostAliases: [{ ip: '10.1.2.3', hostnames: ['foo.local', 'bar.local'] }],
       tolerations: [{ key: 'example.com/dedicated', operator: 'Equal', value: 'web', effect: 'NoSchedule' }],
       readinessGates: [{ conditionType: 'example.com/ready' }],
-      topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: { app: 'web' } } }],
+      topologySpreadConstraints: [
+        {
+          maxSkew: 1,
+          topologyKey: 'topology.kubernetes.io/zone',
+          whenUnsatisfiable: 'ScheduleAnyway',
+          labelSelector: { matchLabels: { app: 'web' } },
+        },
+      ],
       initContainers: [
         c({ name: 'migrate', command: ['true'] }),
-        c({ name: 'proxy', restartPolicy: 'Always', readinessProbe: { tcpSocket: { port: 15000 } }, startupProbe: { exec: { command: ['true'] }, failureThreshold: 30 } }),
+        c({
+          name: 'proxy',
+          restartPolicy: 'Always',
+          readinessProbe: { tcpSocket: { port: 15000 } },
+          startupProbe: { exec: { command: ['true'] }, failureThreshold: 30 },
+        }),
       ],
       containers: [
         c({
-          ports: [{ name: 'http', containerPort: 8080 }, { name: 'metrics', containerPort: 9090, protocol: 'TCP' }, { containerPort: 5353, protocol: 'UDP' }],
+          ports: [
+            { name: 'http', containerPort: 8080 },
+            { name: 'metrics', containerPort: 9090, protocol: 'TCP' },
+            { containerPort: 5353, protocol: 'UDP' },
+          ],
           env: [
             { name: 'PLAIN', value: 'x' },
             { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
@@ -590,7 +810,11 @@ describe('valid Pods are accepted', () => {
             { name: '1ST.relaxed-name', value: 'allowed since v1.32' },
           ],
           envFrom: [{ configMapRef: { name: 'app-config' } }, { prefix: 'SECRET_', secretRef: { name: 'app-secret', optional: true } }],
-          livenessProbe: { httpGet: { port: 'http', path: '/healthz', httpHeaders: [{ name: 'X-Probe', value: '1' }] }, initialDelaySeconds: 3, terminationGracePeriodSeconds: 5 },
+          livenessProbe: {
+            httpGet: { port: 'http', path: '/healthz', httpHeaders: [{ name: 'X-Probe', value: '1' }] },
+            initialDelaySeconds: 3,
+            terminationGracePeriodSeconds: 5,
+          },
           readinessProbe: { grpc: { port: 9090 } },
           startupProbe: { tcpSocket: { port: 8080 } },
           lifecycle: { postStart: { exec: { command: ['true'] } }, preStop: { sleep: { seconds: 5 } } },
@@ -601,7 +825,13 @@ describe('valid Pods are accepted', () => {
     const r = await post('full-container', spec);
     expect(r.status, r.text).toBe(201);
     const ctr = r.json().spec.containers[0];
-    expect(ctr.livenessProbe).toMatchObject({ httpGet: { path: '/healthz', scheme: 'HTTP' }, timeoutSeconds: 1, periodSeconds: 10, successThreshold: 1, failureThreshold: 3 });
+    expect(ctr.livenessProbe).toMatchObject({
+      httpGet: { path: '/healthz', scheme: 'HTTP' },
+      timeoutSeconds: 1,
+      periodSeconds: 10,
+      successThreshold: 1,
+      failureThreshold: 3,
+    });
     expect(ctr.env[1].valueFrom.fieldRef).toEqual({ apiVersion: 'v1', fieldPath: 'metadata.name' });
   });
 
@@ -610,10 +840,19 @@ describe('valid Pods are accepted', () => {
       nodeSelector: PENDING,
       terminationGracePeriodSeconds: -1,
       volumes: [{ name: 'v' }],
-      containers: [c({ livenessProbe: { httpGet: { port: 80 }, successThreshold: 0, timeoutSeconds: 0 }, volumeMounts: [{ name: 'v', mountPath: '/v' }] })],
+      containers: [
+        c({
+          livenessProbe: { httpGet: { port: 80 }, successThreshold: 0, timeoutSeconds: 0 },
+          volumeMounts: [{ name: 'v', mountPath: '/v' }],
+        }),
+      ],
     });
     expect(r.status, r.text).toBe(201);
-    expect(r.json().spec.containers[0].livenessProbe).toMatchObject({ httpGet: { port: 80, path: '/', scheme: 'HTTP' }, successThreshold: 1, timeoutSeconds: 1 });
+    expect(r.json().spec.containers[0].livenessProbe).toMatchObject({
+      httpGet: { port: 80, path: '/', scheme: 'HTTP' },
+      successThreshold: 1,
+      timeoutSeconds: 1,
+    });
   });
 
   it('a plain Pod that the node runs', async () => {
@@ -624,13 +863,24 @@ describe('valid Pods are accepted', () => {
 
 describe('what the API cannot produce', () => {
   it('a volume without a source needs one (the API defaults it to emptyDir first, as upstream does)', () => {
-    const errs = validatePodSpec({ containers: [c({ terminationMessagePolicy: 'File', imagePullPolicy: 'IfNotPresent' })], restartPolicy: 'Always', dnsPolicy: 'ClusterFirst', terminationGracePeriodSeconds: 30, volumes: [{ name: 'v' }] });
+    const errs = validatePodSpec({
+      containers: [c({ terminationMessagePolicy: 'File', imagePullPolicy: 'IfNotPresent' })],
+      restartPolicy: 'Always',
+      dnsPolicy: 'ClusterFirst',
+      terminationGracePeriodSeconds: 30,
+      volumes: [{ name: 'v' }],
+    });
     expect(errs.map((e) => `${e.field}: ${e.body}`)).toEqual(['spec.volumes[0]: Required value: must specify a volume type']);
   });
 });
 
 describe('invalid updates', () => {
-  const base = { nodeSelector: PENDING, automountServiceAccountToken: false, containers: [c({ ports: [{ containerPort: 80 }] })], activeDeadlineSeconds: 600 };
+  const base = {
+    nodeSelector: PENDING,
+    automountServiceAccountToken: false,
+    containers: [c({ ports: [{ containerPort: 80 }] })],
+    activeDeadlineSeconds: 600,
+  };
   beforeAll(async () => {
     const r = await post('upd', base);
     expect(r.status, r.text).toBe(201);
@@ -709,9 +959,13 @@ describe('invalid updates', () => {
 
   it('activeDeadlineSeconds may only shrink, and may not be removed', async () => {
     const up = await patch('upd', { spec: { activeDeadlineSeconds: 1200 } });
-    expect(up.json().message).toBe('Pod "upd" is invalid: spec.activeDeadlineSeconds: Invalid value: 1200: must be less than or equal to previous value');
+    expect(up.json().message).toBe(
+      'Pod "upd" is invalid: spec.activeDeadlineSeconds: Invalid value: 1200: must be less than or equal to previous value',
+    );
     const gone = await patch('upd', { spec: { activeDeadlineSeconds: null } });
-    expect(gone.json().message).toBe('Pod "upd" is invalid: spec.activeDeadlineSeconds: Invalid value: "null": must not update from a positive integer to nil value');
+    expect(gone.json().message).toBe(
+      'Pod "upd" is invalid: spec.activeDeadlineSeconds: Invalid value: "null": must not update from a positive integer to nil value',
+    );
     const down = await patch('upd', { spec: { activeDeadlineSeconds: 300 } });
     expect(down.status, down.text).toBe(200);
   });
@@ -723,11 +977,15 @@ describe('invalid updates', () => {
     expect(added.status, added.text).toBe(200);
     // DefaultTolerationSeconds adds its two tolerations again on update; dropping one of ours is a change.
     const changed = await patch('upd', { spec: { tolerations: [{ key: 'example.com/y', operator: 'Exists' }] } });
-    expect(changed.json().message).toBe('Pod "upd" is invalid: spec.tolerations: Forbidden: existing toleration can not be modified except its tolerationSeconds');
+    expect(changed.json().message).toBe(
+      'Pod "upd" is invalid: spec.tolerations: Forbidden: existing toleration can not be modified except its tolerationSeconds',
+    );
   });
 
   it('an update must still be a valid Pod', async () => {
     const r = await patch('upd', { metadata: { annotations: { 'controller.kubernetes.io/pod-deletion-cost': '1.5' } } });
-    expect(r.json().message).toBe('Pod "upd" is invalid: metadata.annotations[controller.kubernetes.io/pod-deletion-cost]: Invalid value: "1.5": must be a 32bit integer');
+    expect(r.json().message).toBe(
+      'Pod "upd" is invalid: metadata.annotations[controller.kubernetes.io/pod-deletion-cost]: Invalid value: "1.5": must be a 32bit integer',
+    );
   });
 });

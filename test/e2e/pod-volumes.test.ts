@@ -24,12 +24,17 @@ afterAll(async () => {
 const apply = (yaml: string) => tc.kubectl(['apply', '-f', '-'], { input: yaml });
 const pod = async (name: string) => JSON.parse((await tc.kubectl(['get', 'pod', name, '-o', 'json'])).stdout);
 const logs = async (name: string, c?: string) => (await tc.kubectl(['logs', name, ...(c ? ['-c', c] : [])])).stdout;
-const logsUntil = (name: string, marker: string, c?: string) => until(async () => {
-  const l = await logs(name, c).catch(() => '');
-  return l.includes(marker) ? l : undefined;
-});
+const logsUntil = (name: string, marker: string, c?: string) =>
+  until(async () => {
+    const l = await logs(name, c).catch(() => '');
+    return l.includes(marker) ? l : undefined;
+  });
 const events = async (name: string) =>
-  JSON.parse((await tc.kubectl(['get', 'events', '--field-selector', `involvedObject.name=${name}`, '-o', 'json'])).stdout).items as { reason: string; message: string; type: string }[];
+  JSON.parse((await tc.kubectl(['get', 'events', '--field-selector', `involvedObject.name=${name}`, '-o', 'json'])).stdout).items as {
+    reason: string;
+    message: string;
+    type: string;
+  }[];
 
 describe('volumes at their mountPath', () => {
   it('configMap (all keys, items with paths, subPath file), secret, downwardAPI, emptyDir shared with an init container, hostPath', async () => {
@@ -280,7 +285,9 @@ spec:
     }, 20_000);
     expect(out.trim()).toBe('in-cluster ok: namespace incluster, 1 pods, me true');
     const p = JSON.parse((await tc.kubectl(['get', 'pod', '-n', 'incluster', 'operator', '-o', 'json'])).stdout);
-    const mount = p.spec.containers[0].volumeMounts.find((m: { mountPath: string }) => m.mountPath === '/var/run/secrets/kubernetes.io/serviceaccount');
+    const mount = p.spec.containers[0].volumeMounts.find(
+      (m: { mountPath: string }) => m.mountPath === '/var/run/secrets/kubernetes.io/serviceaccount',
+    );
     expect(mount).toMatchObject({ readOnly: true });
     expect(mount.name).toMatch(/^kube-api-access-[a-z0-9]{5}$/);
   });
@@ -322,7 +329,9 @@ spec:
       await n.kubectl(['run', 'plain', '--image=x', '--command', '--', 'sleep', '1000']);
       await n.kubectl(['wait', '--for=condition=Ready', 'pod/plain', '--timeout=10s']);
       const ev = await until(async () =>
-        (JSON.parse((await n.kubectl(['get', 'events', '-o', 'json'])).stdout).items as { reason: string; message: string }[]).find((e) => e.reason === 'MountNamespaceUnavailable'),
+        (JSON.parse((await n.kubectl(['get', 'events', '-o', 'json'])).stdout).items as { reason: string; message: string }[]).find(
+          (e) => e.reason === 'MountNamespaceUnavailable',
+        ),
       );
       expect(ev.message).toContain('pod isolation is turned off (--pod-isolation none)');
       expect(ev.message).toContain('/etc/hosts, /etc/resolv.conf and /var/run/secrets/kubernetes.io/serviceaccount');

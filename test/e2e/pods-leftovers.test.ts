@@ -111,9 +111,15 @@ describe.each(modes)('Pod processes, $name', ({ env, base }) => {
 
   const pod = (name: string, script: string, grace = 2) =>
     tc.kubectl(['apply', '-f', '-'], {
-      input: JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name }, spec: { terminationGracePeriodSeconds: grace, containers: [{ name: 'c', image: 'local/sh', command: ['sh', '-c', script] }] } }),
+      input: JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name },
+        spec: { terminationGracePeriodSeconds: grace, containers: [{ name: 'c', image: 'local/sh', command: ['sh', '-c', script] }] },
+      }),
     });
-  const running = (name: string) => until(async () => (await tc.kubectl(['get', 'pod', name, '-o', 'jsonpath={.status.phase}'])).stdout === 'Running' || undefined, 20_000);
+  const running = (name: string) =>
+    until(async () => (await tc.kubectl(['get', 'pod', name, '-o', 'jsonpath={.status.phase}'])).stdout === 'Running' || undefined, 20_000);
   /**
    * Deletes without waiting (kubectl's own --wait would hang with the Pod) and times it until the
    * Pod is gone from the store: at most `upper` ms (from before the request), at least `lower` (from
@@ -151,7 +157,10 @@ describe.each(modes)('Pod processes, $name', ({ env, base }) => {
       // The main process ignores SIGTERM (the grace period runs out); its detached child records
       // that SIGTERM reached it, and one more detached child ignores it as well.
       // (A shell cannot trap what it was started ignoring: the recording child starts first.)
-      await pod('graceful', `setsid sh -c 'trap "echo yes > ${flag}; exit 0" TERM; while :; do sleep 0.1; done' </dev/null >/dev/null 2>&1 & trap '' TERM; setsid sleep ${s(2)} & sleep ${s(3)}`);
+      await pod(
+        'graceful',
+        `setsid sh -c 'trap "echo yes > ${flag}; exit 0" TERM; while :; do sleep 0.1; done' </dev/null >/dev/null 2>&1 & trap '' TERM; setsid sleep ${s(2)} & sleep ${s(3)}`,
+      );
       await running('graceful');
       await expectSleepers({ [s(2)]: 1, [s(3)]: 1 });
       const { upper, lower } = await deleteTimed('graceful', 10_000);
@@ -172,7 +181,11 @@ describe.each(modes)('Pod processes, $name', ({ env, base }) => {
       await running('daemon');
       await expectSleepers({ [s(4)]: 1, [s(5)]: 1 });
       // Its parent is gone: it is nobody's child in the container any more.
-      const ppid = Number(readFileSync(`/proc/${sleepers(s(4))[0]}/stat`, 'latin1').split(') ')[1]!.split(' ')[1]);
+      const ppid = Number(
+        readFileSync(`/proc/${sleepers(s(4))[0]}/stat`, 'latin1')
+          .split(') ')[1]!
+          .split(' ')[1],
+      );
       expect(ppid).not.toBe(sleepers(s(5))[0]);
       await deleteTimed('daemon', 10_000);
       // Before: the Pod went and the daemon lived on with ppid 1.
@@ -187,7 +200,12 @@ describe.each(modes)('Pod processes, $name', ({ env, base }) => {
     try {
       // Exits at once, leaving a detached sleeper; restartPolicy Always starts it again.
       await pod('restarter', `setsid sleep ${s(6)} </dev/null >/dev/null 2>&1 & echo started; sleep 0.3; exit 1`);
-      await until(async () => Number((await tc.kubectl(['get', 'pod', 'restarter', '-o', 'jsonpath={.status.containerStatuses[0].restartCount}'])).stdout) >= 3 || undefined, 30_000);
+      await until(
+        async () =>
+          Number((await tc.kubectl(['get', 'pod', 'restarter', '-o', 'jsonpath={.status.containerStatuses[0].restartCount}'])).stdout) >=
+            3 || undefined,
+        30_000,
+      );
       // Before: one more sleeper per run.
       expect(sleepers(s(6)).length).toBeLessThanOrEqual(1);
       await deleteTimed('restarter', 10_000);
@@ -224,7 +242,10 @@ describe.each(modes)('Pod processes, $name', ({ env, base }) => {
     const other = await startTestCluster();
     try {
       await other.kubectl(['run', 'stopme', '--image=x', '--command', '--', 'sh', '-c', `setsid sleep ${s(10)} & exec sleep ${s(11)}`]);
-      await until(async () => (await other.kubectl(['get', 'pod', 'stopme', '-o', 'jsonpath={.status.phase}'])).stdout === 'Running' || undefined, 20_000);
+      await until(
+        async () => (await other.kubectl(['get', 'pod', 'stopme', '-o', 'jsonpath={.status.phase}'])).stdout === 'Running' || undefined,
+        20_000,
+      );
       await other.kubectl(['exec', 'stopme', '--', 'sh', '-c', `setsid sleep ${s(12)} </dev/null >/dev/null 2>&1 &`]);
       await expectSleepers({ [s(10)]: 1, [s(11)]: 1, [s(12)]: 1 });
       // A Pod of this file's other cluster runs on: one cluster never touches another's.
@@ -294,7 +315,11 @@ describe.each(modes)('Pod processes, $name', ({ env, base }) => {
       for (let round = 0; round < 2; round++) {
         r = await start();
         // The old ones are killed before the Pod starts again, which makes one new copy.
-        await until(async () => !sleepers(detached).includes(first[0]!) && !sleepers(execDetached).includes(first[2]!) && !sleepers(main).includes(first[1]!), 10_000);
+        await until(
+          async () =>
+            !sleepers(detached).includes(first[0]!) && !sleepers(execDetached).includes(first[2]!) && !sleepers(main).includes(first[1]!),
+          10_000,
+        );
         await k(['wait', '--for=condition=Ready', 'pod/survivor', '--timeout=20s']);
         await expectSleepers({ [detached]: 1, [main]: 1 });
         expect(sleepers(execDetached)).toEqual([]);

@@ -34,7 +34,7 @@ describe('Pods across restarts of tinykube', () => {
     };
     try {
       let run = await start();
-      await k(['run', 'sleeper', '--image=x', '--command', '--', 'sh', '-c', 'echo $$$$; exec sleep 1000']) // $$ is the escape of $ in command;
+      await k(['run', 'sleeper', '--image=x', '--command', '--', 'sh', '-c', 'echo $$$$; exec sleep 1000']); // $$ is the escape of $ in command;
       await k(['wait', '--for=condition=Ready', 'pod/sleeper', '--timeout=10s']);
       let pid = 0;
       for (let i = 0; i < 50 && !pid; i++) {
@@ -44,7 +44,8 @@ describe('Pods across restarts of tinykube', () => {
       expect(alive(pid)).toBe(true);
       // An ephemeral container (kubectl debug) runs beside it.
       await k(['debug', 'sleeper', '--image=x', '-c', 'dbg', '--', 'sleep', '1000']);
-      const eph = async () => JSON.parse((await k(['get', 'pod', 'sleeper', '-o', 'json'])).stdout).status.ephemeralContainerStatuses?.[0]?.state ?? {};
+      const eph = async () =>
+        JSON.parse((await k(['get', 'pod', 'sleeper', '-o', 'json'])).stdout).status.ephemeralContainerStatuses?.[0]?.state ?? {};
       for (let i = 0; i < 100 && !(await eph()).running; i++) await new Promise((r) => setTimeout(r, 100));
       expect((await eph()).running).toBeDefined();
 
@@ -57,7 +58,13 @@ describe('Pods across restarts of tinykube', () => {
       const p = JSON.parse((await k(['get', 'pod', 'sleeper', '-o', 'json'])).stdout);
       expect(p.status.containerStatuses[0].restartCount).toBe(1);
       // Ephemeral containers never restart: the one that ran is over.
-      expect(p.status.ephemeralContainerStatuses).toEqual([expect.objectContaining({ name: 'dbg', restartCount: 0, state: { terminated: expect.objectContaining({ exitCode: 255, reason: 'Unknown' }) } })]);
+      expect(p.status.ephemeralContainerStatuses).toEqual([
+        expect.objectContaining({
+          name: 'dbg',
+          restartCount: 0,
+          state: { terminated: expect.objectContaining({ exitCode: 255, reason: 'Unknown' }) },
+        }),
+      ]);
       let pid2 = 0;
       for (let i = 0; i < 50 && (!pid2 || pid2 === pid); i++) {
         pid2 = await pidOf().catch(() => 0);

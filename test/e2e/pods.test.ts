@@ -23,7 +23,11 @@ const logs = async (...args: string[]) => (await tc.kubectl(['logs', ...args])).
 describe('node', () => {
   it('registers one Ready Node with host capacity, labels and a Lease', async () => {
     const n = JSON.parse((await tc.kubectl(['get', 'node', 'node-a', '-o', 'json'])).stdout);
-    expect(n.metadata.labels).toMatchObject({ 'kubernetes.io/hostname': 'node-a', 'kubernetes.io/os': 'linux', 'topology.kubernetes.io/zone': 'zone-1' });
+    expect(n.metadata.labels).toMatchObject({
+      'kubernetes.io/hostname': 'node-a',
+      'kubernetes.io/os': 'linux',
+      'topology.kubernetes.io/zone': 'zone-1',
+    });
     expect(n.status.conditions.find((c: { type: string }) => c.type === 'Ready').status).toBe('True');
     expect(Number(n.status.capacity.cpu)).toBeGreaterThan(0);
     // resource.NewQuantity(2000, DecimalSI) serialises canonically.
@@ -40,7 +44,8 @@ describe('node', () => {
       /Normal\s+Starting\s+\S+\s+kubelet\s+Starting kubelet\./,
       /Normal\s+NodeHasSufficientMemory\s+\S+\s+kubelet\s+Node node-a status is now: NodeHasSufficientMemory/,
       /Normal\s+NodeReady\s+\S+\s+kubelet\s+Node node-a status is now: NodeReady/,
-    ]) expect(events).toMatch(line);
+    ])
+      expect(events).toMatch(line);
   });
 });
 
@@ -53,13 +58,21 @@ describe('running Pods', () => {
     expect(p.status.phase).toBe('Running');
     expect(inCIDR(tc.cluster.config.podCIDR, p.status.podIP), `${p.status.podIP} in ${tc.cluster.config.podCIDR}`).toBe(true);
     expect(p.status.hostIP).toBe('127.0.0.1');
-    expect(p.status.containerStatuses[0]).toMatchObject({ name: 'hello', ready: true, started: true, restartCount: 0, image: 'local/hello' });
+    expect(p.status.containerStatuses[0]).toMatchObject({
+      name: 'hello',
+      ready: true,
+      started: true,
+      restartCount: 0,
+      image: 'local/hello',
+    });
     const wide = (await tc.kubectl(['get', 'pod', 'hello', '-o', 'wide', '--no-headers'])).stdout.trim().split(/\s+/);
     expect(wide.slice(1, 3)).toEqual(['1/1', 'Running']);
     expect(wide[5]).toBe(p.status.podIP);
     expect(wide[6]).toBe('node-a');
     expect(await logs('hello')).toBe('hello\n');
-    const ev = (await tc.kubectl(['get', 'events', '--field-selector', 'involvedObject.name=hello', '-o', 'jsonpath={.items[*].reason}'])).stdout.split(' ');
+    const ev = (
+      await tc.kubectl(['get', 'events', '--field-selector', 'involvedObject.name=hello', '-o', 'jsonpath={.items[*].reason}'])
+    ).stdout.split(' ');
     expect(ev).toEqual(expect.arrayContaining(['Scheduled', 'Pulled', 'Created', 'Started']));
   });
 
@@ -90,8 +103,21 @@ spec:
       const l = await logs('envy');
       return l.includes('ARGS') ? l : undefined;
     });
-    const env = Object.fromEntries(out.split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
-    expect(env).toMatchObject({ POD_NAME: 'envy', POD_NS: 'default', POD_IP: p.status.podIP, NODE: 'node-a', APP: 'envy', NAME_AGAIN: 'pod envy on node-a', HOSTNAME: 'envy' });
+    const env = Object.fromEntries(
+      out
+        .split('\n')
+        .filter((l) => l.includes('='))
+        .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+    );
+    expect(env).toMatchObject({
+      POD_NAME: 'envy',
+      POD_NS: 'default',
+      POD_IP: p.status.podIP,
+      NODE: 'node-a',
+      APP: 'envy',
+      NAME_AGAIN: 'pod envy on node-a',
+      HOSTNAME: 'envy',
+    });
     const svc = JSON.parse((await tc.kubectl(['get', 'svc', 'early-bird', '-o', 'json'])).stdout);
     expect(env.EARLY_BIRD_SERVICE_HOST).toBe(svc.spec.clusterIP);
     expect(env.EARLY_BIRD_SERVICE_PORT).toBe('8080');
@@ -191,11 +217,15 @@ spec:
   restartPolicy: Never
   containers: [{name: c, image: x, command: [sh, -c, "true"], workingDir: /no/such/dir}]
 `);
-    const nocmd = await until(async () => (await pod('nocmd')).status.containerStatuses?.[0]?.state?.waiting?.reason === 'CreateContainerError' && pod('nocmd'));
+    const nocmd = await until(
+      async () => (await pod('nocmd')).status.containerStatuses?.[0]?.state?.waiting?.reason === 'CreateContainerError' && pod('nocmd'),
+    );
     expect(nocmd.status.containerStatuses[0].state.waiting.message).toContain('set command (and args)');
     const nf = await until(async () => ((await pod('notfound')).status.phase === 'Failed' ? pod('notfound') : undefined));
     expect(nf.status.containerStatuses[0].state.terminated).toMatchObject({ exitCode: 128, reason: 'StartError' });
-    expect(nf.status.containerStatuses[0].state.terminated.message).toContain('exec: "no-such-binary-here": executable file not found in $PATH');
+    expect(nf.status.containerStatuses[0].state.terminated.message).toContain(
+      'exec: "no-such-binary-here": executable file not found in $PATH',
+    );
     const wd = await until(async () => ((await pod('badwd')).status.phase === 'Failed' ? pod('badwd') : undefined));
     expect(wd.status.containerStatuses[0].state.terminated.message).toContain('chdir to cwd ("/no/such/dir")');
   });
@@ -213,7 +243,12 @@ spec:
 `);
     await tc.kubectl(['wait', '--for=condition=Ready', 'pod/inits', '--timeout=10s']);
     const p = await pod('inits');
-    expect(p.status.initContainerStatuses.map((c: { name: string; state: { terminated: { reason: string } } }) => [c.name, c.state.terminated.reason])).toEqual([
+    expect(
+      p.status.initContainerStatuses.map((c: { name: string; state: { terminated: { reason: string } } }) => [
+        c.name,
+        c.state.terminated.reason,
+      ]),
+    ).toEqual([
       ['first', 'Completed'],
       ['second', 'Completed'],
     ]);
@@ -243,7 +278,8 @@ spec:
     expect(p.status.conditions.find((c: { type: string }) => c.type === 'PodScheduled')).toMatchObject({
       status: 'False',
       reason: 'Unschedulable',
-      message: "0/1 nodes are available: 1 node(s) didn't match Pod's node affinity/selector. preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling.",
+      message:
+        "0/1 nodes are available: 1 node(s) didn't match Pod's node affinity/selector. preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling.",
     });
     // Labelling the node lets it run.
     await tc.kubectl(['label', 'node', 'node-a', 'disktype=ssd']);
@@ -253,7 +289,16 @@ spec:
 
 describe('logs and deletion', () => {
   it('follows logs as they are written, with --tail and --timestamps', async () => {
-    await tc.kubectl(['run', 'ticker', '--image=x', '--command', '--', 'sh', '-c', 'i=0; while [ $i -lt 30 ]; do echo tick $i; i=$((i+1)); sleep 0.1; done; sleep 1000']);
+    await tc.kubectl([
+      'run',
+      'ticker',
+      '--image=x',
+      '--command',
+      '--',
+      'sh',
+      '-c',
+      'i=0; while [ $i -lt 30 ]; do echo tick $i; i=$((i+1)); sleep 0.1; done; sleep 1000',
+    ]);
     await tc.kubectl(['wait', '--for=condition=Ready', 'pod/ticker', '--timeout=10s']);
     await until(async () => (await logs('ticker')).includes('tick 3'));
     const tail = (await logs('ticker', '--tail=2')).trim().split('\n');
@@ -298,7 +343,9 @@ spec:
     await tc.kubectl(['wait', '--for=condition=Ready', 'pod/forced', '--timeout=10s']);
     const ip = (await pod('forced')).status.podIP;
     await tc.kubectl(['delete', 'pod', 'forced', '--grace-period=0', '--force']);
-    const held = tc.cluster.store.db.prepare("SELECT count(*) AS n FROM allocations WHERE range LIKE 'podip:%' AND owner = ?").get(`pod:${ip}`) as { n: number };
+    const held = tc.cluster.store.db
+      .prepare("SELECT count(*) AS n FROM allocations WHERE range LIKE 'podip:%' AND owner = ?")
+      .get(`pod:${ip}`) as { n: number };
     expect(held.n).toBe(0);
     await until(async () => !(await tc.kubectl(['get', 'pods', '-o', 'name'])).stdout.includes('pod/forced'));
   });
@@ -333,17 +380,24 @@ spec:
     await new Promise((r) => setTimeout(r, 1500));
     let p = await pod('gated');
     expect(p.status.containerStatuses[0].ready).toBe(false);
-    expect(p.status.conditions.find((c: { type: string }) => c.type === 'Ready')).toMatchObject({ status: 'False', reason: 'ContainersNotReady' });
+    expect(p.status.conditions.find((c: { type: string }) => c.type === 'Ready')).toMatchObject({
+      status: 'False',
+      reason: 'ContainersNotReady',
+    });
     // Each failure is counted on one Event, as upstream's recorder does, not written anew.
     const unhealthy = async () =>
-      JSON.parse((await tc.kubectl(['get', 'events', '--field-selector', 'involvedObject.name=gated,reason=Unhealthy', '-o', 'json'])).stdout).items as { count: number; message: string }[];
+      JSON.parse(
+        (await tc.kubectl(['get', 'events', '--field-selector', 'involvedObject.name=gated,reason=Unhealthy', '-o', 'json'])).stdout,
+      ).items as { count: number; message: string }[];
     const items = await until(async () => {
       const i = await unhealthy();
       return i.reduce((n, e) => n + e.count, 0) >= 2 ? i : undefined;
     });
     expect(items).toHaveLength(1);
     expect(items[0]!.message).toMatch(/^Readiness probe failed/);
-    expect((await tc.kubectl(['describe', 'pod', 'gated'])).stdout).toMatch(/Warning\s+Unhealthy\s+\S+ \(x\d+ over \S+\)\s+kubelet\s+Readiness probe failed/);
+    expect((await tc.kubectl(['describe', 'pod', 'gated'])).stdout).toMatch(
+      /Warning\s+Unhealthy\s+\S+ \(x\d+ over \S+\)\s+kubelet\s+Readiness probe failed/,
+    );
     const { writeFileSync, rmSync } = await import('node:fs');
     writeFileSync(flag, '');
     try {
@@ -370,11 +424,25 @@ spec:
     command: [sleep, "1000"]
     livenessProbe: {exec: {command: ["false"]}, periodSeconds: 1, failureThreshold: 2}
 `);
-    const p = await until(async () => ((await pod('sickly')).status.containerStatuses?.[0]?.restartCount >= 1 ? pod('sickly') : undefined), 15_000);
+    const p = await until(
+      async () => ((await pod('sickly')).status.containerStatuses?.[0]?.restartCount >= 1 ? pod('sickly') : undefined),
+      15_000,
+    );
     expect(p.status.containerStatuses[0].lastState.terminated.exitCode).toBe(143);
-    const reasons = (await tc.kubectl(['get', 'events', '--field-selector', 'involvedObject.name=sickly', '-o', 'jsonpath={.items[*].reason}'])).stdout.split(' ');
+    const reasons = (
+      await tc.kubectl(['get', 'events', '--field-selector', 'involvedObject.name=sickly', '-o', 'jsonpath={.items[*].reason}'])
+    ).stdout.split(' ');
     expect(reasons).toEqual(expect.arrayContaining(['Unhealthy', 'Killing']));
-    const msgs = (await tc.kubectl(['get', 'events', '--field-selector', 'involvedObject.name=sickly,reason=Killing', '-o', 'jsonpath={.items[*].message}'])).stdout;
+    const msgs = (
+      await tc.kubectl([
+        'get',
+        'events',
+        '--field-selector',
+        'involvedObject.name=sickly,reason=Killing',
+        '-o',
+        'jsonpath={.items[*].message}',
+      ])
+    ).stdout;
     expect(msgs).toContain('Container c failed liveness probe, will be restarted');
   });
 });
@@ -417,14 +485,21 @@ spec:
     await new Promise((r) => setTimeout(r, 300));
     expect((await pod('bound-by-hand')).spec.nodeName).toBeUndefined();
     const path = '/api/v1/namespaces/default/pods/bound-by-hand/binding';
-    const body = { apiVersion: 'v1', kind: 'Binding', metadata: { name: 'bound-by-hand' }, target: { apiVersion: 'v1', kind: 'Node', name: 'node-a' } };
+    const body = {
+      apiVersion: 'v1',
+      kind: 'Binding',
+      metadata: { name: 'bound-by-hand' },
+      target: { apiVersion: 'v1', kind: 'Node', name: 'node-a' },
+    };
     const r = await api(tc.cluster, 'POST', path, { body });
     expect(r.status).toBe(201);
     expect(r.json()).toMatchObject({ kind: 'Status', status: 'Success', code: 201 });
     await tc.kubectl(['wait', '--for=condition=Ready', 'pod/bound-by-hand', '--timeout=10s']);
     const again = await api(tc.cluster, 'POST', path, { body });
     expect(again.status).toBe(409);
-    expect(again.json().message).toBe('Operation cannot be fulfilled on pods "bound-by-hand": pod bound-by-hand is already assigned to node "node-a"');
+    expect(again.json().message).toBe(
+      'Operation cannot be fulfilled on pods "bound-by-hand": pod bound-by-hand is already assigned to node "node-a"',
+    );
     const noTarget = await api(tc.cluster, 'POST', path, { body: { metadata: { name: 'bound-by-hand' }, target: {} } });
     expect(noTarget.status).toBe(422);
     expect(noTarget.json().message).toBe('Binding "bound-by-hand" is invalid: target.name: Required value');
@@ -481,4 +556,3 @@ spec:
     await tc.kubectl(['wait', '--for=condition=Ready', 'pod/intolerant', '--timeout=10s']);
   });
 });
-

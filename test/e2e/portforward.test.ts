@@ -64,7 +64,12 @@ spec:
   ports: [{port: 80}]
 `,
   });
-  await until(async () => (await tc.kubectl(['get', 'pod', 'web', '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}'])).stdout === 'True' || undefined, 20_000);
+  await until(
+    async () =>
+      (await tc.kubectl(['get', 'pod', 'web', '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}'])).stdout === 'True' ||
+      undefined,
+    20_000,
+  );
   podIP = (await tc.kubectl(['get', 'pod', 'web', '-o', 'jsonpath={.status.podIP}'])).stdout;
 }, 60_000);
 afterAll(async () => {
@@ -81,7 +86,9 @@ let lastStderr = '';
 function portForward(target: string, ports: string[], env: Record<string, string> = {}): Promise<number[]> {
   lastStderr = '';
   return new Promise((resolve, reject) => {
-    const p = spawn('kubectl', ['--kubeconfig', tc.kubeconfigPath, 'port-forward', target, ...ports.map((x) => `:${x}`)], { env: { ...process.env, ...env } });
+    const p = spawn('kubectl', ['--kubeconfig', tc.kubeconfigPath, 'port-forward', target, ...ports.map((x) => `:${x}`)], {
+      env: { ...process.env, ...env },
+    });
     forwards.push(p);
     let out = '';
     let err = '';
@@ -151,9 +158,13 @@ describe('kubectl port-forward', () => {
   it('closes the Pod-side connections when kubectl goes away', async () => {
     const [port] = await portForward('pod/web', ['9376']);
     const sockets = await Promise.all(
-      Array.from({ length: 5 }, () => new Promise<net.Socket>((resolve) => {
-        const s = net.connect(port!, '127.0.0.1', () => resolve(s));
-      })),
+      Array.from(
+        { length: 5 },
+        () =>
+          new Promise<net.Socket>((resolve) => {
+            const s = net.connect(port!, '127.0.0.1', () => resolve(s));
+          }),
+      ),
     );
     // Each client connection becomes one connection to the Pod.
     const direct = async () => Number(await (await request(`http://${podIP}:9376/conns`)).body.text());
@@ -206,7 +217,8 @@ describe('cleanup', () => {
       for (const p of forwards.splice(0)) p.kill('SIGKILL');
     }
     // undici's keep-alive sockets to the forwarded ports close with them; the server side must too.
-    const same = (a: Record<string, number>, b: Record<string, number>) => ['TCPSocketWrap', 'PipeWrap', 'ProcessWrap', 'Timeout', 'TTYWrap'].every((k) => (a[k] ?? 0) <= (b[k] ?? 0));
+    const same = (a: Record<string, number>, b: Record<string, number>) =>
+      ['TCPSocketWrap', 'PipeWrap', 'ProcessWrap', 'Timeout', 'TTYWrap'].every((k) => (a[k] ?? 0) <= (b[k] ?? 0));
     await until(async () => same(count(), before) || undefined, 15_000).catch(() => undefined);
     const kinds = ['TCPSocketWrap', 'PipeWrap', 'ProcessWrap', 'TTYWrap'];
     const pick = (c: Record<string, number>) => Object.fromEntries(kinds.map((k) => [k, c[k] ?? 0]));
@@ -217,7 +229,11 @@ describe('cleanup', () => {
 
 describe('exec over SPDY', () => {
   it('runs with stdin and returns the exit code when kubectl is told not to use WebSocket', async () => {
-    const r = await tc.kubectl(['exec', '-i', 'web', '--', 'sh', '-c', 'read x; echo "spdy $x"; exit 4'], { input: 'works\n', env: { KUBECTL_REMOTE_COMMAND_WEBSOCKETS: 'false' }, allowFail: true });
+    const r = await tc.kubectl(['exec', '-i', 'web', '--', 'sh', '-c', 'read x; echo "spdy $x"; exit 4'], {
+      input: 'works\n',
+      env: { KUBECTL_REMOTE_COMMAND_WEBSOCKETS: 'false' },
+      allowFail: true,
+    });
     expect(r.stdout).toBe('spdy works\n');
     expect(r.code).toBe(4);
   });

@@ -9,7 +9,7 @@ import net from 'node:net';
 import pino from 'pino';
 import { startTestCluster, type TestCluster } from '../helpers/cluster.js';
 import { until } from '../helpers/wait.js';
-import { parseCIDR, nthIP } from '../../src/allocators/ipnet.js';
+import { parseCIDR, nthIP } from '../../src/apimachinery/ipnet.js';
 
 let tc: TestCluster;
 const logLines: { level: number; msg: string; service?: string; address?: string; port?: number }[] = [];
@@ -90,7 +90,8 @@ const condition = async (name: string) => {
   return (svc.status.conditions as Cond[] | undefined)?.find((c) => c.type === 'tinykube.io/PortsBound');
 };
 const describeSvc = async (name: string) => (await tc.kubectl(['describe', 'service', name])).stdout;
-const warnLines = (service: string) => logLines.filter((l) => l.level === 40 && l.service === `default/${service}` && l.msg.startsWith('proxy: cannot listen on'));
+const warnLines = (service: string) =>
+  logLines.filter((l) => l.level === 40 && l.service === `default/${service}` && l.msg.startsWith('proxy: cannot listen on'));
 
 describe('Service addresses this cluster cannot bind', () => {
   it('warns (event, condition, one log line) while another process holds the ClusterIP and the NodePort, then serves them once free', async () => {
@@ -145,8 +146,14 @@ ${slice('squatted', be.ip)}`,
       const f = tc.cluster.proxy!.listeners().failed.filter((x) => x.service === 'default/squatted');
       return f.length === 2 && f.every((x) => x.attempts >= 3);
     }, 15_000);
-    expect(warnLines('squatted').map((l) => `${l.address}:${l.port}`).sort()).toEqual([`${clusterIP.ip}:8080`, `127.0.0.1:${nodePort}`].sort());
-    const events = JSON.parse((await tc.kubectl(['get', 'events', '--field-selector', 'involvedObject.name=squatted,reason=ListenFailed', '-o', 'json'])).stdout).items;
+    expect(
+      warnLines('squatted')
+        .map((l) => `${l.address}:${l.port}`)
+        .sort(),
+    ).toEqual([`${clusterIP.ip}:8080`, `127.0.0.1:${nodePort}`].sort());
+    const events = JSON.parse(
+      (await tc.kubectl(['get', 'events', '--field-selector', 'involvedObject.name=squatted,reason=ListenFailed', '-o', 'json'])).stdout,
+    ).items;
     expect(events.map((e: { count: number; type: string }) => [e.type, e.count])).toEqual([
       ['Warning', 1],
       ['Warning', 1],
@@ -162,9 +169,13 @@ ${slice('squatted', be.ip)}`,
     }, 20_000);
     expect(up.reason).toBe('Listening');
     expect(up.message).toBe('this cluster listens on every address and port of this Service');
-    expect(tc.cluster.proxy!.listeners().open.filter((l) => l.service === 'default/squatted').map((l) => `${l.address}:${l.port}`).sort()).toEqual(
-      [`${clusterIP.ip}:8080`, `127.0.0.1:${nodePort}`].sort(),
-    );
+    expect(
+      tc.cluster
+        .proxy!.listeners()
+        .open.filter((l) => l.service === 'default/squatted')
+        .map((l) => `${l.address}:${l.port}`)
+        .sort(),
+    ).toEqual([`${clusterIP.ip}:8080`, `127.0.0.1:${nodePort}`].sort());
     expect(await ask(clusterIP.ip, 8080)).toBe('bound-backend');
     expect(await ask('127.0.0.1', nodePort)).toBe('bound-backend');
     // Recovery is no new failure: still one warn line per listener.
@@ -205,7 +216,9 @@ ${slice('owner', ownerBackend.ip)}`,
       const out = await describeSvc('claimer');
       return out.includes('ListenFailed') && out;
     }, 15_000);
-    expect(d).toContain(`Failed to listen on ${ip}:9090/TCP (externalIP of port "web"): Service default/owner of this cluster already has it (as its clusterIP); served for this Service once that one no longer wants it`);
+    expect(d).toContain(
+      `Failed to listen on ${ip}:9090/TCP (externalIP of port "web"): Service default/owner of this cluster already has it (as its clusterIP); served for this Service once that one no longer wants it`,
+    );
     const c = await until(async () => {
       const x = await condition('claimer');
       return x?.status === 'False' && x;
@@ -219,9 +232,13 @@ ${slice('owner', ownerBackend.ip)}`,
     // The owner goes: the claimer gets the address and its condition turns True.
     await tc.kubectl(['delete', 'service', 'owner']);
     expect(await until(async () => (await ask(ip, 9090)) === 'claimer-backend', 15_000)).toBe(true);
-    expect((await until(async () => {
-      const x = await condition('claimer');
-      return x?.status === 'True' && x;
-    }, 15_000)).reason).toBe('Listening');
+    expect(
+      (
+        await until(async () => {
+          const x = await condition('claimer');
+          return x?.status === 'True' && x;
+        }, 15_000)
+      ).reason,
+    ).toBe('Listening');
   }, 60_000);
 });

@@ -3,7 +3,7 @@
 // listeners, spreading, affinity, readiness, the terminating fallback, traffic policies, Pod
 // deletion under load, rejects, UDP flows, a large transfer, half-close, many concurrent
 // connections, listener failures with their events, and the health answers.
-import { requireDef } from '../../src/resources/registry.js';
+import { requireDef } from '../../src/registry/kinds.js';
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import net from 'node:net';
 import { networkInterfaces } from 'node:os';
@@ -14,12 +14,12 @@ import { startTestCluster, type TestCluster } from '../helpers/cluster.js';
 import { until } from '../helpers/wait.js';
 import { api } from '../helpers/http.js';
 import { inCIDR, nthIP } from '../helpers/ranges.js';
-import { silentLogger } from '../../src/log.js';
+import { silentLogger } from '../../src/base/log.js';
 import { eventRecorder } from '../../src/controllers/events.js';
 
-import { allResourceDefs } from '../../src/resources/registry.js';
+import { allResourceDefs } from '../../src/registry/kinds.js';
 import { startServiceProxy, type ServiceProxy } from '../../src/proxy/index.js';
-import type { KubeObject } from '../../src/resources/types.js';
+import type { KubeObject } from '../../src/apimachinery/types.js';
 
 /** The large transfer: 256 MiB keeps CI quick; the proxy has no size limit (1 GiB measured the same way). */
 const LARGE_TRANSFER_BYTES = 256 * 2 ** 20;
@@ -103,7 +103,12 @@ const createSlice = (name: string, service: string, endpoints: object[], ports: 
     ports,
   });
 const eventsFor = (name: string) =>
-  tc.cluster.store.listObjects('events', 'default').filter((e) => (e.involvedObject as { name: string }).name === name) as (KubeObject & { reason: string; type: string; message: string; source: { component: string } })[];
+  tc.cluster.store.listObjects('events', 'default').filter((e) => (e.involvedObject as { name: string }).name === name) as (KubeObject & {
+    reason: string;
+    type: string;
+    message: string;
+    source: { component: string };
+  })[];
 
 /** Connects, reads the first line "<pod> <peer>", ends. */
 function hello(host: string, port: number, localAddress?: string): Promise<{ pod: string; peer: string }> {
@@ -184,9 +189,14 @@ beforeAll(async () => {
     await post('/api/v1/namespaces/default/pods', pod(name, labels, ready));
   }
   await until(async () => {
-    const items = (await get('/api/v1/namespaces/default/pods')).items as { metadata: { name: string }; status: { podIP?: string; conditions?: { type: string; status: string }[] } }[];
+    const items = (await get('/api/v1/namespaces/default/pods')).items as {
+      metadata: { name: string };
+      status: { podIP?: string; conditions?: { type: string; status: string }[] };
+    }[];
     for (const p of items) if (p.status.podIP) podIPs[p.metadata.name] = p.status.podIP;
-    const ready = items.filter((p) => p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).map((p) => p.metadata.name);
+    const ready = items
+      .filter((p) => p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'))
+      .map((p) => p.metadata.name);
     return ready.length === 5 && Object.keys(podIPs).length === 6;
   }, 20_000);
   await createService('echo', {
@@ -223,7 +233,11 @@ describe('TCP Services', () => {
   });
 
   it('serves a NodePort with a named targetPort on 127.0.0.1', async () => {
-    const s = await createService('echo-np', { type: 'NodePort', selector: { app: 'echo' }, ports: [{ name: 'web', port: 8000, targetPort: 'hello' }] });
+    const s = await createService('echo-np', {
+      type: 'NodePort',
+      selector: { app: 'echo' },
+      ports: [{ name: 'web', port: 8000, targetPort: 'hello' }],
+    });
     const nodePort = s.spec.ports[0].nodePort as number;
     const range = tc.cluster.config.nodePortRange;
     expect(nodePort).toBeGreaterThanOrEqual(range.base);
@@ -233,12 +247,24 @@ describe('TCP Services', () => {
     expect(r.pod).toMatch(/^echo-[012]$/);
     // The backend sees the client's own address (127.0.0.1), not the proxy's.
     expect(r.peer).toBe('127.0.0.1');
-    expect(proxy.listeners().open).toContainEqual({ address: '127.0.0.1', port: nodePort, protocol: 'TCP', service: 'default/echo-np', role: 'nodePort' });
+    expect(proxy.listeners().open).toContainEqual({
+      address: '127.0.0.1',
+      port: nodePort,
+      protocol: 'TCP',
+      service: 'default/echo-np',
+      role: 'nodePort',
+    });
   });
 
   it('serves the load balancer ingress IP and a local externalIP, but opens nothing for a foreign externalIP or SCTP', async () => {
-    const lb = await createService('echo-lb', { type: 'LoadBalancer', selector: { app: 'echo' }, ports: [{ name: 'web', port: 8000, targetPort: 8080 }] });
-    const ingress = await until(async () => (await get('/api/v1/namespaces/default/services/echo-lb')).status?.loadBalancer?.ingress?.[0]?.ip as string | undefined);
+    const lb = await createService('echo-lb', {
+      type: 'LoadBalancer',
+      selector: { app: 'echo' },
+      ports: [{ name: 'web', port: 8000, targetPort: 8080 }],
+    });
+    const ingress = await until(
+      async () => (await get('/api/v1/namespaces/default/services/echo-lb')).status?.loadBalancer?.ingress?.[0]?.ip as string | undefined,
+    );
     expect(inCIDR(tc.cluster.config.loadBalancerCIDR, ingress), `${ingress} in ${tc.cluster.config.loadBalancerCIDR}`).toBe(true);
     await proxy.idle();
     expect((await hello(ingress, 8000)).pod).toMatch(/^echo-[012]$/);
@@ -255,7 +281,9 @@ describe('TCP Services', () => {
     await proxy.idle();
     expect((await hello(staticIP(77), 8000)).pod).toMatch(/^echo-[012]$/);
     const open = proxy.listeners().open.filter((l) => l.service === 'default/echo-ext');
-    expect(open.map((l) => `${l.address}:${l.port}/${l.protocol}`).sort()).toEqual([`${await svcIP('echo-ext')}:8000/TCP`, `${staticIP(77)}:8000/TCP`].sort());
+    expect(open.map((l) => `${l.address}:${l.port}/${l.protocol}`).sort()).toEqual(
+      [`${await svcIP('echo-ext')}:8000/TCP`, `${staticIP(77)}:8000/TCP`].sort(),
+    );
     const ev = await until(async () => {
       const e = eventsFor('echo-ext');
       return e.length >= 2 ? e : undefined;
@@ -272,19 +300,37 @@ describe('TCP Services', () => {
   it("opens nothing on this host's own non-loopback address for an externalIP unless --external-ip-addresses allows it", async () => {
     // Any token holder could otherwise make tinykube listen on the host's public address. The
     // address is only looked up and bound-checked here: nothing connects to it.
-    const own = Object.values(networkInterfaces()).flat().find((a) => a && a.family === 'IPv4' && !a.internal)?.address;
+    const own = Object.values(networkInterfaces())
+      .flat()
+      .find((a) => a && a.family === 'IPv4' && !a.internal)?.address;
     const ip = own ?? '192.0.2.10';
-    await createService('echo-hostip', { selector: { app: 'echo' }, externalIPs: [ip], ports: [{ name: 'web', port: 8000, targetPort: 8080 }] });
+    await createService('echo-hostip', {
+      selector: { app: 'echo' },
+      externalIPs: [ip],
+      ports: [{ name: 'web', port: 8000, targetPort: 8080 }],
+    });
     await proxy.idle();
-    expect(proxy.listeners().open.filter((l) => l.service === 'default/echo-hostip').map((l) => l.address)).toEqual([await svcIP('echo-hostip')]);
+    expect(
+      proxy
+        .listeners()
+        .open.filter((l) => l.service === 'default/echo-hostip')
+        .map((l) => l.address),
+    ).toEqual([await svcIP('echo-hostip')]);
     const ev = await until(async () => eventsFor('echo-hostip')[0]);
     // A host without a non-loopback address can only show the "not local" case.
     expect(ev.reason).toBe(own ? 'ExternalIPNotAllowed' : 'ExternalIPNotLocal');
-    if (own) expect(ev.message).toBe(`externalIP ${ip} is an address of this host outside --external-ip-addresses: no listener is opened for it (start tinykube with --external-ip-addresses ${ip}/32 to serve it)`);
+    if (own)
+      expect(ev.message).toBe(
+        `externalIP ${ip} is an address of this host outside --external-ip-addresses: no listener is opened for it (start tinykube with --external-ip-addresses ${ip}/32 to serve it)`,
+      );
   });
 
   it('keeps a client on one Pod with sessionAffinity ClientIP, per client address', async () => {
-    const s = await createService('sticky', { selector: { app: 'echo' }, sessionAffinity: 'ClientIP', ports: [{ port: 8000, targetPort: 8080 }] });
+    const s = await createService('sticky', {
+      selector: { app: 'echo' },
+      sessionAffinity: 'ClientIP',
+      ports: [{ port: 8000, targetPort: 8080 }],
+    });
     await proxy.idle();
     for (const client of ['127.0.0.1', '127.0.0.2', '127.0.0.3']) {
       const seen = new Set<string>();
@@ -364,7 +410,9 @@ describe('TCP Services', () => {
     const secs = (performance.now() - t0) / 1000;
     expect(received).toBe(LARGE_TRANSFER_BYTES);
     expect(got.digest('hex')).toBe(sent.digest('hex'));
-    console.log(`proxy: ${LARGE_TRANSFER_BYTES / 2 ** 20} MiB echoed in ${secs.toFixed(2)} s (${((2 * LARGE_TRANSFER_BYTES) / 2 ** 20 / secs).toFixed(0)} MiB/s through the proxy, both directions)`);
+    console.log(
+      `proxy: ${LARGE_TRANSFER_BYTES / 2 ** 20} MiB echoed in ${secs.toFixed(2)} s (${((2 * LARGE_TRANSFER_BYTES) / 2 ** 20 / secs).toFixed(0)} MiB/s through the proxy, both directions)`,
+    );
   }, 60_000);
 
   it('handles 1,000 concurrent connections', async () => {
@@ -443,7 +491,11 @@ describe('backends following the API', () => {
   });
 
   it('applies externalTrafficPolicy and internalTrafficPolicy Local, and answers the health check node port', async () => {
-    const s = await createService('local', { type: 'LoadBalancer', externalTrafficPolicy: 'Local', ports: [{ port: 8000, targetPort: 8080 }] });
+    const s = await createService('local', {
+      type: 'LoadBalancer',
+      externalTrafficPolicy: 'Local',
+      ports: [{ port: 8000, targetPort: 8080 }],
+    });
     const hc = s.spec.healthCheckNodePort as number;
     expect(hc).toBeGreaterThan(0);
     await createSlice('local-1', 'local', [
@@ -464,7 +516,9 @@ describe('backends following the API', () => {
     expect(res.headers['content-type']).toBe('application/json');
     expect(res.headers['x-content-type-options']).toBe('nosniff');
     const body = await res.body.text();
-    expect(body).toBe('{\n\t"service": {\n\t\t"namespace": "default",\n\t\t"name": "local"\n\t},\n\t"localEndpoints": 1,\n\t"serviceProxyHealthy": true\n}');
+    expect(body).toBe(
+      '{\n\t"service": {\n\t\t"namespace": "default",\n\t\t"name": "local"\n\t},\n\t"localEndpoints": 1,\n\t"serviceProxyHealthy": true\n}',
+    );
 
     await patch('/api/v1/namespaces/default/services/local', { spec: { internalTrafficPolicy: 'Local' } });
     await proxy.idle();
@@ -479,7 +533,11 @@ describe('backends following the API', () => {
     await proxy.idle();
     const res2 = await request(`http://127.0.0.1:${hc}/healthz`);
     expect(res2.statusCode).toBe(503);
-    expect(JSON.parse(await res2.body.text())).toEqual({ service: { namespace: 'default', name: 'local' }, localEndpoints: 0, serviceProxyHealthy: true });
+    expect(JSON.parse(await res2.body.text())).toEqual({
+      service: { namespace: 'default', name: 'local' },
+      localEndpoints: 0,
+      serviceProxyHealthy: true,
+    });
     await expect(hello('127.0.0.1', nodePort)).rejects.toThrow();
   });
 
@@ -495,7 +553,12 @@ describe('backends following the API', () => {
     await new Promise<void>((r) => server.listen(9000, staticIP(200), r));
     try {
       await createService('outside', { ports: [{ port: 8000, targetPort: 9000 }] });
-      await createSlice('outside-1', 'outside', [{ addresses: [staticIP(200)] }, { addresses: [podIPs['echo-0']] }], [{ name: '', port: 9000, protocol: 'TCP' }]);
+      await createSlice(
+        'outside-1',
+        'outside',
+        [{ addresses: [staticIP(200)] }, { addresses: [podIPs['echo-0']] }],
+        [{ name: '', port: 9000, protocol: 'TCP' }],
+      );
       await proxy.idle();
       const ip = await svcIP('outside');
       // One connection to the outside server and one to echo-0 (which does not serve 9000: refused, so retried).
@@ -507,7 +570,9 @@ describe('backends following the API', () => {
       const line = await new Promise<string>((resolve) => c.once('data', (d) => resolve(d.toString())));
       expect(line).toBe('outside 0\n');
       // Out of the slice, but still an endpoint of nothing else and no Pod: reset.
-      await patch('/apis/discovery.k8s.io/v1/namespaces/default/endpointslices/outside-1', { endpoints: [{ addresses: [podIPs['echo-0']] }] });
+      await patch('/apis/discovery.k8s.io/v1/namespaces/default/endpointslices/outside-1', {
+        endpoints: [{ addresses: [podIPs['echo-0']] }],
+      });
       await proxy.idle();
       expect(await closed).toBe('ECONNRESET');
     } finally {
@@ -588,7 +653,9 @@ describe('listener failures and health', () => {
     await proxy.idle();
     const ev = await until(async () => eventsFor('taken').find((e) => e.reason === 'ListenFailed'));
     expect(ev.type).toBe('Warning');
-    expect(ev.message).toBe(`Failed to listen on ${ext}:8000/TCP (externalIP of port "web"): address already in use (another process on this host holds it: another cluster or any other program); retrying`);
+    expect(ev.message).toBe(
+      `Failed to listen on ${ext}:8000/TCP (externalIP of port "web"): address already in use (another process on this host holds it: another cluster or any other program); retrying`,
+    );
     expect(proxy.listeners().failed).toContainEqual(expect.objectContaining({ address: ext, port: 8000, code: 'EADDRINUSE' }));
     // The Service's other listener is unaffected.
     expect((await hello(await svcIP('taken'), 8000)).pod).toMatch(/^echo-[012]$/);
@@ -606,7 +673,9 @@ describe('listener failures and health', () => {
     expect(res.statusCode).toBe(200);
     expect(res.headers['x-content-type-options']).toBe('nosniff');
     const body = await res.body.text();
-    expect(body).toMatch(/^\{"lastUpdated": "\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)? \+0000 UTC m=\+\d+\.\d{9}","currentTime": "[^"]+", "nodeEligible": true\}$/);
+    expect(body).toMatch(
+      /^\{"lastUpdated": "\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)? \+0000 UTC m=\+\d+\.\d{9}","currentTime": "[^"]+", "nodeEligible": true\}$/,
+    );
     const live = await request(`http://127.0.0.1:${proxy.healthzPort}/livez`);
     expect(live.statusCode).toBe(200);
     expect(Object.keys(JSON.parse(await live.body.text()))).toEqual(['lastUpdated', 'currentTime']);

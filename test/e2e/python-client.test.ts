@@ -130,7 +130,12 @@ spec:
   });
   const pod = async (name: string) => JSON.parse((await tc.kubectl(['get', 'pod', name, '-o', 'json'])).stdout);
   for (const name of ['box', 'web', 'reader']) {
-    await until(async () => (await pod(name)).status.conditions?.some((c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True') || undefined, 20_000);
+    await until(
+      async () =>
+        (await pod(name)).status.conditions?.some((c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True') ||
+        undefined,
+      20_000,
+    );
   }
 }, 60_000);
 afterAll(async () => {
@@ -174,7 +179,11 @@ describe('the Python client: exec', () => {
     expect(r.open).toBe(false);
     expect(r.stdout).toBe('out\n');
     expect(r.stderr).toBe('err\n');
-    expect(r.status).toMatchObject({ status: 'Failure', reason: 'NonZeroExitCode', details: { causes: [{ reason: 'ExitCode', message: '3' }] } });
+    expect(r.status).toMatchObject({
+      status: 'Failure',
+      reason: 'NonZeroExitCode',
+      details: { causes: [{ reason: 'ExitCode', message: '3' }] },
+    });
     expect(r.returncode).toBe(3);
     expect(r.preloaded).toBe('out\n');
     const ok = await py('exec.py', ['box', 'main', 'echo', 'fine']);
@@ -216,7 +225,13 @@ describe('the Python client: pods/log', () => {
   it('timestamps, tail_lines, since_seconds, follow, and previous before and after a restart', async () => {
     const pod = async (name: string) => JSON.parse((await tc.kubectl(['get', 'pod', name, '-o', 'json'])).stdout);
     await until(async () => ((await tc.kubectl(['logs', 'chatty'])).stdout.includes('late 3') ? true : undefined), 20_000);
-    await until(async () => ((await pod('phoenix')).status.containerStatuses?.[0]?.restartCount >= 1 && (await tc.kubectl(['logs', 'phoenix'])).stdout ? true : undefined), 20_000);
+    await until(
+      async () =>
+        (await pod('phoenix')).status.containerStatuses?.[0]?.restartCount >= 1 && (await tc.kubectl(['logs', 'phoenix'])).stdout
+          ? true
+          : undefined,
+      20_000,
+    );
     const r = await py('logs.py', ['chatty', 'phoenix', 'box']);
     const lines = (r.timestamps as string).split('\n');
     expect(lines.pop()).toBe('');
@@ -229,7 +244,12 @@ describe('the Python client: pods/log', () => {
     expect(r.current).toBe('second run\n');
     expect(r.previous).toBe('first run\n');
     expect(r.neverRestarted.status).toBe(400);
-    expect(JSON.parse(r.neverRestarted.body)).toMatchObject({ kind: 'Status', code: 400, reason: 'BadRequest', message: 'previous terminated container "main" in pod "box" not found' });
+    expect(JSON.parse(r.neverRestarted.body)).toMatchObject({
+      kind: 'Status',
+      code: 400,
+      reason: 'BadRequest',
+      message: 'previous terminated container "main" in pod "box" not found',
+    });
   });
 });
 

@@ -21,7 +21,10 @@ beforeAll(async () => {
   agent = new Agent({ connect: { ca: tc.cluster.caCert } });
   expect((await api(tc.cluster, 'POST', '/api/v1/namespaces', { body: { metadata: { name: NS } } })).status).toBe(201);
   expect((await api(tc.cluster, 'POST', CM, { body: { metadata: { name: 'keep' }, data: { a: '1' } } })).status).toBe(201);
-  const pod = { metadata: { name: 'logger' }, spec: { containers: [{ name: 'main', image: 'local/sh', command: ['sh', '-c', 'echo one; echo two; echo three; exec sleep 1000'] }] } };
+  const pod = {
+    metadata: { name: 'logger' },
+    spec: { containers: [{ name: 'main', image: 'local/sh', command: ['sh', '-c', 'echo one; echo two; echo three; exec sleep 1000'] }] },
+  };
   expect((await api(tc.cluster, 'POST', `/api/v1/namespaces/${NS}/pods`, { body: pod })).status).toBe(201);
   await until(async () => {
     const p = (await api(tc.cluster, 'GET', POD)).json();
@@ -34,12 +37,17 @@ afterAll(async () => {
   await tc?.stop();
 });
 
-const call = (method: string, path: string, o: { body?: object | string; contentType?: string; accept?: string } = {}) => api(tc.cluster, method, path, o);
+const call = (method: string, path: string, o: { body?: object | string; contentType?: string; accept?: string } = {}) =>
+  api(tc.cluster, method, path, o);
 
 /** The first `n` events of a watch (or what came before the server ended it). */
 async function watchEvents(path: string, n: number): Promise<{ status: number; events: { type: string; object: any }[] }> {
   const ac = new AbortController();
-  const res = await request(tc.cluster.server + path, { headers: { authorization: `Bearer ${tc.cluster.token}` }, dispatcher: agent, signal: ac.signal });
+  const res = await request(tc.cluster.server + path, {
+    headers: { authorization: `Bearer ${tc.cluster.token}` },
+    dispatcher: agent,
+    signal: ac.signal,
+  });
   const events: { type: string; object: any }[] = [];
   let buf = '';
   try {
@@ -93,16 +101,31 @@ describe('lists and watches', () => {
   });
 
   it('ends a watch at once for timeoutSeconds=-1 (a 200, not an error)', async () => {
-    const { status, events } = await watchEvents(`${CM}?watch=1&timeoutSeconds=-1&resourceVersion=${(await call('GET', CM)).json().metadata.resourceVersion}`, 1_000);
+    const { status, events } = await watchEvents(
+      `${CM}?watch=1&timeoutSeconds=-1&resourceVersion=${(await call('GET', CM)).json().metadata.resourceVersion}`,
+      1_000,
+    );
     expect([status, events]).toEqual([200, []]);
   });
 
   it("validates ListOptions with upstream's 422 texts", async () => {
     const cases: [string, string][] = [
-      ['resourceVersionMatch=Exact', 'ListOptions.meta.k8s.io "" is invalid: resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided'],
-      ['resourceVersion=1&resourceVersionMatch=Newest', 'ListOptions.meta.k8s.io "" is invalid: resourceVersionMatch: Unsupported value: "Newest": supported values: "Exact", "NotOlderThan", ""'],
-      ['sendInitialEvents=false', 'ListOptions.meta.k8s.io "" is invalid: sendInitialEvents: Forbidden: sendInitialEvents is forbidden for list'],
-      ['watch=1&resourceVersion=1&resourceVersionMatch=NotOlderThan', 'ListOptions.meta.k8s.io "" is invalid: resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided'],
+      [
+        'resourceVersionMatch=Exact',
+        'ListOptions.meta.k8s.io "" is invalid: resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided',
+      ],
+      [
+        'resourceVersion=1&resourceVersionMatch=Newest',
+        'ListOptions.meta.k8s.io "" is invalid: resourceVersionMatch: Unsupported value: "Newest": supported values: "Exact", "NotOlderThan", ""',
+      ],
+      [
+        'sendInitialEvents=false',
+        'ListOptions.meta.k8s.io "" is invalid: sendInitialEvents: Forbidden: sendInitialEvents is forbidden for list',
+      ],
+      [
+        'watch=1&resourceVersion=1&resourceVersionMatch=NotOlderThan',
+        'ListOptions.meta.k8s.io "" is invalid: resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided',
+      ],
     ];
     for (const [q, message] of cases) {
       const r = await call('GET', `${CM}?${q}`);
@@ -112,7 +135,10 @@ describe('lists and watches', () => {
 
   it('reads TableOptions only for a Table, with their own 400', async () => {
     const bad = await call('GET', `${CM}?includeObject=object`, { accept: TABLE });
-    expect([bad.status, bad.json().message]).toEqual([400, `Unable to convert to Table as requested: includeObject: Invalid value: "object": must be 'Metadata', 'Object', 'None', or empty`]);
+    expect([bad.status, bad.json().message]).toEqual([
+      400,
+      `Unable to convert to Table as requested: includeObject: Invalid value: "object": must be 'Metadata', 'Object', 'None', or empty`,
+    ]);
     expect((await call('GET', `${CM}?includeObject=object`)).status).toBe(200);
     const none = (await call('GET', `${CM}/keep?includeObject=None&includeObject=Object`, { accept: TABLE })).json();
     expect(none.rows[0].object).toBeUndefined();
@@ -126,9 +152,15 @@ describe('lists and watches', () => {
 
   it('reads resourceVersion as the storage layer does (ParseUint), exactly', async () => {
     const bad = await call('GET', `${CM}?resourceVersion=%2B1`);
-    expect([bad.status, bad.json().message]).toEqual([400, 'resourceVersion: Invalid value: "+1": strconv.ParseUint: parsing "+1": invalid syntax']);
+    expect([bad.status, bad.json().message]).toEqual([
+      400,
+      'resourceVersion: Invalid value: "+1": strconv.ParseUint: parsing "+1": invalid syntax',
+    ]);
     const future = await call('GET', `${CM}?resourceVersion=9223372036854775807&watch=1`);
-    expect([future.status, future.json().message]).toEqual([504, `Too large resource version: 9223372036854775807, current: ${(await call('GET', CM)).json().metadata.resourceVersion}`]);
+    expect([future.status, future.json().message]).toEqual([
+      504,
+      `Too large resource version: 9223372036854775807, current: ${(await call('GET', CM)).json().metadata.resourceVersion}`,
+    ]);
   });
 });
 
@@ -136,12 +168,48 @@ describe('writes and deletes', () => {
   it('validates CreateOptions, UpdateOptions and PatchOptions with 422s', async () => {
     const body = { metadata: { name: 'opts' } };
     const cases: [string, string, string, string | undefined, string][] = [
-      ['POST', CM, 'dryRun=', undefined, 'CreateOptions.meta.k8s.io "" is invalid: dryRun: Unsupported value: []string{""}: supported values: "All"'],
-      ['POST', CM, 'dryRun=All&dryRun=all', undefined, 'CreateOptions.meta.k8s.io "" is invalid: dryRun: Unsupported value: []string{"All", "all"}: supported values: "All"'],
-      ['POST', CM, 'fieldValidation=strict', undefined, 'CreateOptions.meta.k8s.io "" is invalid: fieldValidation: Unsupported value: "strict": supported values: "", "Ignore", "Strict", "Warn"'],
-      ['PUT', `${CM}/keep`, 'fieldManager=a%09b', undefined, 'UpdateOptions.meta.k8s.io "" is invalid: fieldManager: Invalid value: "a\\tb": invalid character U+0009 (at position 1)'],
-      ['PATCH', `${CM}/keep`, 'force=false', 'application/merge-patch+json', 'PatchOptions.meta.k8s.io "" is invalid: force: Forbidden: may not be specified for non-apply patch'],
-      ['PATCH', `${CM}/keep`, 'force=true', 'application/apply-patch+yaml', 'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch'],
+      [
+        'POST',
+        CM,
+        'dryRun=',
+        undefined,
+        'CreateOptions.meta.k8s.io "" is invalid: dryRun: Unsupported value: []string{""}: supported values: "All"',
+      ],
+      [
+        'POST',
+        CM,
+        'dryRun=All&dryRun=all',
+        undefined,
+        'CreateOptions.meta.k8s.io "" is invalid: dryRun: Unsupported value: []string{"All", "all"}: supported values: "All"',
+      ],
+      [
+        'POST',
+        CM,
+        'fieldValidation=strict',
+        undefined,
+        'CreateOptions.meta.k8s.io "" is invalid: fieldValidation: Unsupported value: "strict": supported values: "", "Ignore", "Strict", "Warn"',
+      ],
+      [
+        'PUT',
+        `${CM}/keep`,
+        'fieldManager=a%09b',
+        undefined,
+        'UpdateOptions.meta.k8s.io "" is invalid: fieldManager: Invalid value: "a\\tb": invalid character U+0009 (at position 1)',
+      ],
+      [
+        'PATCH',
+        `${CM}/keep`,
+        'force=false',
+        'application/merge-patch+json',
+        'PatchOptions.meta.k8s.io "" is invalid: force: Forbidden: may not be specified for non-apply patch',
+      ],
+      [
+        'PATCH',
+        `${CM}/keep`,
+        'force=true',
+        'application/apply-patch+yaml',
+        'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch',
+      ],
     ];
     for (const [method, path, q, contentType, message] of cases) {
       const r = await call(method, `${path}?${q}`, { body: method === 'PUT' ? { metadata: { name: 'keep' } } : body, contentType });
@@ -149,8 +217,13 @@ describe('writes and deletes', () => {
     }
     expect((await call('GET', `${CM}/opts`)).status).toBe(404);
     // The first fieldValidation counts: Strict refuses the unknown field.
-    const strict = await call('POST', `${CM}?fieldValidation=Strict&fieldValidation=Ignore`, { body: { metadata: { name: 'strict' }, bogus: 1 } });
-    expect([strict.status, strict.json().message]).toEqual([400, 'ConfigMap in version "v1" cannot be handled as a ConfigMap: strict decoding error: unknown field "bogus"']);
+    const strict = await call('POST', `${CM}?fieldValidation=Strict&fieldValidation=Ignore`, {
+      body: { metadata: { name: 'strict' }, bogus: 1 },
+    });
+    expect([strict.status, strict.json().message]).toEqual([
+      400,
+      'ConfigMap in version "v1" cannot be handled as a ConfigMap: strict decoding error: unknown field "bogus"',
+    ]);
   });
 
   it('takes DeleteOptions from the query only without a body, preconditions included', async () => {
@@ -160,9 +233,14 @@ describe('writes and deletes', () => {
     const wrongUid = await call('DELETE', `${CM}/d1?uid=not-it`);
     expect([wrongUid.status, wrongUid.json().reason]).toEqual([409, 'Conflict']);
     const policy = await call('DELETE', `${CM}/d1?propagationPolicy=`);
-    expect([policy.status, policy.json().message]).toEqual([422, 'DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Unsupported value: "": supported values: "Foreground", "Background", "Orphan", "nil"']);
+    expect([policy.status, policy.json().message]).toEqual([
+      422,
+      'DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Unsupported value: "": supported values: "Foreground", "Background", "Orphan", "nil"',
+    ]);
     // With a body, the query is not read at all.
-    const withBody = await call('DELETE', `${CM}/d1?gracePeriodSeconds=abc&uid=not-it`, { body: { kind: 'DeleteOptions', apiVersion: 'v1' } });
+    const withBody = await call('DELETE', `${CM}/d1?gracePeriodSeconds=abc&uid=not-it`, {
+      body: { kind: 'DeleteOptions', apiVersion: 'v1' },
+    });
     expect(withBody.status).toBe(200);
     expect((await call('GET', `${CM}/d1`)).status).toBe(404);
   });
@@ -199,7 +277,11 @@ describe('pods/log', () => {
       ['sinceTime=2024-02-30T00:00:00Z', 400, 'parsing time "2024-02-30T00:00:00Z": day out of range'],
       ['tailLines=-1', 422, 'PodLogOptions "logger" is invalid: tailLines: Invalid value: -1: must be greater than or equal to 0'],
       ['limitBytes=0', 422, 'PodLogOptions "logger" is invalid: limitBytes: Invalid value: 0: must be greater than 0'],
-      ['sinceSeconds=10&sinceTime=2024-01-01T00:00:00Z', 422, 'PodLogOptions "logger" is invalid: : Forbidden: at most one of `sinceTime` or `sinceSeconds` may be specified'],
+      [
+        'sinceSeconds=10&sinceTime=2024-01-01T00:00:00Z',
+        422,
+        'PodLogOptions "logger" is invalid: : Forbidden: at most one of `sinceTime` or `sinceSeconds` may be specified',
+      ],
       ['stream=Stdout', 422, 'PodLogOptions "logger" is invalid: stream: Forbidden: may not be specified'],
     ];
     for (const [q, code, message] of cases) {
@@ -211,9 +293,16 @@ describe('pods/log', () => {
 
 /** Opens a WebSocket upgrade; resolves with the refusal's status and Status, or 101 and what came
  *  until the server closed (or at once, with `closeOnOpen`). */
-function upgrade(path: string, protocols: string[], closeOnOpen = false): Promise<{ status: number; message?: string; channels: Record<number, string> }> {
+function upgrade(
+  path: string,
+  protocols: string[],
+  closeOnOpen = false,
+): Promise<{ status: number; message?: string; channels: Record<number, string> }> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(tc.cluster.server.replace(/^https/, 'wss') + path, protocols, { ca: tc.cluster.caCert, headers: { authorization: `Bearer ${tc.cluster.token}` } });
+    const ws = new WebSocket(tc.cluster.server.replace(/^https/, 'wss') + path, protocols, {
+      ca: tc.cluster.caCert,
+      headers: { authorization: `Bearer ${tc.cluster.token}` },
+    });
     const channels: Record<number, string> = {};
     if (closeOnOpen) ws.on('open', () => ws.close());
     ws.on('message', (d: Buffer) => (channels[d[0]!] = (channels[d[0]!] ?? '') + d.subarray(1).toString()));
@@ -277,7 +366,10 @@ describe('create-like subresources and proxies', () => {
     const path = `/api/v1/namespaces/${NS}/pods/absent/eviction`;
     const body = { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: 'absent' } };
     const bad = await call('POST', `${path}?dryRun=all`, { body });
-    expect([bad.status, bad.json().message]).toEqual([422, 'CreateOptions.meta.k8s.io "" is invalid: dryRun: Unsupported value: []string{"all"}: supported values: "All"']);
+    expect([bad.status, bad.json().message]).toEqual([
+      422,
+      'CreateOptions.meta.k8s.io "" is invalid: dryRun: Unsupported value: []string{"all"}: supported values: "All"',
+    ]);
     // gracePeriodSeconds is no CreateOptions parameter: not read, so the Pod lookup answers.
     const ignored = await call('POST', `${path}?gracePeriodSeconds=abc`, { body });
     expect([ignored.status, ignored.json().message]).toEqual([404, 'pods "absent" not found']);
@@ -290,20 +382,84 @@ describe('create-like subresources and proxies', () => {
 });
 
 describe('no parameter value makes a 500', () => {
-  const VALUES = ['', 'True', 'false', '0', '-1', '+1', '%2B1', '1e3', '0x10', '99999999999999999999', '9223372036854775807', '-9223372036854775808', '%zz', '%00', '%E2%9C%93', 'a%2Cb', 'Exact', 'NotOlderThan', 'All', 'null', '2024-01-01T00:00:00Z'];
-  const LIST = ['labelSelector', 'fieldSelector', 'watch', 'allowWatchBookmarks', 'resourceVersion', 'resourceVersionMatch', 'timeoutSeconds', 'limit', 'continue', 'sendInitialEvents'];
+  const VALUES = [
+    '',
+    'True',
+    'false',
+    '0',
+    '-1',
+    '+1',
+    '%2B1',
+    '1e3',
+    '0x10',
+    '99999999999999999999',
+    '9223372036854775807',
+    '-9223372036854775808',
+    '%zz',
+    '%00',
+    '%E2%9C%93',
+    'a%2Cb',
+    'Exact',
+    'NotOlderThan',
+    'All',
+    'null',
+    '2024-01-01T00:00:00Z',
+  ];
+  const LIST = [
+    'labelSelector',
+    'fieldSelector',
+    'watch',
+    'allowWatchBookmarks',
+    'resourceVersion',
+    'resourceVersionMatch',
+    'timeoutSeconds',
+    'limit',
+    'continue',
+    'sendInitialEvents',
+  ];
   const WRITE = ['dryRun', 'fieldManager', 'fieldValidation'];
-  const DELETE = ['gracePeriodSeconds', 'orphanDependents', 'propagationPolicy', 'dryRun', 'uid', 'resourceVersion', 'ignoreStoreReadErrorWithClusterBreakingPotential'];
+  const DELETE = [
+    'gracePeriodSeconds',
+    'orphanDependents',
+    'propagationPolicy',
+    'dryRun',
+    'uid',
+    'resourceVersion',
+    'ignoreStoreReadErrorWithClusterBreakingPotential',
+  ];
   const TABLE_PARAMS = ['includeObject', '-'];
-  const LOG = ['container', 'follow', 'previous', 'sinceSeconds', 'sinceTime', 'timestamps', 'tailLines', 'limitBytes', 'insecureSkipTLSVerifyBackend', 'stream'];
+  const LOG = [
+    'container',
+    'follow',
+    'previous',
+    'sinceSeconds',
+    'sinceTime',
+    'timestamps',
+    'tailLines',
+    'limitBytes',
+    'insecureSkipTLSVerifyBackend',
+    'stream',
+  ];
   const endpoints: { method: string; path: string; params: string[]; body?: object; contentType?: string; accept?: string }[] = [
     { method: 'GET', path: CM, params: [...LIST, ...TABLE_PARAMS], accept: TABLE },
     { method: 'GET', path: CM, params: LIST },
     { method: 'GET', path: `${CM}/keep`, params: ['export', 'resourceVersion', ...TABLE_PARAMS], accept: TABLE },
     { method: 'POST', path: CM, params: WRITE, body: { metadata: { generateName: 'fuzz-' } } },
     { method: 'PUT', path: `${CM}/keep`, params: WRITE, body: { metadata: { name: 'keep' }, data: { a: '1' } } },
-    { method: 'PATCH', path: `${CM}/keep`, params: [...WRITE, 'force'], body: { data: { b: '2' } }, contentType: 'application/merge-patch+json' },
-    { method: 'PATCH', path: `${CM}/keep`, params: [...WRITE, 'force'], body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'keep' } } as object, contentType: 'application/apply-patch+yaml' },
+    {
+      method: 'PATCH',
+      path: `${CM}/keep`,
+      params: [...WRITE, 'force'],
+      body: { data: { b: '2' } },
+      contentType: 'application/merge-patch+json',
+    },
+    {
+      method: 'PATCH',
+      path: `${CM}/keep`,
+      params: [...WRITE, 'force'],
+      body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'keep' } } as object,
+      contentType: 'application/apply-patch+yaml',
+    },
     { method: 'DELETE', path: `${CM}/absent`, params: DELETE },
     { method: 'DELETE', path: `/api/v1/namespaces/${NS}/secrets`, params: [...LIST, ...DELETE] },
     { method: 'GET', path: `${POD}/log`, params: LOG },
@@ -318,7 +474,14 @@ describe('no parameter value makes a 500', () => {
           // A patch with fieldManager unset for apply would only test the one 422; give it one.
           const base = e.contentType === 'application/apply-patch+yaml' && p !== 'fieldManager' ? 'fieldManager=fuzz&' : '';
           const q = v === 'REPEAT' ? `${p}=1&${p}=abc` : `${p}=${v}`;
-          jobs.push({ label: `${e.method} ${e.path}${e.accept ? ' (Table)' : ''} ?${q}`, method: e.method, path: `${e.path}?${base}${q}`, body: e.body, contentType: e.contentType, accept: e.accept });
+          jobs.push({
+            label: `${e.method} ${e.path}${e.accept ? ' (Table)' : ''} ?${q}`,
+            method: e.method,
+            path: `${e.path}?${base}${q}`,
+            body: e.body,
+            contentType: e.contentType,
+            accept: e.accept,
+          });
         }
       }
     }

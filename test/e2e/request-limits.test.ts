@@ -6,14 +6,20 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import tls from 'node:tls';
 import { Agent, request } from 'undici';
 import { startCluster, type RunningCluster } from '../../src/index.js';
-import { silentLogger } from '../../src/log.js';
+import { silentLogger } from '../../src/base/log.js';
 import { api } from '../helpers/http.js';
 import { until } from '../helpers/wait.js';
 
 let cluster: RunningCluster;
 let agent: Agent;
 beforeAll(async () => {
-  cluster = await startCluster({ apiListen: '127.0.0.1:0', dnsListen: '127.0.0.1:0', dnsUpstream: '127.0.0.1:1', logger: silentLogger(), requestTimeoutMs: 700 });
+  cluster = await startCluster({
+    apiListen: '127.0.0.1:0',
+    dnsListen: '127.0.0.1:0',
+    dnsUpstream: '127.0.0.1:1',
+    logger: silentLogger(),
+    requestTimeoutMs: 700,
+  });
   agent = new Agent({ connect: { ca: cluster.caCert } });
 });
 afterAll(async () => {
@@ -30,7 +36,9 @@ function trickle(path: string, body: string): Promise<{ head: string; body: stri
     let data = '';
     let timer: NodeJS.Timeout | undefined;
     const sock = tls.connect({ host: u.hostname, port: Number(u.port), ca: cluster.caCert, servername: 'localhost' }, () => {
-      sock.write(`POST ${path} HTTP/1.1\r\nHost: ${u.host}\r\nAuthorization: Bearer ${cluster.token}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`);
+      sock.write(
+        `POST ${path} HTTP/1.1\r\nHost: ${u.host}\r\nAuthorization: Bearer ${cluster.token}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`,
+      );
       let i = 0;
       // Never the whole body: one byte now and then, short of the end.
       timer = setInterval(() => {
@@ -51,7 +59,10 @@ describe('request deadline', () => {
   it('answers a trickled body with upstream 504 and closes the connection; a watch outlives it', async () => {
     // A watch, long-running, is open before and after the deadline of the slow request.
     const events: string[] = [];
-    const watch = await request(`${cluster.server}${CM}?watch=1`, { headers: { authorization: `Bearer ${cluster.token}` }, dispatcher: agent });
+    const watch = await request(`${cluster.server}${CM}?watch=1`, {
+      headers: { authorization: `Bearer ${cluster.token}` },
+      dispatcher: agent,
+    });
     expect(watch.statusCode).toBe(200);
     watch.body.on('data', (d: Buffer) => events.push(...d.toString().split('\n').filter(Boolean)));
 
@@ -59,7 +70,13 @@ describe('request deadline', () => {
     expect(r.head).toMatch(/^HTTP\/1\.1 504 /);
     expect(r.head.toLowerCase()).toContain('connection: close');
     const status = JSON.parse(r.body.slice(r.body.indexOf('{'), r.body.lastIndexOf('}') + 1));
-    expect(status).toMatchObject({ kind: 'Status', status: 'Failure', reason: 'Timeout', code: 504, message: 'Timeout: request did not complete within the allotted timeout' });
+    expect(status).toMatchObject({
+      kind: 'Status',
+      status: 'Failure',
+      reason: 'Timeout',
+      code: 504,
+      message: 'Timeout: request did not complete within the allotted timeout',
+    });
     expect(r.closed).toBe(true);
     // Nothing was created from the partial body.
     expect((await api(cluster, 'GET', `${CM}/slow`)).status).toBe(404);
@@ -73,7 +90,9 @@ describe('request deadline', () => {
 
 describe('bearer token', () => {
   const get = async (authorization: string) =>
-    (await request(`${cluster.server}/api/v1/namespaces/default`, { headers: { authorization }, dispatcher: agent }).then(async (r) => (await r.body.text(), r.statusCode)));
+    await request(`${cluster.server}/api/v1/namespaces/default`, { headers: { authorization }, dispatcher: agent }).then(
+      async (r) => (await r.body.text(), r.statusCode),
+    );
 
   it('takes the scheme in any case, as upstream', async () => {
     expect(await get(`bearer ${cluster.token}`)).toBe(200);

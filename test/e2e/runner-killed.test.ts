@@ -22,7 +22,12 @@ function podProcesses(uid: string): number[] {
   for (const d of readdirSync('/proc')) {
     if (!/^\d+$/.test(d)) continue;
     try {
-      if (readFileSync(`/proc/${d}/environ`, 'latin1').split('\0').some((v) => v.startsWith('TINYKUBE_CONTAINER=') && v.includes(`/${uid}/`))) out.push(Number(d));
+      if (
+        readFileSync(`/proc/${d}/environ`, 'latin1')
+          .split('\0')
+          .some((v) => v.startsWith('TINYKUBE_CONTAINER=') && v.includes(`/${uid}/`))
+      )
+        out.push(Number(d));
     } catch {
       /* gone, or not ours to read */
     }
@@ -49,7 +54,10 @@ const refused = (port: number, host = '127.0.0.1') =>
     s.on('error', () => resolve(true));
   });
 
-const holding = (root: string, prefix: string, uid: string) => readdirSync(root).filter((n) => n.startsWith(prefix) && existsSync(join(root, n, uid))).map((n) => join(root, n));
+const holding = (root: string, prefix: string, uid: string) =>
+  readdirSync(root)
+    .filter((n) => n.startsWith(prefix) && existsSync(join(root, n, uid)))
+    .map((n) => join(root, n));
 
 describe.each(['forks', 'threads'])('vitest --pool %s killed with SIGKILL', (pool) => {
   it('leaves no Pod process, no listener and (by the next start) no directory behind', async () => {
@@ -57,11 +65,22 @@ describe.each(['forks', 'threads'])('vitest --pool %s killed with SIGKILL', (poo
     // The runner's own TMPDIR: what the killed runner leaves there (vite's, say) goes with `work`.
     const tmp = join(work, `${pool}-tmp`);
     mkdirSync(tmp);
-    const runner = spawn(process.execPath, [join(ROOT, 'node_modules/vitest/vitest.mjs'), 'run', '--config', join(ROOT, 'test/fixtures/runner/vitest.config.ts'), '--pool', pool], {
-      cwd: ROOT,
-      env: { ...process.env, RUNNER_OUT: out, TMPDIR: tmp },
-      stdio: 'ignore',
-    });
+    const runner = spawn(
+      process.execPath,
+      [
+        join(ROOT, 'node_modules/vitest/vitest.mjs'),
+        'run',
+        '--config',
+        join(ROOT, 'test/fixtures/runner/vitest.config.ts'),
+        '--pool',
+        pool,
+      ],
+      {
+        cwd: ROOT,
+        env: { ...process.env, RUNNER_OUT: out, TMPDIR: tmp },
+        stdio: 'ignore',
+      },
+    );
     const exited = new Promise((r) => runner.on('exit', r));
     await until(async () => existsSync(out), 60_000, 50);
     const info = JSON.parse(readFileSync(out, 'utf8')) as { pid: number; api: number; nameserver: string; podUid: string };
@@ -69,7 +88,13 @@ describe.each(['forks', 'threads'])('vitest --pool %s killed with SIGKILL', (poo
     // sh, and its two sleeps (one in the background, which outlives sh on a SIGKILL of sh alone)
     expect(pods.length).toBeGreaterThanOrEqual(3);
     // Its Pod directory, its runtime directory (tokens) and tinykube/testing's kubeconfig dir.
-    const dirs = [...holding(tmp, 'tinykube-pods-', info.podUid), ...holding('/dev/shm', 'tinykube-', info.podUid), ...readdirSync(tmp).filter((n) => n.startsWith('tinykube-test-')).map((n) => join(tmp, n))];
+    const dirs = [
+      ...holding(tmp, 'tinykube-pods-', info.podUid),
+      ...holding('/dev/shm', 'tinykube-', info.podUid),
+      ...readdirSync(tmp)
+        .filter((n) => n.startsWith('tinykube-test-'))
+        .map((n) => join(tmp, n)),
+    ];
     expect(dirs).toHaveLength(3);
     expect(await refused(info.api)).toBe(false);
 
@@ -85,7 +110,21 @@ describe.each(['forks', 'threads'])('vitest --pool %s killed with SIGKILL', (poo
       // The whole process died at once: the next start on this host (with that TMPDIR) removes
       // what it left.
       expect(dirs.every((d) => existsSync(d))).toBe(true);
-      const next = runCli(['up', '--in-memory', '--api-listen', '127.0.0.1:0', '--dns-listen', '127.0.0.1:0', '--dns-upstream', '127.0.0.1:1', '--kubeconfig', join(work, 'next.yaml')], { TMPDIR: tmp });
+      const next = runCli(
+        [
+          'up',
+          '--in-memory',
+          '--api-listen',
+          '127.0.0.1:0',
+          '--dns-listen',
+          '127.0.0.1:0',
+          '--dns-upstream',
+          '127.0.0.1:1',
+          '--kubeconfig',
+          join(work, 'next.yaml'),
+        ],
+        { TMPDIR: tmp },
+      );
       await until(async () => next.stdout().includes(' is up in ') || undefined, 30_000, 50);
       next.proc.kill('SIGTERM');
       expect((await next.exited).code).toBe(0);

@@ -20,7 +20,8 @@ function seedManifests(): Record<string, any>[] {
       if (l.startsWith('---')) break;
       // Manifest lines: indented, list items, blank, or a top-level field of the kinds in the seed
       // (prose such as "Note: ..." ends the manifest).
-      if (l.trim() === '' || /^[ -]/.test(l) || /^(apiVersion|kind|metadata|spec|status|addressType|ports|endpoints|data):/.test(l)) lines.push(l);
+      if (l.trim() === '' || /^[ -]/.test(l) || /^(apiVersion|kind|metadata|spec|status|addressType|ports|endpoints|data):/.test(l))
+        lines.push(l);
       else break;
     }
     out.push(YAML.parse(lines.join('\n')));
@@ -56,8 +57,16 @@ async function del(c: TestCluster, kind: string, name: string, ns = 'default') {
 describe('seed manifests', () => {
   it('finds the ten manifests of the seed', () => {
     expect(manifests.map((m) => `${m.kind}/${m.metadata.name}`)).toEqual([
-      'Service/my-service', 'Pod/nginx', 'Service/nginx-service', 'Service/my-service', 'EndpointSlice/my-service-1',
-      'Service/my-service', 'Service/my-service', 'Service/my-service', 'Service/my-service', 'Service/my-service',
+      'Service/my-service',
+      'Pod/nginx',
+      'Service/nginx-service',
+      'Service/my-service',
+      'EndpointSlice/my-service-1',
+      'Service/my-service',
+      'Service/my-service',
+      'Service/my-service',
+      'Service/my-service',
+      'Service/my-service',
     ]);
   });
 
@@ -89,11 +98,15 @@ describe('seed manifests', () => {
     // The named targetPort resolves through the Pod's containerPorts. The seed's nginx has no
     // command (images do not run here), so its endpoint is published but never ready.
     const slice = await until(async () => {
-      const items = JSON.parse((await tc.kubectl(['get', 'endpointslices', '-l', 'kubernetes.io/service-name=nginx-service', '-o', 'json'])).stdout).items;
+      const items = JSON.parse(
+        (await tc.kubectl(['get', 'endpointslices', '-l', 'kubernetes.io/service-name=nginx-service', '-o', 'json'])).stdout,
+      ).items;
       return items[0]?.endpoints?.length ? items[0] : undefined;
     });
     expect(slice.ports).toEqual([{ name: 'name-of-service-port', port: 80, protocol: 'TCP' }]);
-    expect(slice.endpoints.map((e: any) => [e.addresses[0], e.targetRef.name, e.conditions.ready])).toEqual([[p.status.podIP, 'nginx', false]]);
+    expect(slice.endpoints.map((e: any) => [e.addresses[0], e.targetRef.name, e.conditions.ready])).toEqual([
+      [p.status.podIP, 'nginx', false],
+    ]);
   });
 
   it('4–5: a Service without selector and its hand-made EndpointSlice', async () => {
@@ -105,7 +118,9 @@ describe('seed manifests', () => {
     expect(es.endpoints.map((e: any) => e.addresses[0])).toEqual(['10.4.5.6', '10.1.2.3']);
     expect(es.ports).toEqual([{ name: 'http', appProtocol: 'http', protocol: 'TCP', port: 9376 }]);
     // Without a selector the controller makes no slice of its own: the user's is the only one.
-    const all = JSON.parse((await tc.kubectl(['get', 'endpointslices', '-l', 'kubernetes.io/service-name=my-service', '-o', 'json'])).stdout).items;
+    const all = JSON.parse(
+      (await tc.kubectl(['get', 'endpointslices', '-l', 'kubernetes.io/service-name=my-service', '-o', 'json'])).stdout,
+    ).items;
     expect(all.map((x: any) => x.metadata.name)).toEqual(['my-service-1']);
     await del(tc, 'endpointslice', 'my-service-1');
     await del(tc, 'svc', 'my-service');
@@ -121,7 +136,11 @@ describe('seed manifests', () => {
   it('7: a NodePort Service keeps its chosen nodePort', async () => {
     await apply(tc, manifests[6]!);
     const s = await get(tc, 'svc', 'my-service');
-    expect(s.spec).toMatchObject({ type: 'NodePort', externalTrafficPolicy: 'Cluster', ports: [{ port: 80, targetPort: 80, nodePort: 30007, protocol: 'TCP' }] });
+    expect(s.spec).toMatchObject({
+      type: 'NodePort',
+      externalTrafficPolicy: 'Cluster',
+      ports: [{ port: 80, targetPort: 80, nodePort: 30007, protocol: 'TCP' }],
+    });
     const out = (await tc.kubectl(['get', 'svc', 'my-service', '--no-headers'])).stdout;
     expect(out.split(/\s+/)[4]).toBe('80:30007/TCP');
     await del(tc, 'svc', 'my-service');
@@ -135,7 +154,12 @@ describe('seed manifests', () => {
     );
     expect((await apply(wide, manifests[7]!)).code).toBe(0);
     const s = await get(wide, 'svc', 'my-service');
-    expect(s.spec).toMatchObject({ type: 'LoadBalancer', clusterIP: '10.0.171.239', allocateLoadBalancerNodePorts: true, externalTrafficPolicy: 'Cluster' });
+    expect(s.spec).toMatchObject({
+      type: 'LoadBalancer',
+      clusterIP: '10.0.171.239',
+      allocateLoadBalancerNodePorts: true,
+      externalTrafficPolicy: 'Cluster',
+    });
     expect(s.spec.ports[0].nodePort).toBeGreaterThanOrEqual(30086);
   });
 

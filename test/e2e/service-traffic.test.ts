@@ -62,7 +62,19 @@ spec:
 
     // From a Pod in namespace default: short cross-namespace name, resolved by the cluster DNS
     // (or, without port 53, the Pod's /etc/hosts), carried by the proxy.
-    await tc.kubectl(['run', 'client', '--image=x', '--restart=Never', '--command', '--', 'curl', '-sS', '--max-time', '5', 'http://my-service.prod/']);
+    await tc.kubectl([
+      'run',
+      'client',
+      '--image=x',
+      '--restart=Never',
+      '--command',
+      '--',
+      'curl',
+      '-sS',
+      '--max-time',
+      '5',
+      'http://my-service.prod/',
+    ]);
     const out = await until(async () => {
       const p = JSON.parse((await tc.kubectl(['get', 'pod', 'client', '-o', 'json'])).stdout);
       return p.status.phase === 'Succeeded' || p.status.phase === 'Failed' ? p.status.phase : undefined;

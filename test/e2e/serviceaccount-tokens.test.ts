@@ -11,7 +11,7 @@ import { startTestCluster, type TestCluster } from '../helpers/cluster.js';
 import { until } from '../helpers/wait.js';
 import { api } from '../helpers/http.js';
 import { loadOrCreateSigningKey } from '../../src/auth/tokens.js';
-import { allResourceDefs } from '../../src/resources/registry.js';
+import { allResourceDefs } from '../../src/registry/kinds.js';
 
 const ISS = 'https://kubernetes.default.svc.cluster.local';
 const MOUNT = '/var/run/secrets/kubernetes.io/serviceaccount';
@@ -59,10 +59,17 @@ describe('kubectl create token', () => {
     expect(await useToken(token)).toEqual({ code: 0, stderr: 'No resources found in default namespace.' });
     const c = claimsOf(token);
     const sa = await getJSON('serviceaccount', 'default');
-    expect(c).toMatchObject({ iss: ISS, aud: [ISS], sub: 'system:serviceaccount:default:default', 'kubernetes.io': { namespace: 'default', serviceaccount: { name: 'default', uid: sa.metadata.uid } } });
+    expect(c).toMatchObject({
+      iss: ISS,
+      aud: [ISS],
+      sub: 'system:serviceaccount:default:default',
+      'kubernetes.io': { namespace: 'default', serviceaccount: { name: 'default', uid: sa.metadata.uid } },
+    });
     expect(c.exp - c.iat).toBe(3600);
 
-    const r = await api(tc.cluster, 'POST', '/api/v1/namespaces/default/serviceaccounts/default/token', { body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: {} } });
+    const r = await api(tc.cluster, 'POST', '/api/v1/namespaces/default/serviceaccounts/default/token', {
+      body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: {} },
+    });
     expect(r.status).toBe(201);
     const tr = r.json();
     expect(tr).toMatchObject({
@@ -78,33 +85,49 @@ describe('kubectl create token', () => {
   it('refuses too short durations, unknown ServiceAccounts and bad bound objects with upstream messages', async () => {
     const short = await tc.kubectl(['create', 'token', 'default', '--duration=5m'], { allowFail: true });
     expect(short.code).not.toBe(0);
-    expect(short.stderr.trim()).toBe('error: failed to create token: TokenRequest.authentication.k8s.io "" is invalid: spec.expirationSeconds: Invalid value: 300: may not specify a duration less than 10 minutes');
+    expect(short.stderr.trim()).toBe(
+      'error: failed to create token: TokenRequest.authentication.k8s.io "" is invalid: spec.expirationSeconds: Invalid value: 300: may not specify a duration less than 10 minutes',
+    );
     const missing = await tc.kubectl(['create', 'token', 'nobody'], { allowFail: true });
     expect(missing.stderr.trim()).toBe('error: failed to create token: serviceaccounts "nobody" not found');
-    const nopod = await tc.kubectl(['create', 'token', 'default', '--bound-object-kind', 'Pod', '--bound-object-name', 'ghost'], { allowFail: true });
+    const nopod = await tc.kubectl(['create', 'token', 'default', '--bound-object-kind', 'Pod', '--bound-object-name', 'ghost'], {
+      allowFail: true,
+    });
     expect(nopod.stderr.trim()).toBe('error: failed to create token: pods "ghost" not found');
 
-    const post = (body: object, sa = 'default') => api(tc.cluster, 'POST', `/api/v1/namespaces/default/serviceaccounts/${sa}/token`, { body });
+    const post = (body: object, sa = 'default') =>
+      api(tc.cluster, 'POST', `/api/v1/namespaces/default/serviceaccounts/${sa}/token`, { body });
     const nowhere = await api(tc.cluster, 'POST', '/api/v1/namespaces/nowhere/serviceaccounts/default/token', { body: {} });
     expect([nowhere.status, nowhere.json().message]).toEqual([404, 'namespaces "nowhere" not found']);
     const long = await post({ spec: { expirationSeconds: 2 ** 32 + 1 } });
     expect(long.status).toBe(422);
-    expect(long.json().message).toBe('TokenRequest.authentication.k8s.io "" is invalid: spec.expirationSeconds: Invalid value: 4294967297: may not specify a duration larger than 2^32 seconds');
+    expect(long.json().message).toBe(
+      'TokenRequest.authentication.k8s.io "" is invalid: spec.expirationSeconds: Invalid value: 4294967297: may not specify a duration larger than 2^32 seconds',
+    );
     const cm = await post({ spec: { boundObjectRef: { kind: 'ConfigMap', apiVersion: 'v1', name: 'kube-root-ca.crt' } } });
     expect(cm.status).toBe(400);
     expect(cm.json().message).toBe('cannot bind token to object of type /v1, Kind=ConfigMap');
     const name = await post({ metadata: { name: 'other' }, spec: {} });
     expect(name.status).toBe(422);
-    expect(name.json().message).toBe('TokenRequest.authentication.k8s.io "default" is invalid: metadata.name: Invalid value: "other": must match the service account name if specified');
+    expect(name.json().message).toBe(
+      'TokenRequest.authentication.k8s.io "default" is invalid: metadata.name: Invalid value: "other": must match the service account name if specified',
+    );
 
     await tc.kubectl(['create', 'serviceaccount', 'worker']);
     await apply(runningPod('as-worker', '  serviceAccountName: worker\n'));
     const wrongSA = await post({ spec: { boundObjectRef: { kind: 'Pod', apiVersion: 'v1', name: 'as-worker' } } });
     expect(wrongSA.status).toBe(400);
-    expect(wrongSA.json().message).toBe('cannot bind token for serviceaccount "default" to pod running with different serviceaccount name.');
-    const wrongUID = await post({ spec: { boundObjectRef: { kind: 'Pod', apiVersion: 'v1', name: 'as-worker', uid: 'not-the-uid' } } }, 'worker');
+    expect(wrongSA.json().message).toBe(
+      'cannot bind token for serviceaccount "default" to pod running with different serviceaccount name.',
+    );
+    const wrongUID = await post(
+      { spec: { boundObjectRef: { kind: 'Pod', apiVersion: 'v1', name: 'as-worker', uid: 'not-the-uid' } } },
+      'worker',
+    );
     expect(wrongUID.status).toBe(409);
-    expect(wrongUID.json().message).toBe('Operation cannot be fulfilled on Pod "as-worker": the UID in the bound object reference (not-the-uid) does not match the UID in record. The object might have been deleted and then recreated');
+    expect(wrongUID.json().message).toBe(
+      'Operation cannot be fulfilled on Pod "as-worker": the UID in the bound object reference (not-the-uid) does not match the UID in record. The object might have been deleted and then recreated',
+    );
     await tc.kubectl(['delete', 'pod', 'as-worker', '--grace-period=0', '--force'], { allowFail: true });
   });
 
@@ -140,7 +163,14 @@ describe('tokens that do not authenticate', () => {
     for (const [what, token] of Object.entries(bad)) {
       const r = await api(tc.cluster, 'GET', '/api/v1/namespaces/default/pods', { token });
       expect({ what, status: r.status }).toEqual({ what, status: 401 });
-      expect(r.json()).toMatchObject({ kind: 'Status', apiVersion: 'v1', status: 'Failure', message: 'Unauthorized', reason: 'Unauthorized', code: 401 });
+      expect(r.json()).toMatchObject({
+        kind: 'Status',
+        apiVersion: 'v1',
+        status: 'Failure',
+        message: 'Unauthorized',
+        reason: 'Unauthorized',
+        code: 401,
+      });
     }
     expect(await useToken(bad.expired)).toEqual({ code: 1, stderr: 'error: You must be logged in to the server (Unauthorized)' });
   });
@@ -179,7 +209,9 @@ describe('tokens that do not authenticate', () => {
     expect(await status(bySecret)).toBe(401);
 
     const node = (await getJSON('nodes')).items[0];
-    const r = await api(tc.cluster, 'POST', '/api/v1/namespaces/default/serviceaccounts/default/token', { body: { spec: { boundObjectRef: { kind: 'Node', apiVersion: 'v1', name: node.metadata.name } } } });
+    const r = await api(tc.cluster, 'POST', '/api/v1/namespaces/default/serviceaccounts/default/token', {
+      body: { spec: { boundObjectRef: { kind: 'Node', apiVersion: 'v1', name: node.metadata.name } } },
+    });
     expect(r.status).toBe(201);
     expect(claimsOf(r.json().status.token)['kubernetes.io'].node).toEqual({ name: node.metadata.name, uid: node.metadata.uid });
     expect(await status(r.json().status.token)).toBe(200);
@@ -201,7 +233,16 @@ describe('kube-root-ca.crt', () => {
     });
     expect(again.data).toEqual({ 'ca.crt': tc.cluster.caCert });
 
-    await tc.kubectl(['patch', 'configmap', 'kube-root-ca.crt', '-n', 'rootca', '--type=merge', '-p', '{"data":{"ca.crt":"tampered","extra":"x"}}']);
+    await tc.kubectl([
+      'patch',
+      'configmap',
+      'kube-root-ca.crt',
+      '-n',
+      'rootca',
+      '--type=merge',
+      '-p',
+      '{"data":{"ca.crt":"tampered","extra":"x"}}',
+    ]);
     await until(async () => {
       const cm = await get();
       return cm.data['ca.crt'] === tc.cluster.caCert && cm.data.extra === undefined;
@@ -249,7 +290,10 @@ spec:
     const p = await getJSON('pod', 'mounted');
     const vol = p.spec.volumes.find((v: { name: string }) => v.name.startsWith('kube-api-access-'));
     expect(vol.name).toMatch(/^kube-api-access-[bcdfghjklmnpqrstvwxz2456789]{5}$/);
-    expect(p.spec.volumes).toEqual([{ name: 'scratch', emptyDir: {} }, { name: vol.name, ...tokenVolume }]);
+    expect(p.spec.volumes).toEqual([
+      { name: 'scratch', emptyDir: {} },
+      { name: vol.name, ...tokenVolume },
+    ]);
     const mount = { name: vol.name, readOnly: true, mountPath: MOUNT };
     expect(p.spec.initContainers[0].volumeMounts).toEqual([mount]);
     expect(p.spec.containers[0].volumeMounts).toEqual([mount]);
@@ -264,7 +308,11 @@ spec:
     const token = out.split('\n')[0]!;
     const c = claimsOf(token);
     const node = await getJSON('node', p.spec.nodeName);
-    expect(c['kubernetes.io']).toMatchObject({ namespace: 'default', pod: { name: 'mounted', uid: p.metadata.uid }, node: { name: p.spec.nodeName, uid: node.metadata.uid } });
+    expect(c['kubernetes.io']).toMatchObject({
+      namespace: 'default',
+      pod: { name: 'mounted', uid: p.metadata.uid },
+      node: { name: p.spec.nodeName, uid: node.metadata.uid },
+    });
     expect(c['kubernetes.io'].warnafter).toBe(c.iat + 3607);
     expect(c.exp - c.iat).toBe(365 * 24 * 3600);
     expect((await useToken(token)).code).toBe(0);
@@ -291,7 +339,9 @@ imagePullSecrets: [{name: registry}]
     const d = await getJSON('pod', 'quiet-sa-but-pod-wants');
     expect(d.spec.volumes).toHaveLength(1);
     expect(d.spec.containers[0].volumeMounts[0].mountPath).toBe(MOUNT);
-    await tc.kubectl(['delete', 'pod', 'no-automount', 'quiet-sa', 'quiet-sa-but-pod-wants', '--grace-period=0', '--force'], { allowFail: true });
+    await tc.kubectl(['delete', 'pod', 'no-automount', 'quiet-sa', 'quiet-sa-but-pod-wants', '--grace-period=0', '--force'], {
+      allowFail: true,
+    });
   });
 
   it('keeps a kube-api-access volume the Pod already has (a re-applied manifest)', async () => {
@@ -322,8 +372,12 @@ spec:
   it("refuses a Pod naming a missing ServiceAccount with upstream's 403", async () => {
     const r = await apply(runningPod('orphan', '  serviceAccountName: missing\n'), { allowFail: true });
     expect(r.code).toBe(1);
-    expect(r.stderr.trim()).toBe('Error from server (Forbidden): error when creating "STDIN": pods "orphan" is forbidden: error looking up service account default/missing: serviceaccount "missing" not found');
-    const raw = await api(tc.cluster, 'POST', '/api/v1/namespaces/default/pods', { body: { metadata: { name: 'orphan' }, spec: { serviceAccountName: 'missing', containers: [{ name: 'c', image: 'x' }] } } });
+    expect(r.stderr.trim()).toBe(
+      'Error from server (Forbidden): error when creating "STDIN": pods "orphan" is forbidden: error looking up service account default/missing: serviceaccount "missing" not found',
+    );
+    const raw = await api(tc.cluster, 'POST', '/api/v1/namespaces/default/pods', {
+      body: { metadata: { name: 'orphan' }, spec: { serviceAccountName: 'missing', containers: [{ name: 'c', image: 'x' }] } },
+    });
     expect(raw.status).toBe(403);
     expect(raw.json()).toMatchObject({ reason: 'Forbidden', details: { name: 'orphan', kind: 'pods' } });
   });
@@ -334,9 +388,18 @@ spec:
     const { registry, store } = tc.cluster;
     registry.create(def('namespaces'), '', { metadata: { name: 'fresh' } });
     expect(store.get('serviceaccounts', 'fresh', 'default')).toBeUndefined();
-    const created = registry.create(def('pods'), 'fresh', { metadata: { name: 'early' }, spec: { containers: [{ name: 'c', image: 'x', command: ['sleep', '1000'] }] } }).object;
+    const created = registry.create(def('pods'), 'fresh', {
+      metadata: { name: 'early' },
+      spec: { containers: [{ name: 'c', image: 'x', command: ['sleep', '1000'] }] },
+    }).object;
     expect((created.spec as { volumes: { name: string }[] }).volumes[0]!.name).toMatch(/^kube-api-access-/);
-    await until(() => tc.kubectl(['wait', '--for=condition=Ready', 'pod/early', '-n', 'fresh', '--timeout=20s'], { allowFail: true }).then((r) => r.code === 0), 25_000);
+    await until(
+      () =>
+        tc
+          .kubectl(['wait', '--for=condition=Ready', 'pod/early', '-n', 'fresh', '--timeout=20s'], { allowFail: true })
+          .then((r) => r.code === 0),
+      25_000,
+    );
     await tc.kubectl(['delete', 'pod', 'early', '-n', 'fresh', '--grace-period=0', '--force'], { allowFail: true });
   });
 });

@@ -88,9 +88,14 @@ describe('system Services', () => {
     const kubeDNS = nthIP(svcCIDR(tc), 10);
     const dns = JSON.parse((await tc.kubectl(['get', 'svc', '-n', 'kube-system', 'kube-dns', '-o', 'json'])).stdout);
     expect(dns.spec.clusterIP).toBe(kubeDNS);
-    expect(dns.spec.ports.map((p: { name: string; port: number; protocol: string }) => `${p.name}:${p.port}/${p.protocol}`)).toEqual(['dns:53/UDP', 'dns-tcp:53/TCP']);
+    expect(dns.spec.ports.map((p: { name: string; port: number; protocol: string }) => `${p.name}:${p.port}/${p.protocol}`)).toEqual([
+      'dns:53/UDP',
+      'dns-tcp:53/TCP',
+    ]);
     expect(dns.metadata.labels['k8s-app']).toBe('kube-dns');
-    const r = await tc.kubectl(['create', 'service', 'clusterip', 'squatter', '--tcp=53:53', `--clusterip=${kubeDNS}`], { allowFail: true });
+    const r = await tc.kubectl(['create', 'service', 'clusterip', 'squatter', '--tcp=53:53', `--clusterip=${kubeDNS}`], {
+      allowFail: true,
+    });
     expect(r.stderr).toContain(`failed to allocate IP ${kubeDNS}: provided IP is already allocated`);
   });
 });
@@ -162,12 +167,15 @@ describe('type changes by patch', () => {
     const other = nthIP(svcCIDR(tc), 77);
     const r = await tc.kubectl(['patch', 'svc', 'web', '-p', JSON.stringify({ spec: { clusterIP: other } })], { allowFail: true });
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain(`The Service "web" is invalid: spec.clusterIPs[0]: Invalid value: []string{"${other}"}: may not change once set`);
+    expect(r.stderr).toContain(
+      `The Service "web" is invalid: spec.clusterIPs[0]: Invalid value: []string{"${other}"}: may not change once set`,
+    );
   });
 });
 
 describe('dual stack with a second service CIDR', () => {
-  const create = (name: string, spec: string) => dual.kubectl(['apply', '-f', '-'], { input: `apiVersion: v1\nkind: Service\nmetadata:\n  name: ${name}\nspec:\n${spec}` });
+  const create = (name: string, spec: string) =>
+    dual.kubectl(['apply', '-f', '-'], { input: `apiVersion: v1\nkind: Service\nmetadata:\n  name: ${name}\nspec:\n${spec}` });
   it('defaults to single-stack of the primary family', async () => {
     await create('single', '  selector: {app: a}\n  ports: [{port: 80}]\n');
     const s = await getSvc(dual, 'single');
@@ -211,8 +219,13 @@ describe('dual stack with a second service CIDR', () => {
   });
   it('refuses to drop the secondary IP without SingleStack', async () => {
     const s = await getSvc(dual, 'prefer');
-    const r = await dual.kubectl(['patch', 'svc', 'prefer', '--type=merge', '-p', JSON.stringify({ spec: { clusterIPs: [s.spec.clusterIPs[0]] } })], { allowFail: true });
+    const r = await dual.kubectl(
+      ['patch', 'svc', 'prefer', '--type=merge', '-p', JSON.stringify({ spec: { clusterIPs: [s.spec.clusterIPs[0]] } })],
+      { allowFail: true },
+    );
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain(`spec.ipFamilyPolicy: Invalid value: "PreferDualStack": must be 'SingleStack' to release the secondary cluster IP`);
+    expect(r.stderr).toContain(
+      `spec.ipFamilyPolicy: Invalid value: "PreferDualStack": must be 'SingleStack' to release the secondary cluster IP`,
+    );
   });
 });

@@ -20,13 +20,20 @@ describe('unknown fields', () => {
     const body = { apiVersion: 'v1', kind: 'ConfigMap', bogusTop: 1, metadata: { name: 'u1', bogusfield: 'x' }, data: { a: 'b' } };
     const r = await api(tc.cluster, 'POST', CM, { body });
     expect(r.status).toBe(201);
-    expect(r.headers.warning).toEqual(expect.arrayContaining([expect.stringContaining('unknown field \\"bogusTop\\"'), expect.stringContaining('unknown field \\"metadata.bogusfield\\"')]));
+    expect(r.headers.warning).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining('unknown field \\"bogusTop\\"'),
+        expect.stringContaining('unknown field \\"metadata.bogusfield\\"'),
+      ]),
+    );
     expect(r.json().bogusTop).toBeUndefined();
     const got = (await api(tc.cluster, 'GET', `${CM}/u1`)).json();
     expect(got.bogusTop).toBeUndefined();
     expect(got.metadata.bogusfield).toBeUndefined();
     expect(got.data).toEqual({ a: 'b' });
-    const ign = await api(tc.cluster, 'POST', `${CM}?fieldValidation=Ignore`, { body: { ...body, metadata: { name: 'u2', bogusfield: 'x' } } });
+    const ign = await api(tc.cluster, 'POST', `${CM}?fieldValidation=Ignore`, {
+      body: { ...body, metadata: { name: 'u2', bogusfield: 'x' } },
+    });
     expect(ign.status).toBe(201);
     expect(ign.headers.warning).toBeUndefined();
     expect((await api(tc.cluster, 'GET', `${CM}/u2`)).json().metadata.bogusfield).toBeUndefined();
@@ -41,7 +48,12 @@ describe('unknown fields', () => {
   });
 
   it('Pods drop unknown spec fields too', async () => {
-    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p-unknown' }, spec: { bogusSpec: true, nodeName: 'nowhere', containers: [{ name: 'c', image: 'x', bogusC: 1 }] } };
+    const pod = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'p-unknown' },
+      spec: { bogusSpec: true, nodeName: 'nowhere', containers: [{ name: 'c', image: 'x', bogusC: 1 }] },
+    };
     expect((await api(tc.cluster, 'POST', '/api/v1/namespaces/default/pods', { body: pod })).status).toBe(201);
     const got = (await api(tc.cluster, 'GET', '/api/v1/namespaces/default/pods/p-unknown')).json();
     expect(got.spec.bogusSpec).toBeUndefined();
@@ -49,10 +61,13 @@ describe('unknown fields', () => {
   });
 
   it('__proto__, constructor and prototype are unknown fields in bodies (Strict refuses, Warn drops)', async () => {
-    const text = '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"proto","__proto__":{"labels":{"a":"b"}},"constructor":1},"prototype":2}';
+    const text =
+      '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"proto","__proto__":{"labels":{"a":"b"}},"constructor":1},"prototype":2}';
     const strict = await api(tc.cluster, 'POST', `${CM}?fieldValidation=Strict`, { body: text });
     expect(strict.status).toBe(400);
-    expect(strict.json().message).toBe('ConfigMap in version "v1" cannot be handled as a ConfigMap: strict decoding error: unknown field "metadata.__proto__", unknown field "metadata.constructor", unknown field "prototype"');
+    expect(strict.json().message).toBe(
+      'ConfigMap in version "v1" cannot be handled as a ConfigMap: strict decoding error: unknown field "metadata.__proto__", unknown field "metadata.constructor", unknown field "prototype"',
+    );
     const warn = await api(tc.cluster, 'POST', CM, { body: text });
     expect(warn.status).toBe(201);
     const got = await api(tc.cluster, 'GET', `${CM}/proto`);

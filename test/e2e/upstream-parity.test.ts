@@ -44,12 +44,20 @@ describe('unconditional update', () => {
     const lease = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'l1' }, spec: { holderIdentity: 'a' } };
     expect((await api(tc.cluster, 'POST', '/apis/coordination.k8s.io/v1/namespaces/default/leases', { body: lease })).status).toBe(201);
     for (const rv of ['0', undefined]) {
-      const r = await api(tc.cluster, 'PUT', '/apis/coordination.k8s.io/v1/namespaces/default/leases/l1', { body: { ...lease, metadata: { name: 'l1', resourceVersion: rv } } });
+      const r = await api(tc.cluster, 'PUT', '/apis/coordination.k8s.io/v1/namespaces/default/leases/l1', {
+        body: { ...lease, metadata: { name: 'l1', resourceVersion: rv } },
+      });
       expect(r.status).toBe(422);
       expect(r.json()).toMatchObject({
         reason: 'Invalid',
-        message: 'leases.coordination.k8s.io "l1" is invalid: metadata.resourceVersion: Invalid value: 0x0: must be specified for an update',
-        details: { name: 'l1', group: 'coordination.k8s.io', kind: 'leases', causes: [{ reason: 'FieldValueInvalid', field: 'metadata.resourceVersion' }] },
+        message:
+          'leases.coordination.k8s.io "l1" is invalid: metadata.resourceVersion: Invalid value: 0x0: must be specified for an update',
+        details: {
+          name: 'l1',
+          group: 'coordination.k8s.io',
+          kind: 'leases',
+          causes: [{ reason: 'FieldValueInvalid', field: 'metadata.resourceVersion' }],
+        },
       });
     }
   });
@@ -69,7 +77,9 @@ describe('system namespaces', () => {
     const all = await tc.kubectl(['delete', 'namespace', '--all', '--wait=false'], { allowFail: true });
     expect(all.stdout).toContain('namespace "doomed" deleted');
     expect(all.stderr).toContain('namespaces "default" is forbidden: this namespace may not be deleted');
-    const left = (await json('get', 'namespaces')).items.filter((n: { metadata: { deletionTimestamp?: string } }) => !n.metadata.deletionTimestamp).map((n: { metadata: { name: string } }) => n.metadata.name);
+    const left = (await json('get', 'namespaces')).items
+      .filter((n: { metadata: { deletionTimestamp?: string } }) => !n.metadata.deletionTimestamp)
+      .map((n: { metadata: { name: string } }) => n.metadata.name);
     expect(left).toEqual(expect.arrayContaining(['default', 'kube-system', 'kube-public']));
     // The Services that live there stay.
     expect((await api(tc.cluster, 'GET', '/api/v1/namespaces/default/services/kubernetes')).status).toBe(200);
@@ -92,7 +102,9 @@ describe('system namespaces', () => {
 describe('texts clients compare', () => {
   it('Status bodies keep metav1.Status key order', async () => {
     const r = await api(tc.cluster, 'GET', '/api/v1/namespaces/default/pods/nope');
-    expect(r.text).toBe('{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"pods \\"nope\\" not found","reason":"NotFound","details":{"name":"nope","kind":"pods"},"code":404}');
+    expect(r.text).toBe(
+      '{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"pods \\"nope\\" not found","reason":"NotFound","details":{"name":"nope","kind":"pods"},"code":404}',
+    );
   });
 
   it('a patch that makes metadata.labels a string: the converter text for strategic, the decoder text for merge', async () => {
@@ -100,20 +112,39 @@ describe('texts clients compare', () => {
     const smp = await tc.kubectl(['patch', 'configmap', 'lbl', '-p', '{"metadata":{"labels":"invalid"}}'], { allowFail: true });
     expect(smp.code).toBe(1);
     expect(smp.stderr).toContain('cannot restore map from string');
-    const raw = await api(tc.cluster, 'PATCH', '/api/v1/namespaces/default/configmaps/lbl', { body: { metadata: { labels: 'invalid' } }, contentType: 'application/strategic-merge-patch+json' });
+    const raw = await api(tc.cluster, 'PATCH', '/api/v1/namespaces/default/configmaps/lbl', {
+      body: { metadata: { labels: 'invalid' } },
+      contentType: 'application/strategic-merge-patch+json',
+    });
     expect(raw.status).toBe(422);
     expect(raw.json()).toMatchObject({
       reason: 'Invalid',
       message: ' "" is invalid: patch: Invalid value: "map[metadata:map[labels:invalid]]": cannot restore map from string',
-      details: { causes: [{ reason: 'FieldValueInvalid', message: 'Invalid value: "map[metadata:map[labels:invalid]]": cannot restore map from string', field: 'patch' }] },
+      details: {
+        causes: [
+          {
+            reason: 'FieldValueInvalid',
+            message: 'Invalid value: "map[metadata:map[labels:invalid]]": cannot restore map from string',
+            field: 'patch',
+          },
+        ],
+      },
     });
-    const merge = await api(tc.cluster, 'PATCH', '/api/v1/namespaces/default/configmaps/lbl', { body: { metadata: { labels: 'invalid' } }, contentType: 'application/merge-patch+json' });
+    const merge = await api(tc.cluster, 'PATCH', '/api/v1/namespaces/default/configmaps/lbl', {
+      body: { metadata: { labels: 'invalid' } },
+      contentType: 'application/merge-patch+json',
+    });
     expect(merge.status).toBe(422);
-    expect(merge.json().message).toMatch(/^ "" is invalid: patch: Invalid value: ".*": json: cannot unmarshal string into Go struct field ObjectMeta\.metadata\.labels of type map\[string\]string$/);
+    expect(merge.json().message).toMatch(
+      /^ "" is invalid: patch: Invalid value: ".*": json: cannot unmarshal string into Go struct field ObjectMeta\.metadata\.labels of type map\[string\]string$/,
+    );
     // Nothing was stored.
     expect((await json('get', 'configmap', 'lbl')).metadata.labels).toBeUndefined();
     // A wrong type deeper down: struct and scalar conversions.
-    const port = await api(tc.cluster, 'PATCH', '/api/v1/namespaces/default/configmaps/lbl', { body: { metadata: { ownerReferences: 'x' } }, contentType: 'application/strategic-merge-patch+json' });
+    const port = await api(tc.cluster, 'PATCH', '/api/v1/namespaces/default/configmaps/lbl', {
+      body: { metadata: { ownerReferences: 'x' } },
+      contentType: 'application/strategic-merge-patch+json',
+    });
     expect(port.json().message).toContain('cannot restore slice from string');
   });
 
@@ -122,17 +153,35 @@ describe('texts clients compare', () => {
       apiVersion: 'v1',
       kind: 'Pod',
       metadata: { name: 'quantities' },
-      spec: { nodeName: 'elsewhere', containers: [{ name: 'c', image: 'x', resources: { requests: { cpu: '0.5', memory: '1024Mi' }, limits: { cpu: 1, memory: '2Gi' } } }] },
+      spec: {
+        nodeName: 'elsewhere',
+        containers: [
+          { name: 'c', image: 'x', resources: { requests: { cpu: '0.5', memory: '1024Mi' }, limits: { cpu: 1, memory: '2Gi' } } },
+        ],
+      },
     };
     const r = await api(tc.cluster, 'POST', '/api/v1/namespaces/default/pods', { body });
     expect(r.status).toBe(201);
-    expect(r.json().spec.containers[0].resources).toEqual({ requests: { cpu: '500m', memory: '1Gi' }, limits: { cpu: '1', memory: '2Gi' } });
+    expect(r.json().spec.containers[0].resources).toEqual({
+      requests: { cpu: '500m', memory: '1Gi' },
+      limits: { cpu: '1', memory: '2Gi' },
+    });
     const got = (await api(tc.cluster, 'GET', '/api/v1/namespaces/default/pods/quantities')).json();
     expect(got.spec.containers[0].resources.requests).toEqual({ cpu: '500m', memory: '1Gi' });
   });
 
   it('Pods see one API endpoint in KUBERNETES_SERVICE_HOST, _PORT and _PORT_HTTPS', async () => {
-    await tc.kubectl(['run', 'envp', '--image=local/sh', '--restart=Never', '--command', '--', 'sh', '-c', 'echo "$KUBERNETES_SERVICE_HOST $KUBERNETES_SERVICE_PORT $KUBERNETES_SERVICE_PORT_HTTPS"']);
+    await tc.kubectl([
+      'run',
+      'envp',
+      '--image=local/sh',
+      '--restart=Never',
+      '--command',
+      '--',
+      'sh',
+      '-c',
+      'echo "$KUBERNETES_SERVICE_HOST $KUBERNETES_SERVICE_PORT $KUBERNETES_SERVICE_PORT_HTTPS"',
+    ]);
     const line = await until(async () => (await tc.kubectl(['logs', 'envp'], { allowFail: true })).stdout.trim() || undefined, 15_000);
     const [host, port, https] = line.split(' ');
     const server = new URL(tc.cluster.server);
@@ -142,9 +191,14 @@ describe('texts clients compare', () => {
   });
 
   it('a grace period longer than a Node timer holds is waited for, not turned into an immediate kill', async () => {
-    const script = "trap 'echo got-term; T=1' TERM; echo ready; while true; do sleep 0.2; [ -n \"$T\" ] && echo alive; done";
+    const script = 'trap \'echo got-term; T=1\' TERM; echo ready; while true; do sleep 0.2; [ -n "$T" ] && echo alive; done';
     await tc.kubectl(['apply', '-f', '-'], {
-      input: JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'long-grace' }, spec: { terminationGracePeriodSeconds: 3_000_000, containers: [{ name: 'c', image: 'local/sh', command: ['sh', '-c', script] }] } }),
+      input: JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'long-grace' },
+        spec: { terminationGracePeriodSeconds: 3_000_000, containers: [{ name: 'c', image: 'local/sh', command: ['sh', '-c', script] }] },
+      }),
     });
     const logs = async () => (await tc.kubectl(['logs', 'long-grace'], { allowFail: true })).stdout;
     await until(async () => (await logs()).includes('ready'), 15_000);
@@ -193,13 +247,24 @@ describe('texts clients compare', () => {
         apiVersion: 'v1',
         kind: 'Pod',
         metadata: { name: 'probed-http' },
-        spec: { containers: [{ name: 'c', image: 'local/sh', command: ['sleep', '3600'], readinessProbe: { httpGet: { host: '127.0.0.1', port: closed, path: '/healthz' }, periodSeconds: 1 } }] },
+        spec: {
+          containers: [
+            {
+              name: 'c',
+              image: 'local/sh',
+              command: ['sleep', '3600'],
+              readinessProbe: { httpGet: { host: '127.0.0.1', port: closed, path: '/healthz' }, periodSeconds: 1 },
+            },
+          ],
+        },
       }),
     });
     const http = await until(async () => {
       const ev = await json('get', 'events', '--field-selector', 'involvedObject.name=probed-http,reason=Unhealthy');
       return ev.items[0]?.message as string | undefined;
     }, 20_000);
-    expect(http).toBe(`Readiness probe failed: Get "http://127.0.0.1:${closed}/healthz": dial tcp 127.0.0.1:${closed}: connect: connection refused`);
+    expect(http).toBe(
+      `Readiness probe failed: Get "http://127.0.0.1:${closed}/healthz": dial tcp 127.0.0.1:${closed}: connect: connection refused`,
+    );
   });
 });

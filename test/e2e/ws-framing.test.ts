@@ -31,7 +31,10 @@ spec:
 `,
   });
   for (const name of ['box', 'reader']) {
-    await until(async () => (await tc.kubectl(['get', 'pod', name, '-o', 'jsonpath={.status.phase}'])).stdout === 'Running' || undefined, 20_000);
+    await until(
+      async () => (await tc.kubectl(['get', 'pod', name, '-o', 'jsonpath={.status.phase}'])).stdout === 'Running' || undefined,
+      20_000,
+    );
   }
 }, 60_000);
 afterAll(async () => {
@@ -134,7 +137,8 @@ function session(path: string, protocol: string, input: Buffer[] = []): Promise<
   });
 }
 
-const describeFrame = (f: Frame) => (f.opcode === 8 ? 'close' : f.payload.length ? `channel ${f.payload[0]} (${f.payload.length - 1} bytes)` : 'empty');
+const describeFrame = (f: Frame) =>
+  f.opcode === 8 ? 'close' : f.payload.length ? `channel ${f.payload[0]} (${f.payload.length - 1} bytes)` : 'empty';
 
 /** Frames that do not begin or do not end at a record boundary: they share a record with a neighbour. */
 function sharedRecords(s: Session): string[] {
@@ -151,7 +155,10 @@ const payloads = (s: Session) => s.frames.filter((f) => f.opcode !== 8).map((f) 
 
 describe('WebSocket frames, one per TLS record', () => {
   it('exec of a missing command: the session message, the Status and the close frame each in a record of their own', async () => {
-    const s = await session('/api/v1/namespaces/default/pods/box/exec?container=main&command=no-such-command-here&stdout=true&stderr=true', 'v4.channel.k8s.io');
+    const s = await session(
+      '/api/v1/namespaces/default/pods/box/exec?container=main&command=no-such-command-here&stdout=true&stderr=true',
+      'v4.channel.k8s.io',
+    );
     expect(s.status).toBe('HTTP/1.1 101 Switching Protocols');
     expect(s.frames.map((f) => f.opcode)).toEqual([2, 2, 8]);
     expect(payloads(s)[0]).toBe('\x01');
@@ -160,7 +167,10 @@ describe('WebSocket frames, one per TLS record', () => {
   });
 
   it('exec with output and an exit code (v5)', async () => {
-    const s = await session('/api/v1/namespaces/default/pods/box/exec?container=main&command=sh&command=-c&command=echo%20out%3B%20exit%203&stdout=true', 'v5.channel.k8s.io');
+    const s = await session(
+      '/api/v1/namespaces/default/pods/box/exec?container=main&command=sh&command=-c&command=echo%20out%3B%20exit%203&stdout=true',
+      'v5.channel.k8s.io',
+    );
     expect(payloads(s).slice(0, 2)).toEqual(['\x01', '\x01out\n']);
     expect(JSON.parse(s.frames.at(-2)!.payload.subarray(1).toString())).toMatchObject({ reason: 'NonZeroExitCode' });
     expect(s.frames.at(-1)!.opcode).toBe(8);
@@ -168,7 +178,9 @@ describe('WebSocket frames, one per TLS record', () => {
   });
 
   it('attach until the process exits: its output, the Status and the close frame', async () => {
-    const s = await session('/api/v1/namespaces/default/pods/reader/attach?container=main&stdin=true&stdout=true', 'v4.channel.k8s.io', [clientFrame(2, Buffer.from('\x00hello\n'))]);
+    const s = await session('/api/v1/namespaces/default/pods/reader/attach?container=main&stdin=true&stdout=true', 'v4.channel.k8s.io', [
+      clientFrame(2, Buffer.from('\x00hello\n')),
+    ]);
     expect(payloads(s)).toEqual(['\x01', '\x01got hello\n', '\x03{"metadata":{},"status":"Success"}']);
     expect(s.frames.at(-1)!.opcode).toBe(8);
     expect(sharedRecords(s)).toEqual([]);

@@ -19,7 +19,9 @@ export function runCli(args: string[], env: Record<string, string | undefined> =
   let err = '';
   proc.stdout!.on('data', (d) => (out += d));
   proc.stderr!.on('data', (d) => (err += d));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    proc.on('exit', (code, signal) => resolve({ code, signal })),
+  );
   return { proc, stdout: () => out, stderr: () => err, exited };
 }
 
@@ -37,7 +39,12 @@ export function readKubeconfig(path: string, context?: string): KubeconfigInfo {
   const ctx = kc.contexts.find((c: { name: string }) => c.name === ctxName).context;
   const cluster = kc.clusters.find((c: { name: string }) => c.name === ctx.cluster).cluster;
   const user = kc.users.find((u: { name: string }) => u.name === ctx.user).user;
-  return { server: cluster.server, token: user.token, ca: Buffer.from(cluster['certificate-authority-data'], 'base64').toString(), context: ctxName };
+  return {
+    server: cluster.server,
+    token: user.token,
+    ca: Buffer.from(cluster['certificate-authority-data'], 'base64').toString(),
+    context: ctxName,
+  };
 }
 
 export async function waitFor(fn: () => boolean, ms = 15_000, what = 'condition'): Promise<void> {

@@ -17,7 +17,7 @@ export function rrText(r: RR, withTTL = true): string {
     if (r.type === TYPE.A || r.type === TYPE.AAAA) data = formatIP(d);
     else if (r.type === TYPE.TXT) {
       const parts: string[] = [];
-      for (let i = 0; i < d.length; ) {
+      for (let i = 0; i < d.length;) {
         const n = d[i]!;
         parts.push(`"${Buffer.from(d.subarray(i + 1, i + 1 + n)).toString()}"`);
         i += 1 + n;
@@ -66,11 +66,25 @@ export async function startFakeUpstream(records: FakeRecord[] = []): Promise<Fak
     }
     const q = m.questions[0]!;
     fake.queries.push(`${q.key} ${q.type} ${transport}`);
-    const ans = recs.filter((r) => r.name.toLowerCase() === q.key && (r.type === q.type || r.type === TYPE.CNAME)).map((r) => ({ name: q.name, type: r.type, class: CLASS_IN, ttl: r.ttl ?? 300, data: r.data }));
+    const ans = recs
+      .filter((r) => r.name.toLowerCase() === q.key && (r.type === q.type || r.type === TYPE.CNAME))
+      .map((r) => ({ name: q.name, type: r.type, class: CLASS_IN, ttl: r.ttl ?? 300, data: r.data }));
     const exists = recs.some((r) => r.name.toLowerCase() === q.key);
-    const soa: RR = { name: 'example', type: TYPE.SOA, class: CLASS_IN, ttl: fake.negativeTTL, data: ['ns.example', 'hostmaster.example', 1, 7200, 1800, 86400, fake.negativeTTL] };
+    const soa: RR = {
+      name: 'example',
+      type: TYPE.SOA,
+      class: CLASS_IN,
+      ttl: fake.negativeTTL,
+      data: ['ns.example', 'hostmaster.example', 1, 7200, 1800, 86400, fake.negativeTTL],
+    };
     const rcode = ans.length || exists ? RCODE.NOERROR : RCODE.NXDOMAIN;
-    const enc = encodeResponse({ aa: true, ra: true, rcode }, q, transport === 'udp' && fake.truncateUdp ? [] : ans, ans.length ? [] : [soa], []);
+    const enc = encodeResponse(
+      { aa: true, ra: true, rcode },
+      q,
+      transport === 'udp' && fake.truncateUdp ? [] : ans,
+      ans.length ? [] : [soa],
+      [],
+    );
     const out = finalize(enc, { id: m.id, rd: m.rd, cd: m.cd, edns: m.edns ? { do: m.edns.do } : undefined }, 65535);
     if (transport === 'udp' && fake.truncateUdp) out[2] |= 0x02;
     return out;

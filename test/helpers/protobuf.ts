@@ -19,4 +19,5 @@ export const num = (no: number, v: number) => Buffer.concat([vint(no << 3), vint
 export const m = (...parts: Buffer[]) => Buffer.concat(parts);
 /** metav1.Time / MicroTime. */
 export const time = (sec: number, nanos = 0) => m(num(1, sec), num(2, nanos));
-export const envelope = (apiVersion: string, kind: string, raw: Buffer) => Buffer.concat([Buffer.from('6b387300', 'hex'), bytes(1, m(bytes(1, apiVersion), bytes(2, kind))), bytes(2, raw)]);
+export const envelope = (apiVersion: string, kind: string, raw: Buffer) =>
+  Buffer.concat([Buffer.from('6b387300', 'hex'), bytes(1, m(bytes(1, apiVersion), bytes(2, kind))), bytes(2, raw)]);

@@ -1,7 +1,7 @@
 // Addresses and ports of a started cluster's ranges. Clusters take their ranges from a host slot
 // (src/config/slots.ts) that a test cannot know in advance: tests compute the values they assert
 // from the cluster's config (tc.cluster.config) instead of writing 127.96.0.1 and the like.
-import { contains, parseCIDR, nthIP as nth } from '../../src/allocators/ipnet.js';
+import { contains, parseCIDR, nthIP as nth } from '../../src/apimachinery/ipnet.js';
 
 /** The n-th address of a CIDR given as text (0 = the network address): nthIP('127.96.0.0/16', 10) = '127.96.0.10'. */
 export function nthIP(cidrText: string, n: number): string {
@@ -39,7 +39,13 @@ export function dynamicNodePorts(r: { base: number; size: number }): { first: nu
  * defaults, slots 1-80 = one /16 of 127.100.0.0-127.179.255.255 each and 250 NodePorts of 10000-29999.
  */
 export function slotRanges(n: number): { serviceCIDR: string; podCIDR: string; loadBalancerCIDR: string; nodePortRange: string } {
-  if (n === 0) return { serviceCIDR: '127.96.0.0/16', podCIDR: '127.244.0.0/16', loadBalancerCIDR: '127.240.0.0/16', nodePortRange: '30000-32767' };
+  if (n === 0)
+    return { serviceCIDR: '127.96.0.0/16', podCIDR: '127.244.0.0/16', loadBalancerCIDR: '127.240.0.0/16', nodePortRange: '30000-32767' };
   const first = 10_000 + (n - 1) * 250;
-  return { serviceCIDR: `127.${99 + n}.0.0/18`, podCIDR: `127.${99 + n}.64.0/18`, loadBalancerCIDR: `127.${99 + n}.128.0/18`, nodePortRange: `${first}-${first + 249}` };
+  return {
+    serviceCIDR: `127.${99 + n}.0.0/18`,
+    podCIDR: `127.${99 + n}.64.0/18`,
+    loadBalancerCIDR: `127.${99 + n}.128.0/18`,
+    nodePortRange: `${first}-${first + 249}`,
+  };
 }

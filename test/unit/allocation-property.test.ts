@@ -3,16 +3,16 @@
 // changes nothing. A small /27 and a 50-port range keep the ranges crowded so conflicts, type
 // changes and exhaustion happen often.
 import { describe, it, expect } from 'vitest';
-import { Store } from '../../src/store/store.js';
-import { Registry } from '../../src/api/registry.js';
-import { StatusError } from '../../src/api/errors.js';
+import { Store } from '../../src/storage/store.js';
+import { Registry } from '../../src/registry/generic-store.js';
+import { StatusError } from '../../src/apimachinery/errors.js';
 import { ensureAllocationTable } from '../../src/allocators/bands.js';
-import { serviceAllocators, withServiceAllocation, ipsOf, nodePortsOf } from '../../src/allocators/service-hooks.js';
+import { serviceAllocators, withServiceAllocation, ipsOf, nodePortsOf } from '../../src/registry/service/allocation.js';
 import { ipToSlot } from '../../src/allocators/clusterip.js';
-import { serviceDef } from '../../src/resources/service.js';
-import { namespaceDef } from '../../src/resources/namespace.js';
-import { resolveConfig } from '../../src/options.js';
-import type { KubeObject } from '../../src/resources/types.js';
+import { serviceDef } from '../../src/registry/service/strategy.js';
+import { namespaceDef } from '../../src/registry/namespace.js';
+import { resolveConfig } from '../../src/config/options.js';
+import type { KubeObject } from '../../src/apimachinery/types.js';
 
 /** mulberry32: a small seeded PRNG so a failure can be replayed from its seed. */
 function rng(seed: number) {
@@ -46,9 +46,16 @@ describe('allocation property: random Service writes vs a model', () => {
       const { store, alloc, def, registry } = setup();
       const range = alloc.ranges.get('IPv4')!;
       const rand = rng(seed);
-      const pick = <T,>(xs: readonly T[]) => xs[Math.floor(rand() * xs.length)]!;
+      const pick = <T>(xs: readonly T[]) => xs[Math.floor(rand() * xs.length)]!;
       const names = Array.from({ length: 70 }, (_, i) => `s${i}`);
-      const allocRows = () => (store.db.prepare('SELECT range, slot, owner FROM allocations ORDER BY range, slot').all() as { range: string; slot: number; owner: string }[]).map((r) => `${r.range}#${r.slot}@${r.owner}`);
+      const allocRows = () =>
+        (
+          store.db.prepare('SELECT range, slot, owner FROM allocations ORDER BY range, slot').all() as {
+            range: string;
+            slot: number;
+            owner: string;
+          }[]
+        ).map((r) => `${r.range}#${r.slot}@${r.owner}`);
       const services = () => store.listObjects('services', 'default') as Svc[];
       const stats = { ok: 0, refused: 0, full: 0, taken: 0 };
 
@@ -70,7 +77,15 @@ describe('allocation property: random Service writes vs a model', () => {
             want.push(`${alloc.ports.band.key}#${p - alloc.ports.base}@${owner}`);
           }
         }
-        expect(allocRows()).toEqual(want.sort((a, b) => (a.split('#')[0]! < b.split('#')[0]! ? -1 : a.split('#')[0]! > b.split('#')[0]! ? 1 : Number(a.split('#')[1]!.split('@')[0]) - Number(b.split('#')[1]!.split('@')[0]))));
+        expect(allocRows()).toEqual(
+          want.sort((a, b) =>
+            a.split('#')[0]! < b.split('#')[0]!
+              ? -1
+              : a.split('#')[0]! > b.split('#')[0]!
+                ? 1
+                : Number(a.split('#')[1]!.split('@')[0]) - Number(b.split('#')[1]!.split('@')[0]),
+          ),
+        );
         return { ips, ports };
       }
 
@@ -154,7 +169,9 @@ describe('exhaustion of a /28 service CIDR', () => {
     const def = withServiceAllocation(serviceDef, serviceAllocators(config));
     const registry = new Registry(store, config);
     registry.create(namespaceDef, '', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'default' } });
-    const mk = (name: string) => registry.create(def, 'default', { apiVersion: 'v1', kind: 'Service', metadata: { name }, spec: { ports: [{ port: 80 }] } }).object as Svc;
+    const mk = (name: string) =>
+      registry.create(def, 'default', { apiVersion: 'v1', kind: 'Service', metadata: { name }, spec: { ports: [{ port: 80 }] } })
+        .object as Svc;
     const got = new Set<string>();
     for (let i = 0; i < 14; i++) got.add(mk(`s${i}`).spec!.clusterIP);
     expect(got.size).toBe(14);
@@ -166,7 +183,9 @@ describe('exhaustion of a /28 service CIDR', () => {
       err = e as StatusError;
     }
     expect(err?.code).toBe(422);
-    expect(err?.message).toBe('Service "one-too-many" is invalid: spec.clusterIPs: Invalid value: []string{}: failed to allocate a serviceIP: range is full');
+    expect(err?.message).toBe(
+      'Service "one-too-many" is invalid: spec.clusterIPs: Invalid value: []string{}: failed to allocate a serviceIP: range is full',
+    );
     const freed = (registry.get(def, 'default', 's7') as Svc).spec!.clusterIP;
     registry.delete(def, 'default', 's7');
     expect(mk('after-release').spec!.clusterIP).toBe(freed);

@@ -54,10 +54,14 @@ describe('ClusterIP range', () => {
     expect(r.band.size).toBe(254);
     expect(slotToIP(r, 0)).toBe('10.96.0.1');
     expect(allocateIP(d, r, '10.96.0.20', 'a')).toEqual({ ok: true, ip: '10.96.0.20' });
-    expect(allocateIP(d, r, '10.96.0.20', 'b')).toEqual({ ok: false, error: 'failed to allocate IP 10.96.0.20: provided IP is already allocated' });
+    expect(allocateIP(d, r, '10.96.0.20', 'b')).toEqual({
+      ok: false,
+      error: 'failed to allocate IP 10.96.0.20: provided IP is already allocated',
+    });
     expect(allocateIP(d, r, '10.96.0.255', 'b')).toEqual({
       ok: false,
-      error: 'failed to allocate IP 10.96.0.255: the provided IP (10.96.0.255) is not in the valid range. The range of valid IPs is 10.96.0.0/24',
+      error:
+        'failed to allocate IP 10.96.0.255: the provided IP (10.96.0.255) is not in the valid range. The range of valid IPs is 10.96.0.0/24',
     });
     expect(allocateIP(d, r, '10.0.171.239', 'b').ok).toBe(false);
     releaseIP(d, r, '10.96.0.20');

@@ -1,16 +1,21 @@
 // Links in text/html bodies through services/proxy and pods/proxy, as upstream's proxy transport
 // rewrites them (apimachinery pkg/util/proxy/transport.go and its tests' cases).
 import { describe, expect, it } from 'vitest';
-import { rewriteHtml, rewriteHtmlAsync, URL_ATTRS } from '../../src/proxy/api-proxy-html.js';
-import { rewriteLocation } from '../../src/proxy/api-proxy-location.js';
+import { rewriteHtml, rewriteHtmlAsync, URL_ATTRS } from '../../src/server/apiproxy/html.js';
+import { rewriteLocation } from '../../src/server/apiproxy/location.js';
 
 const prefix = '/api/v1/namespaces/ns/services/web:80/proxy';
 const loc = { backendHost: '127.1.0.1:8080', requestHost: '127.0.0.1:6443', prefix };
-const rewrite = (html: string | Buffer) => rewriteHtml(Buffer.isBuffer(html) ? html : Buffer.from(html, 'latin1'), (u) => rewriteLocation(u, loc)).toString('latin1');
+const rewrite = (html: string | Buffer) =>
+  rewriteHtml(Buffer.isBuffer(html) ? html : Buffer.from(html, 'latin1'), (u) => rewriteLocation(u, loc)).toString('latin1');
 
 describe('rewriteHtml', () => {
   it('prefixes absolute-path and same-host links in upstream’s URL attributes and leaves the rest', () => {
-    expect(rewrite('<a href="/docs/">d</a><a href="http://127.1.0.1:8080/x?y=1#z">x</a><a href="rel">r</a><a href="//cdn.example/c">c</a><a href="mailto:a@b">m</a>')).toBe(
+    expect(
+      rewrite(
+        '<a href="/docs/">d</a><a href="http://127.1.0.1:8080/x?y=1#z">x</a><a href="rel">r</a><a href="//cdn.example/c">c</a><a href="mailto:a@b">m</a>',
+      ),
+    ).toBe(
       `<a href="${prefix}/docs/">d</a><a href="${prefix}/x?y=1#z">x</a><a href="rel">r</a><a href="//cdn.example/c">c</a><a href="mailto:a@b">m</a>`,
     );
     // Each tag only for its own attributes: a link's src, a div's href are data.
@@ -23,28 +28,51 @@ describe('rewriteHtml', () => {
   });
 
   it('prints every start tag as Go’s tokenizer does and copies everything else byte for byte', () => {
-    expect(rewrite('<!DOCTYPE html><HTML LANG=en><P Class=x Title=\'a"b\' hidden>T &amp; &lt;x&gt;</P><br/><IMG SRC=/i.png /></HTML>')).toBe(
+    expect(rewrite("<!DOCTYPE html><HTML LANG=en><P Class=x Title='a\"b' hidden>T &amp; &lt;x&gt;</P><br/><IMG SRC=/i.png /></HTML>")).toBe(
       `<!DOCTYPE html><html lang="en"><p class="x" title="a&#34;b" hidden="">T &amp; &lt;x&gt;</P><br/><img src="${prefix}/i.png"/></HTML>`,
     );
     // Character references in values are decoded, then escaped as Go escapes (&, ', <, >, ", CR).
-    expect(rewrite('<a title="&quot;x&quot; &amp; &#39;y&#39;" href="/q?a=1&amp;b=2">')).toBe(`<a title="&#34;x&#34; &amp; &#39;y&#39;" href="${prefix}/q?a=1&amp;b=2">`);
+    expect(rewrite('<a title="&quot;x&quot; &amp; &#39;y&#39;" href="/q?a=1&amp;b=2">')).toBe(
+      `<a title="&#34;x&#34; &amp; &#39;y&#39;" href="${prefix}/q?a=1&amp;b=2">`,
+    );
     // Duplicate attributes are kept, both rewritten.
     expect(rewrite('<a href="/1" href="/2">')).toBe(`<a href="${prefix}/1" href="${prefix}/2">`);
     // Comments, scripts, styles and RCDATA hold no tags.
-    const inert = '<!-- <a href="/c"> --><script>if (a<b) document.write("<a href=\'/s\'>")</script><style>a[href="/x"]{}</style><textarea><a href="/t"></textarea><title><a href="/t"></title>';
+    const inert =
+      '<!-- <a href="/c"> --><script>if (a<b) document.write("<a href=\'/s\'>")</script><style>a[href="/x"]{}</style><textarea><a href="/t"></textarea><title><a href="/t"></title>';
     expect(rewrite(inert)).toBe(inert);
   });
 
   it('leaves the contents of the tags Go reads as raw text as they are', () => {
-    expect(rewrite('<noscript><img src="/n.png"></noscript><img src="/y.png">')).toBe(`<noscript><img src="/n.png"></noscript><img src="${prefix}/y.png">`);
-    expect(rewrite('<iframe src="/f"><a href="/in"></IFRAME ><a href="/out">')).toBe(`<iframe src="${prefix}/f"><a href="/in"></IFRAME ><a href="${prefix}/out">`);
+    expect(rewrite('<noscript><img src="/n.png"></noscript><img src="/y.png">')).toBe(
+      `<noscript><img src="/n.png"></noscript><img src="${prefix}/y.png">`,
+    );
+    expect(rewrite('<iframe src="/f"><a href="/in"></IFRAME ><a href="/out">')).toBe(
+      `<iframe src="${prefix}/f"><a href="/in"></IFRAME ><a href="${prefix}/out">`,
+    );
     expect(rewrite('<plaintext><a href="/p"></plaintext><a href="/p">')).toBe('<plaintext><a href="/p"></plaintext><a href="/p">');
   });
 
   it('keeps bytes that are not UTF-8, and decodes references to UTF-8 as Go does', () => {
-    const page = Buffer.concat([Buffer.from('<p title="'), Buffer.of(0xe9), Buffer.from('">caf'), Buffer.of(0xe9, 0xff), Buffer.from('</p><a href="/caf&eacute;">')]);
+    const page = Buffer.concat([
+      Buffer.from('<p title="'),
+      Buffer.of(0xe9),
+      Buffer.from('">caf'),
+      Buffer.of(0xe9, 0xff),
+      Buffer.from('</p><a href="/caf&eacute;">'),
+    ]);
     const out = rewriteHtml(page, (u) => rewriteLocation(u, loc));
-    expect(out.equals(Buffer.concat([Buffer.from('<p title="'), Buffer.of(0xe9), Buffer.from('">caf'), Buffer.of(0xe9, 0xff), Buffer.from(`</p><a href="${prefix}/caf%C3%A9">`)]))).toBe(true);
+    expect(
+      out.equals(
+        Buffer.concat([
+          Buffer.from('<p title="'),
+          Buffer.of(0xe9),
+          Buffer.from('">caf'),
+          Buffer.of(0xe9, 0xff),
+          Buffer.from(`</p><a href="${prefix}/caf%C3%A9">`),
+        ]),
+      ),
+    ).toBe(true);
   });
 
   it('survives malformed markup and returns it with what it could rewrite', () => {
@@ -54,7 +82,34 @@ describe('rewriteHtml', () => {
   });
 
   it('never throws on random markup, and leaves input without tags as it is', () => {
-    const parts = ['<', '>', '/', '=', '"', "'", ' ', 'a', 'href', '/x', '<a ', '</a', '<!--', '-->', '<script>', '</script', '&amp;', '&#', '\xe9', '\0', '<noscript>', '<svg>', '<![CDATA[', ']]>', '<?x', '<!doctype'];
+    const parts = [
+      '<',
+      '>',
+      '/',
+      '=',
+      '"',
+      "'",
+      ' ',
+      'a',
+      'href',
+      '/x',
+      '<a ',
+      '</a',
+      '<!--',
+      '-->',
+      '<script>',
+      '</script',
+      '&amp;',
+      '&#',
+      '\xe9',
+      '\0',
+      '<noscript>',
+      '<svg>',
+      '<![CDATA[',
+      ']]>',
+      '<?x',
+      '<!doctype',
+    ];
     let seed = 7;
     const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2147483648), seed % n);
     for (let i = 0; i < 3000; i++) {

@@ -9,13 +9,14 @@ import {
   rewriteLocation,
   splitSchemeNamePort,
   type ProxyLookup,
-} from '../../src/proxy/api-proxy-location.js';
-import type { EndpointSliceObj } from '../../src/resources/endpointslice.js';
-import type { ServiceObj } from '../../src/resources/service.js';
-import type { PodObj } from '../../src/resources/pod.js';
-import { StatusError } from '../../src/api/errors.js';
+} from '../../src/server/apiproxy/location.js';
+import type { EndpointSliceObj } from '../../src/registry/endpointslice.js';
+import type { ServiceObj } from '../../src/registry/service/strategy.js';
+import type { PodObj } from '../../src/registry/pod/strategy.js';
+import { StatusError } from '../../src/apimachinery/errors.js';
 
-const svc = (name: string, ports: { name?: string; port: number }[]): ServiceObj => ({ apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: 'ns' }, spec: { ports } }) as ServiceObj;
+const svc = (name: string, ports: { name?: string; port: number }[]): ServiceObj =>
+  ({ apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: 'ns' }, spec: { ports } }) as ServiceObj;
 const pod = (name: string, ips: string[], ports: number[] = []): PodObj =>
   ({
     apiVersion: 'v1',
@@ -105,7 +106,15 @@ describe('resolveServiceTarget', () => {
   });
 
   it('answers upstream’s errors', () => {
-    const l = lookup({ services: [web, svc('empty', [{ port: 80 }]), svc('lone', [{ port: 80 }])], pods, endpoints: ['empty'], slices: [slice('web', ports, [{ ip: '127.1.0.2', pod: 'p2', ready: false }]), slice('other', ports, [{ ip: '127.1.0.1', pod: 'p1', ns: 'elsewhere' }])] });
+    const l = lookup({
+      services: [web, svc('empty', [{ port: 80 }]), svc('lone', [{ port: 80 }])],
+      pods,
+      endpoints: ['empty'],
+      slices: [
+        slice('web', ports, [{ ip: '127.1.0.2', pod: 'p2', ready: false }]),
+        slice('other', ports, [{ ip: '127.1.0.1', pod: 'p1', ns: 'elsewhere' }]),
+      ],
+    });
     expect(failure(() => resolveServiceTarget(l, 'ns', 'nope:80'))).toEqual([404, 'services "nope" not found']);
     expect(failure(() => resolveServiceTarget(l, 'ns', 'nope'))).toEqual([404, 'endpoints "nope" not found']);
     expect(failure(() => resolveServiceTarget(l, 'ns', 'lone'))).toEqual([404, 'endpoints "lone" not found']);
@@ -124,14 +133,22 @@ describe('resolveServiceTarget', () => {
       slices: [slice('s', [{ name: '', port: 8080 }], [{ ip: '127.1.0.1', pod: 'p1', ready: false, terminating: true }])],
     });
     expect(failure(() => resolveServiceTarget(l, 'ns', 's'))).toEqual([503, 'no endpoints available for service "s"']);
-    const ok = lookup({ pods, slices: [slice('s', [{ port: 8080 }], [{ ip: 'p1.example', pod: 'p1' }], 'FQDN'), slice('s', [{ port: 8080 }], [{ ip: '127.1.0.1', pod: 'p1' }])] });
+    const ok = lookup({
+      pods,
+      slices: [
+        slice('s', [{ port: 8080 }], [{ ip: 'p1.example', pod: 'p1' }], 'FQDN'),
+        slice('s', [{ port: 8080 }], [{ ip: '127.1.0.1', pod: 'p1' }]),
+      ],
+    });
     expect(resolveServiceTarget(ok, 'ns', 's')).toEqual({ scheme: 'http', ip: '127.1.0.1', port: 8080 });
   });
 });
 
 describe('resolvePodTarget', () => {
   it('uses the given port, else the first declared container port, else none', () => {
-    const l = lookup({ pods: [pod('a', ['127.1.0.1'], [8080, 9090]), pod('b', ['::1']), pod('c', []), pod('d', ['169.254.1.1']), pod('e', ['0.0.0.0'])] });
+    const l = lookup({
+      pods: [pod('a', ['127.1.0.1'], [8080, 9090]), pod('b', ['::1']), pod('c', []), pod('d', ['169.254.1.1']), pod('e', ['0.0.0.0'])],
+    });
     expect(resolvePodTarget(l, 'ns', 'a')).toEqual({ scheme: 'http', ip: '127.1.0.1', port: 8080 });
     expect(resolvePodTarget(l, 'ns', 'https:a:8443')).toEqual({ scheme: 'https', ip: '127.1.0.1', port: 8443 });
     expect(resolvePodTarget(l, 'ns', 'a:http')).toEqual({ scheme: 'http', ip: '127.1.0.1', port: 'http' });
@@ -174,9 +191,14 @@ describe('goDialError', () => {
   it('says what Go’s transport says', () => {
     expect(goDialError(e('ECONNREFUSED'), '127.1.0.1:80')).toBe('dial tcp 127.1.0.1:80: connect: connection refused');
     expect(goDialError(e('ECONNRESET', 'socket hang up'), '127.1.0.1:80')).toBe('EOF');
-    expect(goDialError(e('ECONNRESET', 'read ECONNRESET'), '127.1.0.1:80', { localAddress: '127.0.0.1', localPort: 5000, remoteAddress: '127.1.0.1', remotePort: 80 })).toBe(
-      'read tcp 127.0.0.1:5000->127.1.0.1:80: read: connection reset by peer',
-    );
+    expect(
+      goDialError(e('ECONNRESET', 'read ECONNRESET'), '127.1.0.1:80', {
+        localAddress: '127.0.0.1',
+        localPort: 5000,
+        remoteAddress: '127.1.0.1',
+        remotePort: 80,
+      }),
+    ).toBe('read tcp 127.0.0.1:5000->127.1.0.1:80: read: connection reset by peer');
     expect(goDialError(e('ERR_SSL_WRONG_VERSION_NUMBER'), 'h')).toBe('tls: first record does not look like a TLS handshake');
   });
 });

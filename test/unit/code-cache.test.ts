@@ -1,11 +1,11 @@
-// dist/'s cluster bundle is loaded through V8's code cache (src/code-cache.ts): written once after
+// dist/'s cluster bundle is loaded through V8's code cache (src/base/code-cache.ts): written once after
 // a start, used by the next, refused when it does not fit, left alone when switched off; the
 // bundle gets the shared modules it was built to require; old builds' caches go.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { loadCachedBundle } from '../../src/code-cache.js';
+import { loadCachedBundle } from '../../src/base/code-cache.js';
 
 let dir: string;
 let saved: { cache?: string; off?: string };
@@ -20,7 +20,10 @@ afterEach(() => {
   delete process.env.TINYKUBE_CODE_CACHE;
 });
 afterAll(() => {
-  for (const [k, v] of [['TINYKUBE_CACHE_DIR', saved.cache], ['TINYKUBE_CODE_CACHE', saved.off]] as const) {
+  for (const [k, v] of [
+    ['TINYKUBE_CACHE_DIR', saved.cache],
+    ['TINYKUBE_CODE_CACHE', saved.off],
+  ] as const) {
     if (v === undefined) delete process.env[k];
     else process.env[k] = v;
   }

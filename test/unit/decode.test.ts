@@ -1,12 +1,38 @@
 import { describe, it, expect } from 'vitest';
-import { checkObject, strictDecodingError, unknownFieldWarnings } from '../../src/api/decode.js';
-import { ServiceSchema, PodSchema, ConfigMapSchema, SecretSchema, EventSchema, LeaseSchema, NodeSchema, EndpointSliceSchema } from '../../src/resources/schema/index.js';
+import { checkObject, strictDecodingError, unknownFieldWarnings } from '../../src/apimachinery/decode.js';
+import {
+  ServiceSchema,
+  PodSchema,
+  ConfigMapSchema,
+  SecretSchema,
+  EventSchema,
+  LeaseSchema,
+  NodeSchema,
+  EndpointSliceSchema,
+} from '../../src/api/schema/index.js';
 
-const svc = (spec: unknown, extra: Record<string, unknown> = {}) => ({ apiVersion: 'v1', kind: 'Service', metadata: { name: 's' }, spec, ...extra });
+const svc = (spec: unknown, extra: Record<string, unknown> = {}) => ({
+  apiVersion: 'v1',
+  kind: 'Service',
+  metadata: { name: 's' },
+  spec,
+  ...extra,
+});
 
 describe('checkObject', () => {
   it('accepts a valid Service with int-or-string targetPort and nulls', () => {
-    const r = checkObject(svc({ ports: [{ port: 80, targetPort: 'http' }, { port: 81, targetPort: 8080, name: null }], selector: { app: 'x' }, clusterIP: null }), ServiceSchema, 'Service');
+    const r = checkObject(
+      svc({
+        ports: [
+          { port: 80, targetPort: 'http' },
+          { port: 81, targetPort: 8080, name: null },
+        ],
+        selector: { app: 'x' },
+        clusterIP: null,
+      }),
+      ServiceSchema,
+      'Service',
+    );
     expect(r).toEqual({ typeErrors: [], converterErrors: [], unknownFields: [] });
   });
 
@@ -14,7 +40,9 @@ describe('checkObject', () => {
     const r = checkObject(svc({ ports: [{ port: 80 }, { port: 81, foo: 1 }], bar: true }, { extra: 1 }), ServiceSchema, 'Service');
     expect(r.unknownFields).toEqual(['spec.ports[1].foo', 'spec.bar', 'extra']);
     expect(r.typeErrors).toEqual([]);
-    expect(strictDecodingError(r.unknownFields)).toBe('strict decoding error: unknown field "spec.ports[1].foo", unknown field "spec.bar", unknown field "extra"');
+    expect(strictDecodingError(r.unknownFields)).toBe(
+      'strict decoding error: unknown field "spec.ports[1].foo", unknown field "spec.bar", unknown field "extra"',
+    );
     expect(unknownFieldWarnings(['spec.foo'])).toEqual(['unknown field "spec.foo"']);
   });
 
@@ -41,7 +69,9 @@ describe('checkObject', () => {
     expect(checkObject(svc({ ports: ['x'] }), ServiceSchema, 'Service').typeErrors).toEqual([
       'json: cannot unmarshal string into Go struct field ServiceSpec.spec.ports of type v1.ServicePort',
     ]);
-    expect(checkObject(svc('x'), ServiceSchema, 'Service').typeErrors).toEqual(['json: cannot unmarshal string into Go struct field Service.spec of type v1.ServiceSpec']);
+    expect(checkObject(svc('x'), ServiceSchema, 'Service').typeErrors).toEqual([
+      'json: cannot unmarshal string into Go struct field Service.spec of type v1.ServiceSpec',
+    ]);
     expect(checkObject(svc({ ipFamilies: [4] }), ServiceSchema, 'Service').typeErrors).toEqual([
       'json: cannot unmarshal number into Go struct field ServiceSpec.spec.ipFamilies of type v1.IPFamily',
     ]);
@@ -49,14 +79,18 @@ describe('checkObject', () => {
 
   it('reports map values against the map field, and only the first type error', () => {
     const cm = { metadata: { name: 'c', labels: { a: 1 } }, data: { k: { x: 1 } } };
-    expect(checkObject(cm, ConfigMapSchema, 'ConfigMap').typeErrors).toEqual(['json: cannot unmarshal number into Go struct field ObjectMeta.metadata.labels of type string']);
+    expect(checkObject(cm, ConfigMapSchema, 'ConfigMap').typeErrors).toEqual([
+      'json: cannot unmarshal number into Go struct field ObjectMeta.metadata.labels of type string',
+    ]);
     expect(checkObject({ metadata: {}, data: { k: { x: 1 } } }, ConfigMapSchema, 'ConfigMap').typeErrors).toEqual([
       'json: cannot unmarshal object into Go struct field ConfigMap.data of type string',
     ]);
   });
 
   it('int-or-string, quantity, time and base64 use their own decoders texts', () => {
-    expect(checkObject(svc({ ports: [{ port: 80, targetPort: true }] }), ServiceSchema, 'Service').typeErrors).toEqual(['json: cannot unmarshal bool into Go value of type int32']);
+    expect(checkObject(svc({ ports: [{ port: 80, targetPort: true }] }), ServiceSchema, 'Service').typeErrors).toEqual([
+      'json: cannot unmarshal bool into Go value of type int32',
+    ]);
     const pod = (res: unknown) => ({ metadata: {}, spec: { containers: [{ name: 'c', resources: { limits: res } }] } });
     expect(checkObject(pod({ cpu: '100m', memory: 1024, x: '1.5Gi', y: '1e3' }), PodSchema, 'Pod').typeErrors).toEqual([]);
     expect(checkObject(pod({ cpu: 'abc' }), PodSchema, 'Pod').typeErrors).toEqual([
@@ -75,22 +109,34 @@ describe('checkObject', () => {
     expect(checkObject(ev('2024-01-02 03:04:05Z'), EventSchema, 'Event').typeErrors).toEqual([
       'parsing time "2024-01-02 03:04:05Z" as "2006-01-02T15:04:05Z07:00": cannot parse " 03:04:05Z" as "T"',
     ]);
-    expect(checkObject(ev('2024-13-02T03:04:05Z'), EventSchema, 'Event').typeErrors).toEqual(['parsing time "2024-13-02T03:04:05Z": month out of range']);
-    expect(checkObject(ev('2023-02-29T03:04:05Z'), EventSchema, 'Event').typeErrors).toEqual(['parsing time "2023-02-29T03:04:05Z": day out of range']);
+    expect(checkObject(ev('2024-13-02T03:04:05Z'), EventSchema, 'Event').typeErrors).toEqual([
+      'parsing time "2024-13-02T03:04:05Z": month out of range',
+    ]);
+    expect(checkObject(ev('2023-02-29T03:04:05Z'), EventSchema, 'Event').typeErrors).toEqual([
+      'parsing time "2023-02-29T03:04:05Z": day out of range',
+    ]);
     expect(checkObject(ev(5), EventSchema, 'Event').typeErrors).toEqual(['json: cannot unmarshal number into Go value of type string']);
     const lease = (t: string) => ({ metadata: {}, spec: { renewTime: t } });
     expect(checkObject(lease('2024-01-02T03:04:05.123456Z'), LeaseSchema, 'Lease').typeErrors).toEqual([]);
     expect(checkObject(lease('2024-01-02T03:04:05Z'), LeaseSchema, 'Lease').typeErrors).toEqual([
       'parsing time "2024-01-02T03:04:05Z" as "2006-01-02T15:04:05.000000Z07:00": cannot parse "Z" as ".000000"',
     ]);
-    expect(checkObject({ metadata: {}, data: { a: 'aGVsbG8=', b: 'aGVsbG8' } }, SecretSchema, 'Secret').typeErrors).toEqual(['illegal base64 data at input byte 4']);
-    expect(checkObject({ metadata: {}, data: { a: 'aG!s' } }, SecretSchema, 'Secret').typeErrors).toEqual(['illegal base64 data at input byte 2']);
+    expect(checkObject({ metadata: {}, data: { a: 'aGVsbG8=', b: 'aGVsbG8' } }, SecretSchema, 'Secret').typeErrors).toEqual([
+      'illegal base64 data at input byte 4',
+    ]);
+    expect(checkObject({ metadata: {}, data: { a: 'aG!s' } }, SecretSchema, 'Secret').typeErrors).toEqual([
+      'illegal base64 data at input byte 2',
+    ]);
   });
 
   it('free-form subtrees accept anything; managedFields fieldsV1 too', () => {
     const pod = {
       metadata: { managedFields: [{ manager: 'm', fieldsV1: { 'f:spec': { 'f:x': {} } } }] },
-      spec: { containers: [{ name: 'c' }], affinity: { nodeAffinity: { whatever: [1, 2] } }, volumes: [{ name: 'v', nfs: { server: 'x', anything: true } }] },
+      spec: {
+        containers: [{ name: 'c' }],
+        affinity: { nodeAffinity: { whatever: [1, 2] } },
+        volumes: [{ name: 'v', nfs: { server: 'x', anything: true } }],
+      },
     };
     expect(checkObject(pod, PodSchema, 'Pod')).toEqual({ typeErrors: [], converterErrors: [], unknownFields: [] });
   });
@@ -102,9 +148,17 @@ describe('checkObject', () => {
     expect(checkObject(es, EndpointSliceSchema, 'EndpointSlice').typeErrors).toEqual([
       'json: cannot unmarshal string into Go struct field EndpointConditions.endpoints.conditions.ready of type bool',
     ]);
-    const pod = { spec: { containers: [{ name: 'c', env: [{ name: 'A', valueFrom: { fieldRef: { fieldPath: 'x', bogus: 1 } } }], ports: [{ containerPort: '80' }] }] } };
+    const pod = {
+      spec: {
+        containers: [
+          { name: 'c', env: [{ name: 'A', valueFrom: { fieldRef: { fieldPath: 'x', bogus: 1 } } }], ports: [{ containerPort: '80' }] },
+        ],
+      },
+    };
     const r = checkObject(pod, PodSchema, 'Pod');
     expect(r.unknownFields).toEqual(['spec.containers[0].env[0].valueFrom.fieldRef.bogus']);
-    expect(r.typeErrors).toEqual(['json: cannot unmarshal string into Go struct field ContainerPort.spec.containers.ports.containerPort of type int32']);
+    expect(r.typeErrors).toEqual([
+      'json: cannot unmarshal string into Go struct field ContainerPort.spec.containers.ports.containerPort of type int32',
+    ]);
   });
 });

@@ -50,15 +50,25 @@ describe('dns2 3.0.0 bugs, and our codec on the same input', () => {
       return Number(process.hrtime.bigint() - t) / 1e6 / runs;
     };
     const name = 'big.default.svc.cluster.local';
-    const theirs = (n: number) => () => dns2Response(Array.from({ length: n }, (_, i) => ({ name, type: 1, address: `10.0.0.${i % 250}` })), { name, type: 1 });
-    const mine = (n: number) => () => ours(Array.from({ length: n }, (_, i) => ({ name, type: TYPE.A, class: CLASS_IN, ttl: 5, data: new Uint8Array([10, 0, 0, i % 250]) })), { name, type: TYPE.A });
+    const theirs = (n: number) => () =>
+      dns2Response(
+        Array.from({ length: n }, (_, i) => ({ name, type: 1, address: `10.0.0.${i % 250}` })),
+        { name, type: 1 },
+      );
+    const mine = (n: number) => () =>
+      ours(
+        Array.from({ length: n }, (_, i) => ({ name, type: TYPE.A, class: CLASS_IN, ttl: 5, data: new Uint8Array([10, 0, 0, i % 250]) })),
+        { name, type: TYPE.A },
+      );
     const d20 = time(theirs(20), 10);
     const d60 = time(theirs(60), 5);
     const d400 = time(theirs(400), 1);
     const o1 = time(mine(1), 200);
     const o60 = time(mine(60), 200);
     const o1000 = time(mine(1000), 50);
-    console.log(`dns2: 20 records ${d20.toFixed(2)} ms, 60 ${d60.toFixed(2)} ms, 400 ${d400.toFixed(1)} ms; ours: 1 record ${(o1 * 1000).toFixed(1)} µs, 60 ${(o60 * 1000).toFixed(1)} µs, 1,000 ${o1000.toFixed(3)} ms`);
+    console.log(
+      `dns2: 20 records ${d20.toFixed(2)} ms, 60 ${d60.toFixed(2)} ms, 400 ${d400.toFixed(1)} ms; ours: 1 record ${(o1 * 1000).toFixed(1)} µs, 60 ${(o60 * 1000).toFixed(1)} µs, 1,000 ${o1000.toFixed(3)} ms`,
+    );
     // Twenty times the records, far more than twenty times the time.
     expect(d400 / d20).toBeGreaterThan(35);
     expect(o1000).toBeLessThan(d60);
@@ -71,7 +81,9 @@ describe('dns2 3.0.0 bugs, and our codec on the same input', () => {
     // Their SRV RDATA ends in a 2-byte pointer into the question.
     expect(theirs[theirs.length - 2]! & 0xc0).toBe(0xc0);
     const mine = ours([{ name, type: TYPE.SRV, class: CLASS_IN, ttl: 5, data: [0, 100, 80, target] }], { name, type: TYPE.SRV });
-    expect(mine.subarray(mine.length - target.length - 2)).toEqual(Buffer.from(`\x03web\x07default\x03svc\x07cluster\x05local\x00`, 'latin1'));
+    expect(mine.subarray(mine.length - target.length - 2)).toEqual(
+      Buffer.from(`\x03web\x07default\x03svc\x07cluster\x05local\x00`, 'latin1'),
+    );
   });
 
   it('IPv4-mapped IPv6 is encoded wrong in AAAA', () => {

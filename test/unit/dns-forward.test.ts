@@ -10,7 +10,7 @@ import { QueryHandler } from '../../src/dns/handler.js';
 import { ClusterIndex } from '../../src/dns/cluster-index.js';
 import { CLASS_IN, RCODE, TYPE, encodeQuery, parseMessage, type Message } from '../../src/dns/wire.js';
 import { formatIP } from '../../src/dns/ip.js';
-import { resolveConfig, OptionError } from '../../src/options.js';
+import { resolveConfig, OptionError } from '../../src/config/options.js';
 import { startFakeUpstream, type FakeUpstream } from '../helpers/dns.js';
 
 const A = (ip: string) => new Uint8Array(ip.split('.').map(Number));
@@ -122,7 +122,10 @@ describe('upstream selection', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tinykube-dns-'));
     try {
       const p = join(dir, 'resolv.conf');
-      writeFileSync(p, '# comment\nsearch example.org\nnameserver 127.0.0.53\nnameserver fe80::1%eth0\n  nameserver 10.0.0.2\nnameserver 10.0.0.3\noptions ndots:1\n');
+      writeFileSync(
+        p,
+        '# comment\nsearch example.org\nnameserver 127.0.0.53\nnameserver fe80::1%eth0\n  nameserver 10.0.0.2\nnameserver 10.0.0.3\noptions ndots:1\n',
+      );
       expect(readResolvConf(p)).toEqual([
         { host: '127.0.0.53', port: 53 },
         { host: 'fe80::1', port: 53 },
@@ -164,7 +167,10 @@ describe('forwarding through the handler', () => {
   const index = () => {
     const idx = new ClusterIndex();
     idx.upsert('namespaces', { metadata: { name: 'default' } });
-    idx.upsert('services', { metadata: { namespace: 'default', name: 'ext' }, spec: { type: 'ExternalName', externalName: 'example.com' } });
+    idx.upsert('services', {
+      metadata: { namespace: 'default', name: 'ext' },
+      spec: { type: 'ExternalName', externalName: 'example.com' },
+    });
     return idx;
   };
 
@@ -188,7 +194,9 @@ describe('forwarding through the handler', () => {
     const m = parseMessage((await h.handle(encodeQuery({ id: 14, name: 'example.net', type: TYPE.A }), 'udp'))!);
     expect(m.rcode).toBe(RCODE.SERVFAIL);
     const none = new QueryHandler({ index: index(), zone: { zone: 'cluster.local', ttl: 5, ownNets: [] } });
-    expect(parseMessage((await none.handle(encodeQuery({ id: 15, name: 'example.net', type: TYPE.A }), 'udp'))!).rcode).toBe(RCODE.SERVFAIL);
+    expect(parseMessage((await none.handle(encodeQuery({ id: 15, name: 'example.net', type: TYPE.A }), 'udp'))!).rcode).toBe(
+      RCODE.SERVFAIL,
+    );
     f.close();
   });
 

@@ -8,11 +8,11 @@ import { QueryHandler } from '../../src/dns/handler.js';
 import { ClusterIndex } from '../../src/dns/cluster-index.js';
 import { parseByteCIDR, type ByteCIDR } from '../../src/dns/ip.js';
 import { CLASS_IN, MAX_MESSAGE, TYPE, encodeQuery, parseMessage, type Message } from '../../src/dns/wire.js';
-import { Store } from '../../src/store/store.js';
+import { Store } from '../../src/storage/store.js';
 import { startDnsServer } from '../../src/dns/index.js';
-import { resolveConfig } from '../../src/options.js';
-import { silentLogger } from '../../src/log.js';
-import type { KubeObject } from '../../src/resources/types.js';
+import { resolveConfig } from '../../src/config/options.js';
+import { silentLogger } from '../../src/base/log.js';
+import type { KubeObject } from '../../src/apimachinery/types.js';
 import { tcpExchange, udpExchange } from '../helpers/dns.js';
 
 // A seeded generator: a failure names its seed and iteration, and reproduces.
@@ -25,19 +25,38 @@ function rng(seed: number) {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
-  return { next, int: (n: number) => Math.floor(next() * n), bytes: (n: number) => Buffer.from(Array.from({ length: n }, () => Math.floor(next() * 256))) };
+  return {
+    next,
+    int: (n: number) => Math.floor(next() * n),
+    bytes: (n: number) => Buffer.from(Array.from({ length: n }, () => Math.floor(next() * 256))),
+  };
 }
 
 function index(): ClusterIndex {
   const idx = new ClusterIndex();
   idx.upsert('namespaces', { metadata: { name: 'default' } });
-  idx.upsert('services', { metadata: { namespace: 'default', name: 'web' }, spec: { type: 'ClusterIP', clusterIP: '127.96.5.5', clusterIPs: ['127.96.5.5', 'fd00:96::5'], ports: [{ name: 'http', port: 80, protocol: 'TCP' }] } });
-  idx.upsert('services', { metadata: { namespace: 'default', name: 'db' }, spec: { type: 'ClusterIP', clusterIP: 'None', ports: [{ name: 'pg', port: 5432, protocol: 'TCP' }] } });
+  idx.upsert('services', {
+    metadata: { namespace: 'default', name: 'web' },
+    spec: {
+      type: 'ClusterIP',
+      clusterIP: '127.96.5.5',
+      clusterIPs: ['127.96.5.5', 'fd00:96::5'],
+      ports: [{ name: 'http', port: 80, protocol: 'TCP' }],
+    },
+  });
+  idx.upsert('services', {
+    metadata: { namespace: 'default', name: 'db' },
+    spec: { type: 'ClusterIP', clusterIP: 'None', ports: [{ name: 'pg', port: 5432, protocol: 'TCP' }] },
+  });
   idx.upsert('services', { metadata: { namespace: 'default', name: 'ext' }, spec: { type: 'ExternalName', externalName: 'example.com' } });
   idx.upsert('discovery.k8s.io/endpointslices', {
     metadata: { namespace: 'default', name: 'db-1', labels: { 'kubernetes.io/service-name': 'db' } },
     addressType: 'IPv4',
-    endpoints: Array.from({ length: 200 }, (_, i) => ({ addresses: [`127.244.${i >> 8}.${i & 255}`], hostname: i % 3 ? undefined : `db-${i}`, conditions: { ready: true } })),
+    endpoints: Array.from({ length: 200 }, (_, i) => ({
+      addresses: [`127.244.${i >> 8}.${i & 255}`],
+      hostname: i % 3 ? undefined : `db-${i}`,
+      conditions: { ready: true },
+    })),
     ports: [{ name: 'pg', port: 5432, protocol: 'TCP' }],
   } as KubeObject);
   return idx;
@@ -48,7 +67,16 @@ const upstream = {
   resolve: async (q: { name: string; type: number }): Promise<Message | undefined> => {
     if (q.name.length % 3 === 0) return undefined;
     return {
-      id: 0, qr: true, opcode: 0, aa: false, tc: false, rd: true, ra: true, ad: false, cd: false, rcode: 0,
+      id: 0,
+      qr: true,
+      opcode: 0,
+      aa: false,
+      tc: false,
+      rd: true,
+      ra: true,
+      ad: false,
+      cd: false,
+      rcode: 0,
       questions: [],
       answers: [{ name: q.name, type: TYPE.A, class: CLASS_IN, ttl: 30, data: new Uint8Array([192, 0, 2, 1]) }],
       authority: [],
@@ -74,7 +102,14 @@ const TYPES = [TYPE.A, TYPE.AAAA, TYPE.SRV, TYPE.PTR, TYPE.TXT, TYPE.SOA, TYPE.N
 function seedPacket(r: ReturnType<typeof rng>): Buffer {
   const name = NAMES[r.int(NAMES.length)]!;
   const type = TYPES[r.int(TYPES.length)]!;
-  const edns = r.next() < 0.6 ? { udpSize: [0, 512, 1232, 4096, 65535][r.int(5)], do: r.next() < 0.3, options: r.next() < 0.5 ? [{ code: 10, data: r.bytes(8) }] : [] } : undefined;
+  const edns =
+    r.next() < 0.6
+      ? {
+          udpSize: [0, 512, 1232, 4096, 65535][r.int(5)],
+          do: r.next() < 0.3,
+          options: r.next() < 0.5 ? [{ code: 10, data: r.bytes(8) }] : [],
+        }
+      : undefined;
   return encodeQuery({ id: r.int(0x10000), name, type, edns });
 }
 
@@ -138,7 +173,11 @@ async function check(h: QueryHandler, buf: Buffer, transport: 'udp' | 'tcp', wha
 describe('fuzzed packets', () => {
   it('survives 4,000 random packets', async () => {
     const r = rng(1);
-    const h = new QueryHandler({ index: index(), zone: { zone: 'cluster.local', ttl: 5, ownNets: [parseByteCIDR('127.96.0.0/16') as ByteCIDR] }, forwarder: upstream });
+    const h = new QueryHandler({
+      index: index(),
+      zone: { zone: 'cluster.local', ttl: 5, ownNets: [parseByteCIDR('127.96.0.0/16') as ByteCIDR] },
+      forwarder: upstream,
+    });
     for (let i = 0; i < 4000; i++) {
       const len = r.next() < 0.2 ? r.int(12) : 12 + r.int(500);
       const buf = r.bytes(len);
@@ -151,7 +190,11 @@ describe('fuzzed packets', () => {
   it('survives 6,000 mutated queries and still answers a clean one', async () => {
     seen.replies = seen.answered = seen.formerr = 0;
     const r = rng(2);
-    const h = new QueryHandler({ index: index(), zone: { zone: 'cluster.local', ttl: 5, ownNets: [parseByteCIDR('127.96.0.0/16') as ByteCIDR] }, forwarder: upstream });
+    const h = new QueryHandler({
+      index: index(),
+      zone: { zone: 'cluster.local', ttl: 5, ownNets: [parseByteCIDR('127.96.0.0/16') as ByteCIDR] },
+      forwarder: upstream,
+    });
     let answered = 0;
     for (let i = 0; i < 6000; i++) {
       let buf = seedPacket(r);
@@ -173,7 +216,12 @@ describe('fuzzed sockets', () => {
     const store = new Store();
     store.txn((tx) => {
       tx.create('namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'default' } });
-      tx.create('services', { apiVersion: 'v1', kind: 'Service', metadata: { namespace: 'default', name: 'web' }, spec: { type: 'ClusterIP', clusterIP: '127.96.5.5', clusterIPs: ['127.96.5.5'], ports: [{ port: 80, protocol: 'TCP' }] } });
+      tx.create('services', {
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { namespace: 'default', name: 'web' },
+        spec: { type: 'ClusterIP', clusterIP: '127.96.5.5', clusterIPs: ['127.96.5.5'], ports: [{ port: 80, protocol: 'TCP' }] },
+      });
     });
     const config = resolveConfig({ dnsListen: '127.0.0.1:0', serviceCIDR: '127.203.0.0/16' });
     const server = await startDnsServer({ store, config, log: silentLogger(), upstream: [] });

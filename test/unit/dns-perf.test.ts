@@ -6,12 +6,19 @@ import { ClusterIndex } from '../../src/dns/cluster-index.js';
 import { buildAnswer } from '../../src/dns/records.js';
 import { QueryHandler } from '../../src/dns/handler.js';
 import { CLASS_IN, TYPE, encodeQuery, encodeResponse, finalize, type RR } from '../../src/dns/wire.js';
-import type { KubeObject } from '../../src/resources/types.js';
+import type { KubeObject } from '../../src/apimachinery/types.js';
 
 describe('DNS large answers', () => {
   const name = 'big.default.svc.cluster.local';
   const q = { name, key: name, type: TYPE.A, class: CLASS_IN };
-  const records = (n: number): RR[] => Array.from({ length: n }, (_, i) => ({ name, type: TYPE.A, class: CLASS_IN, ttl: 5, data: new Uint8Array([127, 244, i >> 8, i & 255]) }));
+  const records = (n: number): RR[] =>
+    Array.from({ length: n }, (_, i) => ({
+      name,
+      type: TYPE.A,
+      class: CLASS_IN,
+      ttl: 5,
+      data: new Uint8Array([127, 244, i >> 8, i & 255]),
+    }));
 
   it('encodes 1 and 1,000 records', () => {
     const one = records(1);
@@ -25,7 +32,10 @@ describe('DNS large answers', () => {
   it('builds and encodes a headless Service with 1,000 endpoints, and serves it from the cache', () => {
     const idx = new ClusterIndex();
     idx.upsert('namespaces', { metadata: { name: 'default' } });
-    idx.upsert('services', { metadata: { namespace: 'default', name: 'big' }, spec: { type: 'ClusterIP', clusterIP: 'None', ports: [{ name: 'http', port: 80, protocol: 'TCP' }] } });
+    idx.upsert('services', {
+      metadata: { namespace: 'default', name: 'big' },
+      spec: { type: 'ClusterIP', clusterIP: 'None', ports: [{ name: 'http', port: 80, protocol: 'TCP' }] },
+    });
     for (let s = 0; s < 10; s++) {
       idx.upsert('discovery.k8s.io/endpointslices', {
         metadata: { namespace: 'default', name: `big-${s}`, labels: { 'kubernetes.io/service-name': 'big' } },
@@ -36,7 +46,12 @@ describe('DNS large answers', () => {
     }
     const zone = { zone: 'cluster.local', ttl: 5, ownNets: [] };
     const build = (type: number) => {
-      const qq = { ...q, type, name: type === TYPE.SRV ? `_http._tcp.${name}` : name, key: type === TYPE.SRV ? `_http._tcp.${name}` : name };
+      const qq = {
+        ...q,
+        type,
+        name: type === TYPE.SRV ? `_http._tcp.${name}` : name,
+        key: type === TYPE.SRV ? `_http._tcp.${name}` : name,
+      };
       const a = buildAnswer(idx, qq, zone)!;
       return encodeResponse({ aa: true, ra: true, rcode: a.rcode }, qq, a.answer, a.authority, a.additional);
     };

@@ -6,7 +6,7 @@ import { buildAnswer, type ZoneConfig } from '../../src/dns/records.js';
 import { QueryHandler } from '../../src/dns/handler.js';
 import { parseByteCIDR, type ByteCIDR } from '../../src/dns/ip.js';
 import { CLASS_IN, RCODE, TYPE, encodeQuery, parseMessage, asciiLower } from '../../src/dns/wire.js';
-import type { KubeObject } from '../../src/resources/types.js';
+import type { KubeObject } from '../../src/apimachinery/types.js';
 import { rrText } from '../helpers/dns.js';
 
 const T = TYPE;
@@ -19,7 +19,13 @@ const clusterIP = (name: string, ips: string[], ports: unknown[] = [{ name: 'htt
   svc(name, { type: 'ClusterIP', clusterIP: ips[0], clusterIPs: ips, ports }, namespace);
 const headless = (name: string, ports: unknown[] = [{ name: 'http', port: 80, protocol: 'TCP' }], extra: Record<string, unknown> = {}) =>
   svc(name, { type: 'ClusterIP', clusterIP: 'None', clusterIPs: ['None'], ports, ...extra });
-const slice = (name: string, service: string, endpoints: unknown[], ports: unknown[] | null = [{ name: 'http', port: 8080, protocol: 'TCP' }], addressType = 'IPv4'): KubeObject => ({
+const slice = (
+  name: string,
+  service: string,
+  endpoints: unknown[],
+  ports: unknown[] | null = [{ name: 'http', port: 8080, protocol: 'TCP' }],
+  addressType = 'IPv4',
+): KubeObject => ({
   metadata: { namespace: 'default', name, labels: { 'kubernetes.io/service-name': service } },
   addressType,
   endpoints,
@@ -57,7 +63,18 @@ const nxdomain = () => ({ rcode: RCODE.NXDOMAIN, answer: [], authority: [SOA()],
 beforeEach(() => {
   idx = new ClusterIndex();
   for (const n of ['default', 'kube-system', 'other']) idx.upsert('namespaces', ns(n));
-  idx.upsert('services', clusterIP('kube-dns', ['127.96.0.10'], [{ name: 'dns', port: 53, protocol: 'UDP' }, { name: 'dns-tcp', port: 53, protocol: 'TCP' }], 'kube-system'));
+  idx.upsert(
+    'services',
+    clusterIP(
+      'kube-dns',
+      ['127.96.0.10'],
+      [
+        { name: 'dns', port: 53, protocol: 'UDP' },
+        { name: 'dns-tcp', port: 53, protocol: 'TCP' },
+      ],
+      'kube-system',
+    ),
+  );
   idx.upsert('services', clusterIP('web', ['127.96.5.5']));
 });
 
@@ -68,19 +85,28 @@ describe('zone apex and schema version', () => {
   });
 
   it('answers the SOA as CoreDNS (ns.dns, hostmaster, 7200 1800 86400, minimum = TTL)', () => {
-    expect(q('cluster.local', T.SOA)!.answer).toEqual([`cluster.local 5 SOA ns.dns.cluster.local hostmaster.cluster.local ${idx.serial()} 7200 1800 86400 5`]);
+    expect(q('cluster.local', T.SOA)!.answer).toEqual([
+      `cluster.local 5 SOA ns.dns.cluster.local hostmaster.cluster.local ${idx.serial()} 7200 1800 86400 5`,
+    ]);
     expect(q('cluster.local', T.A)).toMatchObject(nodata());
   });
 
   it('names the kube-dns ClusterIP as the zone name server', () => {
-    expect(q('cluster.local', T.NS)).toMatchObject({ answer: ['cluster.local 5 NS ns.dns.cluster.local'], additional: ['ns.dns.cluster.local 5 A 127.96.0.10'] });
+    expect(q('cluster.local', T.NS)).toMatchObject({
+      answer: ['cluster.local 5 NS ns.dns.cluster.local'],
+      additional: ['ns.dns.cluster.local 5 A 127.96.0.10'],
+    });
     expect(q('ns.dns.cluster.local', T.A)!.answer).toEqual(['ns.dns.cluster.local 5 A 127.96.0.10']);
     expect(q('ns.dns.cluster.local', T.AAAA)).toMatchObject(nodata());
   });
 
   it('uses the configured TTL for records and the SOA (capped at 300 for the SOA itself)', () => {
     expect(q('web.default.svc.cluster.local', T.A, { ...CFG, ttl: 30 })!.answer).toEqual(['web.default.svc.cluster.local 30 A 127.96.5.5']);
-    const a = buildAnswer(idx, { name: 'x.default.svc.cluster.local', key: 'x.default.svc.cluster.local', type: T.A, class: 1 }, { ...CFG, ttl: 600 })!;
+    const a = buildAnswer(
+      idx,
+      { name: 'x.default.svc.cluster.local', key: 'x.default.svc.cluster.local', type: T.A, class: 1 },
+      { ...CFG, ttl: 600 },
+    )!;
     expect([a.authority[0]!.ttl, (a.authority[0]!.data as number[])[6]]).toEqual([300, 600]);
   });
 });
@@ -135,7 +161,18 @@ describe('ClusterIP Services', () => {
   });
 
   it('answers SRV for named ports: priority 0, weight 100 split evenly, target not the port name', () => {
-    idx.upsert('services', clusterIP('multi', ['127.96.8.8'], [{ name: 'http', port: 80, protocol: 'TCP' }, { name: 'metrics', port: 9090, protocol: 'TCP' }, { port: 7000, protocol: 'UDP' }]));
+    idx.upsert(
+      'services',
+      clusterIP(
+        'multi',
+        ['127.96.8.8'],
+        [
+          { name: 'http', port: 80, protocol: 'TCP' },
+          { name: 'metrics', port: 9090, protocol: 'TCP' },
+          { port: 7000, protocol: 'UDP' },
+        ],
+      ),
+    );
     expect(q('_http._tcp.multi.default.svc.cluster.local', T.SRV)).toMatchObject({
       rcode: 0,
       answer: ['_http._tcp.multi.default.svc.cluster.local 5 SRV 0 100 80 multi.default.svc.cluster.local'],
@@ -149,7 +186,9 @@ describe('ClusterIP Services', () => {
     ]);
     expect(q('_HTTP._TCP.multi.default.svc.cluster.local', T.SRV)!.answer).toHaveLength(1);
     expect(q('_http._udp.multi.default.svc.cluster.local', T.SRV)).toMatchObject(nxdomain());
-    expect(q('_http._tcp.multi.default.svc.cluster.local', T.A)!.answer).toEqual(['_http._tcp.multi.default.svc.cluster.local 5 A 127.96.8.8']);
+    expect(q('_http._tcp.multi.default.svc.cluster.local', T.A)!.answer).toEqual([
+      '_http._tcp.multi.default.svc.cluster.local 5 A 127.96.8.8',
+    ]);
     expect(q('_http._tcp.multi.default.svc.cluster.local', T.TXT)).toMatchObject(nodata());
     // `_tcp.<svc>` has names below it: NODATA; no named UDP port: NXDOMAIN.
     expect(q('_tcp.multi.default.svc.cluster.local', T.SRV)).toMatchObject(nodata());
@@ -190,7 +229,17 @@ describe('headless Services', () => {
     idx.upsert('services', headless('db', [{ name: 'pg', port: 5432, protocol: 'TCP' }]));
     idx.upsert(
       'discovery.k8s.io/endpointslices',
-      slice('db-abc', 'db', [ep('127.244.0.1', { hostname: 'db-0' }), ep('127.244.0.2'), ep('127.244.0.3', { ready: false }), ep('127.244.0.4', { ready: null })], [{ name: 'pg', port: 5432, protocol: 'TCP' }]),
+      slice(
+        'db-abc',
+        'db',
+        [
+          ep('127.244.0.1', { hostname: 'db-0' }),
+          ep('127.244.0.2'),
+          ep('127.244.0.3', { ready: false }),
+          ep('127.244.0.4', { ready: null }),
+        ],
+        [{ name: 'pg', port: 5432, protocol: 'TCP' }],
+      ),
     );
   });
 
@@ -205,7 +254,9 @@ describe('headless Services', () => {
 
   it('answers hostname records, dashed-address names, SRV per endpoint, and PTR', () => {
     expect(q('db-0.db.default.svc.cluster.local', T.A)!.answer).toEqual(['db-0.db.default.svc.cluster.local 5 A 127.244.0.1']);
-    expect(q('127-244-0-2.db.default.svc.cluster.local', T.A)!.answer).toEqual(['127-244-0-2.db.default.svc.cluster.local 5 A 127.244.0.2']);
+    expect(q('127-244-0-2.db.default.svc.cluster.local', T.A)!.answer).toEqual([
+      '127-244-0-2.db.default.svc.cluster.local 5 A 127.244.0.2',
+    ]);
     expect(q('127-244-0-3.db.default.svc.cluster.local', T.A)).toMatchObject(nxdomain());
     expect(q('db-0.db.default.svc.cluster.local', T.AAAA)).toMatchObject(nodata());
     expect(q('_pg._tcp.db.default.svc.cluster.local', T.SRV)).toMatchObject({
@@ -220,9 +271,13 @@ describe('headless Services', () => {
         '127-244-0-4.db.default.svc.cluster.local 5 A 127.244.0.4',
       ],
     });
-    expect(q('db-0.db.default.svc.cluster.local', T.SRV)!.answer).toEqual(['db-0.db.default.svc.cluster.local 5 SRV 0 100 5432 db-0.db.default.svc.cluster.local']);
+    expect(q('db-0.db.default.svc.cluster.local', T.SRV)!.answer).toEqual([
+      'db-0.db.default.svc.cluster.local 5 SRV 0 100 5432 db-0.db.default.svc.cluster.local',
+    ]);
     expect(q('1.0.244.127.in-addr.arpa', T.PTR)!.answer).toEqual(['1.0.244.127.in-addr.arpa 5 PTR db-0.db.default.svc.cluster.local']);
-    expect(q('2.0.244.127.in-addr.arpa', T.PTR)!.answer).toEqual(['2.0.244.127.in-addr.arpa 5 PTR 127-244-0-2.db.default.svc.cluster.local']);
+    expect(q('2.0.244.127.in-addr.arpa', T.PTR)!.answer).toEqual([
+      '2.0.244.127.in-addr.arpa 5 PTR 127-244-0-2.db.default.svc.cluster.local',
+    ]);
     expect(q('3.0.244.127.in-addr.arpa', T.PTR)!.rcode).toBe(RCODE.NXDOMAIN);
   });
 
@@ -241,8 +296,14 @@ describe('headless Services', () => {
   });
 
   it('merges slices, both families, and dedups addresses', () => {
-    idx.upsert('discovery.k8s.io/endpointslices', slice('db-v6', 'db', [ep('fd00:244::1', { hostname: 'db-0' })], [{ name: 'pg', port: 5432, protocol: 'TCP' }], 'IPv6'));
-    idx.upsert('discovery.k8s.io/endpointslices', slice('db-dup', 'db', [ep('127.244.0.1')], [{ name: 'pg', port: 5432, protocol: 'TCP' }]));
+    idx.upsert(
+      'discovery.k8s.io/endpointslices',
+      slice('db-v6', 'db', [ep('fd00:244::1', { hostname: 'db-0' })], [{ name: 'pg', port: 5432, protocol: 'TCP' }], 'IPv6'),
+    );
+    idx.upsert(
+      'discovery.k8s.io/endpointslices',
+      slice('db-dup', 'db', [ep('127.244.0.1')], [{ name: 'pg', port: 5432, protocol: 'TCP' }]),
+    );
     expect(q('db.default.svc.cluster.local', T.A)!.answer).toHaveLength(3);
     expect(q('db.default.svc.cluster.local', T.AAAA)!.answer).toEqual(['db.default.svc.cluster.local 5 AAAA fd00:244::1']);
     expect(q('db-0.db.default.svc.cluster.local', T.AAAA)!.answer).toEqual(['db-0.db.default.svc.cluster.local 5 AAAA fd00:244::1']);
@@ -257,7 +318,9 @@ describe('headless Services', () => {
 
   it('gives endpoint names to ClusterIP Services too (CoreDNS)', () => {
     idx.upsert('discovery.k8s.io/endpointslices', slice('web-1', 'web', [ep('127.244.2.2')]));
-    expect(q('127-244-2-2.web.default.svc.cluster.local', T.A)!.answer).toEqual(['127-244-2-2.web.default.svc.cluster.local 5 A 127.244.2.2']);
+    expect(q('127-244-2-2.web.default.svc.cluster.local', T.A)!.answer).toEqual([
+      '127-244-2-2.web.default.svc.cluster.local 5 A 127.244.2.2',
+    ]);
     expect(q('web.default.svc.cluster.local', T.A)!.answer).toEqual(['web.default.svc.cluster.local 5 A 127.96.5.5']);
   });
 
@@ -282,8 +345,15 @@ describe('ExternalName Services', () => {
   });
 
   it('answers the CNAME, and asks the server to resolve a target outside the zone', () => {
-    expect(q('ext.default.svc.cluster.local', T.A)).toMatchObject({ rcode: 0, answer: ['ext.default.svc.cluster.local 5 CNAME www.example.com'], chase: { name: 'www.example.com', type: T.A } });
-    expect(q('ext.default.svc.cluster.local', T.CNAME)).toMatchObject({ answer: ['ext.default.svc.cluster.local 5 CNAME www.example.com'], chase: undefined });
+    expect(q('ext.default.svc.cluster.local', T.A)).toMatchObject({
+      rcode: 0,
+      answer: ['ext.default.svc.cluster.local 5 CNAME www.example.com'],
+      chase: { name: 'www.example.com', type: T.A },
+    });
+    expect(q('ext.default.svc.cluster.local', T.CNAME)).toMatchObject({
+      answer: ['ext.default.svc.cluster.local 5 CNAME www.example.com'],
+      chase: undefined,
+    });
     expect(q('ext.default.svc.cluster.local', T.AAAA)!.chase).toEqual({ name: 'www.example.com', type: T.AAAA });
   });
 
@@ -293,7 +363,10 @@ describe('ExternalName Services', () => {
       'web.default.svc.cluster.local 5 A 127.96.5.5',
     ]);
     idx.upsert('services', svc('dangling', { type: 'ExternalName', externalName: 'gone.default.svc.cluster.local' }));
-    expect(q('dangling.default.svc.cluster.local', T.A)).toMatchObject({ rcode: RCODE.NXDOMAIN, answer: ['dangling.default.svc.cluster.local 5 CNAME gone.default.svc.cluster.local'] });
+    expect(q('dangling.default.svc.cluster.local', T.A)).toMatchObject({
+      rcode: RCODE.NXDOMAIN,
+      answer: ['dangling.default.svc.cluster.local 5 CNAME gone.default.svc.cluster.local'],
+    });
   });
 
   it('is NXDOMAIN for address targets and names below it', () => {

@@ -9,13 +9,13 @@ import { buildSync } from 'esbuild';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
-import { Store } from '../../src/store/store.js';
+import { Store } from '../../src/storage/store.js';
 import { startDnsServer, canBindPrivileged, clusterFirstResolvConf, type DnsServer } from '../../src/dns/index.js';
-import { resolveConfig } from '../../src/options.js';
-import { silentLogger } from '../../src/log.js';
+import { resolveConfig } from '../../src/config/options.js';
+import { silentLogger } from '../../src/base/log.js';
 import { TYPE, encodeQuery, parseMessage } from '../../src/dns/wire.js';
 import { formatIP } from '../../src/dns/ip.js';
-import type { KubeObject } from '../../src/resources/types.js';
+import type { KubeObject } from '../../src/apimachinery/types.js';
 import { startFakeUpstream, tcpExchange, udpExchange } from '../helpers/dns.js';
 
 const cleanup: (() => Promise<void> | void)[] = [];
@@ -39,7 +39,10 @@ const service = (name: string, ip: string): KubeObject => ({
   spec: { type: 'ClusterIP', clusterIP: ip, clusterIPs: [ip], ports: [{ name: 'http', port: 80, protocol: 'TCP' }] },
 });
 
-async function start(s: Store, o: { cidr?: string; upstream?: string[]; resolvConf?: string; log?: pino.Logger; listen?: string } = {}): Promise<DnsServer> {
+async function start(
+  s: Store,
+  o: { cidr?: string; upstream?: string[]; resolvConf?: string; log?: pino.Logger; listen?: string } = {},
+): Promise<DnsServer> {
   const config = resolveConfig({ dnsListen: o.listen ?? '127.0.0.1:0', serviceCIDR: o.cidr ?? '127.204.0.0/16' });
   const srv = await startDnsServer({ store: s, config, log: o.log ?? silentLogger(), upstream: o.upstream, resolvConfPath: o.resolvConf });
   cleanup.push(() => srv.stop());
@@ -55,7 +58,11 @@ describe('startDnsServer', () => {
     const srv = await start(s, { upstream: [] });
     expect(srv.udpPort).toBe(srv.tcpPort);
     expect(srv.addresses[0]).toBe(`127.0.0.1:${srv.udpPort}`);
-    const replies = await tcpExchange(srv.tcpPort, [a('web.default.svc.cluster.local', 1), a('nope.default.svc.cluster.local', 2), a('web.default.svc.cluster.local', 3)]);
+    const replies = await tcpExchange(srv.tcpPort, [
+      a('web.default.svc.cluster.local', 1),
+      a('nope.default.svc.cluster.local', 2),
+      a('web.default.svc.cluster.local', 3),
+    ]);
     const ms = replies.map((r) => parseMessage(r)).sort((x, y) => x.id - y.id);
     expect(ms.map((m) => [m.id, m.rcode, m.answers.length])).toEqual([
       [1, 0, 1],
@@ -86,7 +93,11 @@ describe('startDnsServer', () => {
     else expect(srv.upstreams).toEqual(['127.204.0.10:53', '127.0.0.2:53']);
     // An explicit upstream that is this very server is dropped too; another server on the same port is not us.
     const p = srv.udpPort;
-    const other = await start(store(), { listen: `127.0.0.3:${p}`, cidr: '127.205.0.0/16', upstream: [`127.0.0.3:${p}`, `127.0.0.1:${p}`] });
+    const other = await start(store(), {
+      listen: `127.0.0.3:${p}`,
+      cidr: '127.205.0.0/16',
+      upstream: [`127.0.0.3:${p}`, `127.0.0.1:${p}`],
+    });
     expect(other.upstreams).toEqual([`127.0.0.1:${p}`]);
   });
 
@@ -108,7 +119,9 @@ describe('startDnsServer', () => {
     const srv = await start(store(), { cidr: '127.207.0.0/16', upstream: [] });
     expect(srv.addresses).toContain('127.207.0.10:53');
     expect(srv.clusterDNS).toEqual({ nameserver: '127.207.0.10', domain: 'cluster.local' });
-    expect(clusterFirstResolvConf(srv.clusterDNS, 'team-a')).toBe('search team-a.svc.cluster.local svc.cluster.local cluster.local\nnameserver 127.207.0.10\noptions ndots:5\n');
+    expect(clusterFirstResolvConf(srv.clusterDNS, 'team-a')).toBe(
+      'search team-a.svc.cluster.local svc.cluster.local cluster.local\nnameserver 127.207.0.10\noptions ndots:5\n',
+    );
     const m = parseMessage((await udpExchange(53, a('ns.dns.cluster.local'), 2000, '127.207.0.10'))!);
     expect(m.rcode).toBe(0);
   });
@@ -116,7 +129,9 @@ describe('startDnsServer', () => {
   it('fails clearly when --dns-listen is taken, and stops cleanly', async () => {
     const s = store();
     const first = await start(s, { upstream: [] });
-    await expect(start(s, { listen: `127.0.0.1:${first.udpPort}`, upstream: [] })).rejects.toThrow(/cannot listen on 127\.0\.0\.1:\d+ for DNS: address already in use/);
+    await expect(start(s, { listen: `127.0.0.1:${first.udpPort}`, upstream: [] })).rejects.toThrow(
+      /cannot listen on 127\.0\.0\.1:\d+ for DNS: address already in use/,
+    );
     await first.stop();
     expect(await udpExchange(first.udpPort, a('web.default.svc.cluster.local'), 300)).toBeUndefined();
     expect(clusterFirstResolvConf({ domain: 'cluster.local' }, 'x')).toBeUndefined();
@@ -146,7 +161,9 @@ describe('startDnsServer', () => {
     expect(second.udpPort).not.toBe(first.udpPort);
     expect(second.addresses[0]).toBe(`127.209.0.10:${second.udpPort}`);
     expect(lines.join('')).toContain('EADDRINUSE');
-    await expect(startDnsServer({ store: store(), config, log, upstream: [] })).rejects.toThrow(`cannot listen on ${taken} for DNS: address already in use`);
+    await expect(startDnsServer({ store: store(), config, log, upstream: [] })).rejects.toThrow(
+      `cannot listen on ${taken} for DNS: address already in use`,
+    );
   });
 
   it('falls back to another address, with a warning, when not allowed to bind port 53', async () => {
@@ -168,7 +185,7 @@ describe('startDnsServer', () => {
     let out: Record<string, unknown>;
     if (process.getuid?.() !== 0) {
       if (canBindPrivileged()) return; // nothing to fall back from here
-      const { resolveConfig: rc } = await import('../../src/options.js');
+      const { resolveConfig: rc } = await import('../../src/config/options.js');
       const fn = new Function('pino', 'resolveConfig', 'startDnsServer', 'canBindPrivileged', `return (async () => {${body}})();`);
       out = await fn(pino, rc, startDnsServer, canBindPrivileged);
     } else {
@@ -179,10 +196,18 @@ describe('startDnsServer', () => {
         join(dir, 'entry.ts'),
         `import pino from 'pino';
          import { startDnsServer, canBindPrivileged } from '${src}dns/index.js';
-         import { resolveConfig } from '${src}options.js';
+         import { resolveConfig } from '${src}config/options.js';
          (async () => {${body}})().then((o) => console.log(JSON.stringify(o)));`,
       );
-      buildSync({ entryPoints: [join(dir, 'entry.ts')], bundle: true, platform: 'node', format: 'cjs', outfile: join(dir, 'out.cjs'), external: ['pino', 'better-sqlite3'], logLevel: 'silent' });
+      buildSync({
+        entryPoints: [join(dir, 'entry.ts')],
+        bundle: true,
+        platform: 'node',
+        format: 'cjs',
+        outfile: join(dir, 'out.cjs'),
+        external: ['pino', 'better-sqlite3'],
+        logLevel: 'silent',
+      });
       chmodSync(join(dir, 'out.cjs'), 0o644);
       const stdout = execFileSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, join(dir, 'out.cjs')], {
         env: { ...process.env, NODE_PATH: fileURLToPath(new URL('../../node_modules', import.meta.url)) },

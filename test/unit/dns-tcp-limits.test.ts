@@ -3,10 +3,10 @@
 // is taken a newcomer evicts the connection idle longest instead of being refused.
 import { describe, it, expect, afterEach } from 'vitest';
 import net from 'node:net';
-import { Store } from '../../src/store/store.js';
+import { Store } from '../../src/storage/store.js';
 import { startDnsServer, type DnsServer, type TcpLimits } from '../../src/dns/index.js';
-import { resolveConfig } from '../../src/options.js';
-import { silentLogger } from '../../src/log.js';
+import { resolveConfig } from '../../src/config/options.js';
+import { silentLogger } from '../../src/base/log.js';
 import { TYPE, encodeQuery, parseMessage } from '../../src/dns/wire.js';
 import { dig, tcpExchange } from '../helpers/dns.js';
 import { until } from '../helpers/wait.js';
@@ -24,7 +24,12 @@ async function start(tcp: Partial<TcpLimits>): Promise<DnsServer> {
       apiVersion: 'v1',
       kind: 'Service',
       metadata: { namespace: 'default', name: 'web' },
-      spec: { type: 'ClusterIP', clusterIP: '127.205.3.3', clusterIPs: ['127.205.3.3'], ports: [{ name: 'http', port: 80, protocol: 'TCP' }] },
+      spec: {
+        type: 'ClusterIP',
+        clusterIP: '127.205.3.3',
+        clusterIPs: ['127.205.3.3'],
+        ports: [{ name: 'http', port: 80, protocol: 'TCP' }],
+      },
     });
   });
   cleanup.push(() => s.close());
@@ -54,7 +59,8 @@ describe('DNS over TCP', () => {
     // Long deadlines: what frees a slot here is the eviction, not a timeout.
     const srv = await start({ readTimeoutMs: 120_000, idleTimeoutMs: 120_000 });
     const conns: Awaited<ReturnType<typeof stalled>>[] = [];
-    for (let i = 0; i < 1030; i += 50) conns.push(...(await Promise.all(Array.from({ length: Math.min(50, 1030 - i) }, () => stalled(srv.tcpPort)))));
+    for (let i = 0; i < 1030; i += 50)
+      conns.push(...(await Promise.all(Array.from({ length: Math.min(50, 1030 - i) }, () => stalled(srv.tcpPort)))));
     // Every slot is taken (the last six evicted the six oldest).
     await until(async () => conns.filter((c) => c.closed()).length >= 6);
     const out = await dig(srv.tcpPort, ['+tcp', 'web.default.svc.cluster.local', 'A']);

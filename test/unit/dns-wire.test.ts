@@ -20,7 +20,17 @@ import {
   Writer,
   type RR,
 } from '../../src/dns/wire.js';
-import { formatIP, parseIP, parseReverse, reverseName, parsePodLabel, dashedIP, parseByteCIDR, cidrContains, reverseZoneOf } from '../../src/dns/ip.js';
+import {
+  formatIP,
+  parseIP,
+  parseReverse,
+  reverseName,
+  parsePodLabel,
+  dashedIP,
+  parseByteCIDR,
+  cidrContains,
+  reverseZoneOf,
+} from '../../src/dns/ip.js';
 import { ClusterIndex } from '../../src/dns/cluster-index.js';
 import { QueryHandler } from '../../src/dns/handler.js';
 
@@ -139,7 +149,13 @@ describe('encoding', () => {
   it('compresses owner names and RDATA names, and they parse back', () => {
     const q = { name: 'web.default.svc.cluster.local', key: 'web.default.svc.cluster.local', type: TYPE.A, class: CLASS_IN };
     const ans: RR[] = [1, 2, 3].map((i) => ({ name: q.name, type: TYPE.A, class: CLASS_IN, ttl: 5, data: new Uint8Array([10, 0, 0, i]) }));
-    const soa: RR = { name: 'cluster.local', type: TYPE.SOA, class: CLASS_IN, ttl: 5, data: ['ns.dns.cluster.local', 'hostmaster.cluster.local', 1, 7200, 1800, 86400, 5] };
+    const soa: RR = {
+      name: 'cluster.local',
+      type: TYPE.SOA,
+      class: CLASS_IN,
+      ttl: 5,
+      data: ['ns.dns.cluster.local', 'hostmaster.cluster.local', 1, 7200, 1800, 86400, 5],
+    };
     const enc = encodeResponse({ aa: true, ra: true, rcode: 0 }, q, ans, [soa], []);
     // Each A record is pointer (2) + fixed (10) + address (4).
     expect(enc.ends[1]! - enc.ends[0]!).toBe(16);
@@ -154,7 +170,12 @@ describe('encoding', () => {
   });
 
   it('never compresses SRV targets (RFC 2782; dns2 compresses them)', () => {
-    const q = { name: '_http._tcp.web.default.svc.cluster.local', key: '_http._tcp.web.default.svc.cluster.local', type: TYPE.SRV, class: CLASS_IN };
+    const q = {
+      name: '_http._tcp.web.default.svc.cluster.local',
+      key: '_http._tcp.web.default.svc.cluster.local',
+      type: TYPE.SRV,
+      class: CLASS_IN,
+    };
     const target = 'web.default.svc.cluster.local';
     const srv: RR = { name: q.name, type: TYPE.SRV, class: CLASS_IN, ttl: 5, data: [0, 100, 80, target] };
     const extra: RR = { name: target, type: TYPE.A, class: CLASS_IN, ttl: 5, data: new Uint8Array([127, 96, 5, 5]) };
@@ -162,7 +183,7 @@ describe('encoding', () => {
     // The target is a suffix of the question, so compression would have been possible.
     const rdata = enc.buf.subarray(enc.qEnd + 2 + 10, enc.ends[0]!);
     expect(rdata.subarray(6)).toEqual(wireName(target));
-    for (let i = 6; i < rdata.length; ) {
+    for (let i = 6; i < rdata.length;) {
       const l = rdata[i]!;
       expect(l & 0xc0).toBe(0);
       if (l === 0) break;
@@ -177,7 +198,13 @@ describe('encoding', () => {
 
   it('encodes IPv4-mapped IPv6 in AAAA as the 16 bytes (dns2 garbles them)', () => {
     const q = { name: 'm.example', key: 'm.example', type: TYPE.AAAA, class: CLASS_IN };
-    const enc = encodeResponse({ aa: false, ra: true, rcode: 0 }, q, [{ name: q.name, type: TYPE.AAAA, class: CLASS_IN, ttl: 5, data: parseIP('::ffff:1.2.3.4')! }], [], []);
+    const enc = encodeResponse(
+      { aa: false, ra: true, rcode: 0 },
+      q,
+      [{ name: q.name, type: TYPE.AAAA, class: CLASS_IN, ttl: 5, data: parseIP('::ffff:1.2.3.4')! }],
+      [],
+      [],
+    );
     const m = parseMessage(finalize(enc, { id: 1, rd: false, cd: false }, 65535));
     expect(Buffer.from(m.answers[0]!.data as Uint8Array).toString('hex')).toBe('00000000000000000000ffff01020304');
   });
@@ -193,9 +220,20 @@ describe('parsing', () => {
   it('reads EDNS options by octets: a COOKIE before another option and record (dns2 reads bits)', () => {
     const cookie = option(10, Buffer.from('0102030405060708', 'hex'));
     const ecs = option(8, Buffer.from('0001180a0a0a00'.slice(0, 14), 'hex'));
-    const q = Buffer.concat([header({ ar: 2 }), wireName('web.default.svc.cluster.local'), u16(TYPE.A, CLASS_IN), opt(4096, Buffer.concat([cookie, ecs]), 0x8000)]);
+    const q = Buffer.concat([
+      header({ ar: 2 }),
+      wireName('web.default.svc.cluster.local'),
+      u16(TYPE.A, CLASS_IN),
+      opt(4096, Buffer.concat([cookie, ecs]), 0x8000),
+    ]);
     // A second additional record after the OPT must still line up.
-    const extra = Buffer.concat([wireName('x.example'), u16(TYPE.A, CLASS_IN), Buffer.from([0, 0, 0, 5]), u16(4), Buffer.from([1, 2, 3, 4])]);
+    const extra = Buffer.concat([
+      wireName('x.example'),
+      u16(TYPE.A, CLASS_IN),
+      Buffer.from([0, 0, 0, 5]),
+      u16(4),
+      Buffer.from([1, 2, 3, 4]),
+    ]);
     const m = parseMessage(Buffer.concat([q, extra]));
     expect(m.edns).toMatchObject({ udpSize: 4096, version: 0, do: true });
     expect(m.edns!.options.map((o) => [o.code, Buffer.from(o.data).toString('hex')])).toEqual([
@@ -221,14 +259,47 @@ describe('parsing', () => {
     ['self pointer', Buffer.concat([header({}), Buffer.from([0xc0, 12]), u16(1, 1)])],
     ['pointer loop through labels', Buffer.concat([header({}), Buffer.from([1, 97, 0xc0, 12]), u16(1, 1)])],
     ['extended label type', Buffer.concat([header({}), Buffer.from([0x41, 0, 0]), u16(1, 1)])],
-    ['name over 255 octets', Buffer.concat([header({}), ...Array(5).fill(Buffer.concat([Buffer.from([60]), Buffer.alloc(60, 97)])), Buffer.from([0]), u16(1, 1)])],
-    ['two OPT records', Buffer.concat([header({ ar: 2 }), wireName('a'), u16(1, 1), opt(1232, Buffer.alloc(0)), opt(1232, Buffer.alloc(0))])],
+    [
+      'name over 255 octets',
+      Buffer.concat([header({}), ...Array(5).fill(Buffer.concat([Buffer.from([60]), Buffer.alloc(60, 97)])), Buffer.from([0]), u16(1, 1)]),
+    ],
+    [
+      'two OPT records',
+      Buffer.concat([header({ ar: 2 }), wireName('a'), u16(1, 1), opt(1232, Buffer.alloc(0)), opt(1232, Buffer.alloc(0))]),
+    ],
     ['OPT in the answer section', Buffer.concat([header({ an: 1 }), wireName('a'), u16(1, 1), opt(1232, Buffer.alloc(0))])],
-    ['OPT with an owner name', Buffer.concat([header({ ar: 1 }), wireName('a'), u16(1, 1), wireName('x'), opt(1232, Buffer.alloc(0)).subarray(1)])],
+    [
+      'OPT with an owner name',
+      Buffer.concat([header({ ar: 1 }), wireName('a'), u16(1, 1), wireName('x'), opt(1232, Buffer.alloc(0)).subarray(1)]),
+    ],
     ['EDNS option longer than its record', Buffer.concat([header({ ar: 1 }), wireName('a'), u16(1, 1), opt(1232, u16(10, 20))])],
-    ['RDATA past the end', Buffer.concat([header({ an: 1 }), wireName('a'), u16(1, 1), wireName('a'), u16(1, 1), Buffer.from([0, 0, 0, 1]), u16(100), Buffer.from([1, 2])])],
+    [
+      'RDATA past the end',
+      Buffer.concat([
+        header({ an: 1 }),
+        wireName('a'),
+        u16(1, 1),
+        wireName('a'),
+        u16(1, 1),
+        Buffer.from([0, 0, 0, 1]),
+        u16(100),
+        Buffer.from([1, 2]),
+      ]),
+    ],
     ['counts beyond the message', header({ qd: 1, an: 0xffff })],
-    ['SRV RDATA shorter than its fields', Buffer.concat([header({ an: 1 }), wireName('a'), u16(1, 1), wireName('a'), u16(33, 1), Buffer.from([0, 0, 0, 1]), u16(3), Buffer.from([0, 1, 2])])],
+    [
+      'SRV RDATA shorter than its fields',
+      Buffer.concat([
+        header({ an: 1 }),
+        wireName('a'),
+        u16(1, 1),
+        wireName('a'),
+        u16(33, 1),
+        Buffer.from([0, 0, 0, 1]),
+        u16(3),
+        Buffer.from([0, 1, 2]),
+      ]),
+    ],
   ];
 
   for (const [what, buf] of malformed) {
@@ -268,7 +339,9 @@ describe('parsing', () => {
 describe('EDNS in replies', () => {
   it('echoes an OPT with UDP size 1232 and the DO bit to EDNS queries, none otherwise (dns2 adds none)', () => {
     const h = handler();
-    const withEdns = parseMessage(ask(h, encodeQuery({ id: 1, name: 'web.default.svc.cluster.local', type: TYPE.A, edns: { udpSize: 4096, do: true } }))!);
+    const withEdns = parseMessage(
+      ask(h, encodeQuery({ id: 1, name: 'web.default.svc.cluster.local', type: TYPE.A, edns: { udpSize: 4096, do: true } }))!,
+    );
     expect(withEdns.edns).toMatchObject({ udpSize: 1232, version: 0, do: true, extRcode: 0 });
     expect(withEdns.answers).toHaveLength(1);
     const plain = parseMessage(ask(h, encodeQuery({ id: 2, name: 'web.default.svc.cluster.local', type: TYPE.A }))!);
@@ -280,14 +353,24 @@ describe('EDNS in replies', () => {
   });
 
   it('answers BADVERS (extended rcode 16, with OPT) to EDNS versions above 0', () => {
-    const q = Buffer.concat([header({ ar: 1 }), wireName('web.default.svc.cluster.local'), u16(1, 1), opt(1232, Buffer.alloc(0), 0x00010000)]);
+    const q = Buffer.concat([
+      header({ ar: 1 }),
+      wireName('web.default.svc.cluster.local'),
+      u16(1, 1),
+      opt(1232, Buffer.alloc(0), 0x00010000),
+    ]);
     const m = parseMessage(ask(handler(), q)!);
     expect(m.rcode).toBe(RCODE.BADVERS);
     expect(m.edns).toBeDefined();
   });
 
   it('accepts a query with dig-style COOKIE and answers it', () => {
-    const q = encodeQuery({ id: 5, name: 'web.default.svc.cluster.local', type: TYPE.A, edns: { options: [{ code: 10, data: Buffer.from('a1b2c3d4e5f60708', 'hex') }] } });
+    const q = encodeQuery({
+      id: 5,
+      name: 'web.default.svc.cluster.local',
+      type: TYPE.A,
+      edns: { options: [{ code: 10, data: Buffer.from('a1b2c3d4e5f60708', 'hex') }] },
+    });
     const m = parseMessage(ask(handler(), q)!);
     expect(m.rcode).toBe(0);
     expect(m.answers).toHaveLength(1);
@@ -296,7 +379,13 @@ describe('EDNS in replies', () => {
 
 describe('truncation', () => {
   const q = { name: 'big.example', key: 'big.example', type: TYPE.A, class: CLASS_IN };
-  const answers: RR[] = Array.from({ length: 100 }, (_, i) => ({ name: q.name, type: TYPE.A, class: CLASS_IN, ttl: 5, data: new Uint8Array([10, 0, i >> 8, i & 255]) }));
+  const answers: RR[] = Array.from({ length: 100 }, (_, i) => ({
+    name: q.name,
+    type: TYPE.A,
+    class: CLASS_IN,
+    ttl: 5,
+    data: new Uint8Array([10, 0, i >> 8, i & 255]),
+  }));
 
   it('limits UDP to 512 without EDNS, else the client size capped at 1232', () => {
     expect(udpLimit(undefined)).toBe(512);

@@ -1,11 +1,12 @@
 // The downward API's resource values (resourceFieldRef), computed as the kubelet does: exact
 // quantities, CPU in millis, rounded up; the node's allocatable for an unset limit.
 import { describe, expect, it } from 'vitest';
-import { resourceValue, type ContainerSpec } from '../../src/pods/env.js';
+import { resourceValue, type ContainerSpec } from '../../src/kubelet/env.js';
 
 const node = { node: { cpu: '2', memory: '1G', ephemeralStorage: '10G' } };
 const c = (resources: ContainerSpec['resources']): ContainerSpec => ({ name: 'c', resources }) as ContainerSpec;
-const value = (resource: string, divisor: string | undefined, res: ContainerSpec['resources']) => resourceValue({ resource, divisor }, c(res), node);
+const value = (resource: string, divisor: string | undefined, res: ContainerSpec['resources']) =>
+  resourceValue({ resource, divisor }, c(res), node);
 
 describe('resourceFieldRef values', () => {
   it('are exact: 1001m over 1m is 1001 (floats gave 1002), and exponent quantities parse', () => {

@@ -10,9 +10,9 @@ import {
   type EndpointsObj,
   type EndpointSubset,
 } from '../../src/controllers/endpointslice/endpoints.js';
-import { validateEndpoints } from '../../src/resources/endpoints.js';
-import type { PodObj } from '../../src/resources/pod.js';
-import type { ServiceObj } from '../../src/resources/service.js';
+import { validateEndpoints } from '../../src/registry/endpoints.js';
+import type { PodObj } from '../../src/registry/pod/strategy.js';
+import type { ServiceObj } from '../../src/registry/service/strategy.js';
 import { NS, ip4, ip6, pod, pods, service } from './endpointslice-fixtures.js';
 
 const OVER = 'endpoints.kubernetes.io/over-capacity';
@@ -29,12 +29,20 @@ function written(a: EndpointsAction): EndpointsObj {
 }
 
 /** Runs the sync and "stores" the result (resourceVersion bump), like the API would. */
-function sync(svc: ServiceObj | undefined, ps: PodObj[], current?: EndpointsObj, now?: Date): { action: EndpointsAction['action']; stored?: EndpointsObj } {
+function sync(
+  svc: ServiceObj | undefined,
+  ps: PodObj[],
+  current?: EndpointsObj,
+  now?: Date,
+): { action: EndpointsAction['action']; stored?: EndpointsObj } {
   const a = reconcileEndpoints({ service: svc, pods: ps, current, now });
   if (a.action === 'none') return { action: 'none', stored: current };
   if (a.action === 'delete') return { action: 'delete' };
   const ep = written(a);
-  return { action: a.action, stored: { ...ep, metadata: { ...ep.metadata, resourceVersion: String(Number(current?.metadata.resourceVersion ?? 0) + 1) } } };
+  return {
+    action: a.action,
+    stored: { ...ep, metadata: { ...ep.metadata, resourceVersion: String(Number(current?.metadata.resourceVersion ?? 0) + 1) } },
+  };
 }
 
 describe('legacy Endpoints: subsets', () => {
@@ -63,9 +71,13 @@ describe('legacy Endpoints: subsets', () => {
     const ps = [pod(1), pod(2), pod(3, { ports: [{ name: 'http', containerPort: 9090, protocol: 'TCP' }] })];
     const { subsets } = computeSubsets(svc, ps);
     expect(subsets).toHaveLength(3);
-    expect(subsets.find((x) => x.ports![0]!.name === 'dns')!.ports).toEqual([{ name: 'dns', port: 5353, protocol: 'UDP', appProtocol: 'dns' }]);
+    expect(subsets.find((x) => x.ports![0]!.name === 'dns')!.ports).toEqual([
+      { name: 'dns', port: 5353, protocol: 'UDP', appProtocol: 'dns' },
+    ]);
     // dns is served by 1,2,3, http:8080 by 1,2 and http:9090 by 3
-    const byPorts = new Map(subsets.map((s) => [JSON.stringify(s.ports!.map((p) => `${p.name}:${p.port}`)), (s.addresses ?? []).map((a) => a.ip)]));
+    const byPorts = new Map(
+      subsets.map((s) => [JSON.stringify(s.ports!.map((p) => `${p.name}:${p.port}`)), (s.addresses ?? []).map((a) => a.ip)]),
+    );
     expect(byPorts).toEqual(
       new Map([
         [JSON.stringify(['dns:5353']), [ip4(1), ip4(2), ip4(3)]],
@@ -120,7 +132,11 @@ describe('legacy Endpoints: subsets', () => {
     ];
     expect(repackSubsets(a)).toEqual([{ addresses: [addr(2)], notReadyAddresses: [addr(1)], ports: p }]);
     expect(repackSubsets([...a].reverse())).toEqual(repackSubsets(a));
-    expect(subsetsEqual(repackSubsets(a), [{ addresses: [addr(2)], notReadyAddresses: [addr(1)], ports: [{ name: 'http', port: 80, protocol: 'TCP' }] }])).toBe(true);
+    expect(
+      subsetsEqual(repackSubsets(a), [
+        { addresses: [addr(2)], notReadyAddresses: [addr(1)], ports: [{ name: 'http', port: 80, protocol: 'TCP' }] },
+      ]),
+    ).toBe(true);
   });
 });
 
@@ -181,7 +197,10 @@ describe('legacy Endpoints: the sync', () => {
     const s = sync(service(), ps).stored!;
     expect(s.subsets!.flatMap((x) => x.addresses ?? [])).toHaveLength(900);
     expect(s.subsets!.flatMap((x) => x.notReadyAddresses ?? [])).toHaveLength(100);
-    const mk = (n: number, from: number, port: number): EndpointSubset => ({ addresses: Array.from({ length: n }, (_, k) => addr(from + k)), ports: [{ port, protocol: 'TCP' }] });
+    const mk = (n: number, from: number, port: number): EndpointSubset => ({
+      addresses: Array.from({ length: n }, (_, k) => addr(from + k)),
+      ports: [{ port, protocol: 'TCP' }],
+    });
     const t = truncateSubsets([mk(900, 0, 1), mk(300, 1000, 2)]);
     expect(t.truncated).toBe(true);
     expect(t.subsets.map((x) => (x.addresses ?? []).length)).toEqual([750, 250]);
@@ -193,7 +212,9 @@ describe('legacy Endpoints: the sync', () => {
     expect(reconcileEndpoints({ service: undefined, pods: [], current })).toEqual({ action: 'delete', endpoints: current });
     expect(reconcileEndpoints({ service: undefined, pods: [] })).toEqual({ action: 'none' });
     expect(reconcileEndpoints({ service: service({ selector: undefined }), pods: pods(1), current })).toEqual({ action: 'none' });
-    expect(reconcileEndpoints({ service: service({ type: 'ExternalName', externalName: 'a.example.com' }), pods: pods(1) })).toEqual({ action: 'none' });
+    expect(reconcileEndpoints({ service: service({ type: 'ExternalName', externalName: 'a.example.com' }), pods: pods(1) })).toEqual({
+      action: 'none',
+    });
   });
 
   it('writes an object without subsets when no Pod qualifies', () => {

@@ -2,10 +2,10 @@
 // that applies a reconcile result the way the API would (generateName, resourceVersion, upstream
 // validation of every written slice).
 import { expect } from 'vitest';
-import type { ServiceObj } from '../../src/resources/service.js';
-import type { Container, PodObj } from '../../src/resources/pod.js';
-import type { EndpointSliceObj } from '../../src/resources/endpointslice.js';
-import { validateEndpointSlice } from '../../src/resources/endpointslice.js';
+import type { ServiceObj } from '../../src/registry/service/strategy.js';
+import type { Container, PodObj } from '../../src/registry/pod/strategy.js';
+import type { EndpointSliceObj } from '../../src/registry/endpointslice.js';
+import { validateEndpointSlice } from '../../src/registry/endpointslice.js';
 import type { ReconcileResult } from '../../src/controllers/endpointslice/reconcile.js';
 
 export const NS = 'default';
@@ -55,7 +55,13 @@ export function pod(i: number, o: PodOpts = {}): PodObj {
   const p: PodObj = {
     apiVersion: 'v1',
     kind: 'Pod',
-    metadata: { name: `web-${i}`, namespace: o.namespace ?? NS, uid: `pod-uid-${i}`, labels: o.labels ?? { app: 'web' }, resourceVersion: '1' },
+    metadata: {
+      name: `web-${i}`,
+      namespace: o.namespace ?? NS,
+      uid: `pod-uid-${i}`,
+      labels: o.labels ?? { app: 'web' },
+      resourceVersion: '1',
+    },
     spec: {
       nodeName: o.node ?? 'node-a',
       containers: [{ name: 'app', ports: o.ports ?? [{ name: 'http', containerPort: 8080, protocol: 'TCP' }] }],
@@ -64,7 +70,12 @@ export function pod(i: number, o: PodOpts = {}): PodObj {
       phase: o.phase ?? 'Running',
       podIP: ips[0],
       podIPs: ips.map((ip) => ({ ip })),
-      conditions: [{ type: 'Ready', status: o.ready === false ? 'False' : 'True', ...(o.readySince ? { lastTransitionTime: o.readySince } : {}) } as { type: string; status: string }],
+      conditions: [
+        { type: 'Ready', status: o.ready === false ? 'False' : 'True', ...(o.readySince ? { lastTransitionTime: o.readySince } : {}) } as {
+          type: string;
+          status: string;
+        },
+      ],
     },
   };
   if (o.deleting) p.metadata.deletionTimestamp = '2025-01-01T00:10:00Z';

@@ -1,6 +1,11 @@
 import { describe, it, expect } from 'vitest';
-import { reconcileMirroring, shouldMirror, mirroredSliceLabels, type MirroringInput } from '../../src/controllers/endpointslice/mirroring.js';
-import type { EndpointsObj } from '../../src/resources/endpoints.js';
+import {
+  reconcileMirroring,
+  shouldMirror,
+  mirroredSliceLabels,
+  type MirroringInput,
+} from '../../src/controllers/endpointslice/mirroring.js';
+import type { EndpointsObj } from '../../src/registry/endpoints.js';
 import { NS, SliceStore, service } from './endpointslice-fixtures.js';
 
 const EP_UID = 'ep-uid-1';
@@ -33,7 +38,8 @@ const basic = () =>
     },
   );
 
-const run = (over: Partial<MirroringInput> = {}) => reconcileMirroring({ endpoints: basic(), service: selectorless, existingSlices: [], ...over });
+const run = (over: Partial<MirroringInput> = {}) =>
+  reconcileMirroring({ endpoints: basic(), service: selectorless, existingSlices: [], ...over });
 
 describe('EndpointSlice mirroring', () => {
   it('mirrors a selector-less Service’s Endpoints into one slice per subset and family', () => {
@@ -46,7 +52,11 @@ describe('EndpointSlice mirroring', () => {
     expect(s.metadata).toEqual({
       namespace: NS,
       generateName: 'ext-',
-      labels: { team: 'data', 'kubernetes.io/service-name': 'ext', 'endpointslice.kubernetes.io/managed-by': 'endpointslicemirroring-controller.k8s.io' },
+      labels: {
+        team: 'data',
+        'kubernetes.io/service-name': 'ext',
+        'endpointslice.kubernetes.io/managed-by': 'endpointslicemirroring-controller.k8s.io',
+      },
       annotations: { note: 'x' },
       ownerReferences: [{ apiVersion: 'v1', kind: 'Endpoints', name: 'ext', uid: EP_UID, controller: true, blockOwnerDeletion: true }],
     });
@@ -54,7 +64,13 @@ describe('EndpointSlice mirroring', () => {
     expect(s.ports).toEqual([{ name: 'db', port: 5432, protocol: 'TCP' }]);
     expect(s.endpoints).toEqual([
       { addresses: ['192.168.0.1'], conditions: { ready: true } },
-      { addresses: ['192.168.0.2'], conditions: { ready: true }, hostname: 'db-0', targetRef: { kind: 'Pod', namespace: NS, name: 'db-0', uid: 'u0' }, nodeName: 'node-a' },
+      {
+        addresses: ['192.168.0.2'],
+        conditions: { ready: true },
+        hostname: 'db-0',
+        targetRef: { kind: 'Pod', namespace: NS, name: 'db-0', uid: 'u0' },
+        nodeName: 'node-a',
+      },
       { addresses: ['192.168.0.3'], conditions: { ready: false } },
     ]);
   });
@@ -77,13 +93,23 @@ describe('EndpointSlice mirroring', () => {
 
   it('skips invalid IPs and addresses beyond the per-subset limit, with upstream events', () => {
     // repacked (sorted) first: the invalid address is met before the limit
-    const ep = endpoints([{ addresses: [{ ip: '192.168.0.1' }, { ip: '1.2.3.999' }, { ip: '192.168.0.2' }, { ip: '192.168.0.3' }], notReadyAddresses: [{ ip: '192.168.0.4' }], ports: [port] }]);
+    const ep = endpoints([
+      {
+        addresses: [{ ip: '192.168.0.1' }, { ip: '1.2.3.999' }, { ip: '192.168.0.2' }, { ip: '192.168.0.3' }],
+        notReadyAddresses: [{ ip: '192.168.0.4' }],
+        ports: [port],
+      },
+    ]);
     const r = run({ endpoints: ep, maxEndpointsPerSubset: 2 });
     expect(r.create[0]!.endpoints!.map((e) => e.addresses[0])).toEqual(['192.168.0.1', '192.168.0.2']);
     expect(r.skippedAddresses).toBe(3);
     expect(r.events).toEqual([
       { type: 'Warning', reason: 'InvalidIPAddress', message: 'Skipped 1 invalid IP addresses when mirroring to EndpointSlices' },
-      { type: 'Warning', reason: 'TooManyAddressesToMirror', message: 'A max of 2 addresses can be mirrored to EndpointSlices per Endpoints subset. 3 addresses were skipped' },
+      {
+        type: 'Warning',
+        reason: 'TooManyAddressesToMirror',
+        message: 'A max of 2 addresses can be mirrored to EndpointSlices per Endpoints subset. 3 addresses were skipped',
+      },
     ]);
     expect(() => run({ maxEndpointsPerSubset: 1001 })).toThrow(RangeError);
   });
@@ -145,9 +171,14 @@ describe('EndpointSlice mirroring', () => {
     expect(del({ service: undefined })).toEqual(all);
     expect(del({ service: service({}, { name: 'ext' }) })).toEqual(all); // the Service has a selector
     expect(del({ endpoints: endpoints(basic().subsets, { labels: { 'endpointslice.kubernetes.io/skip-mirror': 'true' } }) })).toEqual(all);
-    expect(del({ endpoints: endpoints(basic().subsets, { annotations: { 'control-plane.alpha.kubernetes.io/leader': '{}' } }) })).toEqual(all);
+    expect(del({ endpoints: endpoints(basic().subsets, { annotations: { 'control-plane.alpha.kubernetes.io/leader': '{}' } }) })).toEqual(
+      all,
+    );
     expect(del({ endpoints: endpoints([]) })).toEqual(all);
     expect(shouldMirror(basic())).toBe(true);
-    expect(mirroredSliceLabels('ext')).toEqual({ 'kubernetes.io/service-name': 'ext', 'endpointslice.kubernetes.io/managed-by': 'endpointslicemirroring-controller.k8s.io' });
+    expect(mirroredSliceLabels('ext')).toEqual({
+      'kubernetes.io/service-name': 'ext',
+      'endpointslice.kubernetes.io/managed-by': 'endpointslicemirroring-controller.k8s.io',
+    });
   });
 });

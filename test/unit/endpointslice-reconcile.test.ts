@@ -12,9 +12,9 @@ import {
 } from '../../src/controllers/endpointslice/desired.js';
 import { canonicalIP, formatRFC3339Nano, portMapKey } from '../../src/controllers/endpointslice/util.js';
 import { TriggerTimeTracker } from '../../src/controllers/endpointslice/trigger-time.js';
-import type { EndpointSliceObj } from '../../src/resources/endpointslice.js';
-import type { ServiceObj } from '../../src/resources/service.js';
-import type { PodObj } from '../../src/resources/pod.js';
+import type { EndpointSliceObj } from '../../src/registry/endpointslice.js';
+import type { ServiceObj } from '../../src/registry/service/strategy.js';
+import type { PodObj } from '../../src/registry/pod/strategy.js';
 import { NODES, NS, SVC_UID, SliceStore, allAddresses, ip4, ip6, pod, pods, service } from './endpointslice-fixtures.js';
 
 const base = (svc: ServiceObj, ps: PodObj[], existing: EndpointSliceObj[] = [], extra: Partial<ReconcileInput> = {}): ReconcileInput => ({
@@ -34,7 +34,8 @@ function step(store: SliceStore, svc: ServiceObj, ps: PodObj[], extra: Partial<R
 
 const sizes = (slices: EndpointSliceObj[]) => slices.map((s) => (s.endpoints ?? []).length).sort((a, b) => b - a);
 const epOf = (slices: EndpointSliceObj[], addr: string) => slices.flatMap((s) => s.endpoints ?? []).find((e) => e.addresses.includes(addr));
-const sliceWith = (slices: EndpointSliceObj[], addr: string) => slices.find((s) => (s.endpoints ?? []).some((e) => e.addresses.includes(addr)));
+const sliceWith = (slices: EndpointSliceObj[], addr: string) =>
+  slices.find((s) => (s.endpoints ?? []).some((e) => e.addresses.includes(addr)));
 
 describe('which Pods are endpoints and what they contribute', () => {
   const svc = service();
@@ -96,14 +97,22 @@ describe('which Pods are endpoints and what they contribute', () => {
 
   it('resolves named targetPorts through container ports (name and protocol), sidecars too', () => {
     const named = (targetPort: number | string, protocol = 'TCP') => ({ name: 'p', protocol, port: 80, targetPort });
-    const p = pod(1, { ports: [{ name: 'http', containerPort: 8080, protocol: 'TCP' }, { name: 'dns', containerPort: 5353, protocol: 'UDP' }] });
+    const p = pod(1, {
+      ports: [
+        { name: 'http', containerPort: 8080, protocol: 'TCP' },
+        { name: 'dns', containerPort: 5353, protocol: 'UDP' },
+      ],
+    });
     expect(findPort(p, named(9000))).toBe(9000);
     expect(findPort(p, named('http'))).toBe(8080);
     expect(findPort(p, named('http', 'UDP'))).toBeUndefined(); // protocol must match
     expect(findPort(p, named('dns', 'UDP'))).toBe(5353);
     expect(findPort(p, named('missing'))).toBeUndefined();
     expect(findPort(p, { port: 80 })).toBe(80); // targetPort defaults to port
-    const sidecar = pod(2, { ports: [], initContainers: [{ name: 'proxy', restartPolicy: 'Always', ports: [{ name: 'admin', containerPort: 15000 }] }] });
+    const sidecar = pod(2, {
+      ports: [],
+      initContainers: [{ name: 'proxy', restartPolicy: 'Always', ports: [{ name: 'admin', containerPort: 15000 }] }],
+    });
     expect(findPort(sidecar, named('admin'))).toBe(15000);
     const plainInit = pod(3, { ports: [], initContainers: [{ name: 'setup', ports: [{ name: 'admin', containerPort: 15000 }] }] });
     expect(findPort(plainInit, named('admin'))).toBeUndefined();
@@ -126,7 +135,17 @@ describe('which Pods are endpoints and what they contribute', () => {
   });
 
   it('port sets are compared as sets', () => {
-    expect(portMapKey([{ name: 'a', port: 1, protocol: 'TCP' }, { name: 'b', port: 2 }])).toBe(portMapKey([{ name: 'b', port: 2, protocol: 'TCP' }, { name: 'a', port: 1 }]));
+    expect(
+      portMapKey([
+        { name: 'a', port: 1, protocol: 'TCP' },
+        { name: 'b', port: 2 },
+      ]),
+    ).toBe(
+      portMapKey([
+        { name: 'b', port: 2, protocol: 'TCP' },
+        { name: 'a', port: 1 },
+      ]),
+    );
     expect(portMapKey(undefined)).toBe(portMapKey([]));
     expect(portMapKey([{ name: 'a', port: 1 }])).not.toBe(portMapKey([{ name: 'a', port: 1, appProtocol: 'http' }]));
   });
@@ -140,13 +159,18 @@ describe('which Pods are endpoints and what they contribute', () => {
     expect(controllerManagesService(service({ selector: undefined }))).toBe(false);
     expect(controllerManagesService(service({ selector: {} }))).toBe(false);
     expect(controllerManagesService(service({ type: 'ExternalName', externalName: 'x.example.com' }))).toBe(false);
-    expect(podsForService(service(), [pod(1), pod(2, { labels: { app: 'db' } }), pod(3, { namespace: 'other' })]).map((p) => p.metadata.name)).toEqual(['web-1']);
+    expect(
+      podsForService(service(), [pod(1), pod(2, { labels: { app: 'db' } }), pod(3, { namespace: 'other' })]).map((p) => p.metadata.name),
+    ).toEqual(['web-1']);
   });
 });
 
 describe('slice shape: labels, ownerReferences, generateName', () => {
   it('writes upstream metadata on new slices', () => {
-    const svc = service({}, { labels: { team: 'a', 'kubernetes.io/service-name': 'spoof', 'endpointslice.kubernetes.io/managed-by': 'me' } });
+    const svc = service(
+      {},
+      { labels: { team: 'a', 'kubernetes.io/service-name': 'spoof', 'endpointslice.kubernetes.io/managed-by': 'me' } },
+    );
     const r = reconcile(base(svc, pods(2)));
     expect(r.update).toEqual([]);
     expect(r.delete).toEqual([]);
@@ -157,8 +181,14 @@ describe('slice shape: labels, ownerReferences, generateName', () => {
     expect(s.metadata.generateName).toBe('web-');
     expect(s.metadata.name).toBeUndefined();
     expect(s.metadata.namespace).toBe(NS);
-    expect(s.metadata.labels).toEqual({ team: 'a', 'kubernetes.io/service-name': 'web', 'endpointslice.kubernetes.io/managed-by': 'endpointslice-controller.k8s.io' });
-    expect(s.metadata.ownerReferences).toEqual([{ apiVersion: 'v1', kind: 'Service', name: 'web', uid: SVC_UID, controller: true, blockOwnerDeletion: true }]);
+    expect(s.metadata.labels).toEqual({
+      team: 'a',
+      'kubernetes.io/service-name': 'web',
+      'endpointslice.kubernetes.io/managed-by': 'endpointslice-controller.k8s.io',
+    });
+    expect(s.metadata.ownerReferences).toEqual([
+      { apiVersion: 'v1', kind: 'Service', name: 'web', uid: SVC_UID, controller: true, blockOwnerDeletion: true },
+    ]);
     expect(s.metadata.annotations).toBeUndefined();
     expect(s.addressType).toBe('IPv4');
     expect(s.ports).toEqual([{ name: 'http', port: 8080, protocol: 'TCP' }]);
@@ -190,7 +220,8 @@ describe('slice shape: labels, ownerReferences, generateName', () => {
     const store = new SliceStore();
     const t = new Date('2025-01-02T03:04:05.500Z');
     step(store, service(), pods(150), { now: t });
-    for (const s of store.list()) expect(s.metadata.annotations).toEqual({ 'endpoints.kubernetes.io/last-change-trigger-time': '2025-01-02T03:04:05.5Z' });
+    for (const s of store.list())
+      expect(s.metadata.annotations).toEqual({ 'endpoints.kubernetes.io/last-change-trigger-time': '2025-01-02T03:04:05.5Z' });
     const r = step(store, service(), pods(149)); // web-149 goes: one slice written, without a time
     expect(r.update).toHaveLength(1);
     expect(r.update[0]!.metadata.annotations).toBeUndefined();
@@ -208,7 +239,11 @@ describe('packing', () => {
     expect(r.update).toEqual([]);
     expect(r.delete).toEqual([]);
     expect(sizes(store.list())).toEqual(Array(10).fill(100));
-    expect(allAddresses(store.list())).toEqual(pods(1000).map((p) => p.status!.podIP!).sort());
+    expect(allAddresses(store.list())).toEqual(
+      pods(1000)
+        .map((p) => p.status!.podIP!)
+        .sort(),
+    );
   });
 
   it('honours maxEndpointsPerSlice', () => {
@@ -282,7 +317,11 @@ describe('churn', () => {
   it('keeps other endpoints in place when one Pod goes', () => {
     const store = new SliceStore();
     step(store, service(), pods(1000));
-    const r = step(store, service(), pods(1000).filter((p) => p.metadata.name !== 'web-3'));
+    const r = step(
+      store,
+      service(),
+      pods(1000).filter((p) => p.metadata.name !== 'web-3'),
+    );
     expect(r.update).toHaveLength(1);
     expect(r.update[0]!.endpoints).toHaveLength(99);
     expect(r.create).toEqual([]);
@@ -509,7 +548,12 @@ describe('ownership and deletion', () => {
 
 describe('trafficDistribution: PreferClose hints', () => {
   const close = service({ trafficDistribution: 'PreferClose' });
-  const mixed = [pod(0, { node: 'node-a' }), pod(1, { node: 'node-b' }), pod(2, { node: 'node-b', ready: false }), pod(3, { node: 'node-c' })];
+  const mixed = [
+    pod(0, { node: 'node-a' }),
+    pod(1, { node: 'node-b' }),
+    pod(2, { node: 'node-b', ready: false }),
+    pod(3, { node: 'node-c' }),
+  ];
 
   it('hints each ready endpoint with its own zone', () => {
     const eps = reconcile(base(close, mixed)).create[0]!.endpoints!;

@@ -26,7 +26,11 @@ describe('event correlator', () => {
     expect(first).toMatchObject({ update: false, skip: false, event: { count: 1 } });
     clock = 5000;
     const second = c.correlate(ev());
-    expect(second).toMatchObject({ update: true, skip: false, event: { count: 2, firstTimestamp: 't0', lastTimestamp: 't5000', metadata: { name: first.event.metadata.name } } });
+    expect(second).toMatchObject({
+      update: true,
+      skip: false,
+      event: { count: 2, firstTimestamp: 't0', lastTimestamp: 't5000', metadata: { name: first.event.metadata.name } },
+    });
     expect(c.correlate(ev()).event.count).toBe(3);
     // Another object, reason or message is another event.
     expect(c.correlate(ev({ name: 'other' })).update).toBe(false);
@@ -57,7 +61,10 @@ describe('event correlator', () => {
     expect(tenth).toMatchObject({ update: false, event: { message: '(combined from similar events): m9', count: 1 } });
     clock += 1000;
     const eleventh = c.correlate(ev({ message: 'm10' }));
-    expect(eleventh).toMatchObject({ update: true, event: { message: '(combined from similar events): m10', count: 2, metadata: { name: tenth.event.metadata.name } } });
+    expect(eleventh).toMatchObject({
+      update: true,
+      event: { message: '(combined from similar events): m10', count: 2, metadata: { name: tenth.event.metadata.name } },
+    });
     // More than 10 minutes after the last similar one: counted afresh.
     clock += 600_001;
     expect(c.correlate(ev({ message: 'm11' })).event.message).toBe('m11');

@@ -1,9 +1,24 @@
 import { it, expect } from 'vitest';
-import { fieldsOf, fieldsTree, toFieldsV1 } from '../../src/api/patch/fieldset.js';
-import { ServiceSchema, PodSchema } from '../../src/resources/schema/index.js';
+import { fieldsOf, fieldsTree, toFieldsV1 } from '../../src/apimachinery/patch/fieldset.js';
+import { ServiceSchema, PodSchema } from '../../src/api/schema/index.js';
 it('builds the same FieldsV1 tree for a create in one pass as the path-set form', () => {
-  const svc = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'x', labels: { a: 'b' }, annotations: {} }, spec: { ports: [{ port: 80, protocol: 'TCP', name: 'h' }], selector: { a: 'b' }, clusterIPs: ['1.2.3.4'], sessionAffinityConfig: {} }, status: { loadBalancer: {} } };
+  const svc = {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: 'x', labels: { a: 'b' }, annotations: {} },
+    spec: { ports: [{ port: 80, protocol: 'TCP', name: 'h' }], selector: { a: 'b' }, clusterIPs: ['1.2.3.4'], sessionAffinityConfig: {} },
+    status: { loadBalancer: {} },
+  };
   expect(fieldsTree(svc, ServiceSchema as any)).toEqual(toFieldsV1(fieldsOf(svc, ServiceSchema as any)));
-  const pod = { metadata: { finalizers: ['x'] }, spec: { containers: [{ name: 'c', image: 'i', env: [{ name: 'A', value: '1' }], ports: [{ containerPort: 80, protocol: 'TCP' }], resources: {} }], nodeSelector: { a: 'b' }, tolerations: [{ key: 'k' }] } };
+  const pod = {
+    metadata: { finalizers: ['x'] },
+    spec: {
+      containers: [
+        { name: 'c', image: 'i', env: [{ name: 'A', value: '1' }], ports: [{ containerPort: 80, protocol: 'TCP' }], resources: {} },
+      ],
+      nodeSelector: { a: 'b' },
+      tolerations: [{ key: 'k' }],
+    },
+  };
   expect(fieldsTree(pod, PodSchema as any)).toEqual(toFieldsV1(fieldsOf(pod, PodSchema as any)));
 });

@@ -1,8 +1,8 @@
 // Go fmt renderings that upstream messages embed.
 import { describe, it, expect } from 'vitest';
-import { goFloat, goPrint, goQuote } from '../../src/api/go-format.js';
-import { checkObject } from '../../src/api/decode.js';
-import { podDef } from '../../src/resources/pod.js';
+import { goFloat, goPrint, goQuote } from '../../src/apimachinery/go-format.js';
+import { checkObject } from '../../src/apimachinery/decode.js';
+import { podDef } from '../../src/registry/pod/strategy.js';
 
 describe('goPrint (%+v of unstructured JSON)', () => {
   it.each([

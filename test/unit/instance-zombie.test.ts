@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { alive, claimDataDir, instanceFiles, runningPid } from '../../src/instance.js';
+import { alive, claimDataDir, instanceFiles, runningPid } from '../../src/cli/instance.js';
 import { until } from '../helpers/wait.js';
 
 const cleanup: (() => void)[] = [];

@@ -5,9 +5,16 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { claimDataDir, DataDirInUseError, instanceFiles, processStartMs, releaseDataDir, runningPid } from '../../src/instance.js';
-import { addonCacheDir, inSingleExecutable, NativeAddonError, requireSeaAddon, seaAddon, sqliteNativeBinding } from '../../src/native.js';
-import { TINYKUBE_VERSION } from '../../src/version.js';
+import { claimDataDir, DataDirInUseError, instanceFiles, processStartMs, releaseDataDir, runningPid } from '../../src/cli/instance.js';
+import {
+  addonCacheDir,
+  inSingleExecutable,
+  NativeAddonError,
+  requireSeaAddon,
+  seaAddon,
+  sqliteNativeBinding,
+} from '../../src/base/native.js';
+import { TINYKUBE_VERSION } from '../../src/base/version.js';
 
 let dir: string;
 beforeEach(() => {
@@ -34,7 +41,9 @@ describe('pid file', () => {
       err = e;
     }
     expect(err).toBeInstanceOf(DataDirInUseError);
-    expect((err as Error).message).toBe(`data dir ${dir} is in use by another tinykube (pid ${process.pid}); stop it with: tinykube down --data-dir ${dir}`);
+    expect((err as Error).message).toBe(
+      `data dir ${dir} is in use by another tinykube (pid ${process.pid}); stop it with: tinykube down --data-dir ${dir}`,
+    );
     releaseDataDir(dir, other);
     expect(existsSync(instanceFiles(dir).pidFile)).toBe(true);
     releaseDataDir(dir);

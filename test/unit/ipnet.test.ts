@@ -1,15 +1,53 @@
-// isIPv6Text (allocators/ipnet.ts) accepts exactly the texts node:net's isIPv6 accepts.
+// isIPv6Text (apimachinery/ipnet.ts) accepts exactly the texts node:net's isIPv6 accepts.
 import { describe, expect, it } from 'vitest';
 import { isIPv6 } from 'node:net';
-import { isIPv6Text, parseIP } from '../../src/allocators/ipnet.js';
+import { isIPv6Text, parseIP } from '../../src/apimachinery/ipnet.js';
 
 describe('isIPv6Text', () => {
   it('agrees with node:net on hand-picked texts', () => {
     const texts = [
-      '', ':', '::', ':::', '::1', '1::', '1:2:3:4:5:6:7:8', '1:2:3:4:5:6:7:8:9', '1:2:3:4:5:6:7', '1:2:3:4:5:6:7::', '::2:3:4:5:6:7:8', '1::3:4:5:6:7:8',
-      '1:2:3:4::5:6:7:8', '1::2::3', '12345::', 'g::', 'fe80::1%eth0', 'fe80::1%', 'fe80::1%a%b', 'fe80::1%en0.1:x-y', '::ffff:1.2.3.4', '::1.2.3.4', '1.2.3.4',
-      '1.2.3.4::', '1:2:3:4:5:6:1.2.3.4', '1:2:3:4:5:6:7:1.2.3.4', '1:2:3:4:5::1.2.3.4', '1:2:3:4:5:6::1.2.3.4', '::ffff:01.2.3.4', '::ffff:256.2.3.4', '::ffff:1.2.3',
-      ':1::', '1::2:', 'FFFF::ABCD', ' ::1', '::1 ', '[::1]', 'localhost', '0:0:0:0:0:0:0:0', '::ffff:1.2.3.4%z', '1:2:3:4:5:6:7:8%z', 'fd00:10:96::',
+      '',
+      ':',
+      '::',
+      ':::',
+      '::1',
+      '1::',
+      '1:2:3:4:5:6:7:8',
+      '1:2:3:4:5:6:7:8:9',
+      '1:2:3:4:5:6:7',
+      '1:2:3:4:5:6:7::',
+      '::2:3:4:5:6:7:8',
+      '1::3:4:5:6:7:8',
+      '1:2:3:4::5:6:7:8',
+      '1::2::3',
+      '12345::',
+      'g::',
+      'fe80::1%eth0',
+      'fe80::1%',
+      'fe80::1%a%b',
+      'fe80::1%en0.1:x-y',
+      '::ffff:1.2.3.4',
+      '::1.2.3.4',
+      '1.2.3.4',
+      '1.2.3.4::',
+      '1:2:3:4:5:6:1.2.3.4',
+      '1:2:3:4:5:6:7:1.2.3.4',
+      '1:2:3:4:5::1.2.3.4',
+      '1:2:3:4:5:6::1.2.3.4',
+      '::ffff:01.2.3.4',
+      '::ffff:256.2.3.4',
+      '::ffff:1.2.3',
+      ':1::',
+      '1::2:',
+      'FFFF::ABCD',
+      ' ::1',
+      '::1 ',
+      '[::1]',
+      'localhost',
+      '0:0:0:0:0:0:0:0',
+      '::ffff:1.2.3.4%z',
+      '1:2:3:4:5:6:7:8%z',
+      'fd00:10:96::',
     ];
     for (const t of texts) expect([t, isIPv6Text(t)]).toEqual([t, isIPv6(t)]);
   });
@@ -17,7 +55,7 @@ describe('isIPv6Text', () => {
   it('agrees with node:net on random texts', () => {
     // Deterministic pseudo-random texts over the characters that matter.
     let seed = 42;
-    const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n);
+    const rand = (n: number) => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n;
     const alphabet = ['0', '1', 'f', 'F', 'a', '9', ':', ':', ':', '::', '.', '%', 'g', '25', '255', '256', 'ffff', '12345'];
     for (let i = 0; i < 100_000; i++) {
       let t = '';
@@ -28,7 +66,7 @@ describe('isIPv6Text', () => {
 
   it('agrees with node:net on random near-addresses', () => {
     let seed = 7;
-    const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n);
+    const rand = (n: number) => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n;
     const groups = ['0', '1', 'ab', 'FFFF', 'fffff', '', 'x', '1.2.3.4', '01.2.3.4', '255.255.255.255', '1.2.3'];
     let valid = 0;
     for (let i = 0; i < 50_000; i++) {

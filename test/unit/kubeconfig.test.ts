@@ -2,13 +2,21 @@
 // must read back as the same document, and be what YAML.stringify writes.
 import { describe, expect, it } from 'vitest';
 import YAML from 'yaml';
-import { buildKubeconfig, yamlScalar } from '../../src/kubeconfig.js';
+import { buildKubeconfig, yamlScalar } from '../../src/config/kubeconfig.js';
 
 const CA = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
 
 function expected(name: string, server: string, token: string) {
   const cluster = { name, cluster: { server, 'certificate-authority-data': Buffer.from(CA).toString('base64') } };
-  return { apiVersion: 'v1', kind: 'Config', preferences: {}, clusters: [cluster], users: [{ name, user: { token } }], contexts: [{ name, context: { cluster: name, user: name } }], 'current-context': name };
+  return {
+    apiVersion: 'v1',
+    kind: 'Config',
+    preferences: {},
+    clusters: [cluster],
+    users: [{ name, user: { token } }],
+    contexts: [{ name, context: { cluster: name, user: name } }],
+    'current-context': name,
+  };
 }
 
 describe('buildKubeconfig', () => {
@@ -36,6 +44,7 @@ describe('buildKubeconfig', () => {
 
   it('keeps plain only strings that read back as themselves', () => {
     for (const s of ['tinykube', 'https://127.0.0.1:6443', 'LS0tLS1CRUdJTg==', 'a.b/c']) expect(yamlScalar(s)).toBe(s);
-    for (const s of ['', '1', '1.5', '.5', 'True', 'NULL', 'x: y', 'a #b', '-a', '[x]', '~', 'key:']) expect(YAML.parse(`v: ${yamlScalar(s)}`).v).toBe(s);
+    for (const s of ['', '1', '1.5', '.5', 'True', 'NULL', 'x: y', 'a #b', '-a', '[x]', '~', 'key:'])
+      expect(YAML.parse(`v: ${yamlScalar(s)}`).v).toBe(s);
   });
 });

@@ -1,19 +1,32 @@
 import { describe, it, expect } from 'vitest';
 import { createHash } from 'node:crypto';
-import { buildOpenAPI } from '../../src/api/openapi.js';
-import type { ResourceDef } from '../../src/resources/types.js';
-import { ServiceSchema, PodSchema, EndpointSliceSchema, NamespaceSchema } from '../../src/resources/schema/index.js';
+import { buildOpenAPI } from '../../src/server/openapi.js';
+import type { ResourceDef } from '../../src/registry/types.js';
+import { ServiceSchema, PodSchema, EndpointSliceSchema, NamespaceSchema } from '../../src/api/schema/index.js';
 
 type J = Record<string, any>;
 
 const def = (d: Partial<ResourceDef>): ResourceDef =>
-  ({ group: '', version: 'v1', namespaced: true, singular: d.kind!.toLowerCase(), table: { columns: [], row: () => [] }, ...d }) as ResourceDef;
+  ({
+    group: '',
+    version: 'v1',
+    namespaced: true,
+    singular: d.kind!.toLowerCase(),
+    table: { columns: [], row: () => [] },
+    ...d,
+  }) as ResourceDef;
 
 const defs: ResourceDef[] = [
   def({ kind: 'Service', plural: 'services', schema: ServiceSchema, openapiName: 'io.k8s.api.core.v1.Service', statusSubresource: true }),
   def({ kind: 'Pod', plural: 'pods', schema: PodSchema, openapiName: 'io.k8s.api.core.v1.Pod', statusSubresource: true }),
   def({ kind: 'Namespace', plural: 'namespaces', namespaced: false, schema: NamespaceSchema, openapiName: 'io.k8s.api.core.v1.Namespace' }),
-  def({ group: 'discovery.k8s.io', kind: 'EndpointSlice', plural: 'endpointslices', schema: EndpointSliceSchema, openapiName: 'io.k8s.api.discovery.v1.EndpointSlice' }),
+  def({
+    group: 'discovery.k8s.io',
+    kind: 'EndpointSlice',
+    plural: 'endpointslices',
+    schema: EndpointSliceSchema,
+    openapiName: 'io.k8s.api.discovery.v1.EndpointSlice',
+  }),
 ];
 
 const api = buildOpenAPI(defs);
@@ -31,9 +44,15 @@ describe('buildOpenAPI', () => {
   });
 
   it('marks kinds and lists with their GVK', () => {
-    expect(schemas['io.k8s.api.core.v1.Service']!['x-kubernetes-group-version-kind']).toEqual([{ group: '', version: 'v1', kind: 'Service' }]);
-    expect(schemas['io.k8s.api.core.v1.ServiceList']!['x-kubernetes-group-version-kind']).toEqual([{ group: '', version: 'v1', kind: 'ServiceList' }]);
-    expect(disc.components.schemas['io.k8s.api.discovery.v1.EndpointSlice']['x-kubernetes-group-version-kind']).toEqual([{ group: 'discovery.k8s.io', version: 'v1', kind: 'EndpointSlice' }]);
+    expect(schemas['io.k8s.api.core.v1.Service']!['x-kubernetes-group-version-kind']).toEqual([
+      { group: '', version: 'v1', kind: 'Service' },
+    ]);
+    expect(schemas['io.k8s.api.core.v1.ServiceList']!['x-kubernetes-group-version-kind']).toEqual([
+      { group: '', version: 'v1', kind: 'ServiceList' },
+    ]);
+    expect(disc.components.schemas['io.k8s.api.discovery.v1.EndpointSlice']['x-kubernetes-group-version-kind']).toEqual([
+      { group: 'discovery.k8s.io', version: 'v1', kind: 'EndpointSlice' },
+    ]);
     expect(disc.components.schemas['io.k8s.api.discovery.v1.EndpointSlice'].required).toEqual(['addressType', 'endpoints']);
   });
 
@@ -49,7 +68,10 @@ describe('buildOpenAPI', () => {
     expect(sp.required).toEqual(['port']);
     expect(sp.description).toMatch(/^ServicePort contains information/);
     expect(sp.properties.targetPort.allOf).toEqual([{ $ref: '#/components/schemas/io.k8s.apimachinery.pkg.util.intstr.IntOrString' }]);
-    expect(schemas['io.k8s.apimachinery.pkg.util.intstr.IntOrString']).toMatchObject({ format: 'int-or-string', oneOf: [{ type: 'integer' }, { type: 'string' }] });
+    expect(schemas['io.k8s.apimachinery.pkg.util.intstr.IntOrString']).toMatchObject({
+      format: 'int-or-string',
+      oneOf: [{ type: 'integer' }, { type: 'string' }],
+    });
     expect(schemas['io.k8s.apimachinery.pkg.api.resource.Quantity']).toMatchObject({ oneOf: [{ type: 'string' }, { type: 'number' }] });
     expect(schemas['io.k8s.apimachinery.pkg.apis.meta.v1.Time']).toMatchObject({ type: 'string', format: 'date-time' });
     // a field's description sits next to the reference, the type's on the component
@@ -59,9 +81,13 @@ describe('buildOpenAPI', () => {
     expect(schemas['io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta']!.description).toMatch(/^ObjectMeta is metadata/);
     // map values of a named type use a plain $ref
     const rr = schemas['io.k8s.api.core.v1.ResourceRequirements']!;
-    expect(rr.properties.limits.additionalProperties).toEqual({ $ref: '#/components/schemas/io.k8s.apimachinery.pkg.api.resource.Quantity' });
+    expect(rr.properties.limits.additionalProperties).toEqual({
+      $ref: '#/components/schemas/io.k8s.apimachinery.pkg.api.resource.Quantity',
+    });
     expect(schemas['io.k8s.api.core.v1.Affinity']).toMatchObject({ type: 'object', 'x-kubernetes-preserve-unknown-fields': true });
-    for (const n of ['ListMeta', 'Status', 'DeleteOptions', 'Patch', 'ObjectMeta', 'ManagedFieldsEntry', 'FieldsV1', 'MicroTime'].map((x) => `io.k8s.apimachinery.pkg.apis.meta.v1.${x}`)) {
+    for (const n of ['ListMeta', 'Status', 'DeleteOptions', 'Patch', 'ObjectMeta', 'ManagedFieldsEntry', 'FieldsV1', 'MicroTime'].map(
+      (x) => `io.k8s.apimachinery.pkg.apis.meta.v1.${x}`,
+    )) {
       if (n.endsWith('MicroTime')) continue; // only referenced by kinds that use it (Event, Lease)
       expect(schemas[n], n).toBeDefined();
     }
@@ -71,7 +97,8 @@ describe('buildOpenAPI', () => {
     for (const [key, doc] of api.docs) {
       expect(doc.body, key).not.toContain('x-tinykube');
       const parsed = JSON.parse(doc.body) as J;
-      for (const m of doc.body.matchAll(/"\$ref":"#\/components\/schemas\/([^"]+)"/g)) expect(parsed.components.schemas[m[1]!], m[1]).toBeDefined();
+      for (const m of doc.body.matchAll(/"\$ref":"#\/components\/schemas\/([^"]+)"/g))
+        expect(parsed.components.schemas[m[1]!], m[1]).toBeDefined();
     }
   });
 
@@ -90,6 +117,8 @@ describe('buildOpenAPI', () => {
     expect(coll.get['x-kubernetes-action']).toBe('list');
     expect(core.paths['/api/v1/services'].get.operationId).toBe('listCoreV1ServiceForAllNamespaces');
     expect(core.paths['/api/v1/namespaces/{name}'].patch.operationId).toBe('patchCoreV1Namespace');
-    expect(disc.paths['/apis/discovery.k8s.io/v1/namespaces/{namespace}/endpointslices/{name}'].patch.operationId).toBe('patchDiscoveryV1NamespacedEndpointSlice');
+    expect(disc.paths['/apis/discovery.k8s.io/v1/namespaces/{namespace}/endpointslices/{name}'].patch.operationId).toBe(
+      'patchDiscoveryV1NamespacedEndpointSlice',
+    );
   });
 });

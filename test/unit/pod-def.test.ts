@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
-import { podDef, podRow, podGracePeriod, defaultPullPolicy, type PodObj } from '../../src/resources/pod.js';
-import type { WriteContext } from '../../src/resources/types.js';
+import { podDef, podRow, podGracePeriod, defaultPullPolicy, type PodObj } from '../../src/registry/pod/strategy.js';
+import type { WriteContext } from '../../src/registry/types.js';
 
 const ctx = { tx: undefined, config: undefined, now: new Date(), dryRun: false, warnings: [] } as unknown as WriteContext;
 const pod = (spec: Record<string, unknown>, status?: Record<string, unknown>, meta: Record<string, unknown> = {}): PodObj =>
@@ -61,7 +61,13 @@ describe('Pod validation', () => {
       return podDef.validate!(p, ctx).map((e) => `${e.field}: ${e.body}`);
     };
     expect(errs({})).toContain('spec.containers: Required value');
-    const m = errs({ containers: [{ name: 'a', image: '' }, { name: 'a', image: 'x' }], restartPolicy: 'Sometimes' });
+    const m = errs({
+      containers: [
+        { name: 'a', image: '' },
+        { name: 'a', image: 'x' },
+      ],
+      restartPolicy: 'Sometimes',
+    });
     expect(m).toContain('spec.containers[0].image: Required value');
     expect(m).toContain('spec.containers[1].name: Duplicate value: "a"');
     expect(m).toContain('spec.restartPolicy: Unsupported value: "Sometimes": supported values: "Always", "OnFailure", "Never"');
@@ -82,7 +88,12 @@ describe('Pod validation', () => {
 
 describe('Pod STATUS and RESTARTS columns (printPod)', () => {
   const now = new Date('2025-01-01T01:00:00Z');
-  const spec = { containers: [{ name: 'a', image: 'x' }, { name: 'b', image: 'y' }] };
+  const spec = {
+    containers: [
+      { name: 'a', image: 'x' },
+      { name: 'b', image: 'y' },
+    ],
+  };
   it('Pending pod', () => {
     expect(podRow(pod(spec, { phase: 'Pending' }), now).slice(0, 5)).toEqual(['p', '0/2', 'Pending', '0', '60m']);
   });
@@ -91,7 +102,13 @@ describe('Pod STATUS and RESTARTS columns (printPod)', () => {
       phase: 'Running',
       containerStatuses: [
         { name: 'a', ready: true, restartCount: 0, state: { running: {} } },
-        { name: 'b', ready: false, restartCount: 2, state: { waiting: { reason: 'CrashLoopBackOff' } }, lastState: { terminated: { exitCode: 1, finishedAt: '2025-01-01T00:55:00Z' } } },
+        {
+          name: 'b',
+          ready: false,
+          restartCount: 2,
+          state: { waiting: { reason: 'CrashLoopBackOff' } },
+          lastState: { terminated: { exitCode: 1, finishedAt: '2025-01-01T00:55:00Z' } },
+        },
       ],
     };
     expect(podRow(pod(spec, st), now).slice(1, 4)).toEqual(['1/2', 'CrashLoopBackOff', '2 (5m ago)']);
@@ -100,17 +117,27 @@ describe('Pod STATUS and RESTARTS columns (printPod)', () => {
     const done = { phase: 'Succeeded', containerStatuses: [{ name: 'a', state: { terminated: { exitCode: 0, reason: 'Completed' } } }] };
     expect(podRow(pod({ containers: [{ name: 'a', image: 'x' }] }, done), now)[2]).toBe('Completed');
     const running = { phase: 'Running', containerStatuses: [{ name: 'a', ready: true, state: { running: {} } }] };
-    expect(podRow(pod({ containers: [{ name: 'a', image: 'x' }] }, running, { deletionTimestamp: '2025-01-01T01:00:30Z' }), now)[2]).toBe('Terminating');
+    expect(podRow(pod({ containers: [{ name: 'a', image: 'x' }] }, running, { deletionTimestamp: '2025-01-01T01:00:30Z' }), now)[2]).toBe(
+      'Terminating',
+    );
   });
   it('init containers and exit codes', () => {
     const s2 = { initContainers: [{ name: 'i', image: 'x' }], containers: [{ name: 'a', image: 'x' }] };
     expect(podRow(pod(s2, { phase: 'Pending', initContainerStatuses: [{ name: 'i', state: { running: {} } }] }), now)[2]).toBe('Init:0/1');
-    expect(podRow(pod(s2, { phase: 'Pending', initContainerStatuses: [{ name: 'i', state: { terminated: { exitCode: 3 } } }] }), now)[2]).toBe('Init:ExitCode:3');
+    expect(
+      podRow(pod(s2, { phase: 'Pending', initContainerStatuses: [{ name: 'i', state: { terminated: { exitCode: 3 } } }] }), now)[2],
+    ).toBe('Init:ExitCode:3');
     const term = { phase: 'Failed', containerStatuses: [{ name: 'a', state: { terminated: { exitCode: 0, signal: 9 } } }] };
     expect(podRow(pod({ containers: [{ name: 'a', image: 'x' }] }, term), now)[2]).toBe('Signal:9');
   });
   it('wide columns', () => {
-    const r = podRow(pod({ ...spec, nodeName: 'n1', readinessGates: [{ conditionType: 'x' }] }, { phase: 'Running', podIPs: [{ ip: '127.244.0.5' }], conditions: [{ type: 'x', status: 'True' }] }), now);
+    const r = podRow(
+      pod(
+        { ...spec, nodeName: 'n1', readinessGates: [{ conditionType: 'x' }] },
+        { phase: 'Running', podIPs: [{ ip: '127.244.0.5' }], conditions: [{ type: 'x', status: 'True' }] },
+      ),
+      now,
+    );
     expect(r.slice(5)).toEqual(['127.244.0.5', 'n1', '<none>', '1/1']);
   });
 });

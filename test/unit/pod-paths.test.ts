@@ -5,9 +5,9 @@ import { describe, it, expect, beforeEach, afterEach } from 'vitest';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { makeMountPointWithin, pathWithinBase, prepareSubPath, SubPathError } from '../../src/pods/volumes.js';
-import { expandSubPathExpr, ConfigError } from '../../src/pods/env.js';
-import { validatePayloadPath, writeAtomic } from '../../src/pods/atomic-writer.js';
+import { makeMountPointWithin, pathWithinBase, prepareSubPath, SubPathError } from '../../src/kubelet/volumes.js';
+import { expandSubPathExpr, ConfigError } from '../../src/kubelet/env.js';
+import { validatePayloadPath, writeAtomic } from '../../src/kubelet/atomic-writer.js';
 
 let dir: string;
 let vol: string;
@@ -34,7 +34,9 @@ const refused = (fn: () => unknown) => {
 describe('prepareSubPath', () => {
   it('refuses absolute paths and `..` elements with the kubelet messages, before touching the disk', () => {
     expect(refused(() => prepareSubPath(vol, '/etc', 'm', 'c'))).toBe('error SubPath `/etc` must not be an absolute path');
-    expect(refused(() => prepareSubPath(vol, `a/../../${outside.slice(1)}/x`, 'm', 'c'))).toBe(`unable to provision SubPath \`a/../../${outside.slice(1)}/x\`: must not contain '..'`);
+    expect(refused(() => prepareSubPath(vol, `a/../../${outside.slice(1)}/x`, 'm', 'c'))).toBe(
+      `unable to provision SubPath \`a/../../${outside.slice(1)}/x\`: must not contain '..'`,
+    );
     expect(refused(() => prepareSubPath(vol, '..', 'm', 'c'))).toBe("unable to provision SubPath `..`: must not contain '..'");
     expect(readdirSync(vol)).toEqual([]);
     expect(readdirSync(outside)).toEqual([]);
@@ -63,12 +65,20 @@ describe('prepareSubPath', () => {
     symlinkSync(outside, join(vol, 'out'));
     symlinkSync('../outside', join(vol, 'rel-out'));
     symlinkSync(join(outside, 'missing'), join(vol, 'dangling'));
-    expect(refused(() => prepareSubPath(vol, 'out', 'data', 'main'))).toBe('failed to prepare subPath for volumeMount "data" of container "main"');
-    expect(refused(() => prepareSubPath(vol, 'rel-out', 'data', 'main'))).toBe('failed to prepare subPath for volumeMount "data" of container "main"');
+    expect(refused(() => prepareSubPath(vol, 'out', 'data', 'main'))).toBe(
+      'failed to prepare subPath for volumeMount "data" of container "main"',
+    );
+    expect(refused(() => prepareSubPath(vol, 'rel-out', 'data', 'main'))).toBe(
+      'failed to prepare subPath for volumeMount "data" of container "main"',
+    );
     // Missing below the link: SafeMakeDir refuses to create through it.
-    expect(refused(() => prepareSubPath(vol, 'out/new', 'data', 'main'))).toBe('failed to create subPath directory for volumeMount "data" of container "main"');
+    expect(refused(() => prepareSubPath(vol, 'out/new', 'data', 'main'))).toBe(
+      'failed to create subPath directory for volumeMount "data" of container "main"',
+    );
     // A dangling link is not created through either.
-    expect(refused(() => prepareSubPath(vol, 'dangling', 'data', 'main'))).toBe('failed to create subPath directory for volumeMount "data" of container "main"');
+    expect(refused(() => prepareSubPath(vol, 'dangling', 'data', 'main'))).toBe(
+      'failed to create subPath directory for volumeMount "data" of container "main"',
+    );
     expect(readdirSync(outside)).toEqual([]);
   });
 
@@ -105,9 +115,15 @@ describe('atomic writer payload paths', () => {
 
   it('writes nothing when one path climbs out', () => {
     const target = join(vol, 'cm');
-    expect(() => writeAtomic(target, new Map([['ok', { data: Buffer.from('1'), mode: 0o644 }], ['../../outside/pwned', { data: Buffer.from('x'), mode: 0o644 }]]))).toThrow(
-      "invalid path: must not contain '..': ../../outside/pwned",
-    );
+    expect(() =>
+      writeAtomic(
+        target,
+        new Map([
+          ['ok', { data: Buffer.from('1'), mode: 0o644 }],
+          ['../../outside/pwned', { data: Buffer.from('x'), mode: 0o644 }],
+        ]),
+      ),
+    ).toThrow("invalid path: must not contain '..': ../../outside/pwned");
     expect(existsSync(join(outside, 'pwned'))).toBe(false);
     expect(existsSync(target)).toBe(false);
   });

@@ -4,10 +4,19 @@ import { describe, it, expect, beforeEach, afterEach } from 'vitest';
 import { mkdtempSync, rmSync, mkdirSync, writeFileSync, readFileSync, readlinkSync, readdirSync, statSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { planMounts, podResolvConf, parseResolvConf, formatResolvConf, hostsFile, podHostname, sandboxArgv, enterArgv } from '../../src/pods/sandbox.js';
-import { writeAtomic } from '../../src/pods/atomic-writer.js';
-import { volumeFiles, MountError, type VolumeContext } from '../../src/pods/volumes.js';
-import type { KubeObject } from '../../src/resources/types.js';
+import {
+  planMounts,
+  podResolvConf,
+  parseResolvConf,
+  formatResolvConf,
+  hostsFile,
+  podHostname,
+  sandboxArgv,
+  enterArgv,
+} from '../../src/kubelet/sandbox.js';
+import { writeAtomic } from '../../src/kubelet/atomic-writer.js';
+import { volumeFiles, MountError, type VolumeContext } from '../../src/kubelet/volumes.js';
+import type { KubeObject } from '../../src/apimachinery/types.js';
 
 let dir: string;
 beforeEach(() => {
@@ -82,7 +91,11 @@ describe('planMounts', () => {
 });
 
 describe('sandbox argv', () => {
-  const iso = { mode: 'userns' as const, reason: '', tools: { unshare: '/u', setpriv: '/s', mount: '/m', sh: '/bin/sh', nsenter: '/n', hostname: '/h' } };
+  const iso = {
+    mode: 'userns' as const,
+    reason: '',
+    tools: { unshare: '/u', setpriv: '/s', mount: '/m', sh: '/bin/sh', nsenter: '/n', hostname: '/h' },
+  };
   it('enters a user namespace, sets pdeathsig inside it, mounts, renames, changes directory, execs', () => {
     const a = sandboxArgv(iso, { fstabPath: '/p/f', hostname: 'web', cwd: "/it's", argv: ['cmd', 'arg'] });
     expect(a.slice(0, 4)).toEqual(['/u', '-Urm', '--uts', '--']);
@@ -90,12 +103,33 @@ describe('sandbox argv', () => {
     expect(a[10]).toContain(`'/m' -n -a -T '/p/f' || exit 125`);
     expect(a[10]).toContain(`cd -- '/it'\\''s' || exit 126`);
     expect(a.slice(-3)).toEqual(['sh', 'cmd', 'arg']);
-    expect(enterArgv(iso, 42, ['cat', 'x'])).toEqual(['/n', '-t', '42', '-m', '-u', '-U', '--preserve-credentials', '--wd', '--', '/s', '--pdeathsig', 'KILL', '--', 'cat', 'x']);
+    expect(enterArgv(iso, 42, ['cat', 'x'])).toEqual([
+      '/n',
+      '-t',
+      '42',
+      '-m',
+      '-u',
+      '-U',
+      '--preserve-credentials',
+      '--wd',
+      '--',
+      '/s',
+      '--pdeathsig',
+      'KILL',
+      '--',
+      'cat',
+      'x',
+    ]);
     expect(enterArgv({ mode: 'none', reason: '' }, 42, ['x'])).toBeUndefined();
   });
 });
 
-const pod = (spec: Record<string, unknown>, meta: Record<string, unknown> = {}): KubeObject => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'ns1', uid: 'u1', ...meta }, spec });
+const pod = (spec: Record<string, unknown>, meta: Record<string, unknown> = {}): KubeObject => ({
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name: 'p', namespace: 'ns1', uid: 'u1', ...meta },
+  spec,
+});
 
 describe('resolv.conf by dnsPolicy', () => {
   const host = parseResolvConf('# comment\nnameserver 127.0.0.53\nsearch corp.example\noptions edns0 trust-ad\n');
@@ -108,11 +142,21 @@ describe('resolv.conf by dnsPolicy', () => {
   it('ClusterFirst without a cluster DNS server, and host networking, fall back to the host', () => {
     expect(podResolvConf(pod({}), host).nameservers).toEqual(['127.0.0.53']);
     expect(podResolvConf(pod({ hostNetwork: true }), host, cluster).nameservers).toEqual(['127.0.0.53']);
-    expect(podResolvConf(pod({ hostNetwork: true, dnsPolicy: 'ClusterFirstWithHostNet' }), host, cluster).nameservers).toEqual(['127.96.0.10']);
+    expect(podResolvConf(pod({ hostNetwork: true, dnsPolicy: 'ClusterFirstWithHostNet' }), host, cluster).nameservers).toEqual([
+      '127.96.0.10',
+    ]);
   });
   it('None uses dnsConfig only; dnsConfig merges into the others with options overriding by name', () => {
-    expect(formatResolvConf(podResolvConf(pod({ dnsPolicy: 'None', dnsConfig: { nameservers: ['1.2.3.4'], searches: ['a.b'] } }), host))).toBe('search a.b\nnameserver 1.2.3.4\n');
-    const r = podResolvConf(pod({ dnsPolicy: 'Default', dnsConfig: { nameservers: ['127.0.0.53', '9.9.9.9'], options: [{ name: 'edns0' }, { name: 'ndots', value: '1' }] } }), host);
+    expect(
+      formatResolvConf(podResolvConf(pod({ dnsPolicy: 'None', dnsConfig: { nameservers: ['1.2.3.4'], searches: ['a.b'] } }), host)),
+    ).toBe('search a.b\nnameserver 1.2.3.4\n');
+    const r = podResolvConf(
+      pod({
+        dnsPolicy: 'Default',
+        dnsConfig: { nameservers: ['127.0.0.53', '9.9.9.9'], options: [{ name: 'edns0' }, { name: 'ndots', value: '1' }] },
+      }),
+      host,
+    );
     expect(r.nameservers).toEqual(['127.0.0.53', '9.9.9.9']);
     expect(formatResolvConf(r)).toContain('options edns0 trust-ad ndots:1');
   });
@@ -133,12 +177,28 @@ describe('hosts file and hostname', () => {
 describe('atomic writer', () => {
   it('writes through ..data, swaps on change, removes stale names, and skips an unchanged write', () => {
     const v = join(dir, 'v');
-    expect(writeAtomic(v, new Map([['a', { data: Buffer.from('1'), mode: 0o644 }], ['sub/b', { data: Buffer.from('2'), mode: 0o400 }]]))).toBe(true);
+    expect(
+      writeAtomic(
+        v,
+        new Map([
+          ['a', { data: Buffer.from('1'), mode: 0o644 }],
+          ['sub/b', { data: Buffer.from('2'), mode: 0o400 }],
+        ]),
+      ),
+    ).toBe(true);
     expect(readFileSync(join(v, 'a'), 'utf8')).toBe('1');
     expect(readlinkSync(join(v, 'a'))).toBe('..data/a');
     expect(statSync(join(v, 'sub/b')).mode & 0o777).toBe(0o400);
     const first = readlinkSync(join(v, '..data'));
-    expect(writeAtomic(v, new Map([['a', { data: Buffer.from('1'), mode: 0o644 }], ['sub/b', { data: Buffer.from('2'), mode: 0o400 }]]))).toBe(false);
+    expect(
+      writeAtomic(
+        v,
+        new Map([
+          ['a', { data: Buffer.from('1'), mode: 0o644 }],
+          ['sub/b', { data: Buffer.from('2'), mode: 0o400 }],
+        ]),
+      ),
+    ).toBe(false);
     expect(writeAtomic(v, new Map([['a', { data: Buffer.from('changed'), mode: 0o644 }]]))).toBe(true);
     expect(readFileSync(join(v, 'a'), 'utf8')).toBe('changed');
     expect(existsSync(join(v, 'sub'))).toBe(false);
@@ -149,12 +209,26 @@ describe('atomic writer', () => {
 
 describe('API-data volume files', () => {
   const objects: Record<string, KubeObject> = {
-    'configmaps/cm': { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm', namespace: 'ns1' }, data: { a: 'A', b: 'B' }, binaryData: { bin: Buffer.from([0, 1, 2]).toString('base64') } } as KubeObject,
-    'secrets/s': { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's', namespace: 'ns1' }, data: { pw: Buffer.from('hunter2').toString('base64') } } as KubeObject,
+    'configmaps/cm': {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'cm', namespace: 'ns1' },
+      data: { a: 'A', b: 'B' },
+      binaryData: { bin: Buffer.from([0, 1, 2]).toString('base64') },
+    } as KubeObject,
+    'secrets/s': {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 's', namespace: 'ns1' },
+      data: { pw: Buffer.from('hunter2').toString('base64') },
+    } as KubeObject,
     'serviceaccounts/default': { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace: 'ns1', uid: 'sa-uid' } },
   };
   const ctx = (issued: { req?: unknown }): VolumeContext => ({
-    pod: pod({ serviceAccountName: 'default', containers: [{ name: 'c', resources: { limits: { memory: '64Mi' } } }] }, { labels: { b: '2', a: '1' } }),
+    pod: pod(
+      { serviceAccountName: 'default', containers: [{ name: 'c', resources: { limits: { memory: '64Mi' } } }] },
+      { labels: { b: '2', a: '1' } },
+    ),
     podIPs: ['127.244.0.9'],
     hostIP: '127.0.0.1',
     node: { cpu: '2', memory: '1G', ephemeralStorage: '10G' },
@@ -176,8 +250,12 @@ describe('API-data volume files', () => {
     expect(all.refs).toEqual([{ kind: 'configmaps', name: 'cm' }]);
     const items = volumeFiles({ name: 'v', configMap: { name: 'cm', items: [{ key: 'a', path: 'x/y', mode: 0o600 }] } }, ctx({}))!;
     expect([...items.files.entries()].map(([k, f]) => [k, f.data.toString(), f.mode])).toEqual([['x/y', 'A', 0o600]]);
-    expect(() => volumeFiles({ name: 'v', configMap: { name: 'cm', items: [{ key: 'zz', path: 'z' }] } }, ctx({}))).toThrow('configmap references non-existent config key: zz');
-    expect(volumeFiles({ name: 'v', configMap: { name: 'cm', optional: true, items: [{ key: 'zz', path: 'z' }] } }, ctx({}))!.files.size).toBe(0);
+    expect(() => volumeFiles({ name: 'v', configMap: { name: 'cm', items: [{ key: 'zz', path: 'z' }] } }, ctx({}))).toThrow(
+      'configmap references non-existent config key: zz',
+    );
+    expect(
+      volumeFiles({ name: 'v', configMap: { name: 'cm', optional: true, items: [{ key: 'zz', path: 'z' }] } }, ctx({}))!.files.size,
+    ).toBe(0);
     expect(() => volumeFiles({ name: 'v', configMap: { name: 'nope' } }, ctx({}))).toThrow(MountError);
     expect(volumeFiles({ name: 'v', configMap: { name: 'nope', optional: true } }, ctx({}))!.files.size).toBe(0);
   });
@@ -188,7 +266,18 @@ describe('API-data volume files', () => {
   });
 
   it('downwardAPI: labels as sorted key="value" lines, resource limits', () => {
-    const f = volumeFiles({ name: 'v', downwardAPI: { items: [{ path: 'labels', fieldRef: { fieldPath: 'metadata.labels' } }, { path: 'mem', resourceFieldRef: { containerName: 'c', resource: 'limits.memory', divisor: '1Mi' } }] } }, ctx({}))!.files;
+    const f = volumeFiles(
+      {
+        name: 'v',
+        downwardAPI: {
+          items: [
+            { path: 'labels', fieldRef: { fieldPath: 'metadata.labels' } },
+            { path: 'mem', resourceFieldRef: { containerName: 'c', resource: 'limits.memory', divisor: '1Mi' } },
+          ],
+        },
+      },
+      ctx({}),
+    )!.files;
     expect(text(f, 'labels')).toBe('a="1"\nb="2"');
     expect(text(f, 'mem')).toBe('64');
   });
@@ -211,7 +300,12 @@ describe('API-data volume files', () => {
     )!;
     expect([...r.files.keys()].sort()).toEqual(['ca.crt', 'namespace', 'token']);
     expect(text(r.files, 'namespace')).toBe('ns1');
-    expect(issued.req).toMatchObject({ namespace: 'ns1', serviceAccount: { name: 'default', uid: 'sa-uid' }, pod: { name: 'p', uid: 'u1' }, expirationSeconds: 3607 });
+    expect(issued.req).toMatchObject({
+      namespace: 'ns1',
+      serviceAccount: { name: 'default', uid: 'sa-uid' },
+      pod: { name: 'p', uid: 'u1' },
+      expirationSeconds: 3607,
+    });
     // 80% of one hour.
     expect(r.refreshAt! - Date.now()).toBeGreaterThan(2800_000);
     expect(r.refreshAt! - Date.now()).toBeLessThan(2900_000);

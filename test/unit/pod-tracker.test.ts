@@ -6,8 +6,8 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { clusterIdOf, createTracker, killLeftoverContainers, MARKER } from '../../src/pods/tracker.js';
-import { silentLogger } from '../../src/log.js';
+import { clusterIdOf, createTracker, killLeftoverContainers, MARKER } from '../../src/kubelet/tracker.js';
+import { silentLogger } from '../../src/base/log.js';
 import { until } from '../helpers/wait.js';
 
 function sleepers(secs: string): number[] {

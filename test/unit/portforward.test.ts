@@ -5,13 +5,31 @@ import http from 'node:http';
 import { PassThrough, Writable } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
 import { KubeConfig, PortForward } from '@kubernetes/client-node';
-import { checkPortForwardStreamHeaders, servePortForwardSpdy } from '../../src/api/streaming/portforward-spdy.js';
-import { parsePortForwardPorts, selectPortForwardWebSocketProtocol, servePortForwardWebSocket } from '../../src/api/streaming/portforward-ws.js';
-import { spdyRemoteCommand } from '../../src/api/streaming/remotecommand-spdy.js';
-import { PORT_FORWARD_TUNNEL_PROTOCOL, type PortForwardOptions } from '../../src/api/streaming/stream-protocols.js';
-import { acceptSpdyTunnelWebSocket, offeredTunnelProtocols, negotiateStreamProtocol, spdySessionOverSocket, spdySessionOverWebSocket, writeSpdyUpgradeResponse } from '../../src/api/streaming/transports.js';
-import { createFrameEncoder, createFrameParser, GoAwayStatus, RstStatus, type SpdyFrame, type SpdySession } from '../../src/api/streaming/spdy/index.js';
-import type { TerminalSize } from '../../src/api/streaming/remotecommand.js';
+import { checkPortForwardStreamHeaders, servePortForwardSpdy } from '../../src/streaming/portforward-spdy.js';
+import {
+  parsePortForwardPorts,
+  selectPortForwardWebSocketProtocol,
+  servePortForwardWebSocket,
+} from '../../src/streaming/portforward-ws.js';
+import { spdyRemoteCommand } from '../../src/streaming/remotecommand-spdy.js';
+import { PORT_FORWARD_TUNNEL_PROTOCOL, type PortForwardOptions } from '../../src/streaming/stream-protocols.js';
+import {
+  acceptSpdyTunnelWebSocket,
+  offeredTunnelProtocols,
+  negotiateStreamProtocol,
+  spdySessionOverSocket,
+  spdySessionOverWebSocket,
+  writeSpdyUpgradeResponse,
+} from '../../src/streaming/transports.js';
+import {
+  createFrameEncoder,
+  createFrameParser,
+  GoAwayStatus,
+  RstStatus,
+  type SpdyFrame,
+  type SpdySession,
+} from '../../src/streaming/spdy/index.js';
+import type { TerminalSize } from '../../src/streaming/remotecommand.js';
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
@@ -419,7 +437,9 @@ describe('port-forward over SPDY (kubectl)', () => {
     const sessions: SpdySession[] = [];
     server.on('upgrade', (req, socket, head) => {
       expect(offeredTunnelProtocols(req)).toEqual([PORT_FORWARD_TUNNEL_PROTOCOL]);
-      void acceptSpdyTunnelWebSocket(req, socket, head).then((ws) => sessions.push(servePortForwardSpdy(spdySessionOverWebSocket(ws), podOpts())));
+      void acceptSpdyTunnelWebSocket(req, socket, head).then((ws) =>
+        sessions.push(servePortForwardSpdy(spdySessionOverWebSocket(ws), podOpts())),
+      );
     });
     const port = await listen(server);
     cleanups.push(() => new Promise((r) => server.close(r)));
@@ -581,7 +601,9 @@ function channelClient(ws: WebSocket, base64: boolean) {
     order,
     bytes: (ch: number) => Buffer.concat(byChannel.get(ch) ?? []),
     send: (ch: number, data: string | Buffer) =>
-      ws.send(base64 ? String.fromCharCode(48 + ch) + Buffer.from(data).toString('base64') : Buffer.concat([Buffer.of(ch), Buffer.from(data)])),
+      ws.send(
+        base64 ? String.fromCharCode(48 + ch) + Buffer.from(data).toString('base64') : Buffer.concat([Buffer.of(ch), Buffer.from(data)]),
+      ),
   };
 }
 
@@ -639,7 +661,12 @@ describe('port-forward over WebSocket channels (client-node)', () => {
     const server = http.createServer();
     const wss = new WebSocketServer({ server, handleProtocols: () => 'v4.channel.k8s.io' });
     wss.on('connection', (ws) => {
-      void servePortForwardWebSocket(ws, 'v4.channel.k8s.io', [echo.port], podOpts({ dial: async (p) => (await gate, net.connect(p, '127.0.0.1')) }));
+      void servePortForwardWebSocket(
+        ws,
+        'v4.channel.k8s.io',
+        [echo.port],
+        podOpts({ dial: async (p) => (await gate, net.connect(p, '127.0.0.1')) }),
+      );
     });
     const port = await listen(server);
     cleanups.push(() => new Promise((r) => server.close(r)));
@@ -718,7 +745,7 @@ describe('exec/attach streams over SPDY', () => {
     const stdout = client.open({ streamtype: 'stdout' });
     const resize = client.open({ streamtype: 'resize' });
     await resize.replied;
-    const rc = await (await streams);
+    const rc = await await streams;
     expect(rc.stderr).toBeUndefined();
     const sizes: TerminalSize[] = [];
     rc.onResize((s) => sizes.push(s));
@@ -754,14 +781,25 @@ describe('exec/attach streams over SPDY', () => {
     const rc = await streams;
     expect(rc.stdin).toBeUndefined();
     rc.stderr!.write('oops');
-    rc.finish({ metadata: {}, status: 'Failure', message: 'command terminated with non-zero exit code: exit 3', reason: 'NonZeroExitCode' });
+    rc.finish({
+      metadata: {},
+      status: 'Failure',
+      message: 'command terminated with non-zero exit code: exit 3',
+      reason: 'NonZeroExitCode',
+    });
     await Promise.all([stdout.fin, stderr.fin, error.fin]);
     expect(stderr.text()).toBe('oops');
     expect(error.text()).toBe('command terminated with non-zero exit code: exit 3');
   });
 
   it('rejects when the client does not open its streams in time', async () => {
-    const { client, streams, closed } = await execSession('v4.channel.k8s.io', { stdin: false, stdout: true, stderr: false, tty: false, streamCreationTimeoutMs: 20 });
+    const { client, streams, closed } = await execSession('v4.channel.k8s.io', {
+      stdin: false,
+      stdout: true,
+      stderr: false,
+      tty: false,
+      streamCreationTimeoutMs: 20,
+    });
     client.open({ streamtype: 'error' });
     await expect(streams).rejects.toThrow('timed out waiting for client to create streams');
     await closed;
@@ -781,11 +819,17 @@ describe('exec/attach streams over SPDY', () => {
 describe('helpers', () => {
   it('negotiates X-Stream-Protocol-Version like httpstream.Handshake', () => {
     expect(negotiateStreamProtocol('portforward.k8s.io', ['portforward.k8s.io'])).toEqual({ ok: true, protocol: 'portforward.k8s.io' });
-    expect(negotiateStreamProtocol(['v5.channel.k8s.io, v4.channel.k8s.io', 'v3.channel.k8s.io'], ['v4.channel.k8s.io', 'v3.channel.k8s.io'])).toEqual({
+    expect(
+      negotiateStreamProtocol(['v5.channel.k8s.io, v4.channel.k8s.io', 'v3.channel.k8s.io'], ['v4.channel.k8s.io', 'v3.channel.k8s.io']),
+    ).toEqual({
       ok: true,
       protocol: 'v4.channel.k8s.io',
     });
-    expect(negotiateStreamProtocol(undefined, ['a'])).toMatchObject({ ok: false, status: 400, message: 'unable to upgrade: X-Stream-Protocol-Version is required' });
+    expect(negotiateStreamProtocol(undefined, ['a'])).toMatchObject({
+      ok: false,
+      status: 400,
+      message: 'unable to upgrade: X-Stream-Protocol-Version is required',
+    });
     expect(negotiateStreamProtocol('x, y', ['a', 'b'])).toEqual({
       ok: false,
       status: 403,

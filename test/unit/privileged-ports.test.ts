@@ -2,7 +2,7 @@
 // the kubernetes Service's 443) for users who cannot bind them, from injected host facts.
 import { describe, it, expect } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { privilegedPortsNotice, readPortPrivileges, type PortPrivileges } from '../../src/privileged-ports.js';
+import { privilegedPortsNotice, readPortPrivileges, type PortPrivileges } from '../../src/base/privileged-ports.js';
 
 // CapEff masks: a full root set (bit 10, CAP_NET_BIND_SERVICE, among them), a normal user's, and
 // root's set without that one bit (docker run --cap-drop NET_BIND_SERVICE).
@@ -11,8 +11,15 @@ const NO_CAPS = '0000000000000000';
 const ROOT_WITHOUT_BIND = (0x1ffffffffffn & ~(1n << 10n)).toString(16).padStart(16, '0');
 const ONLY_BIND = (1n << 10n).toString(16).padStart(16, '0');
 
-const host = (h: Partial<PortPrivileges>): PortPrivileges => ({ platform: 'linux', uid: 1001, capEff: NO_CAPS, unprivilegedPortStart: 1024, ...h });
-const BOTH = 'ClusterIP ports below 1024 (kube-dns on 53, the kubernetes Service on 443) need root or CAP_NET_BIND_SERVICE; to allow them for every user: sudo sysctl -w net.ipv4.ip_unprivileged_port_start=0';
+const host = (h: Partial<PortPrivileges>): PortPrivileges => ({
+  platform: 'linux',
+  uid: 1001,
+  capEff: NO_CAPS,
+  unprivilegedPortStart: 1024,
+  ...h,
+});
+const BOTH =
+  'ClusterIP ports below 1024 (kube-dns on 53, the kubernetes Service on 443) need root or CAP_NET_BIND_SERVICE; to allow them for every user: sudo sysctl -w net.ipv4.ip_unprivileged_port_start=0';
 
 describe('privilegedPortsNotice', () => {
   it('names both ports and the sysctl for a normal user on a default kernel (a CI runner)', () => {
@@ -38,7 +45,9 @@ describe('privilegedPortsNotice', () => {
       'ClusterIP ports below 54 (kube-dns on 53) need root or CAP_NET_BIND_SERVICE; to allow them for every user: sudo sysctl -w net.ipv4.ip_unprivileged_port_start=0',
     );
     expect(privilegedPortsNotice(host({ unprivilegedPortStart: 443 }))).toMatch(/^ClusterIP ports below 443 \(kube-dns on 53\) need/);
-    expect(privilegedPortsNotice(host({ unprivilegedPortStart: 444 }))).toMatch(/^ClusterIP ports below 444 \(kube-dns on 53, the kubernetes Service on 443\) need/);
+    expect(privilegedPortsNotice(host({ unprivilegedPortStart: 444 }))).toMatch(
+      /^ClusterIP ports below 444 \(kube-dns on 53, the kubernetes Service on 443\) need/,
+    );
   });
 
   it('without the sysctl (a kernel before 4.11) says ports below 1024 need the capability, and offers no sysctl', () => {
@@ -62,12 +71,15 @@ describe('readPortPrivileges', () => {
     expect(h.uid).toBe(process.getuid?.());
     if (process.platform !== 'linux') return;
     expect(h.capEff).toMatch(/^[0-9a-f]{16}$/);
-    expect(h.unprivilegedPortStart).toBe(Number(spawnSync('sysctl', ['-n', 'net.ipv4.ip_unprivileged_port_start']).stdout.toString().trim()));
+    expect(h.unprivilegedPortStart).toBe(
+      Number(spawnSync('sysctl', ['-n', 'net.ipv4.ip_unprivileged_port_start']).stdout.toString().trim()),
+    );
   });
 
   it('agrees with the kernel for a normal user (uid 65534 through setpriv, where this runs as root)', () => {
     if (process.getuid?.() !== 0 || spawnSync('setpriv', ['--version']).status !== 0) return;
-    const asNobody = (args: string[]) => spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', ...args], { encoding: 'utf8', timeout: 10_000 });
+    const asNobody = (args: string[]) =>
+      spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', ...args], { encoding: 'utf8', timeout: 10_000 });
     const capEff = /^CapEff:\s*(\S+)$/m.exec(asNobody(['cat', '/proc/self/status']).stdout)?.[1];
     expect(capEff).toBe(NO_CAPS);
     const notice = privilegedPortsNotice({ ...readPortPrivileges(), uid: 65534, capEff });

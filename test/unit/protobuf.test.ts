@@ -1,10 +1,17 @@
 import { describe, it, expect } from 'vitest';
-import { decodeKubeProtobuf } from '../../src/api/protobuf/decode.js';
-import { StatusError } from '../../src/api/errors.js';
+import { decodeKubeProtobuf } from '../../src/apimachinery/protobuf/decode.js';
+import { StatusError } from '../../src/apimachinery/errors.js';
 import { bytes, envelope, m, num, time } from '../helpers/protobuf.js';
 
 // The exact bytes kubectl v1.32 sends for `kubectl create namespace demo`.
-const NS = Buffer.from('6b3873000a0f0a0276311209' + Buffer.from('Namespace').toString('hex') + '121c0a140a0464656d6f1200' + '1a0022002a00320038004200' + '12001a020a001a002200', 'hex');
+const NS = Buffer.from(
+  '6b3873000a0f0a0276311209' +
+    Buffer.from('Namespace').toString('hex') +
+    '121c0a140a0464656d6f1200' +
+    '1a0022002a00320038004200' +
+    '12001a020a001a002200',
+  'hex',
+);
 
 describe('kubernetes protobuf bodies', () => {
   it('decodes a Namespace like kubectl sends it, dropping Go zero values', () => {
@@ -13,7 +20,14 @@ describe('kubernetes protobuf bodies', () => {
   it('decodes a whole Pod as kubectl debug node/... sends it: embedded structs spread, pointers keep their zero values', () => {
     const volume = m(bytes(1, 'host-root'), bytes(2, bytes(1, bytes(1, '/')))); // Volume{name, VolumeSource{hostPath{path}}}
     const probe = bytes(1, bytes(1, m(bytes(1, 'true')))); // Probe{ProbeHandler{exec{command}}}
-    const container = m(bytes(1, 'debugger'), bytes(2, 'busybox'), bytes(9, m(bytes(1, 'host-root'), bytes(3, '/host'))), bytes(11, probe), num(16, 1), num(18, 0));
+    const container = m(
+      bytes(1, 'debugger'),
+      bytes(2, 'busybox'),
+      bytes(9, m(bytes(1, 'host-root'), bytes(3, '/host'))),
+      bytes(11, probe),
+      num(16, 1),
+      num(18, 0),
+    );
     const spec = m(bytes(1, volume), bytes(2, container), num(4, 0), bytes(10, 'vm'), num(11, 1), num(21, 0));
     const pod = m(bytes(1, bytes(1, 'node-debugger')), bytes(2, spec));
     const body = envelope('v1', 'Pod', pod);
@@ -23,7 +37,15 @@ describe('kubernetes protobuf bodies', () => {
       metadata: { name: 'node-debugger' },
       spec: {
         volumes: [{ name: 'host-root', hostPath: { path: '/' } }],
-        containers: [{ name: 'debugger', image: 'busybox', volumeMounts: [{ name: 'host-root', mountPath: '/host' }], readinessProbe: { exec: { command: ['true'] } }, stdin: true }],
+        containers: [
+          {
+            name: 'debugger',
+            image: 'busybox',
+            volumeMounts: [{ name: 'host-root', mountPath: '/host' }],
+            readinessProbe: { exec: { command: ['true'] } },
+            stdin: true,
+          },
+        ],
         terminationGracePeriodSeconds: 0,
         nodeName: 'vm',
         hostNetwork: true,
@@ -33,14 +55,21 @@ describe('kubernetes protobuf bodies', () => {
   });
 
   it('decodes the other groups’ kinds a controller-runtime client sends: a Lease with microsecond times, an EndpointSlice', () => {
-    const lease = m(bytes(1, bytes(1, 'my-operator')), bytes(2, m(bytes(1, 'pod-a_123'), num(2, 15), bytes(4, time(1_795_000_000, 123_456_789)), num(5, 0))));
+    const lease = m(
+      bytes(1, bytes(1, 'my-operator')),
+      bytes(2, m(bytes(1, 'pod-a_123'), num(2, 15), bytes(4, time(1_795_000_000, 123_456_789)), num(5, 0))),
+    );
     expect(decodeKubeProtobuf(envelope('coordination.k8s.io/v1', 'Lease', lease))).toEqual({
       apiVersion: 'coordination.k8s.io/v1',
       kind: 'Lease',
       metadata: { name: 'my-operator' },
       spec: { holderIdentity: 'pod-a_123', leaseDurationSeconds: 15, renewTime: '2026-11-18T11:06:40.123456Z', leaseTransitions: 0 },
     });
-    const slice = m(bytes(1, bytes(1, 's1')), bytes(2, m(bytes(1, '10.1.2.3'), bytes(2, num(1, 1)), bytes(4, m(bytes(1, 'Pod'), bytes(3, 'web'))))), bytes(4, 'IPv4'));
+    const slice = m(
+      bytes(1, bytes(1, 's1')),
+      bytes(2, m(bytes(1, '10.1.2.3'), bytes(2, num(1, 1)), bytes(4, m(bytes(1, 'Pod'), bytes(3, 'web'))))),
+      bytes(4, 'IPv4'),
+    );
     expect(decodeKubeProtobuf(envelope('discovery.k8s.io/v1', 'EndpointSlice', slice))).toEqual({
       apiVersion: 'discovery.k8s.io/v1',
       kind: 'EndpointSlice',
@@ -61,7 +90,10 @@ describe('kubernetes protobuf bodies', () => {
     };
     expect(bad(Buffer.from('{"kind":"Namespace"}'))).toBe(400);
     expect(bad(Buffer.from('6b387300ff', 'hex'))).toBe(400);
-    const deploy = Buffer.from('6b3873000a' + '15' + '0a07617070732f7631' + '120a' + Buffer.from('Deployment').toString('hex') + '1200', 'hex');
+    const deploy = Buffer.from(
+      '6b3873000a' + '15' + '0a07617070732f7631' + '120a' + Buffer.from('Deployment').toString('hex') + '1200',
+      'hex',
+    );
     expect(bad(deploy)).toBe(415);
   });
 });

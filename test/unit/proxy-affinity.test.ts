@@ -3,7 +3,18 @@ import { describe, it, expect } from 'vitest';
 import { backendOrder, DEFAULT_AFFINITY_SECONDS, newAffinity, remember, stickyBackend, sweepAffinity } from '../../src/proxy/affinity.js';
 import type { Endpoint } from '../../src/proxy/endpoints.js';
 
-const be = (ip: string): Endpoint => ({ ip, port: 80, key: `${ip}:80`, nodeName: 'n', zone: '', ready: true, serving: true, terminating: false, local: true, zoneHints: new Set() });
+const be = (ip: string): Endpoint => ({
+  ip,
+  port: 80,
+  key: `${ip}:80`,
+  nodeName: 'n',
+  zone: '',
+  ready: true,
+  serving: true,
+  terminating: false,
+  local: true,
+  zoneHints: new Set(),
+});
 const A = be('127.244.0.1');
 const B = be('127.244.0.2');
 const C = be('127.244.0.3');

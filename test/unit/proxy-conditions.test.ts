@@ -3,7 +3,14 @@
 // change notifications, and which Service a shared socket goes to.
 import { describe, it, expect } from 'vitest';
 import { failureReason, nextConditions, PORTS_BOUND, type Condition, type ListenerState } from '../../src/proxy/conditions.js';
-import { createListenerSet, listenErrorText, type ListenerFailure, type ListenerKind, type ListenerRole, type ListenerSpec } from '../../src/proxy/listeners.js';
+import {
+  createListenerSet,
+  listenErrorText,
+  type ListenerFailure,
+  type ListenerKind,
+  type ListenerRole,
+  type ListenerSpec,
+} from '../../src/proxy/listeners.js';
 
 const spec = (service: string, address: string, port = 80, role: ListenerRole = 'clusterIP', kind: ListenerKind = 'TCP'): ListenerSpec => ({
   key: `${kind === 'UDP' ? 'UDP' : 'TCP'} ${address}:${port}`,
@@ -17,7 +24,11 @@ const spec = (service: string, address: string, port = 80, role: ListenerRole = 
   role,
   portName: '',
 });
-const failure = (address: string, code: string, port = 80): ListenerFailure => ({ spec: spec('ns/a', address, port), code, message: listenErrorText(code, port, code) });
+const failure = (address: string, code: string, port = 80): ListenerFailure => ({
+  spec: spec('ns/a', address, port),
+  code,
+  message: listenErrorText(code, port, code),
+});
 const describeF = (f: ListenerFailure) => `${f.spec.address}:${f.spec.port}/TCP (${f.spec.role})`;
 const T0 = new Date('2025-01-02T03:04:05Z');
 const T1 = new Date('2025-01-02T03:09:00Z');
@@ -143,7 +154,9 @@ describe('listener set: per-Service state and shared sockets', () => {
     // Same socket, now carrying the owner's traffic; the claimer is told why it has none.
     expect(t.open.get('TCP 127.96.0.9:80')!().service).toBe('ns/owner');
     expect(t.opens()).toBe(opens);
-    expect(t.failed.map((f) => [f.spec.service, f.code, f.message])).toEqual([['ns/claimer', 'CONFLICT', 'Service ns/owner of this cluster already has it (as its clusterIP)']]);
+    expect(t.failed.map((f) => [f.spec.service, f.code, f.message])).toEqual([
+      ['ns/claimer', 'CONFLICT', 'Service ns/owner of this cluster already has it (as its clusterIP)'],
+    ]);
     expect(t.set.stateOf('ns/owner')).toEqual({ failures: [], wanted: 1, settled: true });
     expect(t.set.stateOf('ns/claimer').failures.map((f) => f.code)).toEqual(['CONFLICT']);
     expect(t.changed).toEqual(expect.arrayContaining(['ns/owner', 'ns/claimer']));

@@ -1,9 +1,16 @@
 // Backend selection as upstream kube-proxy does it (endpointslicecache.go, topology.go): pure
 // functions of the Service, its slices and the node.
 import { describe, it, expect } from 'vitest';
-import { categorize, localReadyEndpointCount, portEndpoints, selectBackends, trafficPolicy, type Endpoint } from '../../src/proxy/endpoints.js';
-import type { EndpointSliceObj, SliceEndpoint, SlicePort } from '../../src/resources/endpointslice.js';
-import type { ServiceObj, ServiceSpec } from '../../src/resources/service.js';
+import {
+  categorize,
+  localReadyEndpointCount,
+  portEndpoints,
+  selectBackends,
+  trafficPolicy,
+  type Endpoint,
+} from '../../src/proxy/endpoints.js';
+import type { EndpointSliceObj, SliceEndpoint, SlicePort } from '../../src/registry/endpointslice.js';
+import type { ServiceObj, ServiceSpec } from '../../src/registry/service/strategy.js';
 
 const NODE = { name: 'node-a', zone: 'zone-1' };
 
@@ -11,11 +18,21 @@ const svc = (spec: ServiceSpec = {}): ServiceObj => ({
   apiVersion: 'v1',
   kind: 'Service',
   metadata: { name: 'web', namespace: 'default' },
-  spec: { type: 'ClusterIP', clusterIP: '127.96.0.5', clusterIPs: ['127.96.0.5'], ports: [{ name: 'http', port: 80, protocol: 'TCP' }], ...spec },
+  spec: {
+    type: 'ClusterIP',
+    clusterIP: '127.96.0.5',
+    clusterIPs: ['127.96.0.5'],
+    ports: [{ name: 'http', port: 80, protocol: 'TCP' }],
+    ...spec,
+  },
 });
 
 let n = 0;
-const slice = (endpoints: SliceEndpoint[], ports: SlicePort[] = [{ name: 'http', port: 8080, protocol: 'TCP' }], addressType = 'IPv4'): EndpointSliceObj => ({
+const slice = (
+  endpoints: SliceEndpoint[],
+  ports: SlicePort[] = [{ name: 'http', port: 8080, protocol: 'TCP' }],
+  addressType = 'IPv4',
+): EndpointSliceObj => ({
   apiVersion: 'discovery.k8s.io/v1',
   kind: 'EndpointSlice',
   metadata: { name: `web-${n++}`, namespace: 'default', labels: { 'kubernetes.io/service-name': 'web' } },
@@ -24,7 +41,12 @@ const slice = (endpoints: SliceEndpoint[], ports: SlicePort[] = [{ name: 'http',
   ports,
 });
 
-const ep = (ip: string, more: Partial<SliceEndpoint> = {}): SliceEndpoint => ({ addresses: [ip], conditions: { ready: true, serving: true, terminating: false }, nodeName: 'node-a', ...more });
+const ep = (ip: string, more: Partial<SliceEndpoint> = {}): SliceEndpoint => ({
+  addresses: [ip],
+  conditions: { ready: true, serving: true, terminating: false },
+  nodeName: 'node-a',
+  ...more,
+});
 const notReady = { ready: false, serving: false, terminating: false };
 const terminating = { ready: false, serving: true, terminating: true };
 const keys = (eps: Endpoint[]) => eps.map((e) => e.key);
@@ -33,7 +55,13 @@ const http = { name: 'http', protocol: 'TCP' };
 describe('endpoints of a Service port', () => {
   it('takes the slice port with the same name and protocol, from every slice, sorted by address:port', () => {
     const slices = [
-      slice([ep('127.244.0.3'), ep('127.244.0.1')], [{ name: 'http', port: 8080, protocol: 'TCP' }, { name: 'metrics', port: 9090, protocol: 'TCP' }]),
+      slice(
+        [ep('127.244.0.3'), ep('127.244.0.1')],
+        [
+          { name: 'http', port: 8080, protocol: 'TCP' },
+          { name: 'metrics', port: 9090, protocol: 'TCP' },
+        ],
+      ),
       slice([ep('127.244.0.2')], [{ name: 'http', port: 8081, protocol: 'TCP' }]),
       slice([ep('127.244.0.9')], [{ name: 'http', port: 53, protocol: 'UDP' }]),
     ];
@@ -50,12 +78,21 @@ describe('endpoints of a Service port', () => {
   });
 
   it('deduplicates an address in two slices, preferring the copy that is local', () => {
-    const slices = [slice([ep('127.244.0.1', { nodeName: 'node-b' })]), slice([ep('127.244.0.1', { nodeName: 'node-a' })]), slice([ep('127.244.0.1', { nodeName: 'node-c' })])];
+    const slices = [
+      slice([ep('127.244.0.1', { nodeName: 'node-b' })]),
+      slice([ep('127.244.0.1', { nodeName: 'node-a' })]),
+      slice([ep('127.244.0.1', { nodeName: 'node-c' })]),
+    ];
     const eps = portEndpoints(slices, http, 4, NODE);
     expect(eps).toHaveLength(1);
     expect(eps[0]).toMatchObject({ ip: '127.244.0.1', port: 8080, nodeName: 'node-a', local: true });
     // The same address on two different ports is two endpoints.
-    const two = portEndpoints([slice([ep('127.244.0.1')]), slice([ep('127.244.0.1')], [{ name: 'http', port: 8081, protocol: 'TCP' }])], http, 4, NODE);
+    const two = portEndpoints(
+      [slice([ep('127.244.0.1')]), slice([ep('127.244.0.1')], [{ name: 'http', port: 8081, protocol: 'TCP' }])],
+      http,
+      4,
+      NODE,
+    );
     expect(keys(two)).toEqual(['127.244.0.1:8080', '127.244.0.1:8081']);
   });
 
@@ -78,13 +115,25 @@ describe('endpoints of a Service port', () => {
 
 describe('categorising endpoints', () => {
   it('uses Ready endpoints only, and none that is not ready', () => {
-    const b = selectBackends(svc(), http, [slice([ep('127.244.0.1'), ep('127.244.0.2', { conditions: notReady }), ep('127.244.0.3', { conditions: terminating })])], NODE, 4);
+    const b = selectBackends(
+      svc(),
+      http,
+      [slice([ep('127.244.0.1'), ep('127.244.0.2', { conditions: notReady }), ep('127.244.0.3', { conditions: terminating })])],
+      NODE,
+      4,
+    );
     expect(keys(b.clusterBackends)).toEqual(['127.244.0.1:8080']);
     expect(keys(b.externalBackends)).toEqual(['127.244.0.1:8080']);
   });
 
   it('falls back to serving-and-terminating endpoints when no endpoint is ready', () => {
-    const slices = [slice([ep('127.244.0.1', { conditions: notReady }), ep('127.244.0.2', { conditions: terminating }), ep('127.244.0.3', { conditions: { ready: false, serving: false, terminating: true } })])];
+    const slices = [
+      slice([
+        ep('127.244.0.1', { conditions: notReady }),
+        ep('127.244.0.2', { conditions: terminating }),
+        ep('127.244.0.3', { conditions: { ready: false, serving: false, terminating: true } }),
+      ]),
+    ];
     expect(keys(selectBackends(svc(), http, slices, NODE, 4).clusterBackends)).toEqual(['127.244.0.2:8080']);
     // Nothing serving at all: no backends.
     expect(selectBackends(svc(), http, [slice([ep('127.244.0.1', { conditions: notReady })])], NODE, 4).clusterBackends).toEqual([]);
@@ -96,7 +145,13 @@ describe('categorising endpoints', () => {
     expect(keys(b.clusterBackends)).toEqual(['127.244.0.1:8080']);
     // ClusterIP-only Service: no external traffic, so no Cluster endpoints are computed.
     expect(b.externalBackends).toEqual([]);
-    const none = selectBackends(svc({ internalTrafficPolicy: 'Local' }), http, [slice([ep('127.244.0.2', { nodeName: 'node-b' })])], NODE, 4);
+    const none = selectBackends(
+      svc({ internalTrafficPolicy: 'Local' }),
+      http,
+      [slice([ep('127.244.0.2', { nodeName: 'node-b' })])],
+      NODE,
+      4,
+    );
     expect(none.clusterBackends).toEqual([]);
   });
 
@@ -105,7 +160,13 @@ describe('categorising endpoints', () => {
     const b = selectBackends(svc({ type: 'NodePort', externalTrafficPolicy: 'Local' }), http, slices, NODE, 4);
     expect(keys(b.externalBackends)).toEqual(['127.244.0.1:8080']);
     expect(keys(b.clusterBackends)).toEqual(['127.244.0.1:8080', '127.244.0.2:8080']);
-    const both = selectBackends(svc({ type: 'LoadBalancer', externalTrafficPolicy: 'Local', internalTrafficPolicy: 'Local' }), http, slices, NODE, 4);
+    const both = selectBackends(
+      svc({ type: 'LoadBalancer', externalTrafficPolicy: 'Local', internalTrafficPolicy: 'Local' }),
+      http,
+      slices,
+      NODE,
+      4,
+    );
     expect(keys(both.clusterBackends)).toEqual(['127.244.0.1:8080']);
     expect(keys(both.externalBackends)).toEqual(['127.244.0.1:8080']);
     // A ClusterIP Service with externalIPs is externally accessible too.
@@ -124,7 +185,13 @@ describe('categorising endpoints', () => {
   it('prefers endpoints hinted for this zone when every ready endpoint has hints (PreferClose)', () => {
     const hint = (z: string) => ({ hints: { forZones: [{ name: z }] } });
     const s = svc({ trafficDistribution: 'PreferClose' });
-    const hinted = [slice([ep('127.244.0.1', hint('zone-1')), ep('127.244.0.2', { nodeName: 'node-b', ...hint('zone-2') }), ep('127.244.0.3', { conditions: notReady })])];
+    const hinted = [
+      slice([
+        ep('127.244.0.1', hint('zone-1')),
+        ep('127.244.0.2', { nodeName: 'node-b', ...hint('zone-2') }),
+        ep('127.244.0.3', { conditions: notReady }),
+      ]),
+    ];
     expect(keys(selectBackends(s, http, hinted, NODE, 4).clusterBackends)).toEqual(['127.244.0.1:8080']);
     // One ready endpoint without hints: hints are ignored.
     const partial = [slice([ep('127.244.0.1', hint('zone-1')), ep('127.244.0.2')])];
@@ -134,7 +201,13 @@ describe('categorising endpoints', () => {
     expect(keys(selectBackends(s, http, elsewhere, NODE, 4).clusterBackends)).toHaveLength(2);
     expect(keys(selectBackends(s, http, hinted, { name: 'node-a' }, 4).clusterBackends)).toEqual(['127.244.0.1:8080', '127.244.0.2:8080']);
     // Hints do not restrict Local policy.
-    const local = selectBackends(svc({ type: 'NodePort', externalTrafficPolicy: 'Local' }), http, [slice([ep('127.244.0.1', hint('zone-2')), ep('127.244.0.2', hint('zone-1'))])], NODE, 4);
+    const local = selectBackends(
+      svc({ type: 'NodePort', externalTrafficPolicy: 'Local' }),
+      http,
+      [slice([ep('127.244.0.1', hint('zone-2')), ep('127.244.0.2', hint('zone-1'))])],
+      NODE,
+      4,
+    );
     expect(keys(local.externalBackends)).toEqual(['127.244.0.1:8080', '127.244.0.2:8080']);
   });
 
@@ -150,10 +223,13 @@ describe('categorising endpoints', () => {
 describe('health check node port count', () => {
   it('counts distinct ready local addresses over every port and slice', () => {
     const slices = [
-      slice([ep('127.244.0.1'), ep('127.244.0.2', { nodeName: 'node-b' }), ep('127.244.0.3', { conditions: terminating })], [
-        { name: 'http', port: 8080, protocol: 'TCP' },
-        { name: 'https', port: 8443, protocol: 'TCP' },
-      ]),
+      slice(
+        [ep('127.244.0.1'), ep('127.244.0.2', { nodeName: 'node-b' }), ep('127.244.0.3', { conditions: terminating })],
+        [
+          { name: 'http', port: 8080, protocol: 'TCP' },
+          { name: 'https', port: 8443, protocol: 'TCP' },
+        ],
+      ),
       slice([ep('127.244.0.1'), ep('127.244.0.4')], [{ name: 'http', port: 8081, protocol: 'TCP' }]),
       slice([ep('127.244.0.5')], []),
     ];

@@ -3,13 +3,19 @@
 import { describe, it, expect } from 'vitest';
 import { createListenerSet, listenErrorText, wantedListeners, type ListenerFailure, type ListenerSpec } from '../../src/proxy/listeners.js';
 import { goTime, serviceHealthBody } from '../../src/proxy/healthcheck.js';
-import type { ServiceObj, ServiceSpec } from '../../src/resources/service.js';
+import type { ServiceObj, ServiceSpec } from '../../src/registry/service/strategy.js';
 
 const svc = (spec: ServiceSpec, status: ServiceObj['status'] = {}, name = 'web'): ServiceObj => ({
   apiVersion: 'v1',
   kind: 'Service',
   metadata: { name, namespace: 'default' },
-  spec: { type: 'ClusterIP', clusterIP: '127.96.0.5', clusterIPs: ['127.96.0.5'], ports: [{ name: 'http', port: 80, protocol: 'TCP' }], ...spec },
+  spec: {
+    type: 'ClusterIP',
+    clusterIP: '127.96.0.5',
+    clusterIPs: ['127.96.0.5'],
+    ports: [{ name: 'http', port: 80, protocol: 'TCP' }],
+    ...spec,
+  },
   status,
 });
 const HOST = { nodePortAddresses: ['127.0.0.1', '::1'], isLocal: (ip: string) => ip.startsWith('127.') || ip === '::1' };
@@ -45,31 +51,63 @@ describe('wanted listeners', () => {
         { name: 'dns-tcp', port: 53, protocol: 'TCP' },
       ],
     });
-    expect(keys(s)).toEqual(['UDP 127.96.0.5:53 clusterIP', 'UDP [fd00::5]:53 clusterIP', 'TCP 127.96.0.5:53 clusterIP', 'TCP [fd00::5]:53 clusterIP']);
+    expect(keys(s)).toEqual([
+      'UDP 127.96.0.5:53 clusterIP',
+      'UDP [fd00::5]:53 clusterIP',
+      'TCP 127.96.0.5:53 clusterIP',
+      'TCP [fd00::5]:53 clusterIP',
+    ]);
     const l = wantedListeners(s, HOST).listeners[0]!;
     expect(l).toMatchObject({ service: 'default/web', route: 'default/web:53/UDP', family: 4, portName: 'dns' });
   });
 
   it('adds NodePorts (of the Service’s families), load-balancer IPs and local externalIPs as external listeners', () => {
     const s = svc(
-      { type: 'LoadBalancer', externalIPs: ['127.96.0.77', '192.0.2.10'], ports: [{ name: 'http', port: 80, protocol: 'TCP', nodePort: 30007 }] },
-      { loadBalancer: { ingress: [{ ip: '127.240.0.1', ipMode: 'VIP' }, { ip: '127.240.0.2', ipMode: 'Proxy' }, { hostname: 'lb.example.com' }] } },
+      {
+        type: 'LoadBalancer',
+        externalIPs: ['127.96.0.77', '192.0.2.10'],
+        ports: [{ name: 'http', port: 80, protocol: 'TCP', nodePort: 30007 }],
+      },
+      {
+        loadBalancer: {
+          ingress: [{ ip: '127.240.0.1', ipMode: 'VIP' }, { ip: '127.240.0.2', ipMode: 'Proxy' }, { hostname: 'lb.example.com' }],
+        },
+      },
     );
-    expect(keys(s)).toEqual(['TCP 127.96.0.5:80 clusterIP', 'TCP 127.0.0.1:30007 nodePort ext', 'TCP 127.240.0.1:80 loadBalancer ext', 'TCP 127.96.0.77:80 externalIP ext']);
+    expect(keys(s)).toEqual([
+      'TCP 127.96.0.5:80 clusterIP',
+      'TCP 127.0.0.1:30007 nodePort ext',
+      'TCP 127.240.0.1:80 loadBalancer ext',
+      'TCP 127.96.0.77:80 externalIP ext',
+    ]);
     expect(wantedListeners(s, HOST).foreignExternalIPs).toEqual(['192.0.2.10']);
     // Ingress only counts for type LoadBalancer.
     expect(keys({ ...s, spec: { ...s.spec, type: 'NodePort' } })).not.toContain('TCP 127.240.0.1:80 loadBalancer ext');
   });
 
   it('serves the health check node port for LoadBalancer with externalTrafficPolicy Local', () => {
-    const s = svc({ type: 'LoadBalancer', externalTrafficPolicy: 'Local', healthCheckNodePort: 31000, ports: [{ port: 80, protocol: 'TCP', nodePort: 30007 }] });
+    const s = svc({
+      type: 'LoadBalancer',
+      externalTrafficPolicy: 'Local',
+      healthCheckNodePort: 31000,
+      ports: [{ port: 80, protocol: 'TCP', nodePort: 30007 }],
+    });
     const l = wantedListeners(s, HOST).listeners.find((x) => x.kind === 'health')!;
-    expect(l).toMatchObject({ key: 'TCP 127.0.0.1:31000', address: '127.0.0.1', port: 31000, route: 'default/web', role: 'healthCheckNodePort' });
+    expect(l).toMatchObject({
+      key: 'TCP 127.0.0.1:31000',
+      address: '127.0.0.1',
+      port: 31000,
+      route: 'default/web',
+      role: 'healthCheckNodePort',
+    });
   });
 
   it('gives headless and ExternalName Services nothing, and reports SCTP ports as unsupported', () => {
     expect(wantedListeners(svc({ clusterIP: 'None', clusterIPs: ['None'] }), HOST).listeners).toEqual([]);
-    expect(wantedListeners(svc({ type: 'ExternalName', externalName: 'example.com', clusterIP: undefined, clusterIPs: undefined }), HOST).listeners).toEqual([]);
+    expect(
+      wantedListeners(svc({ type: 'ExternalName', externalName: 'example.com', clusterIP: undefined, clusterIPs: undefined }), HOST)
+        .listeners,
+    ).toEqual([]);
     const w = wantedListeners(svc({ ports: [{ name: 's', port: 9000, protocol: 'SCTP' }, { port: 80 }] }), HOST);
     expect(w.unsupported).toEqual([{ name: 's', port: 9000, protocol: 'SCTP' }]);
     expect(w.listeners.map((l) => l.key)).toEqual(['TCP 127.96.0.5:80']);
@@ -115,7 +153,13 @@ describe('listener reconciler', () => {
     const f = fakeOpener();
     const failed: ListenerFailure[] = [];
     const recovered: string[] = [];
-    const set = createListenerSet({ open: f.opener, failed: (x) => failed.push(x), recovered: (s) => recovered.push(s.key), retryBaseMs: 1_000, retryMaxMs: 4_000 });
+    const set = createListenerSet({
+      open: f.opener,
+      failed: (x) => failed.push(x),
+      recovered: (s) => recovered.push(s.key),
+      retryBaseMs: 1_000,
+      retryMaxMs: 4_000,
+    });
     return { f, failed, recovered, set };
   };
 
@@ -140,7 +184,13 @@ describe('listener reconciler', () => {
     set.apply('ns/a', [spec('ns/a', '127.0.0.5'), spec('ns/a', '127.0.0.6')]);
     await set.idle();
     expect([...f.open.keys()]).toEqual(['TCP 127.0.0.5:80']);
-    expect(failed.map((x) => [x.spec.key, x.code, x.message])).toEqual([['TCP 127.0.0.6:80', 'EADDRINUSE', 'address already in use (another process on this host holds it: another cluster or any other program)']]);
+    expect(failed.map((x) => [x.spec.key, x.code, x.message])).toEqual([
+      [
+        'TCP 127.0.0.6:80',
+        'EADDRINUSE',
+        'address already in use (another process on this host holds it: another cluster or any other program)',
+      ],
+    ]);
     // Not yet due: nothing happens; due (the clock moved past the back-off): retried.
     const before = f.opens;
     set.retryDue();
@@ -171,7 +221,9 @@ describe('listener reconciler', () => {
     set.apply('ns/b', [spec('ns/b', '127.0.0.5')]);
     await set.idle();
     expect(f.open.get('TCP 127.0.0.5:80')!().service).toBe('ns/a');
-    expect(failed.map((x) => [x.spec.service, x.code, x.message])).toEqual([['ns/b', 'CONFLICT', 'Service ns/a of this cluster already has it (as its clusterIP)']]);
+    expect(failed.map((x) => [x.spec.service, x.code, x.message])).toEqual([
+      ['ns/b', 'CONFLICT', 'Service ns/a of this cluster already has it (as its clusterIP)'],
+    ]);
     set.apply('ns/a', []);
     await set.idle();
     expect(f.open.get('TCP 127.0.0.5:80')!().service).toBe('ns/b');
@@ -192,7 +244,9 @@ describe('listener reconciler', () => {
 
 describe('listen errors in plain words', () => {
   it('names the usual causes', () => {
-    expect(listenErrorText('EADDRINUSE', 8000, 'x')).toBe('address already in use (another process on this host holds it: another cluster or any other program)');
+    expect(listenErrorText('EADDRINUSE', 8000, 'x')).toBe(
+      'address already in use (another process on this host holds it: another cluster or any other program)',
+    );
     expect(listenErrorText('EADDRNOTAVAIL', 8000, 'x')).toBe('address not available on this host (no network interface has it)');
     expect(listenErrorText('EACCES', 80, 'x')).toBe(
       'permission denied: ports below 1024 need root or CAP_NET_BIND_SERVICE (allow them with `sudo sysctl -w net.ipv4.ip_unprivileged_port_start=0`, or run tinykube as root)',
@@ -204,7 +258,9 @@ describe('listen errors in plain words', () => {
 
 describe('health answers', () => {
   it('writes kube-proxy’s service health body byte for byte', () => {
-    expect(serviceHealthBody('default', 'web', 2, true)).toBe('{\n\t"service": {\n\t\t"namespace": "default",\n\t\t"name": "web"\n\t},\n\t"localEndpoints": 2,\n\t"serviceProxyHealthy": true\n}');
+    expect(serviceHealthBody('default', 'web', 2, true)).toBe(
+      '{\n\t"service": {\n\t\t"namespace": "default",\n\t\t"name": "web"\n\t},\n\t"localEndpoints": 2,\n\t"serviceProxyHealthy": true\n}',
+    );
   });
 
   it('prints times as Go’s time.Time String()', () => {

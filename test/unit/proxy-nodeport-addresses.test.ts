@@ -2,10 +2,32 @@
 // whole family; and which addresses count as local for externalIPs.
 import { describe, it, expect } from 'vitest';
 import type { NetworkInterfaceInfo } from 'node:os';
-import { hostAddresses, isLocalAddress, isLoopback, nodePortAddresses, parseNodePortCIDRs, DEFAULT_NODEPORT_ADDRESSES } from '../../src/proxy/nodeport-addresses.js';
+import {
+  hostAddresses,
+  isLocalAddress,
+  isLoopback,
+  nodePortAddresses,
+  parseNodePortCIDRs,
+  DEFAULT_NODEPORT_ADDRESSES,
+} from '../../src/proxy/nodeport-addresses.js';
 
-const v4 = (address: string): NetworkInterfaceInfo => ({ address, netmask: '255.255.255.0', family: 'IPv4', mac: '00:00:00:00:00:00', internal: false, cidr: `${address}/24` });
-const v6 = (address: string, scopeid = 0): NetworkInterfaceInfo => ({ address, netmask: 'ffff:ffff:ffff:ffff::', family: 'IPv6', mac: '00:00:00:00:00:00', internal: false, cidr: `${address}/64`, scopeid });
+const v4 = (address: string): NetworkInterfaceInfo => ({
+  address,
+  netmask: '255.255.255.0',
+  family: 'IPv4',
+  mac: '00:00:00:00:00:00',
+  internal: false,
+  cidr: `${address}/24`,
+});
+const v6 = (address: string, scopeid = 0): NetworkInterfaceInfo => ({
+  address,
+  netmask: 'ffff:ffff:ffff:ffff::',
+  family: 'IPv6',
+  mac: '00:00:00:00:00:00',
+  internal: false,
+  cidr: `${address}/64`,
+  scopeid,
+});
 
 const HOST = hostAddresses({
   lo: [v4('127.0.0.1'), v6('::1')],

@@ -2,16 +2,14 @@
 // generated url.Values conversions give, or the exact text of upstream's conversion (400) or
 // validation (422) error.
 import { describe, it, expect } from 'vitest';
-import { StatusError } from '../../src/api/errors.js';
+import { StatusError } from '../../src/apimachinery/errors.js';
 import {
-  GO_ZERO_TIME_MS,
   createOptions,
   decodePodAttachOptions,
   decodePodExecOptions,
   decodePodPortForwardOptions,
   deleteOptions,
   getOptions,
-  goParseInt,
   listLimit,
   listOptions,
   logSince,
@@ -25,10 +23,11 @@ import {
   tableOptions,
   watchTimeoutMs,
   writeOptions,
-} from '../../src/api/query-params.js';
-import { goQuote } from '../../src/api/go-format.js';
-import { parsePortForwardPorts } from '../../src/api/streaming/portforward-ws.js';
-import { parseGoUint16 } from '../../src/api/streaming/portforward-spdy.js';
+} from '../../src/server/query-params.js';
+import { GO_ZERO_TIME_MS, goParseInt } from '../../src/apimachinery/go-strconv.js';
+import { goQuote } from '../../src/apimachinery/go-format.js';
+import { parsePortForwardPorts } from '../../src/streaming/portforward-ws.js';
+import { parseGoUint16 } from '../../src/streaming/portforward-spdy.js';
 
 const q = (s: string) => parseQuery(s);
 
@@ -185,13 +184,41 @@ describe('ListOptions (list, watch, deletecollection)', () => {
     ['watch=1&timeoutSeconds=0x10', 400, syntax('ParseInt', '0x10')],
     ['labelSelector=a%20in%20(', 400, "unable to parse requirement: found '', expected: ',', ')' or identifier"],
     ['fieldSelector=a', 400, "invalid selector: 'a'; can't understand 'a'"],
-    ['resourceVersionMatch=Exact', 422, 'ListOptions.meta.k8s.io "" is invalid: resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided'],
-    ['resourceVersion=5&resourceVersionMatch=Foo', 422, 'ListOptions.meta.k8s.io "" is invalid: resourceVersionMatch: Unsupported value: "Foo": supported values: "Exact", "NotOlderThan", ""'],
-    ['resourceVersion=0&resourceVersionMatch=Exact', 422, 'ListOptions.meta.k8s.io "" is invalid: resourceVersionMatch: Forbidden: resourceVersionMatch "exact" is forbidden for resourceVersion "0"'],
-    ['resourceVersion=5&resourceVersionMatch=Exact&continue=x', 422, 'ListOptions.meta.k8s.io "" is invalid: resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden when continue is provided'],
-    ['sendInitialEvents=false', 422, 'ListOptions.meta.k8s.io "" is invalid: sendInitialEvents: Forbidden: sendInitialEvents is forbidden for list'],
-    ['watch=1&sendInitialEvents=true', 422, 'ListOptions.meta.k8s.io "" is invalid: resourceVersionMatch: Forbidden: sendInitialEvents requires setting resourceVersionMatch to NotOlderThan'],
-    ['watch=1&resourceVersion=5&resourceVersionMatch=NotOlderThan', 422, 'ListOptions.meta.k8s.io "" is invalid: resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided'],
+    [
+      'resourceVersionMatch=Exact',
+      422,
+      'ListOptions.meta.k8s.io "" is invalid: resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided',
+    ],
+    [
+      'resourceVersion=5&resourceVersionMatch=Foo',
+      422,
+      'ListOptions.meta.k8s.io "" is invalid: resourceVersionMatch: Unsupported value: "Foo": supported values: "Exact", "NotOlderThan", ""',
+    ],
+    [
+      'resourceVersion=0&resourceVersionMatch=Exact',
+      422,
+      'ListOptions.meta.k8s.io "" is invalid: resourceVersionMatch: Forbidden: resourceVersionMatch "exact" is forbidden for resourceVersion "0"',
+    ],
+    [
+      'resourceVersion=5&resourceVersionMatch=Exact&continue=x',
+      422,
+      'ListOptions.meta.k8s.io "" is invalid: resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden when continue is provided',
+    ],
+    [
+      'sendInitialEvents=false',
+      422,
+      'ListOptions.meta.k8s.io "" is invalid: sendInitialEvents: Forbidden: sendInitialEvents is forbidden for list',
+    ],
+    [
+      'watch=1&sendInitialEvents=true',
+      422,
+      'ListOptions.meta.k8s.io "" is invalid: resourceVersionMatch: Forbidden: sendInitialEvents requires setting resourceVersionMatch to NotOlderThan',
+    ],
+    [
+      'watch=1&resourceVersion=5&resourceVersionMatch=NotOlderThan',
+      422,
+      'ListOptions.meta.k8s.io "" is invalid: resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided',
+    ],
     [
       'watch=1&sendInitialEvents=false&resourceVersionMatch=Exact',
       422,
@@ -207,7 +234,17 @@ describe('ListOptions (list, watch, deletecollection)', () => {
       lo('resourceVersionMatch=Exact');
     } catch (e) {
       const s = (e as StatusError).toStatus();
-      expect(s.details).toEqual({ group: 'meta.k8s.io', kind: 'ListOptions', causes: [{ reason: 'FieldValueForbidden', message: 'Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided', field: 'resourceVersionMatch' }] });
+      expect(s.details).toEqual({
+        group: 'meta.k8s.io',
+        kind: 'ListOptions',
+        causes: [
+          {
+            reason: 'FieldValueForbidden',
+            message: 'Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided',
+            field: 'resourceVersionMatch',
+          },
+        ],
+      });
       expect(s.reason).toBe('Invalid');
     }
   });
@@ -248,14 +285,42 @@ describe('CreateOptions, UpdateOptions, PatchOptions', () => {
   const m129 = 'a'.repeat(129);
   const errors: [string, 'create' | 'update', string][] = [
     ['dryRun=', 'create', 'CreateOptions.meta.k8s.io "" is invalid: dryRun: Unsupported value: []string{""}: supported values: "All"'],
-    ['dryRun=all', 'create', 'CreateOptions.meta.k8s.io "" is invalid: dryRun: Unsupported value: []string{"all"}: supported values: "All"'],
-    ['dryRun=All&dryRun=x', 'update', 'UpdateOptions.meta.k8s.io "" is invalid: dryRun: Unsupported value: []string{"All", "x"}: supported values: "All"'],
-    ['fieldValidation=strict', 'create', 'CreateOptions.meta.k8s.io "" is invalid: fieldValidation: Unsupported value: "strict": supported values: "", "Ignore", "Strict", "Warn"'],
-    ['fieldValidation=bogus&fieldValidation=Strict', 'update', 'UpdateOptions.meta.k8s.io "" is invalid: fieldValidation: Unsupported value: "bogus": supported values: "", "Ignore", "Strict", "Warn"'],
+    [
+      'dryRun=all',
+      'create',
+      'CreateOptions.meta.k8s.io "" is invalid: dryRun: Unsupported value: []string{"all"}: supported values: "All"',
+    ],
+    [
+      'dryRun=All&dryRun=x',
+      'update',
+      'UpdateOptions.meta.k8s.io "" is invalid: dryRun: Unsupported value: []string{"All", "x"}: supported values: "All"',
+    ],
+    [
+      'fieldValidation=strict',
+      'create',
+      'CreateOptions.meta.k8s.io "" is invalid: fieldValidation: Unsupported value: "strict": supported values: "", "Ignore", "Strict", "Warn"',
+    ],
+    [
+      'fieldValidation=bogus&fieldValidation=Strict',
+      'update',
+      'UpdateOptions.meta.k8s.io "" is invalid: fieldValidation: Unsupported value: "bogus": supported values: "", "Ignore", "Strict", "Warn"',
+    ],
     [`fieldManager=${m129}`, 'create', 'CreateOptions.meta.k8s.io "" is invalid: fieldManager: Too long: may not be more than 128 bytes'],
-    ['fieldManager=a%07b', 'create', 'CreateOptions.meta.k8s.io "" is invalid: fieldManager: Invalid value: "a\\ab": invalid character U+0007 (at position 1)'],
-    ['fieldManager=a%01b', 'create', 'CreateOptions.meta.k8s.io "" is invalid: fieldManager: Invalid value: "a\\x01b": invalid character U+0001 (at position 1)'],
-    ['fieldManager=%C3%A9%C2%A0', 'create', 'CreateOptions.meta.k8s.io "" is invalid: fieldManager: Invalid value: "é\\u00a0": invalid character U+00A0 (at position 2)'],
+    [
+      'fieldManager=a%07b',
+      'create',
+      'CreateOptions.meta.k8s.io "" is invalid: fieldManager: Invalid value: "a\\ab": invalid character U+0007 (at position 1)',
+    ],
+    [
+      'fieldManager=a%01b',
+      'create',
+      'CreateOptions.meta.k8s.io "" is invalid: fieldManager: Invalid value: "a\\x01b": invalid character U+0001 (at position 1)',
+    ],
+    [
+      'fieldManager=%C3%A9%C2%A0',
+      'create',
+      'CreateOptions.meta.k8s.io "" is invalid: fieldManager: Invalid value: "é\\u00a0": invalid character U+00A0 (at position 2)',
+    ],
     [
       'dryRun=x&fieldValidation=y',
       'create',
@@ -294,7 +359,10 @@ describe('CreateOptions, UpdateOptions, PatchOptions', () => {
 
   it('create-like subresources read CreateOptions too', () => {
     expect(createOptions(q('dryRun=All')).dryRun).toEqual(['All']);
-    expect(failure(() => createOptions(q('dryRun=yes')))).toEqual([422, 'CreateOptions.meta.k8s.io "" is invalid: dryRun: Unsupported value: []string{"yes"}: supported values: "All"']);
+    expect(failure(() => createOptions(q('dryRun=yes')))).toEqual([
+      422,
+      'CreateOptions.meta.k8s.io "" is invalid: dryRun: Unsupported value: []string{"yes"}: supported values: "All"',
+    ]);
   });
 });
 
@@ -325,11 +393,36 @@ describe('DeleteOptions', () => {
     ['gracePeriodSeconds=1e3', undefined, 400, syntax('ParseInt', '1e3')],
     ['gracePeriodSeconds=+30', undefined, 400, syntax('ParseInt', ' 30')],
     ['gracePeriodSeconds=99999999999999999999', undefined, 400, range('ParseInt', '99999999999999999999')],
-    ['propagationPolicy=Foo', undefined, 422, 'DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Unsupported value: "Foo": supported values: "Foreground", "Background", "Orphan", "nil"'],
-    ['propagationPolicy=', undefined, 422, 'DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Unsupported value: "": supported values: "Foreground", "Background", "Orphan", "nil"'],
-    ['orphanDependents=false&propagationPolicy=Orphan', undefined, 422, 'DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Invalid value: "Orphan": orphanDependents and deletionPropagation cannot be both set'],
-    ['dryRun=true', undefined, 422, 'DeleteOptions.meta.k8s.io "" is invalid: dryRun: Unsupported value: []string{"true"}: supported values: "All"'],
-    ['', { dryRun: ['all'] }, 422, 'DeleteOptions.meta.k8s.io "" is invalid: dryRun: Unsupported value: []string{"all"}: supported values: "All"'],
+    [
+      'propagationPolicy=Foo',
+      undefined,
+      422,
+      'DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Unsupported value: "Foo": supported values: "Foreground", "Background", "Orphan", "nil"',
+    ],
+    [
+      'propagationPolicy=',
+      undefined,
+      422,
+      'DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Unsupported value: "": supported values: "Foreground", "Background", "Orphan", "nil"',
+    ],
+    [
+      'orphanDependents=false&propagationPolicy=Orphan',
+      undefined,
+      422,
+      'DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Invalid value: "Orphan": orphanDependents and deletionPropagation cannot be both set',
+    ],
+    [
+      'dryRun=true',
+      undefined,
+      422,
+      'DeleteOptions.meta.k8s.io "" is invalid: dryRun: Unsupported value: []string{"true"}: supported values: "All"',
+    ],
+    [
+      '',
+      { dryRun: ['all'] },
+      422,
+      'DeleteOptions.meta.k8s.io "" is invalid: dryRun: Unsupported value: []string{"all"}: supported values: "All"',
+    ],
   ];
   it.each(errors)('%s (body %j) → %i', (raw, body, code, message) => {
     expect(failure(() => del(raw, body))).toEqual([code, message]);
@@ -348,7 +441,10 @@ describe('TableOptions', () => {
     expect(tableOptions(q(raw))).toEqual({ include, noHeaders });
   });
   it('refuses an unknown includeObject with a 400', () => {
-    expect(failure(() => tableOptions(q('includeObject=object')))).toEqual([400, `Unable to convert to Table as requested: includeObject: Invalid value: "object": must be 'Metadata', 'Object', 'None', or empty`]);
+    expect(failure(() => tableOptions(q('includeObject=object')))).toEqual([
+      400,
+      `Unable to convert to Table as requested: includeObject: Invalid value: "object": must be 'Metadata', 'Object', 'None', or empty`,
+    ]);
   });
 });
 
@@ -380,7 +476,8 @@ describe('PodLogOptions', () => {
   });
 
   const t = (s: string, rest: string) => `parsing time ${JSON.stringify(s)}${rest}`;
-  const cannot = (s: string, v: string, l: string) => t(s, ` as "2006-01-02T15:04:05Z07:00": cannot parse ${JSON.stringify(v)} as ${JSON.stringify(l)}`);
+  const cannot = (s: string, v: string, l: string) =>
+    t(s, ` as "2006-01-02T15:04:05Z07:00": cannot parse ${JSON.stringify(v)} as ${JSON.stringify(l)}`);
   const errors: [string, number, string][] = [
     ['tailLines=abc', 400, syntax('ParseInt', 'abc')],
     ['limitBytes=1e3', 400, syntax('ParseInt', '1e3')],
@@ -404,7 +501,11 @@ describe('PodLogOptions', () => {
     ['tailLines=-1', 422, 'PodLogOptions "p" is invalid: tailLines: Invalid value: -1: must be greater than or equal to 0'],
     ['limitBytes=0', 422, 'PodLogOptions "p" is invalid: limitBytes: Invalid value: 0: must be greater than 0'],
     ['sinceSeconds=0', 422, 'PodLogOptions "p" is invalid: sinceSeconds: Invalid value: 0: must be greater than 0'],
-    ['sinceSeconds=5&sinceTime=', 422, 'PodLogOptions "p" is invalid: : Forbidden: at most one of `sinceTime` or `sinceSeconds` may be specified'],
+    [
+      'sinceSeconds=5&sinceTime=',
+      422,
+      'PodLogOptions "p" is invalid: : Forbidden: at most one of `sinceTime` or `sinceSeconds` may be specified',
+    ],
     ['stream=Stdout', 422, 'PodLogOptions "p" is invalid: stream: Forbidden: may not be specified'],
     [
       'tailLines=-1&limitBytes=-5',
@@ -428,15 +529,27 @@ describe('PodLogOptions', () => {
 
 describe('PodExecOptions, PodAttachOptions', () => {
   it.each([
-    ['command=ls&command=-l&stdout=True&stdin=yes&stderr=0&tty=', { stdin: true, stdout: true, stderr: false, tty: true, container: '', command: ['ls', '-l'] }],
-    ['command=sh&stdout=1&stderr=TRUE&container=c&container=d', { stdin: false, stdout: true, stderr: true, tty: false, container: 'c', command: ['sh'] }],
+    [
+      'command=ls&command=-l&stdout=True&stdin=yes&stderr=0&tty=',
+      { stdin: true, stdout: true, stderr: false, tty: true, container: '', command: ['ls', '-l'] },
+    ],
+    [
+      'command=sh&stdout=1&stderr=TRUE&container=c&container=d',
+      { stdin: false, stdout: true, stderr: true, tty: false, container: 'c', command: ['sh'] },
+    ],
     ['stdout=false&stderr=False', { stdin: false, stdout: false, stderr: false, tty: false, container: '', command: [] }],
   ])('exec %s', (raw, want) => {
     expect(decodePodExecOptions(q(raw))).toEqual(want);
   });
 
   it('attach has no command', () => {
-    expect(decodePodAttachOptions(q('command=x&stdin=1'))).toEqual({ stdin: true, stdout: false, stderr: false, tty: false, container: '' });
+    expect(decodePodAttachOptions(q('command=x&stdin=1'))).toEqual({
+      stdin: true,
+      stdout: false,
+      stderr: false,
+      tty: false,
+      container: '',
+    });
   });
 
   it.each([
@@ -448,7 +561,10 @@ describe('PodExecOptions, PodAttachOptions', () => {
   });
 
   it.each(['', 'stdout=0&stderr=false', 'stderr=1&tty=1', 'stdin=FALSE&stdout=False'])('no stream in %j → 400', (raw) => {
-    expect(failure(() => remoteCommandStreams(decodePodAttachOptions(q(raw))))).toEqual([400, 'you must specify at least 1 of stdin, stdout, stderr']);
+    expect(failure(() => remoteCommandStreams(decodePodAttachOptions(q(raw))))).toEqual([
+      400,
+      'you must specify at least 1 of stdin, stdout, stderr',
+    ]);
   });
 
   it.each(['dryRun=All', 'dryRun=', 'dryRun'])('connect subresources refuse %s', (raw) => {

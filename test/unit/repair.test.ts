@@ -1,11 +1,11 @@
 import { describe, it, expect } from 'vitest';
 import pino from 'pino';
-import { Store } from '../../src/store/store.js';
+import { Store } from '../../src/storage/store.js';
 import { ensureAllocationTable, slotsOf, isTaken } from '../../src/allocators/bands.js';
-import { serviceAllocators } from '../../src/allocators/service-hooks.js';
-import { repairServiceAllocations } from '../../src/allocators/repair.js';
+import { serviceAllocators } from '../../src/registry/service/allocation.js';
+import { repairServiceAllocations } from '../../src/registry/service/repair.js';
 import { ipToSlot } from '../../src/allocators/clusterip.js';
-import { resolveConfig } from '../../src/options.js';
+import { resolveConfig } from '../../src/config/options.js';
 
 describe('startup repair of Service allocations', () => {
   it('releases leaked slots, restores missing ones and reports double claims', () => {
@@ -17,7 +17,12 @@ describe('startup repair of Service allocations', () => {
       apiVersion: 'v1',
       kind: 'Service',
       metadata: { name, namespace: 'default' },
-      spec: { type: nodePort ? 'NodePort' : 'ClusterIP', clusterIP: ip, clusterIPs: [ip], ports: [{ port: 80, ...(nodePort ? { nodePort } : {}) }] },
+      spec: {
+        type: nodePort ? 'NodePort' : 'ClusterIP',
+        clusterIP: ip,
+        clusterIPs: [ip],
+        ports: [{ port: 80, ...(nodePort ? { nodePort } : {}) }],
+      },
     });
     store.txn((tx) => {
       tx.create('services', svc('a', '10.96.0.20', 30007));

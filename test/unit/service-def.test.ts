@@ -1,9 +1,9 @@
 import { describe, it, expect } from 'vitest';
-import { serviceDef, type ServiceObj } from '../../src/resources/service.js';
-import { formatFieldErrors, type FieldError } from '../../src/resources/field.js';
-import type { ClusterConfig } from '../../src/config.js';
-import { StatusError } from '../../src/api/errors.js';
-import type { WriteContext } from '../../src/resources/types.js';
+import { serviceDef, type ServiceObj } from '../../src/registry/service/strategy.js';
+import { formatFieldErrors, type FieldError } from '../../src/apimachinery/field.js';
+import type { ClusterConfig } from '../../src/config/cluster-config.js';
+import { StatusError } from '../../src/apimachinery/errors.js';
+import type { WriteContext } from '../../src/registry/types.js';
 
 const config: ClusterConfig = {
   name: 't',
@@ -30,7 +30,12 @@ const config: ClusterConfig = {
 const ctx = (cfg = config) => ({ tx: undefined, config: cfg, now: new Date(), dryRun: false, warnings: [] }) as unknown as WriteContext;
 
 const svc = (spec: Record<string, unknown>, name = 'web'): ServiceObj =>
-  ({ apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: 'default', creationTimestamp: '2025-01-01T00:00:00Z' }, spec }) as ServiceObj;
+  ({
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name, namespace: 'default', creationTimestamp: '2025-01-01T00:00:00Z' },
+    spec,
+  }) as ServiceObj;
 
 /** Runs the create pipeline the registry runs: defaults, prepareForCreate, validate. */
 function create(o: ServiceObj, cfg = config): { obj: ServiceObj; errs: FieldError[] } {
@@ -92,7 +97,9 @@ describe('Service defaults', () => {
 
 describe('Service validation (fact sheet texts)', () => {
   it('port range', () => {
-    expect(messages(create(svc({ ports: [{ port: 70000 }] })).errs)).toContain('spec.ports[0].port: Invalid value: 70000: must be between 1 and 65535, inclusive');
+    expect(messages(create(svc({ ports: [{ port: 70000 }] })).errs)).toContain(
+      'spec.ports[0].port: Invalid value: 70000: must be between 1 and 65535, inclusive',
+    );
   });
   it('names required with several ports, unique, DNS-1123 labels', () => {
     const m = messages(create(svc({ ports: [{ port: 80, name: 'http' }, { port: 81, name: 'http' }, { port: 82 }] })).errs);
@@ -100,8 +107,19 @@ describe('Service validation (fact sheet texts)', () => {
     expect(m).toContain('spec.ports[2].name: Required value');
   });
   it('duplicate (port, protocol) pairs report the ServicePort key', () => {
-    const m = messages(create(svc({ ports: [{ port: 80, name: 'a' }, { port: 80, name: 'b' }] })).errs);
-    expect(m).toContain('spec.ports[1]: Duplicate value: core.ServicePort{Name:"", Protocol:"TCP", AppProtocol:(*string)(nil), Port:80, TargetPort:intstr.IntOrString{Type:0, IntVal:0, StrVal:""}, NodePort:0}');
+    const m = messages(
+      create(
+        svc({
+          ports: [
+            { port: 80, name: 'a' },
+            { port: 80, name: 'b' },
+          ],
+        }),
+      ).errs,
+    );
+    expect(m).toContain(
+      'spec.ports[1]: Duplicate value: core.ServicePort{Name:"", Protocol:"TCP", AppProtocol:(*string)(nil), Port:80, TargetPort:intstr.IntOrString{Type:0, IntVal:0, StrVal:""}, NodePort:0}',
+    );
   });
   it('nodePort on ClusterIP is forbidden', () => {
     const e = create(svc({ ports: [{ port: 80, nodePort: 30080 }] })).errs;
@@ -121,7 +139,9 @@ describe('Service validation (fact sheet texts)', () => {
     expect(messages(create(svc({ type: 'ExternalName' })).errs)).toContain('spec.externalName: Required value');
     const m = messages(create(svc({ type: 'ExternalName', externalName: 'x.com', clusterIP: '127.96.0.9' })).errs);
     expect(m).toEqual(['spec.clusterIPs: Forbidden: may not be set for ExternalName services']);
-    expect(messages(create(svc({ type: 'ExternalName', externalName: 'Bad_Host' })).errs)[0]).toMatch(/^spec\.externalName: Invalid value: "Bad_Host": a lowercase RFC 1123 subdomain/);
+    expect(messages(create(svc({ type: 'ExternalName', externalName: 'Bad_Host' })).errs)[0]).toMatch(
+      /^spec\.externalName: Invalid value: "Bad_Host": a lowercase RFC 1123 subdomain/,
+    );
   });
   it('targetPort names follow IANA rules', () => {
     const m = messages(create(svc({ ports: [{ port: 80, targetPort: 'http--x' }] })).errs);
@@ -136,8 +156,19 @@ describe('Service validation (fact sheet texts)', () => {
     expect(m).toContain('spec.clusterIPs[0]: Invalid value: "300.1.1.1": must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)');
   });
   it('affinity timeout range and allocateLoadBalancerNodePorts only for LB', () => {
-    const m = messages(create(svc({ sessionAffinity: 'ClientIP', sessionAffinityConfig: { clientIP: { timeoutSeconds: 90000 } }, ports: [{ port: 80 }], allocateLoadBalancerNodePorts: false })).errs);
-    expect(m).toContain('spec.sessionAffinityConfig.clientIP.timeoutSeconds: Invalid value: 90000: must be greater than 0 and less than 86400');
+    const m = messages(
+      create(
+        svc({
+          sessionAffinity: 'ClientIP',
+          sessionAffinityConfig: { clientIP: { timeoutSeconds: 90000 } },
+          ports: [{ port: 80 }],
+          allocateLoadBalancerNodePorts: false,
+        }),
+      ).errs,
+    );
+    expect(m).toContain(
+      'spec.sessionAffinityConfig.clientIP.timeoutSeconds: Invalid value: 90000: must be greater than 0 and less than 86400',
+    );
     expect(m).toContain("spec.allocateLoadBalancerNodePorts: Forbidden: may only be used when `type` is 'LoadBalancer'");
   });
   it('clusterIP is immutable on update, but kept when a PUT omits it', () => {
@@ -177,7 +208,14 @@ describe('Service table', () => {
   it('prints ClusterIP, NodePort, LoadBalancer and ExternalName rows', () => {
     const c = svc({ type: 'ClusterIP', clusterIPs: ['127.96.0.1'], ports: [{ port: 443, protocol: 'TCP' }], selector: { b: '2', a: '1' } });
     expect(serviceDef.table.row(c, now)).toEqual(['web', 'ClusterIP', '127.96.0.1', '<none>', '443/TCP', '5m', 'a=1,b=2']);
-    const np = svc({ type: 'NodePort', clusterIPs: ['127.96.0.2'], ports: [{ port: 80, protocol: 'TCP', nodePort: 30080 }, { port: 53, protocol: 'UDP', nodePort: 30053 }] });
+    const np = svc({
+      type: 'NodePort',
+      clusterIPs: ['127.96.0.2'],
+      ports: [
+        { port: 80, protocol: 'TCP', nodePort: 30080 },
+        { port: 53, protocol: 'UDP', nodePort: 30053 },
+      ],
+    });
     expect(serviceDef.table.row(np, now).slice(2, 5)).toEqual(['127.96.0.2', '<none>', '80:30080/TCP,53:30053/UDP']);
     const lb = svc({ type: 'LoadBalancer', clusterIPs: ['127.96.0.3'], ports: [{ port: 80, protocol: 'TCP', nodePort: 31000 }] });
     expect(serviceDef.table.row(lb, now)[3]).toBe('<pending>');

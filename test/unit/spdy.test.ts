@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import zlib from 'node:zlib';
-import { SPDY3_DICTIONARY } from '../../src/api/streaming/spdy/dictionary.js';
+import { SPDY3_DICTIONARY } from '../../src/streaming/spdy/dictionary.js';
 import {
   createFrameEncoder,
   createFrameParser,
@@ -15,7 +15,7 @@ import {
   type ByteTransport,
   type SpdyFrame,
   type SpdyStream,
-} from '../../src/api/streaming/spdy/index.js';
+} from '../../src/streaming/spdy/index.js';
 
 function adler32(b: Buffer): number {
   let a = 1;
@@ -58,7 +58,14 @@ const sample = (): SpdyFrame[] => [
   { type: 'DATA', streamId: 1, fin: true, data: Buffer.alloc(0) },
   { type: 'HEADERS', streamId: 3, fin: true, headers: { 'x-multi': ['a', 'b', ''] } },
   { type: 'RST_STREAM', streamId: 3, status: RstStatus.CANCEL },
-  { type: 'SETTINGS', clearSettings: true, entries: [{ id: 7, flags: 1, value: 65536 }, { id: 4, flags: 0, value: 100 }] },
+  {
+    type: 'SETTINGS',
+    clearSettings: true,
+    entries: [
+      { id: 7, flags: 1, value: 65536 },
+      { id: 4, flags: 0, value: 100 },
+    ],
+  },
   { type: 'PING', id: 0xfffffffe },
   { type: 'GOAWAY', lastGoodStreamId: 5, status: GoAwayStatus.PROTOCOL_ERROR },
   { type: 'WINDOW_UPDATE', streamId: 0, delta: 0x7fffffff },
@@ -99,7 +106,14 @@ describe('header blocks', () => {
       return Buffer.concat([...parts, extra]);
     };
     expect(() => decodeHeaderBlock(raw([['Port', '1']]))).toThrow(/not lowercased/);
-    expect(() => decodeHeaderBlock(raw([['port', '1'], ['port', '2']]))).toThrow(/same name/);
+    expect(() =>
+      decodeHeaderBlock(
+        raw([
+          ['port', '1'],
+          ['port', '2'],
+        ]),
+      ),
+    ).toThrow(/same name/);
     expect(() => decodeHeaderBlock(raw([['', '1']]))).toThrow(/empty header name/);
     expect(() => decodeHeaderBlock(raw([['port', '1']], Buffer.from('x')))).toThrow(/after its last header/);
     const truncated = raw([['port', '8080']]);
@@ -125,7 +139,8 @@ describe('header blocks', () => {
     const c = createHeaderCompressor();
     const d = createHeaderDecompressor();
     let seed = 7;
-    const noise = (n: number) => Buffer.from(Array.from({ length: n }, () => (seed = (seed * 48271) % 2147483647) & 0xff)).toString('base64');
+    const noise = (n: number) =>
+      Buffer.from(Array.from({ length: n }, () => (seed = (seed * 48271) % 2147483647) & 0xff)).toString('base64');
     const blocks = Array.from({ length: 30 }, (_, i) => ({ ['x-' + i]: [noise(i * 3000)], port: [String(i)] }));
     const compressed = await Promise.all(blocks.map((h) => c.compress(encodeHeaderBlock(h))));
     for (let i = 0; i < blocks.length; i++) expect(decodeHeaderBlock(await d.decompress(compressed[i]!))).toEqual(blocks[i]);
@@ -142,7 +157,10 @@ describe('header blocks', () => {
     deflate.on('data', (c: Buffer) => chunks.push(c));
     deflate.write(encodeHeaderBlock({ streamtype: 'error', port: '80' }));
     await new Promise<void>((resolve) => deflate.flush(zlib.constants.Z_SYNC_FLUSH, () => resolve()));
-    expect(decodeHeaderBlock(await createHeaderDecompressor().decompress(Buffer.concat(chunks)))).toEqual({ streamtype: ['error'], port: ['80'] });
+    expect(decodeHeaderBlock(await createHeaderDecompressor().decompress(Buffer.concat(chunks)))).toEqual({
+      streamtype: ['error'],
+      port: ['80'],
+    });
   });
 });
 
@@ -170,7 +188,7 @@ describe('frame codec', () => {
     };
     for (let round = 0; round < 20; round++) {
       const pieces: Buffer[] = [];
-      for (let off = 0; off < wire.length; ) {
+      for (let off = 0; off < wire.length;) {
         const n = 1 + rand(round % 2 ? 17 : 40_000);
         pieces.push(wire.subarray(off, off + n));
         off += n;
@@ -185,7 +203,16 @@ describe('frame codec', () => {
     const enc = createFrameEncoder();
     const frames: SpdyFrame[] = [
       { type: 'DATA', streamId: 1, fin: false, data: Buffer.from('a') },
-      { type: 'SYN_STREAM', streamId: 3, associatedStreamId: 0, priority: 0, slot: 0, fin: false, unidirectional: false, headers: { port: ['1'] } },
+      {
+        type: 'SYN_STREAM',
+        streamId: 3,
+        associatedStreamId: 0,
+        priority: 0,
+        slot: 0,
+        fin: false,
+        unidirectional: false,
+        headers: { port: ['1'] },
+      },
       { type: 'DATA', streamId: 3, fin: false, data: Buffer.from('b') },
       { type: 'PING', id: 1 },
     ];
@@ -221,11 +248,19 @@ describe('frame codec', () => {
     ['an unknown control frame type', control(5, Buffer.alloc(0)), /unknown control frame type 5/],
     ['a RST_STREAM of the wrong length', control(3, Buffer.from([0, 0, 0, 1])), /RST_STREAM frame has length 4, want 8/],
     ['a PING of the wrong length', control(6, Buffer.alloc(8, 1)), /PING frame has length 8/],
-    ['a SETTINGS frame whose count disagrees with its length', control(4, Buffer.from([0, 0, 0, 2, 0, 0, 0, 1, 0, 0, 0, 1])), /SETTINGS frame has length 12, want 20/],
+    [
+      'a SETTINGS frame whose count disagrees with its length',
+      control(4, Buffer.from([0, 0, 0, 2, 0, 0, 0, 1, 0, 0, 0, 1])),
+      /SETTINGS frame has length 12, want 20/,
+    ],
     ['a huge control frame', control(1, Buffer.alloc(0), 3, 0, 0xffffff), /exceeds the limit/],
     ['a data frame on stream 0', Buffer.from([0, 0, 0, 0, 0, 0, 0, 0]), /stream id 0/],
     ['a SYN_STREAM on stream 0', control(1, Buffer.alloc(10)), /stream id 0/],
-    ['a SYN_STREAM with a corrupt header block', control(1, Buffer.concat([Buffer.from([0, 0, 0, 1, 0, 0, 0, 0, 0, 0]), Buffer.from('not zlib at all')])), /invalid compressed header block/],
+    [
+      'a SYN_STREAM with a corrupt header block',
+      control(1, Buffer.concat([Buffer.from([0, 0, 0, 1, 0, 0, 0, 0, 0, 0]), Buffer.from('not zlib at all')])),
+      /invalid compressed header block/,
+    ],
   ];
 
   for (const [what, bytes, re] of malformed) {

@@ -4,10 +4,15 @@ import { describe, it, expect, afterEach } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Store, type StoreEvent } from '../../src/store/store.js';
-import type { KubeObject } from '../../src/resources/types.js';
+import { Store, type StoreEvent } from '../../src/storage/store.js';
+import type { KubeObject } from '../../src/apimachinery/types.js';
 
-const cm = (name: string): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'default' }, data: { a: name } });
+const cm = (name: string): KubeObject => ({
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  metadata: { name, namespace: 'default' },
+  data: { a: name },
+});
 
 const dirs: string[] = [];
 afterEach(() => {

@@ -6,13 +6,18 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { Store, type StoreEvent } from '../../src/store/store.js';
-import { createInformer } from '../../src/store/informer.js';
-import { openDataDirStore, storeOpenError } from '../../src/store/open.js';
-import { DataDirError } from '../../src/instance.js';
-import type { KubeObject } from '../../src/resources/types.js';
+import { Store, type StoreEvent } from '../../src/storage/store.js';
+import { createInformer } from '../../src/storage/informer.js';
+import { openDataDirStore, storeOpenError } from '../../src/storage/open.js';
+import { DataDirError } from '../../src/base/files.js';
+import type { KubeObject } from '../../src/apimachinery/types.js';
 
-const cm = (name: string, data: Record<string, string> = {}): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'default' }, data });
+const cm = (name: string, data: Record<string, string> = {}): KubeObject => ({
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  metadata: { name, namespace: 'default' },
+  data,
+});
 
 let dir: string;
 let file: string;
@@ -36,10 +41,10 @@ describe('unreadable rows', () => {
     });
     const rev = s.rev;
     s.close();
-    damage("UPDATE objects SET data = '{\"metadata\": {\"name\": \"b\"' WHERE name = 'b'");
+    damage('UPDATE objects SET data = \'{"metadata": {"name": "b"\' WHERE name = \'b\'');
     damage("UPDATE objects SET data = '[1, 2]' WHERE name = 'c'");
     damage("UPDATE objects SET data = x'00ff' WHERE name = 'd'");
-    damage("UPDATE objects SET data = '{\"kind\": \"ConfigMap\"}' WHERE name = 'e'");
+    damage('UPDATE objects SET data = \'{"kind": "ConfigMap"}\' WHERE name = \'e\'');
 
     s = new Store({ file });
     await s.checked;
@@ -86,7 +91,9 @@ describe('unreadable rows', () => {
   it('an unreadable change-log row is skipped by a watch replay and by a snapshot list, not fatal', () => {
     let s = new Store({ file });
     const a = s.txn((tx) => tx.create('configmaps', cm('a')));
-    s.txn((tx) => tx.update('configmaps', { ...cm('a', { v: '2' }), metadata: { ...cm('a').metadata, resourceVersion: a.metadata.resourceVersion } }));
+    s.txn((tx) =>
+      tx.update('configmaps', { ...cm('a', { v: '2' }), metadata: { ...cm('a').metadata, resourceVersion: a.metadata.resourceVersion } }),
+    );
     s.txn((tx) => tx.create('configmaps', cm('z')));
     s.close();
     damage('UPDATE changes SET data = ?, prev = ? WHERE rev = 2', 'not json', 'not json either');
@@ -135,7 +142,9 @@ describe('openDataDirStore', () => {
     const garbage = join(dir, 'garbage');
     mkdirSync(garbage);
     writeFileSync(join(garbage, 'state.db'), 'this is not a database, it is a text file long enough to have a header'.repeat(10));
-    expect(() => openDataDirStore(garbage)).toThrow(`cannot open the database ${join(garbage, 'state.db')}: it is not a SQLite database (file is not a database)`);
+    expect(() => openDataDirStore(garbage)).toThrow(
+      `cannot open the database ${join(garbage, 'state.db')}: it is not a SQLite database (file is not a database)`,
+    );
   });
 
   it('maps SQLite codes to the OS cause, and leaves a lock for the CLI to word', () => {

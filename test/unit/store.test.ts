@@ -2,10 +2,12 @@ import { describe, it, expect } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Store, type StoreEvent } from '../../src/store/store.js';
-import { createInformer } from '../../src/store/informer.js';
-import { StatusError } from '../../src/api/errors.js';
-import type { KubeObject } from '../../src/resources/types.js';
+import { Store, type StoreEvent } from '../../src/storage/store.js';
+import { createInformer } from '../../src/storage/informer.js';
+import { StatusError } from '../../src/apimachinery/errors.js';
+import type { KubeObject } from '../../src/apimachinery/types.js';
+import { StorageError } from '../../src/storage/errors.js';
+import { interpretStorageError } from '../../src/registry/storage-errors.js';
 
 const cm = (name: string, ns = 'default', data: Record<string, string> = {}): KubeObject => ({
   apiVersion: 'v1',
@@ -17,11 +19,14 @@ const cm = (name: string, ns = 'default', data: Record<string, string> = {}): Ku
 function statusOf(fn: () => unknown): { code: number; reason: string; message: string } {
   try {
     fn();
-  } catch (e) {
+  } catch (err) {
+    // The store reports storage errors; the registry's translation gives the API's Status.
+    expect(err).toBeInstanceOf(StorageError);
+    const e = interpretStorageError(err);
     if (e instanceof StatusError) return { code: e.code, reason: e.reason, message: e.message };
     throw e;
   }
-  throw new Error('expected a StatusError');
+  throw new Error('expected a StorageError');
 }
 
 describe('store', () => {
@@ -33,7 +38,14 @@ describe('store', () => {
     expect(s.rev).toBe(2);
     const dup = statusOf(() => s.txn((tx) => tx.create('configmaps', cm('a'))));
     expect(dup).toMatchObject({ code: 409, reason: 'AlreadyExists', message: 'configmaps "a" already exists' });
-    const stale = statusOf(() => s.txn((tx) => tx.update('configmaps', { ...cm('a', 'default', { x: '1' }), metadata: { name: 'a', namespace: 'default', resourceVersion: '99' } })));
+    const stale = statusOf(() =>
+      s.txn((tx) =>
+        tx.update('configmaps', {
+          ...cm('a', 'default', { x: '1' }),
+          metadata: { name: 'a', namespace: 'default', resourceVersion: '99' },
+        }),
+      ),
+    );
     expect(stale.code).toBe(409);
     expect(stale.reason).toBe('Conflict');
     expect(stale.message).toContain('the object has been modified');
@@ -150,10 +162,12 @@ describe('store', () => {
       const seen: string[] = [];
       s.subscribe('configmaps', (e) => seen.push(`${e.type}:${e.name}:${e.rev}`));
       s.txn((tx) => tx.create('configmaps', cm('a')));
-      expect(() => s.txn((tx) => {
-        tx.create('configmaps', cm('b'));
-        tx.create('configmaps', cm('a'));
-      })).toThrow('already exists');
+      expect(() =>
+        s.txn((tx) => {
+          tx.create('configmaps', cm('b'));
+          tx.create('configmaps', cm('a'));
+        }),
+      ).toThrow('key exists: configmaps/default/a');
       s.txn((tx) => tx.create('configmaps', cm('c')));
       // Nothing is published before the batch commits; a watch started now replays nothing and
       // gets the batch live, once.

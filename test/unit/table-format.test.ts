@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { humanDuration, translateTimestampSince, listWithMore } from '../../src/resources/table.js';
+import { humanDuration, translateTimestampSince, listWithMore } from '../../src/registry/printers.js';
 
 const s = 1000;
 const m = 60 * s;

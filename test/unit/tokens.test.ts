@@ -21,7 +21,13 @@ describe('issue', () => {
   it('writes upstream claims: iss, aud (default the issuer), sub, iat = nbf, exp, jti and kubernetes.io', () => {
     const ta = createTokenAuthority({ issuer: ISS });
     const before = Math.floor(Date.now() / 1000);
-    const { token, expiresAt } = ta.issue({ namespace: 'apps', serviceAccount: SA, pod: POD, node: { name: 'node-a', uid: 'n-uid' }, expirationSeconds: 3600 });
+    const { token, expiresAt } = ta.issue({
+      namespace: 'apps',
+      serviceAccount: SA,
+      pod: POD,
+      node: { name: 'node-a', uid: 'n-uid' },
+      expirationSeconds: 3600,
+    });
     const [header, claims, sig] = parts(token);
     expect(header).toMatchObject({ alg: 'ES256' });
     expect(header.kid).toMatch(/^[A-Za-z0-9_-]{43}$/);
@@ -42,12 +48,18 @@ describe('issue', () => {
     const a = parts(ta.issue({ namespace: 'apps', serviceAccount: SA, audiences: ['vault', 'api'], expirationSeconds: 600 }).token)[1];
     expect(a.aud).toEqual(['vault', 'api']);
     expect(a['kubernetes.io']).toEqual({ namespace: 'apps', serviceaccount: SA });
-    const b = parts(ta.issue({ namespace: 'apps', serviceAccount: SA, pod: POD, node: { name: 'node-a' }, expirationSeconds: 600 }).token)[1];
+    const b = parts(
+      ta.issue({ namespace: 'apps', serviceAccount: SA, pod: POD, node: { name: 'node-a' }, expirationSeconds: 600 }).token,
+    )[1];
     expect(b['kubernetes.io'].node).toEqual({ name: 'node-a' });
-    const c = parts(ta.issue({ namespace: 'apps', serviceAccount: SA, node: { name: 'node-a', uid: 'n1' }, expirationSeconds: 600 }).token)[1];
+    const c = parts(
+      ta.issue({ namespace: 'apps', serviceAccount: SA, node: { name: 'node-a', uid: 'n1' }, expirationSeconds: 600 }).token,
+    )[1];
     expect(c['kubernetes.io']).toEqual({ namespace: 'apps', node: { name: 'node-a', uid: 'n1' }, serviceaccount: SA });
     expect(() => ta.issue({ namespace: 'apps', serviceAccount: SA, expirationSeconds: 0 })).toThrow(/positive integer/);
-    expect(() => ta.issue({ namespace: 'apps', serviceAccount: SA, pod: POD, secret: { name: 's', uid: 'u' }, expirationSeconds: 600 })).toThrow(/one object type/);
+    expect(() =>
+      ta.issue({ namespace: 'apps', serviceAccount: SA, pod: POD, secret: { name: 's', uid: 'u' }, expirationSeconds: 600 }),
+    ).toThrow(/one object type/);
   });
 
   it("extends the kubelet's 3607 s Pod-bound tokens to a year with warnafter, and nothing else", () => {
@@ -62,7 +74,9 @@ describe('issue', () => {
     const notBound = parts(ta.issue({ namespace: 'apps', serviceAccount: SA, expirationSeconds: 3607 }).token)[1];
     expect(notBound.exp).toBe(notBound.iat + 3607);
     expect(notBound['kubernetes.io'].warnafter).toBeUndefined();
-    const otherAudience = parts(ta.issue({ namespace: 'apps', serviceAccount: SA, pod: POD, audiences: ['vault'], expirationSeconds: 3607 }).token)[1];
+    const otherAudience = parts(
+      ta.issue({ namespace: 'apps', serviceAccount: SA, pod: POD, audiences: ['vault'], expirationSeconds: 3607 }).token,
+    )[1];
     expect(otherAudience.exp).toBe(otherAudience.iat + 3607);
     const otherTime = parts(ta.issue({ namespace: 'apps', serviceAccount: SA, pod: POD, expirationSeconds: 3600 }).token)[1];
     expect(otherTime.exp).toBe(otherTime.iat + 3600);
@@ -89,7 +103,13 @@ describe('verify', () => {
     const { token } = ta.issue({ namespace: 'apps', serviceAccount: SA, expirationSeconds: 600 });
     const [h, p, s] = token.split('.') as [string, string, string];
     const claims = JSON.parse(Buffer.from(p, 'base64url').toString());
-    const forged = Buffer.from(JSON.stringify({ ...claims, sub: 'system:serviceaccount:kube-system:admin', 'kubernetes.io': { ...claims['kubernetes.io'], namespace: 'kube-system' } })).toString('base64url');
+    const forged = Buffer.from(
+      JSON.stringify({
+        ...claims,
+        sub: 'system:serviceaccount:kube-system:admin',
+        'kubernetes.io': { ...claims['kubernetes.io'], namespace: 'kube-system' },
+      }),
+    ).toString('base64url');
     expect(ta.verify(`${h}.${forged}.${s}`)).toBeUndefined();
     const flipped = Buffer.from(s, 'base64url');
     flipped[10] ^= 1;
@@ -120,7 +140,9 @@ describe('verify', () => {
     const [h, p] = token.split('.') as [string, string];
     const c = JSON.parse(Buffer.from(p, 'base64url').toString());
     const p2 = Buffer.from(JSON.stringify({ ...c, aud: ISS })).toString('base64url');
-    const sig = sign('sha256', Buffer.from(`${h}.${p2}`), { key: loadOrCreateSigningKey(undefined), dsaEncoding: 'ieee-p1363' }).toString('base64url');
+    const sig = sign('sha256', Buffer.from(`${h}.${p2}`), { key: loadOrCreateSigningKey(undefined), dsaEncoding: 'ieee-p1363' }).toString(
+      'base64url',
+    );
     expect(ta.verify(`${h}.${p2}.${sig}`)?.aud).toEqual([ISS]);
   });
 });

@@ -2,9 +2,15 @@
 import { describe, it, expect, afterEach } from 'vitest';
 import { createServer, type Server } from 'node:http';
 import { WebSocketServer, WebSocket } from 'ws';
-import { pickChannelProtocol, serveChannels } from '../../src/api/streaming/channels.js';
+import { pickChannelProtocol, serveChannels } from '../../src/streaming/channels.js';
 import { until as waitUntil } from '../helpers/wait.js';
-import { nonZeroExit, success, type RemoteCommandOptions, type RemoteCommandStreams, type TerminalSize } from '../../src/api/streaming/remotecommand.js';
+import {
+  nonZeroExit,
+  success,
+  type RemoteCommandOptions,
+  type RemoteCommandStreams,
+  type TerminalSize,
+} from '../../src/streaming/remotecommand.js';
 
 let server: Server | undefined;
 afterEach(() => server?.close());
@@ -146,7 +152,9 @@ describe('serveChannels', () => {
     const a = await pair('channel.k8s.io', all);
     a.streams.finish(nonZeroExit(['false'], 1));
     await a.closed;
-    expect(a.received.at(-1)).toEqual(Buffer.from('\x03command terminated with non-zero exit code: error executing command [false], exit code 1'));
+    expect(a.received.at(-1)).toEqual(
+      Buffer.from('\x03command terminated with non-zero exit code: error executing command [false], exit code 1'),
+    );
     const b = await pair('channel.k8s.io', all);
     b.streams.finish(success());
     await b.closed;

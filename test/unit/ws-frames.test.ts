@@ -2,7 +2,7 @@
 import { describe, it, expect } from 'vitest';
 import { EventEmitter } from 'node:events';
 import type { WebSocket } from 'ws';
-import { FrameWriter } from '../../src/api/streaming/ws-frames.js';
+import { FrameWriter } from '../../src/streaming/ws-frames.js';
 
 /** Enough of a ws WebSocket to watch what is handed to it, and when. */
 class FakeWs extends EventEmitter {

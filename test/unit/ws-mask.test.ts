@@ -1,7 +1,7 @@
 // Our bufferutil-shaped masking for ws gives exactly ws's byte-by-byte result, at every alignment.
 import { describe, it, expect } from 'vitest';
 import { randomBytes } from 'node:crypto';
-import { mask, unmask } from '../../src/api/streaming/ws-mask.js';
+import { mask, unmask } from '../../src/streaming/ws-mask.js';
 
 const bytewise = (b: Uint8Array, m: Uint8Array) => {
   for (let i = 0; i < b.length; i++) b[i] = b[i]! ^ m[i & 3]!;

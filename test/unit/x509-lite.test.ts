@@ -1,13 +1,15 @@
-// src/x509-lite.ts issues the certificates @peculiar/x509 issued: the same keys, serial, dates and
+// src/pki/x509-lite.ts issues the certificates @peculiar/x509 issued: the same keys, serial, dates and
 // extensions give the same to-be-signed bytes, and the results verify and chain as before
 // (including a serving certificate issued now under a CA that @peculiar/x509 issued).
 import { describe, expect, it } from 'vitest';
 import { webcrypto, X509Certificate as NodeX509 } from 'node:crypto';
 import * as peculiar from '@peculiar/x509';
-import * as lite from '../../src/x509-lite.js';
+import * as lite from '../../src/pki/x509-lite.js';
 
 const ALG = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
-const px = ((peculiar as { cryptoProvider?: unknown }).cryptoProvider ? peculiar : (peculiar as unknown as { default: typeof peculiar }).default) as typeof peculiar;
+const px = (
+  (peculiar as { cryptoProvider?: unknown }).cryptoProvider ? peculiar : (peculiar as unknown as { default: typeof peculiar }).default
+) as typeof peculiar;
 px.cryptoProvider.set(webcrypto as unknown as Crypto);
 
 type Lib = typeof lite | typeof peculiar;
@@ -31,13 +33,24 @@ async function issueCA(x: Lib, keys: CryptoKeyPair, notBefore: Date, notAfter: D
     signingAlgorithm: ALG,
     extensions: [
       new (x as typeof lite).BasicConstraintsExtension(true, undefined, true),
-      new (x as typeof lite).KeyUsagesExtension(x.KeyUsageFlags.keyCertSign | x.KeyUsageFlags.cRLSign | x.KeyUsageFlags.digitalSignature, true),
+      new (x as typeof lite).KeyUsagesExtension(
+        x.KeyUsageFlags.keyCertSign | x.KeyUsageFlags.cRLSign | x.KeyUsageFlags.digitalSignature,
+        true,
+      ),
       await (x as typeof lite).SubjectKeyIdentifierExtension.create(keys.publicKey),
     ],
   });
 }
 
-async function issueServing(x: Lib, caPem: string, caKey: CryptoKey, keys: CryptoKeyPair, notBefore: Date, notAfter: Date, serial = '150aaae2d1ea1b48742241108d39357c') {
+async function issueServing(
+  x: Lib,
+  caPem: string,
+  caKey: CryptoKey,
+  keys: CryptoKeyPair,
+  notBefore: Date,
+  notAfter: Date,
+  serial = '150aaae2d1ea1b48742241108d39357c',
+) {
   const X = x as typeof lite;
   const ca = new X.X509Certificate(caPem);
   return X.X509CertificateGenerator.create({
@@ -83,8 +96,24 @@ describe('x509-lite', () => {
     }
     // A serial whose first byte has the high bit set, or is zero: still a minimal positive INTEGER.
     for (const serial of ['8f' + '00'.repeat(15), '00' + '7f'.repeat(15)]) {
-      const a = await issueServing(lite, (await issueCA(lite, caKeys, from, from)).toString('pem'), caKeys.privateKey, keys, from, from, serial);
-      const b = await issueServing(px, (await issueCA(px, caKeys, from, from)).toString('pem'), caKeys.privateKey, keys, from, from, serial);
+      const a = await issueServing(
+        lite,
+        (await issueCA(lite, caKeys, from, from)).toString('pem'),
+        caKeys.privateKey,
+        keys,
+        from,
+        from,
+        serial,
+      );
+      const b = await issueServing(
+        px,
+        (await issueCA(px, caKeys, from, from)).toString('pem'),
+        caKeys.privateKey,
+        keys,
+        from,
+        from,
+        serial,
+      );
       expect(tbs(a.rawData).toString('hex')).toBe(tbs(Buffer.from(b.rawData)).toString('hex'));
     }
   });
@@ -95,7 +124,9 @@ describe('x509-lite', () => {
     const now = Date.now();
     for (const caLib of [lite, px] as Lib[]) {
       const caPem = (await issueCA(caLib, caKeys, new Date(now - 60_000), new Date(now + 86_400_000))).toString('pem');
-      const pem = (await issueServing(lite, caPem, caKeys.privateKey, keys, new Date(now - 60_000), new Date(now + 86_400_000))).toString('pem');
+      const pem = (await issueServing(lite, caPem, caKeys.privateKey, keys, new Date(now - 60_000), new Date(now + 86_400_000))).toString(
+        'pem',
+      );
       const ca = new NodeX509(caPem);
       const cert = new NodeX509(pem);
       expect(ca.verify(ca.publicKey)).toBe(true);

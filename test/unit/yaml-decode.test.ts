@@ -1,9 +1,17 @@
 // YAML and JSON bodies decoded within upstream's bounds, with go-yaml's and encoding/json's texts;
 // the long-running request check of the request deadline; bearer token parsing.
 import { beforeAll, describe, it, expect } from 'vitest';
-import { decodeYAML, goYamlDepthError, jsonTooDeep, loadYAMLParser, MAX_NESTING, NestingError, YAMLDecodeError } from '../../src/api/yaml-decode.js';
-import { isLongRunning } from '../../src/api/request-timeout.js';
-import { bearerTokenOf } from '../../src/auth/bearer.js';
+import {
+  decodeYAML,
+  goYamlDepthError,
+  jsonTooDeep,
+  loadYAMLParser,
+  MAX_NESTING,
+  NestingError,
+  YAMLDecodeError,
+} from '../../src/apimachinery/yaml/decode.js';
+import { isLongRunning } from '../../src/server/request-timeout.js';
+import { bearerTokenOf } from '../../src/server/auth/bearer.js';
 
 const HEAD = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n';
 const fails = (text: string) => {
@@ -20,14 +28,21 @@ beforeAll(() => loadYAMLParser());
 
 describe('decodeYAML', () => {
   it('decodes YAML and JSON as before: core schema, last duplicate key wins, one document', () => {
-    expect(decodeYAML(`${HEAD}data:\n  a: "1"\n  b: yes\n  c: 2024-01-01\n  a: "2"\n`)).toEqual({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' }, data: { a: '2', b: 'yes', c: '2024-01-01' } });
+    expect(decodeYAML(`${HEAD}data:\n  a: "1"\n  b: yes\n  c: 2024-01-01\n  a: "2"\n`)).toEqual({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'x' },
+      data: { a: '2', b: 'yes', c: '2024-01-01' },
+    });
     expect(decodeYAML('{"a": [1, {"b": null}]}')).toEqual({ a: [1, { b: null }] });
     expect(fails(`${HEAD}---\na: 1\n`)).toBe('YAMLDecodeError: yaml: expected a single YAML document');
     expect(fails('metadata: [: x')).toMatch(/^YAMLDecodeError: yaml: line \d+: /);
   });
 
   it("refuses go-yaml's depth beyond 10000 with its text and line", () => {
-    expect(fails(`${HEAD}data: ${'['.repeat(10_001)}${']'.repeat(10_001)}\n`)).toBe('YAMLDecodeError: yaml: line 5: exceeded max depth of 10000');
+    expect(fails(`${HEAD}data: ${'['.repeat(10_001)}${']'.repeat(10_001)}\n`)).toBe(
+      'YAMLDecodeError: yaml: line 5: exceeded max depth of 10000',
+    );
     // parser.fail names no line for a scanner error on the first line
     expect(fails(`${'{"a":'.repeat(10_001)}1${'}'.repeat(10_001)}`)).toBe('YAMLDecodeError: yaml: exceeded max depth of 10000');
     expect(fails(`${HEAD}data:\n${'- '.repeat(10_001)}x\n`)).toBe('YAMLDecodeError: yaml: line 6: exceeded max depth of 10000');
@@ -35,24 +50,32 @@ describe('decodeYAML', () => {
     expect(goYamlDepthError(`${HEAD}data:\n${'- '.repeat(10_000)}k: v\n`)?.message).toBe('yaml: line 6: exceeded max depth of 10000');
     expect(goYamlDepthError(`${HEAD}data:\n${'- '.repeat(9_999)}k: v\n`)).toBeUndefined();
     // brackets in quoted scalars, comments and block scalars are not flow collections
-    expect(goYamlDepthError(`a: "${'['.repeat(20_000)}"\nb: '${'{'.repeat(20_000)}'\n# ${'['.repeat(20_000)}\nc: |\n  ${'['.repeat(20_000)}\n`)).toBeUndefined();
+    expect(
+      goYamlDepthError(`a: "${'['.repeat(20_000)}"\nb: '${'{'.repeat(20_000)}'\n# ${'['.repeat(20_000)}\nc: |\n  ${'['.repeat(20_000)}\n`),
+    ).toBeUndefined();
   });
 
   it(`nests at most MAX_NESTING (${MAX_NESTING}) deep, with encoding/json's text`, () => {
     expect(fails(`${HEAD}data: ${'['.repeat(MAX_NESTING - 1)}${']'.repeat(MAX_NESTING - 1)}\n`)).toBe('ok');
-    expect(fails(`${HEAD}data: ${'['.repeat(MAX_NESTING)}${']'.repeat(MAX_NESTING)}\n`)).toBe("NestingError: invalid character '[' exceeded max depth");
-    expect(fails(`{"a":${'{"b":'.repeat(MAX_NESTING)}1${'}'.repeat(MAX_NESTING)}}`)).toBe("NestingError: invalid character '{' exceeded max depth");
+    expect(fails(`${HEAD}data: ${'['.repeat(MAX_NESTING)}${']'.repeat(MAX_NESTING)}\n`)).toBe(
+      "NestingError: invalid character '[' exceeded max depth",
+    );
+    expect(fails(`{"a":${'{"b":'.repeat(MAX_NESTING)}1${'}'.repeat(MAX_NESTING)}}`)).toBe(
+      "NestingError: invalid character '{' exceeded max depth",
+    );
     // through aliases too
     const a = `a: &a ${'['.repeat(600)}${']'.repeat(600)}\nb: &b ${'['.repeat(500)}*a${']'.repeat(500)}\n`;
     expect(fails(a)).toBe("NestingError: invalid character '[' exceeded max depth");
   });
 
-  it("measures alias expansion as go-yaml does (allowedAliasRatio) and copies what it expands", () => {
+  it('measures alias expansion as go-yaml does (allowedAliasRatio) and copies what it expands', () => {
     const laughs = ['a: &a [x,x,x,x,x,x,x,x,x]'];
     for (const [p, c] of ['ab', 'bc', 'cd', 'de', 'ef', 'fg', 'gh', 'hi']) laughs.push(`${c}: &${c} [${Array(9).fill(`*${p}`).join(',')}]`);
     expect(fails(laughs.join('\n'))).toBe('YAMLDecodeError: yaml: document contains excessive aliasing');
     // a long string repeated by aliases: counted by size
-    expect(fails(`a: &a ${'x'.repeat(100_000)}\nb: [${Array(80).fill('*a').join(',')}]\n`)).toBe('YAMLDecodeError: yaml: document contains excessive aliasing');
+    expect(fails(`a: &a ${'x'.repeat(100_000)}\nb: [${Array(80).fill('*a').join(',')}]\n`)).toBe(
+      'YAMLDecodeError: yaml: document contains excessive aliasing',
+    );
     expect(fails('a: &a [*a]\n')).toBe("YAMLDecodeError: yaml: anchor 'a' value contains itself");
     const v = decodeYAML('a: &a {k: v}\nb: *a\n') as { a: { k: string }; b: { k: string } };
     expect(v.b).toEqual({ k: 'v' });

@@ -6,23 +6,29 @@
 // Events only enqueue Service keys; each reconcile reads the informer caches (parsed objects, no
 // SQLite read per Pod), computes the writes with the pure functions and applies them in one
 // transaction (so watchers see one revision per Service).
-import { ENDPOINTSLICES } from '../../resources/endpointslice.js';
-import { requireDef } from '../../resources/registry.js';
-import type { KubeObject } from '../../resources/types.js';
-import type { StoreEvent } from '../../store/store.js';
-import type { ServiceObj } from '../../resources/service.js';
-import type { PodObj } from '../../resources/pod.js';
-import type { EndpointsObj } from '../../resources/endpoints.js';
+import { ENDPOINTSLICES } from '../../registry/endpointslice.js';
+import { requireDef } from '../../registry/kinds.js';
+import type { KubeObject } from '../../apimachinery/types.js';
+import type { StoreEvent } from '../../storage/store.js';
+import type { ServiceObj } from '../../registry/service/strategy.js';
+import type { PodObj } from '../../registry/pod/strategy.js';
+import type { EndpointsObj } from '../../registry/endpoints.js';
 import { createQueue } from '../queue.js';
 import { eventRecorder } from '../events.js';
 import { tolerate, type Controller, type ControllerContext } from '../context.js';
-import { matchSelectorMap } from '../../api/selectors.js';
+import { matchSelectorMap } from '../../apimachinery/selectors.js';
 import { reconcile, isNoop } from './reconcile.js';
 import { controllerManagesService, podsForService } from './desired.js';
 import { reconcileEndpoints } from './endpoints.js';
 import { reconcileMirroring } from './mirroring.js';
 import { TriggerTimeTracker } from './trigger-time.js';
-import { ENDPOINTSLICE_CONTROLLER_NAME, LABEL_MANAGED_BY, LABEL_SERVICE_NAME, MIRRORING_CONTROLLER_NAME, type EndpointSliceObj } from './util.js';
+import {
+  ENDPOINTSLICE_CONTROLLER_NAME,
+  LABEL_MANAGED_BY,
+  LABEL_SERVICE_NAME,
+  MIRRORING_CONTROLLER_NAME,
+  type EndpointSliceObj,
+} from './util.js';
 
 /** The store's name for EndpointSlices (group-qualified). */
 const SLICES = ENDPOINTSLICES;
@@ -39,7 +45,9 @@ export function startEndpointControllers(ctx: ControllerContext): Controller {
   const sliceKey = (ns: string, svc: string, managedBy: string) => `${ns}/${svc}/${managedBy}`;
   sliceInformer.addIndex('service-manager', (s) => {
     const l = s.metadata.labels ?? {};
-    return l[LABEL_SERVICE_NAME] && l[LABEL_MANAGED_BY] ? [sliceKey(s.metadata.namespace ?? '', l[LABEL_SERVICE_NAME], l[LABEL_MANAGED_BY])] : [];
+    return l[LABEL_SERVICE_NAME] && l[LABEL_MANAGED_BY]
+      ? [sliceKey(s.metadata.namespace ?? '', l[LABEL_SERVICE_NAME], l[LABEL_MANAGED_BY])]
+      : [];
   });
   // Our own writes reach the informers when their group-commit batch commits (readers outside a
   // transaction see committed data only). Until then a second reconcile of that Service must see
@@ -65,7 +73,9 @@ export function startEndpointControllers(ctx: ControllerContext): Controller {
   };
   const sliceDef = requireDef(defs, 'discovery.k8s.io', 'endpointslices');
   const epDef = requireDef(defs, '', 'endpoints');
-  const record = eventRecorder(registry, requireDef(defs, '', 'events'), 'endpointslice-mirroring-controller', (err) => log.debug({ err }, 'event not recorded'));
+  const record = eventRecorder(registry, requireDef(defs, '', 'events'), 'endpointslice-mirroring-controller', (err) =>
+    log.debug({ err }, 'event not recorded'),
+  );
   // One tracker per controller, as upstream (each remembers what it last published).
   const sliceTriggers = new TriggerTimeTracker();
   const endpointsTriggers = new TriggerTimeTracker();
@@ -89,7 +99,11 @@ export function startEndpointControllers(ctx: ControllerContext): Controller {
   const expected = new Map<string, string>();
   const expectKey = (resource: string, ns: string, name: string) => `${resource}|${ns}|${name}`;
   const expect = (resource: string, obj: KubeObject | undefined, deleted = false) => {
-    if (obj) expected.set(expectKey(resource, obj.metadata.namespace ?? '', obj.metadata.name!), deleted ? 'DELETED' : obj.metadata.resourceVersion!);
+    if (obj)
+      expected.set(
+        expectKey(resource, obj.metadata.namespace ?? '', obj.metadata.name!),
+        deleted ? 'DELETED' : obj.metadata.resourceVersion!,
+      );
   };
   const isOwnEvent = (resource: string, ev: StoreEvent) => {
     const k = expectKey(resource, ev.namespace, ev.name);
@@ -101,7 +115,12 @@ export function startEndpointControllers(ctx: ControllerContext): Controller {
 
   const nodeLabels = () => new Map(nodeInformer.list().map((n) => [n.metadata.name!, n.metadata.labels ?? {}]));
 
-  const applySlices = (ns: string, name: string, r: { create: EndpointSliceObj[]; update: EndpointSliceObj[]; delete: EndpointSliceObj[] }, manager: string) => {
+  const applySlices = (
+    ns: string,
+    name: string,
+    r: { create: EndpointSliceObj[]; update: EndpointSliceObj[]; delete: EndpointSliceObj[] },
+    manager: string,
+  ) => {
     // Expectations are noted inside the transaction: its events are published at commit.
     const written: [string, EndpointSliceObj | null][] = [];
     store.txn(() => {
@@ -142,10 +161,27 @@ export function startEndpointControllers(ctx: ControllerContext): Controller {
         return;
       }
       const pods = podsForService(svc, podInformer.list(ns) as PodObj[]);
-      const r = reconcile({ service: svc, pods, nodes: nodeLabels(), existingSlices: existing, maxEndpointsPerSlice: maxPerSlice, now: sliceTriggers.compute(svc, pods) });
+      const r = reconcile({
+        service: svc,
+        pods,
+        nodes: nodeLabels(),
+        existingSlices: existing,
+        maxEndpointsPerSlice: maxPerSlice,
+        now: sliceTriggers.compute(svc, pods),
+      });
       if (!isNoop(r)) applySlices(ns, name, r, ENDPOINTSLICE_CONTROLLER_NAME);
       if (r.podsOnUnknownNodes.length) services.addAfter(key, 1000);
-      log.debug({ service: key, pods: pods.length, create: r.create.length, update: r.update.length, delete: r.delete.length, ms: +(performance.now() - t0).toFixed(2) }, 'synced service endpoint slices');
+      log.debug(
+        {
+          service: key,
+          pods: pods.length,
+          create: r.create.length,
+          update: r.update.length,
+          delete: r.delete.length,
+          ms: +(performance.now() - t0).toFixed(2),
+        },
+        'synced service endpoint slices',
+      );
     },
     (key, err) => log.debug({ err, service: key }, 'endpointslice sync failed, retrying'),
     { pace: 1 },
@@ -160,7 +196,8 @@ export function startEndpointControllers(ctx: ControllerContext): Controller {
       const [ns, name] = key.split('/') as [string, string];
       const svc = serviceInformer.get(ns, name) as ServiceObj | undefined;
       // Right after our own write, the overlay has it (the informer lags one commit).
-      const current = (pendingEndpoints.has(key) ? (pendingEndpoints.get(key) ?? undefined) : endpointsInformer.get(ns, name)) as EndpointsObj | undefined;
+      const current = (pendingEndpoints.has(key) ? (pendingEndpoints.get(key) ?? undefined) : endpointsInformer.get(ns, name)) as
+        EndpointsObj | undefined;
       if (!controllerManagesService(svc) || svc.metadata.deletionTimestamp) {
         endpointsTriggers.delete(ns, name);
         // A deleted Service's Endpoints go; a selector-less Service's are its user's.
@@ -174,11 +211,23 @@ export function startEndpointControllers(ctx: ControllerContext): Controller {
         expect('endpoints', o);
         wrote = o as EndpointsObj;
       };
-      if (ep.action === 'create') store.txn(() => tolerate(() => keep(registry.create(epDef, ns, ep.endpoints, { fieldManager: 'endpoint-controller', trusted: true }).object), [409]));
-      else if (ep.action === 'update') store.txn(() => keep(registry.update(epDef, ns, name, ep.endpoints, { fieldManager: 'endpoint-controller', trusted: true }).object));
+      if (ep.action === 'create')
+        store.txn(() =>
+          tolerate(
+            () => keep(registry.create(epDef, ns, ep.endpoints, { fieldManager: 'endpoint-controller', trusted: true }).object),
+            [409],
+          ),
+        );
+      else if (ep.action === 'update')
+        store.txn(() =>
+          keep(registry.update(epDef, ns, name, ep.endpoints, { fieldManager: 'endpoint-controller', trusted: true }).object),
+        );
       if (wrote) noteOwnWrites(key, [], wrote);
       else if (ep.action === 'delete') tolerate(() => registry.delete(epDef, ns, name, {}), [404]);
-      log.debug({ service: key, pods: pods.length, action: ep.action, ms: +(performance.now() - t0).toFixed(2) }, 'synced service endpoints');
+      log.debug(
+        { service: key, pods: pods.length, action: ep.action, ms: +(performance.now() - t0).toFixed(2) },
+        'synced service endpoints',
+      );
     },
     (key, err) => log.debug({ err, service: key }, 'endpoints sync failed, retrying'),
     { pace: 1 },
@@ -236,7 +285,12 @@ export function startEndpointControllers(ctx: ControllerContext): Controller {
     }),
     store.subscribe('nodes', (ev) => {
       // Only a Node's labels (its zone) reach slices; status heartbeats do not.
-      if (ev.type === 'MODIFIED' && ev.prev && JSON.stringify(ev.prev.metadata.labels ?? {}) === JSON.stringify(ev.object.metadata.labels ?? {})) return;
+      if (
+        ev.type === 'MODIFIED' &&
+        ev.prev &&
+        JSON.stringify(ev.prev.metadata.labels ?? {}) === JSON.stringify(ev.object.metadata.labels ?? {})
+      )
+        return;
       for (const svc of serviceInformer.list()) if (selectorOf(svc)) services.add(`${svc.metadata.namespace}/${svc.metadata.name}`);
     }),
   ];

@@ -2,9 +2,9 @@
 // (utils.go podToEndpoint, getEndpointPorts, getEndpointAddresses, FindPort,
 // getAddressTypesForService; util/controller_utils.go ShouldPodBeInEndpoints, ShouldSetHostname,
 // IsPodReady). Pure functions of the Service, the Pod and (for the zone) the Node's labels.
-import type { PodObj, ContainerPort } from '../../resources/pod.js';
-import type { ServiceObj, ServicePort } from '../../resources/service.js';
-import { matchSelectorMap } from '../../api/selectors.js';
+import type { PodObj, ContainerPort } from '../../registry/pod/strategy.js';
+import type { ServiceObj, ServicePort } from '../../registry/service/strategy.js';
+import { matchSelectorMap } from '../../apimachinery/selectors.js';
 import {
   canonicalIP,
   hasSelector,
@@ -67,7 +67,8 @@ const proto = (p: string | undefined) => p || 'TCP';
 export function findPort(pod: PodObj, sp: ServicePort): number | undefined {
   const target = sp.targetPort ?? sp.port;
   if (typeof target === 'number') return target;
-  const match = (ports: ContainerPort[] | undefined) => (ports ?? []).find((p) => p.name === target && proto(p.protocol) === proto(sp.protocol));
+  const match = (ports: ContainerPort[] | undefined) =>
+    (ports ?? []).find((p) => p.name === target && proto(p.protocol) === proto(sp.protocol));
   for (const c of pod.spec?.containers ?? []) {
     const p = match(c.ports);
     if (p) return p.containerPort;
@@ -115,7 +116,12 @@ export function podAddresses(pod: PodObj, addressType: AddressType): string[] {
  * the label is not empty); hostname by ShouldSetHostname; targetRef to the Pod.
  * `addresses` may be empty (no IP of this family): such an endpoint is not published.
  */
-export function podToEndpoint(pod: PodObj, service: ServiceObj, addressType: AddressType, nodeLabels?: Readonly<Record<string, string>>): SliceEndpoint {
+export function podToEndpoint(
+  pod: PodObj,
+  service: ServiceObj,
+  addressType: AddressType,
+  nodeLabels?: Readonly<Record<string, string>>,
+): SliceEndpoint {
   const serving = isPodReady(pod);
   const terminating = !!pod.metadata.deletionTimestamp;
   const ready = !!service.spec?.publishNotReadyAddresses || (serving && !terminating);
@@ -143,7 +149,12 @@ export interface PodContribution {
  * family. The Node check (a Pod on an unknown Node is skipped unless publishNotReadyAddresses)
  * is the reconciler's, since it needs the Node list.
  */
-export function podContribution(service: ServiceObj, pod: PodObj, addressType: AddressType, nodeLabels?: Readonly<Record<string, string>>): PodContribution | undefined {
+export function podContribution(
+  service: ServiceObj,
+  pod: PodObj,
+  addressType: AddressType,
+  nodeLabels?: Readonly<Record<string, string>>,
+): PodContribution | undefined {
   if (!shouldPodBeInEndpoints(pod, true)) return undefined;
   const endpoint = podToEndpoint(pod, service, addressType, nodeLabels);
   if (!endpoint.addresses.length) return undefined;

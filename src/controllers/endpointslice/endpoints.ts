@@ -6,11 +6,20 @@
 // family only (spec.ipFamilies[0]), ready ones in `addresses` and the others in
 // `notReadyAddresses` (all ready with publishNotReadyAddresses), grouped into subsets that share a
 // port set, capped at 1000 addresses with endpoints.kubernetes.io/over-capacity: truncated.
-import type { EndpointAddress, EndpointPort, EndpointSubset, EndpointsObj } from '../../resources/endpoints.js';
+import type { EndpointAddress, EndpointPort, EndpointSubset, EndpointsObj } from '../../registry/endpoints.js';
 import type { PodObj, ServiceObj, ServicePort } from './desired.js';
 import { controllerManagesService, findPort, isPodReady, podIPsOf, shouldPodBeInEndpoints, shouldSetHostname } from './desired.js';
-import { deepEqual } from '../../api/meta.js';
-import { ANNOTATION_OVER_CAPACITY, ANNOTATION_TRIGGER_TIME, LABEL_HEADLESS, equalExcept, formatRFC3339Nano, isIPv6String, refsEqual, sameStringMap } from './util.js';
+import { deepEqual } from '../../apimachinery/meta.js';
+import {
+  ANNOTATION_OVER_CAPACITY,
+  ANNOTATION_TRIGGER_TIME,
+  LABEL_HEADLESS,
+  equalExcept,
+  formatRFC3339Nano,
+  isIPv6String,
+  refsEqual,
+  sameStringMap,
+} from './util.js';
 
 export type { EndpointAddress, EndpointPort, EndpointSubset, EndpointsObj };
 
@@ -56,7 +65,10 @@ export function endpointPortFromServicePort(sp: ServicePort, port: number): Endp
  * ones only with publishNotReadyAddresses). A headless Service without ports gets port-less
  * subsets; any other Service without ports gets none.
  */
-export function computeSubsets(service: ServiceObj, pods: readonly PodObj[]): { subsets: EndpointSubset[]; ready: number; notReady: number } {
+export function computeSubsets(
+  service: ServiceObj,
+  pods: readonly PodObj[],
+): { subsets: EndpointSubset[]; ready: number; notReady: number } {
   const tolerateUnready = !!service.spec?.publishNotReadyAddresses;
   const raw: EndpointSubset[] = [];
   let ready = 0;
@@ -106,7 +118,12 @@ function compareAddresses(a: EndpointAddress, b: EndpointAddress): number {
 }
 
 function comparePorts(a: EndpointPort, b: EndpointPort): number {
-  return (a.port ?? 0) - (b.port ?? 0) || (a.protocol ?? '').localeCompare(b.protocol ?? '') || (a.name ?? '').localeCompare(b.name ?? '') || (a.appProtocol ?? '').localeCompare(b.appProtocol ?? '');
+  return (
+    (a.port ?? 0) - (b.port ?? 0) ||
+    (a.protocol ?? '').localeCompare(b.protocol ?? '') ||
+    (a.name ?? '').localeCompare(b.name ?? '') ||
+    (a.appProtocol ?? '').localeCompare(b.appProtocol ?? '')
+  );
 }
 
 function subsetSortKey(s: EndpointSubset): string {
@@ -125,7 +142,7 @@ function subsetSortKey(s: EndpointSubset): string {
 export function repackSubsets(subsets: readonly EndpointSubset[] | undefined, owned = false): EndpointSubset[] {
   // Input that is the caller's (a stored object) is copied; freshly built input (`owned`) is not,
   // which keeps a 10,000-Pod Service's recompute cheap.
-  const copy = owned ? <T,>(x: T) => x : <T,>(x: T) => structuredClone(x);
+  const copy = owned ? <T>(x: T) => x : <T>(x: T) => structuredClone(x);
   const allAddrs = new Map<string, EndpointAddress>();
   const byPort = new Map<string, { port?: EndpointPort; addrs: Map<string, boolean> }>();
   const map = (addr: EndpointAddress, pk: string, port: EndpointPort | undefined, ready: boolean) => {
@@ -162,7 +179,7 @@ export function repackSubsets(subsets: readonly EndpointSubset[] | undefined, ow
     const ready: EndpointAddress[] = [];
     const notReady: EndpointAddress[] = [];
     // An address shared by several groups is copied per group (each subset owns its objects).
-    const shared = groups.size > 1 ? <T,>(x: T) => structuredClone(x) : copy;
+    const shared = groups.size > 1 ? <T>(x: T) => structuredClone(x) : copy;
     for (const [k, r] of g.addrs) (r ? ready : notReady).push(shared(allAddrs.get(k)!));
     ready.sort(compareAddresses);
     notReady.sort(compareAddresses);
@@ -191,7 +208,10 @@ const countAddresses = (subsets: readonly EndpointSubset[] | undefined) =>
  * spread over the subsets in proportion to their size (rounded up, the last subsets take what
  * is left). When the ready ones alone exceed `max`, all not-ready ones go. Returns new subsets.
  */
-export function truncateSubsets(subsets: readonly EndpointSubset[], max = MAX_ENDPOINTS_CAPACITY): { subsets: EndpointSubset[]; truncated: boolean } {
+export function truncateSubsets(
+  subsets: readonly EndpointSubset[],
+  max = MAX_ENDPOINTS_CAPACITY,
+): { subsets: EndpointSubset[]; truncated: boolean } {
   let totalReady = 0;
   let totalNotReady = 0;
   for (const s of subsets) {
@@ -224,12 +244,16 @@ export function truncateSubsets(subsets: readonly EndpointSubset[], max = MAX_EN
 }
 
 /** upstream capacityAnnotationSetCorrectly: at most `max` addresses and no over-capacity annotation. */
-export function capacityAnnotationSetCorrectly(annotations: Record<string, string> | undefined, subsets: readonly EndpointSubset[] | undefined): boolean {
+export function capacityAnnotationSetCorrectly(
+  annotations: Record<string, string> | undefined,
+  subsets: readonly EndpointSubset[] | undefined,
+): boolean {
   if (countAddresses(subsets) > MAX_ENDPOINTS_CAPACITY) return false;
   return !Object.prototype.hasOwnProperty.call(annotations ?? {}, ANNOTATION_OVER_CAPACITY);
 }
 
-const listEqual = <T,>(a: readonly T[], b: readonly T[], eq: (x: T, y: T) => boolean) => a.length === b.length && a.every((x, i) => eq(x, b[i]!));
+const listEqual = <T>(a: readonly T[], b: readonly T[], eq: (x: T, y: T) => boolean) =>
+  a.length === b.length && a.every((x, i) => eq(x, b[i]!));
 const addressEqual = (a: EndpointAddress, b: EndpointAddress) => equalExcept(a, b, 'targetRef') && refsEqual(a.targetRef, b.targetRef);
 const portEqual = (a: EndpointPort, b: EndpointPort) => (a.name ?? '') === (b.name ?? '') && equalExcept(a, b, 'name');
 
@@ -316,7 +340,13 @@ export function reconcileEndpoints(input: EndpointsInput): EndpointsAction {
 
   // Over capacity, upstream's check above never holds and it sends the same object on every sync
   // (the API server then writes nothing); skip that write here.
-  if (current && t.truncated && subsetsEqual(current.subsets, next.subsets) && sameStringMap(current.metadata.labels, next.metadata.labels) && sameStringMap(current.metadata.annotations, next.metadata.annotations)) {
+  if (
+    current &&
+    t.truncated &&
+    subsetsEqual(current.subsets, next.subsets) &&
+    sameStringMap(current.metadata.labels, next.metadata.labels) &&
+    sameStringMap(current.metadata.annotations, next.metadata.annotations)
+  ) {
     return { action: 'none' };
   }
   return create ? { action: 'create', endpoints: next } : { action: 'update', endpoints: next };

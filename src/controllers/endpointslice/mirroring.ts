@@ -8,7 +8,7 @@
 // family, at most maxEndpointsPerSubset (default 1000) addresses per subset (ready ones first),
 // invalid IPs skipped, the Endpoints' labels and annotations copied (minus the trigger-time and
 // last-applied annotations), owned by the Endpoints object.
-import type { EndpointAddress, EndpointPort, EndpointsObj } from '../../resources/endpoints.js';
+import type { EndpointAddress, EndpointPort, EndpointsObj } from '../../registry/endpoints.js';
 import type { ServiceObj } from './desired.js';
 import { repackSubsets } from './endpoints.js';
 import {
@@ -59,7 +59,10 @@ export function mirroredSliceLabels(name: string): Record<string, string> {
 }
 
 /** upstream addressToEndpoint: one canonical address, ready as given, targetRef/nodeName/hostname copied. */
-export function addressToEndpoint(address: EndpointAddress, ready: boolean): { endpoint: SliceEndpoint; addressType: AddressType } | undefined {
+export function addressToEndpoint(
+  address: EndpointAddress,
+  ready: boolean,
+): { endpoint: SliceEndpoint; addressType: AddressType } | undefined {
   const c = canonicalIP(address.ip);
   if (!c) return undefined;
   const endpoint: SliceEndpoint = { addresses: [c.ip], conditions: { ready } };
@@ -88,7 +91,12 @@ function copiedAnnotations(endpoints: EndpointsObj): Record<string, string> {
 }
 
 /** upstream newEndpointSlice (mirroring): labels and annotations from the Endpoints, owned by it. */
-export function newMirroredSlice(endpoints: EndpointsObj, ports: readonly SlicePort[], addressType: AddressType, name?: string): EndpointSliceObj {
+export function newMirroredSlice(
+  endpoints: EndpointsObj,
+  ports: readonly SlicePort[],
+  addressType: AddressType,
+  name?: string,
+): EndpointSliceObj {
   const epName = endpoints.metadata.name ?? '';
   const labels: Record<string, string> = { ...(endpoints.metadata.labels ?? {}), ...mirroredSliceLabels(epName) };
   const annotations = copiedAnnotations(endpoints);
@@ -193,7 +201,11 @@ export function reconcileMirroring(input: MirroringInput): MirroringResult {
     result.skippedAddresses += total - added;
   }
   if (invalid > 0) {
-    result.events.push({ type: 'Warning', reason: REASON_INVALID_IP, message: `Skipped ${invalid} invalid IP addresses when mirroring to EndpointSlices` });
+    result.events.push({
+      type: 'Warning',
+      reason: REASON_INVALID_IP,
+      message: `Skipped ${invalid} invalid IP addresses when mirroring to EndpointSlices`,
+    });
   }
   if (result.skippedAddresses > invalid) {
     result.events.push({

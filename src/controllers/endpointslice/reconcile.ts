@@ -11,7 +11,7 @@
 // first), then the one untouched slice they fit best, and only then new slices of up to
 // maxEndpointsPerSlice. Each address type and each distinct resolved port set gets its own slices;
 // an address type with no endpoints keeps one placeholder slice without endpoints or ports.
-import type { OwnerReference } from '../../resources/types.js';
+import type { OwnerReference } from '../../apimachinery/types.js';
 import type { PodObj, ServiceObj } from './desired.js';
 import { addressTypesForService, endpointPortsFor, podToEndpoint, shouldPodBeInEndpoints } from './desired.js';
 import {
@@ -91,7 +91,9 @@ const TRAFFIC_PREFER_SAME_NODE = 'PreferSameNode';
 
 /** upstream ownedBy: an ownerReference to this Service (uid, kind Service, apiVersion v1). */
 export function ownedBy(slice: EndpointSliceObj, service: ServiceObj): boolean {
-  return (slice.metadata.ownerReferences ?? []).some((o) => o.uid === service.metadata.uid && o.kind === 'Service' && o.apiVersion === 'v1');
+  return (slice.metadata.ownerReferences ?? []).some(
+    (o) => o.uid === service.metadata.uid && o.kind === 'Service' && o.apiVersion === 'v1',
+  );
 }
 
 /** upstream isServiceIPSet: clusterIP neither None nor empty. */
@@ -108,7 +110,11 @@ const RESERVED_LABELS = new Set([LABEL_SERVICE_NAME, LABEL_MANAGED_BY, LABEL_HEA
  * service-name and managed-by labels. `changed` compares only the non-reserved labels, as
  * upstream does.
  */
-export function sliceLabels(slice: EndpointSliceObj | undefined, service: ServiceObj, controllerName: string): { labels: Record<string, string>; changed: boolean } {
+export function sliceLabels(
+  slice: EndpointSliceObj | undefined,
+  service: ServiceObj,
+  controllerName: string,
+): { labels: Record<string, string>; changed: boolean } {
   const own: Record<string, string> = {};
   for (const [k, v] of Object.entries(slice?.metadata.labels ?? {})) if (!RESERVED_LABELS.has(k)) own[k] = v;
   const labels: Record<string, string> = {};
@@ -121,7 +127,12 @@ export function sliceLabels(slice: EndpointSliceObj | undefined, service: Servic
 }
 
 /** upstream newEndpointSlice: generateName `<service>-`, controller ownerReference, labels. */
-export function newEndpointSlice(service: ServiceObj, ports: readonly SlicePort[], addressType: AddressType, controllerName: string): EndpointSliceObj {
+export function newEndpointSlice(
+  service: ServiceObj,
+  ports: readonly SlicePort[],
+  addressType: AddressType,
+  controllerName: string,
+): EndpointSliceObj {
   const ownerReferences: OwnerReference[] = [controllerRef(service, 'Service')];
   return {
     apiVersion: SLICE_API_VERSION,
@@ -246,7 +257,11 @@ function reconcileByPortMapping(
   while (desired.size) {
     let fill: EndpointSliceObj | undefined;
     if (desired.size < max && unchanged.size) {
-      fill = sliceToFill([...unchanged].map((n) => byName.get(n)!), desired.size, max);
+      fill = sliceToFill(
+        [...unchanged].map((n) => byName.get(n)!),
+        desired.size,
+        max,
+      );
     }
     if (!fill) {
       fill = newEndpointSlice(service, ports, addressType, controllerName);
@@ -359,7 +374,7 @@ function reconcileHints(service: ServiceObj, existing: readonly EndpointSliceObj
 function finalize(service: ServiceObj, changes: Changes, now: Date | undefined): void {
   const { create, update } = changes;
   const del = changes.delete;
-  for (let i = 0; i < del.length; ) {
+  for (let i = 0; i < del.length;) {
     if (!create.length) break;
     const gone = del[i]!;
     const slice = create[create.length - 1]!;

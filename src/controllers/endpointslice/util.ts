@@ -4,11 +4,11 @@
 // targetRef namespace/name), port-set identity (upstream's PortMapKey: the ports as a set, so
 // their order never matters) and the "equal beyond identity" comparison that decides whether a
 // kept endpoint forces a slice write.
-import type { EndpointSliceObj, SliceEndpoint, SlicePort } from '../../resources/endpointslice.js';
-import type { OwnerReference } from '../../resources/types.js';
-import { parseIP, formatIP } from '../../allocators/ipnet.js';
-import { deepEqual } from '../../api/meta.js';
-import { nameIsDNSSubdomain } from '../../resources/validation.js';
+import type { EndpointSliceObj, SliceEndpoint, SlicePort } from '../../registry/endpointslice.js';
+import type { OwnerReference } from '../../apimachinery/types.js';
+import { parseIP, formatIP } from '../../apimachinery/ipnet.js';
+import { deepEqual } from '../../apimachinery/meta.js';
+import { nameIsDNSSubdomain } from '../../apimachinery/validation.js';
 
 export type { EndpointSliceObj, SliceEndpoint, SlicePort };
 
@@ -167,7 +167,14 @@ export function slicePrefix(name: string): string {
 
 /** metav1.NewControllerRef for a core/v1 owner. */
 export function controllerRef(owner: { metadata: { name?: string; uid?: string } }, kind: string): OwnerReference {
-  return { apiVersion: 'v1', kind, name: owner.metadata.name ?? '', uid: owner.metadata.uid ?? '', controller: true, blockOwnerDeletion: true };
+  return {
+    apiVersion: 'v1',
+    kind,
+    name: owner.metadata.name ?? '',
+    uid: owner.metadata.uid ?? '',
+    controller: true,
+    blockOwnerDeletion: true,
+  };
 }
 
 /**

@@ -1,0 +1,58 @@
+// Go's fmt renderings that upstream messages embed: %q of a string (strconv.Quote) and %v/%+v of
+// a decoded JSON value (map[string]interface{} with sorted keys, []interface{}, int64 for whole
+// numbers as k8s.io/apimachinery/pkg/util/json decodes them, float64 otherwise).
+
+/** unicode.IsPrint: categories L, M, N, P, S and the ASCII space. */
+export function goIsPrint(cp: number): boolean {
+  return cp === 0x20 || /[\p{L}\p{M}\p{N}\p{P}\p{S}]/u.test(String.fromCodePoint(cp));
+}
+
+/** strconv.Quote (what %q and NumError print). */
+export function goQuote(s: string): string {
+  let out = '"';
+  for (const ch of s) {
+    const cp = ch.codePointAt(0)!;
+    if (ch === '"' || ch === '\\') out += `\\${ch}`;
+    else if (cp >= 0xd800 && cp <= 0xdfff)
+      out += '\\ufffd'; // a lone surrogate is no rune
+    else if (goIsPrint(cp)) out += ch;
+    else if (cp === 7) out += '\\a';
+    else if (cp === 8) out += '\\b';
+    else if (cp === 12) out += '\\f';
+    else if (cp === 10) out += '\\n';
+    else if (cp === 13) out += '\\r';
+    else if (cp === 9) out += '\\t';
+    else if (cp === 11) out += '\\v';
+    else if (cp < 0x20 || cp === 0x7f) out += `\\x${cp.toString(16).padStart(2, '0')}`;
+    else if (cp < 0x10000) out += `\\u${cp.toString(16).padStart(4, '0')}`;
+    else out += `\\U${cp.toString(16).padStart(8, '0')}`;
+  }
+  return out + '"';
+}
+
+/** %v of a float64: shortest representation, exponent form below 1e-4 and from 1e21, two-digit exponents. */
+export function goFloat(n: number): string {
+  if (Number.isNaN(n)) return 'NaN';
+  if (!Number.isFinite(n)) return n > 0 ? '+Inf' : '-Inf';
+  const abs = Math.abs(n);
+  if (abs !== 0 && (abs < 1e-4 || abs >= 1e21)) {
+    const [m, e] = n.toExponential().split('e') as [string, string];
+    const sign = e.startsWith('-') ? '-' : '+';
+    const digits = e.replace(/^[+-]/, '');
+    return `${m}e${sign}${digits.padStart(2, '0')}`;
+  }
+  return String(n);
+}
+
+/** %v (and %+v, the same for these types) of a JSON value as Go holds it unstructured. */
+export function goPrint(v: unknown): string {
+  if (v === null || v === undefined) return '<nil>';
+  if (typeof v === 'string') return v;
+  if (typeof v === 'boolean') return String(v);
+  if (typeof v === 'number') return Number.isSafeInteger(v) ? String(v) : goFloat(v);
+  if (Array.isArray(v)) return `[${v.map(goPrint).join(' ')}]`;
+  const o = v as Record<string, unknown>;
+  // fmt sorts map keys (internal/fmtsort): strings by byte order.
+  const keys = Object.keys(o).sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+  return `map[${keys.map((k) => `${k}:${goPrint(o[k])}`).join(' ')}]`;
+}

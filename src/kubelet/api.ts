@@ -1,0 +1,244 @@
+// The node agent's API endpoints: pods/binding (the scheduler's and any client's way to assign a
+// node), pods/eviction (kubectl drain) and pods/log (kubectl logs, with follow, previous, tail,
+// since, timestamps, limitBytes).
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Store } from '../storage/store.js';
+import type { KubeObject } from '../apimachinery/types.js';
+import { badRequest, notFound } from '../apimachinery/errors.js';
+import { decodeBody } from '../server/rest.js';
+import {
+  createOptions,
+  deleteParamsFromBody,
+  invalidOptions,
+  logSince,
+  podLogOptions,
+  requestQuery,
+  toRegistryDelete,
+  validateDeleteOptions,
+} from '../server/query-params.js';
+import type { Registry } from '../registry/generic-store.js';
+import type { ResourceDef } from '../registry/types.js';
+import { StatusError } from '../apimachinery/errors.js';
+import { rfc3339 } from '../apimachinery/meta.js';
+import { bindPod, setCondition, type Binding } from '../registry/pod/binding.js';
+import { logPath, readLogFile, renderLog, parseLogLines, type LogOptions } from './logs.js';
+import { readFileSync, statSync } from 'node:fs';
+
+const PODS = { group: '', resource: 'pods' };
+type Params = { ns: string; name: string };
+type CStatus = { name: string; restartCount?: number; state?: Record<string, { reason?: string }> };
+
+export function podRoutes(app: FastifyInstance, o: { store: Store; podsDir: string; registry: Registry; podDef: ResourceDef }) {
+  // upstream EvictionREST: no PodDisruptionBudgets exist here (policy/v1 is not served), so an
+  // eviction marks the Pod with the DisruptionTarget condition and deletes it with the
+  // Eviction's deleteOptions (grace period, preconditions, dryRun).
+  app.post('/api/v1/namespaces/:ns/pods/:name/eviction', async (req: FastifyRequest, reply: FastifyReply) => {
+    const { ns, name } = req.params as Params;
+    // The query is the create's CreateOptions (its dryRun goes into the Eviction's DeleteOptions).
+    const create = createOptions(requestQuery(req.url));
+    const raw = decodeBody(req, ['application/json', 'application/yaml', 'application/vnd.kubernetes.protobuf']);
+    if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
+      throw badRequest(`Object 'Kind' is missing in '${JSON.stringify(raw)}'`);
+    const body = raw as { kind?: string; metadata?: { name?: string }; deleteOptions?: Record<string, unknown> };
+    if (body.kind && body.kind !== 'Eviction') throw badRequest(`not a Eviction object: ${body.kind}`);
+    for (const [field, goType] of [
+      ['metadata', 'v1.ObjectMeta'],
+      ['deleteOptions', 'v1.DeleteOptions'],
+    ] as const) {
+      const v = (body as Record<string, unknown>)[field];
+      if (v !== undefined && v !== null && (typeof v !== 'object' || Array.isArray(v))) {
+        const what = Array.isArray(v) ? 'array' : typeof v === 'number' ? `number ${v}` : typeof v;
+        throw badRequest(
+          `Eviction in version "v1" cannot be handled as a Eviction: json: cannot unmarshal ${what} into Go struct field Eviction.${field} of type ${goType}`,
+        );
+      }
+    }
+    if ((body.metadata?.name ?? '') !== name) throw badRequest('name in URL does not match name in Eviction object');
+    const opts = evictionDeleteOptions(body.deleteOptions, create.dryRun);
+    const pod = o.store.get('pods', ns, name);
+    if (!pod) throw notFound(PODS, name);
+    if (!pod.metadata.deletionTimestamp && !opts.dryRun) {
+      const status = (pod.status ?? {}) as { conditions?: Parameters<typeof setCondition>[0] };
+      const conditions = setCondition(status.conditions, {
+        type: 'DisruptionTarget',
+        status: 'True',
+        lastProbeTime: null,
+        lastTransitionTime: rfc3339(new Date()),
+        reason: 'EvictionByEvictionAPI',
+        message: 'Eviction API: evicting',
+      });
+      try {
+        o.registry.update(
+          o.podDef,
+          ns,
+          name,
+          { ...pod, status: { ...status, conditions } },
+          { subresource: 'status', fieldManager: 'kube-apiserver' },
+        );
+      } catch (e) {
+        if (!(e instanceof StatusError && e.code === 409)) throw e;
+      }
+    }
+    if (!pod.metadata.deletionTimestamp) o.registry.delete(o.podDef, ns, name, opts);
+    await o.store.durable();
+    return reply.code(201).send({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
+  });
+
+  app.post('/api/v1/namespaces/:ns/pods/:name/binding', async (req: FastifyRequest, reply: FastifyReply) => {
+    const { ns, name } = req.params as Params;
+    createOptions(requestQuery(req.url));
+    const body = decodeBody(req, ['application/json', 'application/yaml']) as Binding;
+    bindPod(o.store, ns, name, body);
+    await o.store.durable();
+    return reply.code(201).send({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
+  });
+
+  app.get('/api/v1/namespaces/:ns/pods/:name/log', async (req: FastifyRequest, reply: FastifyReply) => {
+    const { ns, name } = req.params as Params;
+    // GetResourceWithOptions + LogREST.Get: the options (400/422) come before the Pod.
+    const lo = podLogOptions(requestQuery(req.url), name);
+    const pod = o.store.get('pods', ns, name);
+    if (!pod) throw notFound(PODS, name);
+    const spec = pod.spec as {
+      containers?: { name: string }[];
+      initContainers?: { name: string }[];
+      ephemeralContainers?: { name: string }[];
+    };
+    const mains = (spec.containers ?? []).map((c) => c.name);
+    const inits = (spec.initContainers ?? []).map((c) => c.name);
+    const eph = (spec.ephemeralContainers ?? []).map((c) => c.name);
+    let container = lo.container;
+    if (!container) {
+      // upstream LogLocation: the only container, whatever the init containers.
+      if (mains.length === 1) container = mains[0]!;
+      else if (!mains.length) throw badRequest(`a container name must be specified for pod ${name}`);
+      else {
+        const msg = `a container name must be specified for pod ${name}, choose one of: [${mains.join(' ')}]${inits.length ? ` or one of the init containers: [${inits.join(' ')}]` : ''}`;
+        throw badRequest(msg);
+      }
+    }
+    if (![...mains, ...inits, ...eph].includes(container)) throw badRequest(`container ${container} is not valid for pod ${name}`);
+    const st = (pod.status ?? {}) as {
+      containerStatuses?: CStatus[];
+      initContainerStatuses?: CStatus[];
+      ephemeralContainerStatuses?: CStatus[];
+    };
+    const cs = [...(st.containerStatuses ?? []), ...(st.initContainerStatuses ?? []), ...(st.ephemeralContainerStatuses ?? [])].find(
+      (c) => c.name === container,
+    );
+    const restart = cs?.restartCount ?? 0;
+    const previous = lo.previous;
+    const opts: LogOptions = {
+      timestamps: lo.timestamps,
+      tailLines: lo.tailLines === undefined ? undefined : Number(lo.tailLines),
+      limitBytes: lo.limitBytes === undefined ? undefined : Number(lo.limitBytes),
+      sinceTime: logSince(lo, Date.now()),
+    };
+    const dir = join(o.podsDir, pod.metadata.uid!);
+    let file: string;
+    if (previous) {
+      file = logPath(dir, container, restart - 1);
+      if (restart < 1 || !existsSync(file)) throw badRequest(`previous terminated container "${container}" in pod "${name}" not found`);
+    } else {
+      file = logPath(dir, container, restart);
+      if (!existsSync(file)) {
+        const waiting = cs?.state?.waiting;
+        if (waiting)
+          throw badRequest(`container "${container}" in pod "${name}" is waiting to start: ${waiting.reason ?? 'ContainerCreating'}`);
+        reply.type('text/plain').send('');
+        return reply;
+      }
+    }
+    const text = renderLog(readLogFile(file), opts);
+    if (!lo.follow || previous) return reply.type('text/plain').send(text);
+    return followLog(reply, o.store, pod, container, file, restart, text, opts);
+  });
+}
+
+/**
+ * The DeleteOptions an eviction deletes with (EvictionREST.Create's propagateDryRun): the
+ * body's, taking the request's dryRun when it names none; both naming different ones is an
+ * error upstream returns unwrapped (a 500). Checked as the delete would (BeforeDelete's
+ * ValidateDeleteOptions, 422).
+ */
+function evictionDeleteOptions(body: unknown, dryRun: string[] | undefined) {
+  const d = deleteParamsFromBody(body);
+  if (!d.dryRun?.length) {
+    if (dryRun) d.dryRun = dryRun;
+  } else if (dryRun?.length && (dryRun.length !== d.dryRun.length || dryRun.some((v, i) => v !== d.dryRun![i]))) {
+    throw new StatusError(
+      500,
+      '',
+      `Non-matching dry-run options in request and content: [${dryRun.join(' ')}] and [${d.dryRun.join(' ')}]`,
+    );
+  }
+  const errs = validateDeleteOptions(d);
+  if (errs.length) throw invalidOptions('DeleteOptions', 'meta.k8s.io', '', errs);
+  return toRegistryDelete(d);
+}
+
+/** Streams the file as it grows, until the container stops running (or the client goes away). */
+function followLog(
+  reply: FastifyReply,
+  store: Store,
+  pod: KubeObject,
+  container: string,
+  file: string,
+  restart: number,
+  first: string,
+  opts: LogOptions,
+) {
+  reply.raw.writeHead(200, { 'content-type': 'text/plain', 'transfer-encoding': 'chunked' });
+  if (first) reply.raw.write(first);
+  let offset = statSync(file).size;
+  let closed = false;
+  reply.raw.on('close', () => (closed = true));
+  const stillRunning = () => {
+    const cur = store.get('pods', pod.metadata.namespace!, pod.metadata.name!);
+    if (!cur || cur.metadata.uid !== pod.metadata.uid) return false;
+    const st = (cur.status ?? {}) as {
+      containerStatuses?: CStatus[];
+      initContainerStatuses?: CStatus[];
+      ephemeralContainerStatuses?: CStatus[];
+    };
+    const cs = [...(st.containerStatuses ?? []), ...(st.initContainerStatuses ?? []), ...(st.ephemeralContainerStatuses ?? [])].find(
+      (c) => c.name === container,
+    );
+    return !!cs && (cs.restartCount ?? 0) === restart && !!cs.state?.running;
+  };
+  const pump = () => {
+    try {
+      const size = existsSync(file) ? statSync(file).size : offset;
+      if (size > offset) {
+        const buf = readFileSync(file).subarray(offset, size);
+        const text = buf.toString('utf8');
+        const cut = text.lastIndexOf('\n') + 1;
+        if (cut > 0) {
+          offset += Buffer.byteLength(text.slice(0, cut));
+          reply.raw.write(renderLog(parseLogLines(text.slice(0, cut)), { timestamps: opts.timestamps }));
+        }
+      }
+    } catch {
+      // rotated under us: next round
+    }
+  };
+  return new Promise<void>((resolve) => {
+    const tick = () => {
+      if (closed) return resolve();
+      pump();
+      if (!stillRunning()) {
+        // One more read for lines written just before the exit.
+        setTimeout(() => {
+          pump();
+          reply.raw.end();
+          resolve();
+        }, 50);
+        return;
+      }
+      setTimeout(tick, 100);
+    };
+    setTimeout(tick, 100);
+  });
+}

@@ -1,0 +1,78 @@
+// PodTemplate (core/v1), after upstream's pkg/registry/core/podtemplate strategy: the template's
+// spec gets the PodSpec defaults (SetObjectDefaults_PodTemplate: not SetDefaults_Pod's requests
+// from limits, enableServiceLinks or host ports, and no admission-added service account),
+// generation starts at 1 and rises with every change of the template, and ValidatePodTemplate /
+// ValidatePodTemplateUpdate check the template as ValidatePodTemplateSpec does (ObjectMeta is the
+// generic layer's). printPodTemplate's table: NAME, CONTAINERS, IMAGES, POD LABELS.
+import { PodTemplateSchema } from '../api/schema/index.js';
+import { defineKind } from './define.js';
+import type { KubeObject, ObjectMeta } from '../apimachinery/types.js';
+import { defaultPodSpec, type PodSpec } from './pod/strategy.js';
+import { semanticEqual, validatePodTemplateSpec } from './pod/validation.js';
+import { column, nameColumn } from './printers.js';
+import { formatLabels } from '../apimachinery/selectors.js';
+
+/** A PodTemplateSpec as stored: Go prints its zero creationTimestamp as null. */
+export interface PodTemplateSpec {
+  metadata?: Omit<ObjectMeta, 'creationTimestamp'> & { creationTimestamp?: string | null };
+  spec?: PodSpec;
+}
+export type PodTemplateObj = KubeObject & { template?: PodTemplateSpec };
+
+const isObj = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
+
+/**
+ * Defaults of an embedded PodTemplateSpec. `template`, its `metadata` and `spec` are structs, not
+ * pointers, upstream: they are always there, and the template's ObjectMeta is printed with
+ * `creationTimestamp: null` unless one was sent.
+ */
+export function defaultPodTemplateSpec(t: PodTemplateSpec): void {
+  if (!isObj(t.metadata)) t.metadata = {};
+  if (t.metadata.creationTimestamp === undefined) t.metadata.creationTimestamp = null;
+  if (!isObj(t.spec)) t.spec = {};
+  defaultPodSpec(t.spec, false);
+}
+
+function defaultPodTemplate(pt: PodTemplateObj): void {
+  if (!isObj(pt.template)) pt.template = {};
+  defaultPodTemplateSpec(pt.template);
+}
+
+export const podTemplateDef = defineKind<PodTemplateObj>({
+  group: '',
+  version: 'v1',
+  kind: 'PodTemplate',
+  plural: 'podtemplates',
+  singular: 'podtemplate',
+  namespaced: true,
+  schema: PodTemplateSchema,
+  openapiName: 'io.k8s.api.core.v1.PodTemplate',
+  defaults: (pt) => defaultPodTemplate(pt),
+  prepareForCreate(pt) {
+    pt.metadata.generation = 1;
+  },
+  prepareForUpdate(pt, old) {
+    // Any change of the template raises the generation (apiequality.Semantic.DeepEqual).
+    const gen = old.metadata.generation ?? 0;
+    pt.metadata.generation = semanticEqual(pt.template, old.template) ? gen : gen + 1;
+  },
+  validate: (pt) => validatePodTemplateSpec(pt.template, 'template'),
+  validateUpdate: (pt, old) => validatePodTemplateSpec(pt.template, 'template', old.template?.spec),
+  table: {
+    columns: [
+      nameColumn(),
+      column('Containers', 'Names of each container in the template.'),
+      column('Images', 'Images referenced by each container in the template.'),
+      column('Pod Labels', 'The labels for the pod template.'),
+    ],
+    row: (pt) => {
+      const containers = pt.template?.spec?.containers ?? [];
+      return [
+        pt.metadata.name,
+        containers.map((c) => c.name).join(','),
+        containers.map((c) => c.image ?? '').join(','),
+        formatLabels(pt.template?.metadata?.labels),
+      ];
+    },
+  },
+});

@@ -1,0 +1,223 @@
+// The review kinds: create-only, answered and never stored (upstream pkg/registry/authentication
+// and pkg/registry/authorization). tinykube authorizes every authenticated request, as
+// kube-apiserver's AlwaysAllow authorizer does, so access reviews are allowed and the rules review
+// lists everything; TokenReview checks a token as the API server's own authentication does.
+//   - authentication.k8s.io/v1 SelfSubjectReview (`kubectl auth whoami`): the requester.
+//   - authentication.k8s.io/v1 TokenReview: who a bearer token is, for the given audiences.
+//   - authorization.k8s.io/v1 SelfSubjectAccessReview (`kubectl auth can-i`), SubjectAccessReview,
+//     LocalSubjectAccessReview: upstream's validation, then allowed.
+//   - authorization.k8s.io/v1 SelfSubjectRulesReview (`kubectl auth can-i --list`).
+import {
+  LocalSubjectAccessReviewSchema,
+  SelfSubjectAccessReviewSchema,
+  SelfSubjectReviewSchema,
+  SelfSubjectRulesReviewSchema,
+  SubjectAccessReviewSchema,
+  TokenReviewSchema,
+  type NonResourceAttributes,
+  type ResourceAttributes,
+  type SubjectAccessReviewSpec,
+} from '../api/schema/index.js';
+import type { TSchema } from '@sinclair/typebox';
+import type { ResourceDef, ReviewContext } from './types.js';
+import type { UserInfo } from '../auth/users.js';
+import { defineKind, type Obj } from './define.js';
+import { fieldErr, GoLiteral, type FieldError } from '../apimachinery/field.js';
+import { ageColumn, age, nameColumn } from './printers.js';
+import { badRequest, invalid } from '../apimachinery/errors.js';
+
+type AccessSpec = SubjectAccessReviewSpec;
+type ReviewObj = Obj<Record<string, unknown>, Record<string, unknown>>;
+
+/** Upstream's default table for kinds without a printer: name and age. */
+const table = { columns: [nameColumn(), ageColumn()], row: (o: ReviewObj, now: Date) => [o.metadata.name ?? '', age(o, now)] };
+
+function reviewKind(o: {
+  group: string;
+  kind: string;
+  plural: string;
+  namespaced?: boolean;
+  schema: TSchema;
+  review: (obj: ReviewObj, ctx: ReviewContext) => void;
+}): ResourceDef {
+  return defineKind<ReviewObj>({
+    group: o.group,
+    version: 'v1',
+    kind: o.kind,
+    plural: o.plural,
+    singular: o.kind.toLowerCase(),
+    namespaced: o.namespaced ?? false,
+    schema: o.schema,
+    openapiName: `io.k8s.api.${o.group.split('.')[0]}.v1.${o.kind}`,
+    verbs: ['create'],
+    review: o.review,
+    table,
+  });
+}
+
+/** What `kubectl auth whoami` prints: extra only when there is some (Go's omitempty). */
+const userInfo = (u: UserInfo): Record<string, unknown> => {
+  const out: Record<string, unknown> = { username: u.username };
+  if (u.uid) out.uid = u.uid;
+  out.groups = u.groups;
+  if (u.extra && Object.keys(u.extra).length) out.extra = u.extra;
+  return out;
+};
+
+/** How Go's %#v prints the internal NonResourceAttributes in a field error. */
+const nonResourceValue = (n: NonResourceAttributes) =>
+  new GoLiteral(`authorization.NonResourceAttributes{Path:${JSON.stringify(n.path ?? '')}, Verb:${JSON.stringify(n.verb ?? '')}}`);
+
+/** upstream validateResourceAttributes: the selector forms. */
+function validateResourceAttributes(ra: ResourceAttributes | undefined): FieldError[] {
+  if (!ra) return [];
+  const errs: FieldError[] = [];
+  for (const [name, sel] of [
+    ['fieldSelector', ra.fieldSelector],
+    ['labelSelector', ra.labelSelector],
+  ] as const) {
+    if (!sel) continue;
+    const at = `spec.resourceAttributes.${name}`;
+    const reqs = sel.requirements ?? [];
+    if (sel.rawSelector && reqs.length)
+      errs.push(fieldErr.invalid(`${at}.rawSelector`, sel.rawSelector, 'may not specified at the same time as requirements'));
+    if (!sel.rawSelector && !reqs.length)
+      errs.push(fieldErr.required(`${at}.requirements`, `when ${at} is specified, requirements or rawSelector is required`));
+    reqs.forEach((r, i) => {
+      if (!r.key) errs.push(fieldErr.required(`${at}.requirements[${i}].key`, 'must be specified'));
+    });
+  }
+  return errs;
+}
+
+/** upstream ValidateSubjectAccessReviewSpec / ValidateSelfSubjectAccessReviewSpec. */
+function validateAccessSpec(spec: AccessSpec | undefined, needsSubject: boolean): FieldError[] {
+  const s = spec ?? {};
+  const errs: FieldError[] = [];
+  if (s.resourceAttributes && s.nonResourceAttributes) {
+    errs.push(
+      fieldErr.invalid(
+        'spec.nonResourceAttributes',
+        nonResourceValue(s.nonResourceAttributes),
+        'cannot be specified in combination with resourceAttributes',
+      ),
+    );
+  }
+  if (!s.resourceAttributes && !s.nonResourceAttributes) {
+    errs.push(
+      fieldErr.invalid('spec.resourceAttributes', null, 'exactly one of nonResourceAttributes or resourceAttributes must be specified'),
+    );
+  }
+  if (needsSubject && !s.user && !s.groups?.length)
+    errs.push(fieldErr.invalid('spec.user', s.user ?? '', 'at least one of user or group must be specified'));
+  errs.push(...validateResourceAttributes(s.resourceAttributes));
+  return errs;
+}
+
+const refuse = (o: ReviewObj, group: string, errs: FieldError[]) => {
+  if (errs.length) throw invalid(o.kind ?? '', group, o.metadata.name ?? '', errs);
+};
+
+/** AlwaysAllow: every request of every user is allowed, with no reason given. */
+const allowed = () => ({ allowed: true });
+
+const AUTHN = 'authentication.k8s.io';
+const AUTHZ = 'authorization.k8s.io';
+
+export const selfSubjectReviewDef = reviewKind({
+  group: AUTHN,
+  kind: 'SelfSubjectReview',
+  plural: 'selfsubjectreviews',
+  schema: SelfSubjectReviewSchema,
+  review: (o, ctx) => {
+    o.status = { userInfo: userInfo(ctx.user) };
+  },
+});
+
+export const tokenReviewDef = reviewKind({
+  group: AUTHN,
+  kind: 'TokenReview',
+  plural: 'tokenreviews',
+  schema: TokenReviewSchema,
+  review: (o, ctx) => {
+    const spec = (o.spec ?? {}) as { token?: string; audiences?: string[] };
+    if (!spec.token) throw badRequest('token is required for TokenReview in authentication');
+    const who = ctx.authenticateToken(spec.token, spec.audiences?.length ? spec.audiences : undefined);
+    // A token nobody recognises is no error upstream, just unauthenticated (Go leaves out
+    // authenticated=false; user is a struct, always there).
+    if (!who) o.status = { user: {} };
+    else if ('error' in who) o.status = { user: {}, error: who.error };
+    else o.status = { authenticated: true, user: userInfo(who.user), audiences: who.audiences };
+  },
+});
+
+export const selfSubjectAccessReviewDef = reviewKind({
+  group: AUTHZ,
+  kind: 'SelfSubjectAccessReview',
+  plural: 'selfsubjectaccessreviews',
+  schema: SelfSubjectAccessReviewSchema,
+  review: (o) => {
+    refuse(o, AUTHZ, validateAccessSpec(o.spec as AccessSpec, false));
+    o.status = allowed();
+  },
+});
+
+export const subjectAccessReviewDef = reviewKind({
+  group: AUTHZ,
+  kind: 'SubjectAccessReview',
+  plural: 'subjectaccessreviews',
+  schema: SubjectAccessReviewSchema,
+  review: (o) => {
+    refuse(o, AUTHZ, validateAccessSpec(o.spec as AccessSpec, true));
+    o.status = allowed();
+  },
+});
+
+export const localSubjectAccessReviewDef = reviewKind({
+  group: AUTHZ,
+  kind: 'LocalSubjectAccessReview',
+  plural: 'localsubjectaccessreviews',
+  namespaced: true,
+  schema: LocalSubjectAccessReviewSchema,
+  review: (o) => {
+    const spec = (o.spec ?? {}) as AccessSpec;
+    const ns = o.metadata.namespace ?? '';
+    const errs = validateAccessSpec(spec, true);
+    if (spec.resourceAttributes && (spec.resourceAttributes.namespace ?? '') !== ns) {
+      errs.push(
+        fieldErr.invalid('spec.resourceAttributes.namespace', spec.resourceAttributes.namespace ?? '', 'must match metadata.namespace'),
+      );
+    }
+    if (spec.nonResourceAttributes)
+      errs.push(
+        fieldErr.invalid('spec.nonResourceAttributes', nonResourceValue(spec.nonResourceAttributes), 'disallowed on this kind of request'),
+      );
+    refuse(o, AUTHZ, errs);
+    o.status = allowed();
+  },
+});
+
+export const selfSubjectRulesReviewDef = reviewKind({
+  group: AUTHZ,
+  kind: 'SelfSubjectRulesReview',
+  plural: 'selfsubjectrulesreviews',
+  schema: SelfSubjectRulesReviewSchema,
+  review: (o) => {
+    if (!(o.spec as { namespace?: string } | undefined)?.namespace) throw badRequest('no namespace on request');
+    // AlwaysAllow's rules: everything, complete.
+    o.status = {
+      resourceRules: [{ verbs: ['*'], apiGroups: ['*'], resources: ['*'] }],
+      nonResourceRules: [{ verbs: ['*'], nonResourceURLs: ['*'] }],
+      incomplete: false,
+    };
+  },
+});
+
+export const reviewDefs = [
+  selfSubjectReviewDef,
+  tokenReviewDef,
+  localSubjectAccessReviewDef,
+  selfSubjectAccessReviewDef,
+  selfSubjectRulesReviewDef,
+  subjectAccessReviewDef,
+];

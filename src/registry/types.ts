@@ -1,0 +1,149 @@
+// The contract between the generic REST layer and each kind. The REST layer knows no kind by
+// name: it iterates a registry of ResourceDefs (src/registry/kinds.ts). A ResourceDef is
+// upstream's "registry strategy" (pkg/registry/core/service/strategy.go) in plain data and
+// functions: schema, defaults, validation, table columns, field selectors and in-transaction
+// hooks for side effects such as IP allocation.
+import type { TSchema } from '@sinclair/typebox';
+import type { FieldError } from '../apimachinery/field.js';
+import type { ClusterConfig } from '../config/cluster-config.js';
+import type { KubeObject } from '../apimachinery/types.js';
+import type { StoreTx } from '../storage/store.js';
+import type { UserInfo } from '../auth/users.js';
+
+export interface TableColumn {
+  name: string;
+  type: 'string' | 'integer' | 'number' | 'boolean' | 'date';
+  format?: string;
+  description: string;
+  /** 0 = always shown, 1 = only with `-o wide`. */
+  priority: number;
+}
+
+export interface WriteContext {
+  tx: StoreTx;
+  config: ClusterConfig;
+  now: Date;
+  dryRun: boolean;
+  /** Warnings to return in `Warning: 299 - "..."` headers. */
+  warnings: string[];
+}
+
+export type Operation = 'create' | 'update' | 'status';
+
+/** Where a computed kind's objects come from (metrics.k8s.io: the node agent's samples). */
+export interface ComputedSource {
+  /** The current objects (of one namespace, or all). */
+  list(namespace: string | undefined): Promise<KubeObject[]>;
+}
+
+/** What a review kind's create may consult. */
+export interface ReviewContext {
+  /** The user making the request. */
+  user: UserInfo;
+  /**
+   * Who a bearer token is, for these audiences (none: the API server's own), with the audiences
+   * it was accepted for; an error text when a token of this cluster is refused, undefined when
+   * the token is not one of ours at all.
+   */
+  authenticateToken(token: string, audiences?: string[]): { user: UserInfo; audiences: string[] } | { error: string } | undefined;
+}
+
+export interface ResourceDef<T extends KubeObject = KubeObject> {
+  group: string; // '' for the core group
+  version: string;
+  kind: string;
+  plural: string;
+  singular: string;
+  namespaced: boolean;
+  shortNames?: string[];
+  categories?: string[];
+  /** JSON schema of the whole object (TypeBox). Feeds strict decoding, OpenAPI and patch merge keys. */
+  schema: TSchema;
+  /** OpenAPI component name, e.g. `io.k8s.api.core.v1.Service`. */
+  openapiName: string;
+  /** Verbs served; default all of get list watch create update patch delete deletecollection. */
+  verbs?: string[];
+  /**
+   * A kind that is answered, not stored (upstream's token and access reviews; verbs: create):
+   * create decodes the object as usual, then this validates it (throwing a StatusError) and fills
+   * in its status from the request's user. Nothing is written.
+   */
+  review?(obj: T, ctx: ReviewContext): void;
+  /**
+   * A kind that is computed when read, not stored (metrics.k8s.io PodMetrics and NodeMetrics;
+   * verbs get and list): the REST layer asks the cluster's ComputedSource for it.
+   */
+  computed?: boolean;
+  /** Extra subresources with the same object shape (`status`). Streaming ones are routed elsewhere. */
+  statusSubresource?: boolean;
+  /**
+   * Subresources that read the whole object and write one part of it (Pod ephemeralcontainers):
+   * `take` builds what is stored from the current object and the one sent (everything else is
+   * kept); `validateUpdate` replaces the def's own for these writes.
+   */
+  partSubresources?: Record<string, { take(next: T, cur: T): T; validateUpdate(obj: T, old: T, ctx: WriteContext): FieldError[] }>;
+  /**
+   * Versions of one resource share storage (core/v1 Event and events.k8s.io/v1 Event). The
+   * storage form is the one named here; the def converts on the way in and out.
+   */
+  storage?: {
+    resource: string;
+    toStorage(obj: KubeObject): KubeObject;
+    fromStorage(obj: KubeObject): KubeObject;
+  };
+  /** Defaults applied to every incoming object (create, update, patch result), before validation. */
+  defaults?(obj: T, ctx: WriteContext): void;
+  /** Create-only preparation: clear status, set generation-dependent fields. */
+  prepareForCreate?(obj: T, ctx: WriteContext): void;
+  prepareForUpdate?(obj: T, old: T, ctx: WriteContext): void;
+  validate?(obj: T, ctx: WriteContext): FieldError[];
+  validateUpdate?(obj: T, old: T, ctx: WriteContext): FieldError[];
+  validateStatusUpdate?(obj: T, old: T, ctx: WriteContext): FieldError[];
+  /** In-transaction side effects of a create (allocations). Throw a StatusError to refuse. */
+  beginCreate?(obj: T, ctx: WriteContext): void;
+  beginUpdate?(obj: T, old: T, ctx: WriteContext): void;
+  /** In-transaction side effects of the final removal from storage (release allocations). */
+  afterDelete?(obj: T, ctx: WriteContext): void;
+  /**
+   * Deletion that waits for something other than metadata.finalizers (Namespace: spec.finalizers
+   * until the namespace controller has emptied it). While true, a deleted object stays with a
+   * deletionTimestamp; `onDeletionStarted` marks it (Namespace: status.phase Terminating).
+   */
+  deletionPending?(obj: T): boolean;
+  onDeletionStarted?(obj: T, ctx: WriteContext): void;
+  /**
+   * Graceful deletion (Pods): seconds to wait for the node agent, given the requested grace
+   * period; 0 deletes at once. Absent = immediate.
+   */
+  gracePeriod?(obj: T, requested: number | undefined): number;
+  /**
+   * upstream AllowUnconditionalUpdate: a PUT without a resourceVersion (or "0") overwrites the
+   * current object. Absent = true, as for every core/v1 kind; false for Lease (and custom
+   * resources), where such a PUT is 422 `must be specified for an update`.
+   */
+  allowUnconditionalUpdate?: boolean;
+  /**
+   * Admission for DELETE, before anything is read (upstream admission plugins that refuse a
+   * delete by name, e.g. NamespaceLifecycle's immortal namespaces). Throws a StatusError.
+   */
+  admitDelete?(name: string): void;
+  /** PUT on a missing object creates it (upstream AllowCreateOnUpdate: Endpoints, Lease, ...). */
+  allowCreateOnUpdate?: boolean;
+  /** Deletion default for this kind when DeleteOptions says nothing (most kinds: Background). */
+  defaultPropagation?: 'Background' | 'Foreground' | 'Orphan';
+  /** Server-side printing (upstream pkg/printers/internalversion). */
+  table: {
+    columns: TableColumn[];
+    row(obj: T, now: Date): unknown[];
+  };
+  /** Field selectors beyond metadata.name and metadata.namespace. */
+  fieldSelectors?: Record<string, (obj: T) => string | undefined>;
+}
+
+export function storageResource(def: ResourceDef): string {
+  return def.storage?.resource ?? (def.group ? `${def.group}/${def.plural}` : def.plural);
+}
+
+export function apiVersionOf(def: Pick<ResourceDef, 'group' | 'version'>): string {
+  return def.group ? `${def.group}/${def.version}` : def.version;
+}

@@ -1,0 +1,142 @@
+// Discovery documents (/api, /apis, per group-version resource lists) and aggregated discovery
+// (apidiscovery.k8s.io/v2, one round trip for kubectl), all derived from the ResourceDefs.
+import type { ResourceDef } from '../registry/types.js';
+import { apiVersionOf } from '../registry/types.js';
+import { verbsOf } from './rest.js';
+
+/** A subresource served for a kind (status from the def; streaming ones added by their modules). */
+export interface SubresourceInfo {
+  plural: string;
+  group: string;
+  version: string;
+  subresource: string;
+  kind: string;
+  responseGroup?: string;
+  responseVersion?: string;
+  verbs: string[];
+}
+
+export function subresourcesOf(defs: ResourceDef[], extra: SubresourceInfo[]): SubresourceInfo[] {
+  const out: SubresourceInfo[] = [];
+  for (const d of defs) {
+    if (d.statusSubresource)
+      out.push({
+        plural: d.plural,
+        group: d.group,
+        version: d.version,
+        subresource: 'status',
+        kind: d.kind,
+        verbs: ['get', 'patch', 'update'],
+      });
+    if (d.plural === 'namespaces' && !d.group)
+      out.push({ plural: d.plural, group: '', version: d.version, subresource: 'finalize', kind: d.kind, verbs: ['update'] });
+    for (const sub of Object.keys(d.partSubresources ?? {}))
+      out.push({ plural: d.plural, group: d.group, version: d.version, subresource: sub, kind: d.kind, verbs: ['get', 'patch', 'update'] });
+  }
+  return [...out, ...extra];
+}
+
+export interface GroupVersion {
+  group: string;
+  version: string;
+  defs: ResourceDef[];
+}
+
+export function groupVersions(defs: ResourceDef[]): GroupVersion[] {
+  const m = new Map<string, GroupVersion>();
+  for (const d of defs) {
+    const k = apiVersionOf(d);
+    let gv = m.get(k);
+    if (!gv) m.set(k, (gv = { group: d.group, version: d.version, defs: [] }));
+    gv.defs.push(d);
+  }
+  return [...m.values()];
+}
+
+export function apiVersions(serverAddress: string) {
+  return { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress }] };
+}
+
+export function apiGroupList(gvs: GroupVersion[]) {
+  const groups = new Map<string, string[]>();
+  for (const gv of gvs) if (gv.group) groups.set(gv.group, [...(groups.get(gv.group) ?? []), gv.version]);
+  return {
+    kind: 'APIGroupList',
+    apiVersion: 'v1',
+    groups: [...groups].map(([name, versions]) => apiGroup(name, versions)),
+  };
+}
+
+export function apiGroup(name: string, versions: string[]) {
+  const vs = versions.map((v) => ({ groupVersion: `${name}/${v}`, version: v }));
+  return { kind: 'APIGroup', apiVersion: 'v1', name, versions: vs, preferredVersion: vs[0] };
+}
+
+export function apiResourceList(gv: GroupVersion, subs: SubresourceInfo[]) {
+  const resources: Record<string, unknown>[] = [];
+  for (const d of gv.defs) {
+    const r: Record<string, unknown> = {
+      name: d.plural,
+      singularName: d.singular,
+      namespaced: d.namespaced,
+      kind: d.kind,
+      verbs: verbsOf(d),
+    };
+    if (d.shortNames?.length) r.shortNames = d.shortNames;
+    if (d.categories?.length) r.categories = d.categories;
+    resources.push(r);
+    for (const s of subs) {
+      if (s.plural !== d.plural || s.group !== d.group || s.version !== d.version) continue;
+      const sr: Record<string, unknown> = {
+        name: `${d.plural}/${s.subresource}`,
+        singularName: '',
+        namespaced: d.namespaced,
+        kind: s.kind,
+        verbs: s.verbs,
+      };
+      if (s.responseGroup !== undefined) {
+        sr.group = s.responseGroup;
+        sr.version = s.responseVersion;
+      }
+      resources.push(sr);
+    }
+  }
+  return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: gv.group ? `${gv.group}/${gv.version}` : gv.version, resources };
+}
+
+/** apidiscovery.k8s.io/v2 APIGroupDiscoveryList for /api (core) or /apis (named groups). */
+export function aggregatedDiscovery(gvs: GroupVersion[], subs: SubresourceInfo[], core: boolean) {
+  const byGroup = new Map<string, GroupVersion[]>();
+  for (const gv of gvs) {
+    if (core !== (gv.group === '')) continue;
+    byGroup.set(gv.group, [...(byGroup.get(gv.group) ?? []), gv]);
+  }
+  const items = [...byGroup].map(([group, list]) => ({
+    metadata: group ? { name: group, creationTimestamp: null } : { creationTimestamp: null },
+    versions: list.map((gv) => ({
+      version: gv.version,
+      resources: gv.defs.map((d) => {
+        const r: Record<string, unknown> = {
+          resource: d.plural,
+          responseKind: { group: d.group, version: d.version, kind: d.kind },
+          scope: d.namespaced ? 'Namespaced' : 'Cluster',
+          singularResource: d.singular,
+          verbs: verbsOf(d),
+        };
+        if (d.shortNames?.length) r.shortNames = d.shortNames;
+        if (d.categories?.length) r.categories = d.categories;
+        const srs = subs.filter((s) => s.plural === d.plural && s.group === d.group && s.version === d.version);
+        if (srs.length) {
+          r.subresources = srs.map((s) => ({
+            subresource: s.subresource,
+            responseKind: { group: s.responseGroup ?? d.group, version: s.responseVersion ?? d.version, kind: s.kind },
+            verbs: s.verbs,
+          }));
+        }
+        return r;
+      }),
+      freshness: 'Current',
+    })),
+  }));
+  return { kind: 'APIGroupDiscoveryList', apiVersion: 'apidiscovery.k8s.io/v2', metadata: {}, items };
+}

@@ -1,0 +1,267 @@
+// The API server: fastify over HTTPS with bearer-token auth, Status errors for everything that
+// goes wrong, health and version endpoints, discovery, OpenAPI v3 and the generic REST routes.
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { timingSafeEqual } from 'node:crypto';
+import type { Store } from '../storage/store.js';
+import type { ComputedSource, ResourceDef } from '../registry/types.js';
+import type { UserInfo } from '../auth/users.js';
+
+import { impersonatedUser } from './auth/impersonation.js';
+import { bearerTokenOf } from './auth/bearer.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The authenticated user (absent on the anonymous health and version paths). */
+    user?: UserInfo;
+  }
+}
+import type { Registry } from '../registry/generic-store.js';
+import { StatusError, unauthorized, requestEntityTooLarge, internalError } from '../apimachinery/errors.js';
+import { pageNotFound, registerResource } from './rest.js';
+import {
+  aggregatedDiscovery,
+  apiGroup,
+  apiGroupList,
+  apiResourceList,
+  apiVersions,
+  groupVersions,
+  subresourcesOf,
+  type SubresourceInfo,
+} from './discovery.js';
+import { wantsAggregatedDiscovery, AGGREGATED_DISCOVERY_TYPE } from './negotiate.js';
+import type { OpenAPIDocs } from './openapi.js';
+import type { WatchSettings } from './watch.js';
+import { VERSION_INFO } from '../base/version.js';
+import { createUpgradeRouter, type UpgradeRouter } from './upgrade.js';
+import { DEFAULT_REQUEST_TIMEOUT_MS, installRequestTimeout } from './request-timeout.js';
+import { installYamlOffload, YamlWorker } from '../apimachinery/yaml/offload.js';
+import { requestQuery } from './query-params.js';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { StorageError } from '../storage/errors.js';
+import { statusOfStorageError } from '../registry/storage-errors.js';
+
+/** Upstream's request body limit (apiserver MaxRequestBodyBytes, 3 MiB). */
+export const MAX_BODY_BYTES = 3 * 1024 * 1024;
+
+export interface ApiServerOptions {
+  store: Store;
+  registry: Registry;
+  defs: ResourceDef[];
+  tls: { cert: string; key: string };
+  token: string;
+  /** Who the admin token is. */
+  adminUser: UserInfo;
+  /** The audiences of the API server (service account tokens name one of them). */
+  apiAudiences: string[];
+  /** Where computed kinds (metrics) come from, by storage resource name. */
+  computed?: (resource: string) => ComputedSource | undefined;
+  /** Other bearer tokens (service account JWTs) for the API server's audiences. */
+  authenticate?: (token: string, audiences?: string[], why?: (message: string) => void) => (UserInfo & { audiences: string[] }) | undefined;
+  log: Logger;
+  /** Readiness: true once the store and controllers run. */
+  ready: () => boolean;
+  /** A note on the store check of `/readyz?verbose` etc. (unreadable rows skipped at start). */
+  storeDetail?: () => string | undefined;
+  extraSubresources?: SubresourceInfo[];
+  watch?: Partial<Pick<WatchSettings, 'bookmarkIntervalMs' | 'maxBufferedBytes'>>;
+  /** Deadline of non-long-running requests, body included (upstream --request-timeout, 60 s; tests shorten it). */
+  requestTimeoutMs?: number;
+  /** Lets later modules (pods/log, exec, proxy) add routes, and upgrade routes, on the same server. */
+  extend?: (app: FastifyInstance, upgrades: UpgradeRouter) => void;
+}
+
+export interface ApiServer {
+  app: FastifyInstance;
+  listen(host: string, port: number): Promise<{ host: string; port: number }>;
+  close(): Promise<void>;
+}
+
+const ANONYMOUS = /^\/(healthz|livez|readyz|version)(\/|\?|$)/;
+
+const noSchemas = () => (): never => {
+  throw new Error('tinykube routes declare no fastify schemas');
+};
+
+export function createApiServer(o: ApiServerOptions): ApiServer {
+  // Typed as a plain FastifyInstance: route code does not care that the server is https.
+  const app = Fastify({
+    https: { cert: o.tls.cert, key: o.tls.key },
+    bodyLimit: MAX_BODY_BYTES,
+    loggerInstance: o.log,
+    forceCloseConnections: true,
+    return503OnClosing: false,
+    // No route declares a fastify schema (bodies are decoded and validated by the handlers):
+    // compilers that refuse schemas, so fastify never loads ajv and fast-json-stringify, which
+    // the bundles leave out (scripts/bundle-stubs).
+    schemaController: { compilersFactory: { buildValidator: noSchemas, buildSerializer: noSchemas } },
+    // Kubernetes paths are case sensitive and never have trailing slashes of meaning.
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 512 },
+  }) as unknown as FastifyInstance;
+
+  const watch: WatchSettings = {
+    bookmarkIntervalMs: o.watch?.bookmarkIntervalMs ?? 60_000,
+    maxBufferedBytes: o.watch?.maxBufferedBytes ?? 16 * 1024 * 1024,
+    defaultTimeoutMs: () => (1800 + Math.floor(Math.random() * 1800)) * 1000,
+    active: new Set(),
+  };
+
+  // Bodies are decoded by the handlers, by media type (JSON, YAML, the patch types); fastify
+  // only collects the bytes (and enforces the size limit). Large YAML bodies are decoded before
+  // the handler runs, off the main thread (yaml-offload.ts).
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  const yaml = new YamlWorker(o.log);
+  installYamlOffload(app, yaml);
+
+  // Before authentication, as upstream's timeout filters wrap it: the deadline starts on arrival.
+  installRequestTimeout(app, o.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
+
+  const token = Buffer.from(o.token);
+  /** Who a bearer token is; `audiences` (TokenReview) narrows the service account tokens taken. */
+  const userOf = (
+    raw: string | undefined,
+    audiences?: string[],
+    why?: (message: string) => void,
+  ): { user: UserInfo; audiences: string[] } | undefined => {
+    if (!raw) return undefined;
+    const given = Buffer.from(raw);
+    // The static token is no JWT and names no audience: it is good for any (as upstream's token file).
+    if (given.length === token.length && timingSafeEqual(given, token))
+      return { user: o.adminUser, audiences: audiences?.length ? audiences : o.apiAudiences };
+    const sa = o.authenticate?.(raw, audiences, why);
+    if (!sa) return undefined;
+    const { audiences: matched, ...user } = sa;
+    return { user, audiences: matched };
+  };
+  const authenticated = (raw: string | undefined) => !!userOf(raw);
+  app.decorateRequest('user', undefined);
+  app.addHook('onRequest', async (req, reply) => {
+    if (ANONYMOUS.test(req.url)) return;
+    const h = req.headers.authorization;
+    const who = userOf(bearerTokenOf(h));
+    if (!who) {
+      const e = unauthorized();
+      return reply.code(401).type('application/json').send(e.toStatus());
+    }
+    const as = impersonatedUser(req.headers);
+    if (as instanceof Error) {
+      const e = internalError(as.message);
+      return reply.code(e.code).type('application/json').send(e.toStatus());
+    }
+    req.user = as ?? who.user;
+  });
+  // Streaming subresources (exec, attach, portforward) arrive as upgrades, beside fastify's router.
+  const upgrades = createUpgradeRouter((err, req) => o.log.error({ err, url: req.url }, 'upgrade failed'));
+  app.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => upgrades.handle(req, socket, head, authenticated));
+
+  app.setErrorHandler((err: FastifyError | StatusError | StorageError, req, reply) => {
+    let e: StatusError;
+    if (err instanceof StatusError) e = err;
+    // A store error that reached HTTP without passing the registry still gets its Status.
+    else if (err instanceof StorageError) e = statusOfStorageError(err);
+    else if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') e = requestEntityTooLarge(MAX_BODY_BYTES);
+    else if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') e = new StatusError(415, 'UnsupportedMediaType', err.message);
+    else if (err.statusCode && err.statusCode < 500) e = new StatusError(err.statusCode, 'BadRequest', err.message);
+    else {
+      req.log.error({ err, url: req.url, method: req.method }, 'internal error');
+      e = internalError(err.message);
+    }
+    if (!reply.sent && !reply.raw.headersSent) reply.code(e.code).type('application/json').send(e.toStatus());
+  });
+
+  app.setNotFoundHandler((req, reply) => {
+    reply.code(404).type('application/json').send(pageNotFound().toStatus());
+  });
+
+  // Health: plain `ok` like upstream; `?verbose` lists the checks.
+  const health = (name: string, check: () => boolean) => {
+    app.get(`/${name}`, (req, reply) => {
+      const ok = check();
+      // healthz's handler: `verbose` counts when present, whatever its value.
+      const verbose = requestQuery(req.url).has('verbose');
+      reply.code(ok ? 200 : 500).type('text/plain; charset=utf-8');
+      if (!verbose) return reply.send(ok ? 'ok' : `[-]${name} failed: reason withheld\n${name} check failed`);
+      const detail = o.storeDetail?.();
+      const lines = [
+        `[${ok ? '+' : '-'}]ping ok`,
+        `[${ok ? '+' : '-'}]store ok${detail ? `: ${detail}` : ''}`,
+        `[${ok ? '+' : '-'}]controllers ${ok ? 'ok' : 'starting'}`,
+      ];
+      return reply.send(`${lines.join('\n')}\n${name} check ${ok ? 'passed' : 'failed'}\n`);
+    });
+  };
+  health('healthz', () => true);
+  health('livez', () => true);
+  health('readyz', o.ready);
+  app.get('/version', (_req, reply) => reply.send(VERSION_INFO));
+
+  // Discovery.
+  const gvs = groupVersions(o.defs);
+  const subs = subresourcesOf(o.defs, o.extraSubresources ?? []);
+  const aggCore = JSON.stringify(aggregatedDiscovery(gvs, subs, true));
+  const aggGroups = JSON.stringify(aggregatedDiscovery(gvs, subs, false));
+  app.get('/api', (req, reply) => {
+    if (wantsAggregatedDiscovery(req.headers.accept)) return reply.type(AGGREGATED_DISCOVERY_TYPE).header('Vary', 'Accept').send(aggCore);
+    const host = req.headers.host ?? `${req.hostname}`;
+    return reply.send(apiVersions(host));
+  });
+  app.get('/apis', (req, reply) => {
+    if (wantsAggregatedDiscovery(req.headers.accept)) return reply.type(AGGREGATED_DISCOVERY_TYPE).header('Vary', 'Accept').send(aggGroups);
+    return reply.send(apiGroupList(gvs));
+  });
+  const groups = new Map<string, string[]>();
+  for (const gv of gvs) if (gv.group) groups.set(gv.group, [...(groups.get(gv.group) ?? []), gv.version]);
+  for (const [g, versions] of groups) app.get(`/apis/${g}`, (_req, reply) => reply.send(apiGroup(g, versions)));
+  for (const gv of gvs) {
+    const body = JSON.stringify(apiResourceList(gv, subs));
+    app.get(gv.group ? `/apis/${gv.group}/${gv.version}` : `/api/${gv.version}`, (_req, reply) =>
+      reply.type('application/json').send(body),
+    );
+  }
+
+  // OpenAPI v3, built once from the same schemas the server validates with, when first asked for
+  // (kubectl asks for it on apply, explain, and client-side validation; a start need not wait).
+  let openapiDocs: Promise<OpenAPIDocs> | undefined;
+  const openapi = () => (openapiDocs ??= import('./openapi.js').then((m) => m.buildOpenAPI(o.defs)));
+  app.get('/openapi/v3', async (_req, reply) => reply.type('application/json').send((await openapi()).index));
+  app.get('/openapi/v3/*', async (req, reply) => {
+    const path = (req.params as { '*': string })['*'];
+    const doc = (await openapi()).docs.get(path);
+    if (!doc) return reply.code(404).type('text/plain').send('404 page not found');
+    return reply.type('application/json').header('Etag', `"${doc.hash}"`).header('Cache-Control', 'public, immutable').send(doc.body);
+  });
+  let openapiV2: Promise<ReturnType<typeof import('./openapi-v2.js').openAPIv2>> | undefined;
+  app.get('/openapi/v2', async (req, reply) => {
+    const v2 = await (openapiV2 ??= import('./openapi-v2.js').then((m) => m.openAPIv2()));
+    return (req.headers.accept ?? '').includes(v2.protobufType)
+      ? reply.type(v2.protobufType).send(v2.protobuf)
+      : reply.type('application/json').send(v2.json);
+  });
+
+  const reviews = {
+    authenticateToken: (t: string, audiences?: string[]) => {
+      let error: string | undefined;
+      return userOf(t, audiences, (m) => (error = m)) ?? (error ? { error } : undefined);
+    },
+  };
+  for (const def of o.defs) registerResource(app, def, { store: o.store, registry: o.registry, watch, reviews, computed: o.computed });
+  o.extend?.(app, upgrades);
+
+  return {
+    app,
+    async listen(host, port) {
+      await app.listen({ host, port });
+      const addr = app.server.address();
+      if (!addr || typeof addr === 'string') throw new Error('API server has no TCP address');
+      return { host, port: addr.port };
+    },
+    async close() {
+      for (const close of [...watch.active]) close();
+      upgrades.closeAll();
+      await app.close();
+      await yaml.close();
+    },
+  };
+}
