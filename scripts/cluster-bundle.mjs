@@ -6,15 +6,67 @@
 // `./cluster.js` becomes a small module that loads the bundle. The modules src/cli/main.ts imports
 // statically (options, instance, native, ...) stay out of the bundle, which require()s the CLI's
 // copies of them instead, so the classes the CLI checks errors against are the cluster's.
+//
+// Upstream's OpenAPI definitions (src/api/generated/**/*.openapi.ts: their descriptions, ~450 KB of
+// strings that only /openapi/v3 reads, loaded with import() on first use) are not in the bundle
+// either: each becomes dist/openapi/<package>.cjs, which the bundle require()s when a document is
+// first built. Compiled with the bundle they would cost every start ~2 ms though they never run
+// (scripts/gen-api.mjs).
 import { build } from 'esbuild';
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { dirname, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CLUSTER = resolve(ROOT, 'src/cluster.ts');
 const SHARED_PREFIX = 'tinykube-shared:';
+const GENERATED = resolve(ROOT, 'src/api/generated');
+const OPENAPI_DIR = 'openapi';
+
+/** The file name in dist/openapi/ of a generated .openapi.ts module (core/v1.openapi.ts -> core-v1.cjs). */
+const openapiFile = (source) =>
+  `${relative(GENERATED, source)
+    .replace(/\.openapi\.ts$/, '')
+    .replace(/[\\/]/g, '-')}.cjs`;
+
+/**
+ * esbuild plugin: the generated .openapi modules become `require('./openapi/<file>')` of a file
+ * next to the bundle; `apart` collects their sources for buildOpenAPIFiles().
+ */
+function openapiApart(apart) {
+  const NS = 'openapi-apart';
+  return {
+    name: 'openapi-apart',
+    setup(b) {
+      b.onResolve({ filter: /\.openapi\.js$/ }, (args) => {
+        const src = sourceOf(args);
+        if (!src || !src.startsWith(GENERATED + '/')) return undefined;
+        apart.add(src);
+        return { path: src, namespace: NS };
+      });
+      b.onLoad({ filter: /.*/, namespace: NS }, (args) => ({
+        contents: `module.exports = require(${JSON.stringify(`./${OPENAPI_DIR}/${openapiFile(args.path)}`)});\n`,
+        loader: 'js',
+        resolveDir: ROOT,
+      }));
+      b.onResolve({ filter: /.*/, namespace: NS }, (args) => ({ path: args.path, external: true }));
+    },
+  };
+}
+
+/** Writes the .openapi modules the bundle `outfile` refers to as CommonJS files in its openapi/ dir. */
+async function buildOpenAPIFiles(common, outfile, sources) {
+  if (!sources.size) return;
+  await build({
+    ...common,
+    entryPoints: Object.fromEntries([...sources].map((src) => [openapiFile(src).replace(/\.cjs$/, ''), src])),
+    outdir: join(dirname(outfile), OPENAPI_DIR),
+    outExtension: { '.js': '.cjs' },
+    format: 'cjs',
+    sourcemap: false,
+  });
+}
 
 /** Source files src/cli/main.ts imports statically (directly or not), but not itself. */
 async function cliStaticImports(common) {
@@ -52,6 +104,7 @@ function sourceOf(args) {
  */
 export async function buildClusterBundle(common, outfile) {
   const shared = await cliStaticImports(common);
+  const apart = new Set();
   await build({
     ...common,
     entryPoints: [CLUSTER],
@@ -60,6 +113,7 @@ export async function buildClusterBundle(common, outfile) {
     sourcemap: true,
     plugins: [
       ...(common.plugins ?? []),
+      openapiApart(apart),
       {
         name: 'shared-with-cli',
         setup(b) {
@@ -71,6 +125,7 @@ export async function buildClusterBundle(common, outfile) {
       },
     ],
   });
+  await buildOpenAPIFiles(common, outfile, apart);
   return { shared, outfile };
 }
 

@@ -21,16 +21,17 @@ import { hostPort } from './proxy/endpoints.js';
 import { eventRecorder } from './controllers/events.js';
 
 import { startNodeAgent, podsDirFor, type NodeAgent } from './kubelet/index.js';
-import { podRoutes } from './kubelet/api.js';
-import { apiProxyRoutes, API_PROXY_SUBRESOURCES } from './server/apiproxy/handler.js';
-import { streamingRoutes } from './kubelet/exec.js';
-import { portForwardRoutes } from './kubelet/portforward.js';
+import { POD_BINDING, POD_EVICTION, POD_LOG, type PodApiDeps } from './kubelet/api.js';
+import { POD_PROXY, SERVICE_PROXY, type ApiProxyDeps } from './server/apiproxy/handler.js';
+import { POD_ATTACH, POD_EXEC, type StreamingDeps } from './kubelet/exec.js';
+import { POD_PORTFORWARD, type PortForwardDeps } from './kubelet/portforward.js';
+import { withDeps, type Subresource } from './server/subresource.js';
 import { startControllers } from './controllers/index.js';
 import { createLogger } from './base/log.js';
 import { loadOrCreatePKI, loadOrCreateToken } from './pki/certs.js';
 import { createTokenAuthority, type TokenAuthority } from './auth/tokens.js';
 import { createServiceAccountAuthenticator, type ServiceAccountAuthenticator } from './auth/authenticator.js';
-import { tokenRequestRoutes, TOKEN_SUBRESOURCE } from './server/serviceaccount-token.js';
+import { SERVICEACCOUNT_TOKEN, type TokenRequestDeps } from './server/serviceaccount-token.js';
 import { ADMIN_USER } from './auth/users.js';
 import { buildKubeconfig, writeKubeconfig } from './config/kubeconfig.js';
 import { DEFAULTS, parseHostPort, resolveConfig, type StartOptions } from './config/options.js';
@@ -49,6 +50,26 @@ import type { KubeObject } from './apimachinery/types.js';
 
 export type { StartOptions } from './config/options.js';
 export type { ClusterConfig } from './config/cluster-config.js';
+
+/** What the subresources below need of the cluster (`log`: its root; each names its component). */
+type SubresourceDeps = PodApiDeps & StreamingDeps & PortForwardDeps & ApiProxyDeps & TokenRequestDeps;
+
+/**
+ * The subresources served by their own handlers, each declared beside its handler with its
+ * discovery entry (server/subresource.ts); discovery lists them in this order after the
+ * ResourceDefs' own (status, ...).
+ */
+export const SUBRESOURCES: readonly Subresource<SubresourceDeps>[] = [
+  POD_BINDING,
+  POD_EVICTION,
+  POD_LOG,
+  POD_ATTACH,
+  POD_EXEC,
+  POD_PORTFORWARD,
+  SERVICEACCOUNT_TOKEN,
+  POD_PROXY,
+  SERVICE_PROXY,
+];
 
 export interface RunningCluster {
   name: string;
@@ -239,36 +260,16 @@ export async function startCluster(opts: StartOptions = {}): Promise<RunningClus
       storeDetail: () => unreadableSummary(store),
       watch: opts.watchBookmarkIntervalMs ? { bookmarkIntervalMs: opts.watchBookmarkIntervalMs } : undefined,
       requestTimeoutMs: opts.requestTimeoutMs,
-      extraSubresources: [
-        { plural: 'pods', group: '', version: 'v1', subresource: 'binding', kind: 'Binding', verbs: ['create'] },
-        {
-          plural: 'pods',
-          group: '',
-          version: 'v1',
-          subresource: 'eviction',
-          kind: 'Eviction',
-          responseGroup: 'policy',
-          responseVersion: 'v1',
-          verbs: ['create'],
-        },
-        { plural: 'pods', group: '', version: 'v1', subresource: 'log', kind: 'Pod', verbs: ['get'] },
-        { plural: 'pods', group: '', version: 'v1', subresource: 'attach', kind: 'PodAttachOptions', verbs: ['create', 'get'] },
-        { plural: 'pods', group: '', version: 'v1', subresource: 'exec', kind: 'PodExecOptions', verbs: ['create', 'get'] },
-        { plural: 'pods', group: '', version: 'v1', subresource: 'portforward', kind: 'PodPortForwardOptions', verbs: ['create', 'get'] },
-        TOKEN_SUBRESOURCE,
-        ...API_PROXY_SUBRESOURCES,
-      ],
-      extend: (app, upgrades) => {
-        podRoutes(app, { store, podsDir: podsDir.dir, registry, podDef: requireDef(defs, '', 'pods')! });
-        apiProxyRoutes(app, { store, informers, log: log.child({ component: 'api-proxy' }), upgrades });
-        streamingRoutes(app, upgrades, {
-          store,
-          container: (key, name) => agent?.container(key, name),
-          log: log.child({ component: 'streaming' }),
-        });
-        portForwardRoutes(app, upgrades, { store, log: log.child({ component: 'portforward' }) });
-        tokenRequestRoutes(app, { store, tokens });
-      },
+      subresources: withDeps(SUBRESOURCES, {
+        store,
+        registry,
+        informers,
+        tokens,
+        podDef: requireDef(defs, '', 'pods'),
+        podsDir: podsDir.dir,
+        container: (key, name) => agent?.container(key, name),
+        log,
+      }),
     });
     let port: number;
     try {

@@ -7,6 +7,7 @@
 //   watch delivery latency p50/p99 with 100 watchers   vs a bare https fan-out server
 //   RSS idle and with 10,000 Services                  vs the bare https server
 //   ClusterIP / NodePort creates/s vs headless; allocation with the range 99% full vs empty (allocation.mjs)
+//   IP/CIDR parse, print and containment, IPv4 and IPv6: src/apimachinery/ipnet.ts vs ip-num (ip.mjs)
 //   100 Pods at once create → Running/Ready vs direct spawn; memory per Pod and idle CPU with 1000 Pods (pods.mjs)
 //   Pod Ready → endpoint in slice vs the Pod's own watch event; 10,000-endpoint Service restart and writes (endpointslices.mjs)
 //   DNS queries/s and p99 vs dnsmasq with dnsperf; 1,000-endpoint answer build time (dns.mjs)
@@ -23,6 +24,7 @@ import { fileURLToPath } from 'node:url';
 import { Agent, Pool, request } from 'undici';
 import YAML from 'yaml';
 import { allocationBench } from './allocation.mjs';
+import { ipBench } from './ip.mjs';
 import { podBench } from './pods.mjs';
 import { endpointSliceBench } from './endpointslices.mjs';
 import { dnsBench } from './dns.mjs';
@@ -151,9 +153,14 @@ const svcBody = (prefix) => (i) => ({
 
 console.log(`tinykube benchmark — node ${process.version}, ${N_SERVICES} services, ${N_WATCHERS} watchers\n`);
 
-// BENCH_ONLY=allocation|pods runs just those figures (quick iteration).
+// BENCH_ONLY=allocation|ip|pods|... runs just those figures (quick iteration).
 if (process.env.BENCH_ONLY === 'allocation') {
   await allocationBench({ root, work, startTinykube, stopProc, createLoad, report });
+  rmSync(work, { recursive: true, force: true });
+  process.exit(0);
+}
+if (process.env.BENCH_ONLY === 'ip') {
+  await ipBench({ root, work, report });
   rmSync(work, { recursive: true, force: true });
   process.exit(0);
 }
@@ -336,6 +343,7 @@ await stopProc(bare.p);
 // ---- allocation (issue 4) ----
 console.log('');
 await allocationBench({ root, work, startTinykube, stopProc, createLoad, report });
+await ipBench({ root, work, report });
 
 // ---- Pods (issue 5) ----
 console.log('');

@@ -2,7 +2,7 @@
 // fastify that tinykube never uses: its route schema compilers (@fastify/ajv-compiler and
 // @fastify/fast-json-stringify-compiler, with ajv and fast-json-stringify behind them) and
 // fastify.inject() (light-my-request). They are ~0.7 MB of code that every start would otherwise
-// parse. The API server gives fastify compilers of its own that refuse schemas (src/api/server.ts),
+// parse. The API server gives fastify compilers of its own that refuse schemas (src/server/server.ts),
 // so the bundle and the sources (vitest) behave alike; this module is never called.
 'use strict';
 function unused(what) {

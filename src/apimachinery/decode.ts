@@ -12,20 +12,8 @@
 //     Strict (`strict decoding error: unknown field "spec.foo"`) or Warn (Warning headers).
 // null is accepted anywhere: it means unset. Duplicate keys are gone after JSON.parse, so they are
 // not reported. One pass over the object with a shared path stack: it runs on every write.
-import type { TSchema } from '@sinclair/typebox';
 import { parseQuantity, quantityString } from './quantity.js';
-
-type Schema = Record<string, unknown> & {
-  type?: string;
-  format?: string;
-  properties?: Record<string, Schema>;
-  additionalProperties?: Schema | boolean;
-  items?: Schema;
-  'x-tinykube-name'?: string;
-  'x-tinykube-go'?: string;
-  'x-kubernetes-int-or-string'?: boolean;
-  'x-kubernetes-preserve-unknown-fields'?: boolean;
-};
+import type { Schema } from './schema.js';
 
 export interface CheckResult {
   /** Upstream stops at its first decode error, so this holds at most one message. */
@@ -64,7 +52,7 @@ interface State {
  * `prune`, unknown fields are also deleted from `obj` in place: upstream decodes into Go structs,
  * which keep nothing they do not declare, so Warn and Ignore never store an unknown field.
  */
-export function checkObject(obj: unknown, schema: TSchema, kind: string, opts: { prune?: boolean; canonical?: boolean } = {}): CheckResult {
+export function checkObject(obj: unknown, schema: Schema, kind: string, opts: { prune?: boolean; canonical?: boolean } = {}): CheckResult {
   const st: State = {
     path: [],
     prune: !!opts.prune,
@@ -72,9 +60,8 @@ export function checkObject(obj: unknown, schema: TSchema, kind: string, opts: {
     structs: [],
     out: { typeErrors: [], converterErrors: [], unknownFields: [] },
   };
-  const s = schema as unknown as Schema;
   if (obj !== null && typeof obj === 'object' && !Array.isArray(obj))
-    walkObject(obj as Record<string, unknown>, s, shortName(s) ?? kind, st);
+    walkObject(obj as Record<string, unknown>, schema, shortName(schema) ?? kind, st);
   return st.out;
 }
 

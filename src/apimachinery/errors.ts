@@ -157,3 +157,10 @@ export function timeout(message: string, retryAfterSeconds?: number): StatusErro
 export function isStatusError(e: unknown): e is StatusError {
   return e instanceof StatusError;
 }
+
+/** The 404 of a path nothing serves (upstream's mux answers it: the not-found handler, an unknown subresource, an upgrade to nowhere). */
+export function pageNotFound(): StatusError {
+  return new StatusError(404, 'NotFound', 'the server could not find the requested resource', {
+    causes: [{ reason: 'UnexpectedServerResponse', message: '404 page not found' }],
+  });
+}

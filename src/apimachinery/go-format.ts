@@ -56,3 +56,13 @@ export function goPrint(v: unknown): string {
   const keys = Object.keys(o).sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
   return `map[${keys.map((k) => `${k}:${goPrint(o[k])}`).join(' ')}]`;
 }
+
+/** Go's time.Duration String(), as the kubelet prints back-off delays and metrics windows: 300ms, 10s, 1m20s, 5m0s. */
+export function goDuration(ms: number): string {
+  if (ms < 1000) return `${ms}ms`;
+  const total = ms / 1000;
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const sec = Number((total % 60).toFixed(3));
+  return `${h ? `${h}h` : ''}${h || m ? `${m}m` : ''}${sec}s`;
+}

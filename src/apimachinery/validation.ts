@@ -2,10 +2,9 @@
 // (staging/src/k8s.io/apimachinery/pkg/util/validation, .../api/validation/objectmeta.go,
 // pkg/apis/core/validation). The `is*` functions return upstream's message lists; the
 // `validate*` functions wrap them into field errors at a path.
-import { isIPv4, isIPv6 } from 'node:net';
 import { fieldErr, type FieldError, type Path } from './field.js';
 import type { KubeObject, ObjectMeta, OwnerReference } from './types.js';
-import { contains, parseCIDR } from './ipnet.js';
+import { isIP, parseCIDR, parseIP } from './ipnet.js';
 
 // ---- message builders (upstream validation.RegexError / MaxLenError / EmptyError) ----
 
@@ -271,9 +270,8 @@ export function validateMetaFor(kind: string, namespaced: boolean, obj: KubeObje
 
 // ---- IPs ----
 
-export function isIP(v: string): boolean {
-  return isIPv4(v) || isIPv6(v);
-}
+/** An IP address as upstream's validation reads one (netutils.ParseIPSloppy), but for leading zeros, refused as they always were here (ipnet.ts). */
+export { isIP };
 
 export const INVALID_IP = 'must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)';
 export const INVALID_CIDR = 'must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)';
@@ -288,23 +286,25 @@ export function validateCIDR(v: string, f: Path | string): FieldError[] {
 
 type Special = 'unspecified' | 'loopback' | 'link-local' | 'link-local-multicast' | undefined;
 
+/** Go's IsUnspecified, IsLoopback, IsLinkLocalUnicast, IsLinkLocalMulticast (IPv4-mapped addresses by the IPv4 rules). */
 function specialKind(ip: string): Special {
-  if (isIPv4(ip)) {
-    const [a, b, c] = ip.split('.').map(Number) as [number, number, number];
-    if (ip === '0.0.0.0') return 'unspecified';
-    if (a === 127) return 'loopback';
-    if (a === 169 && b === 254) return 'link-local';
-    if (a === 224 && b === 0 && c === 0) return 'link-local-multicast';
+  const p = parseIP(ip);
+  if (!p) return undefined;
+  const v = p.value;
+  if (p.family === 4 || v >> 32n === 0xffffn) {
+    const n = Number(v & 0xffffffffn);
+    if (n === 0) return 'unspecified';
+    if (n >>> 24 === 127) return 'loopback';
+    if (n >>> 16 === 0xa9fe) return 'link-local';
+    if (n >>> 8 === 0xe00000) return 'link-local-multicast';
     return undefined;
   }
-  const p = ip.toLowerCase();
-  if (/^(0*:)*:?0*$/.test(p) || p === '::') return 'unspecified';
-  if (p === '::1' || /^(0{1,4}:){7}0{0,3}1$/.test(p)) return 'loopback';
-  if (/^fe[89ab]/.test(p)) return 'link-local';
-  if (/^ff02:/.test(p)) return 'link-local-multicast';
-  // IPv4-mapped addresses carry the IPv4 rules.
-  const m = p.match(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/);
-  return m ? specialKind(m[1]!) : undefined;
+  if (v === 0n) return 'unspecified';
+  if (v === 1n) return 'loopback';
+  const top = Number(v >> 112n);
+  if ((top & 0xffc0) === 0xfe80) return 'link-local';
+  if ((top & 0xff0f) === 0xff02) return 'link-local-multicast';
+  return undefined;
 }
 
 /**

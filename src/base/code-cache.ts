@@ -8,18 +8,19 @@
 // old cache; V8 itself refuses one from another Node or with other V8 flags) and Node version,
 // in the addon cache dir of the single executable ($TINYKUBE_CACHE_DIR, else
 // $XDG_CACHE_HOME/tinykube, else ~/.cache/tinykube). It is written once a cluster has started
-// (then it holds the code of the whole start), to a temp file renamed into place: concurrent
-// starts each write a complete file; caches of other builds of the bundle unused for a day are
+// (then it holds the code of the whole start), atomically (base/files.ts): concurrent starts each
+// write a complete file; caches of other builds of the bundle unused for a day are
 // removed then. A missing, unreadable or refused cache only means a slower start; an unwritable
 // cache dir is ignored. TINYKUBE_CODE_CACHE=off compiles without it.
 //
 // The modules that the CLI has already loaded as ES modules (options, instance, native, ...: the
 // static imports of src/cli/main.ts) are not in the bundle: it require()s them from the CLI's copies
 // (`shared`), so an error class thrown in the cluster is the one the CLI tests for.
-import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, unlinkSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import vm from 'node:vm';
+import { writeFileAtomic } from './files.js';
 import { addonCacheDir } from './native.js';
 
 export interface CachedBundle {
@@ -76,19 +77,11 @@ export function loadCachedBundle(file: string, hash: string, shared: Record<stri
     save() {
       if (saved) return;
       saved = true;
-      const tmp = `${cacheFile}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
       try {
-        const data = script.createCachedData();
-        mkdirSync(dirname(cacheFile), { recursive: true, mode: 0o700 });
-        writeFileSync(tmp, data, { mode: 0o600 });
-        renameSync(tmp, cacheFile);
+        writeFileAtomic(cacheFile, script.createCachedData(), { mode: 0o600, dirMode: 0o700 });
         pruneOtherBuilds(cacheFile, `${basename(file)}-`);
       } catch {
-        try {
-          unlinkSync(tmp);
-        } catch {
-          // never written
-        }
+        // an unwritable cache dir only means slower starts
       }
     },
   };

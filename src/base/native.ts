@@ -5,14 +5,15 @@
 // function here returns undefined and the packages load their addons from node_modules as usual.
 //
 // The cache file name carries the addon's content hash (from the build's asset manifest), so two
-// builds never share a file, and it is written to a temp file then renamed: several tinykube
-// processes starting at once each write a complete copy and the last rename wins with identical
-// bytes; a reader never sees a partial file.
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
-import { createHash, randomBytes } from 'node:crypto';
+// builds never share a file, and it is written atomically (base/files.ts: a temp file of its own
+// per process, renamed): several tinykube processes starting at once each write a complete copy
+// and the last rename wins with identical bytes; a reader never sees a partial file.
+import { statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { homedir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import * as sea from 'node:sea';
+import { writeFileAtomic } from './files.js';
 import { TINYKUBE_VERSION } from './version.js';
 
 /** The SEA asset listing each addon's sha256 (written by scripts/build-binary.mjs). */
@@ -122,42 +123,12 @@ function hasSize(file: string, size: number): boolean {
 }
 
 function writeAtomically(name: string, bytes: Uint8Array, dir: string, file: string): void {
-  const tmp = `${file}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
-  let fd: number | undefined;
   try {
-    makeDir(dir);
-    fd = openSync(tmp, 'wx', 0o755);
-    for (let off = 0; off < bytes.byteLength;) off += writeSync(fd, bytes, off);
-    fsyncSync(fd);
-    closeSync(fd);
-    fd = undefined;
-    renameSync(tmp, file);
+    writeFileAtomic(file, bytes, { mode: 0o755, dirMode: 0o755 });
   } catch (err) {
-    if (fd !== undefined) closeSync(fd);
-    try {
-      unlinkSync(tmp);
-    } catch {
-      /* never created */
-    }
     throw new NativeAddonError(
-      `cannot unpack native addon ${name} into ${dir}: ${reason(err)} (set TINYKUBE_CACHE_DIR to a writable directory)`,
+      `cannot unpack native addon ${name} into ${dir}: ${reason((err as Error).cause ?? err)} (set TINYKUBE_CACHE_DIR to a writable directory)`,
     );
-  }
-}
-
-/** mkdir -p that reports the real cause: Node's recursive mkdir says ENOENT for a read-only parent. */
-function makeDir(dir: string): void {
-  try {
-    mkdirSync(dir, { recursive: true, mode: 0o755 });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    const parent = dirname(dir);
-    if (parent !== dir) makeDir(parent);
-    try {
-      mkdirSync(dir, { mode: 0o755 });
-    } catch (err2) {
-      if ((err2 as NodeJS.ErrnoException).code !== 'EEXIST') throw err2;
-    }
   }
 }
 

@@ -8,7 +8,7 @@
 // replaced. SQLite's exclusive lock on state.db stays the final word if two starts race.
 import { closeSync, existsSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { DataDirError, fsCause, writePrivateFile } from '../base/files.js';
+import { DataDirError, fsCause } from '../base/files.js';
 
 export interface InstanceFiles {
   pidFile: string;

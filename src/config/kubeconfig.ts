@@ -1,8 +1,9 @@
 // kubeconfig files: a standalone one (`--kubeconfig PATH`, the library) and merging a context into
 // the user's kubeconfig the way kind does: keep every other entry, replace ours, switch
 // current-context, write atomically under a lock so concurrent starts do not clobber each other.
-import { closeSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { writeFileAtomic } from '../base/files.js';
 
 // The YAML library (0.25 MB of code) is loaded only to read and merge a user's kubeconfig; the
 // standalone one every start writes is of a fixed shape, written here directly.
@@ -70,12 +71,9 @@ export function yamlScalar(v: string): string {
   return plain ? v : JSON.stringify(v);
 }
 
-/** Atomic write: temp file in the same directory, then rename (mode 0600: it holds a token). */
+/** Atomic write (base/files.ts), mode 0600: it holds a token. Its directory is made if missing (0755, as kubectl). */
 export function writeKubeconfig(path: string, yaml: string): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
-  writeFileSync(tmp, yaml, { mode: 0o600 });
-  renameSync(tmp, path);
+  writeFileAtomic(path, yaml, { mode: 0o600, dirMode: 0o755 });
 }
 
 function upsert(list: unknown, item: Named<unknown>): Named<unknown>[] {

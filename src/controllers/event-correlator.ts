@@ -10,19 +10,13 @@
 // This keeps a Pod whose probe fails every second at one Event with a rising count, as
 // `kubectl describe` shows it upstream ("(x12 over 2m)"), instead of a row per failure.
 
-export interface CoreEvent {
-  metadata: { name: string; namespace: string };
-  involvedObject: { kind?: string; namespace?: string; name?: string; uid?: string; apiVersion?: string; fieldPath?: string };
-  reason: string;
-  message: string;
-  type: string;
-  source: { component?: string; host?: string };
-  reportingComponent?: string;
-  reportingInstance?: string;
-  firstTimestamp: string;
-  lastTimestamp: string;
-  count: number;
-}
+import type { Event } from '../api/generated/core/v1.js';
+
+/** A core/v1 Event as the recorder makes it: named, and with these fields always set. */
+export type CoreEvent = Omit<Event, 'metadata'> &
+  Required<Pick<Event, 'involvedObject' | 'reason' | 'message' | 'type' | 'source' | 'firstTimestamp' | 'lastTimestamp' | 'count'>> & {
+    metadata: { name: string; namespace: string };
+  };
 
 export interface Correlated {
   /** The event to write. */

@@ -1,15 +1,12 @@
 // Events expire (upstream stores them with an etcd lease of --event-ttl, 1 h, renewed on every
 // update). A periodic sweep deletes events whose last activity is older than the TTL.
 import type { KubeObject } from '../apimachinery/types.js';
+import type { CoreEvent } from '../registry/event.js';
 import type { Controller, ControllerContext } from './context.js';
 
 function lastActivity(e: KubeObject): number {
-  const o = e as KubeObject & {
-    lastTimestamp?: string;
-    eventTime?: string;
-    series?: { lastObservedTime?: string };
-    firstTimestamp?: string;
-  };
+  // Events are stored in their core/v1 form.
+  const o = e as CoreEvent;
   const ts = [o.series?.lastObservedTime, o.lastTimestamp, o.eventTime, o.firstTimestamp, o.metadata.creationTimestamp]
     .map((t) => (t ? Date.parse(t) : NaN))
     .filter((t) => !Number.isNaN(t));

@@ -12,18 +12,12 @@ import { allocateNext, isTaken, release, releaseOwner, slotsOf, take } from '../
 import { createQueue } from './queue.js';
 import { eventRecorder } from './events.js';
 import { tolerate, type Controller, type ControllerContext } from './context.js';
+import type { ServiceObj } from '../registry/service/strategy.js';
 
 export const LOCAL_LB_CLASS = 'tinykube.io/local';
 
-interface Spec {
-  type?: string;
-  loadBalancerClass?: string;
-  loadBalancerIP?: string;
-}
-type Ingress = { ip?: string; hostname?: string; ipMode?: string }[];
-
 export function isOurs(svc: KubeObject | undefined): boolean {
-  const s = svc?.spec as Spec | undefined;
+  const s = (svc as ServiceObj | undefined)?.spec;
   return (
     !!svc &&
     !svc.metadata.deletionTimestamp &&
@@ -46,7 +40,7 @@ export function startLoadBalancerController(ctx: ControllerContext): Controller 
 
   const reconcile = (key: string) => {
     const [ns, name] = key.split('/') as [string, string];
-    const svc = store.get('services', ns, name);
+    const svc = store.get('services', ns, name) as ServiceObj | undefined;
     const db = store.db;
     if (!isOurs(svc)) {
       const held = slotsOf(db, band, key);
@@ -54,10 +48,8 @@ export function startLoadBalancerController(ctx: ControllerContext): Controller 
       store.txn(() => {
         releaseOwner(db, band, key);
         if (svc && !svc.metadata.deletionTimestamp) {
-          const ingress = ((svc.status as { loadBalancer?: { ingress?: Ingress } } | undefined)?.loadBalancer?.ingress ?? []).filter(
-            (i) => !i.ip || !held.map(ipOf).includes(i.ip),
-          );
-          const next = { ...svc, status: { ...(svc.status as object), loadBalancer: ingress.length ? { ingress } : {} } };
+          const ingress = (svc.status?.loadBalancer?.ingress ?? []).filter((i) => !i.ip || !held.map(ipOf).includes(i.ip));
+          const next = { ...svc, status: { ...svc.status, loadBalancer: ingress.length ? { ingress } : {} } };
           tolerate(() => registry.update(svcDef, ns, name, next, { subresource: 'status', fieldManager: 'service-controller' }));
         }
       });
@@ -65,7 +57,9 @@ export function startLoadBalancerController(ctx: ControllerContext): Controller 
       log.debug({ service: key }, 'released load balancer IP');
       return;
     }
-    const s = svc!.spec as Spec;
+    // Ours, so there.
+    const ours = svc!;
+    const s = ours.spec ?? {};
     const held = slotsOf(db, band, key);
     let ip = held.length ? ipOf(held[0]!) : undefined;
     const wanted = s.loadBalancerIP;
@@ -73,10 +67,10 @@ export function startLoadBalancerController(ctx: ControllerContext): Controller 
       const slot = slotOf(wanted);
       if (slot !== undefined && !isTaken(db, band, slot)) ip = wanted;
     }
-    const current = (svc!.status as { loadBalancer?: { ingress?: Ingress } } | undefined)?.loadBalancer?.ingress ?? [];
+    const current = ours.status?.loadBalancer?.ingress ?? [];
     if (ip && current.length === 1 && current[0]!.ip === ip && current[0]!.ipMode === 'VIP' && held.length === 1 && held[0] === slotOf(ip))
       return;
-    record(svc!, 'Normal', 'EnsuringLoadBalancer', 'Ensuring load balancer');
+    record(ours, 'Normal', 'EnsuringLoadBalancer', 'Ensuring load balancer');
     let failed: string | undefined;
     store.txn(() => {
       let slot = ip ? slotOf(ip) : undefined;
@@ -87,14 +81,14 @@ export function startLoadBalancerController(ctx: ControllerContext): Controller 
         return;
       }
       for (const h of slotsOf(db, band, key)) if (h !== slot) release(db, band, h, key);
-      const next = { ...svc!, status: { ...(svc!.status as object), loadBalancer: { ingress: [{ ip: ipOf(slot), ipMode: 'VIP' }] } } };
+      const next = { ...ours, status: { ...ours.status, loadBalancer: { ingress: [{ ip: ipOf(slot), ipMode: 'VIP' }] } } };
       registry.update(svcDef, ns, name, next, { subresource: 'status', fieldManager: 'service-controller' });
     });
     if (failed) {
-      record(svc!, 'Warning', 'SyncLoadBalancerFailed', `Error syncing load balancer: failed to ensure load balancer: ${failed}`);
+      record(ours, 'Warning', 'SyncLoadBalancerFailed', `Error syncing load balancer: failed to ensure load balancer: ${failed}`);
       throw new Error(failed);
     }
-    record(svc!, 'Normal', 'EnsuredLoadBalancer', 'Ensured load balancer');
+    record(ours, 'Normal', 'EnsuredLoadBalancer', 'Ensured load balancer');
   };
 
   const q = createQueue('loadbalancer', reconcile, (k, err) => log.debug({ err, service: k }, 'load balancer retry'));

@@ -5,6 +5,7 @@
 import { requireDef } from '../registry/kinds.js';
 import type { KubeObject } from '../apimachinery/types.js';
 import { storageResource } from '../registry/types.js';
+import type { NamespaceObj } from '../registry/namespace.js';
 import { createQueue } from './queue.js';
 import { defsByResource, tolerate, type Controller, type ControllerContext } from './context.js';
 import { rfc3339 } from '../apimachinery/meta.js';
@@ -42,9 +43,9 @@ export function startNamespaceController(ctx: ControllerContext): Controller {
       q.addAfter(name, 2000); // objects waiting on finalizers or grace periods: events requeue sooner
       return;
     }
-    const cur = store.get('namespaces', '', name);
+    const cur = store.get('namespaces', '', name) as NamespaceObj | undefined;
     if (!cur) return;
-    const spec = (cur.spec ?? {}) as { finalizers?: string[] };
+    const spec = cur.spec ?? {};
     if (spec.finalizers?.includes('kubernetes')) {
       const next = { ...cur, spec: { ...spec, finalizers: spec.finalizers.filter((f) => f !== 'kubernetes') } };
       tolerate(() => registry.update(nsDef, '', name, next, { subresource: 'finalize', fieldManager: 'namespace-controller' }));
@@ -53,8 +54,7 @@ export function startNamespaceController(ctx: ControllerContext): Controller {
 
   const setConditions = (ns: KubeObject, remaining: Map<string, number>, finalizers: Map<string, number>) => {
     const now = rfc3339(new Date());
-    const old =
-      (ns.status as { conditions?: { type: string; status: string; lastTransitionTime?: string }[] } | undefined)?.conditions ?? [];
+    const old = (ns as NamespaceObj).status?.conditions ?? [];
     const cond = (type: string, status: string, reason: string, message: string) => {
       const prev = old.find((c) => c.type === type);
       return { type, status, lastTransitionTime: prev && prev.status === status ? prev.lastTransitionTime : now, reason, message };

@@ -7,6 +7,7 @@ import { createQueue } from './queue.js';
 import { tolerate, type Controller, type ControllerContext } from './context.js';
 import type { KubeObject } from '../apimachinery/types.js';
 import { deepEqual } from '../apimachinery/meta.js';
+import type { NamespaceObj } from '../registry/namespace.js';
 
 export const ROOT_CA_CONFIGMAP = 'kube-root-ca.crt';
 export const DESCRIPTION_ANNOTATION = 'kubernetes.io/description';
@@ -52,8 +53,7 @@ export function startRootCAPublisher(ctx: ControllerContext): Controller {
 
   const unsubs = [
     store.subscribe('namespaces', (ev) => {
-      if (ev.type === 'ADDED' || (ev.type === 'MODIFIED' && (ev.object.status as { phase?: string } | undefined)?.phase === 'Active'))
-        q.add(ev.name);
+      if (ev.type === 'ADDED' || (ev.type === 'MODIFIED' && (ev.object as NamespaceObj).status?.phase === 'Active')) q.add(ev.name);
     }),
     store.subscribe('configmaps', (ev) => {
       if (ev.name === ROOT_CA_CONFIGMAP && ev.type !== 'ADDED') q.add(ev.namespace);

@@ -10,25 +10,11 @@ import { createQueue } from './queue.js';
 import { eventRecorder } from './events.js';
 import { bindPod, setCondition } from '../registry/pod/binding.js';
 import { rfc3339 } from '../apimachinery/meta.js';
+import type { NodeSelectorRequirement, Taint, Toleration } from '../api/generated/core/v1.js';
+import type { PodObj } from '../registry/pod/strategy.js';
+import type { NodeObj } from '../registry/node.js';
 
-interface Requirement {
-  key: string;
-  operator: string;
-  values?: string[];
-}
-interface Toleration {
-  key?: string;
-  operator?: string;
-  value?: string;
-  effect?: string;
-}
-interface Taint {
-  key: string;
-  value?: string;
-  effect: string;
-}
-
-function matchRequirement(labels: Record<string, string>, r: Requirement): boolean {
+function matchRequirement(labels: Record<string, string>, r: NodeSelectorRequirement): boolean {
   const v = labels[r.key];
   switch (r.operator) {
     case 'In':
@@ -52,20 +38,11 @@ function matchRequirement(labels: Record<string, string>, r: Requirement): boole
 }
 
 /** nodeSelector and requiredDuringSchedulingIgnoredDuringExecution (terms ORed, expressions ANDed). */
-export function matchesNode(pod: KubeObject, node: KubeObject): boolean {
-  const spec = (pod.spec ?? {}) as {
-    nodeSelector?: Record<string, string>;
-    affinity?: {
-      nodeAffinity?: {
-        requiredDuringSchedulingIgnoredDuringExecution?: {
-          nodeSelectorTerms?: { matchExpressions?: Requirement[]; matchFields?: Requirement[] }[];
-        };
-      };
-    };
-  };
+export function matchesNode(pod: PodObj, node: NodeObj): boolean {
+  const spec = pod.spec;
   const labels = node.metadata.labels ?? {};
-  for (const [k, v] of Object.entries(spec.nodeSelector ?? {})) if (labels[k] !== v) return false;
-  const terms = spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
+  for (const [k, v] of Object.entries(spec?.nodeSelector ?? {})) if (labels[k] !== v) return false;
+  const terms = spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
   if (!terms) return true;
   const fields = { 'metadata.name': node.metadata.name! };
   return terms.some(
@@ -76,7 +53,7 @@ export function matchesNode(pod: KubeObject, node: KubeObject): boolean {
   );
 }
 
-function tolerates(tols: Toleration[], t: Taint): boolean {
+function tolerates(tols: Toleration[], t: Pick<Taint, 'key' | 'value' | 'effect'>): boolean {
   return tols.some((tol) => {
     if (tol.effect && tol.effect !== t.effect) return false;
     if (tol.operator === 'Exists') return !tol.key || tol.key === t.key;
@@ -85,9 +62,9 @@ function tolerates(tols: Toleration[], t: Taint): boolean {
 }
 
 /** Why the Pod cannot go on the Node, in upstream's words; undefined when it fits. */
-export function unfitReason(pod: KubeObject, node: KubeObject): string | undefined {
-  const ns = (node.spec ?? {}) as { unschedulable?: boolean; taints?: Taint[] };
-  const tols = ((pod.spec as { tolerations?: Toleration[] }).tolerations ?? []) as Toleration[];
+export function unfitReason(pod: PodObj, node: NodeObj): string | undefined {
+  const ns = node.spec ?? {};
+  const tols = pod.spec?.tolerations ?? [];
   if (ns.unschedulable && !tolerates(tols, { key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule' }))
     return '1 node(s) were unschedulable';
   const bad = (ns.taints ?? []).find((t) => (t.effect === 'NoSchedule' || t.effect === 'NoExecute') && !tolerates(tols, t));
@@ -102,23 +79,23 @@ export function startScheduler(ctx: ControllerContext): Controller {
   const record = eventRecorder(registry, requireDef(defs, '', 'events'), 'default-scheduler', (err) =>
     log.debug({ err }, 'event not recorded'),
   );
-  const pending = (p: KubeObject | undefined) => {
-    const s = p?.spec as { nodeName?: string; schedulerName?: string } | undefined;
+  const pending = (p: KubeObject | undefined): p is PodObj => {
+    const s = (p as PodObj | undefined)?.spec;
     return !!p && !p.metadata.deletionTimestamp && !s?.nodeName && (s?.schedulerName ?? 'default-scheduler') === 'default-scheduler';
   };
   const reconcile = (key: string) => {
     const [ns, name] = key.split('/') as [string, string];
     const pod = store.get('pods', ns, name);
     if (!pending(pod)) return;
-    const node = store.get('nodes', '', config.nodeName);
-    const why = node ? unfitReason(pod!, node) : '0 nodes registered';
+    const node = store.get('nodes', '', config.nodeName) as NodeObj | undefined;
+    const why = node ? unfitReason(pod, node) : '0 nodes registered';
     if (!why) {
       tolerate(() => bindPod(store, ns, name, { target: { kind: 'Node', name: config.nodeName } }), [404, 409]);
-      record(pod!, 'Normal', 'Scheduled', `Successfully assigned ${ns}/${name} to ${config.nodeName}`);
+      record(pod, 'Normal', 'Scheduled', `Successfully assigned ${ns}/${name} to ${config.nodeName}`);
       return;
     }
     const message = `0/1 nodes are available: ${why}. preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling.`;
-    const status = (pod!.status ?? {}) as { conditions?: { type: string; status: string; reason?: string; message?: string }[] };
+    const status = pod.status ?? {};
     const prev = status.conditions?.find((c) => c.type === 'PodScheduled');
     if (prev?.status === 'False' && prev.message === message) return;
     const conditions = setCondition(status.conditions, {
@@ -135,12 +112,12 @@ export function startScheduler(ctx: ControllerContext): Controller {
           podDef,
           ns,
           name,
-          { ...pod!, status: { ...status, conditions } },
+          { ...pod, status: { ...status, conditions } },
           { subresource: 'status', fieldManager: 'default-scheduler' },
         ),
       [404, 409],
     );
-    record(pod!, 'Warning', 'FailedScheduling', message);
+    record(pod, 'Warning', 'FailedScheduling', message);
   };
   const q = createQueue('scheduler', reconcile, (k, err) => log.debug({ err, pod: k }, 'scheduling retry'));
   const unsubPods = store.subscribe('pods', (ev) => {

@@ -18,7 +18,6 @@ import {
   errorReply,
   finalize,
   parseMessage,
-  parseQuestion,
   peekHeader,
   udpLimit,
   type Encoded,
@@ -94,7 +93,8 @@ export class QueryHandler {
     }
     const edns = msg.edns ? { do: msg.edns.do } : undefined;
     let questionBytes: Buffer | undefined;
-    if (msg.questions.length === 1) questionBytes = buf.subarray(12, parseQuestion(buf, 12).end);
+    // The question as the client sent it (0x20 case and all), from the parse already done.
+    if (msg.questions.length === 1) questionBytes = buf.subarray(12, msg.questionEnd);
     const base = { id: msg.id, opcode: msg.opcode, rd: msg.rd, cd: msg.cd, question: questionBytes, edns };
     if (msg.opcode !== 0) return errorReply(base, RCODE.NOTIMP);
     if (msg.questions.length !== 1) {

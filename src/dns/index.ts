@@ -26,7 +26,6 @@
 import { mayBindPort } from '../base/privileged-ports.js';
 import dgram from 'node:dgram';
 import net from 'node:net';
-import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { Store } from '../storage/store.js';
 import type { KubeObject } from '../apimachinery/types.js';

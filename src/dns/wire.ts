@@ -2,6 +2,20 @@
 // name compression, byte-oriented on Buffers. See the comment at the top of ./index.ts for why
 // this replaces dns2's Packet on every path of the server.
 //
+// Versus dns-packet 5.6.1, the most used DNS codec on npm (`node scripts/bench/dns-codec.mjs`; 2 cores,
+// Node v20.20.2, one run): parsing a query with OPT is a tie (A/AAAA/SRV/PTR 1.1-1.3 µs here,
+// 1.3-1.5 µs dns-packet); encoding the server's replies is slower there: small A 1.8 vs 2.8 µs,
+// NXDOMAIN+SOA 3.4 vs 4.3, PTR 3.5 vs 4.4, SRV 10+10 additional 8.5 vs 35, SRV 100+100 62 vs 333,
+// headless 1,000 A 109 vs 930 µs; it never compresses names (1,000 A: 45 KB vs 16 KB; 26 vs 73 A
+// records fit in 1232 B). Per query with a cached answer, handle() in process: 2.5 µs ours, 4.4 µs
+// with dns-packet decode + encode; dnsperf server CPU per query at 5,000/s: 21-24 µs vs 27-34 µs
+// (a shared machine: its max-rate and p99 figures were noise). It also accepts truncated records
+// (A "10.244.0.undefined", cut OPT options) and OPTs that need FORMERR (two, non-root owner, option
+// past RDATA), walks pointer chains unbounded (a 64 KiB message: 0.67 s of CPU; here rejected in
+// 0.1 ms), echoes questions lossily (a '.' inside a label, non-UTF-8 bytes, unknown classes) and
+// encodes invalid names (64-octet labels, > 255 octets) without error. Decision: this codec stays;
+// dns-packet is a devDependency only to reproduce these figures.
+//
 // Names travel as strings: labels joined by '.', with '.' and '\' inside a label escaped by '\'
 // (so any wire name has exactly one string form), case kept as received. Comparison and the
 // compression map use the ASCII-lowercased string (DNS folds case for A-Z only).
@@ -112,6 +126,8 @@ export interface Message extends Header {
   authority: RR[];
   additional: RR[];
   edns?: Edns;
+  /** Parsed messages: the offset just past the first question (a reply echoes those bytes). */
+  questionEnd?: number;
 }
 
 // Field kinds of an RDATA layout. 'name' may be compressed on output (RFC 1035 types), 'namenc'
@@ -388,6 +404,7 @@ export function parseMessage(buf: Buffer): Message {
       cd: h.cd,
       rcode: edns ? (edns.extRcode << 4) | h.rcode : h.rcode,
       questions,
+      questionEnd: partial.questionEnd,
       answers: sections[0]!,
       authority: sections[1]!,
       additional: sections[2]!,

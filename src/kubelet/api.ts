@@ -1,13 +1,14 @@
 // The node agent's API endpoints: pods/binding (the scheduler's and any client's way to assign a
 // node), pods/eviction (kubectl drain) and pods/log (kubectl logs, with follow, previous, tail,
-// since, timestamps, limitBytes).
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+// since, timestamps, limitBytes), each a Subresource (its discovery entry beside its handler).
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Store } from '../storage/store.js';
 import type { KubeObject } from '../apimachinery/types.js';
 import { badRequest, notFound } from '../apimachinery/errors.js';
-import { decodeBody } from '../server/rest.js';
+import { BODY_TYPES, decodeBody } from '../server/handlers/body.js';
+import { coreSubresource, type Subresource } from '../server/subresource.js';
 import {
   createOptions,
   deleteParamsFromBody,
@@ -30,131 +31,163 @@ const PODS = { group: '', resource: 'pods' };
 type Params = { ns: string; name: string };
 type CStatus = { name: string; restartCount?: number; state?: Record<string, { reason?: string }> };
 
-export function podRoutes(app: FastifyInstance, o: { store: Store; podsDir: string; registry: Registry; podDef: ResourceDef }) {
-  // upstream EvictionREST: no PodDisruptionBudgets exist here (policy/v1 is not served), so an
-  // eviction marks the Pod with the DisruptionTarget condition and deletes it with the
-  // Eviction's deleteOptions (grace period, preconditions, dryRun).
-  app.post('/api/v1/namespaces/:ns/pods/:name/eviction', async (req: FastifyRequest, reply: FastifyReply) => {
-    const { ns, name } = req.params as Params;
-    // The query is the create's CreateOptions (its dryRun goes into the Eviction's DeleteOptions).
-    const create = createOptions(requestQuery(req.url));
-    const raw = decodeBody(req, ['application/json', 'application/yaml', 'application/vnd.kubernetes.protobuf']);
-    if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
-      throw badRequest(`Object 'Kind' is missing in '${JSON.stringify(raw)}'`);
-    const body = raw as { kind?: string; metadata?: { name?: string }; deleteOptions?: Record<string, unknown> };
-    if (body.kind && body.kind !== 'Eviction') throw badRequest(`not a Eviction object: ${body.kind}`);
-    for (const [field, goType] of [
-      ['metadata', 'v1.ObjectMeta'],
-      ['deleteOptions', 'v1.DeleteOptions'],
-    ] as const) {
-      const v = (body as Record<string, unknown>)[field];
-      if (v !== undefined && v !== null && (typeof v !== 'object' || Array.isArray(v))) {
-        const what = Array.isArray(v) ? 'array' : typeof v === 'number' ? `number ${v}` : typeof v;
-        throw badRequest(
-          `Eviction in version "v1" cannot be handled as a Eviction: json: cannot unmarshal ${what} into Go struct field Eviction.${field} of type ${goType}`,
-        );
-      }
-    }
-    if ((body.metadata?.name ?? '') !== name) throw badRequest('name in URL does not match name in Eviction object');
-    const opts = evictionDeleteOptions(body.deleteOptions, create.dryRun);
-    const pod = o.store.get('pods', ns, name);
-    if (!pod) throw notFound(PODS, name);
-    if (!pod.metadata.deletionTimestamp && !opts.dryRun) {
-      const status = (pod.status ?? {}) as { conditions?: Parameters<typeof setCondition>[0] };
-      const conditions = setCondition(status.conditions, {
-        type: 'DisruptionTarget',
-        status: 'True',
-        lastProbeTime: null,
-        lastTransitionTime: rfc3339(new Date()),
-        reason: 'EvictionByEvictionAPI',
-        message: 'Eviction API: evicting',
-      });
-      try {
-        o.registry.update(
-          o.podDef,
-          ns,
-          name,
-          { ...pod, status: { ...status, conditions } },
-          { subresource: 'status', fieldManager: 'kube-apiserver' },
-        );
-      } catch (e) {
-        if (!(e instanceof StatusError && e.code === 409)) throw e;
-      }
-    }
-    if (!pod.metadata.deletionTimestamp) o.registry.delete(o.podDef, ns, name, opts);
-    await o.store.durable();
-    return reply.code(201).send({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
-  });
+/** What the Pod subresources of this module need. */
+export interface PodApiDeps {
+  store: Store;
+  registry: Registry;
+  podDef: ResourceDef;
+  /** Where the Pods' directories (and so their container logs) are. */
+  podsDir: string;
+}
 
-  app.post('/api/v1/namespaces/:ns/pods/:name/binding', async (req: FastifyRequest, reply: FastifyReply) => {
-    const { ns, name } = req.params as Params;
-    createOptions(requestQuery(req.url));
-    const body = decodeBody(req, ['application/json', 'application/yaml']) as Binding;
-    bindPod(o.store, ns, name, body);
-    await o.store.durable();
-    return reply.code(201).send({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
-  });
+/** A 201 Status (what binding and eviction answer). */
+const created = (reply: FastifyReply) =>
+  reply.code(201).send({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
 
-  app.get('/api/v1/namespaces/:ns/pods/:name/log', async (req: FastifyRequest, reply: FastifyReply) => {
-    const { ns, name } = req.params as Params;
-    // GetResourceWithOptions + LogREST.Get: the options (400/422) come before the Pod.
-    const lo = podLogOptions(requestQuery(req.url), name);
-    const pod = o.store.get('pods', ns, name);
-    if (!pod) throw notFound(PODS, name);
-    const spec = pod.spec as {
-      containers?: { name: string }[];
-      initContainers?: { name: string }[];
-      ephemeralContainers?: { name: string }[];
-    };
-    const mains = (spec.containers ?? []).map((c) => c.name);
-    const inits = (spec.initContainers ?? []).map((c) => c.name);
-    const eph = (spec.ephemeralContainers ?? []).map((c) => c.name);
-    let container = lo.container;
-    if (!container) {
-      // upstream LogLocation: the only container, whatever the init containers.
-      if (mains.length === 1) container = mains[0]!;
-      else if (!mains.length) throw badRequest(`a container name must be specified for pod ${name}`);
-      else {
-        const msg = `a container name must be specified for pod ${name}, choose one of: [${mains.join(' ')}]${inits.length ? ` or one of the init containers: [${inits.join(' ')}]` : ''}`;
-        throw badRequest(msg);
-      }
+export const POD_BINDING: Subresource<PodApiDeps> = {
+  ...coreSubresource('pods', 'binding', 'Binding', ['create']),
+  install: ({ app, path }, o) =>
+    app.post(path, async (req: FastifyRequest, reply: FastifyReply) => {
+      const { ns, name } = req.params as Params;
+      createOptions(requestQuery(req.url));
+      const body = decodeBody(req, ['application/json', 'application/yaml']) as Binding;
+      bindPod(o.store, ns, name, body);
+      await o.store.durable();
+      return created(reply);
+    }),
+};
+
+// upstream EvictionREST: no PodDisruptionBudgets exist here (policy/v1 is not served), so an
+// eviction marks the Pod with the DisruptionTarget condition and deletes it with the Eviction's
+// deleteOptions (grace period, preconditions, dryRun).
+export const POD_EVICTION: Subresource<PodApiDeps> = {
+  ...coreSubresource('pods', 'eviction', 'Eviction', ['create']),
+  responseGroup: 'policy',
+  responseVersion: 'v1',
+  install: ({ app, path }, o) => app.post(path, (req, reply) => evict(o, req, reply)),
+};
+
+export const POD_LOG: Subresource<PodApiDeps> = {
+  ...coreSubresource('pods', 'log', 'Pod', ['get']),
+  install: ({ app, path }, o) => app.get(path, (req, reply) => podLog(o, req, reply)),
+};
+
+async function evict(o: PodApiDeps, req: FastifyRequest, reply: FastifyReply) {
+  const { ns, name } = req.params as Params;
+  // The query is the create's CreateOptions (its dryRun goes into the Eviction's DeleteOptions).
+  const create = createOptions(requestQuery(req.url));
+  const raw = decodeBody(req, BODY_TYPES);
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
+    throw badRequest(`Object 'Kind' is missing in '${JSON.stringify(raw)}'`);
+  const body = raw as { kind?: string; metadata?: { name?: string }; deleteOptions?: Record<string, unknown> };
+  if (body.kind && body.kind !== 'Eviction') throw badRequest(`not a Eviction object: ${body.kind}`);
+  for (const [field, goType] of [
+    ['metadata', 'v1.ObjectMeta'],
+    ['deleteOptions', 'v1.DeleteOptions'],
+  ] as const) {
+    const v = (body as Record<string, unknown>)[field];
+    if (v !== undefined && v !== null && (typeof v !== 'object' || Array.isArray(v))) {
+      const what = Array.isArray(v) ? 'array' : typeof v === 'number' ? `number ${v}` : typeof v;
+      throw badRequest(
+        `Eviction in version "v1" cannot be handled as a Eviction: json: cannot unmarshal ${what} into Go struct field Eviction.${field} of type ${goType}`,
+      );
     }
-    if (![...mains, ...inits, ...eph].includes(container)) throw badRequest(`container ${container} is not valid for pod ${name}`);
-    const st = (pod.status ?? {}) as {
-      containerStatuses?: CStatus[];
-      initContainerStatuses?: CStatus[];
-      ephemeralContainerStatuses?: CStatus[];
-    };
-    const cs = [...(st.containerStatuses ?? []), ...(st.initContainerStatuses ?? []), ...(st.ephemeralContainerStatuses ?? [])].find(
-      (c) => c.name === container,
-    );
-    const restart = cs?.restartCount ?? 0;
-    const previous = lo.previous;
-    const opts: LogOptions = {
-      timestamps: lo.timestamps,
-      tailLines: lo.tailLines === undefined ? undefined : Number(lo.tailLines),
-      limitBytes: lo.limitBytes === undefined ? undefined : Number(lo.limitBytes),
-      sinceTime: logSince(lo, Date.now()),
-    };
-    const dir = join(o.podsDir, pod.metadata.uid!);
-    let file: string;
-    if (previous) {
-      file = logPath(dir, container, restart - 1);
-      if (restart < 1 || !existsSync(file)) throw badRequest(`previous terminated container "${container}" in pod "${name}" not found`);
-    } else {
-      file = logPath(dir, container, restart);
-      if (!existsSync(file)) {
-        const waiting = cs?.state?.waiting;
-        if (waiting)
-          throw badRequest(`container "${container}" in pod "${name}" is waiting to start: ${waiting.reason ?? 'ContainerCreating'}`);
-        reply.type('text/plain').send('');
-        return reply;
-      }
+  }
+  if ((body.metadata?.name ?? '') !== name) throw badRequest('name in URL does not match name in Eviction object');
+  const opts = evictionDeleteOptions(body.deleteOptions, create.dryRun);
+  const pod = o.store.get('pods', ns, name);
+  if (!pod) throw notFound(PODS, name);
+  if (!pod.metadata.deletionTimestamp && !opts.dryRun) {
+    const status = (pod.status ?? {}) as { conditions?: Parameters<typeof setCondition>[0] };
+    const conditions = setCondition(status.conditions, {
+      type: 'DisruptionTarget',
+      status: 'True',
+      lastProbeTime: null,
+      lastTransitionTime: rfc3339(new Date()),
+      reason: 'EvictionByEvictionAPI',
+      message: 'Eviction API: evicting',
+    });
+    try {
+      o.registry.update(
+        o.podDef,
+        ns,
+        name,
+        { ...pod, status: { ...status, conditions } },
+        { subresource: 'status', fieldManager: 'kube-apiserver' },
+      );
+    } catch (e) {
+      if (!(e instanceof StatusError && e.code === 409)) throw e;
     }
-    const text = renderLog(readLogFile(file), opts);
-    if (!lo.follow || previous) return reply.type('text/plain').send(text);
-    return followLog(reply, o.store, pod, container, file, restart, text, opts);
-  });
+  }
+  if (!pod.metadata.deletionTimestamp) o.registry.delete(o.podDef, ns, name, opts);
+  await o.store.durable();
+  return created(reply);
+}
+
+async function podLog(o: PodApiDeps, req: FastifyRequest, reply: FastifyReply) {
+  const { ns, name } = req.params as Params;
+  // GetResourceWithOptions + LogREST.Get: the options (400/422) come before the Pod.
+  const lo = podLogOptions(requestQuery(req.url), name);
+  const pod = o.store.get('pods', ns, name);
+  if (!pod) throw notFound(PODS, name);
+  const spec = pod.spec as {
+    containers?: { name: string }[];
+    initContainers?: { name: string }[];
+    ephemeralContainers?: { name: string }[];
+  };
+  const mains = (spec.containers ?? []).map((c) => c.name);
+  const inits = (spec.initContainers ?? []).map((c) => c.name);
+  const eph = (spec.ephemeralContainers ?? []).map((c) => c.name);
+  let container = lo.container;
+  if (!container) {
+    // upstream LogLocation: the only container, whatever the init containers.
+    if (mains.length === 1) container = mains[0]!;
+    else if (!mains.length) throw badRequest(`a container name must be specified for pod ${name}`);
+    else {
+      const msg = `a container name must be specified for pod ${name}, choose one of: [${mains.join(' ')}]${inits.length ? ` or one of the init containers: [${inits.join(' ')}]` : ''}`;
+      throw badRequest(msg);
+    }
+  }
+  if (![...mains, ...inits, ...eph].includes(container)) throw badRequest(`container ${container} is not valid for pod ${name}`);
+  const cs = containerStatus(pod, container);
+  const restart = cs?.restartCount ?? 0;
+  const previous = lo.previous;
+  const opts: LogOptions = {
+    timestamps: lo.timestamps,
+    tailLines: lo.tailLines === undefined ? undefined : Number(lo.tailLines),
+    limitBytes: lo.limitBytes === undefined ? undefined : Number(lo.limitBytes),
+    sinceTime: logSince(lo, Date.now()),
+  };
+  const dir = join(o.podsDir, pod.metadata.uid!);
+  let file: string;
+  if (previous) {
+    file = logPath(dir, container, restart - 1);
+    if (restart < 1 || !existsSync(file)) throw badRequest(`previous terminated container "${container}" in pod "${name}" not found`);
+  } else {
+    file = logPath(dir, container, restart);
+    if (!existsSync(file)) {
+      const waiting = cs?.state?.waiting;
+      if (waiting)
+        throw badRequest(`container "${container}" in pod "${name}" is waiting to start: ${waiting.reason ?? 'ContainerCreating'}`);
+      reply.type('text/plain').send('');
+      return reply;
+    }
+  }
+  const text = renderLog(readLogFile(file), opts);
+  if (!lo.follow || previous) return reply.type('text/plain').send(text);
+  return followLog(reply, o.store, pod, container, file, restart, text, opts);
+}
+
+/** The status of a Pod's container, init container or ephemeral container by name. */
+function containerStatus(pod: KubeObject, container: string): CStatus | undefined {
+  const st = (pod.status ?? {}) as {
+    containerStatuses?: CStatus[];
+    initContainerStatuses?: CStatus[];
+    ephemeralContainerStatuses?: CStatus[];
+  };
+  return [...(st.containerStatuses ?? []), ...(st.initContainerStatuses ?? []), ...(st.ephemeralContainerStatuses ?? [])].find(
+    (c) => c.name === container,
+  );
 }
 
 /**
@@ -198,14 +231,7 @@ function followLog(
   const stillRunning = () => {
     const cur = store.get('pods', pod.metadata.namespace!, pod.metadata.name!);
     if (!cur || cur.metadata.uid !== pod.metadata.uid) return false;
-    const st = (cur.status ?? {}) as {
-      containerStatuses?: CStatus[];
-      initContainerStatuses?: CStatus[];
-      ephemeralContainerStatuses?: CStatus[];
-    };
-    const cs = [...(st.containerStatuses ?? []), ...(st.initContainerStatuses ?? []), ...(st.ephemeralContainerStatuses ?? [])].find(
-      (c) => c.name === container,
-    );
+    const cs = containerStatus(cur, container);
     return !!cs && (cs.restartCount ?? 0) === restart && !!cs.state?.running;
   };
   const pump = () => {

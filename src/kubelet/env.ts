@@ -4,32 +4,17 @@
 // container's own variables win. Also expands `$(VAR)` in command and args.
 import { ceilDiv, parseQuantity, quantityMilliValue, quantityValue } from '../apimachinery/quantity.js';
 import type { KubeObject } from '../apimachinery/types.js';
+import type { Container, PodSpec, ResourceFieldSelector } from '../api/generated/core/v1.js';
+import type { PodObj } from '../registry/pod/strategy.js';
+import type { ServiceObj } from '../registry/service/strategy.js';
+import type { ConfigMapObj } from '../registry/configmap.js';
+import type { SecretObj } from '../registry/secret.js';
 
-export interface EnvVar {
-  name: string;
-  value?: string;
-  valueFrom?: {
-    fieldRef?: { fieldPath: string };
-    resourceFieldRef?: { containerName?: string; resource: string; divisor?: string | number };
-    configMapKeyRef?: { name: string; key: string; optional?: boolean };
-    secretKeyRef?: { name: string; key: string; optional?: boolean };
-  };
-}
-export interface EnvFromSource {
-  prefix?: string;
-  configMapRef?: { name: string; optional?: boolean };
-  secretRef?: { name: string; optional?: boolean };
-}
-export interface ContainerSpec {
-  name: string;
-  image?: string;
-  command?: string[];
-  args?: string[];
-  workingDir?: string;
-  env?: EnvVar[];
-  envFrom?: EnvFromSource[];
-  resources?: { limits?: Record<string, string | number>; requests?: Record<string, string | number> };
-}
+/** A container of the Pod, of any kind: an ephemeral container has the same fields (EphemeralContainerCommon). */
+export type ContainerSpec = Container;
+
+/** The spec of the Pod the kubelet runs (a stored Pod: validated, defaulted). */
+export const podSpecOf = (pod: KubeObject): Partial<PodSpec> => (pod as PodObj).spec ?? {};
 
 export interface EnvContext {
   pod: KubeObject;
@@ -101,7 +86,7 @@ const envName = (s: string) => s.toUpperCase().replace(/-/g, '_');
 export function serviceEnv(services: KubeObject[]): Record<string, string> {
   const env: Record<string, string> = {};
   for (const svc of services) {
-    const s = (svc.spec ?? {}) as { clusterIP?: string; type?: string; ports?: { name?: string; port: number; protocol?: string }[] };
+    const s = (svc as ServiceObj).spec ?? {};
     if (!s.clusterIP || s.clusterIP === 'None' || s.type === 'ExternalName') continue;
     const name = envName(svc.metadata.name!);
     const ports = s.ports ?? [];
@@ -130,12 +115,11 @@ const C_IDENTIFIER = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
 function decodeData(obj: KubeObject | undefined, secret: boolean): Record<string, string> {
   if (!obj) return {};
   const out: Record<string, string> = {};
-  const data = (obj as { data?: Record<string, string> }).data ?? {};
+  const data = (obj as ConfigMapObj | SecretObj).data ?? {};
   for (const [k, v] of Object.entries(data)) out[k] = secret ? Buffer.from(v, 'base64').toString('utf8') : v;
   if (!secret)
-    for (const [k, v] of Object.entries((obj as { binaryData?: Record<string, string> }).binaryData ?? {}))
-      out[k] = Buffer.from(v, 'base64').toString('utf8');
-  if (secret) for (const [k, v] of Object.entries((obj as { stringData?: Record<string, string> }).stringData ?? {})) out[k] = v;
+    for (const [k, v] of Object.entries((obj as ConfigMapObj).binaryData ?? {})) out[k] = Buffer.from(v, 'base64').toString('utf8');
+  if (secret) for (const [k, v] of Object.entries((obj as SecretObj).stringData ?? {})) out[k] = v;
   return out;
 }
 
@@ -145,11 +129,7 @@ function decodeData(obj: KubeObject | undefined, secret: boolean): Record<string
  * (bigint: `1001m` over `1m` is 1001, where floats gave 1002). Without a limit: the node's
  * allocatable.
  */
-export function resourceValue(
-  ref: NonNullable<EnvVar['valueFrom']>['resourceFieldRef'] & object,
-  c: ContainerSpec,
-  ctx: Pick<EnvContext, 'node'>,
-): string {
+export function resourceValue(ref: ResourceFieldSelector, c: ContainerSpec, ctx: Pick<EnvContext, 'node'>): string {
   const [kind, res] = ref.resource.split('.') as ['limits' | 'requests', string];
   let v = parseQuantity(c.resources?.[kind]?.[res]);
   if ((!v || v.num === 0n) && kind === 'limits')
@@ -188,9 +168,9 @@ export function fieldValue(path: string, ctx: Pick<EnvContext, 'pod' | 'podIPs' 
         .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
         .join('\n');
     case 'spec.nodeName':
-      return (pod.spec as { nodeName?: string }).nodeName ?? '';
+      return podSpecOf(pod).nodeName ?? '';
     case 'spec.serviceAccountName':
-      return (pod.spec as { serviceAccountName?: string }).serviceAccountName ?? '';
+      return podSpecOf(pod).serviceAccountName ?? '';
     case 'status.podIP':
       return ctx.podIPs[0] ?? '';
     case 'status.podIPs':
@@ -208,7 +188,7 @@ export function fieldValue(path: string, ctx: Pick<EnvContext, 'pod' | 'podIPs' 
 export function containerEnv(c: ContainerSpec, ctx: EnvContext): { env: Record<string, string>; warnings: string[] } {
   const pod = ctx.pod;
   const ns = pod.metadata.namespace ?? 'default';
-  const spec = pod.spec as { enableServiceLinks?: boolean; hostname?: string };
+  const spec = podSpecOf(pod);
   const env: Record<string, string> = {};
   const warnings: string[] = [];
   const links = spec.enableServiceLinks !== false;
@@ -231,10 +211,12 @@ export function containerEnv(c: ContainerSpec, ctx: EnvContext): { env: Record<s
     const ref = from.configMapRef ?? from.secretRef;
     if (!ref) continue;
     const isSecret = !!from.secretRef;
-    const obj = isSecret ? ctx.getSecret(ns, ref.name) : ctx.getConfigMap(ns, ref.name);
+    // Validation requires the name (LocalObjectReference's is optional in the type).
+    const refName = ref.name ?? '';
+    const obj = isSecret ? ctx.getSecret(ns, refName) : ctx.getConfigMap(ns, refName);
     if (!obj) {
       if (ref.optional) continue;
-      throw new ConfigError(`${isSecret ? 'secret' : 'configmap'} "${ref.name}" not found`);
+      throw new ConfigError(`${isSecret ? 'secret' : 'configmap'} "${refName}" not found`);
     }
     const invalid: string[] = [];
     for (const [k, v] of Object.entries(decodeData(obj, isSecret))) {
@@ -244,7 +226,7 @@ export function containerEnv(c: ContainerSpec, ctx: EnvContext): { env: Record<s
     }
     if (invalid.length)
       warnings.push(
-        `Keys [${invalid.sort().join(', ')}] from the EnvFrom ${isSecret ? 'secret' : 'configMap'} ${ns}/${ref.name} were skipped since they are considered invalid environment variable names.`,
+        `Keys [${invalid.sort().join(', ')}] from the EnvFrom ${isSecret ? 'secret' : 'configMap'} ${ns}/${refName} were skipped since they are considered invalid environment variable names.`,
       );
   }
   // env entries may refer to those before them and to the service variables.
@@ -258,10 +240,11 @@ export function containerEnv(c: ContainerSpec, ctx: EnvContext): { env: Record<s
     else if (vf?.configMapKeyRef || vf?.secretKeyRef) {
       const ref = (vf.configMapKeyRef ?? vf.secretKeyRef)!;
       const isSecret = !!vf.secretKeyRef;
-      const obj = isSecret ? ctx.getSecret(ns, ref.name) : ctx.getConfigMap(ns, ref.name);
+      const refName = ref.name ?? '';
+      const obj = isSecret ? ctx.getSecret(ns, refName) : ctx.getConfigMap(ns, refName);
       if (!obj) {
         if (ref.optional) continue;
-        throw new ConfigError(`${isSecret ? 'secret' : 'configmap'} "${ref.name}" not found`);
+        throw new ConfigError(`${isSecret ? 'secret' : 'configmap'} "${refName}" not found`);
       }
       const data = decodeData(obj, isSecret);
       if (!(ref.key in data)) {

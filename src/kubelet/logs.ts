@@ -18,17 +18,26 @@ export function captureLogs(
   file: string,
   streams: { stdout: Readable | null; stderr: Readable | null },
   maxBytes = LOG_MAX_BYTES,
+  onError: (err: Error) => void = () => {},
 ): { close(): void } {
   mkdirSync(join(file, '..'), { recursive: true });
-  let out: WriteStream = createWriteStream(file, { flags: 'a' });
+  // A log file that cannot be written (the Pod's directory removed while it is torn down, a full
+  // disk) costs the log lines, never the process: a write stream's 'error' with no listener
+  // would be an uncaught exception.
+  const open = () => createWriteStream(file, { flags: 'a' }).on('error', onError);
+  let out: WriteStream = open();
   let size = existsSync(file) ? statSync(file).size : 0;
   const write = (stream: string, text: string, full: boolean) => {
     const line = `${nanoStamp()} ${stream} ${full ? 'F' : 'P'} ${text}\n`;
     size += Buffer.byteLength(line);
     if (size > maxBytes) {
       out.end();
-      renameSync(file, `${file}.1`);
-      out = createWriteStream(file, { flags: 'a' });
+      try {
+        renameSync(file, `${file}.1`);
+      } catch (e) {
+        onError(e as Error);
+      }
+      out = open();
       size = Buffer.byteLength(line);
     }
     out.write(line);

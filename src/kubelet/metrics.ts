@@ -8,7 +8,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import type { KubeObject } from '../apimachinery/types.js';
 import { rfc3339 } from '../apimachinery/meta.js';
-import { goDuration } from './runtime.js';
+import { goDuration } from '../apimachinery/go-format.js';
 
 /** USER_HZ and the page size: the values of every Linux on x86-64 and arm64. */
 const TICK_NS = 10_000_000;

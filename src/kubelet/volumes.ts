@@ -6,7 +6,16 @@
 import { chmodSync, closeSync, constants, existsSync, fchmodSync, lstatSync, mkdirSync, openSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative } from 'node:path';
 import type { KubeObject } from '../apimachinery/types.js';
-import { ConfigError, fieldValue, resourceValue, type ContainerSpec, type EnvContext } from './env.js';
+import type {
+  ConfigMapVolumeSource,
+  DownwardAPIVolumeFile,
+  HostPathVolumeSource,
+  SecretVolumeSource,
+  Volume,
+} from '../api/generated/core/v1.js';
+import type { ConfigMapObj } from '../registry/configmap.js';
+import type { SecretObj } from '../registry/secret.js';
+import { ConfigError, fieldValue, podSpecOf, resourceValue, type EnvContext } from './env.js';
 import { writeAtomic, type VolumeFile } from './atomic-writer.js';
 
 /** A volume that cannot be set up yet (the kubelet's FailedMount); the Pod waits and retries. */
@@ -19,46 +28,13 @@ export class MountError extends Error {
   }
 }
 
-interface KeyToPath {
-  key: string;
-  path: string;
-  mode?: number;
-}
-interface ObjectSource {
-  name?: string;
-  items?: KeyToPath[];
-  optional?: boolean;
-  defaultMode?: number;
-}
-interface DownwardItem {
-  path: string;
-  fieldRef?: { fieldPath: string };
-  resourceFieldRef?: { containerName?: string; resource: string; divisor?: string | number };
-  mode?: number;
-}
-interface TokenSource {
-  audience?: string;
-  expirationSeconds?: number;
-  path: string;
-}
-export interface Volume {
-  name: string;
-  emptyDir?: { medium?: string; sizeLimit?: string };
-  hostPath?: { path: string; type?: string };
-  configMap?: ObjectSource;
-  secret?: ObjectSource & { secretName?: string };
-  downwardAPI?: { items?: DownwardItem[]; defaultMode?: number };
-  projected?: {
-    defaultMode?: number;
-    sources?: {
-      configMap?: ObjectSource;
-      secret?: ObjectSource;
-      downwardAPI?: { items?: DownwardItem[] };
-      serviceAccountToken?: TokenSource;
-    }[];
-  };
-  [k: string]: unknown;
-}
+export type { Volume } from '../api/generated/core/v1.js';
+
+/**
+ * A configMap or secret source, of a volume or of a projected volume: the fields of
+ * ConfigMapVolumeSource, SecretVolumeSource (secretName), ConfigMapProjection and SecretProjection.
+ */
+type ObjectSource = Partial<ConfigMapVolumeSource & SecretVolumeSource>;
 
 export interface TokenIssuer {
   (req: {
@@ -95,7 +71,7 @@ const PLUGIN: Record<string, string> = {
 };
 
 export const volumeKind = (v: Volume): string | undefined =>
-  ['emptyDir', 'hostPath', 'configMap', 'secret', 'downwardAPI', 'projected'].find((k) => v[k] !== undefined && v[k] !== null);
+  (['emptyDir', 'hostPath', 'configMap', 'secret', 'downwardAPI', 'projected'] as const).find((k) => v[k] !== undefined && v[k] !== null);
 
 /** API-data volumes are mounted read-only whatever the mount says (kubelet since 1.9.4). */
 export const readOnlyKind = (v: Volume) => ['configMap', 'secret', 'downwardAPI', 'projected'].includes(volumeKind(v) ?? '');
@@ -103,9 +79,9 @@ export const readOnlyKind = (v: Volume) => ['configMap', 'secret', 'downwardAPI'
 /** The bytes of a ConfigMap (data and binaryData) or Secret (base64 data). */
 function objectData(obj: KubeObject, secret: boolean): Map<string, Buffer> {
   const out = new Map<string, Buffer>();
-  const o = obj as { data?: Record<string, string>; binaryData?: Record<string, string> };
+  const o = obj as ConfigMapObj | SecretObj;
   for (const [k, v] of Object.entries(o.data ?? {})) out.set(k, secret ? Buffer.from(v, 'base64') : Buffer.from(v, 'utf8'));
-  if (!secret) for (const [k, v] of Object.entries(o.binaryData ?? {})) out.set(k, Buffer.from(v, 'base64'));
+  if (!secret) for (const [k, v] of Object.entries((o as ConfigMapObj).binaryData ?? {})) out.set(k, Buffer.from(v, 'base64'));
   return out;
 }
 
@@ -120,7 +96,7 @@ function objectFiles(
   refs: MaterializedVolume['refs'],
 ): void {
   const ns = ctx.pod.metadata.namespace ?? 'default';
-  const name = (secret ? ((src as { secretName?: string }).secretName ?? src.name) : src.name) ?? '';
+  const name = (secret ? (src.secretName ?? src.name) : src.name) ?? '';
   refs.push({ kind: secret ? 'secrets' : 'configmaps', name });
   const obj = secret ? ctx.getSecret(ns, name) : ctx.getConfigMap(ns, name);
   if (!obj) {
@@ -145,11 +121,15 @@ function objectFiles(
   }
 }
 
-function downwardFiles(vol: string, items: DownwardItem[], defaultMode: number, ctx: VolumeContext, out: Map<string, VolumeFile>): void {
-  const containers = [
-    ...((ctx.pod.spec as { containers?: ContainerSpec[] }).containers ?? []),
-    ...((ctx.pod.spec as { initContainers?: ContainerSpec[] }).initContainers ?? []),
-  ];
+function downwardFiles(
+  vol: string,
+  items: DownwardAPIVolumeFile[],
+  defaultMode: number,
+  ctx: VolumeContext,
+  out: Map<string, VolumeFile>,
+): void {
+  const spec = podSpecOf(ctx.pod);
+  const containers = [...(spec.containers ?? []), ...(spec.initContainers ?? [])];
   for (const it of items) {
     let value: string;
     try {
@@ -191,7 +171,7 @@ export function volumeFiles(
       else if (s.serviceAccountToken) {
         const t = s.serviceAccountToken;
         const ns = ctx.pod.metadata.namespace ?? 'default';
-        const saName = (ctx.pod.spec as { serviceAccountName?: string }).serviceAccountName || 'default';
+        const saName = podSpecOf(ctx.pod).serviceAccountName || 'default';
         if (!ctx.issueToken) throw new MountError(v.name, 'failed to fetch token: this cluster issues no service account tokens');
         const sa = ctx.getServiceAccount(ns, saName);
         if (!sa) throw new MountError(v.name, `failed to fetch token: serviceaccounts "${saName}" not found`);
@@ -215,7 +195,7 @@ export function volumeFiles(
 }
 
 /** upstream hostPath type checks (pkg/volume/hostpath checkType), with its messages. */
-function prepareHostPath(vol: string, hp: { path: string; type?: string }): void {
+function prepareHostPath(vol: string, hp: HostPathVolumeSource): void {
   const st = (() => {
     try {
       return statSync(hp.path);

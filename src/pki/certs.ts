@@ -8,9 +8,10 @@
 // Every cluster has its own CA, in-memory ones too (two clusters of one process that shared one
 // would trust each other's serving certificates and tokens' issuer).
 import { webcrypto, X509Certificate, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writePrivateFile } from '../base/files.js';
+import { writeFileAtomic, writePrivateFile } from '../base/files.js';
+import { parseIPBytes } from '../apimachinery/ipnet.js';
 
 export interface PKI {
   caCertPem: string;
@@ -68,22 +69,17 @@ function stillGood(certPem: string, caPem: string, sans: SANs): boolean {
 
 /** node prints IPv6 SANs fully expanded and uppercase (e.g. 0:0:0:0:0:0:0:1). */
 function expand6(ip: string): string {
-  const [head, tail] = ip.split('::') as [string, string | undefined];
-  const h = head ? head.split(':') : [];
-  const t = tail ? tail.split(':') : [];
-  const groups = tail !== undefined ? [...h, ...Array(8 - h.length - t.length).fill('0'), ...t] : h;
-  return groups.map((g) => parseInt(g, 16).toString(16).toUpperCase()).join(':');
+  const b = parseIPBytes(ip);
+  if (b?.length !== 16) return ip;
+  const groups: string[] = [];
+  for (let i = 0; i < 16; i += 2) groups.push(((b[i]! << 8) | b[i + 1]!).toString(16).toUpperCase());
+  return groups.join(':');
 }
 
 function save(dir: string, pki: PKI, withCA: boolean): void {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const put = (name: string, data: string, mode: number) => {
-    // Keys: exactly 0600 whatever the umask, never through a temp file a crash left with another mode.
-    if (mode === 0o600) return writePrivateFile(join(dir, name), data);
-    const tmp = join(dir, `.${name}.tmp`);
-    writeFileSync(tmp, data, { mode });
-    renameSync(tmp, join(dir, name));
-  };
+  // Keys exactly 0600 whatever the umask, certificates 0644; atomically (base/files.ts).
+  const put = (name: string, data: string, mode: number) => writeFileAtomic(join(dir, name), data, { mode });
   if (withCA) {
     put('ca.key', pki.caKeyPem, 0o600);
     put('ca.crt', pki.caCertPem, 0o644);

@@ -7,6 +7,7 @@
 //   has waited longer than the health timeout to be applied; /healthz also needs the Node to be
 //   eligible (not being deleted, not tainted ToBeDeletedByClusterAutoscaler).
 import http from 'node:http';
+import type { KubeObject } from '../apimachinery/types.js';
 import type { Closable } from './tcp.js';
 
 /** The service health body exactly as kube-proxy writes it. */
@@ -82,6 +83,42 @@ export function goTime(wallMs: number | undefined, monoMs?: number): string {
   if (monoMs === undefined) return base;
   const ns = Math.round(monoMs * 1e6);
   return `${base} m=+${Math.floor(ns / 1e9)}.${p(ns % 1e9, 9)}`;
+}
+
+/** upstream: 2 × the 30 s sync period before /healthz reports a stuck proxy. */
+export const HEALTH_TIMEOUT_MS = 60_000;
+
+/**
+ * The proxier's update clock (upstream ProxyHealthServer QueuedUpdate/Updated): the proxy is
+ * unhealthy while a change has waited longer than the health timeout to be applied.
+ */
+export interface UpdateClock {
+  /** When the oldest change not applied yet came (performance.now()); undefined when none waits. */
+  oldestPending?: number;
+  /** When the last update was applied (wall clock ms, monotonic ms), undefined before the first. */
+  lastUpdated?: { wall: number; mono: number };
+}
+
+/** A change waits to be applied (the first one since the last update starts the clock). */
+export function queuedUpdate(c: UpdateClock, now = performance.now()): void {
+  c.oldestPending ??= now;
+}
+
+/** Every change seen so far is applied. */
+export function updated(c: UpdateClock, wall = Date.now(), mono = performance.now()): void {
+  c.oldestPending = undefined;
+  c.lastUpdated = { wall, mono };
+}
+
+export function proxierHealthy(c: UpdateClock, now = performance.now(), timeoutMs = HEALTH_TIMEOUT_MS): boolean {
+  return c.oldestPending === undefined || now - c.oldestPending < timeoutMs;
+}
+
+/** upstream's nodeEligible: a Node being deleted or tainted for deletion by the autoscaler fails /healthz. */
+export function nodeEligible(node: KubeObject | undefined): boolean {
+  if (!node) return true;
+  const taints = (node.spec as { taints?: { key: string }[] } | undefined)?.taints ?? [];
+  return !node.metadata.deletionTimestamp && !taints.some((t) => t.key === 'ToBeDeletedByClusterAutoscaler');
 }
 
 export interface ProxierHealth {

@@ -10,41 +10,39 @@
 // Connections that are open when their backend leaves the slices carry on, as conntrack keeps
 // established flows when the rules change; they are reset when the backend is gone for good: its
 // Pod is deleted, or its address is in no slice and no Pod has it.
+//
+// The pieces, each with its own state and tested alone: changes.ts (what the informers saw since
+// the last pass), sync.ts (the pass: which listeners, routes, warnings, conditions and health
+// counts each Service gets), routes.ts (the route table the two halves share), listeners.ts (the
+// sockets: claims, conflicts, retries), connections.ts with tcp.ts and udp.ts (what flows through
+// the sockets), healthcheck.ts (the health answers and the update clock). startServiceProxy wires
+// them to the informers, a timer and the event loop.
 import { ENDPOINTSLICES } from '../registry/endpointslice.js';
-import type net from 'node:net';
 import type { Logger } from 'pino';
 import type { Store } from '../storage/store.js';
-import { createInformer, type Informer } from '../storage/informer.js';
+import { createInformer, type Informer, type InformerHandlers } from '../storage/informer.js';
 import type { KubeObject } from '../apimachinery/types.js';
 import type { ServiceObj } from '../registry/service/strategy.js';
 import type { EndpointSliceObj } from '../registry/endpointslice.js';
+import { hostPort, type NodeInfo } from './endpoints.js';
+import { DEFAULT_NODEPORT_ADDRESSES, hostView, newHostState, parseNodePortCIDRs, refreshHost } from './nodeport-addresses.js';
+import { createListenerSet, type ListenerSpec } from './listeners.js';
+import {
+  nodeEligible,
+  proxierHealthy,
+  queuedUpdate,
+  startHealthzServer,
+  updated,
+  type HealthzServer,
+  type UpdateClock,
+} from './healthcheck.js';
+import type { PortStats } from './stats.js';
+import type { ServiceStatusWriter } from './conditions.js';
+import { changeHandlers, hasChanges, newChanges, podIPs, serviceChanged, sliceService } from './changes.js';
+import { killAddress, killAll, newConnections, openListener, pruneFlows } from './connections.js';
+import { routeStats, sweepRoutes } from './routes.js';
+import { healthAnswer, listenerReports, newSyncState, syncChanges, type EventDeps, type SyncDeps } from './sync.js';
 import type { PodObj } from '../registry/pod/strategy.js';
-import { hostPort, localReadyEndpointCount, selectBackends, type Endpoint, type NodeInfo, type PortBackends } from './endpoints.js';
-import {
-  DEFAULT_NODEPORT_ADDRESSES,
-  externalIPAllowed,
-  hostAddresses,
-  isLocalAddress,
-  isLoopback,
-  nodePortAddresses,
-  parseNodePortCIDRs,
-  type HostAddress,
-} from './nodeport-addresses.js';
-import { backendOrder, DEFAULT_AFFINITY_SECONDS, newAffinity, remember, stickyBackend, sweepAffinity, type Affinity } from './affinity.js';
-import {
-  clusterIPsOf,
-  createListenerSet,
-  routeId,
-  serviceKey,
-  wantedListeners,
-  type ListenerFailure,
-  type ListenerSpec,
-} from './listeners.js';
-import { openTcpListener, reset, type Closable, type TcpTarget } from './tcp.js';
-import { openUdpListener, type UdpListener, type UdpTarget } from './udp.js';
-import { openServiceHealthListener, startHealthzServer, type HealthzServer } from './healthcheck.js';
-import { newCounters, snapshot, type Counters, type PortStats } from './stats.js';
-import { nextConditions, type ServiceStatusWriter } from './conditions.js';
 
 export type { PortStats } from './stats.js';
 export type { Endpoint, PortBackends } from './endpoints.js';
@@ -54,13 +52,10 @@ export { serviceHealthBody } from './healthcheck.js';
 export { PORTS_BOUND, serviceStatusWriter, type ServiceStatusWriter } from './conditions.js';
 
 export const SLICES = ENDPOINTSLICES;
-const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
 /** Source component of the proxy's Events, as upstream's. */
 export const PROXY_COMPONENT = 'kube-proxy';
 /** conntrack's nf_conntrack_udp_timeout (30 s) for a flow without replies in both directions. */
 export const DEFAULT_UDP_IDLE_MS = 30_000;
-/** upstream: 2 × the 30 s sync period before /healthz reports a stuck proxy. */
-const HEALTH_TIMEOUT_MS = 60_000;
 
 export interface ProxyOptions {
   store: Store;
@@ -116,15 +111,6 @@ export interface ServiceProxy {
   stop(): Promise<void>;
 }
 
-interface Route {
-  id: string;
-  backends: Record<4 | 6, PortBackends>;
-  affinity?: Affinity;
-  counters: Counters;
-}
-
-const EMPTY: PortBackends = { clusterBackends: [], externalBackends: [] };
-
 /** HOST:PORT with an IPv6 host in brackets. */
 function parseBind(v: string): { host: string; port: number } {
   const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(v.trim());
@@ -132,105 +118,18 @@ function parseBind(v: string): { host: string; port: number } {
   return { host: m[1] ?? (m[2] || '0.0.0.0'), port: Number(m[3]) };
 }
 
-function podIPs(pod: PodObj): string[] {
-  const ips = (pod.status?.podIPs ?? []).map((p) => p?.ip).filter((ip): ip is string => !!ip);
-  return ips.length ? ips : pod.status?.podIP ? [pod.status.podIP] : [];
-}
-
-const sliceIPs = (s: EndpointSliceObj) => (s.endpoints ?? []).flatMap((e) => e.addresses ?? []);
-const sliceService = (s: KubeObject) => {
-  const svc = s.metadata.labels?.[SERVICE_NAME_LABEL];
-  return svc ? `${s.metadata.namespace ?? ''}/${svc}` : undefined;
-};
-const bareIP = (ip: string) => (ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice(7) : ip);
-
-export async function startServiceProxy(o: ProxyOptions): Promise<ServiceProxy> {
-  // `TCP 127.96.0.10:53` / `UDP 127.96.0.10:53`: served by tinykube itself, never by a listener here.
-  const reserved = new Set((o.reserved ?? []).map((r) => r.replace(/\[|\]/g, '')));
-  const { store, log } = o;
-  const node: NodeInfo = { name: o.nodeName, zone: o.zone };
-  const cidrs = parseNodePortCIDRs(o.nodePortAddresses ?? DEFAULT_NODEPORT_ADDRESSES);
-  const extCIDRs = parseNodePortCIDRs(o.externalIPAddresses ?? []);
-  const extAllowed = (ip: string) => externalIPAllowed(ip, extCIDRs);
-  const bind = parseBind(o.healthzBind ?? '127.0.0.1:0');
-  const udpIdleMs = o.udpIdleTimeoutMs ?? DEFAULT_UDP_IDLE_MS;
-  const connectTimeoutMs = o.connectTimeoutMs ?? 1_000;
-  const retryMaxMs = o.listenRetryMaxMs ?? 5_000;
-
-  let host: HostAddress[] = hostAddresses();
-  let npAddrs = nodePortAddresses(cidrs, host);
-  const isLocal = (ip: string) => isLocalAddress(ip, host);
-
-  const routes = new Map<string, Route>();
-  const routesOf = new Map<string, Set<string>>();
-  const healthCounts = new Map<string, number>();
-  /** Warnings already given per Service (SCTP ports, foreign externalIPs): once per state. */
-  const warned = new Map<string, Set<string>>();
-  /** Kill switches of open TCP connections by backend address. */
-  const tracked = new Map<string, Set<() => void>>();
-  const udpOpen = new Set<{ current: () => ListenerSpec; l: UdpListener }>();
-  /** How many slice endpoints carry each address (all slices, all Services). */
-  const sliceRefs = new Map<string, number>();
-  const dirty = new Set<string>();
-  /** Addresses that may have gone for good: 'pod' (its Pod was deleted) or 'slice' (left the last slice). */
-  const gone = new Map<string, 'pod' | 'slice'>();
-  /** Services whose listener state may have changed: their status condition is checked on the next flush. */
-  const statusDirty = new Set<string>();
-  let scheduled = false;
-  let stopped = false;
-
-  // Proxier health (upstream QueuedUpdate/Updated): unhealthy when a change waits too long.
-  let oldestPending: number | undefined;
-  let lastUpdated: { wall: number; mono: number } | undefined;
-  const proxyHealthy = () => oldestPending === undefined || performance.now() - oldestPending < HEALTH_TIMEOUT_MS;
-
-  const event = (service: string, type: 'Normal' | 'Warning', reason: string, message: string) => {
-    if (!o.recordEvent) return;
-    const [ns, name] = service.split('/') as [string, string];
-    const svc = services.get(ns, name);
-    if (!svc) return;
-    try {
-      o.recordEvent(svc, type, reason, message);
-    } catch (err) {
-      log.debug({ err }, 'proxy: event not recorded');
-    }
-  };
-
-  const schedule = () => {
-    if (scheduled || stopped) return;
-    scheduled = true;
-    oldestPending ??= performance.now();
-    setImmediate(flush);
-  };
-  const mark = (key: string | undefined) => {
-    if (!key) return;
-    dirty.add(key);
-    schedule();
-  };
-  const refAdd = (ips: string[]) => {
-    for (const ip of ips) sliceRefs.set(ip, (sliceRefs.get(ip) ?? 0) + 1);
-  };
-  const refRemove = (ips: string[]) => {
-    for (const ip of ips) {
-      const n = (sliceRefs.get(ip) ?? 0) - 1;
-      if (n > 0) sliceRefs.set(ip, n);
-      else {
-        sliceRefs.delete(ip);
-        if (!gone.has(ip)) gone.set(ip, 'slice');
-        schedule();
-      }
-    }
-  };
-
-  // Own informers are stopped with the proxy; shared ones only lose the proxy's handlers.
+/**
+ * The proxy's view of the API: Services, their EndpointSlices, and Pods by address, from the
+ * shared informers or its own (stopped with it; shared ones only lose the proxy's handlers).
+ */
+function proxyInformers(o: ProxyOptions) {
   const own: Informer[] = [];
   const informer = (resource: string) => {
     if (o.informers) return o.informers.for(resource);
-    const i = createInformer(store, resource);
+    const i = createInformer(o.store, resource);
     own.push(i);
     return i;
   };
-  const unsubscribe: (() => void)[] = [];
   const services = informer('services');
   const slices = informer(SLICES);
   const pods = informer('pods');
@@ -242,375 +141,104 @@ export async function startServiceProxy(o: ProxyOptions): Promise<ServiceProxy> 
     return k ? [k] : [];
   });
   pods.addIndex(BY_IP, (p) => podIPs(p as PodObj));
+  return {
+    services,
+    service: (key: string) => services.get(...(key.split('/') as [string, string])) as ServiceObj | undefined,
+    slicesOf: (key: string) => slices.byIndex(BY_SERVICE, key) as EndpointSliceObj[],
+    podHas: (ip: string) => pods.byIndex(BY_IP, ip).length > 0,
+    /** Registers the handlers (changes.ts changeHandlers); the returned function detaches the proxy. */
+    subscribe(h: { services: InformerHandlers; slices: InformerHandlers; pods: InformerHandlers }): () => void {
+      const unsubscribe = [services.on(h.services), slices.on(h.slices), pods.on(h.pods)];
+      return () => {
+        for (const u of unsubscribe) u();
+        for (const i of own) i.stop();
+      };
+    },
+  };
+}
 
-  // ---- connections ----
+export async function startServiceProxy(o: ProxyOptions): Promise<ServiceProxy> {
+  const { store, log } = o;
+  const node: NodeInfo = { name: o.nodeName, zone: o.zone };
+  const retryMaxMs = o.listenRetryMaxMs ?? 5_000;
 
-  /** The client's own address as the source towards the backend, so the backend sees who called. */
-  const sourceFor = (client: string) => (backend: Endpoint) => {
-    // A loopback client can be any 127/8 address and the kernel lets us bind it; from another
-    // local address towards a loopback backend, or across families, keep the kernel's choice.
-    const c = bareIP(client);
-    return isLoopback(c) && isLoopback(backend.ip) && c.includes(':') === backend.ip.includes(':') ? c : undefined;
+  // Host addresses, read again by the periodic upkeep below.
+  const host = newHostState(
+    parseNodePortCIDRs(o.nodePortAddresses ?? DEFAULT_NODEPORT_ADDRESSES),
+    parseNodePortCIDRs(o.externalIPAddresses ?? []),
+  );
+
+  const bind = parseBind(o.healthzBind ?? '127.0.0.1:0');
+  const api = proxyInformers(o);
+
+  // State: what changed (changes.ts), the routes and what the sync keeps (sync.ts), the open
+  // connections (connections.ts), the listening sockets (listeners.ts), the update clock.
+  const changes = newChanges();
+  const state = newSyncState();
+  const conns = newConnections(state.table.routes, log);
+  const clock: UpdateClock = {};
+  let scheduled = false;
+  let stopped = false;
+  const schedule = () => {
+    if (scheduled || stopped) return;
+    scheduled = true;
+    queuedUpdate(clock);
+    setImmediate(flush);
   };
 
-  // Towards a loopback backend the kernel's own source is 127.0.0.1 (::1 for IPv6), so a client
-  // calling from there needs no bind before connect: the backend sees the same address either
-  // way. Binding would cost dearly under a high connection rate: bind() picks a free port for the
-  // address alone (it cannot know the destination), so with thousands of TIME_WAIT sockets on
-  // 127.0.0.1 it scans the whole ephemeral range and then fails (~300 connections/s measured),
-  // while connect() picks its port by the whole address pair. The first such connection of each
-  // family checks the kernel's choice (getsockname); were it another address, binding resumes.
-  let kernelPicksLoopbackSource = true;
-  const sourceChecked = new Set<string>();
-  const implicitSource = (ip: string | undefined) => ip === '127.0.0.1' || ip === '::1';
-  const tcpSourceFor = (client: string) => {
-    const bind = sourceFor(client);
-    return (backend: Endpoint) => {
-      const s = bind(backend);
-      return kernelPicksLoopbackSource && implicitSource(s) ? undefined : s;
-    };
+  const events: EventDeps = {
+    log,
+    node,
+    service: api.service,
+    recordEvent: o.recordEvent,
   };
-  const checkImplicitSource = (clientIP: string, backend: Endpoint, upstream: net.Socket) => {
-    if (sourceChecked.size === 2) return;
-    const want = sourceFor(clientIP)(backend);
-    if (!want || !implicitSource(want) || sourceChecked.has(want)) return;
-    const got = upstream.localAddress && bareIP(upstream.localAddress);
-    if (!got) return;
-    sourceChecked.add(want);
-    if (got !== want) {
-      kernelPicksLoopbackSource = false;
-      log.warn(
-        { want, got, backend: backend.key },
-        'proxy: the kernel chose another source address towards a loopback backend; binding the client address from now on',
-      );
-    }
-  };
-
-  const backendsFor = (spec: ListenerSpec): { r: Route; list: Endpoint[] } | undefined => {
-    const r = routes.get(spec.route);
-    if (!r) return undefined;
-    const b = r.backends[spec.family];
-    return { r, list: spec.external ? b.externalBackends : b.clusterBackends };
-  };
-
-  const trackConnection = (ip: string, kill: () => void, client: net.Socket) => {
-    let s = tracked.get(ip);
-    if (!s) tracked.set(ip, (s = new Set()));
-    s.add(kill);
-    client.once('close', () => {
-      const cur = tracked.get(ip);
-      cur?.delete(kill);
-      if (cur && !cur.size) tracked.delete(ip);
-    });
-  };
-
-  const tcpTarget = (spec: ListenerSpec, client: net.Socket): TcpTarget | undefined => {
-    const found = backendsFor(spec);
-    if (!found) return undefined;
-    const { r, list } = found;
-    const clientIP = client.remoteAddress ?? '';
-    const sticky = r.affinity ? stickyBackend(r.affinity, clientIP, Date.now()) : undefined;
-    return {
-      order: backendOrder(list, sticky),
-      localAddress: tcpSourceFor(clientIP),
-      counters: r.counters,
-      spliced(backend, c, upstream) {
-        checkImplicitSource(clientIP, backend, upstream);
-        if (r.affinity) remember(r.affinity, clientIP, backend.key, Date.now());
-        trackConnection(
-          backend.ip,
-          () => {
-            reset(upstream);
-            reset(c);
-          },
-          c,
-        );
-      },
-    };
-  };
-
-  const udpTarget = (spec: ListenerSpec, client: { address: string }): UdpTarget | undefined => {
-    const found = backendsFor(spec);
-    if (!found) return undefined;
-    const { r, list } = found;
-    const sticky = r.affinity ? stickyBackend(r.affinity, client.address, Date.now()) : undefined;
-    return {
-      order: backendOrder(list, sticky),
-      localAddress: sourceFor(client.address),
-      counters: r.counters,
-      started(backend) {
-        if (r.affinity) remember(r.affinity, client.address, backend.key, Date.now());
-      },
-    };
-  };
-
-  const healthAnswer = (service: string) => {
-    if (!routesOf.has(service)) return undefined;
-    const [namespace, name] = service.split('/') as [string, string];
-    return { namespace, name, localEndpoints: healthCounts.get(service) ?? 0, proxyHealthy: proxyHealthy() };
-  };
-
-  const describe = (s: ListenerSpec) => {
-    const proto = s.kind === 'UDP' ? 'UDP' : 'TCP';
-    const what = s.role === 'healthCheckNodePort' ? 'health check node port' : `${s.role}${s.portName ? ` of port "${s.portName}"` : ''}`;
-    return `${hostPort(s.address, s.port)}/${proto} (${what})`;
-  };
-
   const listeners = createListenerSet({
     retryBaseMs: Math.min(500, retryMaxMs),
     retryMaxMs,
-    async open(spec, current): Promise<Closable> {
-      const opts = { connectTimeoutMs, idleMs: udpIdleMs, log };
-      if (spec.kind === 'TCP') return openTcpListener(spec.address, spec.port, (c) => tcpTarget(current(), c), opts);
-      if (spec.kind === 'health') return openServiceHealthListener(spec.address, spec.port, () => healthAnswer(current().service));
-      const l = await openUdpListener(spec.address, spec.port, spec.family, (c) => udpTarget(current(), c), opts);
-      const h = { current, l };
-      udpOpen.add(h);
-      return {
-        close: () => {
-          udpOpen.delete(h);
-          return l.close();
-        },
-      };
-    },
-    // Once per failure (a new one, or another cause), never per retry: one warn line, one event.
-    failed(f: ListenerFailure) {
-      const s = f.spec;
-      // A socket another Service of this cluster has is not retried on a timer: it passes to
-      // this Service when that one lets it go.
-      const next = f.code === 'CONFLICT' ? 'served for this Service once that one no longer wants it' : 'retrying';
-      log.warn(
-        { service: s.service, address: s.address, port: s.port, protocol: s.kind, code: f.code },
-        `proxy: cannot listen on ${describe(s)}: ${f.message}; ${next}`,
-      );
-      if (s.kind === 'health')
-        event(
-          s.service,
-          'Warning',
-          'FailedToStartServiceHealthcheck',
-          `node ${node.name} failed to start healthcheck "${s.service}" on ${hostPort(s.address, s.port)}: ${f.message}; ${next}`,
-        );
-      else event(s.service, 'Warning', 'ListenFailed', `Failed to listen on ${describe(s)}: ${f.message}; ${next}`);
-    },
-    recovered(s) {
-      log.info(
-        { service: s.service, address: s.address, port: s.port, protocol: s.kind },
-        `proxy: listening on ${describe(s)} after earlier failures`,
-      );
-    },
+    open: (spec, current) =>
+      openListener(conns, spec, current, {
+        connectTimeoutMs: o.connectTimeoutMs ?? 1_000,
+        udpIdleMs: o.udpIdleTimeoutMs ?? DEFAULT_UDP_IDLE_MS,
+        health: (service) => healthAnswer(state, service, proxierHealthy(clock)),
+      }),
+    ...listenerReports(events),
     changed(service) {
       if (!o.serviceStatus) return;
-      statusDirty.add(service);
+      changes.statusDirty.add(service);
       schedule();
     },
   });
-
-  /** Brings the Service's tinykube.io/PortsBound condition in line with its listeners (conditions.ts). */
-  const checkStatus = (key: string) => {
-    if (!o.serviceStatus) return;
-    const [ns, name] = key.split('/') as [string, string];
-    const svc = services.get(ns, name) as ServiceObj | undefined;
-    if (!svc || svc.metadata.deletionTimestamp) return;
-    const state = listeners.stateOf(key);
-    const opts = (s: KubeObject) => ({
-      generation: s.metadata.generation,
-      now: new Date(),
-      describe: (f: ListenerFailure) => describe(f.spec),
-    });
-    // The informer's copy first: most checks end here without touching the store.
-    if (!nextConditions(svc.status?.conditions, state, opts(svc))) return;
-    try {
-      o.serviceStatus(ns, name, (cur) => {
-        const status = { ...((cur.status as Record<string, unknown> | undefined) ?? {}) };
-        const conditions = nextConditions(status.conditions as unknown[] | undefined, state, opts(cur));
-        if (!conditions) return undefined;
-        if (conditions.length) status.conditions = conditions;
-        else delete status.conditions;
-        return status;
-      });
-    } catch (err) {
-      log.warn({ err, service: key }, 'proxy: cannot write the Service status condition');
-    }
-  };
-
-  // ---- sync ----
-
-  const warnOnce = (service: string, keys: Map<string, () => void>) => {
-    const before = warned.get(service) ?? new Set<string>();
-    for (const [k, emit] of keys) if (!before.has(k)) emit();
-    if (keys.size) warned.set(service, new Set(keys.keys()));
-    else warned.delete(service);
-  };
-
-  const dropService = (key: string) => {
-    listeners.apply(key, []);
-    for (const id of routesOf.get(key) ?? []) routes.delete(id);
-    routesOf.delete(key);
-    healthCounts.delete(key);
-    warned.delete(key);
-  };
-
-  const syncService = (key: string) => {
-    const [ns, name] = key.split('/') as [string, string];
-    const svc = services.get(ns, name) as ServiceObj | undefined;
-    if (!svc || !clusterIPsOf(svc).length) {
-      dropService(key);
-      return;
-    }
-    const svcSlices = slices.byIndex(BY_SERVICE, key) as EndpointSliceObj[];
-    const want = wantedListeners(svc, { nodePortAddresses: npAddrs, isLocal, externalIPAllowed: extAllowed });
-
-    const warnings = new Map<string, () => void>();
-    for (const p of want.unsupported) {
-      const label = `${p.name ? `port "${p.name}" ` : ''}${p.port}/${p.protocol}`;
-      warnings.set(`proto:${p.port}/${p.protocol}`, () =>
-        event(
-          key,
-          'Warning',
-          'UnsupportedProtocol',
-          `${label}: ${p.protocol} is not supported by the service proxy (only TCP and UDP); the port is not served`,
-        ),
-      );
-    }
-    for (const ip of want.foreignExternalIPs) {
-      warnings.set(`extip:${ip}`, () =>
-        event(key, 'Warning', 'ExternalIPNotLocal', `externalIP ${ip} is not an address of this host: no listener is opened for it`),
-      );
-    }
-    for (const ip of want.refusedExternalIPs) {
-      warnings.set(`extip-refused:${ip}`, () => {
-        event(
-          key,
-          'Warning',
-          'ExternalIPNotAllowed',
-          `externalIP ${ip} is an address of this host outside --external-ip-addresses: no listener is opened for it (start tinykube with --external-ip-addresses ${ip.includes(':') ? `${ip}/128` : `${ip}/32`} to serve it)`,
-        );
-        log.warn(
-          { service: key, externalIP: ip },
-          'proxy: externalIP on a non-loopback host address not served (see --external-ip-addresses)',
-        );
-      });
-    }
-    warnOnce(key, warnings);
-
-    const keep = new Set<string>();
-    const sa =
-      svc.spec?.sessionAffinity === 'ClientIP'
-        ? (svc.spec.sessionAffinityConfig?.clientIP?.timeoutSeconds ?? DEFAULT_AFFINITY_SECONDS)
-        : undefined;
-    for (const p of svc.spec?.ports ?? []) {
-      const protocol = p.protocol || 'TCP';
-      if (protocol !== 'TCP' && protocol !== 'UDP') continue;
-      const id = routeId(key, p.port, protocol);
-      keep.add(id);
-      let r = routes.get(id);
-      if (!r) routes.set(id, (r = { id, backends: { 4: EMPTY, 6: EMPTY }, counters: newCounters() }));
-      r.backends = { 4: selectBackends(svc, p, svcSlices, node, 4), 6: selectBackends(svc, p, svcSlices, node, 6) };
-      if (sa === undefined) r.affinity = undefined;
-      else if (r.affinity?.timeoutMs !== sa * 1000) r.affinity = newAffinity(sa);
-    }
-    for (const id of routesOf.get(key) ?? []) if (!keep.has(id)) routes.delete(id);
-    routesOf.set(key, keep);
-    healthCounts.set(key, localReadyEndpointCount(svcSlices, node));
-
-    // UDP flows whose backend is no longer one of their listener's backends end now (upstream
-    // clears the conntrack entries of stale UDP endpoints).
-    for (const u of udpOpen) {
-      const spec = u.current();
-      if (spec.service !== key) continue;
-      const found = backendsFor(spec);
-      const live = new Set((found?.list ?? []).map((b) => b.key));
-      u.l.prune((b) => !live.has(b.key));
-    }
-    listeners.apply(key, reserved.size ? want.listeners.filter((l) => !reserved.has(`${l.kind} ${l.address}:${l.port}`)) : want.listeners);
-  };
-
-  const killAddress = (ip: string) => {
-    const s = tracked.get(ip);
-    if (s) {
-      tracked.delete(ip);
-      log.debug({ ip, connections: s.size }, 'proxy: backend gone, resetting its connections');
-      for (const kill of s) kill();
-    }
-    for (const u of udpOpen) u.l.prune((b) => b.ip === ip);
+  const deps: SyncDeps = {
+    ...events,
+    slicesOf: api.slicesOf,
+    podHas: api.podHas,
+    host: () => hostView(host),
+    // `TCP 127.96.0.10:53` / `UDP 127.96.0.10:53`: served by tinykube itself, never by a listener here.
+    reserved: new Set((o.reserved ?? []).map((r) => r.replace(/\[|\]/g, ''))),
+    listeners,
+    pruneFlows: (service) => pruneFlows(conns, service),
+    killAddress: (ip) => killAddress(conns, ip),
+    serviceStatus: o.serviceStatus,
   };
 
   function flush() {
     scheduled = false;
     if (stopped) return;
-    const t0 = performance.now();
-    const keys = [...dirty];
-    dirty.clear();
-    for (const key of keys) {
-      try {
-        syncService(key);
-      } catch (err) {
-        log.error({ err, service: key }, 'proxy: sync failed');
-      }
-    }
-    if (o.serviceStatus) {
-      for (const key of keys) statusDirty.add(key);
-      const check = [...statusDirty];
-      statusDirty.clear();
-      for (const key of check) checkStatus(key);
-    }
-    for (const [ip, why] of gone) {
-      if (pods.byIndex(BY_IP, ip).length) continue;
-      if (why === 'pod' || !sliceRefs.has(ip)) killAddress(ip);
-    }
-    gone.clear();
-    oldestPending = undefined;
-    lastUpdated = { wall: Date.now(), mono: performance.now() };
-    const ms = performance.now() - t0;
-    if (keys.length) log.debug({ services: keys.length, ms: Math.round(ms * 100) / 100 }, 'proxy: synced');
+    syncChanges(state, deps, changes);
+    updated(clock);
   }
 
-  unsubscribe.push(
-    services.on({ add: (s) => mark(serviceKey(s)), update: (s) => mark(serviceKey(s)), delete: (s) => mark(serviceKey(s)) }),
-    slices.on({
-      add(s) {
-        refAdd(sliceIPs(s as EndpointSliceObj));
-        mark(sliceService(s));
-      },
-      update(s, old) {
-        // Count the new addresses before dropping the old: one still listed never looks gone.
-        refAdd(sliceIPs(s as EndpointSliceObj));
-        refRemove(sliceIPs(old as EndpointSliceObj));
-        mark(sliceService(s));
-        if (sliceService(old) !== sliceService(s)) mark(sliceService(old));
-      },
-      delete(s) {
-        refRemove(sliceIPs(s as EndpointSliceObj));
-        mark(sliceService(s));
-      },
-    }),
-    pods.on({
-      delete(p) {
-        const pod = p as PodObj;
-        // A host-network Pod's address is the host's, shared with everything else on it.
-        if (pod.spec?.hostNetwork) return;
-        for (const ip of podIPs(pod)) gone.set(ip, 'pod');
-        schedule();
-      },
-    }),
-  );
-  const detach = () => {
-    for (const u of unsubscribe) u();
-    for (const i of own) i.stop();
-  };
+  const detach = api.subscribe(changeHandlers(changes, schedule));
 
   // Periodic upkeep: retry failed listeners, follow host address changes, forget lapsed affinity.
   const tick = setInterval(
     () => {
       listeners.retryDue();
-      const h = hostAddresses();
-      const np = nodePortAddresses(cidrs, h);
-      const changed = h.length !== host.length || h.some((a, i) => a.address !== host[i]!.address) || np.join() !== npAddrs.join();
-      host = h;
-      npAddrs = np;
-      if (changed) for (const k of services.list()) mark(serviceKey(k));
-      const now = Date.now();
-      for (const r of routes.values()) if (r.affinity) sweepAffinity(r.affinity, now);
+      if (refreshHost(host)) {
+        for (const k of api.services.list()) serviceChanged(changes, k);
+        if (hasChanges(changes)) schedule();
+      }
+      sweepRoutes(state.table, Date.now());
     },
     Math.min(1_000, retryMaxMs),
   );
@@ -618,13 +246,11 @@ export async function startServiceProxy(o: ProxyOptions): Promise<ServiceProxy> 
 
   let healthz: HealthzServer;
   try {
-    healthz = await startHealthzServer(bind.host, bind.port, () => {
-      const n = store.get('nodes', '', node.name) as
-        { metadata: { deletionTimestamp?: string }; spec?: { taints?: { key: string }[] } } | undefined;
-      const nodeEligible =
-        !n || (!n.metadata.deletionTimestamp && !(n.spec?.taints ?? []).some((t) => t.key === 'ToBeDeletedByClusterAutoscaler'));
-      return { healthy: proxyHealthy(), lastUpdated, nodeEligible };
-    });
+    healthz = await startHealthzServer(bind.host, bind.port, () => ({
+      healthy: proxierHealthy(clock),
+      lastUpdated: clock.lastUpdated,
+      nodeEligible: nodeEligible(store.get('nodes', '', node.name)),
+    }));
   } catch (err) {
     clearInterval(tick);
     detach();
@@ -651,11 +277,7 @@ export async function startServiceProxy(o: ProxyOptions): Promise<ServiceProxy> 
   let stopping: Promise<void> | undefined;
   const proxy: ServiceProxy = {
     healthzPort: healthz.port,
-    stats() {
-      const out: Record<string, PortStats> = {};
-      for (const r of routes.values()) out[r.id] = snapshot(r.counters);
-      return out;
-    },
+    stats: () => routeStats(state.table),
     listeners: () => ({
       open: listeners.open().map(info),
       failed: listeners.failures().map((f) => ({ ...info(f.spec), code: f.code, message: f.message, attempts: f.attempts })),
@@ -667,11 +289,11 @@ export async function startServiceProxy(o: ProxyOptions): Promise<ServiceProxy> 
         clearInterval(tick);
         detach();
         await listeners.closeAll();
-        for (const ip of [...tracked.keys()]) killAddress(ip);
+        killAll(conns);
         await healthz.close();
       })()),
   };
   await idle();
-  log.info({ healthz: hostPort(bind.host, healthz.port), nodePortAddresses: npAddrs }, 'proxy: serving Services');
+  log.info({ healthz: hostPort(bind.host, healthz.port), nodePortAddresses: host.nodePortAddresses }, 'proxy: serving Services');
   return proxy;
 }

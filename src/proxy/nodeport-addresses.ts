@@ -2,7 +2,8 @@
 // kube-proxy's --nodeport-addresses (pkg/proxy/util/nodeport_addresses.go), a list of CIDRs of
 // which every host interface address inside any one is used; a zero CIDR (0.0.0.0/0, ::/0) means
 // every address of its family. And which addresses count as "on this host" for externalIPs and
-// for the source-address rule. Pure functions of the CIDR list and os.networkInterfaces().
+// for the source-address rule. Pure functions of the CIDR list and os.networkInterfaces(), and the
+// host as the proxy last read it (HostState: read again on its periodic upkeep).
 //
 // One deliberate difference: upstream adds the zero CIDR of a family the list does not mention
 // (so its IPv6 proxier would serve NodePorts on every IPv6 address when the list only has IPv4
@@ -93,4 +94,44 @@ export function externalIPAllowed(ip: string, cidrs: readonly CIDR[]): boolean {
   const bare = ip.startsWith('::ffff:') && isIP(ip.slice(7)) === 4 ? ip.slice(7) : ip;
   const family = familyOf(bare);
   return cidrs.some((c) => c.family === family && (c.prefix === 0 || contains(c, bare)));
+}
+
+/** What the sync needs to know of the host (listeners.ts wantedListeners' host). */
+export interface HostView {
+  nodePortAddresses: readonly string[];
+  isLocal(ip: string): boolean;
+  externalIPAllowed(ip: string): boolean;
+}
+
+/** The host's addresses as last read, and the NodePort addresses they give. */
+export interface HostState {
+  readonly cidrs: readonly CIDR[];
+  /** --external-ip-addresses. */
+  readonly externalCIDRs: readonly CIDR[];
+  addresses: HostAddress[];
+  nodePortAddresses: string[];
+}
+
+export function newHostState(cidrs: readonly CIDR[], externalCIDRs: readonly CIDR[], addresses = hostAddresses()): HostState {
+  return { cidrs, externalCIDRs, addresses, nodePortAddresses: nodePortAddresses(cidrs, addresses) };
+}
+
+/** Takes the host's addresses as they are now; true when they or the NodePort addresses changed. */
+export function refreshHost(h: HostState, now = hostAddresses()): boolean {
+  const np = nodePortAddresses(h.cidrs, now);
+  const prev = h.addresses;
+  const changed =
+    now.length !== prev.length || now.some((a, i) => a.address !== prev[i]!.address) || np.join() !== h.nodePortAddresses.join();
+  h.addresses = now;
+  h.nodePortAddresses = np;
+  return changed;
+}
+
+export function hostView(h: HostState): HostView {
+  const { addresses, externalCIDRs } = h;
+  return {
+    nodePortAddresses: h.nodePortAddresses,
+    isLocal: (ip) => isLocalAddress(ip, addresses),
+    externalIPAllowed: (ip) => externalIPAllowed(ip, externalCIDRs),
+  };
 }

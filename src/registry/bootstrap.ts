@@ -7,6 +7,9 @@ import { requireDef } from './kinds.js';
 import type { Registry } from './generic-store.js';
 import type { ResourceDef } from './types.js';
 import type { KubeObject } from '../apimachinery/types.js';
+import type { ServiceObj } from './service/strategy.js';
+import type { EndpointsObj } from './endpoints.js';
+import type { EndpointSliceObj } from './endpointslice.js';
 import { StatusError } from '../apimachinery/errors.js';
 import { deepEqual } from '../apimachinery/meta.js';
 import { ipRange, slotToIP } from '../allocators/clusterip.js';
@@ -15,9 +18,10 @@ import type { ClusterConfig } from '../config/cluster-config.js';
 export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 const MANAGER = { fieldManager: 'kube-apiserver' };
 
-function getOr(registry: Registry, def: ResourceDef, ns: string, name: string): KubeObject | undefined {
+/** The object, or undefined when there is none; `T` is the def's kind. */
+function getOr<T extends KubeObject = KubeObject>(registry: Registry, def: ResourceDef, ns: string, name: string): T | undefined {
   try {
-    return registry.get(def, ns, name);
+    return registry.get(def, ns, name) as T;
   } catch (e) {
     if (e instanceof StatusError && e.code === 404) return undefined;
     throw e;
@@ -49,7 +53,7 @@ export function bootstrap(registry: Registry, defs: ResourceDef[], config: Clust
     ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: apiPort }],
     sessionAffinity: 'None',
   };
-  const svc = getOr(registry, svcDef, 'default', 'kubernetes');
+  const svc = getOr<ServiceObj>(registry, svcDef, 'default', 'kubernetes');
   if (!svc) {
     registry.create(
       svcDef,
@@ -63,9 +67,8 @@ export function bootstrap(registry: Registry, defs: ResourceDef[], config: Clust
       MANAGER,
     );
   } else {
-    const spec = svc.spec as { ports?: unknown[] };
-    if (!deepEqual(spec.ports, wantSpec.ports)) {
-      registry.update(svcDef, 'default', 'kubernetes', { ...svc, spec: { ...(svc.spec as object), ports: wantSpec.ports } }, MANAGER);
+    if (!deepEqual(svc.spec?.ports, wantSpec.ports)) {
+      registry.update(svcDef, 'default', 'kubernetes', { ...svc, spec: { ...svc.spec, ports: wantSpec.ports } }, MANAGER);
     }
   }
 
@@ -73,7 +76,7 @@ export function bootstrap(registry: Registry, defs: ResourceDef[], config: Clust
   const family = addr.includes(':') ? 'IPv6' : 'IPv4';
   const epDef = requireDef(defs, '', 'endpoints');
   const wantEp = { subsets: [{ addresses: [{ ip: addr }], ports: [{ name: 'https', port: apiPort, protocol: 'TCP' }] }] };
-  const ep = getOr(registry, epDef, 'default', 'kubernetes');
+  const ep = getOr<EndpointsObj>(registry, epDef, 'default', 'kubernetes');
   if (!ep) {
     registry.create(
       epDef,
@@ -96,7 +99,7 @@ export function bootstrap(registry: Registry, defs: ResourceDef[], config: Clust
     endpoints: [{ addresses: [addr], conditions: { ready: true } }],
     ports: [{ name: 'https', port: apiPort, protocol: 'TCP' }],
   };
-  const slice = getOr(registry, sliceDef, 'default', 'kubernetes');
+  const slice = getOr<EndpointSliceObj>(registry, sliceDef, 'default', 'kubernetes');
   if (!slice) {
     registry.create(
       sliceDef,
@@ -174,7 +177,7 @@ export function reconcileDNSEndpoints(registry: Registry, defs: ResourceDef[], h
   ];
   const epDef = requireDef(defs, '', 'endpoints');
   const wantEp = { subsets: [{ addresses: [{ ip: addr }], ports }] };
-  const ep = getOr(registry, epDef, 'kube-system', 'kube-dns');
+  const ep = getOr<EndpointsObj>(registry, epDef, 'kube-system', 'kube-dns');
   const epLabels = { 'k8s-app': 'kube-dns', 'endpointslice.kubernetes.io/skip-mirror': 'true' };
   if (!ep)
     registry.create(
@@ -191,7 +194,7 @@ export function reconcileDNSEndpoints(registry: Registry, defs: ResourceDef[], h
     endpoints: [{ addresses: [addr], conditions: { ready: true, serving: true, terminating: false } }],
     ports,
   };
-  const slice = getOr(registry, sliceDef, 'kube-system', 'kube-dns');
+  const slice = getOr<EndpointSliceObj>(registry, sliceDef, 'kube-system', 'kube-dns');
   if (!slice) {
     registry.create(
       sliceDef,
@@ -217,10 +220,7 @@ export function reconcileDNSEndpoints(registry: Registry, defs: ResourceDef[], h
   } else if (slice.addressType !== wantSlice.addressType) {
     registry.delete(sliceDef, 'kube-system', 'kube-dns', {});
     reconcileDNSEndpoints(registry, defs, host, port);
-  } else if (
-    !deepEqual((slice as { endpoints?: unknown }).endpoints, wantSlice.endpoints) ||
-    !deepEqual((slice as { ports?: unknown }).ports, wantSlice.ports)
-  ) {
+  } else if (!deepEqual(slice.endpoints, wantSlice.endpoints) || !deepEqual(slice.ports, wantSlice.ports)) {
     registry.update(sliceDef, 'kube-system', 'kube-dns', { ...slice, ...wantSlice }, MANAGER);
   }
 }

@@ -1,12 +1,12 @@
 // ConfigMap (core/v1): upstream ValidateConfigMap / ValidateConfigMapUpdate (key format, 1 MiB
 // total, `immutable`).
-import { ConfigMapSchema } from '../api/schema/index.js';
+import { schemas, type ConfigMap } from '../api/generated/core/v1.js';
 import { defineKind, type Obj } from './define.js';
 import { fieldErr, type FieldError } from '../apimachinery/field.js';
 import { maxLenError, regexError } from '../apimachinery/validation.js';
 import { age, ageColumn, column, nameColumn } from './printers.js';
 
-export type ConfigMapObj = Obj & { data?: Record<string, string>; binaryData?: Record<string, string>; immutable?: boolean };
+export type ConfigMapObj = Obj<ConfigMap>;
 
 /** upstream core.MaxSecretSize, shared by ConfigMaps and Secrets. */
 export const MAX_DATA_SIZE = 1024 * 1024;
@@ -62,7 +62,9 @@ export const configMapDef = defineKind<ConfigMapObj>({
   singular: 'configmap',
   namespaced: true,
   shortNames: ['cm'],
-  schema: ConfigMapSchema,
+  get schema() {
+    return schemas.ConfigMap;
+  },
   openapiName: 'io.k8s.api.core.v1.ConfigMap',
   validate: (cm) => validateConfigMap(cm),
   validateUpdate(cm, old) {

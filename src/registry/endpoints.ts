@@ -1,6 +1,6 @@
 // Endpoints (core/v1, legacy): upstream ValidateEndpoints and printEndpoints. PUT creates a
 // missing object (AllowCreateOnUpdate), as the endpoints controller and old clients expect.
-import { EndpointsSchema } from '../api/schema/index.js';
+import { schemas, type EndpointAddress, type Endpoints } from '../api/generated/core/v1.js';
 import { defineKind, type Obj } from './define.js';
 import { fieldErr, type FieldError } from '../apimachinery/field.js';
 import {
@@ -16,24 +16,8 @@ import { clusterOwnedAddress } from '../config/cluster-config.js';
 import { age, ageColumn, column, nameColumn } from './printers.js';
 import type { ClusterConfig } from '../config/cluster-config.js';
 
-export interface EndpointAddress {
-  ip: string;
-  hostname?: string;
-  nodeName?: string;
-  targetRef?: Record<string, unknown>;
-}
-export interface EndpointPort {
-  name?: string;
-  port: number;
-  protocol?: string;
-  appProtocol?: string;
-}
-export interface EndpointSubset {
-  addresses?: EndpointAddress[];
-  notReadyAddresses?: EndpointAddress[];
-  ports?: EndpointPort[];
-}
-export type EndpointsObj = Obj & { subsets?: EndpointSubset[] };
+export type { EndpointAddress, EndpointPort, EndpointSubset } from '../api/generated/core/v1.js';
+export type EndpointsObj = Obj<Endpoints>;
 
 function validateAddress(a: EndpointAddress, base: string, own: (ip: string) => boolean): FieldError[] {
   const errs: FieldError[] = [...validateIP(a.ip ?? '', `${base}.ip`)];
@@ -112,7 +96,9 @@ export const endpointsDef = defineKind<EndpointsObj>({
   singular: 'endpoints',
   namespaced: true,
   shortNames: ['ep'],
-  schema: EndpointsSchema,
+  get schema() {
+    return schemas.Endpoints;
+  },
   openapiName: 'io.k8s.api.core.v1.Endpoints',
   allowCreateOnUpdate: true,
   defaults(ep) {

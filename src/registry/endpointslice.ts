@@ -1,9 +1,8 @@
 // EndpointSlice (discovery.k8s.io/v1): upstream pkg/apis/discovery/validation and the slice
 // strategy (generation bumps on any non-metadata change or label change). Addresses inside
 // tinykube's own loopback CIDRs are allowed: its Pods and API server live there by design.
-import { EndpointSliceSchema } from '../api/schema/index.js';
-import { defineKind } from './define.js';
-import type { KubeObject } from '../apimachinery/types.js';
+import { schemas, type Endpoint, type EndpointPort, type EndpointSlice } from '../api/generated/discovery/v1.js';
+import { defineKind, type Obj } from './define.js';
 import { fieldErr, type FieldError } from '../apimachinery/field.js';
 import {
   isDNS1123Label,
@@ -22,23 +21,10 @@ import { age, ageColumn, column, listWithMore, nameColumn } from './printers.js'
 import type { ClusterConfig } from '../config/cluster-config.js';
 import { deepEqual, specPart } from '../apimachinery/meta.js';
 
-export interface SliceEndpoint {
-  addresses: string[];
-  conditions?: { ready?: boolean; serving?: boolean; terminating?: boolean };
-  hostname?: string;
-  targetRef?: Record<string, unknown>;
-  deprecatedTopology?: Record<string, string>;
-  nodeName?: string;
-  zone?: string;
-  hints?: { forZones?: { name: string }[]; forNodes?: { name: string }[] };
-}
-export interface SlicePort {
-  name?: string;
-  protocol?: string;
-  port?: number;
-  appProtocol?: string;
-}
-export type EndpointSliceObj = KubeObject & { addressType?: string; endpoints?: SliceEndpoint[]; ports?: SlicePort[] };
+/** discovery/v1 Endpoint and EndpointPort, named apart from core/v1's. */
+export type SliceEndpoint = Endpoint;
+export type SlicePort = EndpointPort;
+export type EndpointSliceObj = Obj<EndpointSlice>;
 
 const ADDRESS_TYPES = ['FQDN', 'IPv4', 'IPv6'];
 const PROTOCOLS = ['SCTP', 'TCP', 'UDP'];
@@ -149,7 +135,9 @@ export const endpointSliceDef = defineKind<EndpointSliceObj>({
   plural: 'endpointslices',
   singular: 'endpointslice',
   namespaced: true,
-  schema: EndpointSliceSchema,
+  get schema() {
+    return schemas.EndpointSlice;
+  },
   openapiName: 'io.k8s.api.discovery.v1.EndpointSlice',
   defaults(slice) {
     for (const p of slice.ports ?? []) {

@@ -5,63 +5,20 @@
 // deprecatedSource<->source, deprecatedFirstTimestamp/LastTimestamp/Count<->firstTimestamp/...
 // Validation is upstream's ValidateEventCreate/Update: lenient for core/v1 (backwards
 // compatibility), strict for events.k8s.io/v1.
-import { EventSchema, EventsV1EventSchema } from '../api/schema/index.js';
-import { defineKind } from './define.js';
-import type { KubeObject } from '../apimachinery/types.js';
+import { schemas as coreSchemas, type Event as CoreV1Event } from '../api/generated/core/v1.js';
+import { schemas as eventsSchemas, type Event as EventsV1Event } from '../api/generated/events/v1.js';
+import { defineKind, type NullableTimes, type Obj } from './define.js';
 import { fieldErr, type FieldError } from '../apimachinery/field.js';
 import { isDNS1123Subdomain, validateImmutable, validateQualifiedName } from '../apimachinery/validation.js';
 import { column, nameColumn, translateTimestampSince } from './printers.js';
 
-export interface ObjectReference {
-  kind?: string;
-  namespace?: string;
-  name?: string;
-  uid?: string;
-  apiVersion?: string;
-  resourceVersion?: string;
-  fieldPath?: string;
-}
-
-export interface EventSeries {
-  count?: number;
-  lastObservedTime?: string;
-}
+export type { ObjectReference, EventSeries } from '../api/generated/core/v1.js';
 
 /** core/v1 Event (the storage form). */
-export type CoreEvent = KubeObject & {
-  involvedObject?: ObjectReference;
-  reason?: string;
-  message?: string;
-  source?: { component?: string; host?: string };
-  firstTimestamp?: string | null;
-  lastTimestamp?: string | null;
-  count?: number;
-  type?: string;
-  eventTime?: string | null;
-  series?: EventSeries;
-  action?: string;
-  related?: ObjectReference;
-  reportingComponent?: string;
-  reportingInstance?: string;
-};
+export type CoreEvent = Obj<NullableTimes<CoreV1Event, 'firstTimestamp' | 'lastTimestamp' | 'eventTime'>>;
 
 /** events.k8s.io/v1 Event. */
-export type V1Event = KubeObject & {
-  eventTime?: string | null;
-  series?: EventSeries;
-  reportingController?: string;
-  reportingInstance?: string;
-  action?: string;
-  reason?: string;
-  regarding?: ObjectReference;
-  related?: ObjectReference;
-  note?: string;
-  type?: string;
-  deprecatedSource?: { component?: string; host?: string };
-  deprecatedFirstTimestamp?: string | null;
-  deprecatedLastTimestamp?: string | null;
-  deprecatedCount?: number;
-};
+export type V1Event = Obj<NullableTimes<EventsV1Event, 'eventTime' | 'deprecatedFirstTimestamp' | 'deprecatedLastTimestamp'>>;
 
 const isEmpty = (v: unknown) =>
   v === undefined || v === null || v === '' || (typeof v === 'object' && !Array.isArray(v) && Object.keys(v as object).length === 0);
@@ -273,7 +230,9 @@ export const coreEventDef = defineKind<CoreEvent>({
   singular: 'event',
   namespaced: true,
   shortNames: ['ev'],
-  schema: EventSchema,
+  get schema() {
+    return coreSchemas.Event;
+  },
   openapiName: 'io.k8s.api.core.v1.Event',
   validate: (e) => legacyValidate(e, 'reportingComponent'),
   validateUpdate: (e) => legacyValidate(e, 'reportingComponent'),
@@ -291,7 +250,9 @@ export const eventsV1EventDef = defineKind<V1Event>({
   singular: 'event',
   namespaced: true,
   shortNames: ['ev'],
-  schema: EventsV1EventSchema,
+  get schema() {
+    return eventsSchemas.Event;
+  },
   openapiName: 'io.k8s.api.events.v1.Event',
   storage: {
     resource: 'events',

@@ -6,6 +6,7 @@ import type { Store, Tx } from '../storage/store.js';
 import type { ClusterConfig } from '../config/cluster-config.js';
 import type { ResourceDef, ReviewContext, WriteContext } from './types.js';
 import type { KubeObject } from '../apimachinery/types.js';
+import type { NamespaceObj } from './namespace.js';
 import { storageResource, apiVersionOf } from './types.js';
 import { validateDefCommon } from './validate-common.js';
 import {
@@ -154,7 +155,7 @@ export class Registry {
       const m = next.metadata && typeof next.metadata === 'object' ? next.metadata : {};
       return { metadata: { labels: m.labels, annotations: m.annotations }, status: next.status };
     }
-    if (subresource === 'finalize') return { spec: { finalizers: (next.spec as { finalizers?: unknown } | undefined)?.finalizers } };
+    if (subresource === 'finalize') return { spec: { finalizers: (next as NamespaceObj).spec?.finalizers } };
     const part = def.partSubresources?.[subresource];
     return part ? part.take(next, { metadata: {} } as KubeObject) : {};
   }
@@ -185,7 +186,7 @@ export class Registry {
     if (!def.namespaced) return;
     const nsObj = tx.get('namespaces', '', ns);
     if (!nsObj) throw notFound({ group: '', resource: 'namespaces' }, ns);
-    if (nsObj.metadata.deletionTimestamp || (nsObj.status as { phase?: string } | undefined)?.phase === 'Terminating') {
+    if (nsObj.metadata.deletionTimestamp || (nsObj as NamespaceObj).status?.phase === 'Terminating') {
       const e = forbidden(gr(def), name, `unable to create new content in namespace ${ns} because it is being terminated`);
       e.details!.causes = [{ reason: 'NamespaceTerminating', message: `namespace ${ns} is being terminated`, field: 'metadata.namespace' }];
       throw e;
@@ -377,11 +378,10 @@ export class Registry {
       if (obj.metadata.labels === undefined) delete obj.metadata.labels;
       if (obj.metadata.annotations === undefined) delete obj.metadata.annotations;
     } else if (opts.subresource === 'finalize') {
-      obj = clone(cur);
-      (obj as { spec?: Record<string, unknown> }).spec = {
-        ...(cur.spec as object),
-        finalizers: (next.spec as { finalizers?: string[] } | undefined)?.finalizers,
-      };
+      // Namespace's finalize: spec.finalizers, nothing else.
+      const ns: NamespaceObj = clone(cur);
+      ns.spec = { ...ns.spec, finalizers: (next as NamespaceObj).spec?.finalizers };
+      obj = ns;
     } else if (part) {
       obj = part.take(next, clone(cur));
     } else if (def.statusSubresource) {

@@ -1,11 +1,11 @@
 // Lease (coordination.k8s.io/v1): leader election and node heartbeats. PUT creates a missing
 // Lease (upstream AllowCreateOnUpdate), which is what client-go's lease lock relies on.
-import { LeaseSchema } from '../api/schema/index.js';
+import { schemas, type Lease } from '../api/generated/coordination/v1.js';
 import { defineKind, type Obj } from './define.js';
 import { fieldErr, type FieldError } from '../apimachinery/field.js';
 import { age, ageColumn, column, nameColumn } from './printers.js';
 
-export type LeaseObj = Obj<{ holderIdentity?: string; leaseDurationSeconds?: number; leaseTransitions?: number }>;
+export type LeaseObj = Obj<Lease>;
 
 function validateLease(l: LeaseObj): FieldError[] {
   const errs: FieldError[] = [];
@@ -26,7 +26,9 @@ export const leaseDef = defineKind<LeaseObj>({
   plural: 'leases',
   singular: 'lease',
   namespaced: true,
-  schema: LeaseSchema,
+  get schema() {
+    return schemas.Lease;
+  },
   openapiName: 'io.k8s.api.coordination.v1.Lease',
   allowCreateOnUpdate: true,
   allowUnconditionalUpdate: false,

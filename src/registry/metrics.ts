@@ -1,15 +1,15 @@
 // metrics.k8s.io/v1beta1 (what metrics-server serves, and `kubectl top` reads): NodeMetrics for
 // this node and PodMetrics for its running Pods, computed when read from the node agent's samples
 // of /proc (src/kubelet/metrics.ts), never stored. Tables as metrics-server prints them.
-import { NodeMetricsSchema, PodMetricsSchema } from '../api/schema/index.js';
+import { schemas, type NodeMetrics, type PodMetrics } from '../api/generated/metrics/v1beta1.js';
 import { defineKind, type Obj } from './define.js';
 import { column, nameColumn } from './printers.js';
 import { parseQuantity } from '../apimachinery/quantity.js';
 
-type MetricsObj = Obj & { window?: string; usage?: Record<string, string>; containers?: { name: string; usage: Record<string, string> }[] };
+type MetricsObj = Obj<Partial<NodeMetrics> & Partial<PodMetrics>>;
 
 /** A quantity's value as a number (usage values are small enough). */
-const value = (q: string | undefined) => {
+const value = (q: string | number | undefined) => {
   const v = parseQuantity(q ?? '0');
   return v ? Number(v.num) / 10 ** v.den : 0;
 };
@@ -38,7 +38,9 @@ export const nodeMetricsDef = defineKind<MetricsObj>({
   plural: 'nodes',
   singular: '',
   namespaced: false,
-  schema: NodeMetricsSchema,
+  get schema() {
+    return schemas.NodeMetrics;
+  },
   openapiName: 'io.k8s.metrics.pkg.apis.metrics.v1beta1.NodeMetrics',
   verbs: ['get', 'list'],
   computed: true,
@@ -52,7 +54,9 @@ export const podMetricsDef = defineKind<MetricsObj>({
   plural: 'pods',
   singular: '',
   namespaced: true,
-  schema: PodMetricsSchema,
+  get schema() {
+    return schemas.PodMetrics;
+  },
   openapiName: 'io.k8s.metrics.pkg.apis.metrics.v1beta1.PodMetrics',
   verbs: ['get', 'list'],
   computed: true,

@@ -1,14 +1,14 @@
 // Namespace (core/v1): upstream pkg/registry/core/namespace/strategy.go. Deletion waits for the
 // namespace controller to empty spec.finalizers ("kubernetes"); meanwhile status.phase is
 // Terminating and the registry refuses new content in it.
-import { NamespaceSchema } from '../api/schema/index.js';
+import { schemas, type Namespace } from '../api/generated/core/v1.js';
 import { defineKind, type Obj } from './define.js';
 import { fieldErr, type FieldError } from '../apimachinery/field.js';
 import { isQualifiedName } from '../apimachinery/validation.js';
 import { age, ageColumn, column, nameColumn } from './printers.js';
 import { forbidden } from '../apimachinery/errors.js';
 
-export type NamespaceObj = Obj<{ finalizers?: string[] }, { phase?: string; conditions?: unknown[] }>;
+export type NamespaceObj = Obj<Namespace>;
 
 /** upstream api.FinalizerKubernetes and the other standard finalizer names. */
 export const FINALIZER_KUBERNETES = 'kubernetes';
@@ -36,7 +36,9 @@ export const namespaceDef = defineKind<NamespaceObj>({
   singular: 'namespace',
   namespaced: false,
   shortNames: ['ns'],
-  schema: NamespaceSchema,
+  get schema() {
+    return schemas.Namespace;
+  },
   openapiName: 'io.k8s.api.core.v1.Namespace',
   statusSubresource: true,
   // upstream's namespace REST has no DeleteCollection.

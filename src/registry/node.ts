@@ -1,34 +1,12 @@
 // Node (core/v1, cluster-scoped): registration data from the node agent, printed like
 // upstream printNode (STATUS from the Ready condition, ROLES from node-role labels).
-import { NodeSchema } from '../api/schema/index.js';
+import { schemas, type Node } from '../api/generated/core/v1.js';
 import { defineKind, type Obj } from './define.js';
 import { fieldErr, type FieldError } from '../apimachinery/field.js';
 import { validateCIDR, validateImmutable, validateQualifiedName } from '../apimachinery/validation.js';
 import { age, ageColumn, column, nameColumn } from './printers.js';
 
-export interface Taint {
-  key: string;
-  value?: string;
-  effect?: string;
-  timeAdded?: string;
-}
-export interface NodeSpec {
-  podCIDR?: string;
-  podCIDRs?: string[];
-  providerID?: string;
-  unschedulable?: boolean;
-  taints?: Taint[];
-  [k: string]: unknown;
-}
-export interface NodeStatus {
-  capacity?: Record<string, string>;
-  allocatable?: Record<string, string>;
-  conditions?: { type: string; status: string; reason?: string; message?: string }[];
-  addresses?: { type: string; address: string }[];
-  nodeInfo?: { kubeletVersion?: string; osImage?: string; kernelVersion?: string; containerRuntimeVersion?: string; [k: string]: unknown };
-  [k: string]: unknown;
-}
-export type NodeObj = Obj<NodeSpec, NodeStatus>;
+export type NodeObj = Obj<Node>;
 
 const TAINT_EFFECTS = ['NoExecute', 'NoSchedule', 'PreferNoSchedule'];
 
@@ -77,18 +55,18 @@ export function nodeRow(node: NodeObj, now: Date): unknown[] {
     } else if (k === 'kubernetes.io/role' && v) roles.add(v);
   }
   const addr = (t: string) => st.addresses?.find((a) => a.type === t)?.address ?? '<none>';
-  const info = st.nodeInfo ?? {};
+  const info = st.nodeInfo;
   return [
     node.metadata.name,
     status.join(','),
     roles.size ? [...roles].sort().join(',') : '<none>',
     age(node, now),
-    info.kubeletVersion ?? '',
+    info?.kubeletVersion ?? '',
     addr('InternalIP'),
     addr('ExternalIP'),
-    info.osImage || '<unknown>',
-    info.kernelVersion || '<unknown>',
-    info.containerRuntimeVersion || '<unknown>',
+    info?.osImage || '<unknown>',
+    info?.kernelVersion || '<unknown>',
+    info?.containerRuntimeVersion || '<unknown>',
   ];
 }
 
@@ -100,7 +78,9 @@ export const nodeDef = defineKind<NodeObj>({
   singular: 'node',
   namespaced: false,
   shortNames: ['no'],
-  schema: NodeSchema,
+  get schema() {
+    return schemas.Node;
+  },
   openapiName: 'io.k8s.api.core.v1.Node',
   statusSubresource: true,
   defaults(node) {

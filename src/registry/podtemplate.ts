@@ -4,20 +4,17 @@
 // generation starts at 1 and rises with every change of the template, and ValidatePodTemplate /
 // ValidatePodTemplateUpdate check the template as ValidatePodTemplateSpec does (ObjectMeta is the
 // generic layer's). printPodTemplate's table: NAME, CONTAINERS, IMAGES, POD LABELS.
-import { PodTemplateSchema } from '../api/schema/index.js';
-import { defineKind } from './define.js';
-import type { KubeObject, ObjectMeta } from '../apimachinery/types.js';
-import { defaultPodSpec, type PodSpec } from './pod/strategy.js';
+import { schemas, type PodSpec, type PodTemplate, type PodTemplateSpec as V1PodTemplateSpec } from '../api/generated/core/v1.js';
+import type { ObjectMeta } from '../api/generated/meta/v1.js';
+import { defineKind, type NullableTimes, type Obj } from './define.js';
+import { defaultPodSpec } from './pod/strategy.js';
 import { semanticEqual, validatePodTemplateSpec } from './pod/validation.js';
 import { column, nameColumn } from './printers.js';
 import { formatLabels } from '../apimachinery/selectors.js';
 
 /** A PodTemplateSpec as stored: Go prints its zero creationTimestamp as null. */
-export interface PodTemplateSpec {
-  metadata?: Omit<ObjectMeta, 'creationTimestamp'> & { creationTimestamp?: string | null };
-  spec?: PodSpec;
-}
-export type PodTemplateObj = KubeObject & { template?: PodTemplateSpec };
+export type PodTemplateSpec = Omit<V1PodTemplateSpec, 'metadata'> & { metadata?: NullableTimes<ObjectMeta, 'creationTimestamp'> };
+export type PodTemplateObj = Obj<Omit<PodTemplate, 'template'> & { template?: PodTemplateSpec }>;
 
 const isObj = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
 
@@ -29,7 +26,7 @@ const isObj = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 
 export function defaultPodTemplateSpec(t: PodTemplateSpec): void {
   if (!isObj(t.metadata)) t.metadata = {};
   if (t.metadata.creationTimestamp === undefined) t.metadata.creationTimestamp = null;
-  if (!isObj(t.spec)) t.spec = {};
+  if (!isObj(t.spec)) t.spec = {} as PodSpec;
   defaultPodSpec(t.spec, false);
 }
 
@@ -45,7 +42,9 @@ export const podTemplateDef = defineKind<PodTemplateObj>({
   plural: 'podtemplates',
   singular: 'podtemplate',
   namespaced: true,
-  schema: PodTemplateSchema,
+  get schema() {
+    return schemas.PodTemplate;
+  },
   openapiName: 'io.k8s.api.core.v1.PodTemplate',
   defaults: (pt) => defaultPodTemplate(pt),
   prepareForCreate(pt) {

@@ -8,17 +8,23 @@
 //     LocalSubjectAccessReview: upstream's validation, then allowed.
 //   - authorization.k8s.io/v1 SelfSubjectRulesReview (`kubectl auth can-i --list`).
 import {
-  LocalSubjectAccessReviewSchema,
-  SelfSubjectAccessReviewSchema,
-  SelfSubjectReviewSchema,
-  SelfSubjectRulesReviewSchema,
-  SubjectAccessReviewSchema,
-  TokenReviewSchema,
+  schemas as authn,
+  type SelfSubjectReview,
+  type TokenReview,
+  type UserInfo as UserInfoV1,
+} from '../api/generated/authentication/v1.js';
+import {
+  schemas as authz,
+  type LocalSubjectAccessReview,
   type NonResourceAttributes,
   type ResourceAttributes,
+  type SelfSubjectAccessReview,
+  type SelfSubjectRulesReview,
+  type SubjectAccessReview,
   type SubjectAccessReviewSpec,
-} from '../api/schema/index.js';
-import type { TSchema } from '@sinclair/typebox';
+} from '../api/generated/authorization/v1.js';
+import type { Schema } from '../apimachinery/schema.js';
+import type { KubeObject } from '../apimachinery/types.js';
 import type { ResourceDef, ReviewContext } from './types.js';
 import type { UserInfo } from '../auth/users.js';
 import { defineKind, type Obj } from './define.js';
@@ -26,28 +32,31 @@ import { fieldErr, GoLiteral, type FieldError } from '../apimachinery/field.js';
 import { ageColumn, age, nameColumn } from './printers.js';
 import { badRequest, invalid } from '../apimachinery/errors.js';
 
-type AccessSpec = SubjectAccessReviewSpec;
-type ReviewObj = Obj<Record<string, unknown>, Record<string, unknown>>;
+/** The access reviews' spec: SubjectAccessReviewSpec's fields, those of the other specs among them. */
+type AccessSpec = Partial<SubjectAccessReviewSpec>;
 
 /** Upstream's default table for kinds without a printer: name and age. */
-const table = { columns: [nameColumn(), ageColumn()], row: (o: ReviewObj, now: Date) => [o.metadata.name ?? '', age(o, now)] };
+const table = { columns: [nameColumn(), ageColumn()], row: (o: KubeObject, now: Date) => [o.metadata.name ?? '', age(o, now)] };
 
-function reviewKind(o: {
+function reviewKind<T extends KubeObject>(o: {
   group: string;
   kind: string;
   plural: string;
   namespaced?: boolean;
-  schema: TSchema;
-  review: (obj: ReviewObj, ctx: ReviewContext) => void;
+  /** The kind's generated schema, read when first needed. */
+  schema: () => Schema;
+  review: (obj: T, ctx: ReviewContext) => void;
 }): ResourceDef {
-  return defineKind<ReviewObj>({
+  return defineKind<T>({
     group: o.group,
     version: 'v1',
     kind: o.kind,
     plural: o.plural,
     singular: o.kind.toLowerCase(),
     namespaced: o.namespaced ?? false,
-    schema: o.schema,
+    get schema() {
+      return o.schema();
+    },
     openapiName: `io.k8s.api.${o.group.split('.')[0]}.v1.${o.kind}`,
     verbs: ['create'],
     review: o.review,
@@ -56,8 +65,8 @@ function reviewKind(o: {
 }
 
 /** What `kubectl auth whoami` prints: extra only when there is some (Go's omitempty). */
-const userInfo = (u: UserInfo): Record<string, unknown> => {
-  const out: Record<string, unknown> = { username: u.username };
+const userInfo = (u: UserInfo): UserInfoV1 => {
+  const out: UserInfoV1 = { username: u.username };
   if (u.uid) out.uid = u.uid;
   out.groups = u.groups;
   if (u.extra && Object.keys(u.extra).length) out.extra = u.extra;
@@ -114,7 +123,7 @@ function validateAccessSpec(spec: AccessSpec | undefined, needsSubject: boolean)
   return errs;
 }
 
-const refuse = (o: ReviewObj, group: string, errs: FieldError[]) => {
+const refuse = (o: KubeObject, group: string, errs: FieldError[]) => {
   if (errs.length) throw invalid(o.kind ?? '', group, o.metadata.name ?? '', errs);
 };
 
@@ -124,23 +133,23 @@ const allowed = () => ({ allowed: true });
 const AUTHN = 'authentication.k8s.io';
 const AUTHZ = 'authorization.k8s.io';
 
-export const selfSubjectReviewDef = reviewKind({
+export const selfSubjectReviewDef = reviewKind<Obj<SelfSubjectReview>>({
   group: AUTHN,
   kind: 'SelfSubjectReview',
   plural: 'selfsubjectreviews',
-  schema: SelfSubjectReviewSchema,
+  schema: () => authn.SelfSubjectReview,
   review: (o, ctx) => {
     o.status = { userInfo: userInfo(ctx.user) };
   },
 });
 
-export const tokenReviewDef = reviewKind({
+export const tokenReviewDef = reviewKind<Obj<TokenReview>>({
   group: AUTHN,
   kind: 'TokenReview',
   plural: 'tokenreviews',
-  schema: TokenReviewSchema,
+  schema: () => authn.TokenReview,
   review: (o, ctx) => {
-    const spec = (o.spec ?? {}) as { token?: string; audiences?: string[] };
+    const spec = o.spec ?? {};
     if (!spec.token) throw badRequest('token is required for TokenReview in authentication');
     const who = ctx.authenticateToken(spec.token, spec.audiences?.length ? spec.audiences : undefined);
     // A token nobody recognises is no error upstream, just unauthenticated (Go leaves out
@@ -151,36 +160,36 @@ export const tokenReviewDef = reviewKind({
   },
 });
 
-export const selfSubjectAccessReviewDef = reviewKind({
+export const selfSubjectAccessReviewDef = reviewKind<Obj<SelfSubjectAccessReview>>({
   group: AUTHZ,
   kind: 'SelfSubjectAccessReview',
   plural: 'selfsubjectaccessreviews',
-  schema: SelfSubjectAccessReviewSchema,
+  schema: () => authz.SelfSubjectAccessReview,
   review: (o) => {
-    refuse(o, AUTHZ, validateAccessSpec(o.spec as AccessSpec, false));
+    refuse(o, AUTHZ, validateAccessSpec(o.spec, false));
     o.status = allowed();
   },
 });
 
-export const subjectAccessReviewDef = reviewKind({
+export const subjectAccessReviewDef = reviewKind<Obj<SubjectAccessReview>>({
   group: AUTHZ,
   kind: 'SubjectAccessReview',
   plural: 'subjectaccessreviews',
-  schema: SubjectAccessReviewSchema,
+  schema: () => authz.SubjectAccessReview,
   review: (o) => {
-    refuse(o, AUTHZ, validateAccessSpec(o.spec as AccessSpec, true));
+    refuse(o, AUTHZ, validateAccessSpec(o.spec, true));
     o.status = allowed();
   },
 });
 
-export const localSubjectAccessReviewDef = reviewKind({
+export const localSubjectAccessReviewDef = reviewKind<Obj<LocalSubjectAccessReview>>({
   group: AUTHZ,
   kind: 'LocalSubjectAccessReview',
   plural: 'localsubjectaccessreviews',
   namespaced: true,
-  schema: LocalSubjectAccessReviewSchema,
+  schema: () => authz.LocalSubjectAccessReview,
   review: (o) => {
-    const spec = (o.spec ?? {}) as AccessSpec;
+    const spec: AccessSpec = o.spec ?? {};
     const ns = o.metadata.namespace ?? '';
     const errs = validateAccessSpec(spec, true);
     if (spec.resourceAttributes && (spec.resourceAttributes.namespace ?? '') !== ns) {
@@ -197,13 +206,13 @@ export const localSubjectAccessReviewDef = reviewKind({
   },
 });
 
-export const selfSubjectRulesReviewDef = reviewKind({
+export const selfSubjectRulesReviewDef = reviewKind<Obj<SelfSubjectRulesReview>>({
   group: AUTHZ,
   kind: 'SelfSubjectRulesReview',
   plural: 'selfsubjectrulesreviews',
-  schema: SelfSubjectRulesReviewSchema,
+  schema: () => authz.SelfSubjectRulesReview,
   review: (o) => {
-    if (!(o.spec as { namespace?: string } | undefined)?.namespace) throw badRequest('no namespace on request');
+    if (!o.spec?.namespace) throw badRequest('no namespace on request');
     // AlwaysAllow's rules: everything, complete.
     o.status = {
       resourceRules: [{ verbs: ['*'], apiGroups: ['*'], resources: ['*'] }],

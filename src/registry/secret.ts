@@ -1,14 +1,14 @@
 // Secret (core/v1): stringData is write-only convenience merged into data (upstream's v1→internal
 // conversion), type defaults to Opaque, and the well-known types need their keys
 // (upstream ValidateSecret / ValidateSecretUpdate).
-import { SecretSchema } from '../api/schema/index.js';
+import { schemas, type Secret } from '../api/generated/core/v1.js';
 import { defineKind, type Obj } from './define.js';
 import { fieldErr, type FieldError } from '../apimachinery/field.js';
 import { isConfigMapKey, base64Size, MAX_DATA_SIZE, same } from './configmap.js';
 import { validateImmutable } from '../apimachinery/validation.js';
 import { age, ageColumn, column, nameColumn } from './printers.js';
 
-export type SecretObj = Obj & { data?: Record<string, string>; stringData?: Record<string, string>; type?: string; immutable?: boolean };
+export type SecretObj = Obj<Secret>;
 
 const has = (m: Record<string, string> | undefined, k: string) => !!m && Object.prototype.hasOwnProperty.call(m, k);
 
@@ -89,7 +89,9 @@ export const secretDef = defineKind<SecretObj>({
   plural: 'secrets',
   singular: 'secret',
   namespaced: true,
-  schema: SecretSchema,
+  get schema() {
+    return schemas.Secret;
+  },
   openapiName: 'io.k8s.api.core.v1.Secret',
   defaults(s) {
     if (s.stringData) {

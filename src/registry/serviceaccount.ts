@@ -1,10 +1,10 @@
 // ServiceAccount (core/v1): metadata-only validation upstream; the SECRETS column counts
 // `secrets` references.
-import { ServiceAccountSchema } from '../api/schema/index.js';
+import { schemas, type ServiceAccount } from '../api/generated/core/v1.js';
 import { defineKind, type Obj } from './define.js';
 import { age, ageColumn, column, nameColumn } from './printers.js';
 
-export type ServiceAccountObj = Obj & { secrets?: unknown[]; imagePullSecrets?: unknown[]; automountServiceAccountToken?: boolean };
+export type ServiceAccountObj = Obj<ServiceAccount>;
 
 export const serviceAccountDef = defineKind<ServiceAccountObj>({
   group: '',
@@ -14,7 +14,9 @@ export const serviceAccountDef = defineKind<ServiceAccountObj>({
   singular: 'serviceaccount',
   namespaced: true,
   shortNames: ['sa'],
-  schema: ServiceAccountSchema,
+  get schema() {
+    return schemas.ServiceAccount;
+  },
   openapiName: 'io.k8s.api.core.v1.ServiceAccount',
   table: {
     columns: [

@@ -3,7 +3,7 @@
 // upstream's "registry strategy" (pkg/registry/core/service/strategy.go) in plain data and
 // functions: schema, defaults, validation, table columns, field selectors and in-transaction
 // hooks for side effects such as IP allocation.
-import type { TSchema } from '@sinclair/typebox';
+import type { Schema } from '../apimachinery/schema.js';
 import type { FieldError } from '../apimachinery/field.js';
 import type { ClusterConfig } from '../config/cluster-config.js';
 import type { KubeObject } from '../apimachinery/types.js';
@@ -57,9 +57,13 @@ export interface ResourceDef<T extends KubeObject = KubeObject> {
   namespaced: boolean;
   shortNames?: string[];
   categories?: string[];
-  /** JSON schema of the whole object (TypeBox). Feeds strict decoding, OpenAPI and patch merge keys. */
-  schema: TSchema;
-  /** OpenAPI component name, e.g. `io.k8s.api.core.v1.Service`. */
+  /**
+   * The object's structural schema, from src/api/generated (`schemas.Service` of core/v1): strict
+   * decoding and patching (merge keys, list types) walk it. Kinds define it as a getter, so a
+   * schema is dereferenced when first used rather than when the kind's module loads.
+   */
+  readonly schema: Schema;
+  /** Upstream's OpenAPI definition name, e.g. `io.k8s.api.core.v1.Service`: OpenAPI serves that definition. */
   openapiName: string;
   /** Verbs served; default all of get list watch create update patch delete deletecollection. */
   verbs?: string[];

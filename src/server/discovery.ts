@@ -1,39 +1,14 @@
 // Discovery documents (/api, /apis, per group-version resource lists) and aggregated discovery
-// (apidiscovery.k8s.io/v2, one round trip for kubectl), all derived from the ResourceDefs.
+// (apidiscovery.k8s.io/v2, one round trip for kubectl), all derived from the ResourceDefs and the
+// Subresources the server installs (subresource.ts).
 import type { ResourceDef } from '../registry/types.js';
 import { apiVersionOf } from '../registry/types.js';
-import { verbsOf } from './rest.js';
+import { verbsOf } from './handlers/scope.js';
+import { defSubresources, type SubresourceInfo } from './subresource.js';
 
-/** A subresource served for a kind (status from the def; streaming ones added by their modules). */
-export interface SubresourceInfo {
-  plural: string;
-  group: string;
-  version: string;
-  subresource: string;
-  kind: string;
-  responseGroup?: string;
-  responseVersion?: string;
-  verbs: string[];
-}
-
-export function subresourcesOf(defs: ResourceDef[], extra: SubresourceInfo[]): SubresourceInfo[] {
-  const out: SubresourceInfo[] = [];
-  for (const d of defs) {
-    if (d.statusSubresource)
-      out.push({
-        plural: d.plural,
-        group: d.group,
-        version: d.version,
-        subresource: 'status',
-        kind: d.kind,
-        verbs: ['get', 'patch', 'update'],
-      });
-    if (d.plural === 'namespaces' && !d.group)
-      out.push({ plural: d.plural, group: '', version: d.version, subresource: 'finalize', kind: d.kind, verbs: ['update'] });
-    for (const sub of Object.keys(d.partSubresources ?? {}))
-      out.push({ plural: d.plural, group: d.group, version: d.version, subresource: sub, kind: d.kind, verbs: ['get', 'patch', 'update'] });
-  }
-  return [...out, ...extra];
+/** Every subresource discovery lists: the defs' own (status, ...), then the others, in order. */
+export function subresourcesOf(defs: ResourceDef[], others: readonly SubresourceInfo[]): SubresourceInfo[] {
+  return [...defs.flatMap(defSubresources), ...others];
 }
 
 export interface GroupVersion {

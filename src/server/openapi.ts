@@ -1,18 +1,22 @@
-// OpenAPI v3 documents (/openapi/v3 and /openapi/v3/<group-version>), generated from the same
-// per-kind schemas the server validates with, shaped like upstream's where kubectl reads them:
+// OpenAPI v3 documents (/openapi/v3 and /openapi/v3/<group-version>): upstream's v1.32 definitions
+// of the kinds served (src/api/generated: componentSchemas, the definitions the server's schemas
+// are generated from, descriptions included) and the paths of the verbs served, shaped like
+// upstream's where kubectl reads them:
 //   - kubectl's QueryParamVerifierV3 decides on server-side field validation by finding a PATCH
 //     operation whose `x-kubernetes-group-version-kind` is the kind and that declares the
 //     `fieldValidation` query parameter (every PATCH here declares it, status ones too);
 //   - `kubectl explain` finds the component carrying the kind in `x-kubernetes-group-version-kind`
 //     and names field types after referenced components (<[]ServicePort>, <ObjectMeta>);
 //   - kubectl apply reads x-kubernetes-patch-merge-key/strategy through `allOf: [{$ref}]`.
-// Schemas with `x-tinykube-name` become components; single references are `allOf: [{$ref}]` like
-// upstream v3 (plain `$ref` inside additionalProperties). All `x-tinykube-*` keys are stripped.
-// Everything is built once, at startup, into strings with upstream's ETag-style hash
-// (uppercase hex SHA-512 of the document).
+// Each document holds the components its kinds reference, their List types and the meta types its
+// paths name (Status, DeleteOptions, Patch, ListMeta), sorted by name as upstream's. Built on the first
+// request (upstream's definitions load then: dist/ keeps them out of the start), into strings with
+// upstream's ETag-style hash (uppercase hex SHA-512 of the document).
 import { createHash } from 'node:crypto';
 import type { ResourceDef } from '../registry/types.js';
-import { verbsOf } from './rest.js';
+import { componentSchemas, hasDefinition } from '../api/generated/schemas.js';
+import '../api/generated/meta/v1.js';
+import { verbsOf } from './handlers/scope.js';
 
 type Json = Record<string, unknown>;
 
@@ -29,11 +33,9 @@ export interface OpenAPIDocs {
 }
 
 const META = 'io.k8s.apimachinery.pkg.apis.meta.v1';
-const INT_OR_STRING = 'io.k8s.apimachinery.pkg.util.intstr.IntOrString';
-const QUANTITY = 'io.k8s.apimachinery.pkg.api.resource.Quantity';
 const ref = (name: string): Json => ({ $ref: `#/components/schemas/${name}` });
 
-export function buildOpenAPI(defs: ResourceDef[]): OpenAPIDocs {
+export async function buildOpenAPI(defs: ResourceDef[]): Promise<OpenAPIDocs> {
   const byGV = new Map<string, ResourceDef[]>();
   for (const d of defs) {
     const key = gvPath(d);
@@ -44,7 +46,7 @@ export function buildOpenAPI(defs: ResourceDef[]): OpenAPIDocs {
   const docs = new Map<string, OpenAPIDoc>();
   const paths: OpenAPIDocs['index']['paths'] = {};
   for (const [key, ds] of byGV) {
-    const body = JSON.stringify(gvDocument(ds));
+    const body = JSON.stringify(await gvDocument(ds));
     const hash = createHash('sha512').update(body).digest('hex').toUpperCase();
     docs.set(key, { body, hash });
     paths[key] = { serverRelativeURL: `/openapi/v3/${key}?hash=${hash}` };
@@ -56,111 +58,26 @@ function gvPath(def: Pick<ResourceDef, 'group' | 'version'>): string {
   return def.group ? `apis/${def.group}/${def.version}` : `api/${def.version}`;
 }
 
-// ---- schemas ----
-
-/** Components of one document, filled as schemas are converted. */
-type Components = Record<string, Json>;
-
-const typeDescription = (s: Json): unknown => s['x-tinykube-type-description'] ?? s.description;
-
-const SCALAR_TYPES: Record<string, Json> = {
-  [INT_OR_STRING]: {
-    description:
-      'IntOrString is a type that can hold an int32 or a string.  When used in JSON or YAML marshalling and unmarshalling, it produces or consumes the inner type.  This allows you to have, for example, a JSON field that can accept a name or number.',
-    format: 'int-or-string',
-    oneOf: [{ type: 'integer' }, { type: 'string' }],
-  },
-  [QUANTITY]: {
-    description:
-      'Quantity is a fixed-point representation of a number. It provides convenient marshaling/unmarshaling in JSON and YAML, in addition to String() and AsInt64() accessors.',
-    oneOf: [{ type: 'string' }, { type: 'number' }],
-  },
-  [`${META}.Time`]: {
-    description:
-      'Time is a wrapper around time.Time which supports correct marshaling to YAML and JSON.  Wrappers are provided for many of the factory methods that the time package offers.',
-    type: 'string',
-    format: 'date-time',
-  },
-  [`${META}.MicroTime`]: {
-    description: 'MicroTime is version of Time with microsecond level precision.',
-    type: 'string',
-    format: 'date-time',
-  },
-};
-
-/** The component body of a named schema (the schema itself, minus our keys). */
-function component(name: string, s: Json, comps: Components): Json {
-  // Types with their own JSON form are described as upstream's v3 documents do (the schemas
-  // carry the description of the field they were made for, not the type's).
-  const fixed = SCALAR_TYPES[name];
-  if (fixed) return { ...fixed };
-  const description = typeDescription(s);
-  const out = body(s, comps);
-  if (description !== undefined) out.description = description;
-  else delete out.description;
-  return out;
-}
-
-/** Copies a schema's keywords, converting nested schemas; our private keys are dropped. */
-function body(s: Json, comps: Components): Json {
-  const out: Json = {};
-  for (const k in s) {
-    if (k.startsWith('x-tinykube-')) continue;
-    const v = s[k];
-    if (k === 'properties') {
-      const props: Json = {};
-      for (const pk in v as Json) props[pk] = useSite((v as Record<string, Json>)[pk]!, comps, 'property');
-      out.properties = props;
-    } else if (k === 'items') out.items = useSite(v as Json, comps, 'item');
-    else if (k === 'additionalProperties' && typeof v === 'object' && v !== null)
-      out.additionalProperties = useSite(v as Json, comps, 'map');
-    else out[k] = v;
-  }
-  return out;
-}
-
-/** Registers a named schema as a component (once per document) and returns its name. */
-function hoist(s: Json, comps: Components): string {
-  const name = s['x-tinykube-name'] as string;
-  if (!(name in comps)) {
-    comps[name] = {}; // reserve first so recursive types terminate
-    comps[name] = component(name, s, comps);
-  }
-  return name;
-}
-
-/**
- * A schema where it is used: named types become references. Properties and list items wrap
- * them in `allOf` with upstream's `default: {}` for objects; map values use a plain `$ref`.
- */
-function useSite(s: Json, comps: Components, where: 'property' | 'item' | 'map'): Json {
-  const name = s['x-tinykube-name'] as string | undefined;
-  if (!name) return body(s, comps);
-  hoist(s, comps);
-  if (where === 'map') return ref(name);
-  const out: Json = { allOf: [ref(name)] };
-  if (s.type === 'object') out.default = {};
-  // Only a field's own text belongs here; the type's text lives on the component. Named objects
-  // carry the type's text unless a use site replaced it (Field); named scalars (IntOrString,
-  // Quantity, Time) always carry the field's.
-  const own = s['x-tinykube-type-description'] !== undefined || s.type !== 'object';
-  if (where === 'property' && own && s.description !== undefined) out.description = s.description;
-  return out;
-}
-
 // ---- the document of one group-version ----
 
-function gvDocument(defs: ResourceDef[]): Json {
-  const comps: Components = {};
-  for (const [n, s] of Object.entries(metaComponents())) comps[n] = s;
+/** Components of one document, by name. */
+type Components = Record<string, Json>;
+
+/** The meta types the paths (and the List types made here) name. */
+const PATH_TYPES = [`${META}.Status`, `${META}.DeleteOptions`, `${META}.Patch`, `${META}.ListMeta`];
+
+async function gvDocument(defs: ResourceDef[]): Promise<Json> {
+  const listed = defs.filter((d) => verbsOf(d).includes('list'));
+  // Upstream's List types where it has them (metrics.k8s.io, metrics-server's, has none here).
+  const lists = new Set(listed.map((d) => `${d.openapiName}List`).filter(hasDefinition));
+  const comps: Components = await componentSchemas([...defs.map((d) => d.openapiName), ...lists, ...PATH_TYPES]);
   const paths: Json = {};
   for (const def of defs) {
     const gvk = { group: def.group, version: def.version, kind: def.kind };
-    const schema = def.schema as unknown as Json;
-    const top = component(def.openapiName, schema, comps);
-    top['x-kubernetes-group-version-kind'] = [gvk];
-    comps[def.openapiName] = top;
+    comps[def.openapiName]!['x-kubernetes-group-version-kind'] = [gvk];
     const listName = `${def.openapiName}List`;
+    Object.assign(paths, resourcePaths(def, gvk, listName));
+    if (!listed.includes(def) || lists.has(listName)) continue;
     comps[listName] = {
       description: `${def.kind}List is a list of ${def.kind} objects.`,
       type: 'object',
@@ -173,7 +90,6 @@ function gvDocument(defs: ResourceDef[]): Json {
       },
       'x-kubernetes-group-version-kind': [{ ...gvk, kind: `${def.kind}List` }],
     };
-    Object.assign(paths, resourcePaths(def, gvk, listName));
   }
   return {
     openapi: '3.0.0',
@@ -406,132 +322,3 @@ function resourcePaths(def: ResourceDef, gvk: Json, listName: string): Json {
 }
 
 const article = (kind: string) => (/^[AEIOU]/.test(kind) ? 'an' : 'a');
-
-// ---- meta.k8s.io types every document references ----
-
-function metaComponents(): Components {
-  const s = (type: string, description: string, extra: Json = {}): Json => ({ description, type, ...extra });
-  const typeMeta = {
-    apiVersion: s('string', 'APIVersion defines the versioned schema of this representation of an object.'),
-    kind: s('string', 'Kind is a string value representing the REST resource this object represents.'),
-  };
-  return {
-    [`${META}.ListMeta`]: {
-      description: 'ListMeta describes metadata that synthetic resources must have, including lists and various status objects.',
-      type: 'object',
-      properties: {
-        continue: s(
-          'string',
-          'continue may be set if the user set a limit on the number of items returned, and indicates that the server has more data available.',
-        ),
-        remainingItemCount: s(
-          'integer',
-          'remainingItemCount is the number of subsequent items in the list which are not included in this list response.',
-          { format: 'int64' },
-        ),
-        resourceVersion: s(
-          'string',
-          "String that identifies the server's internal version of this object that can be used by clients to determine when objects have changed.",
-        ),
-        selfLink: s('string', 'Deprecated: selfLink is a legacy read-only field that is no longer populated by the system.'),
-      },
-    },
-    [`${META}.StatusCause`]: {
-      description:
-        'StatusCause provides more information about an api.Status failure, including cases when multiple errors are encountered.',
-      type: 'object',
-      properties: {
-        field: s('string', 'The field of the resource that has caused this error, as named by its JSON serialization.'),
-        message: s('string', 'A human-readable description of the cause of the error.'),
-        reason: s(
-          'string',
-          'A machine-readable description of the cause of the error. If this value is empty there is no information available.',
-        ),
-      },
-    },
-    [`${META}.StatusDetails`]: {
-      description:
-        'StatusDetails is a set of additional properties that MAY be set by the server to provide additional information about a response.',
-      type: 'object',
-      properties: {
-        causes: {
-          description: 'The Causes array includes more details associated with the StatusReason failure.',
-          type: 'array',
-          items: { allOf: [ref(`${META}.StatusCause`)], default: {} },
-          'x-kubernetes-list-type': 'atomic',
-        },
-        group: s('string', 'The group attribute of the resource associated with the status StatusReason.'),
-        kind: s('string', 'The kind attribute of the resource associated with the status StatusReason.'),
-        name: s(
-          'string',
-          'The name attribute of the resource associated with the status StatusReason (when there is a single name which can be described).',
-        ),
-        retryAfterSeconds: s('integer', 'If specified, the time in seconds before the operation should be retried.', { format: 'int32' }),
-        uid: s('string', 'UID of the resource. (when there is a single resource which can be described).'),
-      },
-    },
-    [`${META}.Status`]: {
-      description: "Status is a return value for calls that don't return other objects.",
-      type: 'object',
-      properties: {
-        ...typeMeta,
-        code: s('integer', 'Suggested HTTP return code for this status, 0 if not set.', { format: 'int32' }),
-        details: { allOf: [ref(`${META}.StatusDetails`)], description: 'Extended data associated with the reason.' },
-        message: s('string', 'A human-readable description of the status of this operation.'),
-        metadata: { allOf: [ref(`${META}.ListMeta`)], default: {}, description: 'Standard list metadata.' },
-        reason: s('string', 'A machine-readable description of why this operation is in the "Failure" status.'),
-        status: s('string', 'Status of the operation. One of: "Success" or "Failure".'),
-      },
-      'x-kubernetes-group-version-kind': [{ group: '', kind: 'Status', version: 'v1' }],
-    },
-    [`${META}.Preconditions`]: {
-      description: 'Preconditions must be fulfilled before an operation (update, delete, etc.) is carried out.',
-      type: 'object',
-      properties: { resourceVersion: s('string', 'Specifies the target ResourceVersion'), uid: s('string', 'Specifies the target UID.') },
-    },
-    [`${META}.DeleteOptions`]: {
-      description: 'DeleteOptions may be provided when deleting an API object.',
-      type: 'object',
-      properties: {
-        ...typeMeta,
-        dryRun: {
-          description: 'When present, indicates that modifications should not be persisted.',
-          type: 'array',
-          items: { type: 'string', default: '' },
-          'x-kubernetes-list-type': 'atomic',
-        },
-        gracePeriodSeconds: s('integer', 'The duration in seconds before the object should be deleted.', { format: 'int64' }),
-        ignoreStoreReadErrorWithClusterBreakingPotential: s(
-          'boolean',
-          'if set to true, it will trigger an unsafe deletion of the resource in case the normal deletion flow fails with a corrupt object error.',
-        ),
-        orphanDependents: s('boolean', 'Deprecated: please use the PropagationPolicy, this field will be deprecated in 1.7.'),
-        preconditions: {
-          allOf: [ref(`${META}.Preconditions`)],
-          description: 'Must be fulfilled before a deletion is carried out. If not possible, a 409 Conflict status will be returned.',
-        },
-        propagationPolicy: s(
-          'string',
-          "Whether and how garbage collection will be performed. Acceptable values are: 'Orphan', 'Background', 'Foreground'.",
-        ),
-      },
-      'x-kubernetes-group-version-kind': [
-        '',
-        'admission.k8s.io',
-        'apps',
-        'batch',
-        'coordination.k8s.io',
-        'discovery.k8s.io',
-        'events.k8s.io',
-        'networking.k8s.io',
-        'policy',
-        'rbac.authorization.k8s.io',
-        'storage.k8s.io',
-      ].map((group) => ({ group, kind: 'DeleteOptions', version: 'v1' })),
-    },
-    [`${META}.Patch`]: {
-      description: 'Patch is provided to give a concrete name and type to the Kubernetes PATCH request body.',
-      type: 'object',
-    },
-  };
-}

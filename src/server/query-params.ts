@@ -12,14 +12,7 @@ import { SelectorError, parseFieldSelector, parseLabelSelector } from '../apimac
 import type { DeleteOptions as RegistryDeleteOptions, FieldValidation, PatchType, WriteOptions } from '../registry/generic-store.js';
 import type { IncludeObject } from '../registry/table.js';
 import { goIsPrint, goQuote } from '../apimachinery/go-format.js';
-import {
-  GoNumError,
-  goParseInt,
-  goParseUint,
-  goDurationNs,
-  GO_ZERO_TIME_MS,
-  unmarshalTimeQueryParameter,
-} from '../apimachinery/go-strconv.js';
+import { goParseInt, goParseUint, goDurationNs, GO_ZERO_TIME_MS, unmarshalTimeQueryParameter } from '../apimachinery/go-strconv.js';
 import { parsePortForwardPorts } from '../streaming/portforward-ws.js';
 
 /** url.Values: every value of every key, in request order. */

@@ -18,22 +18,15 @@ declare module 'fastify' {
 }
 import type { Registry } from '../registry/generic-store.js';
 import { StatusError, unauthorized, requestEntityTooLarge, internalError } from '../apimachinery/errors.js';
-import { pageNotFound, registerResource } from './rest.js';
-import {
-  aggregatedDiscovery,
-  apiGroup,
-  apiGroupList,
-  apiResourceList,
-  apiVersions,
-  groupVersions,
-  subresourcesOf,
-  type SubresourceInfo,
-} from './discovery.js';
+import { registerResource } from './handlers/installer.js';
+import { pageNotFound } from '../apimachinery/errors.js';
+import { aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions, groupVersions, subresourcesOf } from './discovery.js';
+import { subresourcePath, type Subresource } from './subresource.js';
 import { wantsAggregatedDiscovery, AGGREGATED_DISCOVERY_TYPE } from './negotiate.js';
 import type { OpenAPIDocs } from './openapi.js';
-import type { WatchSettings } from './watch.js';
+import type { WatchSettings } from './handlers/watch.js';
 import { VERSION_INFO } from '../base/version.js';
-import { createUpgradeRouter, type UpgradeRouter } from './upgrade.js';
+import { createUpgradeRouter } from './upgrade.js';
 import { DEFAULT_REQUEST_TIMEOUT_MS, installRequestTimeout } from './request-timeout.js';
 import { installYamlOffload, YamlWorker } from '../apimachinery/yaml/offload.js';
 import { requestQuery } from './query-params.js';
@@ -64,12 +57,14 @@ export interface ApiServerOptions {
   ready: () => boolean;
   /** A note on the store check of `/readyz?verbose` etc. (unreadable rows skipped at start). */
   storeDetail?: () => string | undefined;
-  extraSubresources?: SubresourceInfo[];
   watch?: Partial<Pick<WatchSettings, 'bookmarkIntervalMs' | 'maxBufferedBytes'>>;
   /** Deadline of non-long-running requests, body included (upstream --request-timeout, 60 s; tests shorten it). */
   requestTimeoutMs?: number;
-  /** Lets later modules (pods/log, exec, proxy) add routes, and upgrade routes, on the same server. */
-  extend?: (app: FastifyInstance, upgrades: UpgradeRouter) => void;
+  /**
+   * Subresources with their own handlers (pods/log, pods/exec, services/proxy, ...): each is
+   * listed in discovery and installs its routes on the path its entry names.
+   */
+  subresources?: readonly Subresource[];
 }
 
 export interface ApiServer {
@@ -199,7 +194,7 @@ export function createApiServer(o: ApiServerOptions): ApiServer {
 
   // Discovery.
   const gvs = groupVersions(o.defs);
-  const subs = subresourcesOf(o.defs, o.extraSubresources ?? []);
+  const subs = subresourcesOf(o.defs, o.subresources ?? []);
   const aggCore = JSON.stringify(aggregatedDiscovery(gvs, subs, true));
   const aggGroups = JSON.stringify(aggregatedDiscovery(gvs, subs, false));
   app.get('/api', (req, reply) => {
@@ -247,7 +242,12 @@ export function createApiServer(o: ApiServerOptions): ApiServer {
     },
   };
   for (const def of o.defs) registerResource(app, def, { store: o.store, registry: o.registry, watch, reviews, computed: o.computed });
-  o.extend?.(app, upgrades);
+  for (const s of o.subresources ?? []) {
+    // Only a served resource's subresource is listed in discovery (a wiring mistake otherwise).
+    const def = o.defs.find((d) => d.group === s.group && d.version === s.version && d.plural === s.plural);
+    if (!def) throw new Error(`subresource ${s.plural}/${s.subresource}: no resource ${s.plural} in ${s.group || 'core'}/${s.version}`);
+    s.install({ app, upgrades, path: subresourcePath(def, s.subresource) });
+  }
 
   return {
     app,

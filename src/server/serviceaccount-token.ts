@@ -3,14 +3,14 @@
 // status.expirationTimestamp. expirationSeconds defaults to 3600 and must lie in [10 min, 2^32 s];
 // audiences default to the API server's; a token may be bound to a Pod (it then also names the
 // Pod's Node), a Secret or a Node of this cluster. `kubectl create token` uses it.
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Store } from '../storage/store.js';
 import type { KubeObject } from '../apimachinery/types.js';
-import type { SubresourceInfo } from './discovery.js';
+import { coreSubresource, type Subresource } from './subresource.js';
 import type { FieldError } from '../apimachinery/field.js';
 import { fieldErr } from '../apimachinery/field.js';
 import { badRequest, conflict, forbidden, invalid, notFound } from '../apimachinery/errors.js';
-import { decodeBody } from './rest.js';
+import { BODY_TYPES, decodeBody } from './handlers/body.js';
 import { createOptions, requestQuery } from './query-params.js';
 import { rfc3339 } from '../apimachinery/meta.js';
 import type { TokenAuthority, TokenIssueRequest } from '../auth/tokens.js';
@@ -21,17 +21,6 @@ const KIND = 'TokenRequest';
 /** upstream MinTokenAgeSec. */
 const MIN_TOKEN_AGE_SECONDS = 10 * 60;
 const MAX_TOKEN_AGE_SECONDS = 2 ** 32;
-
-export const TOKEN_SUBRESOURCE: SubresourceInfo = {
-  plural: 'serviceaccounts',
-  group: '',
-  version: 'v1',
-  subresource: 'token',
-  kind: KIND,
-  responseGroup: GROUP,
-  responseVersion: 'v1',
-  verbs: ['create'],
-};
 
 interface BoundObjectReference {
   kind?: string;
@@ -47,16 +36,26 @@ interface TokenRequestBody {
   spec?: { audiences?: string[] | null; expirationSeconds?: number | null; boundObjectRef?: BoundObjectReference | null };
 }
 
-export function tokenRequestRoutes(app: FastifyInstance, o: { store: Store; tokens: TokenAuthority }): void {
-  app.post('/api/v1/namespaces/:ns/serviceaccounts/:name/token', async (req: FastifyRequest, reply: FastifyReply) => {
-    const { ns, name } = req.params as { ns: string; name: string };
-    // A create: its CreateOptions are decoded and validated first (create.go).
-    createOptions(requestQuery(req.url));
-    const body = decodeBody(req, ['application/json', 'application/yaml', 'application/vnd.kubernetes.protobuf']);
-    const out = createTokenRequest(o.store, o.tokens, ns, name, body);
-    return reply.code(201).type('application/json').send(out);
-  });
+export interface TokenRequestDeps {
+  store: Store;
+  tokens: TokenAuthority;
 }
+
+export const SERVICEACCOUNT_TOKEN: Subresource<TokenRequestDeps> = {
+  ...coreSubresource('serviceaccounts', 'token', KIND, ['create']),
+  responseGroup: GROUP,
+  responseVersion: 'v1',
+  install: ({ app, path }, o) => {
+    app.post(path, async (req: FastifyRequest, reply: FastifyReply) => {
+      const { ns, name } = req.params as { ns: string; name: string };
+      // A create: its CreateOptions are decoded and validated first (create.go).
+      createOptions(requestQuery(req.url));
+      const body = decodeBody(req, BODY_TYPES);
+      const out = createTokenRequest(o.store, o.tokens, ns, name, body);
+      return reply.code(201).type('application/json').send(out);
+    });
+  },
+};
 
 const cannotHandle = (why: string) => badRequest(`${KIND} in version "v1" cannot be handled as a ${KIND}: ${why}`);
 const jsonType = (v: unknown) =>

@@ -6,7 +6,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { STATUS_CODES } from 'node:http';
-import { StatusError, internalError, unauthorized } from '../apimachinery/errors.js';
+import { StatusError, internalError, pageNotFound, unauthorized } from '../apimachinery/errors.js';
 import { bearerTokenOf } from './auth/bearer.js';
 
 export interface UpgradeRequest {
@@ -99,12 +99,7 @@ export function createUpgradeRouter(onError: (err: unknown, req: IncomingMessage
       if (!authenticated(bearerToken(req))) return rejectUpgrade(socket, unauthorized());
       const route = routes.find((r) => r.re.test(url.pathname) && r.methods.includes(req.method ?? 'GET'));
       if (!route) {
-        return rejectUpgrade(
-          socket,
-          new StatusError(404, 'NotFound', 'the server could not find the requested resource', {
-            causes: [{ reason: 'UnexpectedServerResponse', message: '404 page not found' }],
-          }),
-        );
+        return rejectUpgrade(socket, pageNotFound());
       }
       const m = route.re.exec(url.pathname)!;
       const params: Record<string, string> = {};

@@ -6,6 +6,7 @@ import { startCluster, type RunningCluster } from '../../src/index.js';
 import { api } from '../helpers/http.js';
 import { bytes, envelope, m, num, time } from '../helpers/protobuf.js';
 import { inCIDR, nthIP } from '../helpers/ranges.js';
+import { until } from '../helpers/wait.js';
 
 let c: RunningCluster;
 beforeAll(async () => {
@@ -16,16 +17,6 @@ afterAll(async () => {
 });
 
 const CM = '/api/v1/namespaces/default/configmaps';
-
-async function until<T>(fn: () => Promise<T | undefined> | T | undefined, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 /** Reads a watch stream's events until `stopWhen` says so or the server ends it. */
 async function watchEvents(path: string, stopWhen: (evs: any[]) => boolean = () => false, ms = 10_000): Promise<any[]> {

@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import YAML from 'yaml';
 import { alive } from '../../src/cli/instance.js';
-import { CLI, runCli, waitFor } from '../helpers/cli.js';
+import { CLI, runCli } from '../helpers/cli.js';
+import { until } from '../helpers/wait.js';
 import { runKubectl } from '../helpers/cluster.js';
 
 // DNS on a free port, forwarding nowhere (address ranges: each cluster's own host slot).
@@ -189,7 +190,7 @@ describe('tinykube up --detach, status, kubeconfig, down, reset', () => {
       ['up', '--data-dir', dir, '--api-listen', '127.0.0.1:0', '--kubeconfig', join(work, 'stale.yaml'), ...DNS_FLAGS],
       env(),
     );
-    await waitFor(() => run.stdout().includes('is up in'), 20_000, 'start');
+    await until(() => run.stdout().includes('is up in'), { timeout: 20_000, what: 'start' });
     expect(readFileSync(join(dir, 'tinykube.pid'), 'utf8').trim()).toBe(String(run.proc.pid));
     // tinykube down works for a foreground cluster too.
     expect((await tk(['down', '--data-dir', dir])).code).toBe(0);

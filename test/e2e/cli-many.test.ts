@@ -8,7 +8,7 @@ import { createServer, type Server } from 'node:net';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CLI, runCli, waitFor, type CliRun } from '../helpers/cli.js';
+import { CLI, runCli, type CliRun } from '../helpers/cli.js';
 import { until } from '../helpers/wait.js';
 
 const home = mkdtempSync(join(tmpdir(), 'tk-many-'));
@@ -25,7 +25,7 @@ const up = (args: string[]) => {
   runs.push(r);
   return r;
 };
-const ready = (r: CliRun) => waitFor(() => r.stdout().includes(' is up in '), 30_000, 'the banner');
+const ready = (r: CliRun) => until(() => r.stdout().includes(' is up in '), { timeout: 30_000, what: 'the banner' });
 const alive = (pid: number) => {
   try {
     process.kill(pid, 0);
@@ -120,15 +120,14 @@ describe('tinykube up, twice on one host', () => {
     );
     let pidText = '';
     sh.stdout!.on('data', (d) => (pidText += d));
-    await waitFor(
-      () => existsSync(kcFile) && readFileSync(join(home, 'orphan.log'), 'utf8').includes(' is up in '),
-      30_000,
-      'the orphan-to-be',
-    );
+    await until(() => existsSync(kcFile) && readFileSync(join(home, 'orphan.log'), 'utf8').includes(' is up in '), {
+      timeout: 30_000,
+      what: 'the orphan-to-be',
+    });
     const pid = Number(pidText.trim());
     expect(alive(pid)).toBe(true);
     sh.kill('SIGKILL');
-    await until(async () => !alive(pid), 15_000, 50);
+    await until(async () => !alive(pid), { timeout: 15_000, every: 50 });
     expect(readFileSync(join(home, 'orphan.log'), 'utf8')).toMatch(/tinykube: its parent process \(pid \d+\) is gone: stopping\n/);
   });
 });

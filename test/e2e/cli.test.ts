@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import YAML from 'yaml';
-import { runCli, readKubeconfig, waitFor } from '../helpers/cli.js';
+import { runCli, readKubeconfig } from '../helpers/cli.js';
+import { until } from '../helpers/wait.js';
 import { runKubectl } from '../helpers/cluster.js';
 import { nthIP } from '../helpers/ranges.js';
 
@@ -37,7 +38,7 @@ describe('tinykube up', () => {
         '--name',
         'clitest',
       ]);
-      await waitFor(() => existsSync(kubeconfig) && run.stdout().includes('clitest'), 20_000, 'kubeconfig');
+      await until(() => existsSync(kubeconfig) && run.stdout().includes('clitest'), { timeout: 20_000, what: 'kubeconfig' });
       const info = readKubeconfig(kubeconfig);
       expect(info.context).toBe('clitest');
       expect((await get(info, '/readyz')).text).toBe('ok');
@@ -65,7 +66,7 @@ describe('tinykube up', () => {
           ])
         ).stdout,
       ).spec.clusterIP as string;
-      await waitFor(() => run.stdout().includes('\n  Pods '), 10_000, 'the banner');
+      await until(() => run.stdout().includes('\n  Pods '), { timeout: 10_000, what: 'the banner' });
       const serviceCIDR = /\n  Services {4}([^,\s]+)[,\n]/.exec(run.stdout())?.[1];
       expect(serviceCIDR, run.stdout()).toBeDefined();
       expect(kubeDNS).toBe(nthIP(serviceCIDR!, 10));
@@ -97,7 +98,7 @@ describe('tinykube up', () => {
         }),
       );
       const run = runCli(['up', '--in-memory', '--api-listen', '127.0.0.1:0', '--name', 'merged'], { KUBECONFIG: kcPath, HOME: dir });
-      await waitFor(() => readFileSync(kcPath, 'utf8').includes('merged'), 20_000, 'merged kubeconfig');
+      await until(() => readFileSync(kcPath, 'utf8').includes('merged'), { timeout: 20_000, what: 'merged kubeconfig' });
       const kc = YAML.parse(readFileSync(kcPath, 'utf8'));
       expect(kc['current-context']).toBe('merged');
       expect(kc.contexts.map((c: { name: string }) => c.name).sort()).toEqual(['merged', 'other']);

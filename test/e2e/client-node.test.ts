@@ -4,6 +4,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import * as k8s from '@kubernetes/client-node';
 import { startCluster, type RunningCluster } from '../../src/index.js';
 import { inCIDR } from '../helpers/ranges.js';
+import { until } from '../helpers/wait.js';
 
 let cluster: RunningCluster;
 let kc: k8s.KubeConfig;
@@ -18,14 +19,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await cluster?.stop();
 });
-
-async function until(fn: () => boolean, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!fn()) {
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 describe('@kubernetes/client-node', () => {
   it('creates, reads, updates, lists and deletes', async () => {
@@ -134,21 +127,14 @@ describe('@kubernetes/client-node and Pods', () => {
         },
       },
     });
-    let pod: k8s.V1Pod | undefined;
-    const end = Date.now() + 10_000;
-    while (Date.now() < end) {
-      pod = await core.readNamespacedPod({ namespace: 'default', name: 'cn-pod' });
-      if (pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    const pod = await until(async () => {
+      const p = await core.readNamespacedPod({ namespace: 'default', name: 'cn-pod' });
+      return p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') && p;
+    });
     expect(pod?.status?.phase).toBe('Running');
     expect(inCIDR(cluster.config.podCIDR, pod!.status!.podIP!), `${pod?.status?.podIP} in ${cluster.config.podCIDR}`).toBe(true);
     expect(pod?.status?.containerStatuses?.[0]?.state?.running?.startedAt).toBeInstanceOf(Date);
-    let log = '';
-    for (let i = 0; i < 50 && !log; i++) {
-      log = await core.readNamespacedPodLog({ namespace: 'default', name: 'cn-pod' });
-      if (!log) await new Promise((r) => setTimeout(r, 50));
-    }
+    const log = await until(async () => (await core.readNamespacedPodLog({ namespace: 'default', name: 'cn-pod' })) || undefined);
     expect(log).toBe('from cn-pod\n');
     await core.deleteNamespacedPod({ namespace: 'default', name: 'cn-pod', gracePeriodSeconds: 0 });
     await expect(core.readNamespacedPod({ namespace: 'default', name: 'cn-pod' })).rejects.toMatchObject({ code: 404 });

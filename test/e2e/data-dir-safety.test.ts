@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import Database from 'better-sqlite3';
 import pino from 'pino';
-import { CLI, runCli, waitFor } from '../helpers/cli.js';
+import { CLI, runCli } from '../helpers/cli.js';
 import { startCluster } from '../../src/index.js';
 import { silentLogger } from '../../src/base/log.js';
 import { api } from '../helpers/http.js';
@@ -70,7 +70,7 @@ describe('file modes', () => {
       proc.stderr.on('data', (d) => (out += d));
       const exited = new Promise<number | null>((r) => proc.on('exit', (code) => r(code)));
       try {
-        await waitFor(() => existsSync(join(data, 'kubeconfig')), 20_000, `start: ${out}`);
+        await until(() => existsSync(join(data, 'kubeconfig')), { timeout: 20_000, what: `start: ${out}` });
         for (const f of [
           'state.db',
           'state.db-wal',
@@ -114,7 +114,7 @@ describe('a zero-length state.db', () => {
       void run.exited.then((e) => (ex = e));
       try {
         // (An old tinykube started an empty cluster here and kept running.)
-        await waitFor(() => ex !== undefined || existsSync(join(dir, 'kc.yaml')), 20_000, 'exit');
+        await until(() => ex !== undefined || existsSync(join(dir, 'kc.yaml')), { timeout: 20_000, what: 'exit' });
       } finally {
         if (!ex) run.proc.kill('SIGKILL');
       }

@@ -33,7 +33,7 @@ describe('kubectl drain', () => {
     expect(n.spec.unschedulable).toBe(true);
 
     await run('later');
-    await new Promise((res) => setTimeout(res, 300));
+    await tc.cluster.idle();
     expect(await phase('later')).toBe('Pending');
     await tc.kubectl(['uncordon', node]);
     await until(async () => ((await phase('later')) === 'Running' ? true : undefined));

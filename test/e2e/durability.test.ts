@@ -5,7 +5,8 @@ import { mkdtempSync, rmSync, existsSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
-import { runCli, readKubeconfig, waitFor } from '../helpers/cli.js';
+import { runCli, readKubeconfig } from '../helpers/cli.js';
+import { until } from '../helpers/wait.js';
 import { startCluster } from '../../src/index.js';
 import { api } from '../helpers/http.js';
 import Database from 'better-sqlite3';
@@ -47,7 +48,7 @@ describe('durability', () => {
       const kc = join(dir, 'kc');
       const args = ['up', '--data-dir', join(dir, 'data'), '--api-listen', '127.0.0.1:0', '--kubeconfig', kc];
       let run = runCli(args);
-      await waitFor(() => existsSync(kc) && run.stdout().length > 0, 20_000, 'start');
+      await until(() => existsSync(kc) && run.stdout().length > 0, { timeout: 20_000, what: 'start' });
       let info = readKubeconfig(kc);
       const agent = new Agent({ connect: { ca: info.ca }, pipelining: 1, connections: 8 });
       const acked: string[] = [];
@@ -92,7 +93,7 @@ describe('durability', () => {
       };
       const writers = [0, 1, 2, 3].map(writer);
       const readers = [reader(), reader()];
-      await waitFor(() => acked.length >= 200, 20_000, 'writes');
+      await until(() => acked.length >= 200, { timeout: 20_000, what: 'writes' });
       run.proc.kill('SIGKILL');
       stop = true;
       await Promise.all([...writers, ...readers]);
@@ -100,7 +101,7 @@ describe('durability', () => {
       await agent.close();
       unlinkSync(kc);
       run = runCli(args);
-      await waitFor(() => existsSync(kc) && run.stdout().length > 0, 20_000, 'restart');
+      await until(() => existsSync(kc) && run.stdout().length > 0, { timeout: 20_000, what: 'restart' });
       info = readKubeconfig(kc);
       const a2 = new Agent({ connect: { ca: info.ca } });
       const res = await request(`${info.server}/api/v1/namespaces/default/configmaps`, {
@@ -137,7 +138,7 @@ describe('durability', () => {
       const flags = ['--service-cidr', '127.97.0.0/24', '--service-node-port-range', '30000-30299', '--nodeport-addresses', '127.0.0.5/32'];
       const args = ['up', '--data-dir', data, '--api-listen', '127.0.0.1:0', '--kubeconfig', kc, ...flags];
       let run = runCli(args);
-      await waitFor(() => existsSync(kc) && run.stdout().length > 0, 20_000, 'start');
+      await until(() => existsSync(kc) && run.stdout().length > 0, { timeout: 20_000, what: 'start' });
       let info = readKubeconfig(kc);
       const agent = new Agent({ connect: { ca: info.ca }, connections: 8 });
       const acked: string[] = [];
@@ -163,7 +164,7 @@ describe('durability', () => {
         }
       };
       const writers = [0, 1, 2, 3, 4, 5, 6, 7].map(writer);
-      await waitFor(() => acked.length >= 60, 20_000, 'creates');
+      await until(() => acked.length >= 60, { timeout: 20_000, what: 'creates' });
       run.proc.kill('SIGKILL');
       stop = true;
       await Promise.all(writers);
@@ -171,7 +172,7 @@ describe('durability', () => {
       await agent.close();
       unlinkSync(kc);
       run = runCli(args);
-      await waitFor(() => existsSync(kc) && run.stdout().length > 0, 20_000, 'restart');
+      await until(() => existsSync(kc) && run.stdout().length > 0, { timeout: 20_000, what: 'restart' });
       info = readKubeconfig(kc);
       const a2 = new Agent({ connect: { ca: info.ca } });
       const res = await request(`${info.server}/api/v1/services`, { headers: { authorization: `Bearer ${info.token}` }, dispatcher: a2 });

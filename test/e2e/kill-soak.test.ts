@@ -9,7 +9,8 @@ import { mkdtempSync, rmSync, existsSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
-import { runCli, readKubeconfig, waitFor } from '../helpers/cli.js';
+import { runCli, readKubeconfig } from '../helpers/cli.js';
+import { until } from '../helpers/wait.js';
 
 const ROUNDS = 4;
 
@@ -36,7 +37,7 @@ describe('kill -9 soak', () => {
     try {
       for (let round = 0; round <= ROUNDS; round++) {
         const run = runCli(args);
-        await waitFor(() => existsSync(kc) && run.stdout().length > 0, 20_000, `start ${round}`);
+        await until(() => existsSync(kc) && run.stdout().length > 0, { timeout: 20_000, what: `start ${round}` });
         const info = readKubeconfig(kc);
         const agent = new Agent({ connect: { ca: info.ca }, connections: 12 });
         const call = async (method: string, path: string, body?: unknown) => {
@@ -117,7 +118,7 @@ describe('kill -9 soak', () => {
         };
         const workers = [creator(0), creator(1), creator(2), incrementer(), incrementer(), reader()];
         const target = acked.size + 150;
-        await waitFor(() => acked.size >= target, 20_000, `writes ${round}`);
+        await until(() => acked.size >= target, { timeout: 20_000, what: `writes ${round}` });
         run.proc.kill('SIGKILL');
         stop = true;
         await Promise.all(workers);

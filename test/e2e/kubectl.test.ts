@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { startTestCluster, writeTemp, type TestCluster } from '../helpers/cluster.js';
 import { inCIDR, nthIP } from '../helpers/ranges.js';
+import { until } from '../helpers/wait.js';
 
 let tc: TestCluster;
 beforeAll(async () => {
@@ -301,11 +302,3 @@ spec:
     expect(left.stdout.trim()).toBe('');
   });
 });
-
-async function until(fn: () => boolean, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!fn()) {
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}

@@ -62,7 +62,7 @@ describe('built-in load balancer', () => {
       input:
         'apiVersion: v1\nkind: Service\nmetadata:\n  name: other\nspec:\n  type: LoadBalancer\n  loadBalancerClass: example.com/cloud\n  ports:\n  - port: 80\n',
     });
-    await new Promise((r) => setTimeout(r, 300));
+    await tc.cluster.idle();
     expect(await ingressOf('other')).toBeUndefined();
     const row = (await tc.kubectl(['get', 'svc', 'other', '--no-headers'])).stdout.trim().split(/\s+/);
     expect(row[3]).toBe('<pending>');

@@ -60,7 +60,7 @@ describe('kubectl debug', () => {
       }),
     ]);
     // Not restarted, and no part of the Pod's readiness or phase.
-    await new Promise((res) => setTimeout(res, 300));
+    await tc.cluster.idle();
     expect((await ephStatus('dbg')).restartCount).toBe(0);
     expect(p.status.phase).toBe('Running');
     expect((await tc.kubectl(['get', 'pod', 'web', '--no-headers'])).stdout.split(/\s+/).slice(1, 3)).toEqual(['1/1', 'Running']);

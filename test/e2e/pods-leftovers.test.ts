@@ -129,7 +129,7 @@ describe.each(modes)('Pod processes, $name', ({ env, base }) => {
     const t0 = Date.now();
     await tc.kubectl(['delete', 'pod', name, '--wait=false']);
     const t1 = Date.now();
-    await until(async () => !tc.cluster.store.get('pods', 'default', name), ms, 10);
+    await until(async () => !tc.cluster.store.get('pods', 'default', name), { timeout: ms, every: 10 });
     const t2 = Date.now();
     return { upper: t2 - t0, lower: t2 - t1 };
   };

@@ -4,7 +4,8 @@ import { describe, it, expect } from 'vitest';
 import { mkdtempSync, rmSync, existsSync, unlinkSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCli, waitFor } from '../helpers/cli.js';
+import { runCli } from '../helpers/cli.js';
+import { until } from '../helpers/wait.js';
 import { runKubectl } from '../helpers/cluster.js';
 
 const alive = (pid: number) => {
@@ -25,7 +26,7 @@ describe('Pods across restarts of tinykube', () => {
     const start = async () => {
       if (existsSync(kc)) unlinkSync(kc);
       const run = runCli(args);
-      await waitFor(() => existsSync(kc) && run.stdout().length > 0, 20_000, 'start');
+      await until(() => existsSync(kc) && run.stdout().length > 0, { timeout: 20_000, what: 'start' });
       return run;
     };
     const pidOf = async () => {
@@ -36,18 +37,13 @@ describe('Pods across restarts of tinykube', () => {
       let run = await start();
       await k(['run', 'sleeper', '--image=x', '--command', '--', 'sh', '-c', 'echo $$$$; exec sleep 1000']); // $$ is the escape of $ in command;
       await k(['wait', '--for=condition=Ready', 'pod/sleeper', '--timeout=10s']);
-      let pid = 0;
-      for (let i = 0; i < 50 && !pid; i++) {
-        pid = await pidOf().catch(() => 0);
-        if (!pid) await new Promise((r) => setTimeout(r, 100));
-      }
+      const pid = await until(() => pidOf().catch(() => 0), { timeout: 5000, every: 100, what: "the sleeper's pid in its log" });
       expect(alive(pid)).toBe(true);
       // An ephemeral container (kubectl debug) runs beside it.
       await k(['debug', 'sleeper', '--image=x', '-c', 'dbg', '--', 'sleep', '1000']);
       const eph = async () =>
         JSON.parse((await k(['get', 'pod', 'sleeper', '-o', 'json'])).stdout).status.ephemeralContainerStatuses?.[0]?.state ?? {};
-      for (let i = 0; i < 100 && !(await eph()).running; i++) await new Promise((r) => setTimeout(r, 100));
-      expect((await eph()).running).toBeDefined();
+      await until(async () => (await eph()).running, { every: 100, what: 'the ephemeral container to run' });
 
       run.proc.kill('SIGTERM');
       expect((await run.exited).code).toBe(0);
@@ -65,11 +61,13 @@ describe('Pods across restarts of tinykube', () => {
           state: { terminated: expect.objectContaining({ exitCode: 255, reason: 'Unknown' }) },
         }),
       ]);
-      let pid2 = 0;
-      for (let i = 0; i < 50 && (!pid2 || pid2 === pid); i++) {
-        pid2 = await pidOf().catch(() => 0);
-        await new Promise((r) => setTimeout(r, 100));
-      }
+      const pid2 = await until(
+        async () => {
+          const p = await pidOf().catch(() => 0);
+          return p !== pid && p;
+        },
+        { timeout: 5000, every: 100, what: "the restarted sleeper's pid in its log" },
+      );
       expect(pid2).not.toBe(pid);
       expect(alive(pid2)).toBe(true);
 
@@ -78,17 +76,17 @@ describe('Pods across restarts of tinykube', () => {
       // start's sweep, for when the watchdog died too).
       await k(['run', 'forker', '--image=x', '--command', '--', 'sh', '-c', 'sleep 1000 & echo $$!; wait']);
       await k(['wait', '--for=condition=Ready', 'pod/forker', '--timeout=10s']);
-      let orphan = 0;
-      for (let i = 0; i < 50 && !orphan; i++) {
-        orphan = Number((await k(['logs', 'forker'])).stdout.trim()) || 0;
-        if (!orphan) await new Promise((r) => setTimeout(r, 100));
-      }
+      const orphan = await until(async () => Number((await k(['logs', 'forker'])).stdout.trim()) || 0, {
+        timeout: 5000,
+        every: 100,
+        what: "the forker's child pid in its log",
+      });
       expect(alive(orphan)).toBe(true);
 
       run.proc.kill('SIGKILL');
       await run.exited;
-      await waitFor(() => !alive(pid2), 5000, 'the Pod process to die with tinykube');
-      await waitFor(() => !alive(orphan), 5000, 'the grandchild to be killed by the watchdog');
+      await until(() => !alive(pid2), { timeout: 5000, what: 'the Pod process to die with tinykube' });
+      await until(() => !alive(orphan), { timeout: 5000, what: 'the grandchild to be killed by the watchdog' });
       run = await start();
       run.proc.kill('SIGTERM');
       expect((await run.exited).code).toBe(0);

@@ -377,18 +377,19 @@ spec:
     readinessProbe: {httpGet: {path: /healthz, port: http}, periodSeconds: 1}
 `);
     await until(async () => (await pod('gated')).status.containerStatuses?.[0]?.state?.running);
-    await new Promise((r) => setTimeout(r, 1500));
+    // Each failure is counted on one Event, as upstream's recorder does, not written anew.
+    const unhealthy = async () =>
+      JSON.parse(
+        (await tc.kubectl(['get', 'events', '--field-selector', 'involvedObject.name=gated,reason=Unhealthy', '-o', 'json'])).stdout,
+      ).items as { count: number; message: string }[];
+    // A probe has run and failed.
+    await until(async () => (await unhealthy()).length > 0);
     let p = await pod('gated');
     expect(p.status.containerStatuses[0].ready).toBe(false);
     expect(p.status.conditions.find((c: { type: string }) => c.type === 'Ready')).toMatchObject({
       status: 'False',
       reason: 'ContainersNotReady',
     });
-    // Each failure is counted on one Event, as upstream's recorder does, not written anew.
-    const unhealthy = async () =>
-      JSON.parse(
-        (await tc.kubectl(['get', 'events', '--field-selector', 'involvedObject.name=gated,reason=Unhealthy', '-o', 'json'])).stdout,
-      ).items as { count: number; message: string }[];
     const items = await until(async () => {
       const i = await unhealthy();
       return i.reduce((n, e) => n + e.count, 0) >= 2 ? i : undefined;
@@ -482,7 +483,7 @@ spec:
   schedulerName: my-scheduler
   containers: [{name: c, image: x, command: [sleep, "1000"]}]
 `);
-    await new Promise((r) => setTimeout(r, 300));
+    await tc.cluster.idle();
     expect((await pod('bound-by-hand')).spec.nodeName).toBeUndefined();
     const path = '/api/v1/namespaces/default/pods/bound-by-hand/binding';
     const body = {

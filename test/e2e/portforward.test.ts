@@ -77,9 +77,14 @@ afterAll(async () => {
 });
 
 const forwards: ChildProcess[] = [];
-afterEach(() => {
-  for (const p of forwards.splice(0)) p.kill('SIGKILL');
-});
+/** Killed, exited and its pipes closed: no test starts with another's port-forward still there. */
+async function killAll(ps: ChildProcess[]): Promise<void> {
+  for (const p of ps) p.kill('SIGKILL');
+  await until(() =>
+    ps.every((p) => (p.exitCode !== null || p.signalCode !== null) && p.stdout?.closed !== false && p.stderr?.closed !== false),
+  );
+}
+afterEach(() => killAll(forwards.splice(0)));
 
 let lastStderr = '';
 /** Starts `kubectl port-forward TARGET :PORT...` and resolves with the local ports it chose. */
@@ -203,7 +208,19 @@ describe('cleanup', () => {
       for (const r of process.getActiveResourcesInfo()) n[r] = (n[r] ?? 0) + 1;
       return n;
     };
-    await new Promise((r) => setTimeout(r, 300));
+    // The steady state: the cluster idle and this process's handles unchanged over 4 looks.
+    await tc.cluster.idle();
+    let last = '';
+    let unchanged = 0;
+    await until(
+      () => {
+        const now = JSON.stringify(count());
+        unchanged = now === last ? unchanged + 1 : 0;
+        last = now;
+        return unchanged >= 4;
+      },
+      { every: 50 },
+    );
     const before = count();
     for (let i = 0; i < 3; i++) {
       await tc.kubectl(['exec', 'web', '--', 'true']);

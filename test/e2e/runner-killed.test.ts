@@ -82,7 +82,7 @@ describe.each(['forks', 'threads'])('vitest --pool %s killed with SIGKILL', (poo
       },
     );
     const exited = new Promise((r) => runner.on('exit', r));
-    await until(async () => existsSync(out), 60_000, 50);
+    await until(async () => existsSync(out), { timeout: 60_000, every: 50 });
     const info = JSON.parse(readFileSync(out, 'utf8')) as { pid: number; api: number; nameserver: string; podUid: string };
     const pods = podProcesses(info.podUid);
     // sh, and its two sleeps (one in the background, which outlives sh on a SIGKILL of sh alone)
@@ -100,12 +100,12 @@ describe.each(['forks', 'threads'])('vitest --pool %s killed with SIGKILL', (poo
 
     runner.kill('SIGKILL');
     await exited;
-    await until(async () => podProcesses(info.podUid).length === 0 && pods.every((p) => !alive(p)), 15_000, 50);
-    await until(() => refused(info.api), 15_000, 50);
-    await until(() => refused(53, info.nameserver), 15_000, 50);
+    await until(async () => podProcesses(info.podUid).length === 0 && pods.every((p) => !alive(p)), { timeout: 15_000, every: 50 });
+    await until(() => refused(info.api), { timeout: 15_000, every: 50 });
+    await until(() => refused(53, info.nameserver), { timeout: 15_000, every: 50 });
     if (pool === 'forks') {
       // The orphaned worker stopped its cluster itself: everything is gone already.
-      await until(async () => dirs.every((d) => !existsSync(d)), 15_000, 50);
+      await until(async () => dirs.every((d) => !existsSync(d)), { timeout: 15_000, every: 50 });
     } else {
       // The whole process died at once: the next start on this host (with that TMPDIR) removes
       // what it left.
@@ -125,7 +125,7 @@ describe.each(['forks', 'threads'])('vitest --pool %s killed with SIGKILL', (poo
         ],
         { TMPDIR: tmp },
       );
-      await until(async () => next.stdout().includes(' is up in ') || undefined, 30_000, 50);
+      await until(async () => next.stdout().includes(' is up in ') || undefined, { timeout: 30_000, every: 50 });
       next.proc.kill('SIGTERM');
       expect((await next.exited).code).toBe(0);
       expect(dirs.filter((d) => existsSync(d))).toEqual([]);

@@ -47,12 +47,4 @@ export function readKubeconfig(path: string, context?: string): KubeconfigInfo {
   };
 }
 
-export async function waitFor(fn: () => boolean, ms = 15_000, what = 'condition'): Promise<void> {
-  const end = Date.now() + ms;
-  while (!fn()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 export const fileExists = existsSync;

@@ -44,7 +44,7 @@ export interface FakeUpstream {
   set(records: FakeRecord[]): void;
   /** Answer UDP queries with TC (empty answer), so clients must come back over TCP. */
   truncateUdp: boolean;
-  /** Never answer (to exercise timeouts). */
+  /** Never answer (to exercise timeouts); questions are still recorded. */
   silent: boolean;
   /** Answer NXDOMAIN with this SOA for unknown names. */
   negativeTTL: number;
@@ -57,7 +57,6 @@ export async function startFakeUpstream(records: FakeRecord[] = []): Promise<Fak
   let udp!: dgram.Socket;
   const conns = new Set<net.Socket>();
   const answer = (buf: Buffer, transport: 'udp' | 'tcp'): Buffer | undefined => {
-    if (fake.silent) return undefined;
     let m: Message;
     try {
       m = parseMessage(buf);
@@ -66,6 +65,7 @@ export async function startFakeUpstream(records: FakeRecord[] = []): Promise<Fak
     }
     const q = m.questions[0]!;
     fake.queries.push(`${q.key} ${q.type} ${transport}`);
+    if (fake.silent) return undefined;
     const ans = recs
       .filter((r) => r.name.toLowerCase() === q.key && (r.type === q.type || r.type === TYPE.CNAME))
       .map((r) => ({ name: q.name, type: r.type, class: CLASS_IN, ttl: r.ttl ?? 300, data: r.data }));

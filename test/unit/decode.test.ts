@@ -1,15 +1,17 @@
 import { describe, it, expect } from 'vitest';
 import { checkObject, strictDecodingError, unknownFieldWarnings } from '../../src/apimachinery/decode.js';
-import {
-  ServiceSchema,
-  PodSchema,
-  ConfigMapSchema,
-  SecretSchema,
-  EventSchema,
-  LeaseSchema,
-  NodeSchema,
-  EndpointSliceSchema,
-} from '../../src/api/schema/index.js';
+import { schemas as coreV1 } from '../../src/api/generated/core/v1.js';
+import { schemas as coordinationV1 } from '../../src/api/generated/coordination/v1.js';
+import { schemas as discoveryV1 } from '../../src/api/generated/discovery/v1.js';
+
+const ServiceSchema = coreV1.Service;
+const PodSchema = coreV1.Pod;
+const ConfigMapSchema = coreV1.ConfigMap;
+const SecretSchema = coreV1.Secret;
+const EventSchema = coreV1.Event;
+const NodeSchema = coreV1.Node;
+const LeaseSchema = coordinationV1.Lease;
+const EndpointSliceSchema = discoveryV1.EndpointSlice;
 
 const svc = (spec: unknown, extra: Record<string, unknown> = {}) => ({
   apiVersion: 'v1',
@@ -129,7 +131,8 @@ describe('checkObject', () => {
     ]);
   });
 
-  it('free-form subtrees accept anything; managedFields fieldsV1 too', () => {
+  it("affinity and volume sources are typed as upstream's (unknown fields, Go types); managedFields fieldsV1 accepts anything", () => {
+    // The hand-written schemas left these subtrees free-form; kube-apiserver decodes them into structs.
     const pod = {
       metadata: { managedFields: [{ manager: 'm', fieldsV1: { 'f:spec': { 'f:x': {} } } }] },
       spec: {
@@ -138,7 +141,29 @@ describe('checkObject', () => {
         volumes: [{ name: 'v', nfs: { server: 'x', anything: true } }],
       },
     };
-    expect(checkObject(pod, PodSchema, 'Pod')).toEqual({ typeErrors: [], converterErrors: [], unknownFields: [] });
+    expect(checkObject(pod, PodSchema, 'Pod')).toEqual({
+      typeErrors: [],
+      converterErrors: [],
+      unknownFields: ['spec.affinity.nodeAffinity.whatever', 'spec.volumes[0].nfs.anything'],
+    });
+    const terms = (operator: unknown) => ({
+      spec: {
+        containers: [{ name: 'c' }],
+        affinity: {
+          nodeAffinity: {
+            requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'k', operator }] }] },
+          },
+        },
+      },
+    });
+    expect(checkObject(terms('In'), PodSchema, 'Pod').typeErrors).toEqual([]);
+    expect(checkObject(terms(5), PodSchema, 'Pod').typeErrors).toEqual([
+      'json: cannot unmarshal number into Go struct field NodeSelectorRequirement.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms.matchExpressions.operator of type v1.NodeSelectorOperator',
+    ]);
+    const nfs = { spec: { containers: [{ name: 'c' }], volumes: [{ name: 'v', nfs: { server: 'x', path: '/', readOnly: 'yes' } }] } };
+    expect(checkObject(nfs, PodSchema, 'Pod').typeErrors).toEqual([
+      'json: cannot unmarshal string into Go struct field NFSVolumeSource.spec.volumes.nfs.readOnly of type bool',
+    ]);
   });
 
   it('walks Node, EndpointSlice and deep Pod paths', () => {

@@ -14,6 +14,7 @@ import { resolveConfig } from '../../src/config/options.js';
 import { silentLogger } from '../../src/base/log.js';
 import type { KubeObject } from '../../src/apimachinery/types.js';
 import { tcpExchange, udpExchange } from '../helpers/dns.js';
+import { until } from '../helpers/wait.js';
 
 // A seeded generator: a failure names its seed and iteration, and reproduces.
 function rng(seed: number) {
@@ -228,12 +229,14 @@ describe('fuzzed sockets', () => {
     try {
       const r = rng(3);
       const sock = dgram.createSocket('udp4');
+      let sent = 0;
       for (let i = 0; i < 500; i++) {
         let buf = r.next() < 0.5 ? r.bytes(r.int(300)) : mutate(r, seedPacket(r));
         if (buf.length === 0) buf = Buffer.from([0]);
-        sock.send(buf, server.udpPort, '127.0.0.1');
+        sock.send(buf, server.udpPort, '127.0.0.1', () => sent++);
       }
-      await new Promise((res) => setTimeout(res, 100));
+      // Every datagram handed to the kernel: the server reads them before the query below.
+      await until(() => sent === 500);
       sock.close();
       // TCP: a bogus length that never completes, random frames, a half frame then close.
       const garbage = [Buffer.from([0xff, 0xff, 1, 2, 3]), Buffer.concat([Buffer.from([0, 40]), r.bytes(40)]), Buffer.from([0, 50, 1])];

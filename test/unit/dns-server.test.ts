@@ -17,6 +17,7 @@ import { TYPE, encodeQuery, parseMessage } from '../../src/dns/wire.js';
 import { formatIP } from '../../src/dns/ip.js';
 import type { KubeObject } from '../../src/apimachinery/types.js';
 import { startFakeUpstream, tcpExchange, udpExchange } from '../helpers/dns.js';
+import { until } from '../helpers/wait.js';
 
 const cleanup: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -144,7 +145,7 @@ describe('startDnsServer', () => {
     const srv = await start(store(), { upstream: [up.address] });
     const pending = udpExchange(srv.udpPort, a('example.org'), 500);
     const tcpPending = tcpExchange(srv.tcpPort, [a('example.net')], 1, 500);
-    await new Promise((r) => setTimeout(r, 50));
+    await until(() => up.queries.length >= 2, { what: 'both queries to reach the upstream' });
     await srv.stop();
     expect(await pending).toBeUndefined();
     expect(await tcpPending).toEqual([]);

@@ -1,6 +1,9 @@
 import { it, expect } from 'vitest';
 import { fieldsOf, fieldsTree, toFieldsV1 } from '../../src/apimachinery/patch/fieldset.js';
-import { ServiceSchema, PodSchema } from '../../src/api/schema/index.js';
+import { schemas as coreV1 } from '../../src/api/generated/core/v1.js';
+
+const ServiceSchema = coreV1.Service;
+const PodSchema = coreV1.Pod;
 it('builds the same FieldsV1 tree for a create in one pass as the path-set form', () => {
   const svc = {
     apiVersion: 'v1',
@@ -9,7 +12,7 @@ it('builds the same FieldsV1 tree for a create in one pass as the path-set form'
     spec: { ports: [{ port: 80, protocol: 'TCP', name: 'h' }], selector: { a: 'b' }, clusterIPs: ['1.2.3.4'], sessionAffinityConfig: {} },
     status: { loadBalancer: {} },
   };
-  expect(fieldsTree(svc, ServiceSchema as any)).toEqual(toFieldsV1(fieldsOf(svc, ServiceSchema as any)));
+  expect(fieldsTree(svc, ServiceSchema)).toEqual(toFieldsV1(fieldsOf(svc, ServiceSchema)));
   const pod = {
     metadata: { finalizers: ['x'] },
     spec: {
@@ -20,5 +23,5 @@ it('builds the same FieldsV1 tree for a create in one pass as the path-set form'
       tolerations: [{ key: 'k' }],
     },
   };
-  expect(fieldsTree(pod, PodSchema as any)).toEqual(toFieldsV1(fieldsOf(pod, PodSchema as any)));
+  expect(fieldsTree(pod, PodSchema)).toEqual(toFieldsV1(fieldsOf(pod, PodSchema)));
 });

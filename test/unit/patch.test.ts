@@ -6,10 +6,13 @@ import {
   serverSideApply,
   trackUpdate,
 } from '../../src/apimachinery/patch/index.js';
-import { ServiceSchema, PodSchema, ConfigMapSchema } from '../../src/api/schema/index.js';
+import { schemas as coreV1 } from '../../src/api/generated/core/v1.js';
 import { StatusError } from '../../src/apimachinery/errors.js';
 import type { KubeObject } from '../../src/apimachinery/types.js';
 
+const ServiceSchema = coreV1.Service;
+const PodSchema = coreV1.Pod;
+const ConfigMapSchema = coreV1.ConfigMap;
 const now = new Date('2026-11-25T10:00:00Z');
 const svc = (): KubeObject => ({
   apiVersion: 'v1',

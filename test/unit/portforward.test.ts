@@ -30,6 +30,7 @@ import {
   type SpdySession,
 } from '../../src/streaming/spdy/index.js';
 import type { TerminalSize } from '../../src/streaming/remotecommand.js';
+import { until } from '../helpers/wait.js';
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
@@ -368,7 +369,7 @@ describe('port-forward over SPDY (kubectl)', () => {
     await client.data(data.id, 'abc');
     await client.rst(data.id);
     await error.fin;
-    while (!echo.events.includes('close')) await new Promise((r) => setTimeout(r, 5));
+    await until(() => echo.events.includes('close'), { every: 5 });
     expect(echo.events).toContain('close');
   });
 
@@ -377,9 +378,9 @@ describe('port-forward over SPDY (kubectl)', () => {
     const { client, sock, sessions } = await spdyOverTcp(podOpts());
     const { data } = await openForward(client, 0, echo.port);
     await client.data(data.id, 'abc');
-    while (data.text() !== 'abc') await new Promise((r) => setTimeout(r, 5));
+    await until(() => data.text() === 'abc', { every: 5 });
     sock.destroy();
-    while (!echo.events.includes('close')) await new Promise((r) => setTimeout(r, 5));
+    await until(() => echo.events.includes('close'), { every: 5 });
     expect(sessions[0]!.closed).toBe(true);
   });
 
@@ -489,7 +490,7 @@ describe('port-forward over SPDY (kubectl)', () => {
     // Closing the WebSocket ends the session.
     ws.close();
     await ws.closed;
-    while (!sessions[0]!.closed) await new Promise((r) => setTimeout(r, 5));
+    await until(() => sessions[0]!.closed, { every: 5 });
   });
 
   it('a tunnel WebSocket carrying a text message is a protocol error', async () => {
@@ -551,7 +552,7 @@ describe('port-forward over SPDY (kubectl)', () => {
     sock.on('data', (b: Buffer) => client.push(b));
     client.push(bytes);
     // The PING sent with the request came back; the client's own encoder starts its zlib fresh.
-    while (!client.frames.some((f) => f.type === 'PING' && f.id === 11)) await new Promise((r) => setTimeout(r, 5));
+    await until(() => client.frames.some((f) => f.type === 'PING' && f.id === 11), { every: 5 });
     const { data } = await openForward(client, 0, echo.port);
     await client.data(data.id, 'over http', true);
     await data.fin;
@@ -626,7 +627,7 @@ describe('port-forward over WebSocket channels (client-node)', () => {
       c.send(0, 'hello ');
       c.send(0, 'world');
       const want = Buffer.concat([le16(echo.port), Buffer.from('hello world')]);
-      while (c.bytes(0).length < want.length || !c.bytes(3).length) await new Promise((r) => setTimeout(r, 5));
+      await until(() => c.bytes(0).length >= want.length && c.bytes(3).length > 0, { every: 5 });
       expect(c.order.slice(0, 4).sort()).toEqual([0, 1, 2, 3]);
       expect(c.bytes(0)).toEqual(want);
       expect(c.bytes(1)).toEqual(le16(echo.port));
@@ -639,7 +640,7 @@ describe('port-forward over WebSocket channels (client-node)', () => {
       c.send(1, 'ignored');
       c.send(9, 'ignored');
       ws.close();
-      while (!echo.events.includes('close')) await new Promise((r) => setTimeout(r, 5));
+      await until(() => echo.events.includes('close'), { every: 5 });
     });
   }
 
@@ -680,7 +681,7 @@ describe('port-forward over WebSocket channels (client-node)', () => {
     await new Promise((r) => setTimeout(r, 20));
     release();
     const want = '0,1,2,3,4,5,6,7,8,9,';
-    while (c.bytes(0).length < 2 + want.length) await new Promise((r) => setTimeout(r, 5));
+    await until(() => c.bytes(0).length >= 2 + want.length, { every: 5 });
     expect(c.bytes(0).subarray(2).toString()).toBe(want);
     ws.close();
   });
@@ -712,7 +713,7 @@ describe('port-forward over WebSocket channels (client-node)', () => {
     expect(seenUrl).toBe(`/api/v1/namespaces/ns/pods/web/portforward?ports=${echo.port}`);
     expect(ws.protocol).toBe('v4.channel.k8s.io');
     input.write('from client-node');
-    while (Buffer.concat(out).toString() !== 'from client-node') await new Promise((r) => setTimeout(r, 5));
+    await until(() => Buffer.concat(out).toString() === 'from client-node', { every: 5 });
   });
 });
 

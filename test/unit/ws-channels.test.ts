@@ -3,7 +3,7 @@ import { describe, it, expect, afterEach } from 'vitest';
 import { createServer, type Server } from 'node:http';
 import { WebSocketServer, WebSocket } from 'ws';
 import { pickChannelProtocol, serveChannels } from '../../src/streaming/channels.js';
-import { until as waitUntil } from '../helpers/wait.js';
+import { until } from '../helpers/wait.js';
 import {
   nonZeroExit,
   success,
@@ -48,7 +48,6 @@ async function pair(protocol: string, opts: RemoteCommandOptions): Promise<Pair>
 
 const all: RemoteCommandOptions = { stdin: true, stdout: true, stderr: true, tty: false };
 /** Waits for cond, however busy the host. */
-const until = (cond: () => boolean) => waitUntil(async () => cond() || undefined);
 
 describe('pickChannelProtocol', () => {
   it('takes the newest protocol we speak among those offered, plain channels when none is offered', () => {

@@ -65,13 +65,7 @@ function walk(v: unknown, s: Schema | undefined, path: string[], out: FieldSet):
     }
     return;
   }
-  if (
-    isPlainObject(v) &&
-    s &&
-    s['x-kubernetes-map-type'] !== 'atomic' &&
-    !s['x-kubernetes-preserve-unknown-fields'] &&
-    !s['x-kubernetes-int-or-string']
-  ) {
+  if (isPlainObject(v) && s && s['x-kubernetes-map-type'] !== 'atomic' && !s['x-kubernetes-preserve-unknown-fields']) {
     const entries = Object.entries(v).filter(([, x]) => x !== null && x !== undefined);
     const isMap = !s.properties && typeof s.additionalProperties === 'object';
     if (isMap) out.add(joinPath([...path, '.']));
@@ -285,13 +279,7 @@ function treeWalk(v: unknown, s: Schema | undefined, parent: Record<string, unkn
     }
     return;
   }
-  if (
-    isPlainObject(v) &&
-    s &&
-    s['x-kubernetes-map-type'] !== 'atomic' &&
-    !s['x-kubernetes-preserve-unknown-fields'] &&
-    !s['x-kubernetes-int-or-string']
-  ) {
+  if (isPlainObject(v) && s && s['x-kubernetes-map-type'] !== 'atomic' && !s['x-kubernetes-preserve-unknown-fields']) {
     const isMap = !s.properties && typeof s.additionalProperties === 'object';
     let any = false;
     for (const [k, x] of Object.entries(v)) {

@@ -2,7 +2,6 @@
 // fieldmanager. Update operations take ownership of the fields they change; Apply operations own
 // exactly the fields of their applied configuration, conflict with other owners whose values
 // differ (unless forced), and remove fields they stopped applying when nobody else owns them.
-import type { TSchema } from '@sinclair/typebox';
 import type { KubeObject, ManagedFieldsEntry } from '../types.js';
 import { StatusError } from '../errors.js';
 import { deepEqual } from '../meta.js';
@@ -80,12 +79,12 @@ export function trackUpdate(o: {
   old: KubeObject | undefined;
   updated: KubeObject;
   manager: string;
-  schema: TSchema;
+  schema: Schema;
   now: Date;
   apiVersion: string;
   subresource?: string;
 }): ManagedFieldsEntry[] | undefined {
-  const schema = o.schema as unknown as Schema;
+  const schema = o.schema;
   const part = o.subresource === 'status' ? 'status' : 'main';
   if (!o.old && !o.updated.metadata.managedFields?.length) {
     // A create: the creator owns everything it set (the hot path of every POST).
@@ -161,7 +160,7 @@ function mergeApplied(live: unknown, applied: unknown, s: Schema | undefined): u
     }
     return out;
   }
-  if (isPlainObject(applied) && isPlainObject(live) && s && s['x-kubernetes-map-type'] !== 'atomic' && !s['x-kubernetes-int-or-string']) {
+  if (isPlainObject(applied) && isPlainObject(live) && s && s['x-kubernetes-map-type'] !== 'atomic') {
     const out: Record<string, unknown> = Object.assign(Object.create(null), live); // `__proto__` stays an ordinary key
     for (const [k, v] of Object.entries(applied)) {
       if (v === null) continue;
@@ -177,12 +176,12 @@ export function serverSideApply(o: {
   applied: KubeObject;
   manager: string;
   force: boolean;
-  schema: TSchema;
+  schema: Schema;
   now: Date;
   apiVersion: string;
   subresource?: string;
 }): KubeObject {
-  const schema = o.schema as unknown as Schema;
+  const schema = o.schema;
   const part = o.subresource === 'status' ? 'status' : 'main';
   const live: KubeObject = o.live ?? { apiVersion: o.applied.apiVersion, kind: o.applied.kind, metadata: {} };
   const entries = entriesOf(o.live);

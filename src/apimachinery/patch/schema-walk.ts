@@ -1,11 +1,8 @@
 // Navigating a kind's schema while walking an object: child schema of a field or of list items,
 // and the list semantics patching and field ownership depend on (merge key, strategy, list type).
-export type Schema = Record<string, unknown> & {
-  type?: string;
-  properties?: Record<string, Schema>;
-  additionalProperties?: Schema | boolean;
-  items?: Schema;
-};
+import type { Schema } from '../schema.js';
+
+export type { Schema };
 
 export function fieldSchema(s: Schema | undefined, key: string): Schema | undefined {
   if (!s) return undefined;

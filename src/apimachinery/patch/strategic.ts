@@ -5,14 +5,13 @@
 // `$setElementOrder/<field>`. Fields without a schema merge like a JSON merge patch.
 import { badRequest } from '../errors.js';
 import { fieldSchema, isPlainObject, itemSchema, listInfo, type Schema } from './schema-walk.js';
-import type { TSchema } from '@sinclair/typebox';
 
 type Obj = Record<string, unknown>;
 const DELETE_FROM = '$deleteFromPrimitiveList/';
 const ORDER = '$setElementOrder/';
 
-export function applyStrategicMergePatch(target: unknown, patch: Obj, schema: TSchema): unknown {
-  const out = mergeMap(isPlainObject(target) ? target : {}, patch, schema as unknown as Schema);
+export function applyStrategicMergePatch(target: unknown, patch: Obj, schema: Schema): unknown {
+  const out = mergeMap(isPlainObject(target) ? target : {}, patch, schema);
   return out === DELETED ? {} : out;
 }
 

@@ -33,7 +33,7 @@ import {
 /** The store's name for EndpointSlices (group-qualified). */
 const SLICES = ENDPOINTSLICES;
 
-const selectorOf = (svc: KubeObject | undefined) => (svc?.spec as { selector?: Record<string, string> } | undefined)?.selector;
+const selectorOf = (svc: KubeObject | undefined) => (svc as ServiceObj | undefined)?.spec?.selector;
 
 export function startEndpointControllers(ctx: ControllerContext): Controller {
   const { store, registry, defs, log, config, informers } = ctx;

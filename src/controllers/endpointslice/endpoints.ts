@@ -9,7 +9,6 @@
 import type { EndpointAddress, EndpointPort, EndpointSubset, EndpointsObj } from '../../registry/endpoints.js';
 import type { PodObj, ServiceObj, ServicePort } from './desired.js';
 import { controllerManagesService, findPort, isPodReady, podIPsOf, shouldPodBeInEndpoints, shouldSetHostname } from './desired.js';
-import { deepEqual } from '../../apimachinery/meta.js';
 import {
   ANNOTATION_OVER_CAPACITY,
   ANNOTATION_TRIGGER_TIME,
@@ -103,15 +102,15 @@ export function computeSubsets(
 
 // ---- RepackSubsets ----
 
-const addrKey = (a: EndpointAddress) => `${a.ip}\u0000${(a.targetRef as { uid?: string } | undefined)?.uid ?? ''}`;
+const addrKey = (a: EndpointAddress) => `${a.ip}\u0000${a.targetRef?.uid ?? ''}`;
 const portKey = (p: EndpointPort) => JSON.stringify([p.name ?? '', p.port, p.protocol ?? '', p.appProtocol ?? null]);
 const SENTINEL = '\u0000no-ports';
 
 /** upstream LessEndpointAddress: by IP text, then targetRef uid (none first). */
 function compareAddresses(a: EndpointAddress, b: EndpointAddress): number {
   if (a.ip !== b.ip) return a.ip < b.ip ? -1 : 1;
-  const ua = (a.targetRef as { uid?: string } | undefined)?.uid;
-  const ub = (b.targetRef as { uid?: string } | undefined)?.uid;
+  const ua = a.targetRef?.uid;
+  const ub = b.targetRef?.uid;
   if (ub === undefined) return ua === undefined ? 0 : 1;
   if (ua === undefined) return -1;
   return ua < ub ? -1 : ua > ub ? 1 : 0;

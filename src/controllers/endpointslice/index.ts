@@ -1,5 +1,5 @@
-// The EndpointSlice, Endpoints and EndpointSlice-mirroring computations (pure; the controllers
-// that read the store and write through the registry come with a later issue).
+// The EndpointSlice, Endpoints and EndpointSlice-mirroring computations, as pure functions; the
+// controllers that run them on store events and write through the registry are controllers.ts.
 export * from './util.js';
 export * from './desired.js';
 export * from './reconcile.js';

@@ -301,6 +301,8 @@ function validTrafficDistribution(td: string | undefined, preferSame: boolean): 
 }
 
 const isReady = (ep: SliceEndpoint) => ep.conditions?.ready === true;
+/** EndpointHints with forNodes (v1.33's PreferSameNode): not a field of the v1.32 API, so no generated type has it. */
+type Hints = NonNullable<SliceEndpoint['hints']> & { forNodes?: { name: string }[] };
 const hasHints = (ep: SliceEndpoint) => ep.hints !== undefined && ep.hints !== null;
 
 /** trafficdist preferCloseHeuristic.needsUpdate: a ready endpoint's hint is missing, wrong or stale. */
@@ -313,7 +315,7 @@ function hintsNeedUpdate(slice: EndpointSliceObj, nodeHints: boolean): boolean {
     } else if (zones.length) {
       return true;
     }
-    const nodes = ep.hints?.forNodes ?? [];
+    const nodes = (ep.hints as Hints | undefined)?.forNodes ?? [];
     if (ep.nodeName && nodeHints) {
       if (nodes.length !== 1 || nodes[0]!.name !== ep.nodeName) return true;
     } else if (nodes.length) {
@@ -327,7 +329,7 @@ function hintsNeedUpdate(slice: EndpointSliceObj, nodeHints: boolean): boolean {
 function applyHints(slice: EndpointSliceObj, nodeHints: boolean): void {
   for (const ep of slice.endpoints ?? []) {
     if (!isReady(ep)) continue;
-    const hints: NonNullable<SliceEndpoint['hints']> = {};
+    const hints: Hints = {};
     if (ep.zone) hints.forZones = [{ name: ep.zone }];
     if (ep.nodeName && nodeHints) hints.forNodes = [{ name: ep.nodeName }];
     if (hints.forZones || hints.forNodes) ep.hints = hints;

@@ -16,7 +16,7 @@ const ms = (t: string | undefined): number => {
 };
 
 function podTriggerTime(pod: PodObj): number {
-  const ready = (pod.status?.conditions ?? []).find((c) => c.type === 'Ready') as { lastTransitionTime?: string } | undefined;
+  const ready = (pod.status?.conditions ?? []).find((c) => c.type === 'Ready');
   return ms(ready?.lastTransitionTime);
 }
 

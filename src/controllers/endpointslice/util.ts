@@ -93,7 +93,7 @@ export function isIPv6String(text: string | undefined): boolean {
 export function endpointKey(ep: SliceEndpoint): string {
   const a = ep.addresses ?? [];
   const addrs = a.length === 1 ? a[0] : [...a].sort().join('\u0001');
-  const ref = ep.targetRef as { namespace?: string; name?: string } | undefined;
+  const ref = ep.targetRef;
   // NUL cannot occur in an address, a hostname or a name: the parts cannot run together.
   return `${addrs}\u0000${ep.hostname ?? ''}\u0000${ref?.namespace ?? ''}\u0000${ref?.name ?? ''}`;
 }

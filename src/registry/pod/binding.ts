@@ -6,15 +6,16 @@ import { badRequest, conflict, invalid, notFound } from '../../apimachinery/erro
 import { fieldErr } from '../../apimachinery/field.js';
 import { rfc3339 } from '../../apimachinery/meta.js';
 import { withStatusErrors } from '../storage-errors.js';
+import type { Binding, PodCondition } from '../../api/generated/core/v1.js';
+import type { NullableTimes } from '../define.js';
+import type { PodObj } from './strategy.js';
+
+export type { Binding };
 
 const PODS = { group: '', resource: 'pods' };
 
-export interface Binding {
-  metadata?: { name?: string; namespace?: string; uid?: string; resourceVersion?: string };
-  target?: { kind?: string; name?: string };
-}
-
-type Cond = { type: string; status: string; lastProbeTime?: string | null; lastTransitionTime?: string; reason?: string; message?: string };
+/** A Pod condition as written here: Go prints the unset lastProbeTime as null. */
+type Cond = NullableTimes<PodCondition, 'lastProbeTime'>;
 
 /** Upserts a condition, keeping lastTransitionTime when the status does not change. */
 export function setCondition(conds: Cond[] | undefined, c: Cond): Cond[] {
@@ -35,18 +36,18 @@ export function bindPod(store: Store, ns: string, name: string, b: Binding): Kub
   const node = b.target!.name!;
   return withStatusErrors(() =>
     store.txn((tx) => {
-      const pod = tx.get('pods', ns, name);
+      const pod = tx.get('pods', ns, name) as PodObj | undefined;
       if (!pod) throw notFound(PODS, name);
       if (b.metadata?.uid && b.metadata.uid !== pod.metadata.uid) {
         throw conflict(PODS, name, `Precondition failed: UID in precondition: ${b.metadata.uid}, UID in object meta: ${pod.metadata.uid}`);
       }
       if (pod.metadata.deletionTimestamp) throw conflict(PODS, name, 'pod is being deleted, cannot be assigned to a host');
-      const spec = pod.spec as { nodeName?: string };
-      if (spec.nodeName) throw conflict(PODS, name, `pod ${name} is already assigned to node "${spec.nodeName}"`);
-      const status = (pod.status ?? {}) as { conditions?: Cond[] };
+      const nodeName = pod.spec?.nodeName;
+      if (nodeName) throw conflict(PODS, name, `pod ${name} is already assigned to node "${nodeName}"`);
+      const status = pod.status ?? {};
       const next: KubeObject = {
         ...pod,
-        spec: { ...(pod.spec as object), nodeName: node },
+        spec: { ...pod.spec, nodeName: node },
         status: {
           ...status,
           conditions: setCondition(status.conditions, {

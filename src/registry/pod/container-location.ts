@@ -2,12 +2,12 @@
 // strategy.go, the container checks of streamLocation and LogLocation), with upstream's texts.
 import type { KubeObject } from '../../apimachinery/types.js';
 import { badRequest } from '../../apimachinery/errors.js';
-
-type CSpec = { name: string };
+import type { PodSpec } from '../../api/generated/core/v1.js';
+import type { PodObj } from './strategy.js';
 
 /** The container a request means: `container=` or the Pod's only one; upstream's texts otherwise. */
 export function pickContainer(pod: KubeObject, requested: string | undefined): string {
-  const spec = (pod.spec ?? {}) as { containers?: CSpec[]; initContainers?: CSpec[]; ephemeralContainers?: CSpec[]; nodeName?: string };
+  const spec: Partial<PodSpec> = (pod as PodObj).spec ?? {};
   const name = pod.metadata.name!;
   const mains = (spec.containers ?? []).map((c) => c.name);
   const inits = (spec.initContainers ?? []).map((c) => c.name);

@@ -6,7 +6,8 @@
 // ConfigMap kube-root-ca.crt, the namespace); imagePullSecrets come from the ServiceAccount when
 // the Pod names none.
 import type { WriteContext } from '../types.js';
-import type { Container, PodObj } from './strategy.js';
+import type { Container, PodSpec, ProjectedVolumeSource } from '../../api/generated/core/v1.js';
+import type { PodObj } from './strategy.js';
 import type { ServiceAccountObj } from '../serviceaccount.js';
 import { forbidden } from '../../apimachinery/errors.js';
 import { randomSuffix } from '../../apimachinery/meta.js';
@@ -18,7 +19,7 @@ const DEFAULT_SERVICE_ACCOUNT = 'default';
 const MIRROR_POD_ANNOTATION = 'kubernetes.io/config.mirror';
 
 /** upstream TokenVolumeSource(): what the kubelet turns into token, ca.crt and namespace files. */
-export function tokenVolumeSource() {
+export function tokenVolumeSource(): ProjectedVolumeSource {
   return {
     sources: [
       { serviceAccountToken: { expirationSeconds: 3607, path: 'token' } },
@@ -32,7 +33,7 @@ export function tokenVolumeSource() {
 export function admitPodServiceAccount(pod: PodObj, ctx: WriteContext): void {
   // Mirror pods are the kubelet's; their spec is left alone (upstream).
   if (pod.metadata.annotations?.[MIRROR_POD_ANNOTATION] !== undefined) return;
-  const spec = (pod.spec ??= {});
+  const spec = (pod.spec ??= {} as PodSpec);
   spec.serviceAccountName ||= DEFAULT_SERVICE_ACCOUNT;
   const ns = pod.metadata.namespace ?? '';
   const sa = ctx.tx?.get('serviceaccounts', ns, spec.serviceAccountName) as ServiceAccountObj | undefined;
@@ -50,25 +51,22 @@ export function admitPodServiceAccount(pod: PodObj, ctx: WriteContext): void {
       `error looking up service account ${ns}/${spec.serviceAccountName}: serviceaccount "${spec.serviceAccountName}" not found`,
     );
   }
-  const automount = (spec.automountServiceAccountToken as boolean | undefined) ?? sa?.automountServiceAccountToken ?? true;
+  const automount = spec.automountServiceAccountToken ?? sa?.automountServiceAccountToken ?? true;
   if (automount) mountServiceAccountToken(spec);
-  const pullSecrets = spec.imagePullSecrets as unknown[] | undefined;
-  if (!pullSecrets?.length && sa?.imagePullSecrets?.length) {
-    spec.imagePullSecrets = (sa.imagePullSecrets as { name?: string }[]).map((s) => ({ name: s.name ?? '' }));
+  if (!spec.imagePullSecrets?.length && sa?.imagePullSecrets?.length) {
+    spec.imagePullSecrets = sa.imagePullSecrets.map((s) => ({ name: s.name ?? '' }));
   }
 }
 
-type VolumeMount = { name?: string; mountPath?: string; readOnly?: boolean };
-
-function mountServiceAccountToken(spec: NonNullable<PodObj['spec']>): void {
-  const volumes = (spec.volumes ?? []) as { name?: string }[];
+function mountServiceAccountToken(spec: PodSpec): void {
+  const volumes = spec.volumes ?? [];
   // A Pod that already has a kube-api-access-* volume (e.g. re-applied from `kubectl get -o yaml`)
   // keeps it: the mounts point at that volume and no second one is added.
   const existing = volumes.find((v) => typeof v.name === 'string' && v.name.startsWith(SERVICE_ACCOUNT_VOLUME_PREFIX));
   const volumeName = existing?.name ?? SERVICE_ACCOUNT_VOLUME_PREFIX + randomSuffix(5);
   let needsVolume = false;
   const addMount = (c: Container) => {
-    const mounts = (c.volumeMounts ?? []) as VolumeMount[];
+    const mounts = c.volumeMounts ?? [];
     // An existing mount at the default path wins over the token volume.
     if (mounts.some((m) => m.mountPath === DEFAULT_API_TOKEN_MOUNT_PATH)) return;
     c.volumeMounts = [...mounts, { name: volumeName, readOnly: true, mountPath: DEFAULT_API_TOKEN_MOUNT_PATH }];
@@ -76,6 +74,5 @@ function mountServiceAccountToken(spec: NonNullable<PodObj['spec']>): void {
   };
   for (const c of spec.initContainers ?? []) addMount(c);
   for (const c of spec.containers ?? []) addMount(c);
-  if (needsVolume && !existing)
-    spec.volumes = [...volumes, { name: volumeName, projected: tokenVolumeSource() }] as Record<string, unknown>[];
+  if (needsVolume && !existing) spec.volumes = [...volumes, { name: volumeName, projected: tokenVolumeSource() }];
 }

@@ -1,16 +1,18 @@
 // The diff under upstream's "pod updates may not change fields other than ..." error. Upstream
 // prints cmp.Diff(oldPod.Spec, mungedPodSpec) of the internal core.PodSpec (github.com/google/go-cmp
 // report format). This module re-creates that report from the JSON objects: a Go type model is
-// derived from the Pod schema (field order, Go field names, pointers, the embedded structs and
-// the internal PodSpec layout where hostNetwork & co. live in securityContext), the values are
+// derived from the generated Pod schemas (types) and upstream's types.go layout (go-fields.ts: field
+// order, Go field names, embedded structs), plus pointers and the internal PodSpec layout where
+// hostNetwork & co. live in securityContext; the values are
 // compared into a tree with go-cmp's counters, and the tree is printed with go-cmp's rules
 // (2 records of context, "... // N identical fields", key alignment, compact one-line values,
 // types on changed values, resource.Quantity as its struct). go-cmp documents its output as
 // unstable and randomly uses U+00A0 after the +/- markers; tinykube always uses plain spaces.
 // Slices are aligned by a longest-common-subsequence script, an approximation of go-cmp's.
-import type { TSchema } from '@sinclair/typebox';
-import { EphemeralContainerSchema, PodSecurityContextSchema, PodSpecSchema } from '../../api/schema/pod.js';
+import { schemas } from '../../api/generated/core/v1.js';
+import type { Schema } from '../../apimachinery/schema.js';
 import { compareQuantity, parseQuantity } from '../../apimachinery/quantity.js';
+import { GO_FIELDS } from './go-fields.js';
 
 // ---- Go type model ----
 
@@ -32,40 +34,9 @@ type Json = Record<string, unknown>;
 const QUANTITY = 'io.k8s.apimachinery.pkg.api.resource.Quantity';
 const INTSTR = 'io.k8s.apimachinery.pkg.util.intstr.IntOrString';
 
-const ACRONYMS: Record<string, string> = {
-  dnsPolicy: 'DNSPolicy',
-  dnsConfig: 'DNSConfig',
-  hostIPC: 'HostIPC',
-  hostPID: 'HostPID',
-  hostIP: 'HostIP',
-  ip: 'IP',
-  tty: 'TTY',
-  fsGroup: 'FSGroup',
-  fsGroupChangePolicy: 'FSGroupChangePolicy',
-  seLinuxOptions: 'SELinuxOptions',
-  seLinuxChangePolicy: 'SELinuxChangePolicy',
-  httpGet: 'HTTPGet',
-  tcpSocket: 'TCPSocket',
-  grpc: 'GRPC',
-  setHostnameAsFQDN: 'SetHostnameAsFQDN',
-  os: 'OS',
-  uid: 'UID',
-  apiVersion: 'APIVersion',
-  httpHeaders: 'HTTPHeaders',
-  iscsi: 'ISCSI',
-  nfs: 'NFS',
-  fc: 'FC',
-  rbd: 'RBD',
-  csi: 'CSI',
-  cephfs: 'CephFS',
-  storageos: 'StorageOS',
-  scaleIO: 'ScaleIO',
-  gcePersistentDisk: 'GCEPersistentDisk',
-  awsElasticBlockStore: 'AWSElasticBlockStore',
-  gmsaCredentialSpec: 'GMSACredentialSpec',
-  gmsaCredentialSpecName: 'GMSACredentialSpecName',
-};
-const goFieldName = (json: string) => ACRONYMS[json] ?? json.charAt(0).toUpperCase() + json.slice(1);
+/** A JSON name as a Go field name, where go-fields.ts does not tell (free-form objects). */
+const goFieldName = (json: string) => json.charAt(0).toUpperCase() + json.slice(1);
+const jsonName = (go: string) => go.charAt(0).toLowerCase() + go.slice(1);
 
 /** Optional scalars that are pointers in the internal Go types (owner-qualified where it matters). */
 const PTR_SCALARS = new Set([
@@ -104,6 +75,23 @@ const PTR_SCALARS = new Set([
   'resourceClaimName',
   'resourceClaimTemplateName',
   'signerName',
+  // Optional scalars of the volume sources, affinity and claim templates (types.go: pointers).
+  'initiatorName',
+  'storageClassName',
+  'volumeMode',
+  'volumeAttributesClassName',
+  'apiGroup',
+  'deletionGracePeriodSeconds',
+  'controller',
+  'blockOwnerDeletion',
+  'core.AzureDiskVolumeSource.cachingMode',
+  'core.AzureDiskVolumeSource.fsType',
+  'core.AzureDiskVolumeSource.readOnly',
+  'core.AzureDiskVolumeSource.kind',
+  'core.CSIVolumeSource.readOnly',
+  'core.CSIVolumeSource.fsType',
+  'core.FCVolumeSource.lun',
+  'core.TypedObjectReference.namespace',
   'core.Container.restartPolicy',
   'core.EphemeralContainerCommon.restartPolicy',
   'core.HostPathVolumeSource.type',
@@ -111,18 +99,12 @@ const PTR_SCALARS = new Set([
 ]);
 const PTR_SCALARS_NOT = new Set(['core.ClusterTrustBundleProjection.optional']);
 /** Optional struct fields that are values, not pointers. */
-const VALUE_STRUCTS = new Set(['core.Container.resources', 'core.EphemeralContainerCommon.resources']);
-/** Types that embed LocalObjectReference{Name}. */
-const LOCAL_REF = new Set([
-  'core.ConfigMapVolumeSource',
-  'core.ConfigMapProjection',
-  'core.SecretProjection',
-  'core.ConfigMapEnvSource',
-  'core.SecretEnvSource',
-  'core.ConfigMapKeySelector',
-  'core.SecretKeySelector',
+const VALUE_STRUCTS = new Set([
+  'core.Container.resources',
+  'core.EphemeralContainerCommon.resources',
+  'core.PersistentVolumeClaimTemplate.metadata',
+  'core.PersistentVolumeClaimSpec.resources',
 ]);
-
 const str = (go = 'string'): GoType => ({ k: 'scalar', s: 'string', go });
 const int = (go = 'int32'): GoType => ({ k: 'scalar', s: 'int', go });
 
@@ -167,7 +149,6 @@ const intstrType: GoType = {
   view: (v) => (typeof v === 'string' ? { Type: 1, StrVal: v } : typeof v === 'number' ? { IntVal: v } : {}),
 };
 
-type SchemaNode = TSchema & Json;
 const structs = new Map<string, GoType>();
 
 function goTypeName(schemaName: string): string {
@@ -176,79 +157,64 @@ function goTypeName(schemaName: string): string {
   return schemaName.startsWith('io.k8s.api.core') ? `core.${m[1]}` : `v1.${m[1]}`;
 }
 
-function typeOf(s: SchemaNode, owner: string, json: string, required: boolean): GoType {
-  const named = s['x-tinykube-name'] as string | undefined;
+function typeOf(s: Schema, owner: string, json: string, required: boolean): GoType {
+  const named = s['x-tinykube-name'];
   const qualified = `${owner}.${json}`;
   const ptr = (t: GoType): GoType => (required ? t : { k: 'ptr', elem: t });
   if (named === QUANTITY) return PTR_SCALARS.has(qualified) ? { k: 'ptr', elem: quantityType } : quantityType;
   if (named === INTSTR) return intstrType;
-  if (s['x-kubernetes-preserve-unknown-fields']) return ptr({ k: 'free', name: goTypeName(named ?? '') });
-  if (s.type === 'array') return { k: 'slice', elem: typeOf(s.items as SchemaNode, owner, json, true) };
+  // Untyped objects (FieldsV1): shown as their JSON.
+  if (s['x-kubernetes-preserve-unknown-fields'] || (s.type === 'object' && !s.properties && typeof s.additionalProperties !== 'object'))
+    return ptr({ k: 'free', name: goTypeName(named ?? '') });
+  if (s.type === 'array') return { k: 'slice', elem: typeOf(s.items!, owner, json, true) };
   if (s.type === 'object' && s.properties) {
     const t = structOf(s);
     return VALUE_STRUCTS.has(qualified) ? t : ptr(t);
   }
   if (s.type === 'object') {
-    const go = s['x-tinykube-go'] as string | undefined;
-    const elem = typeOf(s.additionalProperties as SchemaNode, owner, json, true);
+    const go = s['x-tinykube-go'];
+    const elem = typeOf(s.additionalProperties as Schema, owner, json, true);
     if (go === 'v1.ResourceList') return { k: 'map', name: 'core.ResourceList', elem, stringerKeys: true };
     return { k: 'map', name: `map[string]${typeString(elem)}`, elem, stringerKeys: false };
   }
   let t: GoType;
   if (s.type === 'integer') t = int(s.format === 'int64' ? 'int64' : 'int32');
   else if (s.type === 'boolean') t = { k: 'scalar', s: 'bool', go: 'bool' };
-  else t = str(((s['x-tinykube-go'] as string | undefined) ?? 'string').replace(/^v1\./, 'core.'));
+  else t = str((s['x-tinykube-go'] ?? 'string').replace(/^v1\./, 'core.'));
   const isPtr = !required && !PTR_SCALARS_NOT.has(qualified) && (PTR_SCALARS.has(json) || PTR_SCALARS.has(qualified));
   return isPtr ? { k: 'ptr', elem: t } : t;
 }
 
-function fieldsOf(s: SchemaNode, owner: string, skip: string[] = []): GoField[] {
-  const props = (s.properties ?? {}) as Record<string, SchemaNode>;
-  const req = new Set((s.required as string[] | undefined) ?? []);
-  return Object.entries(props)
-    .filter(([k]) => !skip.includes(k))
-    .map(([k, v]) => ({ name: goFieldName(k), json: k, type: typeOf(v, owner, k, req.has(k)) }));
+/**
+ * The Go fields of struct `name` (go-fields.ts), their types from `s`, the schema of the JSON
+ * object: an embedded struct's fields are that object's too. A struct missing from the table
+ * (none under PodSpec: the unit test checks) gets the schema's fields in its order.
+ */
+function fieldsOf(s: Schema, name: string): GoField[] {
+  const props = s.properties ?? {};
+  const req = new Set(s.required ?? []);
+  const layout = GO_FIELDS[name];
+  if (layout === undefined)
+    return Object.entries(props).map(([k, v]) => ({ name: goFieldName(k), json: k, type: typeOf(v, name, k, req.has(k)) }));
+  return layout.split(' ').map((f): GoField => {
+    if (f.startsWith('...')) {
+      const embedded = `${name.slice(0, name.indexOf('.'))}.${f.slice(3)}`;
+      return { name: f.slice(3), type: { k: 'struct', name: embedded, fields: fieldsOf(s, embedded) } };
+    }
+    const [go, json = jsonName(go!)] = f.split(':') as [string, string?];
+    const fs = props[json];
+    if (!fs) throw new Error(`go-fields.ts: ${name}.${go} is not a field of ${String(s['x-tinykube-name'])}`);
+    return { name: go, json, type: typeOf(fs, name, json, req.has(json)) };
+  });
 }
 
-function structOf(s: SchemaNode): GoType {
-  const name = goTypeName(s['x-tinykube-name'] as string);
+function structOf(s: Schema): GoType {
+  const name = goTypeName(s['x-tinykube-name']!);
   const known = structs.get(name);
   if (known) return known;
   const t: GoType = { k: 'struct', name, fields: [] };
   structs.set(name, t);
-  if (name === 'core.Volume') {
-    t.fields = [
-      { name: 'Name', json: 'name', type: str() },
-      { name: 'VolumeSource', type: { k: 'struct', name: 'core.VolumeSource', fields: fieldsOf(s, 'core.VolumeSource', ['name']) } },
-    ];
-  } else if (name === 'core.Probe') {
-    const handler = ['exec', 'httpGet', 'tcpSocket', 'grpc'];
-    const all = fieldsOf(s, name);
-    t.fields = [
-      { name: 'ProbeHandler', type: { k: 'struct', name: 'core.ProbeHandler', fields: all.filter((f) => handler.includes(f.json!)) } },
-      ...all.filter((f) => !handler.includes(f.json!)),
-    ];
-  } else if (LOCAL_REF.has(name)) {
-    t.fields = [
-      {
-        name: 'LocalObjectReference',
-        type: { k: 'struct', name: 'core.LocalObjectReference', fields: [{ name: 'Name', json: 'name', type: str() }] },
-      },
-      ...fieldsOf(s, name, ['name']),
-    ];
-  } else if (name === 'core.EphemeralContainer') {
-    t.fields = [
-      {
-        name: 'EphemeralContainerCommon',
-        type: {
-          k: 'struct',
-          name: 'core.EphemeralContainerCommon',
-          fields: fieldsOf(s, 'core.EphemeralContainerCommon', ['targetContainerName']),
-        },
-      },
-      { name: 'TargetContainerName', json: 'targetContainerName', type: str() },
-    ];
-  } else t.fields = fieldsOf(s, name);
+  t.fields = fieldsOf(s, name);
   return t;
 }
 
@@ -295,9 +261,7 @@ const HOST_FIELDS = ['hostNetwork', 'hostPID', 'hostIPC', 'shareProcessNamespace
 let podSpecType: GoType | undefined;
 function internalPodSpecType(): GoType {
   if (podSpecType) return podSpecType;
-  const specSchema = PodSpecSchema as unknown as SchemaNode;
-  const v1 = new Map(fieldsOf(specSchema, 'core.PodSpec').map((f) => [f.json!, f]));
-  const scSchema = PodSecurityContextSchema as unknown as SchemaNode;
+  const v1 = new Map(fieldsOf(schemas.PodSpec, 'core.PodSpec').map((f) => [f.json!, f]));
   const securityContext: GoType = {
     k: 'ptr',
     elem: {
@@ -309,7 +273,7 @@ function internalPodSpecType(): GoType {
         { name: 'HostIPC', json: 'hostIPC', type: { k: 'scalar', s: 'bool', go: 'bool' } },
         { name: 'ShareProcessNamespace', json: 'shareProcessNamespace', type: { k: 'ptr', elem: { k: 'scalar', s: 'bool', go: 'bool' } } },
         { name: 'HostUsers', json: 'hostUsers', type: { k: 'ptr', elem: { k: 'scalar', s: 'bool', go: 'bool' } } },
-        ...fieldsOf(scSchema, 'core.PodSecurityContext'),
+        ...fieldsOf(schemas.PodSecurityContext, 'core.PodSecurityContext'),
       ],
     },
   };
@@ -796,7 +760,7 @@ function formatValue(t: GoType, v: unknown, valid: boolean, o: Opts): TNode | nu
   }
 }
 
-/** Free-form subtrees (affinity, cloud volume sources): JSON keys as Go field names. */
+/** Untyped objects (FieldsV1): JSON keys as Go field names. */
 function formatFree(v: unknown, o: Opts): TNode {
   if (isNil(v)) return NIL;
   if (typeof v === 'string') return formatString(v, o);
@@ -940,7 +904,7 @@ export function podSpecDiff(oldSpec: Json, newSpec: Json): string {
 
 /** cmp.Diff(old, new) of two ephemeral containers, as upstream prints it for core.EphemeralContainer. */
 export function ephemeralContainerDiff(oldC: Json, newC: Json): string {
-  const root = compare(structOf(EphemeralContainerSchema as unknown as SchemaNode), oldC, newC);
+  const root = compare(structOf(schemas.EphemeralContainer), oldC, newC);
   if (root.diff === 0) return '';
   const text = formatDiff(root, { diff: '', typeMode: 'emit', verbosity: 0, limit: false });
   return text ? render(text) : '';

@@ -2,104 +2,35 @@
 // volume sources', plus what the ServiceAccount, Priority and DefaultTolerationSeconds admission
 // plugins add), ValidatePodCreate/ValidatePodUpdate (src/registry/pod/validation.ts), graceful
 // deletion (podStrategy CheckGracefulDelete) and printPod's STATUS/RESTARTS logic.
-import { PodSchema } from '../../api/schema/index.js';
-import { defineKind, type Obj } from '../define.js';
+import {
+  schemas,
+  type Container,
+  type HTTPGetAction,
+  type ObjectFieldSelector,
+  type Pod,
+  type PodSpec,
+  type Probe,
+  type Toleration,
+  type Volume,
+} from '../../api/generated/core/v1.js';
+import { asObject, defineKind, objectsIn, type Obj } from '../define.js';
 import { fieldErr, type FieldError } from '../../apimachinery/field.js';
 import { validateIP } from '../../apimachinery/validation.js';
 import { validatePodCreate, validatePodEphemeralContainersUpdate, validatePodSpecFields, validatePodUpdateFull } from './validation.js';
 import { age, ageColumn, column, nameColumn, translateTimestampSince } from '../printers.js';
 import { admitPodServiceAccount } from './serviceaccount-admission.js';
 
-export interface ContainerPort {
-  name?: string;
-  containerPort: number;
-  hostPort?: number;
-  protocol?: string;
-  hostIP?: string;
-}
-export interface Probe {
-  timeoutSeconds?: number;
-  periodSeconds?: number;
-  successThreshold?: number;
-  failureThreshold?: number;
-  httpGet?: { scheme?: string; port?: number | string; path?: string };
-  [k: string]: unknown;
-}
-export interface Container {
-  name: string;
-  image?: string;
-  imagePullPolicy?: string;
-  ports?: ContainerPort[];
-  terminationMessagePath?: string;
-  terminationMessagePolicy?: string;
-  resources?: { requests?: Record<string, string | number>; limits?: Record<string, string | number> };
-  livenessProbe?: Probe;
-  readinessProbe?: Probe;
-  startupProbe?: Probe;
-  restartPolicy?: string;
-  [k: string]: unknown;
-}
-export interface Toleration {
-  key?: string;
-  operator?: string;
-  value?: string;
-  effect?: string;
-  tolerationSeconds?: number;
-}
-export interface PodSpec {
-  containers?: Container[];
-  initContainers?: Container[];
-  restartPolicy?: string;
-  dnsPolicy?: string;
-  terminationGracePeriodSeconds?: number;
-  activeDeadlineSeconds?: number;
-  schedulerName?: string;
-  securityContext?: Record<string, unknown>;
-  serviceAccountName?: string;
-  serviceAccount?: string;
-  enableServiceLinks?: boolean;
-  hostNetwork?: boolean;
-  nodeName?: string;
-  hostname?: string;
-  subdomain?: string;
-  priority?: number;
-  priorityClassName?: string;
-  preemptionPolicy?: string;
-  tolerations?: Toleration[];
-  readinessGates?: { conditionType: string }[];
-  volumes?: Record<string, unknown>[];
-  [k: string]: unknown;
-}
-export interface ContainerState {
-  waiting?: { reason?: string; message?: string };
-  running?: { startedAt?: string };
-  terminated?: { exitCode?: number; signal?: number; reason?: string; finishedAt?: string; startedAt?: string };
-}
-export interface ContainerStatus {
-  name: string;
-  ready?: boolean;
-  started?: boolean;
-  restartCount?: number;
-  state?: ContainerState;
-  lastState?: ContainerState;
-  [k: string]: unknown;
-}
-export interface PodStatus {
-  phase?: string;
-  reason?: string;
-  message?: string;
-  podIP?: string;
-  podIPs?: { ip: string }[];
-  hostIP?: string;
-  nominatedNodeName?: string;
-  qosClass?: string;
-  conditions?: { type: string; status: string; reason?: string }[];
-  containerStatuses?: ContainerStatus[];
-  initContainerStatuses?: ContainerStatus[];
-  startTime?: string;
-  [k: string]: unknown;
-}
-export type PodObj = Obj<PodSpec, PodStatus>;
+export type {
+  Container,
+  ContainerPort,
+  ContainerState,
+  ContainerStatus,
+  PodSpec,
+  PodStatus,
+  Probe,
+  Toleration,
+} from '../../api/generated/core/v1.js';
+export type PodObj = Obj<Pod>;
 
 // ---- defaults ----
 
@@ -113,26 +44,23 @@ export function defaultPullPolicy(image: string | undefined): string {
   return !tag || tag === 'latest' ? 'Always' : 'IfNotPresent';
 }
 
-type Json = Record<string, unknown>;
-const asObj = (v: unknown): Json | undefined => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : undefined);
-const asList = (v: unknown): Json[] => (Array.isArray(v) ? (v as Json[]).filter((x) => asObj(x)) : []);
-
 /** SetDefaults_HTTPGetAction */
-function defaultHTTPGet(h: unknown): void {
-  const g = asObj(h);
+function defaultHTTPGet(h: HTTPGetAction | null | undefined): void {
+  const g = asObject(h);
   if (!g) return;
   g.path ||= '/';
   g.scheme ||= 'HTTP';
 }
 
 /** SetDefaults_ObjectFieldSelector: apiVersion v1. */
-function defaultFieldRef(holder: unknown): void {
-  const ref = asObj(asObj(holder)?.fieldRef);
+function defaultFieldRef(holder: { fieldRef?: ObjectFieldSelector } | null | undefined): void {
+  const ref = asObject(asObject(holder)?.fieldRef);
   if (ref) ref.apiVersion ||= 'v1';
 }
 
 /** SetDefaults_Probe: Go's zero values (0) count as unset. */
-function defaultProbe(p: Probe | undefined): void {
+function defaultProbe(probe: Probe | null | undefined): void {
+  const p = asObject(probe);
   if (!p) return;
   p.timeoutSeconds ||= 1;
   p.periodSeconds ||= 10;
@@ -142,19 +70,19 @@ function defaultProbe(p: Probe | undefined): void {
 }
 
 /** SetDefaults_Volume (no source means emptyDir) and the defaults of the volume sources. */
-function defaultVolume(v: Json): void {
-  const sources = Object.keys(v).filter((k) => k !== 'name' && v[k] !== undefined && v[k] !== null);
+function defaultVolume(v: Volume): void {
+  const sources = Object.keys(v).filter((k) => k !== 'name' && v[k as keyof Volume] !== undefined && v[k as keyof Volume] !== null);
   if (!sources.length) v.emptyDir = {};
-  const hostPath = asObj(v.hostPath);
+  const hostPath = asObject(v.hostPath);
   if (hostPath) hostPath.type ??= '';
-  for (const k of ['configMap', 'secret', 'projected', 'downwardAPI']) {
-    const src = asObj(v[k]);
+  for (const k of ['configMap', 'secret', 'projected', 'downwardAPI'] as const) {
+    const src = asObject(v[k]);
     if (src) src.defaultMode ??= 420;
   }
-  for (const item of asList(asObj(v.downwardAPI)?.items)) defaultFieldRef(item);
-  for (const src of asList(asObj(v.projected)?.sources)) {
-    for (const item of asList(asObj(src.downwardAPI)?.items)) defaultFieldRef(item);
-    const token = asObj(src.serviceAccountToken);
+  for (const item of objectsIn(asObject(v.downwardAPI)?.items)) defaultFieldRef(item);
+  for (const src of objectsIn(asObject(v.projected)?.sources)) {
+    for (const item of objectsIn(asObject(src.downwardAPI)?.items)) defaultFieldRef(item);
+    const token = asObject(src.serviceAccountToken);
     if (token) token.expirationSeconds ??= 3600;
   }
 }
@@ -175,10 +103,10 @@ function defaultContainer(c: Container, hostNetwork: boolean, pod: boolean): voi
   defaultProbe(c.livenessProbe);
   defaultProbe(c.readinessProbe);
   defaultProbe(c.startupProbe);
-  const lifecycle = asObj(c.lifecycle);
-  defaultHTTPGet(asObj(lifecycle?.postStart)?.httpGet);
-  defaultHTTPGet(asObj(lifecycle?.preStop)?.httpGet);
-  for (const e of asList(c.env)) defaultFieldRef(e.valueFrom);
+  const lifecycle = asObject(c.lifecycle);
+  defaultHTTPGet(asObject(lifecycle?.postStart)?.httpGet);
+  defaultHTTPGet(asObject(lifecycle?.preStop)?.httpGet);
+  for (const e of objectsIn(c.env)) defaultFieldRef(e.valueFrom);
 }
 
 const DEFAULT_TOLERATIONS: Toleration[] = [
@@ -187,7 +115,7 @@ const DEFAULT_TOLERATIONS: Toleration[] = [
 ];
 
 export function defaultPod(pod: PodObj): void {
-  defaultPodSpec((pod.spec ??= {}), true);
+  defaultPodSpec((pod.spec ??= {} as PodSpec), true);
 }
 
 /**
@@ -215,16 +143,16 @@ export function defaultPodSpec(s: PodSpec, pod: boolean): void {
   for (const c of s.containers ?? []) defaultContainer(c, !!s.hostNetwork, pod);
   for (const c of s.initContainers ?? []) defaultContainer(c, !!s.hostNetwork, pod);
   // SetDefaults_EphemeralContainer
-  for (const c of asList(s.ephemeralContainers)) {
+  for (const c of objectsIn(s.ephemeralContainers)) {
     c.terminationMessagePath ||= '/dev/termination-log';
     c.terminationMessagePolicy ||= 'File';
-    c.imagePullPolicy ||= defaultPullPolicy(typeof c.image === 'string' ? c.image : undefined);
-    for (const e of asList(c.env)) defaultFieldRef(e.valueFrom);
+    c.imagePullPolicy ||= defaultPullPolicy(c.image);
+    for (const e of objectsIn(c.env)) defaultFieldRef(e.valueFrom);
     // The nested types' own defaults apply here too (validation then forbids these fields).
-    for (const p of asList(c.ports)) p.protocol ||= 'TCP';
-    for (const k of ['livenessProbe', 'readinessProbe', 'startupProbe'] as const) defaultProbe(asObj(c[k]) as Container['livenessProbe']);
+    for (const p of objectsIn(c.ports)) p.protocol ||= 'TCP';
+    for (const k of ['livenessProbe', 'readinessProbe', 'startupProbe'] as const) defaultProbe(c[k]);
   }
-  for (const v of s.volumes ?? []) if (asObj(v)) defaultVolume(v);
+  for (const v of objectsIn(s.volumes)) defaultVolume(v);
 }
 
 /** The DefaultTolerationSeconds admission plugin (on create and update of pods). */
@@ -251,7 +179,7 @@ function admitPod(pod: PodObj): void {
  */
 function admitPodUpdate(pod: PodObj, old: PodObj): void {
   const s = pod.spec!;
-  const o = old.spec ?? {};
+  const o: Partial<PodSpec> = old.spec ?? {};
   if (s.priority == null && o.priority != null) s.priority = o.priority;
   if (s.preemptionPolicy == null && o.preemptionPolicy != null) s.preemptionPolicy = o.preemptionPolicy;
   admitDefaultTolerations(s);
@@ -279,7 +207,7 @@ export function qosClass(spec: PodSpec | undefined): string {
 
 /** upstream ValidatePodSpec of a Pod's spec (metadata only matters for ephemeral volume names). */
 export function validatePodSpec(spec: PodSpec | undefined, metadata: PodObj['metadata'] = {}): FieldError[] {
-  return validatePodSpecFields(spec ?? {}, metadata, { relaxedEnvNames: true, relaxedDNSSearch: false, sleepZero: false });
+  return validatePodSpecFields(spec ?? ({} as PodSpec), metadata, { relaxedEnvNames: true, relaxedDNSSearch: false, sleepZero: false });
 }
 
 /**
@@ -310,7 +238,7 @@ const isRestartableInit = (c: Container | undefined) => c?.restartPolicy === 'Al
 const later = (a: string | undefined, b: string | undefined) => (!a ? b : !b ? a : Date.parse(b) > Date.parse(a) ? b : a);
 
 export function podRow(pod: PodObj, now: Date): unknown[] {
-  const spec = pod.spec ?? {};
+  const spec: Partial<PodSpec> = pod.spec ?? {};
   const status = pod.status ?? {};
   let restarts = 0;
   let restartableInitRestarts = 0;
@@ -427,7 +355,9 @@ export const podDef = defineKind<PodObj>({
   namespaced: true,
   shortNames: ['po'],
   categories: ['all'],
-  schema: PodSchema,
+  get schema() {
+    return schemas.Pod;
+  },
   openapiName: 'io.k8s.api.core.v1.Pod',
   statusSubresource: true,
   defaults: (pod) => defaultPod(pod),

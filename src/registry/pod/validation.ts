@@ -26,16 +26,57 @@ import {
 } from '../../apimachinery/validation.js';
 import { compareQuantity, isNegative, isWhole, parseQuantity, quantityString, type Quantity } from '../../apimachinery/quantity.js';
 import { ephemeralContainerDiff, podSpecDiff } from './spec-diff.js';
-import type { ObjectMeta } from '../../apimachinery/types.js';
+import { asObject as obj, objectsIn as objs } from '../define.js';
+import type {
+  Affinity,
+  AppArmorProfile,
+  ConfigMapKeySelector,
+  Container,
+  ContainerPort,
+  DownwardAPIVolumeFile,
+  EnvFromSource,
+  EnvVar,
+  EphemeralContainer,
+  ExecAction,
+  GRPCAction,
+  HTTPGetAction,
+  KeyToPath,
+  Lifecycle,
+  NodeAffinity,
+  NodeSelectorRequirement,
+  NodeSelectorTerm,
+  ObjectFieldSelector,
+  PodAffinityTerm,
+  PodSchedulingGate,
+  PodSpec,
+  Probe,
+  ProjectedVolumeSource,
+  ResourceFieldSelector,
+  ResourceRequirements,
+  SeccompProfile,
+  SecretKeySelector,
+  SecurityContext,
+  SleepAction,
+  TCPSocketAction,
+  Toleration,
+  TopologySpreadConstraint,
+  Volume,
+  VolumeDevice,
+  VolumeMount,
+  WeightedPodAffinityTerm,
+} from '../../api/generated/core/v1.js';
+import type { LabelSelector, ObjectMeta } from '../../api/generated/meta/v1.js';
 
-// Loosely typed JSON: the spec arrives as decoded (and defaulted) JSON.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type J = Record<string, any>;
-
+// The generated types (src/api/generated) describe valid objects; what arrives here is decoded
+// and defaulted, not yet valid: required fields may be missing and list entries null. The guards
+// below (obj, objs, text, num, has) keep reads safe whatever was sent.
 interface PodLike {
   metadata: ObjectMeta;
-  spec?: J;
+  spec?: PodSpec;
 }
+
+/** Any container of a Pod: regular, init or ephemeral (EphemeralContainerCommon has the same fields). */
+type AnyContainer = Container | EphemeralContainer;
 
 interface Opts {
   /** RelaxedEnvironmentVariableValidation (beta, on by default in v1.32). */
@@ -155,10 +196,7 @@ const UPDATABLE_FIELDS = [
 // ---- small helpers ----
 
 const has = (v: unknown) => v !== undefined && v !== null;
-const list = <T>(v: unknown): T[] => (Array.isArray(v) ? (v as T[]) : []);
-/** The object elements of a list (the decoder has already refused other shapes; this only guards). */
-const objs = (v: unknown): J[] => list<unknown>(v).filter((x): x is J => !!x && typeof x === 'object' && !Array.isArray(x));
-const obj = (v: unknown): J | undefined => (v && typeof v === 'object' && !Array.isArray(v) ? (v as J) : undefined);
+const list = <T>(v: readonly T[] | null | undefined): readonly T[] => (Array.isArray(v) ? v : []);
 const text = (v: unknown): string => (typeof v === 'string' ? v : '');
 const num = (v: unknown): number => (typeof v === 'number' ? v : 0);
 const invalidEach = (f: string, value: unknown, msgs: string[]) => msgs.map((m) => fieldErr.invalid(f, value, m));
@@ -253,13 +291,13 @@ function portNumOrName(port: unknown, f: string): FieldError[] {
 const labelName = (k: string, f: string) => invalidEach(f, k, isQualifiedName(k));
 
 /** metav1 validation.ValidateLabelSelector */
-function labelSelector(sel: unknown, f: string): FieldError[] {
+function labelSelector(sel: LabelSelector | undefined, f: string): FieldError[] {
   const s = obj(sel);
   if (!s) return [];
-  const errs = validateLabels(obj(s.matchLabels) as Record<string, string> | undefined, `${f}.matchLabels`);
+  const errs = validateLabels(obj(s.matchLabels), `${f}.matchLabels`);
   objs(s.matchExpressions).forEach((e, i) => {
     const p = `${f}.matchExpressions[${i}]`;
-    const values = list<string>(e.values);
+    const values = list(e.values);
     switch (e.operator) {
       case 'In':
       case 'NotIn':
@@ -332,7 +370,7 @@ function hugePageValue(name: string, q: Quantity): string | undefined {
 }
 
 /** ValidateContainerResourceRequirements (resource claims are a disabled feature in v1.32's defaults). */
-function resourceRequirements(res: unknown, f: string): FieldError[] {
+function resourceRequirements(res: ResourceRequirements | undefined, f: string): FieldError[] {
   const r = obj(res) ?? {};
   const errs: FieldError[] = [];
   const limits = obj(r.limits) ?? {};
@@ -395,7 +433,7 @@ function splitSubscript(fp: string): [string, string] | undefined {
   return [s.slice(0, at), s.slice(at + 2)];
 }
 
-function objectFieldSelector(fs: J, expressions: string[], f: string): FieldError[] {
+function objectFieldSelector(fs: ObjectFieldSelector, expressions: string[], f: string): FieldError[] {
   if (!text(fs.apiVersion)) return [fieldErr.required(`${f}.apiVersion`)];
   const fieldPath = text(fs.fieldPath);
   if (!fieldPath) return [fieldErr.required(`${f}.fieldPath`)];
@@ -444,7 +482,7 @@ function resourceDivisor(resource: string, divisor: unknown, f: string): FieldEr
   return errs;
 }
 
-function resourceFieldSelector(fs: J, f: string, volume: boolean): FieldError[] {
+function resourceFieldSelector(fs: ResourceFieldSelector, f: string, volume: boolean): FieldError[] {
   const errs: FieldError[] = [];
   const resource = text(fs.resource);
   if (volume && !text(fs.containerName)) errs.push(fieldErr.required(`${f}.containerName`));
@@ -456,17 +494,18 @@ function resourceFieldSelector(fs: J, f: string, volume: boolean): FieldError[] 
   return errs;
 }
 
-function downwardAPIFile(file: J, f: string): FieldError[] {
+function downwardAPIFile(file: DownwardAPIVolumeFile, f: string): FieldError[] {
   const errs: FieldError[] = [];
   const p = text(file.path);
   if (!p) errs.push(fieldErr.required(`${f}.path`));
   errs.push(...localNonReservedPath(p, `${f}.path`));
-  if (obj(file.fieldRef)) {
-    errs.push(...objectFieldSelector(file.fieldRef, VOLUME_FIELD_PATHS, `${f}.fieldRef`));
-    if (obj(file.resourceFieldRef))
-      errs.push(fieldErr.invalid(f, 'resource', 'fieldRef and resourceFieldRef can not be specified simultaneously'));
-  } else if (obj(file.resourceFieldRef)) {
-    errs.push(...resourceFieldSelector(file.resourceFieldRef, `${f}.resourceFieldRef`, true));
+  const fieldRef = obj(file.fieldRef);
+  const resourceFieldRef = obj(file.resourceFieldRef);
+  if (fieldRef) {
+    errs.push(...objectFieldSelector(fieldRef, VOLUME_FIELD_PATHS, `${f}.fieldRef`));
+    if (resourceFieldRef) errs.push(fieldErr.invalid(f, 'resource', 'fieldRef and resourceFieldRef can not be specified simultaneously'));
+  } else if (resourceFieldRef) {
+    errs.push(...resourceFieldSelector(resourceFieldRef, `${f}.resourceFieldRef`, true));
   } else {
     errs.push(fieldErr.required(f, 'one of fieldRef and resourceFieldRef is required'));
   }
@@ -476,7 +515,7 @@ function downwardAPIFile(file: J, f: string): FieldError[] {
 
 // ---- volumes ----
 
-function keyToPath(kp: J, f: string): FieldError[] {
+function keyToPath(kp: KeyToPath, f: string): FieldError[] {
   const errs: FieldError[] = [];
   if (!text(kp.key)) errs.push(fieldErr.required(`${f}.key`));
   if (!text(kp.path)) errs.push(fieldErr.required(`${f}.path`));
@@ -485,11 +524,11 @@ function keyToPath(kp: J, f: string): FieldError[] {
   return errs;
 }
 
-function defaultModeErr(src: J, f: string): FieldError[] {
+function defaultModeErr(src: { defaultMode?: number }, f: string): FieldError[] {
   return fileModeBad(src.defaultMode) ? [fieldErr.invalid(`${f}.defaultMode`, src.defaultMode, FILE_MODE_MSG)] : [];
 }
 
-function projectedSources(src: J, f: string): FieldError[] {
+function projectedSources(src: ProjectedVolumeSource, f: string): FieldError[] {
   const errs: FieldError[] = [];
   const paths = new Set<string>();
   objs(src.sources).forEach((source, i) => {
@@ -541,117 +580,109 @@ function projectedSources(src: J, f: string): FieldError[] {
   return errs;
 }
 
-const req = (src: J, f: string, ...keys: string[]) =>
-  keys.filter((k) => !has(src[k]) || src[k] === '' || (Array.isArray(src[k]) && !src[k].length)).map((k) => fieldErr.required(`${f}.${k}`));
-const partition = (src: J, f: string) =>
+/** Required fields of a volume source: absent, empty strings and empty lists are missing. */
+function req<T extends object>(src: T, f: string, ...keys: (keyof T & string)[]): FieldError[] {
+  return keys
+    .filter((k) => {
+      const v: unknown = src[k];
+      return !has(v) || v === '' || (Array.isArray(v) && !v.length);
+    })
+    .map((k) => fieldErr.required(`${f}.${k}`));
+}
+const partition = (src: { partition?: number }, f: string) =>
   typeof src.partition === 'number' && (src.partition < 0 || src.partition > 255)
     ? [fieldErr.invalid(`${f}.partition`, src.partition, inclusiveRangeError(1, 255))]
     : [];
 
-/** Volume sources in upstream's order: [JSON key, path in "more than 1" errors, validator]. */
-const VOLUME_SOURCES: [string, string, ((s: J, f: string, vol: J, meta: ObjectMeta | undefined) => FieldError[]) | undefined][] = [
-  [
-    'emptyDir',
-    'emptyDir',
-    (s, f) => {
-      const q = parseQuantity(s.sizeLimit);
-      return q && isNegative(q) ? [fieldErr.forbidden(`${f}.sizeLimit`, 'SizeLimit field must be a valid resource quantity')] : [];
-    },
-  ],
-  [
-    'hostPath',
-    'hostPath',
-    (s, f) => {
-      const p = text(s.path);
-      if (!p) return [fieldErr.required(`${f}.path`)];
-      const errs = pathNoBacksteps(p, `${f}.path`);
-      if (has(s.type) && !HOST_PATH_TYPES.includes(String(s.type))) errs.push(fieldErr.notSupported(`${f}.type`, s.type, HOST_PATH_TYPES));
-      return errs;
-    },
-  ],
-  ['gitRepo', 'gitRepo', (s, f) => [...req(s, f, 'repository'), ...localDescendingPath(text(s.directory), `${f}.directory`)]],
-  ['gcePersistentDisk', 'gcePersistentDisk', (s, f) => [...req(s, f, 'pdName'), ...partition(s, f)]],
-  ['awsElasticBlockStore', 'awsElasticBlockStore', (s, f) => [...req(s, f, 'volumeID'), ...partition(s, f)]],
-  [
-    'secret',
-    'secret',
-    (s, f) => [...req(s, f, 'secretName'), ...defaultModeErr(s, f), ...objs(s.items).flatMap((kp, i) => keyToPath(kp, `${f}.items[${i}]`))],
-  ],
-  [
-    'nfs',
-    'nfs',
-    (s, f) => [
-      ...req(s, f, 'server', 'path'),
-      ...(text(s.path).startsWith('/') ? [] : [fieldErr.invalid(`${f}.path`, text(s.path), 'must be an absolute path')]),
-    ],
-  ],
-  ['iscsi', 'iscsi', (s, f) => req(s, f, 'targetPortal', 'iqn')],
-  ['glusterfs', 'glusterfs', (s, f) => req(s, f, 'endpoints', 'path')],
-  ['flocker', 'flocker', undefined],
-  ['persistentVolumeClaim', 'persistentVolumeClaim', (s, f) => req(s, f, 'claimName')],
-  ['rbd', 'rbd', (s, f) => req(s, f, 'monitors', 'image')],
-  ['cinder', 'cinder', (s, f) => req(s, f, 'volumeID')],
-  ['cephfs', 'cephFS', (s, f) => req(s, f, 'monitors')],
-  ['quobyte', 'quobyte', undefined],
-  ['downwardAPI', 'downwarAPI', (s, f) => [...defaultModeErr(s, f), ...objs(s.items).flatMap((file) => downwardAPIFile(file, f))]],
-  ['fc', 'fc', undefined],
-  ['flexVolume', 'flexVolume', (s, f) => req(s, f, 'driver')],
-  [
-    'configMap',
-    'configMap',
-    (s, f) => [...req(s, f, 'name'), ...defaultModeErr(s, f), ...objs(s.items).flatMap((kp, i) => keyToPath(kp, `${f}.items[${i}]`))],
-  ],
-  ['azureFile', 'azureFile', (s, f) => req(s, f, 'secretName', 'shareName')],
-  ['vsphereVolume', 'vsphereVolume', (s, f) => req(s, f, 'volumePath')],
-  ['photonPersistentDisk', 'photonPersistentDisk', (s, f) => req(s, f, 'pdID')],
-  ['portworxVolume', 'portworxVolume', (s, f) => req(s, f, 'volumeID')],
-  ['azureDisk', 'azureDisk', (s, f) => req(s, f, 'diskName', 'diskURI')],
-  [
-    'storageos',
-    'storageos',
-    (s, f) => (text(s.volumeName) ? validateDNS1123Label(text(s.volumeName), `${f}.volumeName`) : req(s, f, 'volumeName')),
-  ],
-  ['projected', 'projected', (s, f) => [...defaultModeErr(s, f), ...projectedSources(s, f)]],
-  ['scaleIO', 'scaleIO', (s, f) => req(s, f, 'gateway', 'system', 'volumeName')],
-  [
-    'csi',
-    'csi',
-    (s, f) => {
-      const d = text(s.driver);
-      const errs: FieldError[] = [];
-      if (!d) errs.push(fieldErr.required(`${f}.driver`));
-      if (d.length > 63) errs.push(fieldErr.tooLongMaxLength(`${f}.driver`, 63));
-      errs.push(...invalidEach(`${f}.driver`, d, isDNS1123Subdomain(d.toLowerCase())));
-      return errs;
-    },
-  ],
-  [
-    'ephemeral',
-    'ephemeral',
-    (s, f, vol, meta) => {
-      const errs: FieldError[] = obj(s.volumeClaimTemplate) ? [] : [fieldErr.required(`${f}.volumeClaimTemplate`)];
-      if (meta?.name && vol.name) {
-        const pvc = `${meta.name}-${vol.name}`;
-        for (const m of nameIsDNSSubdomain(pvc, false))
-          errs.push(fieldErr.invalid(f.replace(/\.ephemeral$/, '.name'), vol.name, `PVC name ${JSON.stringify(pvc)}: ${m}`));
-      }
-      return errs;
-    },
-  ],
-  [
-    'image',
-    'image',
-    (s, f) => {
-      const errs = req(s, f, 'reference');
-      const pp = text(s.pullPolicy);
-      if (!pp) errs.push(fieldErr.required(`${f}.pullPolicy`));
-      else if (!PULL_POLICIES.includes(pp)) errs.push(fieldErr.notSupported(`${f}.pullPolicy`, pp, PULL_POLICIES));
-      return errs;
-    },
-  ],
+type VolumeSourceKey = Exclude<keyof Volume, 'name'>;
+type SourceCheck<K extends VolumeSourceKey> = (
+  s: NonNullable<Volume[K]>,
+  f: string,
+  vol: Volume,
+  meta: ObjectMeta | undefined,
+) => FieldError[];
+/** A volume source: its JSON key, its name in "more than 1" errors, its validator. */
+const source = <K extends VolumeSourceKey>(key: K, name: string, check?: SourceCheck<K>) =>
+  [key, name, check as SourceCheck<VolumeSourceKey> | undefined] as const;
+
+/** Volume sources in upstream's order. */
+const VOLUME_SOURCES = [
+  source('emptyDir', 'emptyDir', (s, f) => {
+    const q = parseQuantity(s.sizeLimit);
+    return q && isNegative(q) ? [fieldErr.forbidden(`${f}.sizeLimit`, 'SizeLimit field must be a valid resource quantity')] : [];
+  }),
+  source('hostPath', 'hostPath', (s, f) => {
+    const p = text(s.path);
+    if (!p) return [fieldErr.required(`${f}.path`)];
+    const errs = pathNoBacksteps(p, `${f}.path`);
+    if (has(s.type) && !HOST_PATH_TYPES.includes(String(s.type))) errs.push(fieldErr.notSupported(`${f}.type`, s.type, HOST_PATH_TYPES));
+    return errs;
+  }),
+  source('gitRepo', 'gitRepo', (s, f) => [...req(s, f, 'repository'), ...localDescendingPath(text(s.directory), `${f}.directory`)]),
+  source('gcePersistentDisk', 'gcePersistentDisk', (s, f) => [...req(s, f, 'pdName'), ...partition(s, f)]),
+  source('awsElasticBlockStore', 'awsElasticBlockStore', (s, f) => [...req(s, f, 'volumeID'), ...partition(s, f)]),
+  source('secret', 'secret', (s, f) => [
+    ...req(s, f, 'secretName'),
+    ...defaultModeErr(s, f),
+    ...objs(s.items).flatMap((kp, i) => keyToPath(kp, `${f}.items[${i}]`)),
+  ]),
+  source('nfs', 'nfs', (s, f) => [
+    ...req(s, f, 'server', 'path'),
+    ...(text(s.path).startsWith('/') ? [] : [fieldErr.invalid(`${f}.path`, text(s.path), 'must be an absolute path')]),
+  ]),
+  source('iscsi', 'iscsi', (s, f) => req(s, f, 'targetPortal', 'iqn')),
+  source('glusterfs', 'glusterfs', (s, f) => req(s, f, 'endpoints', 'path')),
+  source('flocker', 'flocker'),
+  source('persistentVolumeClaim', 'persistentVolumeClaim', (s, f) => req(s, f, 'claimName')),
+  source('rbd', 'rbd', (s, f) => req(s, f, 'monitors', 'image')),
+  source('cinder', 'cinder', (s, f) => req(s, f, 'volumeID')),
+  source('cephfs', 'cephFS', (s, f) => req(s, f, 'monitors')),
+  source('quobyte', 'quobyte'),
+  source('downwardAPI', 'downwarAPI', (s, f) => [...defaultModeErr(s, f), ...objs(s.items).flatMap((file) => downwardAPIFile(file, f))]),
+  source('fc', 'fc'),
+  source('flexVolume', 'flexVolume', (s, f) => req(s, f, 'driver')),
+  source('configMap', 'configMap', (s, f) => [
+    ...req(s, f, 'name'),
+    ...defaultModeErr(s, f),
+    ...objs(s.items).flatMap((kp, i) => keyToPath(kp, `${f}.items[${i}]`)),
+  ]),
+  source('azureFile', 'azureFile', (s, f) => req(s, f, 'secretName', 'shareName')),
+  source('vsphereVolume', 'vsphereVolume', (s, f) => req(s, f, 'volumePath')),
+  source('photonPersistentDisk', 'photonPersistentDisk', (s, f) => req(s, f, 'pdID')),
+  source('portworxVolume', 'portworxVolume', (s, f) => req(s, f, 'volumeID')),
+  source('azureDisk', 'azureDisk', (s, f) => req(s, f, 'diskName', 'diskURI')),
+  source('storageos', 'storageos', (s, f) =>
+    text(s.volumeName) ? validateDNS1123Label(text(s.volumeName), `${f}.volumeName`) : req(s, f, 'volumeName'),
+  ),
+  source('projected', 'projected', (s, f) => [...defaultModeErr(s, f), ...projectedSources(s, f)]),
+  source('scaleIO', 'scaleIO', (s, f) => req(s, f, 'gateway', 'system', 'volumeName')),
+  source('csi', 'csi', (s, f) => {
+    const d = text(s.driver);
+    const errs: FieldError[] = [];
+    if (!d) errs.push(fieldErr.required(`${f}.driver`));
+    if (d.length > 63) errs.push(fieldErr.tooLongMaxLength(`${f}.driver`, 63));
+    errs.push(...invalidEach(`${f}.driver`, d, isDNS1123Subdomain(d.toLowerCase())));
+    return errs;
+  }),
+  source('ephemeral', 'ephemeral', (s, f, vol, meta) => {
+    const errs: FieldError[] = obj(s.volumeClaimTemplate) ? [] : [fieldErr.required(`${f}.volumeClaimTemplate`)];
+    if (meta?.name && vol.name) {
+      const pvc = `${meta.name}-${vol.name}`;
+      for (const m of nameIsDNSSubdomain(pvc, false))
+        errs.push(fieldErr.invalid(f.replace(/\.ephemeral$/, '.name'), vol.name, `PVC name ${JSON.stringify(pvc)}: ${m}`));
+    }
+    return errs;
+  }),
+  source('image', 'image', (s, f) => {
+    const errs = req(s, f, 'reference');
+    const pp = text(s.pullPolicy);
+    if (!pp) errs.push(fieldErr.required(`${f}.pullPolicy`));
+    else if (!PULL_POLICIES.includes(pp)) errs.push(fieldErr.notSupported(`${f}.pullPolicy`, pp, PULL_POLICIES));
+    return errs;
+  }),
 ];
 
-function volumeSource(vol: J, f: string, meta: ObjectMeta | undefined): FieldError[] {
+function volumeSource(vol: Volume, f: string, meta: ObjectMeta | undefined): FieldError[] {
   const errs: FieldError[] = [];
   let n = 0;
   for (const [key, name, check] of VOLUME_SOURCES) {
@@ -664,16 +695,16 @@ function volumeSource(vol: J, f: string, meta: ObjectMeta | undefined): FieldErr
     n++;
     // Upstream names a few nested paths differently from the source's own key.
     const nested = key === 'gcePersistentDisk' ? 'persistentDisk' : key;
-    if (check) errs.push(...check(obj(src) ?? {}, `${f}.${nested}`, vol, meta));
+    if (check) errs.push(...check(obj(src) ?? ({} as NonNullable<Volume[VolumeSourceKey]>), `${f}.${nested}`, vol, meta));
   }
   if (n === 0) errs.push(fieldErr.required(f, 'must specify a volume type'));
   return errs;
 }
 
 /** ValidateVolumes: the valid volumes by name (mounts of an invalid volume are Not found). */
-function validateVolumes(volumes: J[], meta: ObjectMeta | undefined, f: string): { vols: Map<string, J>; errs: FieldError[] } {
+function validateVolumes(volumes: Volume[], meta: ObjectMeta | undefined, f: string): { vols: Map<string, Volume>; errs: FieldError[] } {
   const errs: FieldError[] = [];
-  const vols = new Map<string, J>();
+  const vols = new Map<string, Volume>();
   const created = new Set<string>();
   if (meta?.name) for (const v of volumes) if (has(v.ephemeral)) created.add(`${meta.name}-${v.name}`);
   volumes.forEach((vol, i) => {
@@ -701,7 +732,14 @@ function validateVolumes(volumes: J[], meta: ObjectMeta | undefined, f: string):
 
 // ---- containers ----
 
-function containerPorts(ports: J[], f: string): FieldError[] {
+/** The Pod's containers of every kind (init, regular, ephemeral) with their paths under `f`. */
+function containersWithPaths(spec: Partial<PodSpec>, f: string): [AnyContainer, string][] {
+  return (['initContainers', 'containers', 'ephemeralContainers'] as const).flatMap((kind) =>
+    objs<AnyContainer>(spec[kind]).map((c, i): [AnyContainer, string] => [c, `${f}.${kind}[${i}]`]),
+  );
+}
+
+function containerPorts(ports: ContainerPort[], f: string): FieldError[] {
   const errs: FieldError[] = [];
   const names = new Set<string>();
   ports.forEach((port, i) => {
@@ -715,7 +753,7 @@ function containerPorts(ports: J[], f: string): FieldError[] {
     }
     if (!num(port.containerPort)) errs.push(fieldErr.required(`${p}.containerPort`));
     else errs.push(...invalidEach(`${p}.containerPort`, port.containerPort, isValidPortNum(port.containerPort)));
-    if (num(port.hostPort)) errs.push(...invalidEach(`${p}.hostPort`, port.hostPort, isValidPortNum(port.hostPort)));
+    if (num(port.hostPort)) errs.push(...invalidEach(`${p}.hostPort`, port.hostPort, isValidPortNum(num(port.hostPort))));
     const proto = text(port.protocol);
     if (!proto) errs.push(fieldErr.required(`${p}.protocol`));
     else if (!PROTOCOLS.includes(proto)) errs.push(fieldErr.notSupported(`${p}.protocol`, proto, PROTOCOLS));
@@ -723,7 +761,7 @@ function containerPorts(ports: J[], f: string): FieldError[] {
   return errs;
 }
 
-function keySelector(s: J, f: string): FieldError[] {
+function keySelector(s: ConfigMapKeySelector | SecretKeySelector, f: string): FieldError[] {
   const errs = invalidEach(`${f}.name`, text(s.name), nameIsDNSSubdomain(text(s.name), false));
   const key = text(s.key);
   if (!key) errs.push(fieldErr.required(`${f}.key`));
@@ -731,7 +769,7 @@ function keySelector(s: J, f: string): FieldError[] {
   return errs;
 }
 
-function envVars(vars: J[], f: string, o: Opts): FieldError[] {
+function envVars(vars: EnvVar[], f: string, o: Opts): FieldError[] {
   const errs: FieldError[] = [];
   vars.forEach((ev, i) => {
     const p = `${f}[${i}]`;
@@ -742,21 +780,25 @@ function envVars(vars: J[], f: string, o: Opts): FieldError[] {
     if (!vf) return;
     const vp = `${p}.valueFrom`;
     let n = 0;
-    if (obj(vf.fieldRef)) {
+    const fieldRef = obj(vf.fieldRef);
+    if (fieldRef) {
       n++;
-      errs.push(...objectFieldSelector(vf.fieldRef, ENV_FIELD_PATHS, `${vp}.fieldRef`));
+      errs.push(...objectFieldSelector(fieldRef, ENV_FIELD_PATHS, `${vp}.fieldRef`));
     }
-    if (obj(vf.resourceFieldRef)) {
+    const resourceFieldRef = obj(vf.resourceFieldRef);
+    if (resourceFieldRef) {
       n++;
-      errs.push(...resourceFieldSelector(vf.resourceFieldRef, `${vp}.resourceFieldRef`, false));
+      errs.push(...resourceFieldSelector(resourceFieldRef, `${vp}.resourceFieldRef`, false));
     }
-    if (obj(vf.configMapKeyRef)) {
+    const configMapKeyRef = obj(vf.configMapKeyRef);
+    if (configMapKeyRef) {
       n++;
-      errs.push(...keySelector(vf.configMapKeyRef, `${vp}.configMapKeyRef`));
+      errs.push(...keySelector(configMapKeyRef, `${vp}.configMapKeyRef`));
     }
-    if (obj(vf.secretKeyRef)) {
+    const secretKeyRef = obj(vf.secretKeyRef);
+    if (secretKeyRef) {
       n++;
-      errs.push(...keySelector(vf.secretKeyRef, `${vp}.secretKeyRef`));
+      errs.push(...keySelector(secretKeyRef, `${vp}.secretKeyRef`));
     }
     if (n === 0)
       errs.push(fieldErr.invalid(vp, '', 'must specify one of: `fieldRef`, `resourceFieldRef`, `configMapKeyRef` or `secretKeyRef`'));
@@ -766,7 +808,7 @@ function envVars(vars: J[], f: string, o: Opts): FieldError[] {
   return errs;
 }
 
-function envFrom(sources: J[], f: string, o: Opts): FieldError[] {
+function envFrom(sources: EnvFromSource[], f: string, o: Opts): FieldError[] {
   const errs: FieldError[] = [];
   sources.forEach((ev, i) => {
     const p = `${f}[${i}]`;
@@ -787,7 +829,13 @@ function envFrom(sources: J[], f: string, o: Opts): FieldError[] {
   return errs;
 }
 
-function volumeMounts(mounts: J[], devices: J[], vols: Map<string, J>, ctr: J, f: string): FieldError[] {
+function volumeMounts(
+  mounts: VolumeMount[],
+  devices: VolumeDevice[],
+  vols: Map<string, Volume>,
+  ctr: AnyContainer,
+  f: string,
+): FieldError[] {
   const errs: FieldError[] = [];
   const mountPoints = new Set<string>();
   const devNames = new Set(devices.map((d) => text(d.name)));
@@ -808,15 +856,15 @@ function volumeMounts(mounts: J[], devices: J[], vols: Map<string, J>, ctr: J, f
       if (text(m.subPath)) errs.push(fieldErr.invalid(`${p}.subPath`, m.subPath, 'not allowed in image volume sources'));
       if (text(m.subPathExpr)) errs.push(fieldErr.invalid(`${p}.subPathExpr`, m.subPathExpr, 'not allowed in image volume sources'));
     }
-    if (text(m.subPath)) errs.push(...localDescendingPath(m.subPath, `${f}.subPath`));
+    if (text(m.subPath)) errs.push(...localDescendingPath(text(m.subPath), `${f}.subPath`));
     if (text(m.subPathExpr)) {
       if (text(m.subPath)) errs.push(fieldErr.invalid(`${p}.subPathExpr`, m.subPathExpr, 'subPathExpr and subPath are mutually exclusive'));
-      errs.push(...localDescendingPath(m.subPathExpr, `${f}.subPathExpr`));
+      errs.push(...localDescendingPath(text(m.subPathExpr), `${f}.subPathExpr`));
     }
     if (has(m.mountPropagation)) {
       const mp = m.mountPropagation;
       if (!MOUNT_PROPAGATIONS.includes(String(mp))) errs.push(fieldErr.notSupported(`${f}.mountPropagation`, mp, MOUNT_PROPAGATIONS));
-      if (mp === 'Bidirectional' && ctr.securityContext?.privileged !== true) {
+      if (mp === 'Bidirectional' && obj(ctr.securityContext)?.privileged !== true) {
         errs.push(
           fieldErr.forbidden(`${f}.mountPropagation`, 'Bidirectional mount propagation is available only to privileged containers'),
         );
@@ -835,7 +883,7 @@ function volumeMounts(mounts: J[], devices: J[], vols: Map<string, J>, ctr: J, f
   return errs;
 }
 
-function volumeDevices(devices: J[], mounts: J[], vols: Map<string, J>, f: string): FieldError[] {
+function volumeDevices(devices: VolumeDevice[], mounts: VolumeMount[], vols: Map<string, Volume>, f: string): FieldError[] {
   const errs: FieldError[] = [];
   const paths = new Set<string>();
   const names = new Set<string>();
@@ -871,7 +919,7 @@ function pullPolicy(p: unknown, f: string): FieldError[] {
   return PULL_POLICIES.includes(v) ? [] : [fieldErr.notSupported(f, v, PULL_POLICIES)];
 }
 
-function seccompProfileField(sp: unknown, f: string): FieldError[] {
+function seccompProfileField(sp: SeccompProfile | undefined, f: string): FieldError[] {
   const s = obj(sp);
   if (!s) return [];
   const errs: FieldError[] = [];
@@ -894,7 +942,7 @@ function seccompProfileField(sp: unknown, f: string): FieldError[] {
   return errs;
 }
 
-function appArmorProfileField(ap: unknown, f: string): FieldError[] {
+function appArmorProfileField(ap: AppArmorProfile | undefined, f: string): FieldError[] {
   const p = obj(ap);
   if (!p) return [];
   const type = text(p.type);
@@ -921,7 +969,7 @@ function idRange(v: unknown, f: string): FieldError[] {
   return typeof v === 'number' && (v < 0 || v > MAX_INT32) ? [fieldErr.invalid(f, v, inclusiveRangeError(0, MAX_INT32))] : [];
 }
 
-function securityContext(sc: unknown, f: string, hostUsers: boolean): FieldError[] {
+function securityContext(sc: SecurityContext | undefined, f: string, hostUsers: boolean): FieldError[] {
   const s = obj(sc);
   if (!s) return [];
   const errs: FieldError[] = [...idRange(s.runAsUser, `${f}.runAsUser`), ...idRange(s.runAsGroup, `${f}.runAsGroup`)];
@@ -936,7 +984,7 @@ function securityContext(sc: unknown, f: string, hostUsers: boolean): FieldError
     const lit = new GoLiteral('core.SecurityContext{…}');
     if (s.privileged === true)
       errs.push(fieldErr.invalid(f, lit, 'cannot set `allowPrivilegeEscalation` to false and `privileged` to true'));
-    for (const cap of list<string>(obj(s.capabilities)?.add)) {
+    for (const cap of list(obj(s.capabilities)?.add)) {
       if (cap === 'CAP_SYS_ADMIN')
         errs.push(fieldErr.invalid(f, lit, 'cannot set `allowPrivilegeEscalation` to false and `capabilities.Add` CAP_SYS_ADMIN'));
     }
@@ -946,14 +994,14 @@ function securityContext(sc: unknown, f: string, hostUsers: boolean): FieldError
 }
 
 interface Ctx {
-  vols: Map<string, J>;
+  vols: Map<string, Volume>;
   gracePeriod: number | undefined;
   restartPolicy: string;
   hostUsers: boolean;
   o: Opts;
 }
 
-function containerCommon(c: J, p: string, ctx: Ctx): FieldError[] {
+function containerCommon(c: AnyContainer, p: string, ctx: Ctx): FieldError[] {
   const errs: FieldError[] = [];
   const name = text(c.name);
   if (!name) errs.push(fieldErr.required(`${p}.name`));
@@ -976,12 +1024,14 @@ function containerCommon(c: J, p: string, ctx: Ctx): FieldError[] {
 
 // ---- probes and hooks ----
 
-function handler(h: J, kinds: string[], f: string, ctx: Ctx): FieldError[] {
+/** The handler fields of a Probe (ProbeHandler) and of a LifecycleHandler. */
+type Handler = { exec?: ExecAction; httpGet?: HTTPGetAction; tcpSocket?: TCPSocketAction; grpc?: GRPCAction; sleep?: SleepAction };
+
+function handler(h: Handler, kinds: readonly (keyof Handler)[], f: string, ctx: Ctx): FieldError[] {
   const errs: FieldError[] = [];
   let n = 0;
   for (const kind of kinds) {
-    const a = obj(h[kind]);
-    if (!a) continue;
+    if (!obj(h[kind])) continue;
     const p = `${f}.${kind}`;
     if (n > 0) {
       errs.push(fieldErr.forbidden(p, 'may not specify more than 1 handler type'));
@@ -990,9 +1040,10 @@ function handler(h: J, kinds: string[], f: string, ctx: Ctx): FieldError[] {
     n++;
     switch (kind) {
       case 'exec':
-        if (!list<unknown>(a.command).length) errs.push(fieldErr.required(`${p}.command`));
+        if (!list(h.exec!.command).length) errs.push(fieldErr.required(`${p}.command`));
         break;
       case 'httpGet': {
+        const a = h.httpGet!;
         if (!text(a.path)) errs.push(fieldErr.required(`${p}.path`));
         errs.push(...portNumOrName(a.port, `${p}.port`));
         const scheme = text(a.scheme);
@@ -1011,13 +1062,13 @@ function handler(h: J, kinds: string[], f: string, ctx: Ctx): FieldError[] {
         break;
       }
       case 'tcpSocket':
-        errs.push(...portNumOrName(a.port, `${p}.port`));
+        errs.push(...portNumOrName(h.tcpSocket!.port, `${p}.port`));
         break;
       case 'grpc':
-        errs.push(...portNumOrName(num(a.port), `${p}.port`));
+        errs.push(...portNumOrName(num(h.grpc!.port), `${p}.port`));
         break;
       case 'sleep': {
-        const s = num(a.seconds);
+        const s = num(h.sleep!.seconds);
         const g = ctx.gracePeriod;
         if (g !== undefined) {
           if (ctx.o.sleepZero) {
@@ -1041,11 +1092,11 @@ function handler(h: J, kinds: string[], f: string, ctx: Ctx): FieldError[] {
   return errs;
 }
 
-function probe(pr: unknown, f: string, ctx: Ctx, kind: 'liveness' | 'readiness' | 'startup'): FieldError[] {
+function probe(pr: Probe | undefined, f: string, ctx: Ctx, kind: 'liveness' | 'readiness' | 'startup'): FieldError[] {
   const p = obj(pr);
   if (!p) return [];
   const errs = handler(p, ['exec', 'httpGet', 'tcpSocket', 'grpc'], f, ctx);
-  for (const k of ['initialDelaySeconds', 'timeoutSeconds', 'periodSeconds', 'successThreshold', 'failureThreshold'])
+  for (const k of ['initialDelaySeconds', 'timeoutSeconds', 'periodSeconds', 'successThreshold', 'failureThreshold'] as const)
     errs.push(...nonNegative(p[k], `${f}.${k}`));
   if (typeof p.terminationGracePeriodSeconds === 'number' && p.terminationGracePeriodSeconds <= 0) {
     errs.push(fieldErr.invalid(`${f}.terminationGracePeriodSeconds`, p.terminationGracePeriodSeconds, 'must be greater than 0'));
@@ -1061,18 +1112,19 @@ function probe(pr: unknown, f: string, ctx: Ctx, kind: 'liveness' | 'readiness' 
   return errs;
 }
 
-function lifecycle(lc: J, f: string, ctx: Ctx): FieldError[] {
+function lifecycle(lc: Lifecycle, f: string, ctx: Ctx): FieldError[] {
   const errs: FieldError[] = [];
-  for (const hook of ['postStart', 'preStop']) {
+  for (const hook of ['postStart', 'preStop'] as const) {
     const h = obj(lc[hook]);
     if (h) errs.push(...handler(h, ['exec', 'httpGet', 'tcpSocket', 'sleep'], `${f}.${hook}`, ctx));
   }
   return errs;
 }
 
-function probesAndHooks(c: J, p: string, ctx: Ctx): FieldError[] {
+function probesAndHooks(c: AnyContainer, p: string, ctx: Ctx): FieldError[] {
   const errs: FieldError[] = [];
-  if (obj(c.lifecycle)) errs.push(...lifecycle(c.lifecycle, `${p}.lifecycle`, ctx));
+  const lc = obj(c.lifecycle);
+  if (lc) errs.push(...lifecycle(lc, `${p}.lifecycle`, ctx));
   errs.push(...probe(c.livenessProbe, `${p}.livenessProbe`, ctx, 'liveness'));
   errs.push(...probe(c.readinessProbe, `${p}.readinessProbe`, ctx, 'readiness'));
   errs.push(...probe(c.startupProbe, `${p}.startupProbe`, ctx, 'startup'));
@@ -1080,7 +1132,7 @@ function probesAndHooks(c: J, p: string, ctx: Ctx): FieldError[] {
 }
 
 /** AccumulateUniqueHostPorts: `protocol/hostIP/hostPort` must be unique. */
-function hostPortConflicts(containers: J[], f: string): FieldError[] {
+function hostPortConflicts(containers: Container[], f: string): FieldError[] {
   const errs: FieldError[] = [];
   const seen = new Set<string>();
   containers.forEach((c, ci) => {
@@ -1094,7 +1146,7 @@ function hostPortConflicts(containers: J[], f: string): FieldError[] {
   return errs;
 }
 
-function validateContainers(containers: J[], f: string, ctx: Ctx): FieldError[] {
+function validateContainers(containers: Container[], f: string, ctx: Ctx): FieldError[] {
   if (!containers.length) return [fieldErr.required(f)];
   const errs: FieldError[] = [];
   const names = new Set<string>();
@@ -1111,7 +1163,7 @@ function validateContainers(containers: J[], f: string, ctx: Ctx): FieldError[] 
   return errs;
 }
 
-function validateInitContainers(inits: J[], regular: J[], f: string, ctx: Ctx): FieldError[] {
+function validateInitContainers(inits: Container[], regular: Container[], f: string, ctx: Ctx): FieldError[] {
   const errs: FieldError[] = [];
   const names = new Set(regular.map((c) => text(c.name)));
   inits.forEach((c, i) => {
@@ -1129,7 +1181,7 @@ function validateInitContainers(inits: J[], regular: J[], f: string, ctx: Ctx): 
     errs.push(...hostPortConflicts([c], f));
     if (always) errs.push(...probesAndHooks(c, p, ctx));
     else {
-      for (const k of ['lifecycle', 'livenessProbe', 'readinessProbe', 'startupProbe']) {
+      for (const k of ['lifecycle', 'livenessProbe', 'readinessProbe', 'startupProbe'] as const) {
         if (has(c[k])) errs.push(fieldErr.forbidden(`${p}.${k}`, 'may not be set for init containers without restartPolicy=Always'));
       }
     }
@@ -1147,9 +1199,15 @@ const EPHEMERAL_FORBIDDEN = [
   'readinessProbe',
   'startupProbe',
   'lifecycle',
-];
+] as const;
 
-function validateEphemeralContainers(eph: J[], containers: J[], inits: J[], f: string, ctx: Ctx): FieldError[] {
+function validateEphemeralContainers(
+  eph: EphemeralContainer[],
+  containers: Container[],
+  inits: Container[],
+  f: string,
+  ctx: Ctx,
+): FieldError[] {
   if (!eph.length) return [];
   const errs: FieldError[] = [];
   const others = new Set([...containers, ...inits].map((c) => text(c.name)));
@@ -1162,11 +1220,11 @@ function validateEphemeralContainers(eph: J[], containers: J[], inits: J[], f: s
     const name = text(c.name);
     if (all.has(name)) errs.push(fieldErr.duplicate(`${p}.name`, name));
     else all.add(name);
-    if (text(c.targetContainerName) && !others.has(c.targetContainerName))
-      errs.push(fieldErr.notFound(`${p}.targetContainerName`, c.targetContainerName));
+    const target = text(c.targetContainerName);
+    if (target && !others.has(target)) errs.push(fieldErr.notFound(`${p}.targetContainerName`, target));
     for (const k of EPHEMERAL_FORBIDDEN) {
       const v = c[k];
-      const zero = !has(v) || (Array.isArray(v) && !v.length) || (k === 'resources' && !Object.values(obj(v) ?? {}).some(has));
+      const zero = !has(v) || (Array.isArray(v) && !v.length) || (k === 'resources' && !Object.values(obj(c.resources) ?? {}).some(has));
       if (!zero) errs.push(fieldErr.forbidden(`${p}.${k}`, 'cannot be set for an Ephemeral Container'));
     }
     objs(c.volumeMounts).forEach((m, j) => {
@@ -1193,7 +1251,7 @@ const IPC_SYSCTLS = new Set([
 const SYSCTL_SEGMENT = '[a-z0-9]([-_a-z0-9]*[a-z0-9])?';
 const SYSCTL_RE = `^(${SYSCTL_SEGMENT}[\\./])*${SYSCTL_SEGMENT}$`;
 
-function podSecurityContext(spec: J, f: string): FieldError[] {
+function podSecurityContext(spec: PodSpec, f: string): FieldError[] {
   const s = obj(spec.securityContext);
   if (!s) return [];
   const errs: FieldError[] = [
@@ -1201,7 +1259,7 @@ function podSecurityContext(spec: J, f: string): FieldError[] {
     ...idRange(s.runAsUser, `${f}.runAsUser`),
     ...idRange(s.runAsGroup, `${f}.runAsGroup`),
   ];
-  list<number>(s.supplementalGroups).forEach((g, i) => errs.push(...idRange(g, `${f}.supplementalGroups[${i}]`)));
+  list(s.supplementalGroups).forEach((g, i) => errs.push(...idRange(g, `${f}.supplementalGroups[${i}]`)));
   if (spec.shareProcessNamespace === true && spec.hostPID === true) {
     errs.push(fieldErr.invalid(`${f}.shareProcessNamespace`, true, 'ShareProcessNamespace and HostPID cannot both be enabled'));
   }
@@ -1234,9 +1292,9 @@ function podSecurityContext(spec: J, f: string): FieldError[] {
   return errs;
 }
 
-function nodeSelectorRequirement(r: J, f: string, allowInvalidValue: boolean): FieldError[] {
+function nodeSelectorRequirement(r: NodeSelectorRequirement, f: string, allowInvalidValue: boolean): FieldError[] {
   const errs: FieldError[] = [];
-  const values = list<string>(r.values);
+  const values = list(r.values);
   switch (r.operator) {
     case 'In':
     case 'NotIn':
@@ -1259,35 +1317,37 @@ function nodeSelectorRequirement(r: J, f: string, allowInvalidValue: boolean): F
   return errs;
 }
 
-function nodeSelectorTerm(term: J, f: string, allowInvalidValue: boolean): FieldError[] {
+function nodeSelectorTerm(term: NodeSelectorTerm, f: string, allowInvalidValue: boolean): FieldError[] {
   const errs: FieldError[] = [];
   objs(term.matchExpressions).forEach((r, j) => errs.push(...nodeSelectorRequirement(r, `${f}.matchExpressions[${j}]`, allowInvalidValue)));
   objs(term.matchFields).forEach((r, j) => {
     const p = `${f}.matchFields[${j}]`;
     if (r.operator === 'In' || r.operator === 'NotIn') {
-      if (list<unknown>(r.values).length !== 1)
+      if (list(r.values).length !== 1)
         errs.push(fieldErr.required(`${p}.values`, "must be only one value when `operator` is 'In' or 'NotIn' for node field selector"));
     } else errs.push(fieldErr.invalid(`${p}.operator`, text(r.operator), 'not a valid selector operator'));
     if (r.key !== 'metadata.name') errs.push(fieldErr.invalid(`${p}.key`, text(r.key), 'not a valid field selector key'));
-    else list<string>(r.values).forEach((v, i) => errs.push(...invalidEach(`${p}.values[${i}]`, v, nameIsDNSSubdomain(String(v), false))));
+    else list(r.values).forEach((v, i) => errs.push(...invalidEach(`${p}.values[${i}]`, v, nameIsDNSSubdomain(String(v), false))));
   });
   return errs;
 }
 
-function podAffinityTerms(terms: J[], f: string, weighted: boolean): FieldError[] {
+/** Terms of a podAffinity or podAntiAffinity: required ones, or `weighted` (preferred) ones. */
+function podAffinityTerms(terms: (PodAffinityTerm | WeightedPodAffinityTerm)[], f: string, weighted: boolean): FieldError[] {
   const errs: FieldError[] = [];
   terms.forEach((t, i) => {
-    let term = t;
+    let term = t as Partial<PodAffinityTerm>;
     let p = `${f}[${i}]`;
     if (weighted) {
-      if (num(t.weight) <= 0 || num(t.weight) > 100)
-        errs.push(fieldErr.invalid(`${p}.weight`, num(t.weight), 'must be in the range 1-100'));
-      term = obj(t.podAffinityTerm) ?? {};
+      const w = t as WeightedPodAffinityTerm;
+      if (num(w.weight) <= 0 || num(w.weight) > 100)
+        errs.push(fieldErr.invalid(`${p}.weight`, num(w.weight), 'must be in the range 1-100'));
+      term = obj(w.podAffinityTerm) ?? {};
       p = `${p}.podAffinityTerm`;
     }
     errs.push(...labelSelector(term.labelSelector, `${p}.labelSelector`));
     errs.push(...labelSelector(term.namespaceSelector, `${p}.namespaceSelector`));
-    for (const ns of list<string>(term.namespaces)) errs.push(...invalidEach(`${p}.namespace`, ns, isDNS1123Label(ns)));
+    for (const ns of list(term.namespaces)) errs.push(...invalidEach(`${p}.namespace`, ns, isDNS1123Label(ns)));
     const topologyKey = text(term.topologyKey);
     if (!topologyKey) errs.push(fieldErr.required(`${p}.topologyKey`, 'can not be empty'));
     errs.push(...labelName(topologyKey, `${p}.topologyKey`));
@@ -1295,7 +1355,7 @@ function podAffinityTerms(terms: J[], f: string, weighted: boolean): FieldError[
   return errs;
 }
 
-function affinity(a: unknown, f: string): FieldError[] {
+function affinity(a: Affinity | undefined, f: string): FieldError[] {
   const aff = obj(a);
   if (!aff) return [];
   const errs: FieldError[] = [];
@@ -1316,7 +1376,7 @@ function affinity(a: unknown, f: string): FieldError[] {
       errs.push(...nodeSelectorTerm(obj(t.preference) ?? {}, `${p}.preference`, true));
     });
   }
-  for (const kind of ['podAffinity', 'podAntiAffinity']) {
+  for (const kind of ['podAffinity', 'podAntiAffinity'] as const) {
     const pa = obj(aff[kind]);
     if (!pa) continue;
     errs.push(
@@ -1337,20 +1397,20 @@ function affinity(a: unknown, f: string): FieldError[] {
   return errs;
 }
 
-function dnsConfig(spec: J, f: string, o: Opts): FieldError[] {
+function dnsConfig(spec: PodSpec, f: string, o: Opts): FieldError[] {
   const cfg = obj(spec.dnsConfig);
   if (spec.dnsPolicy === 'None') {
     if (!cfg) return [fieldErr.required(f, 'must provide `dnsConfig` when `dnsPolicy` is None')];
-    if (!list<unknown>(cfg.nameservers).length)
+    if (!list(cfg.nameservers).length)
       return [fieldErr.required(`${f}.nameservers`, 'must provide at least one DNS nameserver when `dnsPolicy` is None')];
   }
   if (!cfg) return [];
   const errs: FieldError[] = [];
-  const ns = list<string>(cfg.nameservers);
+  const ns = list(cfg.nameservers);
   if (ns.length > MAX_DNS_NAMESERVERS)
     errs.push(fieldErr.invalid(`${f}.nameservers`, ns, `must not have more than ${MAX_DNS_NAMESERVERS} nameservers`));
   ns.forEach((n, i) => errs.push(...validateIP(String(n), `${f}.nameservers[${i}]`)));
-  const searches = list<string>(cfg.searches);
+  const searches = list(cfg.searches);
   if (searches.length > MAX_DNS_SEARCH_PATHS)
     errs.push(fieldErr.invalid(`${f}.searches`, searches, `must not have more than ${MAX_DNS_SEARCH_PATHS} search paths`));
   if (searches.join(' ').length > MAX_DNS_SEARCH_CHARS) {
@@ -1390,7 +1450,7 @@ function dnsConfig(spec: J, f: string, o: Opts): FieldError[] {
   return errs;
 }
 
-function tolerations(tols: J[], f: string): FieldError[] {
+function tolerations(tols: Toleration[], f: string): FieldError[] {
   const errs: FieldError[] = [];
   tols.forEach((t, i) => {
     const p = `${f}[${i}]`;
@@ -1415,7 +1475,7 @@ function tolerations(tols: J[], f: string): FieldError[] {
   return errs;
 }
 
-function topologySpread(constraints: J[], f: string): FieldError[] {
+function topologySpread(constraints: TopologySpreadConstraint[], f: string): FieldError[] {
   const errs: FieldError[] = [];
   constraints.forEach((c, i) => {
     const p = `${f}[${i}]`;
@@ -1434,10 +1494,10 @@ function topologySpread(constraints: J[], f: string): FieldError[] {
           fieldErr.invalid(`${p}.minDomains`, c.minDomains, `can only use minDomains if whenUnsatisfiable=DoNotSchedule, not ${action}`),
         );
     }
-    for (const k of ['nodeAffinityPolicy', 'nodeTaintsPolicy']) {
+    for (const k of ['nodeAffinityPolicy', 'nodeTaintsPolicy'] as const) {
       if (has(c[k]) && c[k] !== 'Honor' && c[k] !== 'Ignore') errs.push(fieldErr.notSupported(`${p}.${k}`, c[k], ['Honor', 'Ignore']));
     }
-    const keys = list<string>(c.matchLabelKeys);
+    const keys = list(c.matchLabelKeys);
     if (keys.length) {
       const sel = obj(c.labelSelector);
       const selKeys = new Set([...Object.keys(obj(sel?.matchLabels) ?? {}), ...objs(sel?.matchExpressions).map((e) => text(e.key))]);
@@ -1452,7 +1512,7 @@ function topologySpread(constraints: J[], f: string): FieldError[] {
   return errs;
 }
 
-function podOS(spec: J, f: string): FieldError[] {
+function podOS(spec: PodSpec, f: string): FieldError[] {
   const os = obj(spec.os);
   if (!os) return [];
   const name = text(os.name);
@@ -1460,9 +1520,7 @@ function podOS(spec: J, f: string): FieldError[] {
   if (name !== 'linux' && name !== 'windows') return [fieldErr.notSupported(`${f}.os`, name, ['linux', 'windows'])];
   const errs: FieldError[] = [];
   const sc = obj(spec.securityContext) ?? {};
-  const all: [J, string][] = [];
-  for (const kind of ['initContainers', 'containers', 'ephemeralContainers'])
-    objs(spec[kind]).forEach((c, i) => all.push([c, `${f}.${kind}[${i}]`]));
+  const all = containersWithPaths(spec, f);
   if (name === 'linux') {
     if (has(sc.windowsOptions))
       errs.push(fieldErr.forbidden(`${f}.securityContext.windowsOptions`, 'windows options cannot be set for a linux pod'));
@@ -1503,7 +1561,7 @@ function podOS(spec: J, f: string): FieldError[] {
       'procMount',
       'runAsUser',
       'runAsGroup',
-    ]) {
+    ] as const) {
       if (has(s[k])) errs.push(fieldErr.forbidden(`${p}.securityContext.${k}`, w));
     }
   }
@@ -1511,7 +1569,7 @@ function podOS(spec: J, f: string): FieldError[] {
 }
 
 /** ValidatePodSpec. */
-export function validatePodSpecFields(spec: J, meta: ObjectMeta | undefined, o: Opts, f = 'spec'): FieldError[] {
+export function validatePodSpecFields(spec: PodSpec, meta: ObjectMeta | undefined, o: Opts, f = 'spec'): FieldError[] {
   const errs: FieldError[] = [];
   if (!has(spec.terminationGracePeriodSeconds)) errs.push(fieldErr.required(`${f}.terminationGracePeriodSeconds`));
   const { vols, errs: volErrs } = validateVolumes(objs(spec.volumes), meta, `${f}.volumes`);
@@ -1551,7 +1609,7 @@ export function validatePodSpecFields(spec: J, meta: ObjectMeta | undefined, o: 
   const dp = text(spec.dnsPolicy);
   if (!dp) errs.push(fieldErr.required(`${f}.dnsPolicy`));
   else if (!DNS_POLICIES.includes(dp)) errs.push(fieldErr.notSupported(`${f}.dnsPolicy`, dp, DNS_POLICIES));
-  errs.push(...validateLabels(obj(spec.nodeSelector) as Record<string, string> | undefined, `${f}.nodeSelector`));
+  errs.push(...validateLabels(obj(spec.nodeSelector), `${f}.nodeSelector`));
   errs.push(...podSecurityContext(spec, `${f}.securityContext`));
   errs.push(...affinity(spec.affinity, `${f}.affinity`));
   errs.push(...dnsConfig(spec, `${f}.dnsConfig`, o));
@@ -1573,14 +1631,12 @@ export function validatePodSpecFields(spec: J, meta: ObjectMeta | undefined, o: 
   if (typeof spec.activeDeadlineSeconds === 'number' && (spec.activeDeadlineSeconds < 1 || spec.activeDeadlineSeconds > MAX_INT32)) {
     errs.push(fieldErr.invalid(`${f}.activeDeadlineSeconds`, spec.activeDeadlineSeconds, inclusiveRangeError(1, MAX_INT32)));
   }
-  if (text(spec.hostname)) errs.push(...validateDNS1123Label(spec.hostname, `${f}.hostname`));
-  if (text(spec.subdomain)) errs.push(...validateDNS1123Label(spec.subdomain, `${f}.subdomain`));
+  if (text(spec.hostname)) errs.push(...validateDNS1123Label(text(spec.hostname), `${f}.hostname`));
+  if (text(spec.subdomain)) errs.push(...validateDNS1123Label(text(spec.subdomain), `${f}.subdomain`));
   errs.push(...tolerations(objs(spec.tolerations), `${f}.tolerations`));
   objs(spec.hostAliases).forEach((ha, i) => {
     errs.push(...validateIP(text(ha.ip), `${f}.hostAliases[${i}].ip`));
-    list<string>(ha.hostnames).forEach((h, j) =>
-      errs.push(...validateDNS1123Subdomain(String(h), `${f}.hostAliases[${i}].hostnames[${j}]`)),
-    );
+    list(ha.hostnames).forEach((h, j) => errs.push(...validateDNS1123Subdomain(String(h), `${f}.hostAliases[${i}].hostnames[${j}]`)));
   });
   const pc = text(spec.priorityClassName);
   if (pc) errs.push(...invalidEach(`${f}.priorityClassName`, pc, nameIsDNSSubdomain(pc, false)));
@@ -1592,7 +1648,8 @@ export function validatePodSpecFields(spec: J, meta: ObjectMeta | undefined, o: 
       errs.push(fieldErr.notSupported(`${f}.preemptionPolicy`, spec.preemptionPolicy, ['PreemptLowerPriority', 'Never']));
     }
   }
-  if (obj(spec.overhead)) errs.push(...resourceRequirements({ limits: spec.overhead }, `${f}.overhead`));
+  const overhead = obj(spec.overhead);
+  if (overhead) errs.push(...resourceRequirements({ limits: overhead }, `${f}.overhead`));
   errs.push(...podOS(spec, f));
   return errs;
 }
@@ -1605,7 +1662,7 @@ function seccompAnnotation(p: string, f: string): FieldError[] {
   return [fieldErr.invalid(f, p, 'must be a valid seccomp profile')];
 }
 
-function podAnnotations(annotations: Record<string, string>, spec: J, f = 'metadata.annotations'): FieldError[] {
+function podAnnotations(annotations: Record<string, string>, spec: Partial<PodSpec>, f = 'metadata.annotations'): FieldError[] {
   const errs: FieldError[] = [];
   if (MIRROR_POD_ANNOTATION in annotations && !text(spec.nodeName)) {
     errs.push(
@@ -1628,9 +1685,7 @@ function podAnnotations(annotations: Record<string, string>, spec: J, f = 'metad
     errs.push(...seccompAnnotation(annotations[SECCOMP_POD_ANNOTATION]!, `${f}.${SECCOMP_POD_ANNOTATION}`));
   for (const [k, v] of Object.entries(annotations))
     if (k.startsWith(SECCOMP_CONTAINER_PREFIX)) errs.push(...seccompAnnotation(v, `${f}.${k}`));
-  const names = new Set(
-    ['initContainers', 'containers', 'ephemeralContainers'].flatMap((kind) => objs(spec[kind]).map((c) => text(c.name))),
-  );
+  const names = new Set(containersWithPaths(spec, '').map(([c]) => text(c.name)));
   for (const [k, v] of Object.entries(annotations)) {
     if (!k.startsWith(APPARMOR_PREFIX)) continue;
     const container = k.slice(APPARMOR_PREFIX.length);
@@ -1662,12 +1717,7 @@ function annotationUpdates(pod: PodLike, old: PodLike, f = 'metadata.annotations
 
 // ---- create ----
 
-const containersWithPaths = (spec: J, f: string): [J, string][] =>
-  ['initContainers', 'containers', 'ephemeralContainers'].flatMap((kind) =>
-    objs(spec[kind]).map((c, i): [J, string] => [c, `${f}.${kind}[${i}]`]),
-  );
-
-function seccompMatches(annotation: string, field: J, f: string): FieldError | undefined {
+function seccompMatches(annotation: string, field: SeccompProfile, f: string): FieldError | undefined {
   switch (field.type) {
     case 'Unconfined':
       return annotation !== 'unconfined' ? fieldErr.forbidden(`${f}.type`, 'seccomp type in annotation and field must match') : undefined;
@@ -1687,7 +1737,7 @@ function seccompMatches(annotation: string, field: J, f: string): FieldError | u
  * validateSeccompAnnotationsAndFields and validateAppArmorAnnotationsAndFieldsMatchOnCreate; `f`
  * is the spec's path (`spec` of a Pod, `template.spec` of a PodTemplate).
  */
-function annotationsMatchFields(meta: ObjectMeta, spec: J, f = 'spec'): FieldError[] {
+function annotationsMatchFields(meta: ObjectMeta, spec: Partial<PodSpec>, f = 'spec'): FieldError[] {
   const errs: FieldError[] = [];
   const ann = meta.annotations ?? {};
   const podSeccomp = obj(obj(spec.securityContext)?.seccompProfile);
@@ -1726,7 +1776,7 @@ function annotationsMatchFields(meta: ObjectMeta, spec: J, f = 'spec'): FieldErr
 
 /** validatePodMetadataAndSpec without ValidateObjectMeta (the generic layer's). */
 function podMetadataAndSpec(pod: PodLike, o: Opts): FieldError[] {
-  const spec = pod.spec ?? {};
+  const spec = pod.spec ?? ({} as PodSpec);
   const errs = podAnnotations(pod.metadata.annotations ?? {}, spec);
   errs.push(...validatePodSpecFields(spec, pod.metadata, o));
   if (!text(spec.serviceAccountName)) {
@@ -1743,7 +1793,7 @@ function podMetadataAndSpec(pod: PodLike, o: Opts): FieldError[] {
       });
     });
   }
-  for (const kind of ['containers', 'initContainers']) {
+  for (const kind of ['containers', 'initContainers'] as const) {
     objs(spec[kind]).forEach((c, i) => {
       if (text(c.image) !== text(c.image).trim())
         errs.push(fieldErr.invalid(`spec.${kind}[${i}].image`, c.image, 'must not have leading or trailing whitespace'));
@@ -1752,13 +1802,13 @@ function podMetadataAndSpec(pod: PodLike, o: Opts): FieldError[] {
   return errs;
 }
 
-const usesZeroSleep = (spec: J | undefined) =>
-  ['initContainers', 'containers'].some((kind) =>
-    objs(spec?.[kind]).some((c) => ['postStart', 'preStop'].some((h) => obj(obj(c.lifecycle)?.[h])?.sleep?.seconds === 0)),
+const usesZeroSleep = (spec: PodSpec | undefined) =>
+  (['initContainers', 'containers'] as const).some((kind) =>
+    objs(spec?.[kind]).some((c) => (['postStart', 'preStop'] as const).some((h) => obj(obj(obj(c.lifecycle)?.[h])?.sleep)?.seconds === 0)),
   );
-const usesRelaxedSearch = (spec: J | undefined) => list<string>(obj(spec?.dnsConfig)?.searches).some((s) => s === '.' || s.includes('_'));
+const usesRelaxedSearch = (spec: PodSpec | undefined) => list(obj(spec?.dnsConfig)?.searches).some((s) => s === '.' || s.includes('_'));
 
-function optionsFor(old: J | undefined): Opts {
+function optionsFor(old: PodSpec | undefined): Opts {
   return { relaxedEnvNames: true, relaxedDNSSearch: usesRelaxedSearch(old), sleepZero: usesZeroSleep(old) };
 }
 
@@ -1790,7 +1840,7 @@ export function validatePodEphemeralContainersUpdate(pod: PodLike, old: PodLike)
 
 /** ValidatePodCreate (ObjectMeta aside). */
 export function validatePodCreate(pod: PodLike): FieldError[] {
-  const spec = pod.spec ?? {};
+  const spec: Partial<PodSpec> = pod.spec ?? {};
   const errs = podMetadataAndSpec(pod, optionsFor(undefined));
   if (objs(spec.ephemeralContainers).length) errs.push(fieldErr.forbidden('spec.ephemeralContainers', 'cannot be set on create'));
   if (text(spec.nodeName) && objs(spec.schedulingGates).length)
@@ -1807,12 +1857,12 @@ export function validatePodCreate(pod: PodLike): FieldError[] {
  * options come from the old template as for Pods (GetValidationOptionsFromPodTemplate).
  */
 export function validatePodTemplateSpec(
-  template: { metadata?: Pick<ObjectMeta, 'labels' | 'annotations'>; spec?: J } | undefined,
+  template: { metadata?: Pick<ObjectMeta, 'labels' | 'annotations'>; spec?: PodSpec } | undefined,
   f: string,
-  oldSpec?: J,
+  oldSpec?: PodSpec,
 ): FieldError[] {
   const meta = template?.metadata ?? {};
-  const spec = template?.spec ?? {};
+  const spec = template?.spec ?? ({} as PodSpec);
   const errs = validateLabels(meta.labels, `${f}.labels`);
   errs.push(...validateAnnotations(meta.annotations, `${f}.annotations`));
   errs.push(...podAnnotations(meta.annotations ?? {}, spec, `${f}.annotations`));
@@ -1830,9 +1880,9 @@ export function semanticEqual(a: unknown, b: unknown): boolean {
   const norm = (v: unknown): unknown => {
     if (Array.isArray(v)) return v.length ? v.map(norm) : undefined;
     if (v && typeof v === 'object') {
-      const out: J = {};
+      const out: Record<string, unknown> = {};
       for (const k of Object.keys(v).sort()) {
-        const n = norm((v as J)[k]);
+        const n = norm((v as Record<string, unknown>)[k]);
         if (n !== undefined && n !== null) out[k] = n;
       }
       return out;
@@ -1842,7 +1892,7 @@ export function semanticEqual(a: unknown, b: unknown): boolean {
   return JSON.stringify(norm(a) ?? null) === JSON.stringify(norm(b) ?? null);
 }
 
-function containerUpdates(next: J[], prev: J[], f: string): { errs: FieldError[]; stop: boolean } {
+function containerUpdates(next: Container[], prev: Container[], f: string): { errs: FieldError[]; stop: boolean } {
   if (next.length !== prev.length) return { errs: [fieldErr.forbidden(f, 'pod updates may not add or remove containers')], stop: true };
   const errs: FieldError[] = [];
   next.forEach((c, i) => {
@@ -1854,7 +1904,7 @@ function containerUpdates(next: J[], prev: J[], f: string): { errs: FieldError[]
   return { errs, stop: false };
 }
 
-function onlyAddedTolerations(next: J[], prev: J[], f: string): FieldError[] {
+function onlyAddedTolerations(next: Toleration[], prev: Toleration[], f: string): FieldError[] {
   for (const o of prev) {
     const found = next.some((n) => semanticEqual({ ...o, tolerationSeconds: n.tolerationSeconds }, n));
     if (!found) return [fieldErr.forbidden(f, 'existing toleration can not be modified except its tolerationSeconds')];
@@ -1862,7 +1912,7 @@ function onlyAddedTolerations(next: J[], prev: J[], f: string): FieldError[] {
   return tolerations(next, f);
 }
 
-function onlyDeletedSchedulingGates(next: J[], prev: J[], f: string): FieldError[] {
+function onlyDeletedSchedulingGates(next: PodSchedulingGate[], prev: PodSchedulingGate[], f: string): FieldError[] {
   const errs: FieldError[] = [];
   if (!next.length) return errs;
   const added = new Map<string, number>();
@@ -1875,11 +1925,11 @@ function onlyDeletedSchedulingGates(next: J[], prev: J[], f: string): FieldError
 
 /** ValidatePodUpdate (ObjectMeta and its immutable fields aside). */
 export function validatePodUpdateFull(pod: PodLike, old: PodLike): FieldError[] {
-  const s = pod.spec ?? {};
-  const o = old.spec ?? {};
+  const s = pod.spec ?? ({} as PodSpec);
+  const o = old.spec ?? ({} as PodSpec);
   const errs = podMetadataAndSpec(pod, optionsFor(o));
   errs.push(...annotationUpdates(pod, old));
-  for (const kind of ['containers', 'initContainers']) {
+  for (const kind of ['containers', 'initContainers'] as const) {
     const r = containerUpdates(objs(s[kind]), objs(o[kind]), `spec.${kind}`);
     errs.push(...r.errs);
     if (r.stop) return errs;
@@ -1902,9 +1952,10 @@ export function validatePodUpdateFull(pod: PodLike, old: PodLike): FieldError[] 
   if (semanticEqual(s, o)) return errs;
 
   // Everything else must be equal once the mutable fields are taken from the old spec.
-  const munged: J = structuredClone(s);
-  for (const kind of ['containers', 'initContainers']) {
-    if (Array.isArray(munged[kind])) munged[kind] = munged[kind].map((c: J, i: number) => ({ ...c, image: objs(o[kind])[i]?.image }));
+  const munged: PodSpec = structuredClone(s);
+  for (const kind of ['containers', 'initContainers'] as const) {
+    const list = munged[kind];
+    if (Array.isArray(list)) munged[kind] = list.map((c, i) => ({ ...c, image: objs(o[kind])[i]?.image }));
   }
   munged.activeDeadlineSeconds = o.activeDeadlineSeconds;
   munged.schedulingGates = o.schedulingGates;
@@ -1949,12 +2000,12 @@ export function validatePodUpdateFull(pod: PodLike, old: PodLike): FieldError[] 
   return errs;
 }
 
-function goStringMap(m: J): string {
+function goStringMap(m: Record<string, string>): string {
   const keys = Object.keys(m).sort();
   return `map[string]string{${keys.map((k) => `${JSON.stringify(k)}:${JSON.stringify(String(m[k]))}`).join(', ')}}`;
 }
 
-function nodeAffinityMutation(next: unknown, prev: unknown): FieldError[] {
+function nodeAffinityMutation(next: NodeAffinity | undefined, prev: NodeAffinity | undefined): FieldError[] {
   const oldTerms = objs(obj(obj(prev)?.requiredDuringSchedulingIgnoredDuringExecution)?.nodeSelectorTerms);
   if (!obj(obj(prev)?.requiredDuringSchedulingIgnoredDuringExecution)) return [];
   const newTerms = objs(obj(obj(next)?.requiredDuringSchedulingIgnoredDuringExecution)?.nodeSelectorTerms);
@@ -1978,7 +2029,7 @@ function nodeAffinityMutation(next: unknown, prev: unknown): FieldError[] {
       (objs(nt.matchExpressions).length || objs(nt.matchFields).length)
     )
       ok = false;
-    for (const k of ['matchExpressions', 'matchFields']) {
+    for (const k of ['matchExpressions', 'matchFields'] as const) {
       const l = objs(ot[k]).length;
       if (l && (objs(nt[k]).length < l || !semanticEqual(objs(nt[k]).slice(0, l), objs(ot[k])))) ok = false;
     }

@@ -2,7 +2,7 @@
 // transaction as the Service write (upstream's BeginCreate/BeginUpdate transactions, done by
 // SQLite). A refused write rolls back its allocations with it.
 import type { ResourceDef, WriteContext } from '../types.js';
-import type { KubeObject } from '../../apimachinery/types.js';
+import type { ServiceObj } from './strategy.js';
 import { fieldErr, type FieldError } from '../../apimachinery/field.js';
 import { invalid } from '../../apimachinery/errors.js';
 import { allocateIP, allocateNextIP, ipRange, releaseIP, type IPRange } from '../../allocators/clusterip.js';
@@ -11,23 +11,7 @@ import { parseIP } from '../../apimachinery/ipnet.js';
 import type { ClusterConfig } from '../../config/cluster-config.js';
 import type { Database } from 'better-sqlite3';
 
-interface ServicePort {
-  name?: string;
-  port: number;
-  protocol?: string;
-  nodePort?: number;
-}
-interface ServiceSpec {
-  type?: string;
-  clusterIP?: string;
-  clusterIPs?: string[];
-  ipFamilies?: string[];
-  ports?: ServicePort[];
-  allocateLoadBalancerNodePorts?: boolean;
-  externalTrafficPolicy?: string;
-  healthCheckNodePort?: number;
-}
-type Svc = KubeObject & { spec?: ServiceSpec };
+type Svc = ServiceObj;
 
 export interface ServiceAllocators {
   ranges: Map<string, IPRange>; // by family: 'IPv4' | 'IPv6'

@@ -4,7 +4,7 @@
 // missing ones taken, and a slot claimed by two Services is reported (never handed out again).
 import type { Logger } from 'pino';
 import type { Store } from '../../storage/store.js';
-import type { KubeObject } from '../../apimachinery/types.js';
+import type { ServiceObj } from './strategy.js';
 import { ipToSlot } from '../../allocators/clusterip.js';
 import { familyOf, ipsOf, nodePortsOf, type ServiceAllocators } from './allocation.js';
 
@@ -31,15 +31,15 @@ export function repairServiceAllocations(store: Store, a: ServiceAllocators, log
   for (const range of a.ranges.values()) expected.set(range.band.key, new Map());
   expected.set(a.ports.band.key, new Map());
 
-  for (const svc of store.listObjects('services') as (KubeObject & { spec?: never })[]) {
+  for (const svc of store.listObjects('services') as ServiceObj[]) {
     const owner = `${svc.metadata.namespace}/${svc.metadata.name}`;
-    for (const ip of ipsOf(svc as never)) {
+    for (const ip of ipsOf(svc)) {
       const fam = familyOf(ip);
       const range = fam ? a.ranges.get(fam) : undefined;
       const slot = range ? ipToSlot(range, ip) : undefined;
       if (range && slot !== undefined) want(range.band.key, slot, owner);
     }
-    for (const port of nodePortsOf(svc as never)) {
+    for (const port of nodePortsOf(svc)) {
       const slot = port - a.ports.base;
       if (slot >= 0 && slot < a.ports.size) want(a.ports.band.key, slot, owner);
     }

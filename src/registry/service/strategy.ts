@@ -4,7 +4,7 @@
 // ClusterIP and NodePort allocation is src/registry/service/allocation.ts, which wraps this def's
 // beginCreate/beginUpdate/afterDelete; it reads spec.ipFamilies to know which families to
 // allocate, so those are settled here (prepareForCreate/prepareForUpdate) before it runs.
-import { ServiceSchema } from '../../api/schema/index.js';
+import { schemas, type Service, type ServicePort, type ServiceSpec } from '../../api/generated/core/v1.js';
 import { defineKind, type Obj } from '../define.js';
 import { fieldErr, goTypedSlice, type FieldError } from '../../apimachinery/field.js';
 import { invalid } from '../../apimachinery/errors.js';
@@ -28,51 +28,8 @@ import { parseCIDR } from '../../apimachinery/ipnet.js';
 import type { ClusterConfig } from '../../config/cluster-config.js';
 import type { WriteContext } from '../types.js';
 
-export interface ServicePort {
-  name?: string;
-  protocol?: string;
-  appProtocol?: string;
-  port: number;
-  targetPort?: number | string;
-  nodePort?: number;
-}
-
-export interface ServiceSpec {
-  type?: string;
-  selector?: Record<string, string>;
-  ports?: ServicePort[];
-  clusterIP?: string;
-  clusterIPs?: string[];
-  ipFamilies?: string[];
-  ipFamilyPolicy?: string;
-  externalIPs?: string[];
-  externalName?: string;
-  sessionAffinity?: string;
-  sessionAffinityConfig?: { clientIP?: { timeoutSeconds?: number } };
-  loadBalancerIP?: string;
-  loadBalancerSourceRanges?: string[];
-  loadBalancerClass?: string;
-  externalTrafficPolicy?: string;
-  internalTrafficPolicy?: string;
-  healthCheckNodePort?: number;
-  publishNotReadyAddresses?: boolean;
-  allocateLoadBalancerNodePorts?: boolean;
-  trafficDistribution?: string;
-}
-
-export interface LoadBalancerIngress {
-  ip?: string;
-  hostname?: string;
-  ipMode?: string;
-  ports?: { port: number; protocol?: string; error?: string }[];
-}
-
-export interface ServiceStatus {
-  loadBalancer?: { ingress?: LoadBalancerIngress[] };
-  conditions?: unknown[];
-}
-
-export type ServiceObj = Obj<ServiceSpec, ServiceStatus>;
+export type { LoadBalancerIngress, ServicePort, ServiceSpec, ServiceStatus } from '../../api/generated/core/v1.js';
+export type ServiceObj = Obj<Service>;
 
 const TYPES = ['ClusterIP', 'ExternalName', 'LoadBalancer', 'NodePort'];
 const AFFINITIES = ['ClientIP', 'None'];
@@ -668,7 +625,9 @@ export const serviceDef = defineKind<ServiceObj>({
   namespaced: true,
   shortNames: ['svc'],
   categories: ['all'],
-  schema: ServiceSchema,
+  get schema() {
+    return schemas.Service;
+  },
   openapiName: 'io.k8s.api.core.v1.Service',
   statusSubresource: true,
   defaults: (svc) => defaultService(svc),

@@ -10,7 +10,7 @@
 // after their request line and headers. Links inside text/html bodies are rewritten as upstream
 // does (api-proxy-html.ts); those bodies are collected first, as upstream collects them.
 import { ENDPOINTSLICES } from '../../registry/endpointslice.js';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { Readable } from 'node:stream';
 import type { IncomingMessage, ClientRequest } from 'node:http';
@@ -21,12 +21,12 @@ import https from 'node:https';
 import zlib from 'node:zlib';
 import type { Store } from '../../storage/store.js';
 import type { InformerFactory } from '../../storage/informer.js';
-import type { SubresourceInfo } from '../discovery.js';
+import { coreSubresource, type Subresource } from '../subresource.js';
 import type { EndpointSliceObj } from '../../registry/endpointslice.js';
 import type { ServiceObj } from '../../registry/service/strategy.js';
 import type { PodObj } from '../../registry/pod/strategy.js';
 import { StatusError } from '../../apimachinery/errors.js';
-import type { UpgradeRequest, UpgradeRouter } from '../upgrade.js';
+import type { UpgradeRequest } from '../upgrade.js';
 import { rejectConnectDryRun, requestQuery } from '../query-params.js';
 import {
   backendPath,
@@ -43,18 +43,11 @@ import {
 export const PROXY_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] as const;
 const PROXY_VERBS = ['create', 'delete', 'get', 'patch', 'update'];
 
-/** Discovery entries, as upstream lists them. */
-export const API_PROXY_SUBRESOURCES: SubresourceInfo[] = [
-  { plural: 'pods', group: '', version: 'v1', subresource: 'proxy', kind: 'PodProxyOptions', verbs: PROXY_VERBS },
-  { plural: 'services', group: '', version: 'v1', subresource: 'proxy', kind: 'ServiceProxyOptions', verbs: PROXY_VERBS },
-];
-
-export interface ApiProxyOptions {
+export interface ApiProxyDeps {
   store: Store;
   informers: InformerFactory;
+  /** The cluster's log (the proxy logs as its `api-proxy` component). */
   log: Logger;
-  /** Where upgrade requests (WebSocket and others) to the proxy paths are routed. */
-  upgrades?: UpgradeRouter;
 }
 
 const SLICES = ENDPOINTSLICES;
@@ -81,7 +74,21 @@ const CORS = new Set([
 ]);
 const RAW_PATH = /^\/api\/v1\/namespaces\/[^/]*\/(?:services|pods)\/[^/]*\/proxy(.*)$/;
 
-export function apiProxyRoutes(app: FastifyInstance, o: ApiProxyOptions): void {
+/** pods/proxy and services/proxy, as upstream lists them in discovery. */
+export const POD_PROXY = proxySubresource('pods', 'PodProxyOptions');
+export const SERVICE_PROXY = proxySubresource('services', 'ServiceProxyOptions');
+
+/** What both proxy subresources of one cluster share: the backend lookup and connection pools. */
+interface ProxyShared {
+  lookup: ProxyLookup;
+  agents: { http: http.Agent; https: https.Agent };
+  log: Logger;
+}
+const sharedOf = new WeakMap<ApiProxyDeps, ProxyShared>();
+
+function proxyShared(o: ApiProxyDeps): ProxyShared {
+  let shared = sharedOf.get(o);
+  if (shared) return shared;
   const slices = o.informers.for(SLICES);
   slices.addIndex(SERVICE_INDEX, (s) => {
     const svc = s.metadata.labels?.[LABEL_SERVICE_NAME];
@@ -90,46 +97,59 @@ export function apiProxyRoutes(app: FastifyInstance, o: ApiProxyOptions): void {
   // The shared informers (parsed objects, no SQLite read per proxied request).
   const services = o.informers.for('services');
   const pods = o.informers.for('pods');
-  const lookup: ProxyLookup = {
-    service: (ns, name) => services.get(ns, name) as ServiceObj | undefined,
-    slices: (ns, name) => slices.byIndex(SERVICE_INDEX, `${ns}/${name}`) as EndpointSliceObj[],
-    endpointsExist: (ns, name) => o.store.get('endpoints', ns, name) !== undefined,
-    pod: (ns, name) => pods.get(ns, name) as PodObj | undefined,
+  shared = {
+    lookup: {
+      service: (ns, name) => services.get(ns, name) as ServiceObj | undefined,
+      slices: (ns, name) => slices.byIndex(SERVICE_INDEX, `${ns}/${name}`) as EndpointSliceObj[],
+      endpointsExist: (ns, name) => o.store.get('endpoints', ns, name) !== undefined,
+      pod: (ns, name) => pods.get(ns, name) as PodObj | undefined,
+    },
+    // Keep-alive to backends, like upstream's proxy transport.
+    agents: {
+      http: new http.Agent({ keepAlive: true }),
+      https: new https.Agent({ keepAlive: true, rejectUnauthorized: false }),
+    },
+    log: o.log.child({ component: 'api-proxy' }),
   };
-  // Keep-alive to backends, like upstream's proxy transport.
-  const agents = {
-    http: new http.Agent({ keepAlive: true }),
-    https: new https.Agent({ keepAlive: true, rejectUnauthorized: false }),
-  };
+  sharedOf.set(o, shared);
+  return shared;
+}
 
-  // Own scope: its content-type parser passes the body stream through unread (and so unlimited).
-  app.register(async (scope) => {
-    scope.removeAllContentTypeParsers();
-    scope.addContentTypeParser('*', (_req, payload, done) => done(null, payload));
-    scope.addHook('onClose', async () => {
-      agents.http.destroy();
-      agents.https.destroy();
-    });
-    for (const kind of ['services', 'pods'] as const) {
+function proxySubresource(plural: 'services' | 'pods', kind: string): Subresource<ApiProxyDeps> {
+  return {
+    ...coreSubresource(plural, 'proxy', kind, PROXY_VERBS),
+    install: ({ app, upgrades, path }, o) => {
+      const first = !sharedOf.has(o);
+      const { lookup, agents, log } = proxyShared(o);
       const resolve = (ns: string, id: string) =>
-        kind === 'services' ? resolveServiceTarget(lookup, ns, id) : resolvePodTarget(lookup, ns, id);
-      // A connect subresource: upstream's ConnectResource refuses dryRun before anything else;
-      // the rest of the query (PodProxyOptions/ServiceProxyOptions take only the path, from the
-      // URL) goes to the backend unchanged.
-      const handler = (req: FastifyRequest, reply: FastifyReply) => {
-        rejectConnectDryRun(requestQuery(req.url));
-        const { ns, name } = req.params as { ns: string; name: string };
-        return proxyRequest(req, reply, resolve(ns, name), agents, o.log);
-      };
-      for (const url of [`/api/v1/namespaces/:ns/${kind}/:name/proxy`, `/api/v1/namespaces/:ns/${kind}/:name/proxy/*`]) {
-        scope.route({ method: [...PROXY_METHODS], url, exposeHeadRoute: false, handler });
-        o.upgrades?.add([...PROXY_METHODS], url, (u) => {
-          rejectConnectDryRun(requestQuery(u.req.url));
-          return proxyUpgrade(u, resolve(u.params.ns!, u.params.name!), o.log);
-        });
-      }
-    }
-  });
+        plural === 'services' ? resolveServiceTarget(lookup, ns, id) : resolvePodTarget(lookup, ns, id);
+      // Own scope: its content-type parser passes the body stream through unread (and so unlimited).
+      app.register(async (scope) => {
+        scope.removeAllContentTypeParsers();
+        scope.addContentTypeParser('*', (_req, payload, done) => done(null, payload));
+        if (first)
+          scope.addHook('onClose', async () => {
+            agents.http.destroy();
+            agents.https.destroy();
+          });
+        // A connect subresource: upstream's ConnectResource refuses dryRun before anything else;
+        // the rest of the query (PodProxyOptions/ServiceProxyOptions take only the path, from the
+        // URL) goes to the backend unchanged.
+        const handler = (req: FastifyRequest, reply: FastifyReply) => {
+          rejectConnectDryRun(requestQuery(req.url));
+          const { ns, name } = req.params as { ns: string; name: string };
+          return proxyRequest(req, reply, resolve(ns, name), agents, log);
+        };
+        for (const url of [path, `${path}/*`]) {
+          scope.route({ method: [...PROXY_METHODS], url, exposeHeadRoute: false, handler });
+          upgrades.add([...PROXY_METHODS], url, (u) => {
+            rejectConnectDryRun(requestQuery(u.req.url));
+            return proxyUpgrade(u, resolve(u.params.ns!, u.params.name!), log);
+          });
+        }
+      });
+    },
+  };
 }
 
 /** Where a request to a proxy path goes on the backend: path and query, and the proxy's own prefix. */

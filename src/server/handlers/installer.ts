@@ -1,0 +1,150 @@
+// The generic REST routes (upstream installer.go): for every ResourceDef, its collection, item and
+// subresource endpoints of upstream's API layout, served by the verb handlers (get.ts, create.ts,
+// update.ts, patch.ts, delete.ts; watch through get.ts). Nothing here knows a kind by name.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ResourceDef } from '../../registry/types.js';
+import { methodNotSupported, pageNotFound } from '../../apimachinery/errors.js';
+import { basePath, defSubresources } from '../subresource.js';
+import { requestScope, type CollectionHandler, type ItemHandler, type RestDeps } from './scope.js';
+import { getResource, listResource } from './get.js';
+import { createResource } from './create.js';
+import { updateResource } from './update.js';
+import { patchResource } from './patch.js';
+import { deleteCollection, deleteResource } from './delete.js';
+
+type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+type Methods<H> = Partial<Record<Method, H>>;
+
+/** One resource's handlers, by path shape and method (a missing method is 404, as for fastify). */
+interface ResourceRoutes {
+  namespaced: boolean;
+  collection: Methods<CollectionHandler>;
+  item: Methods<ItemHandler>;
+  subs: Map<string, Methods<ItemHandler>>;
+}
+
+export function registerResource(app: FastifyInstance, def: ResourceDef, deps: RestDeps): void {
+  const scope = requestScope(def, deps);
+  const gr = { group: def.group, resource: def.plural };
+  // Upstream answers 405 for verbs a path does not serve (not 404).
+  const notAllowed = (req: FastifyRequest) => {
+    throw methodNotSupported(gr, req.method.toLowerCase());
+  };
+  const get = getResource(scope);
+  const subs = new Map<string, Methods<ItemHandler>>();
+  // The subresources discovery lists for the def (status, finalize, part subresources).
+  for (const { subresource, verbs } of defSubresources(def)) {
+    const m: Methods<ItemHandler> = {};
+    if (verbs.includes('get')) m.GET = get;
+    if (verbs.includes('update')) m.PUT = updateResource(scope, subresource);
+    if (verbs.includes('patch')) m.PATCH = patchResource(scope, subresource);
+    subs.set(subresource, m);
+  }
+  routesOf(app, basePath(def)).set(def.plural, {
+    namespaced: !!def.namespaced,
+    collection: {
+      GET: listResource(scope),
+      POST: createResource(scope),
+      DELETE: deleteCollection(scope),
+      PUT: notAllowed,
+      PATCH: notAllowed,
+    },
+    item: { GET: get, PUT: updateResource(scope), PATCH: patchResource(scope), DELETE: deleteResource(scope) },
+    subs,
+  });
+}
+
+const routeTables = new WeakMap<FastifyInstance, Map<string, Map<string, ResourceRoutes>>>();
+
+/**
+ * The resources of one group version (`/api/v1`, `/apis/G/V`), by plural. The first resource of
+ * a group version registers its six routes, parametric in the resource (a fastify route per
+ * resource, method and path shape, ~450 of them with their HEAD twins, took ~20 ms of a start to
+ * register); a request finds its resource here. Subresources with their own handlers (pods/log,
+ * exec, services/proxy, ...: subresource.ts) name their subresource and are preferred by the
+ * router, and a path or method no resource serves is the same 404 as any unknown path.
+ */
+function routesOf(app: FastifyInstance, base: string): Map<string, ResourceRoutes> {
+  let bases = routeTables.get(app);
+  if (!bases) routeTables.set(app, (bases = new Map()));
+  let table = bases.get(base);
+  if (table) return table;
+  const t = (table = new Map<string, ResourceRoutes>());
+  bases.set(base, t);
+  type P = { ns?: string; plural: string; name?: string; sub?: string };
+  const method = (req: FastifyRequest) => (req.method === 'HEAD' ? 'GET' : req.method) as 'GET';
+  const run = <A extends unknown[]>(
+    methods: Methods<(req: FastifyRequest, reply: FastifyReply, ...args: A) => unknown> | undefined,
+    req: FastifyRequest,
+    reply: FastifyReply,
+    ...args: A
+  ) => {
+    const h = methods?.[method(req)];
+    if (!h) throw pageNotFound();
+    return h(req, reply, ...args);
+  };
+  const clusterSub = (req: FastifyRequest, reply: FastifyReply, plural: string, name: string, sub: string) => {
+    const r = t.get(plural);
+    return run(r && !r.namespaced ? r.subs.get(sub) : undefined, req, reply, '', name);
+  };
+  const COLLECTION = ['GET', 'POST', 'DELETE', 'PUT', 'PATCH'];
+  const ITEM = ['GET', 'PUT', 'PATCH', 'DELETE'];
+  const SUB = ['GET', 'PUT', 'PATCH'];
+  // Cluster-scoped collections, and every namespace's objects of a namespaced resource (GET).
+  app.route({
+    method: COLLECTION,
+    url: `${base}/:plural`,
+    handler: (req, reply) => {
+      const r = t.get((req.params as P).plural);
+      if (r?.namespaced) return run({ GET: r.collection.GET }, req, reply, undefined);
+      return run(r?.collection, req, reply, undefined);
+    },
+  });
+  app.route({
+    method: ITEM,
+    url: `${base}/:plural/:name`,
+    handler: (req, reply) => {
+      const p = req.params as P;
+      const r = t.get(p.plural);
+      return run(r && !r.namespaced ? r.item : undefined, req, reply, '', p.name!);
+    },
+  });
+  app.route({
+    method: SUB,
+    url: `${base}/:plural/:name/:sub`,
+    handler: (req, reply) => {
+      const p = req.params as P;
+      return clusterSub(req, reply, p.plural, p.name!, p.sub!);
+    },
+  });
+  app.route({
+    method: COLLECTION,
+    url: `${base}/namespaces/:ns/:plural`,
+    handler: (req, reply) => {
+      const p = req.params as P;
+      const r = t.get(p.plural);
+      if (r?.namespaced) return run(r.collection, req, reply, p.ns);
+      // namespaces/NAME/status, namespaces/NAME/finalize: a subresource of a namespace.
+      return clusterSub(req, reply, 'namespaces', p.ns!, p.plural);
+    },
+  });
+  app.route({
+    method: ITEM,
+    url: `${base}/namespaces/:ns/:plural/:name`,
+    handler: (req, reply) => {
+      const p = req.params as P;
+      const r = t.get(p.plural);
+      return run(r?.namespaced ? r.item : undefined, req, reply, p.ns!, p.name!);
+    },
+  });
+  app.route({
+    method: SUB,
+    url: `${base}/namespaces/:ns/:plural/:name/:sub`,
+    handler: (req, reply) => {
+      const p = req.params as P;
+      const r = t.get(p.plural);
+      return run(r?.namespaced ? r.subs.get(p.sub!) : undefined, req, reply, p.ns!, p.name!);
+    },
+  });
+  return t;
+}
