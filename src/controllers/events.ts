@@ -48,12 +48,12 @@ export function eventRecorder(
     const { event, update, skip } = correlator.correlate(ev);
     if (skip) return;
     // The resourceVersion of the object when this happened, as upstream's reference carries it.
-    const body = {
+    const body: KubeObject = {
       apiVersion: 'v1',
       kind: 'Event',
       ...event,
       involvedObject: { ...event.involvedObject, resourceVersion: obj.metadata.resourceVersion },
-    } as unknown as KubeObject;
+    };
     try {
       if (update) {
         try {

@@ -5,7 +5,6 @@
 // as upstream requires. The IP is held in the allocations table, written in the same transaction
 // as the status, and released when the Service goes away or stops being ours.
 import { requireDef } from '../registry/kinds.js';
-import type { KubeObject } from '../apimachinery/types.js';
 import { contains } from '../apimachinery/ipnet.js';
 import { addressRange, ipToSlot, slotToIP } from '../allocators/clusterip.js';
 import { allocateNext, isTaken, release, releaseOwner, slotsOf, take } from '../allocators/bands.js';
@@ -16,8 +15,8 @@ import type { ServiceObj } from '../registry/service/strategy.js';
 
 export const LOCAL_LB_CLASS = 'tinykube.io/local';
 
-export function isOurs(svc: KubeObject | undefined): boolean {
-  const s = (svc as ServiceObj | undefined)?.spec;
+export function isOurs(svc: ServiceObj | undefined): boolean {
+  const s = svc?.spec;
   return (
     !!svc &&
     !svc.metadata.deletionTimestamp &&

@@ -3,7 +3,6 @@
 // is empty drop the `kubernetes` finalizer through /finalize so the Namespace goes away.
 // Driven by events: a deletion inside a terminating namespace requeues it at once.
 import { requireDef } from '../registry/kinds.js';
-import type { KubeObject } from '../apimachinery/types.js';
 import { storageResource } from '../registry/types.js';
 import type { NamespaceObj } from '../registry/namespace.js';
 import { createQueue } from './queue.js';
@@ -22,7 +21,7 @@ export function startNamespaceController(ctx: ControllerContext): Controller {
   const terminating = new Set<string>();
 
   const reconcile = (name: string) => {
-    const ns = store.get('namespaces', '', name);
+    const ns = store.get('namespaces', '', name) as NamespaceObj | undefined;
     if (!ns || !ns.metadata.deletionTimestamp) {
       terminating.delete(name);
       return;
@@ -52,9 +51,9 @@ export function startNamespaceController(ctx: ControllerContext): Controller {
     }
   };
 
-  const setConditions = (ns: KubeObject, remaining: Map<string, number>, finalizers: Map<string, number>) => {
+  const setConditions = (ns: NamespaceObj, remaining: Map<string, number>, finalizers: Map<string, number>) => {
     const now = rfc3339(new Date());
-    const old = (ns as NamespaceObj).status?.conditions ?? [];
+    const old = ns.status?.conditions ?? [];
     const cond = (type: string, status: string, reason: string, message: string) => {
       const prev = old.find((c) => c.type === type);
       return { type, status, lastTransitionTime: prev && prev.status === status ? prev.lastTransitionTime : now, reason, message };
@@ -86,7 +85,7 @@ export function startNamespaceController(ctx: ControllerContext): Controller {
       JSON.stringify(conditions.map(({ lastTransitionTime, ...c }) => c)) === JSON.stringify(old.map(({ lastTransitionTime, ...c }) => c))
     )
       return;
-    const next = { ...ns, status: { ...(ns.status as object), conditions } };
+    const next = { ...ns, status: { ...ns.status, conditions } };
     tolerate(
       () => registry.update(nsDef, '', ns.metadata.name!, next, { subresource: 'status', fieldManager: 'namespace-controller' }),
       [404, 409],

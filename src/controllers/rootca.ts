@@ -5,7 +5,7 @@
 import { requireDef } from '../registry/kinds.js';
 import { createQueue } from './queue.js';
 import { tolerate, type Controller, type ControllerContext } from './context.js';
-import type { KubeObject } from '../apimachinery/types.js';
+import type { ConfigMapObj } from '../registry/configmap.js';
 import { deepEqual } from '../apimachinery/meta.js';
 import type { NamespaceObj } from '../registry/namespace.js';
 
@@ -27,9 +27,9 @@ export function startRootCAPublisher(ctx: ControllerContext): Controller {
     (ns) => {
       const n = store.get('namespaces', '', ns);
       if (!n || n.metadata.deletionTimestamp) return;
-      const cm = store.get('configmaps', ns, ROOT_CA_CONFIGMAP);
+      const cm = store.get('configmaps', ns, ROOT_CA_CONFIGMAP) as ConfigMapObj | undefined;
       if (!cm) {
-        const obj: KubeObject = {
+        const obj: ConfigMapObj = {
           apiVersion: 'v1',
           kind: 'ConfigMap',
           metadata: { name: ROOT_CA_CONFIGMAP, namespace: ns, annotations: { [DESCRIPTION_ANNOTATION]: ROOT_CA_DESCRIPTION } },
@@ -40,7 +40,7 @@ export function startRootCAPublisher(ctx: ControllerContext): Controller {
         return;
       }
       if (deepEqual(cm.data, data) && cm.metadata.annotations?.[DESCRIPTION_ANNOTATION]) return;
-      const next: KubeObject = {
+      const next: ConfigMapObj = {
         ...cm,
         data,
         metadata: { ...cm.metadata, annotations: { ...(cm.metadata.annotations ?? {}), [DESCRIPTION_ANNOTATION]: ROOT_CA_DESCRIPTION } },

@@ -2,7 +2,10 @@
 // IPs, kept current by the store's in-process subscriptions (no polling), so a change is answered
 // on the very next query and a lookup is a map access. Each change bumps the generation of the
 // cache buckets it touches; cached answers carry the generations they were built from.
-import { ENDPOINTSLICES } from '../registry/endpointslice.js';
+import { ENDPOINTSLICES, type EndpointSliceObj, type SlicePort } from '../registry/endpointslice.js';
+import type { ServiceObj, ServicePort } from '../registry/service/strategy.js';
+import type { PodObj } from '../registry/pod/strategy.js';
+import { objectsIn } from '../registry/define.js';
 import type { Store, StoreEvent } from '../storage/store.js';
 import type { KubeObject } from '../apimachinery/types.js';
 import { dashedIP, ipKey, parseIP } from './ip.js';
@@ -45,7 +48,8 @@ export interface EndpointInfo {
   ports: PortInfo[];
 }
 
-interface SliceEndpoint {
+/** An endpoint of an EndpointSlice as the index keeps it: its addresses parsed, its hostname lowercased. */
+interface IndexedEndpoint {
   addrs: Addr[];
   hostname?: string;
   ready: boolean;
@@ -55,7 +59,7 @@ interface SliceInfo {
   ns: string;
   name: string;
   service?: string;
-  endpoints: SliceEndpoint[];
+  endpoints: IndexedEndpoint[];
   ports: PortInfo[];
 }
 
@@ -83,36 +87,30 @@ export const serviceBucket = (ns: string, name: string) => `s:${ns}/${name}`;
 /** Cache bucket of reverse (PTR) answers. */
 export const REVERSE_BUCKET = 'rev';
 
-function addr(text: unknown): Addr | undefined {
+function addr(text: string | null | undefined): Addr | undefined {
   if (typeof text !== 'string') return undefined;
   const raw = parseIP(text);
   if (!raw) return undefined;
   return { text, raw, family: raw.length === 4 ? 4 : 6, key: ipKey(raw) };
 }
 
-function ports(list: unknown): PortInfo[] {
-  if (!Array.isArray(list)) return [];
+// Stored objects are decoded, but null stays where a client sent it (define.ts objectsIn): list
+// entries and fields may be null.
+function ports(list: readonly (ServicePort | SlicePort | null)[] | null | undefined): PortInfo[] {
   const out: PortInfo[] = [];
-  for (const p of list as { name?: unknown; protocol?: unknown; port?: unknown }[]) {
-    if (!p || typeof p.port !== 'number') continue;
+  for (const p of objectsIn(list)) {
+    if (typeof p.port !== 'number') continue;
     out.push({
-      name: typeof p.name === 'string' ? p.name.toLowerCase() : '',
-      protocol: (typeof p.protocol === 'string' ? p.protocol : 'TCP').toLowerCase(),
+      name: p.name?.toLowerCase() ?? '',
+      protocol: (p.protocol ?? 'TCP').toLowerCase(),
       port: p.port,
     });
   }
   return out;
 }
 
-export function serviceInfo(o: KubeObject): ServiceInfo {
-  const spec = (o.spec ?? {}) as {
-    type?: string;
-    clusterIP?: string;
-    clusterIPs?: string[];
-    externalName?: string;
-    ports?: unknown;
-    publishNotReadyAddresses?: boolean;
-  };
+export function serviceInfo(o: ServiceObj): ServiceInfo {
+  const spec = o.spec ?? {};
   const ns = o.metadata.namespace ?? '';
   const name = o.metadata.name ?? '';
   const base = { ns, name, ports: ports(spec.ports), publishNotReady: spec.publishNotReadyAddresses === true };
@@ -126,32 +124,29 @@ export function serviceInfo(o: KubeObject): ServiceInfo {
   return { ...base, kind: 'cluster', clusterIPs: ips };
 }
 
-function sliceInfo(o: KubeObject): SliceInfo {
-  const s = o as KubeObject & { addressType?: string; endpoints?: unknown; ports?: unknown };
-  const endpoints: SliceEndpoint[] = [];
-  if ((s.addressType === 'IPv4' || s.addressType === 'IPv6') && Array.isArray(s.endpoints)) {
-    for (const e of s.endpoints as { addresses?: unknown; hostname?: unknown; conditions?: { ready?: unknown } }[]) {
-      if (!e || !Array.isArray(e.addresses)) continue;
-      const addrs = e.addresses.map(addr).filter((a): a is Addr => !!a);
+function sliceInfo(s: EndpointSliceObj): SliceInfo {
+  const endpoints: IndexedEndpoint[] = [];
+  if (s.addressType === 'IPv4' || s.addressType === 'IPv6') {
+    for (const e of objectsIn(s.endpoints)) {
+      const addrs = (e.addresses ?? []).map(addr).filter((a): a is Addr => !!a);
       if (!addrs.length) continue;
       // A nil `ready` means ready (discovery/v1 EndpointConditions).
       const ready = e.conditions?.ready !== false;
-      endpoints.push({ addrs, hostname: typeof e.hostname === 'string' && e.hostname ? e.hostname.toLowerCase() : undefined, ready });
+      endpoints.push({ addrs, hostname: e.hostname ? e.hostname.toLowerCase() : undefined, ready });
     }
   }
   return {
-    ns: o.metadata.namespace ?? '',
-    name: o.metadata.name ?? '',
-    service: o.metadata.labels?.[SERVICE_NAME_LABEL],
+    ns: s.metadata.namespace ?? '',
+    name: s.metadata.name ?? '',
+    service: s.metadata.labels?.[SERVICE_NAME_LABEL],
     endpoints,
     ports: ports(s.ports),
   };
 }
 
-function podAddrs(o: KubeObject): Addr[] {
-  const spec = (o.spec ?? {}) as { hostNetwork?: boolean };
-  const st = (o.status ?? {}) as { phase?: string; podIP?: string; podIPs?: { ip?: string }[] };
-  if (spec.hostNetwork || st.phase === 'Succeeded' || st.phase === 'Failed') return [];
+function podAddrs(o: PodObj): Addr[] {
+  const st = o.status ?? {};
+  if (o.spec?.hostNetwork || st.phase === 'Succeeded' || st.phase === 'Failed') return [];
   const texts = st.podIPs?.length ? st.podIPs.map((p) => p.ip) : [st.podIP];
   return texts.map(addr).filter((a): a is Addr => !!a);
 }
@@ -226,6 +221,7 @@ export class ClusterIndex implements IndexView {
     else this.upsert(ev.resource, ev.object);
   }
 
+  /** A stored object of `resource` changed (the store's events carry any kind as a KubeObject). */
   upsert(resource: string, o: KubeObject): void {
     const ns = o.metadata.namespace ?? '';
     const name = o.metadata.name ?? '';
@@ -236,13 +232,13 @@ export class ClusterIndex implements IndexView {
         this.globalGen++;
         break;
       case 'services':
-        this.setService(ns, name, serviceInfo(o));
+        this.setService(ns, name, serviceInfo(o as ServiceObj));
         break;
       case SLICES:
-        this.setSlice(ns, name, sliceInfo(o));
+        this.setSlice(ns, name, sliceInfo(o as EndpointSliceObj));
         break;
       case 'pods':
-        this.setPod(ns, name, podAddrs(o));
+        this.setPod(ns, name, podAddrs(o as PodObj));
         break;
       default:
         return;

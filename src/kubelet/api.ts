@@ -5,7 +5,9 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Store } from '../storage/store.js';
-import type { KubeObject } from '../apimachinery/types.js';
+import type { ContainerStatus } from '../api/generated/core/v1.js';
+import type { Eviction } from '../api/generated/policy/v1.js';
+import type { PodObj } from '../registry/pod/strategy.js';
 import { badRequest, notFound } from '../apimachinery/errors.js';
 import { BODY_TYPES, decodeBody } from '../server/handlers/body.js';
 import { coreSubresource, type Subresource } from '../server/subresource.js';
@@ -24,12 +26,12 @@ import type { ResourceDef } from '../registry/types.js';
 import { StatusError } from '../apimachinery/errors.js';
 import { rfc3339 } from '../apimachinery/meta.js';
 import { bindPod, setCondition, type Binding } from '../registry/pod/binding.js';
+import { podSpecOf } from './env.js';
 import { logPath, readLogFile, renderLog, parseLogLines, type LogOptions } from './logs.js';
 import { readFileSync, statSync } from 'node:fs';
 
 const PODS = { group: '', resource: 'pods' };
 type Params = { ns: string; name: string };
-type CStatus = { name: string; restartCount?: number; state?: Record<string, { reason?: string }> };
 
 /** What the Pod subresources of this module need. */
 export interface PodApiDeps {
@@ -79,13 +81,14 @@ async function evict(o: PodApiDeps, req: FastifyRequest, reply: FastifyReply) {
   const raw = decodeBody(req, BODY_TYPES);
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
     throw badRequest(`Object 'Kind' is missing in '${JSON.stringify(raw)}'`);
-  const body = raw as { kind?: string; metadata?: { name?: string }; deleteOptions?: Record<string, unknown> };
+  // Not decoded: the two object fields are checked here before they are read.
+  const body = raw as Eviction;
   if (body.kind && body.kind !== 'Eviction') throw badRequest(`not a Eviction object: ${body.kind}`);
   for (const [field, goType] of [
     ['metadata', 'v1.ObjectMeta'],
     ['deleteOptions', 'v1.DeleteOptions'],
   ] as const) {
-    const v = (body as Record<string, unknown>)[field];
+    const v: unknown = body[field];
     if (v !== undefined && v !== null && (typeof v !== 'object' || Array.isArray(v))) {
       const what = Array.isArray(v) ? 'array' : typeof v === 'number' ? `number ${v}` : typeof v;
       throw badRequest(
@@ -95,10 +98,10 @@ async function evict(o: PodApiDeps, req: FastifyRequest, reply: FastifyReply) {
   }
   if ((body.metadata?.name ?? '') !== name) throw badRequest('name in URL does not match name in Eviction object');
   const opts = evictionDeleteOptions(body.deleteOptions, create.dryRun);
-  const pod = o.store.get('pods', ns, name);
+  const pod = o.store.get('pods', ns, name) as PodObj | undefined;
   if (!pod) throw notFound(PODS, name);
   if (!pod.metadata.deletionTimestamp && !opts.dryRun) {
-    const status = (pod.status ?? {}) as { conditions?: Parameters<typeof setCondition>[0] };
+    const status = pod.status ?? {};
     const conditions = setCondition(status.conditions, {
       type: 'DisruptionTarget',
       status: 'True',
@@ -128,13 +131,9 @@ async function podLog(o: PodApiDeps, req: FastifyRequest, reply: FastifyReply) {
   const { ns, name } = req.params as Params;
   // GetResourceWithOptions + LogREST.Get: the options (400/422) come before the Pod.
   const lo = podLogOptions(requestQuery(req.url), name);
-  const pod = o.store.get('pods', ns, name);
+  const pod = o.store.get('pods', ns, name) as PodObj | undefined;
   if (!pod) throw notFound(PODS, name);
-  const spec = pod.spec as {
-    containers?: { name: string }[];
-    initContainers?: { name: string }[];
-    ephemeralContainers?: { name: string }[];
-  };
+  const spec = podSpecOf(pod);
   const mains = (spec.containers ?? []).map((c) => c.name);
   const inits = (spec.initContainers ?? []).map((c) => c.name);
   const eph = (spec.ephemeralContainers ?? []).map((c) => c.name);
@@ -179,12 +178,8 @@ async function podLog(o: PodApiDeps, req: FastifyRequest, reply: FastifyReply) {
 }
 
 /** The status of a Pod's container, init container or ephemeral container by name. */
-function containerStatus(pod: KubeObject, container: string): CStatus | undefined {
-  const st = (pod.status ?? {}) as {
-    containerStatuses?: CStatus[];
-    initContainerStatuses?: CStatus[];
-    ephemeralContainerStatuses?: CStatus[];
-  };
+function containerStatus(pod: PodObj, container: string): ContainerStatus | undefined {
+  const st = pod.status ?? {};
   return [...(st.containerStatuses ?? []), ...(st.initContainerStatuses ?? []), ...(st.ephemeralContainerStatuses ?? [])].find(
     (c) => c.name === container,
   );
@@ -216,7 +211,7 @@ function evictionDeleteOptions(body: unknown, dryRun: string[] | undefined) {
 function followLog(
   reply: FastifyReply,
   store: Store,
-  pod: KubeObject,
+  pod: PodObj,
   container: string,
   file: string,
   restart: number,
@@ -229,7 +224,7 @@ function followLog(
   let closed = false;
   reply.raw.on('close', () => (closed = true));
   const stillRunning = () => {
-    const cur = store.get('pods', pod.metadata.namespace!, pod.metadata.name!);
+    const cur = store.get('pods', pod.metadata.namespace!, pod.metadata.name!) as PodObj | undefined;
     if (!cur || cur.metadata.uid !== pod.metadata.uid) return false;
     const cs = containerStatus(cur, container);
     return !!cs && (cs.restartCount ?? 0) === restart && !!cs.state?.running;

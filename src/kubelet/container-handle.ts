@@ -3,8 +3,8 @@
 // their mountPath), so a command or a working directory is looked up through its mounts.
 import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, isAbsolute, join, posix } from 'node:path';
-import type { KubeObject } from '../apimachinery/types.js';
-import type { ContainerSpec } from './env.js';
+import type { Container } from '../api/generated/core/v1.js';
+import type { PodObj } from '../registry/pod/strategy.js';
 import type { ProcessHandle } from './process.js';
 import type { Mount } from './sandbox.js';
 import type { Ctr, OutputSink, Worker } from './pod-state.js';
@@ -13,8 +13,8 @@ export type { OutputSink };
 
 /** What exec and attach need of a running container (src/kubelet/exec.ts). */
 export interface ContainerHandle {
-  pod: KubeObject;
-  spec: ContainerSpec & { stdin?: boolean; stdinOnce?: boolean; tty?: boolean };
+  pod: PodObj;
+  spec: Container;
   running: boolean;
   proc?: ProcessHandle;
   env: Record<string, string>;

@@ -5,11 +5,12 @@
 // same waiting reasons (CreateContainerError, CreateContainerConfigError) and StartError.
 import { accessSync, constants, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError, containerArgv, containerEnv, type ContainerSpec } from './env.js';
+import { ConfigError, containerArgv, containerEnv } from './env.js';
 import { captureLogs, logPath } from './logs.js';
 import { loadTerminals, spawnProcess, terminalsLoaded, type ProcessHandle } from './process.js';
 import { MARKER, procStartTime } from './tracker.js';
-import { enterArgv, planMounts, podHostname, sandboxArgv, type Mount } from './sandbox.js';
+import { enterArgv, planMounts, sandboxArgv, type Mount } from './sandbox.js';
+import { podHostname } from './env.js';
 import { startProbers, stopProbers } from './prober-manager.js';
 import { containerMounts, podFileMounts } from './volume-manager.js';
 import { findExecutable, hostPathOf } from './container-handle.js';
@@ -68,7 +69,7 @@ export function startContainer(rt: StartDeps, w: Worker, c: Ctr) {
     }
     return;
   }
-  if ((c.spec as { tty?: boolean }).tty && !terminalsLoaded()) {
+  if (c.spec.tty && !terminalsLoaded()) {
     // The terminal addon loads on first need; start the container once it has.
     void loadTerminals().then(() => rt.sync(w.key));
     return;
@@ -148,7 +149,7 @@ export function startContainer(rt: StartDeps, w: Worker, c: Ctr) {
   } else full = rt.wrap(argv);
   full = rt.tracker.join(ref, full);
   let proc: ProcessHandle;
-  const spec = c.spec as ContainerSpec & { stdin?: boolean; tty?: boolean };
+  const spec = c.spec;
   try {
     // `tty: true` runs the container on a terminal (kubectl run -it, attach); `stdin: true` keeps its input open.
     proc = spawnProcess(full, {

@@ -2,30 +2,35 @@
 // makeEnvironmentVariables and pkg/kubelet/envvars): Service variables of the namespace (and
 // default/kubernetes), envFrom, then env with the downward API and `$(VAR)` expansion; the
 // container's own variables win. Also expands `$(VAR)` in command and args.
+import { hostname } from 'node:os';
 import { ceilDiv, parseQuantity, quantityMilliValue, quantityValue } from '../apimachinery/quantity.js';
-import type { KubeObject } from '../apimachinery/types.js';
 import type { Container, PodSpec, ResourceFieldSelector } from '../api/generated/core/v1.js';
+import type { Quantity } from '../api/generated/resource.js';
 import type { PodObj } from '../registry/pod/strategy.js';
 import type { ServiceObj } from '../registry/service/strategy.js';
 import type { ConfigMapObj } from '../registry/configmap.js';
 import type { SecretObj } from '../registry/secret.js';
 
-/** A container of the Pod, of any kind: an ephemeral container has the same fields (EphemeralContainerCommon). */
-export type ContainerSpec = Container;
-
 /** The spec of the Pod the kubelet runs (a stored Pod: validated, defaulted). */
-export const podSpecOf = (pod: KubeObject): Partial<PodSpec> => (pod as PodObj).spec ?? {};
+export const podSpecOf = (pod: PodObj): Partial<PodSpec> => pod.spec ?? {};
+
+/** The Pod's hostname: spec.hostname, else its name cut to 63 characters (kubelet GeneratePodHostNameAndDomain). */
+export function podHostname(pod: PodObj): string {
+  const h = pod.spec?.hostname;
+  if (h) return h;
+  return (pod.metadata.name ?? '').slice(0, 63).replace(/[-.]+$/, '');
+}
 
 export interface EnvContext {
-  pod: KubeObject;
+  pod: PodObj;
   podIPs: string[];
   hostIP: string;
   /** Services of the pod's namespace plus default/kubernetes, existing now. */
-  services: KubeObject[];
-  getConfigMap(ns: string, name: string): KubeObject | undefined;
-  getSecret(ns: string, name: string): KubeObject | undefined;
+  services: ServiceObj[];
+  getConfigMap(ns: string, name: string): ConfigMapObj | undefined;
+  getSecret(ns: string, name: string): SecretObj | undefined;
   /** The node's allocatable, as quantities (the downward API's value of an unset limit). */
-  node: { cpu?: string; memory?: string; ephemeralStorage?: string };
+  node: { cpu?: Quantity; memory?: Quantity; ephemeralStorage?: Quantity };
   /** Where in-cluster clients reach the API server (KUBERNETES_SERVICE_HOST/PORT). */
   apiServer?: { host: string; port: number };
 }
@@ -83,10 +88,10 @@ export function expandSubPathExpr(expr: string, env: Record<string, string>): st
 const envName = (s: string) => s.toUpperCase().replace(/-/g, '_');
 
 /** Service variables, docker-link style included (pkg/kubelet/envvars FromServices). */
-export function serviceEnv(services: KubeObject[]): Record<string, string> {
+export function serviceEnv(services: ServiceObj[]): Record<string, string> {
   const env: Record<string, string> = {};
   for (const svc of services) {
-    const s = (svc as ServiceObj).spec ?? {};
+    const s = svc.spec ?? {};
     if (!s.clusterIP || s.clusterIP === 'None' || s.type === 'ExternalName') continue;
     const name = envName(svc.metadata.name!);
     const ports = s.ports ?? [];
@@ -112,15 +117,29 @@ export function serviceEnv(services: KubeObject[]): Record<string, string> {
 
 const C_IDENTIFIER = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
 
-function decodeData(obj: KubeObject | undefined, secret: boolean): Record<string, string> {
-  if (!obj) return {};
-  const out: Record<string, string> = {};
-  const data = (obj as ConfigMapObj | SecretObj).data ?? {};
-  for (const [k, v] of Object.entries(data)) out[k] = secret ? Buffer.from(v, 'base64').toString('utf8') : v;
-  if (!secret)
-    for (const [k, v] of Object.entries((obj as ConfigMapObj).binaryData ?? {})) out[k] = Buffer.from(v, 'base64').toString('utf8');
-  if (secret) for (const [k, v] of Object.entries((obj as SecretObj).stringData ?? {})) out[k] = v;
+/** A ConfigMap's data and binaryData as text. */
+function configMapData(cm: ConfigMapObj): Record<string, string> {
+  const out: Record<string, string> = { ...cm.data };
+  for (const [k, v] of Object.entries(cm.binaryData ?? {})) out[k] = Buffer.from(v, 'base64').toString('utf8');
   return out;
+}
+
+/** A Secret's data (base64) and stringData as text. */
+function secretData(s: SecretObj): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(s.data ?? {})) out[k] = Buffer.from(v, 'base64').toString('utf8');
+  for (const [k, v] of Object.entries(s.stringData ?? {})) out[k] = v;
+  return out;
+}
+
+/** The data of the Secret or ConfigMap a container refers to, as text; undefined when it does not exist. */
+function referencedData(ctx: Pick<EnvContext, 'getConfigMap' | 'getSecret'>, ns: string, name: string, secret: boolean) {
+  if (secret) {
+    const s = ctx.getSecret(ns, name);
+    return s && secretData(s);
+  }
+  const cm = ctx.getConfigMap(ns, name);
+  return cm && configMapData(cm);
 }
 
 /**
@@ -129,7 +148,7 @@ function decodeData(obj: KubeObject | undefined, secret: boolean): Record<string
  * (bigint: `1001m` over `1m` is 1001, where floats gave 1002). Without a limit: the node's
  * allocatable.
  */
-export function resourceValue(ref: ResourceFieldSelector, c: ContainerSpec, ctx: Pick<EnvContext, 'node'>): string {
+export function resourceValue(ref: ResourceFieldSelector, c: Container, ctx: Pick<EnvContext, 'node'>): string {
   const [kind, res] = ref.resource.split('.') as ['limits' | 'requests', string];
   let v = parseQuantity(c.resources?.[kind]?.[res]);
   if ((!v || v.num === 0n) && kind === 'limits')
@@ -185,7 +204,7 @@ export function fieldValue(path: string, ctx: Pick<EnvContext, 'pod' | 'podIPs' 
 }
 
 /** The container's final environment (as a map: a process gets no order). */
-export function containerEnv(c: ContainerSpec, ctx: EnvContext): { env: Record<string, string>; warnings: string[] } {
+export function containerEnv(c: Container, ctx: EnvContext): { env: Record<string, string>; warnings: string[] } {
   const pod = ctx.pod;
   const ns = pod.metadata.namespace ?? 'default';
   const spec = podSpecOf(pod);
@@ -213,13 +232,13 @@ export function containerEnv(c: ContainerSpec, ctx: EnvContext): { env: Record<s
     const isSecret = !!from.secretRef;
     // Validation requires the name (LocalObjectReference's is optional in the type).
     const refName = ref.name ?? '';
-    const obj = isSecret ? ctx.getSecret(ns, refName) : ctx.getConfigMap(ns, refName);
-    if (!obj) {
+    const data = referencedData(ctx, ns, refName, isSecret);
+    if (!data) {
       if (ref.optional) continue;
       throw new ConfigError(`${isSecret ? 'secret' : 'configmap'} "${refName}" not found`);
     }
     const invalid: string[] = [];
-    for (const [k, v] of Object.entries(decodeData(obj, isSecret))) {
+    for (const [k, v] of Object.entries(data)) {
       const name = prefix + k;
       if (!C_IDENTIFIER.test(name)) invalid.push(k);
       else env[name] = v;
@@ -241,12 +260,11 @@ export function containerEnv(c: ContainerSpec, ctx: EnvContext): { env: Record<s
       const ref = (vf.configMapKeyRef ?? vf.secretKeyRef)!;
       const isSecret = !!vf.secretKeyRef;
       const refName = ref.name ?? '';
-      const obj = isSecret ? ctx.getSecret(ns, refName) : ctx.getConfigMap(ns, refName);
-      if (!obj) {
+      const data = referencedData(ctx, ns, refName, isSecret);
+      if (!data) {
         if (ref.optional) continue;
         throw new ConfigError(`${isSecret ? 'secret' : 'configmap'} "${refName}" not found`);
       }
-      const data = decodeData(obj, isSecret);
       if (!(ref.key in data)) {
         if (ref.optional) continue;
         throw new ConfigError(`couldn't find key ${ref.key} in ${isSecret ? 'Secret' : 'ConfigMap'} ${ns}/${ref.name}`);
@@ -256,12 +274,14 @@ export function containerEnv(c: ContainerSpec, ctx: EnvContext): { env: Record<s
     declared[e.name] = v ?? '';
   }
   Object.assign(env, declared);
-  env.HOSTNAME ??= spec.hostname ?? pod.metadata.name ?? '';
+  // The runtime's HOSTNAME (containerd sets it to the sandbox's hostname): the Pod's hostname as
+  // the container sees it, the host's own with hostNetwork. A declared HOSTNAME wins.
+  env.HOSTNAME ??= spec.hostNetwork ? hostname() : podHostname(pod);
   return { env, warnings };
 }
 
 /** command + args with `$(VAR)` expanded against the final environment. */
-export function containerArgv(c: ContainerSpec, env: Record<string, string>): string[] {
+export function containerArgv(c: Container, env: Record<string, string>): string[] {
   const look = (n: string) => env[n];
   return [...(c.command ?? []), ...(c.args ?? [])].map((a) => expand(a, look));
 }

@@ -5,7 +5,7 @@ import { requireDef } from '../registry/kinds.js';
 import { chmodSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ControllerContext } from '../controllers/context.js';
-import type { KubeObject } from '../apimachinery/types.js';
+import type { PodObj } from '../registry/pod/strategy.js';
 
 import { eventRecorder } from '../controllers/events.js';
 import { startNode, hostIP } from './node.js';
@@ -142,7 +142,7 @@ export function startNodeAgent(
       setImmediate(drain);
     }
   };
-  const ours = (p: KubeObject | undefined) => (p?.spec as { nodeName?: string } | undefined)?.nodeName === config.nodeName;
+  const ours = (p: PodObj | undefined) => p?.spec?.nodeName === config.nodeName;
   const unsub = store.subscribe('pods', (ev) => {
     if (ev.type === 'DELETED') {
       if (ours(ev.object)) runtime.removed(`${ev.namespace}/${ev.name}`, ev.object.metadata.uid!);

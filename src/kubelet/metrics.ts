@@ -6,7 +6,9 @@
 // with the first request (the first one waits a second for a window), then every 15 s, as
 // metrics-server's default resolution, while requests keep coming.
 import { readdirSync, readFileSync } from 'node:fs';
-import type { KubeObject } from '../apimachinery/types.js';
+import type { NodeMetrics, PodMetrics, ContainerMetrics } from '../api/generated/metrics/v1beta1.js';
+import type { Obj } from '../registry/define.js';
+import type { PodObj } from '../registry/pod/strategy.js';
 import { rfc3339 } from '../apimachinery/meta.js';
 import { goDuration } from '../apimachinery/go-format.js';
 
@@ -76,7 +78,7 @@ function sample(): Sample {
 export interface MetricsDeps {
   nodeName: string;
   nodeLabels: () => Record<string, string> | undefined;
-  running: () => { pod: KubeObject; name: string; pid: number }[];
+  running: () => { pod: PodObj; name: string; pid: number }[];
 }
 
 export function createMetrics(d: MetricsDeps) {
@@ -121,7 +123,7 @@ export function createMetrics(d: MetricsDeps) {
   const mem = (bytes: number) => `${Math.round(bytes / 1024)}Ki`;
 
   return {
-    async nodes(): Promise<KubeObject[]> {
+    async nodes(): Promise<Obj<NodeMetrics>[]> {
       const { a, b } = await window();
       const ms = b.at - a.at;
       return [
@@ -132,13 +134,13 @@ export function createMetrics(d: MetricsDeps) {
           timestamp: rfc3339(new Date(b.at)),
           window: goDuration(Math.round(ms)),
           usage: { cpu: cpu(b.nodeCpu - a.nodeCpu, ms), memory: mem(b.nodeMem) },
-        } as KubeObject,
+        },
       ];
     },
-    async pods(namespace: string | undefined): Promise<KubeObject[]> {
+    async pods(namespace: string | undefined): Promise<Obj<PodMetrics>[]> {
       const { a, b } = await window();
       const ms = b.at - a.at;
-      const byPod = new Map<string, { pod: KubeObject; containers: { name: string; usage: Record<string, string> }[] }>();
+      const byPod = new Map<string, { pod: PodObj; containers: ContainerMetrics[] }>();
       for (const r of d.running()) {
         if (namespace !== undefined && r.pod.metadata.namespace !== namespace) continue;
         // Only containers seen in both samples have a rate (metrics-server leaves out the rest).
@@ -154,22 +156,19 @@ export function createMetrics(d: MetricsDeps) {
         .sort((p, q) =>
           `${p.pod.metadata.namespace}/${p.pod.metadata.name}`.localeCompare(`${q.pod.metadata.namespace}/${q.pod.metadata.name}`),
         )
-        .map(
-          ({ pod, containers }) =>
-            ({
-              kind: 'PodMetrics',
-              apiVersion: 'metrics.k8s.io/v1beta1',
-              metadata: {
-                name: pod.metadata.name,
-                namespace: pod.metadata.namespace,
-                creationTimestamp: rfc3339(new Date()),
-                labels: pod.metadata.labels,
-              },
-              timestamp: rfc3339(new Date(b.at)),
-              window: goDuration(Math.round(ms)),
-              containers,
-            }) as KubeObject,
-        );
+        .map(({ pod, containers }): Obj<PodMetrics> => ({
+          kind: 'PodMetrics',
+          apiVersion: 'metrics.k8s.io/v1beta1',
+          metadata: {
+            name: pod.metadata.name,
+            namespace: pod.metadata.namespace,
+            creationTimestamp: rfc3339(new Date()),
+            labels: pod.metadata.labels,
+          },
+          timestamp: rfc3339(new Date(b.at)),
+          window: goDuration(Math.round(ms)),
+          containers,
+        }));
     },
     stop() {
       stopped = true;

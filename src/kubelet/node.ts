@@ -7,6 +7,9 @@ import { readFileSync } from 'node:fs';
 import type { Registry } from '../registry/generic-store.js';
 import type { ResourceDef } from '../registry/types.js';
 import type { KubeObject } from '../apimachinery/types.js';
+import type { NodeCondition } from '../api/generated/core/v1.js';
+import type { NodeObj } from '../registry/node.js';
+import type { LeaseObj } from '../registry/lease.js';
 import type { ClusterConfig } from '../config/cluster-config.js';
 import { rfc3339 } from '../apimachinery/meta.js';
 import { StatusError } from '../apimachinery/errors.js';
@@ -35,7 +38,7 @@ function osImage(): string {
 
 const microTime = (d: Date) => d.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
 
-export function nodeObject(config: ClusterConfig, now: Date): KubeObject {
+export function nodeObject(config: ClusterConfig, now: Date): NodeObj {
   const arch = ARCH[process.arch] ?? process.arch;
   const mem = `${Math.floor(totalmem() / 1024)}Ki`;
   // The kubelet builds these with resource.NewQuantity, so they serialise canonically (2000 pods: "2k").
@@ -48,7 +51,7 @@ export function nodeObject(config: ClusterConfig, now: Date): KubeObject {
     'hugepages-2Mi': '0',
   };
   const t = rfc3339(now);
-  const cond = (type: string, status: string, reason: string, message: string) => ({
+  const cond = (type: string, status: string, reason: string, message: string): NodeCondition => ({
     type,
     status,
     lastHeartbeatTime: t,
@@ -162,7 +165,7 @@ export function startNode(
     events.nodeController(node, 'Normal', 'RegisteredNode', `Node ${name} event: Registered Node ${name} in Controller`);
   }
   const renew = () => {
-    const lease: KubeObject = {
+    const lease: LeaseObj = {
       apiVersion: 'coordination.k8s.io/v1',
       kind: 'Lease',
       metadata: {
@@ -173,7 +176,7 @@ export function startNode(
       spec: { holderIdentity: config.nodeName, leaseDurationSeconds: LEASE_DURATION_S, renewTime: microTime(new Date()) },
     };
     try {
-      const cur = (() => {
+      const cur = ((): LeaseObj | undefined => {
         try {
           return registry.get(defs.lease, 'kube-node-lease', config.nodeName);
         } catch {
@@ -185,7 +188,7 @@ export function startNode(
           defs.lease,
           'kube-node-lease',
           config.nodeName,
-          { ...cur, spec: { ...(cur.spec as object), ...(lease.spec as object) } },
+          { ...cur, spec: { ...cur.spec, ...lease.spec } },
           { fieldManager: 'kubelet' },
         );
       else registry.create(defs.lease, 'kube-node-lease', lease, { fieldManager: 'kubelet' });

@@ -10,34 +10,25 @@ import type { Logger } from 'pino';
 import type { Writable } from 'node:stream';
 import type { Informer } from '../storage/informer.js';
 import type { ResourceDef } from '../registry/types.js';
-import type { KubeObject } from '../apimachinery/types.js';
 import type { Store } from '../storage/store.js';
 import type { Registry } from '../registry/generic-store.js';
 import type { ClusterConfig } from '../config/cluster-config.js';
 import type { EventRecorder } from '../controllers/events.js';
 import { rfc3339 } from '../apimachinery/meta.js';
-import type { ContainerSpec } from './env.js';
+import type { Container, ContainerStateRunning, ContainerStateTerminated, ContainerStateWaiting } from '../api/generated/core/v1.js';
+import type { PodObj } from '../registry/pod/strategy.js';
+import type { NodeObj } from '../registry/node.js';
+import type { ConfigMapObj } from '../registry/configmap.js';
+import type { SecretObj } from '../registry/secret.js';
+import { podSpecOf } from './env.js';
 import type { PodIPPool } from './podips.js';
 import type { ProcessHandle } from './process.js';
 import type { Tracker } from './tracker.js';
-import type { MaterializedVolume, TokenIssuer, Volume } from './volumes.js';
+import type { MaterializedVolume, TokenIssuer } from './volumes.js';
 import type { IsolationInfo, Mount } from './sandbox.js';
 
-/** A container's state as the API shows it (exactly one of waiting, running, terminated). */
-export type State =
-  | { waiting: { reason?: string; message?: string } }
-  | { running: { startedAt: string } }
-  | {
-      terminated: {
-        exitCode: number;
-        signal?: number;
-        reason?: string;
-        message?: string;
-        startedAt?: string;
-        finishedAt?: string;
-        containerID?: string;
-      };
-    };
+/** A container's state as the API shows it, with exactly one of waiting, running, terminated set. */
+export type State = { waiting: ContainerStateWaiting } | { running: ContainerStateRunning } | { terminated: ContainerStateTerminated };
 
 /** Where an attached session wants the container's output. */
 export interface OutputSink {
@@ -47,7 +38,7 @@ export interface OutputSink {
 
 /** One container of a Pod: its spec, its status, and its current process (if one runs). */
 export interface Ctr {
-  spec: ContainerSpec;
+  spec: Container;
   init: boolean;
   /** An ephemeral container (kubectl debug): started once, never restarted, no probes. */
   ephemeral?: boolean;
@@ -90,7 +81,7 @@ export interface Worker {
   key: string;
   uid: string;
   /** The Pod as last seen in the store (or as the last status write returned it). */
-  pod: KubeObject;
+  pod: PodObj;
   /** On disk (data dir): logs, pid files, emptyDirs. */
   dir: string;
   /** On a tmpfs: API-data volumes, the Pod's hosts/resolv.conf, mount plans (many small files). */
@@ -147,14 +138,8 @@ export interface RuntimeDeps {
 }
 
 /** Fields of a container's terminated state that its exit sets (containerExited). */
-export interface Exit {
-  exitCode: number;
-  signal?: number;
-  reason: string;
-  message?: string;
-  startedAt: string;
-  finishedAt: string;
-}
+export type Exit = Pick<ContainerStateTerminated, 'exitCode' | 'signal' | 'message'> &
+  Required<Pick<ContainerStateTerminated, 'reason' | 'startedAt' | 'finishedAt'>>;
 
 /**
  * The runtime as its parts see it: the deps, the shared state, and each part's entry point.
@@ -190,35 +175,24 @@ export interface RuntimeContext extends RuntimeDeps {
   signalContainer(w: Worker, c: Ctr, sig: NodeJS.Signals, onlyThisRun?: boolean): Promise<void>;
 }
 
-export const specOf = (p: KubeObject) =>
-  (p.spec ?? {}) as {
-    containers?: ContainerSpec[];
-    initContainers?: ContainerSpec[];
-    ephemeralContainers?: ContainerSpec[];
-    restartPolicy?: string;
-    hostNetwork?: boolean;
-    terminationGracePeriodSeconds?: number;
-    nodeName?: string;
-    volumes?: Volume[];
-    subdomain?: string;
-    hostAliases?: { ip: string; hostnames?: string[] }[];
-  };
+/** The Pod's spec (empty for a Pod without one). */
+export const specOf = podSpecOf;
 
 export const now = () => rfc3339(new Date());
 
-export const podKeyOf = (pod: KubeObject) => `${pod.metadata.namespace}/${pod.metadata.name}`;
+export const podKeyOf = (pod: PodObj) => `${pod.metadata.namespace}/${pod.metadata.name}`;
 
 /** What the environment and the volumes both read: the Pod, its addresses, the Node, objects. */
 export function podContext(rt: Pick<RuntimeContext, 'store' | 'config' | 'hostIP'>, w: Worker) {
-  const node = rt.store.get('nodes', '', rt.config.nodeName);
-  const alloc = ((node?.status as { allocatable?: Record<string, string> } | undefined)?.allocatable ?? {}) as Record<string, string>;
+  const node = rt.store.get('nodes', '', rt.config.nodeName) as NodeObj | undefined;
+  const alloc = node?.status?.allocatable ?? {};
   return {
     pod: w.pod,
     podIPs: w.ips,
     hostIP: rt.hostIP,
     node: { cpu: alloc.cpu, memory: alloc.memory, ephemeralStorage: alloc['ephemeral-storage'] },
-    getConfigMap: (n: string, name: string) => rt.store.get('configmaps', n, name),
-    getSecret: (n: string, name: string) => rt.store.get('secrets', n, name),
+    getConfigMap: (n: string, name: string) => rt.store.get('configmaps', n, name) as ConfigMapObj | undefined,
+    getSecret: (n: string, name: string) => rt.store.get('secrets', n, name) as SecretObj | undefined,
   };
 }
 

@@ -6,12 +6,10 @@
 // the regular ones. A Pod being deleted is handed to termination.ts instead.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { KubeObject } from '../apimachinery/types.js';
-import type { ContainerSpec } from './env.js';
+import type { Container } from '../api/generated/core/v1.js';
+import type { PodObj } from '../registry/pod/strategy.js';
 import { podIP } from './podips.js';
 import { now, podKeyOf, specOf, type Ctr, type RuntimeContext, type State, type Worker } from './pod-state.js';
-
-type PrevStatus = { name: string; restartCount?: number; state?: State };
 
 /**
  * The Worker of a Pod this node has not run yet in this process: its directories, and its
@@ -19,7 +17,7 @@ type PrevStatus = { name: string; restartCount?: number; state?: State };
  * again, counted as restarts (a kubelet after a node reboot does the same); init containers that
  * had completed stay completed.
  */
-export function newWorker(rt: Pick<RuntimeContext, 'podsDir' | 'runDir'>, pod: KubeObject): Worker {
+export function newWorker(rt: Pick<RuntimeContext, 'podsDir' | 'runDir'>, pod: PodObj): Worker {
   const key = podKeyOf(pod);
   const uid = pod.metadata.uid!;
   const dir = join(rt.podsDir, uid);
@@ -27,36 +25,32 @@ export function newWorker(rt: Pick<RuntimeContext, 'podsDir' | 'runDir'>, pod: K
   const run = join(rt.runDir, uid);
   mkdirSync(run, { recursive: true, mode: 0o755 });
   const spec = specOf(pod);
-  const prev = (pod.status ?? {}) as {
-    startTime?: string;
-    containerStatuses?: PrevStatus[];
-    initContainerStatuses?: PrevStatus[];
-    ephemeralContainerStatuses?: { name: string; state?: State }[];
-  };
+  const prev = pod.status ?? {};
   const w: Worker = { key, uid, pod, dir, run, ips: [], ctrs: new Map(), startTime: prev.startTime };
-  const add = (s: ContainerSpec, init: boolean) => {
+  const add = (s: Container, init: boolean) => {
     const old = (init ? prev.initContainerStatuses : prev.containerStatuses)?.find((x) => x.name === s.name);
     const wasStarted = !!old?.state && !('waiting' in old.state);
-    const completedInit = init && old?.state && 'terminated' in old.state && old.state.terminated.exitCode === 0;
+    const initDone = init ? old?.state?.terminated : undefined;
+    const completedInit = initDone?.exitCode === 0;
     const c: Ctr = {
       spec: s,
       init,
       restartCount: (old?.restartCount ?? 0) + (wasStarted && !completedInit ? 1 : 0),
-      state: completedInit ? old!.state! : { waiting: { reason: 'ContainerCreating' } },
+      state: completedInit ? { terminated: initDone! } : { waiting: { reason: 'ContainerCreating' } },
       lastState:
         wasStarted && !completedInit
           ? {
               terminated: {
                 exitCode: 255,
                 reason: 'Unknown',
-                startedAt: old && 'running' in old.state! ? old.state.running.startedAt : undefined,
+                startedAt: old?.state?.running?.startedAt,
                 finishedAt: now(),
               },
             }
           : {},
       backoffMs: 0,
       containerID: '',
-      done: !!completedInit,
+      done: completedInit,
     };
     w.ctrs.set(s.name, c);
   };
@@ -67,17 +61,13 @@ export function newWorker(rt: Pick<RuntimeContext, 'podsDir' | 'runDir'>, pod: K
     // One that ran before a restart of tinykube is over: ephemeral containers never restart.
     const old = prevEph.find((x) => x.name === s.name)?.state;
     const ran = !!old && !('waiting' in old);
-    addEphemeral(
-      w,
-      s,
-      ran ? ('terminated' in old! ? old! : { terminated: { exitCode: 255, reason: 'Unknown', finishedAt: now() } }) : undefined,
-    );
+    addEphemeral(w, s, ran ? { terminated: old.terminated ?? { exitCode: 255, reason: 'Unknown', finishedAt: now() } } : undefined);
   }
   return w;
 }
 
 /** A new ephemeral container of the Pod (kubectl debug), or one known from before a restart. */
-export function addEphemeral(w: Worker, s: ContainerSpec, finished?: State) {
+export function addEphemeral(w: Worker, s: Container, finished?: State) {
   w.ctrs.set(s.name, {
     spec: s,
     init: false,
@@ -96,7 +86,7 @@ export function addEphemeral(w: Worker, s: ContainerSpec, finished?: State) {
  * The Pod as stored now (created, updated, or being deleted): a Pod of the same name but another
  * uid replaces the old one's worker; new ephemeral containers join; then the Pod is synced.
  */
-export function observePod(rt: Pick<RuntimeContext, 'workers' | 'stopped' | 'podsDir' | 'runDir' | 'removed' | 'sync'>, pod: KubeObject) {
+export function observePod(rt: Pick<RuntimeContext, 'workers' | 'stopped' | 'podsDir' | 'runDir' | 'removed' | 'sync'>, pod: PodObj) {
   if (rt.stopped) return;
   const key = podKeyOf(pod);
   let w = rt.workers.get(key);
@@ -128,7 +118,7 @@ export function syncPod(rt: SyncDeps, key: string) {
     void rt.terminate(w, pod.metadata.deletionGracePeriodSeconds ?? 30).then(() => rt.finalize(w));
     return;
   }
-  const phase = (pod.status as { phase?: string } | undefined)?.phase;
+  const phase = pod.status?.phase;
   if (phase === 'Succeeded' || phase === 'Failed') {
     if (![...w.ctrs.values()].some((c) => c.proc)) return;
   }

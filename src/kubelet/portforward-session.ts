@@ -22,6 +22,7 @@ import {
   writeSpdyUpgradeResponse,
 } from '../streaming/transports.js';
 import type { PortForwardDeps } from './portforward.js';
+import type { PodObj } from '../registry/pod/strategy.js';
 
 const PODS = { group: '', resource: 'pods' };
 
@@ -45,10 +46,10 @@ export async function servePortForward(u: UpgradeRequest, d: PortForwardDeps) {
   const query = requestQuery(u.req.url);
   rejectConnectDryRun(query);
   decodePodPortForwardOptions(query);
-  const pod = d.store.get('pods', ns, name);
+  const pod = d.store.get('pods', ns, name) as PodObj | undefined;
   if (!pod) throw notFound(PODS, name);
-  if (!(pod.spec as { nodeName?: string } | undefined)?.nodeName) throw badRequest(`pod ${name} does not have a host assigned`);
-  const ip = (pod.status as { podIP?: string } | undefined)?.podIP;
+  if (!pod.spec?.nodeName) throw badRequest(`pod ${name} does not have a host assigned`);
+  const ip = pod.status?.podIP;
   if (!ip) throw new StatusError(400, 'BadRequest', `pod ${name} has no IP address yet`);
   const opts: PortForwardOptions = {
     dial: dialer(ip),

@@ -3,15 +3,8 @@
 // liveness failure (or a startup failure) kills the container, which its restart policy then
 // restarts; readiness drives the container's (and so the Pod's) Ready. probes.ts runs one probe;
 // this decides what its results mean.
-import { startProber, type ProbeSpec, type ProbeTarget } from './probes.js';
+import { startProber, type ProbeTarget } from './probes.js';
 import { specOf, timerMs, type Ctr, type RuntimeContext, type Worker } from './pod-state.js';
-
-type ProbedSpec = {
-  startupProbe?: ProbeSpec;
-  livenessProbe?: ProbeSpec & { terminationGracePeriodSeconds?: number };
-  readinessProbe?: ProbeSpec;
-  ports?: { name?: string; containerPort: number }[];
-};
 
 /**
  * Where a probe or a lifecycle hook of the container reaches it: the Pod's address and the
@@ -22,7 +15,7 @@ type ProbedSpec = {
 export function probeTarget(w: Worker, c: Ctr, hostIP: string): ProbeTarget {
   return {
     podIP: w.ips[0] ?? hostIP,
-    ports: (c.spec as ProbedSpec).ports ?? [],
+    ports: c.spec.ports ?? [],
     env: c.env ?? {},
     cwd: c.enter ? w.dir : (c.cwd ?? w.dir),
     wrap: c.command,
@@ -40,7 +33,7 @@ export function stopProbers(c: Ctr) {
  */
 export function startProbers(rt: Pick<RuntimeContext, 'hostIP' | 'record' | 'markDirty' | 'signalContainer'>, w: Worker, c: Ctr) {
   stopProbers(c);
-  const spec = c.spec as typeof c.spec & ProbedSpec;
+  const spec = c.spec;
   const target = () => probeTarget(w, c, rt.hostIP);
   const name = spec.name;
   const pid = c.proc?.pid;

@@ -5,26 +5,17 @@
 import { spawn } from 'node:child_process';
 import { connect } from 'node:net';
 import type { Agent } from 'undici';
+import type { ContainerPort, Probe } from '../api/generated/core/v1.js';
+import type { IntOrString } from '../api/generated/intstr.js';
 
 // undici is a megabyte of code: loaded by the first httpGet probe, not at start.
 let undici: Promise<typeof import('undici')> | undefined;
 const loadUndici = () => (undici ??= import('undici'));
 
-export interface ProbeSpec {
-  exec?: { command?: string[] };
-  httpGet?: { path?: string; port: number | string; host?: string; scheme?: string; httpHeaders?: { name: string; value: string }[] };
-  tcpSocket?: { port: number | string; host?: string };
-  grpc?: { port: number; service?: string };
-  initialDelaySeconds?: number;
-  periodSeconds?: number;
-  timeoutSeconds?: number;
-  successThreshold?: number;
-  failureThreshold?: number;
-}
-
 export interface ProbeTarget {
   podIP: string;
-  ports: { name?: string; containerPort: number }[];
+  /** The container's ports: a named port of a handler is looked up here. */
+  ports: ContainerPort[];
   env: Record<string, string>;
   cwd: string;
   /** Puts an exec command inside the container's namespaces (then `cwd` is a host directory). */
@@ -75,14 +66,14 @@ const isTimeout = (e: unknown) => {
   );
 };
 
-function resolvePort(port: number | string, t: ProbeTarget): number | undefined {
+function resolvePort(port: IntOrString, t: ProbeTarget): number | undefined {
   if (typeof port === 'number') return port;
   if (/^\d+$/.test(port)) return Number(port);
   return t.ports.find((p) => p.name === port)?.containerPort;
 }
 
 /** One probe attempt. */
-export async function runProbe(p: ProbeSpec, t: ProbeTarget): Promise<ProbeResult> {
+export async function runProbe(p: Probe, t: ProbeTarget): Promise<ProbeResult> {
   const timeoutMs = Math.max(p.timeoutSeconds ?? 1, 1) * 1000;
   if (p.exec) {
     const argv = p.exec.command ?? [];
@@ -165,7 +156,7 @@ export async function runProbe(p: ProbeSpec, t: ProbeTarget): Promise<ProbeResul
  * every failed attempt (the kubelet records an Unhealthy event for each).
  */
 export function startProber(
-  p: ProbeSpec,
+  p: Probe,
   target: () => ProbeTarget,
   on: { change(ok: boolean, message: string): void; failure(message: string): void },
 ): { stop(): void } {

@@ -17,7 +17,7 @@
 //   container-handle.ts a container as exec and attach see it
 //   leftovers.ts        what a crashed tinykube left running
 import { join } from 'node:path';
-import type { KubeObject } from '../apimachinery/types.js';
+import type { PodObj } from '../registry/pod/strategy.js';
 import type { RuntimeContext, RuntimeDeps } from './pod-state.js';
 import { createStatusManager } from './status-manager.js';
 import { observePod, syncPod } from './pod-workers.js';
@@ -52,7 +52,7 @@ export function createRuntime(d: RuntimeDeps) {
 
   return {
     /** The Pod as stored now (created, updated, or being deleted). */
-    observe: (pod: KubeObject) => observePod(rt, pod),
+    observe: (pod: PodObj) => observePod(rt, pod),
     /** The Pod is gone from the store. */
     removed: rt.removed,
     /** A ConfigMap or Secret changed: rewrite the volumes that read it, or retry a Pod waiting for it. */
@@ -72,8 +72,8 @@ export function createRuntime(d: RuntimeDeps) {
       return containerHandle(w, c);
     },
     /** Every running container's process (its group leader) with its Pod, for metrics. */
-    running(): { pod: KubeObject; name: string; pid: number }[] {
-      const out: { pod: KubeObject; name: string; pid: number }[] = [];
+    running(): { pod: PodObj; name: string; pid: number }[] {
+      const out: { pod: PodObj; name: string; pid: number }[] = [];
       for (const w of rt.workers.values()) {
         if (w.gone) continue;
         for (const c of w.ctrs.values())

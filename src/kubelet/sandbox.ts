@@ -10,8 +10,11 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, realpathSync, statSync, writeFileSync, closeSync, openSync } from 'node:fs';
 import { delimiter, dirname, join, posix } from 'node:path';
-import type { KubeObject } from '../apimachinery/types.js';
+import type { HostAlias } from '../api/generated/core/v1.js';
+import type { PodObj } from '../registry/pod/strategy.js';
+import type { ServiceObj } from '../registry/service/strategy.js';
 import { makeMountPointWithin } from './volumes.js';
+import { podSpecOf } from './env.js';
 
 export type Isolation = 'mount' | 'userns' | 'none';
 
@@ -70,12 +73,7 @@ export async function detectIsolation(wanted: Isolation | 'auto' = 'auto'): Prom
 // ---- the Pod's /etc/hosts and /etc/resolv.conf ----
 
 /** The kubelet's managed hosts file (pkg/kubelet managedHostsFileContent). */
-export function hostsFile(opts: {
-  ips: string[];
-  hostname: string;
-  domain?: string;
-  aliases?: { ip: string; hostnames?: string[] }[];
-}): string {
+export function hostsFile(opts: { ips: string[]; hostname: string; domain?: string; aliases?: HostAlias[] }): string {
   let s =
     '# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nfe00::0\tip6-mcastprefix\nfe00::1\tip6-allnodes\nfe00::2\tip6-allrouters\n';
   for (const ip of opts.ips) s += opts.domain ? `${ip}\t${opts.hostname}.${opts.domain}\t${opts.hostname}\n` : `${ip}\t${opts.hostname}\n`;
@@ -88,10 +86,10 @@ export function hostsFile(opts: {
  * would find (`name.ns.svc.<domain>`, `name.ns.svc`, `name.ns`, and the bare `name` in the Pod's
  * own namespace). Headless and ExternalName Services have no single address and are left out.
  */
-export function serviceHostsBlock(services: KubeObject[], podNamespace: string, domain: string): string {
+export function serviceHostsBlock(services: ServiceObj[], podNamespace: string, domain: string): string {
   const lines: string[] = [];
   for (const svc of services) {
-    const spec = (svc.spec ?? {}) as { type?: string; clusterIPs?: string[]; clusterIP?: string };
+    const spec = svc.spec ?? {};
     if (spec.type === 'ExternalName') continue;
     const ips = spec.clusterIPs ?? (spec.clusterIP ? [spec.clusterIP] : []);
     const name = svc.metadata.name!;
@@ -104,7 +102,7 @@ export function serviceHostsBlock(services: KubeObject[], podNamespace: string, 
 }
 
 /** hostAliases as the kubelet appends them (to its own file, or to the host's for host networking). */
-export function hostAliasesBlock(aliases: { ip: string; hostnames?: string[] }[] | undefined): string {
+export function hostAliasesBlock(aliases: HostAlias[] | undefined): string {
   if (!aliases?.length) return '';
   return `\n# Entries added by HostAliases.\n${aliases.map((a) => `${a.ip}\t${(a.hostnames ?? []).join('\t')}\n`).join('')}`;
 }
@@ -142,18 +140,14 @@ export function formatResolvConf(r: ResolvConf): string {
  * cluster DNS server once it serves; without it ClusterFirst falls back to the host's resolvers.
  */
 /** Whether the Pod's effective dnsPolicy is ClusterFirst (the kubelet's rules for hostNetwork). */
-export function wantsClusterDNS(pod: KubeObject): boolean {
-  const spec = (pod.spec ?? {}) as { dnsPolicy?: string; hostNetwork?: boolean };
+export function wantsClusterDNS(pod: PodObj): boolean {
+  const spec = podSpecOf(pod);
   const policy = spec.dnsPolicy ?? 'ClusterFirst';
   return policy === 'ClusterFirstWithHostNet' || (policy === 'ClusterFirst' && !spec.hostNetwork);
 }
 
-export function podResolvConf(pod: KubeObject, host: ResolvConf, cluster?: { nameserver: string; domain: string }): ResolvConf {
-  const spec = (pod.spec ?? {}) as {
-    dnsPolicy?: string;
-    hostNetwork?: boolean;
-    dnsConfig?: { nameservers?: string[]; searches?: string[]; options?: { name: string; value?: string }[] };
-  };
+export function podResolvConf(pod: PodObj, host: ResolvConf, cluster?: { nameserver: string; domain: string }): ResolvConf {
+  const spec = podSpecOf(pod);
   const ns = pod.metadata.namespace ?? 'default';
   let policy = spec.dnsPolicy ?? 'ClusterFirst';
   if (policy === 'ClusterFirst' && spec.hostNetwork) policy = 'Default';
@@ -173,22 +167,17 @@ export function podResolvConf(pod: KubeObject, host: ResolvConf, cluster?: { nam
     for (const n of c.nameservers ?? []) if (!r.nameservers.includes(n)) r.nameservers.push(n);
     for (const s of c.searches ?? []) if (!r.searches.includes(s)) r.searches.push(s);
     for (const o of c.options ?? []) {
-      const i = r.options.findIndex((x) => x.name === o.name);
-      if (i >= 0) r.options[i] = { ...o };
-      else r.options.push({ ...o });
+      // Validation requires the name (PodDNSConfigOption's is optional in the type).
+      const opt = { ...o, name: o.name ?? '' };
+      const i = r.options.findIndex((x) => x.name === opt.name);
+      if (i >= 0) r.options[i] = opt;
+      else r.options.push(opt);
     }
   }
   // glibc reads at most 3 nameservers and 32 search domains (kubelet trims the same way).
   r.nameservers = r.nameservers.slice(0, 3);
   r.searches = r.searches.slice(0, 32);
   return r;
-}
-
-/** The Pod's hostname: spec.hostname, else its name cut to 63 characters (kubelet GeneratePodHostNameAndDomain). */
-export function podHostname(pod: KubeObject): string {
-  const h = (pod.spec as { hostname?: string }).hostname;
-  if (h) return h;
-  return (pod.metadata.name ?? '').slice(0, 63).replace(/[-.]+$/, '');
 }
 
 // ---- mounts ----

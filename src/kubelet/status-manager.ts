@@ -3,13 +3,14 @@
 // conditions and the container statuses come from the Worker's containers; writes are batched,
 // since a burst of container changes across many Pods must not cost a store commit each.
 import { StatusError } from '../apimachinery/errors.js';
+import type { ContainerStatus, PodStatus } from '../api/generated/core/v1.js';
 import { setCondition } from '../registry/pod/binding.js';
 import { now, specOf, type Ctr, type RuntimeContext, type Worker } from './pod-state.js';
 
 /** Ready as the Pod's Ready condition counts it: a regular container, running, past its startup and readiness probes. */
 export const isReady = (c: Ctr) => !c.init && !c.ephemeral && 'running' in c.state && !!c.startupOK && !!c.readyOK;
 
-export const containerStatus = (c: Ctr) => ({
+export const containerStatus = (c: Ctr): ContainerStatus => ({
   name: c.spec.name,
   image: c.spec.image ?? '',
   imageID: '',
@@ -51,8 +52,11 @@ export function podPhase(inits: Ctr[], mains: Ctr[], policy: string): string {
   return 'Pending';
 }
 
+/** Pod conditions as setCondition writes them (an unset lastProbeTime is null, as Go prints it). */
+type Conditions = NonNullable<Parameters<typeof setCondition>[0]>;
+
 /** The Pod's whole status from its Worker, keeping what others wrote (PodScheduled, other fields). */
-export function podStatus(w: Worker, hostIP: string): Record<string, unknown> {
+export function podStatus(w: Worker, hostIP: string): Omit<PodStatus, 'conditions'> & { conditions: Conditions } {
   const spec = specOf(w.pod);
   const ctrs = [...w.ctrs.values()];
   const inits = ctrs.filter((c) => c.init);
@@ -62,10 +66,8 @@ export function podStatus(w: Worker, hostIP: string): Record<string, unknown> {
   const policy = spec.restartPolicy ?? 'Always';
   const phase = podPhase(inits, mains, policy);
   const ready = initialized && mains.length > 0 && mains.every(isReady);
-  const status = (w.pod.status ?? {}) as {
-    conditions?: { type: string; status: string; reason?: string; message?: string; lastTransitionTime?: string }[];
-  };
-  let conds = status.conditions ?? [];
+  const status = w.pod.status ?? {};
+  let conds: Conditions = status.conditions ?? [];
   const t = now();
   const set = (type: string, ok: boolean, reason?: string, message?: string) => {
     conds = setCondition(conds, {
@@ -101,7 +103,7 @@ export function podStatus(w: Worker, hostIP: string): Record<string, unknown> {
   );
   const order = ['PodReadyToStartContainers', 'Initialized', 'Ready', 'ContainersReady', 'PodScheduled'];
   conds = [...conds].sort((a, b) => order.indexOf(a.type) - order.indexOf(b.type));
-  const out: Record<string, unknown> = {
+  const out: ReturnType<typeof podStatus> = {
     ...status,
     phase,
     conditions: conds,

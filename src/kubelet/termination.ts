@@ -8,7 +8,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { StatusError } from '../apimachinery/errors.js';
 import { releasePodIP } from './podips.js';
-import { runProbe, type ProbeSpec } from './probes.js';
+import { runProbe } from './probes.js';
 import type { ContainerRef } from './tracker.js';
 import { probeTarget, stopProbers } from './prober-manager.js';
 import { timerMs, type Ctr, type RuntimeContext, type Worker } from './pod-state.js';
@@ -84,7 +84,7 @@ export async function stopContainers(rt: TerminateDeps, w: Worker, running: Ctr[
   // preStop hooks run first, inside the grace period; SIGTERM follows each one.
   await Promise.all(
     running.map(async (c) => {
-      const hook = (c.spec as { lifecycle?: { preStop?: ProbeSpec & { sleep?: { seconds: number } } } }).lifecycle?.preStop;
+      const hook = c.spec.lifecycle?.preStop;
       if (hook && graceSeconds > 0) {
         const left = Math.max(Math.ceil((deadline - Date.now()) / 1000), 1);
         if (hook.sleep) await new Promise((r) => setTimeout(r, Math.min(hook.sleep!.seconds, left) * 1000));

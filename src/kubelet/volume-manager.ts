@@ -6,6 +6,7 @@
 // beside them. volumes.ts sets up one volume; this keeps a Pod's set of them current.
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { ServiceAccountObj } from '../registry/serviceaccount.js';
 import { expandSubPathExpr } from './env.js';
 import { materializeVolume, prepareSubPath, readOnlyKind, type MaterializedVolume, type VolumeContext } from './volumes.js';
 import {
@@ -13,27 +14,19 @@ import {
   hostAliasesBlock,
   hostResolvConf,
   hostsFile,
-  podHostname,
   podResolvConf,
   serviceHostsBlock,
   wantsClusterDNS,
   type Mount,
 } from './sandbox.js';
+import { podHostname } from './env.js';
 import { podContext, specOf, type Ctr, type RuntimeContext, type Worker } from './pod-state.js';
-
-interface VolumeMountSpec {
-  name: string;
-  mountPath: string;
-  readOnly?: boolean;
-  subPath?: string;
-  subPathExpr?: string;
-}
 
 /** What a volume reads to set itself up: the Pod's context, service accounts, the token issuer. */
 export function volumeContext(rt: Pick<RuntimeContext, 'store' | 'config' | 'hostIP' | 'issueToken'>, w: Worker): VolumeContext {
   return {
     ...podContext(rt, w),
-    getServiceAccount: (n, name) => rt.store.get('serviceaccounts', n, name),
+    getServiceAccount: (n, name) => rt.store.get('serviceaccounts', n, name) as ServiceAccountObj | undefined,
     nodeName: rt.config.nodeName,
     issueToken: rt.issueToken,
   };
@@ -189,7 +182,7 @@ export function scheduleRefresh(rt: RefreshDeps, w: Worker) {
 export function containerMounts(w: Worker, c: Ctr, env: Record<string, string>): Mount[] {
   const mounts: Mount[] = [];
   const vols = specOf(w.pod).volumes ?? [];
-  for (const vm of (c.spec as { volumeMounts?: VolumeMountSpec[] }).volumeMounts ?? []) {
+  for (const vm of c.spec.volumeMounts ?? []) {
     const vol = vols.find((v) => v.name === vm.name);
     const mv = w.volumes?.get(vm.name);
     if (!vol || !mv) continue;

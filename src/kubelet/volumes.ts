@@ -5,7 +5,6 @@
 // namespace, src/kubelet/sandbox.ts binds these directories at their mountPath.
 import { chmodSync, closeSync, constants, existsSync, fchmodSync, lstatSync, mkdirSync, openSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative } from 'node:path';
-import type { KubeObject } from '../apimachinery/types.js';
 import type {
   ConfigMapVolumeSource,
   DownwardAPIVolumeFile,
@@ -15,6 +14,7 @@ import type {
 } from '../api/generated/core/v1.js';
 import type { ConfigMapObj } from '../registry/configmap.js';
 import type { SecretObj } from '../registry/secret.js';
+import type { ServiceAccountObj } from '../registry/serviceaccount.js';
 import { ConfigError, fieldValue, podSpecOf, resourceValue, type EnvContext } from './env.js';
 import { writeAtomic, type VolumeFile } from './atomic-writer.js';
 
@@ -48,7 +48,7 @@ export interface TokenIssuer {
 }
 
 export interface VolumeContext extends Pick<EnvContext, 'pod' | 'podIPs' | 'hostIP' | 'node' | 'getConfigMap' | 'getSecret'> {
-  getServiceAccount(ns: string, name: string): KubeObject | undefined;
+  getServiceAccount(ns: string, name: string): ServiceAccountObj | undefined;
   nodeName: string;
   issueToken?: TokenIssuer;
 }
@@ -76,14 +76,22 @@ export const volumeKind = (v: Volume): string | undefined =>
 /** API-data volumes are mounted read-only whatever the mount says (kubelet since 1.9.4). */
 export const readOnlyKind = (v: Volume) => ['configMap', 'secret', 'downwardAPI', 'projected'].includes(volumeKind(v) ?? '');
 
-/** The bytes of a ConfigMap (data and binaryData) or Secret (base64 data). */
-function objectData(obj: KubeObject, secret: boolean): Map<string, Buffer> {
+/** The bytes of a ConfigMap: data and binaryData. */
+function configMapBytes(cm: ConfigMapObj): Map<string, Buffer> {
   const out = new Map<string, Buffer>();
-  const o = obj as ConfigMapObj | SecretObj;
-  for (const [k, v] of Object.entries(o.data ?? {})) out.set(k, secret ? Buffer.from(v, 'base64') : Buffer.from(v, 'utf8'));
-  if (!secret) for (const [k, v] of Object.entries((o as ConfigMapObj).binaryData ?? {})) out.set(k, Buffer.from(v, 'base64'));
+  for (const [k, v] of Object.entries(cm.data ?? {})) out.set(k, Buffer.from(v, 'utf8'));
+  for (const [k, v] of Object.entries(cm.binaryData ?? {})) out.set(k, Buffer.from(v, 'base64'));
   return out;
 }
+
+/** The bytes of a Secret: its data, base64-decoded. */
+function secretBytes(s: SecretObj): Map<string, Buffer> {
+  const out = new Map<string, Buffer>();
+  for (const [k, v] of Object.entries(s.data ?? {})) out.set(k, Buffer.from(v, 'base64'));
+  return out;
+}
+
+const bytesOf = <T>(obj: T | undefined, bytes: (o: T) => Map<string, Buffer>) => (obj ? bytes(obj) : undefined);
 
 /** configMap/secret sources: every key, or the listed items (a missing listed key fails unless optional). */
 function objectFiles(
@@ -98,12 +106,11 @@ function objectFiles(
   const ns = ctx.pod.metadata.namespace ?? 'default';
   const name = (secret ? (src.secretName ?? src.name) : src.name) ?? '';
   refs.push({ kind: secret ? 'secrets' : 'configmaps', name });
-  const obj = secret ? ctx.getSecret(ns, name) : ctx.getConfigMap(ns, name);
-  if (!obj) {
+  const data = secret ? bytesOf(ctx.getSecret(ns, name), secretBytes) : bytesOf(ctx.getConfigMap(ns, name), configMapBytes);
+  if (!data) {
     if (src.optional) return;
     throw new MountError(vol, `${secret ? 'secret' : 'configmap'} "${name}" not found`);
   }
-  const data = objectData(obj, secret);
   if (!src.items?.length) {
     for (const [k, v] of data) out.set(k, { data: v, mode: defaultMode });
     return;

@@ -19,25 +19,18 @@
 // controller's) and every other condition as they are.
 import type { Registry } from '../registry/generic-store.js';
 import type { ResourceDef } from '../registry/types.js';
-import type { KubeObject } from '../apimachinery/types.js';
+import type { ServiceObj, ServiceStatus } from '../registry/service/strategy.js';
+import type { Condition } from '../api/generated/meta/v1.js';
 import { rfc3339 } from '../apimachinery/meta.js';
 import type { ListenerFailure } from './listeners.js';
+
+export type { Condition };
 
 export const PORTS_BOUND = 'tinykube.io/PortsBound';
 /** Field manager of the proxy's status writes. */
 export const PROXY_FIELD_MANAGER = 'tinykube-proxy';
 /** How many failing listeners the condition message names (the events name each one). */
 const MAX_LISTED = 5;
-
-/** metav1.Condition. */
-export interface Condition {
-  type: string;
-  status: 'True' | 'False' | 'Unknown';
-  observedGeneration?: number;
-  lastTransitionTime: string;
-  reason: string;
-  message: string;
-}
 
 export interface ListenerState {
   failures: ListenerFailure[];
@@ -74,11 +67,12 @@ export function failureReason(failures: readonly ListenerFailure[]): string {
  * as they are (nothing to write). `describe` names one listener (`127.96.0.5:80/TCP (clusterIP)`).
  */
 export function nextConditions(
-  current: readonly unknown[] | undefined,
+  current: readonly Condition[] | undefined,
   state: ListenerState,
   o: { generation?: number; now: Date; describe: (f: ListenerFailure) => string },
 ): Condition[] | undefined {
-  const list = (current ?? []) as Condition[];
+  const list = current ?? [];
+  // A client may have written a null entry (stored as sent): it is kept, and skipped here.
   const i = list.findIndex((c) => c?.type === PORTS_BOUND);
   const prev = i >= 0 ? list[i] : undefined;
   let want: Omit<Condition, 'lastTransitionTime'> | undefined;
@@ -129,15 +123,11 @@ export function nextConditions(
  * write), through the status subresource in this process. Read and write happen in one
  * synchronous step, so no other writer's change can fall in between.
  */
-export type ServiceStatusWriter = (
-  namespace: string,
-  name: string,
-  update: (svc: KubeObject) => Record<string, unknown> | undefined,
-) => void;
+export type ServiceStatusWriter = (namespace: string, name: string, update: (svc: ServiceObj) => ServiceStatus | undefined) => void;
 
 export function serviceStatusWriter(registry: Registry, serviceDef: ResourceDef): ServiceStatusWriter {
   return (ns, name, update) => {
-    let cur: KubeObject;
+    let cur: ServiceObj;
     try {
       cur = registry.get(serviceDef, ns, name);
     } catch {

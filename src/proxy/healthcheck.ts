@@ -7,7 +7,7 @@
 //   has waited longer than the health timeout to be applied; /healthz also needs the Node to be
 //   eligible (not being deleted, not tainted ToBeDeletedByClusterAutoscaler).
 import http from 'node:http';
-import type { KubeObject } from '../apimachinery/types.js';
+import type { NodeObj } from '../registry/node.js';
 import type { Closable } from './tcp.js';
 
 /** The service health body exactly as kube-proxy writes it. */
@@ -115,9 +115,9 @@ export function proxierHealthy(c: UpdateClock, now = performance.now(), timeoutM
 }
 
 /** upstream's nodeEligible: a Node being deleted or tainted for deletion by the autoscaler fails /healthz. */
-export function nodeEligible(node: KubeObject | undefined): boolean {
+export function nodeEligible(node: NodeObj | undefined): boolean {
   if (!node) return true;
-  const taints = (node.spec as { taints?: { key: string }[] } | undefined)?.taints ?? [];
+  const taints = node.spec?.taints ?? [];
   return !node.metadata.deletionTimestamp && !taints.some((t) => t.key === 'ToBeDeletedByClusterAutoscaler');
 }
 

@@ -43,6 +43,7 @@ import { killAddress, killAll, newConnections, openListener, pruneFlows } from '
 import { routeStats, sweepRoutes } from './routes.js';
 import { healthAnswer, listenerReports, newSyncState, syncChanges, type EventDeps, type SyncDeps } from './sync.js';
 import type { PodObj } from '../registry/pod/strategy.js';
+import type { NodeObj } from '../registry/node.js';
 
 export type { PortStats } from './stats.js';
 export type { Endpoint, PortBackends } from './endpoints.js';
@@ -249,7 +250,7 @@ export async function startServiceProxy(o: ProxyOptions): Promise<ServiceProxy> 
     healthz = await startHealthzServer(bind.host, bind.port, () => ({
       healthy: proxierHealthy(clock),
       lastUpdated: clock.lastUpdated,
-      nodeEligible: nodeEligible(store.get('nodes', '', node.name)),
+      nodeEligible: nodeEligible(store.get('nodes', '', node.name) as NodeObj | undefined),
     }));
   } catch (err) {
     clearInterval(tick);

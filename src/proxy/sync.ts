@@ -123,7 +123,7 @@ export function checkStatus(d: SyncDeps, key: string): void {
   const svc = d.service(key);
   if (!svc || svc.metadata.deletionTimestamp) return;
   const state = d.listeners.stateOf(key);
-  const opts = (s: KubeObject) => ({
+  const opts = (s: ServiceObj) => ({
     generation: s.metadata.generation,
     now: new Date(),
     describe: (f: ListenerFailure) => describeListener(f.spec),
@@ -133,8 +133,8 @@ export function checkStatus(d: SyncDeps, key: string): void {
   const [ns, name] = splitKey(key);
   try {
     d.serviceStatus(ns, name, (cur) => {
-      const status = { ...((cur.status as Record<string, unknown> | undefined) ?? {}) };
-      const conditions = nextConditions(status.conditions as unknown[] | undefined, state, opts(cur));
+      const status = { ...cur.status };
+      const conditions = nextConditions(status.conditions, state, opts(cur));
       if (!conditions) return undefined;
       if (conditions.length) status.conditions = conditions;
       else delete status.conditions;

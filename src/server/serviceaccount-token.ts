@@ -14,6 +14,9 @@ import { BODY_TYPES, decodeBody } from './handlers/body.js';
 import { createOptions, requestQuery } from './query-params.js';
 import { rfc3339 } from '../apimachinery/meta.js';
 import type { TokenAuthority, TokenIssueRequest } from '../auth/tokens.js';
+import type { BoundObjectReference, TokenRequest, TokenRequestSpec } from '../api/generated/authentication/v1.js';
+import type { NullableTimes } from '../registry/define.js';
+import type { PodObj, PodSpec } from '../registry/pod/strategy.js';
 
 const GROUP = 'authentication.k8s.io';
 const API_VERSION = `${GROUP}/v1`;
@@ -22,19 +25,14 @@ const KIND = 'TokenRequest';
 const MIN_TOKEN_AGE_SECONDS = 10 * 60;
 const MAX_TOKEN_AGE_SECONDS = 2 ** 32;
 
-interface BoundObjectReference {
-  kind?: string;
-  apiVersion?: string;
-  name?: string;
-  uid?: string;
-}
-
-interface TokenRequestBody {
-  apiVersion?: string;
-  kind?: string;
-  metadata?: Record<string, unknown> & { name?: string; namespace?: string };
-  spec?: { audiences?: string[] | null; expirationSeconds?: number | null; boundObjectRef?: BoundObjectReference | null };
-}
+/**
+ * A TokenRequest as decodeTokenRequest lets it through (it checks the fields read here): spec
+ * optional, its fields possibly null; metadata as every object's (it is answered back).
+ */
+type TokenRequestBody = Omit<TokenRequest, 'metadata' | 'spec' | 'status'> & {
+  metadata?: KubeObject['metadata'];
+  spec?: NullableTimes<Partial<TokenRequestSpec>, keyof TokenRequestSpec> | null;
+};
 
 export interface TokenRequestDeps {
   store: Store;
@@ -159,9 +157,9 @@ export function createTokenRequest(store: Store, tokens: TokenAuthority, ns: str
     const refName = ref.name ?? '';
     let uid: string;
     if (gvk.group === '' && ref.kind === 'Pod') {
-      const pod = store.get('pods', ns, refName);
+      const pod = store.get('pods', ns, refName) as PodObj | undefined;
       if (!pod) throw notFound({ group: '', resource: 'pods' }, refName);
-      const podSpec = (pod.spec ?? {}) as { serviceAccountName?: string; nodeName?: string };
+      const podSpec: Partial<PodSpec> = pod.spec ?? {};
       if (name !== podSpec.serviceAccountName)
         throw badRequest(`cannot bind token for serviceaccount "${name}" to pod running with different serviceaccount name.`);
       uid = pod.metadata.uid!;

@@ -118,7 +118,13 @@ spec:
         );
         return n === 12 ? s : undefined;
       }, 15_000);
-      expect(slices.map((s: { endpoints: unknown[] }) => s.endpoints.length).sort()).toEqual([2, 5, 5]);
+      // How the 12 are spread depends on how many Pods turned ready per pass (upstream's reconciler
+      // fills new slices per pass and an existing one only when the rest fits): 5+5+2 when all
+      // arrive at once, 4+4+4 in three passes. What always holds: no slice above the maximum.
+      const sizes = slices.map((s: { endpoints: unknown[] }) => s.endpoints.length);
+      expect(Math.max(...sizes)).toBeLessThanOrEqual(5);
+      expect(sizes.length).toBeGreaterThanOrEqual(3);
+      expect(sizes.reduce((a: number, b: number) => a + b, 0)).toBe(12);
     } finally {
       await t.stop();
     }

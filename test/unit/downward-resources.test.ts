@@ -1,11 +1,13 @@
 // The downward API's resource values (resourceFieldRef), computed as the kubelet does: exact
 // quantities, CPU in millis, rounded up; the node's allocatable for an unset limit.
 import { describe, expect, it } from 'vitest';
-import { resourceValue, type ContainerSpec } from '../../src/kubelet/env.js';
+import { hostname } from 'node:os';
+import { containerEnv, resourceValue, type EnvContext } from '../../src/kubelet/env.js';
+import type { Container, PodSpec } from '../../src/api/generated/core/v1.js';
 
 const node = { node: { cpu: '2', memory: '1G', ephemeralStorage: '10G' } };
-const c = (resources: ContainerSpec['resources']): ContainerSpec => ({ name: 'c', resources }) as ContainerSpec;
-const value = (resource: string, divisor: string | undefined, res: ContainerSpec['resources']) =>
+const c = (resources: Container['resources']): Container => ({ name: 'c', resources }) as Container;
+const value = (resource: string, divisor: string | undefined, res: Container['resources']) =>
   resourceValue({ resource, divisor }, c(res), node);
 
 describe('resourceFieldRef values', () => {
@@ -28,5 +30,32 @@ describe('resourceFieldRef values', () => {
     expect(value('limits.memory', '1Mi', {})).toBe('954');
     expect(value('limits.ephemeral-storage', '1G', {})).toBe('10');
     expect(value('requests.cpu', '1m', {})).toBe('0');
+  });
+});
+
+describe('HOSTNAME', () => {
+  const env = (spec: Partial<PodSpec>, name: string, declared?: string) =>
+    containerEnv(
+      { name: 'c', env: declared ? [{ name: 'HOSTNAME', value: declared }] : [] } as Container,
+      {
+        pod: { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default' }, spec: { containers: [], ...spec } },
+        podIPs: ['127.244.0.9'],
+        hostIP: '127.0.0.1',
+        services: [],
+        getConfigMap: () => undefined,
+        getSecret: () => undefined,
+        ...node,
+      } as unknown as EnvContext,
+    ).env.HOSTNAME;
+
+  it('is the hostname the container has: a long Pod name cut to 63 characters as the UTS hostname is', () => {
+    expect(env({}, `${'a'.repeat(62)}-bcd`)).toBe('a'.repeat(62));
+    expect(env({ hostname: 'h' }, 'p')).toBe('h');
+    expect(env({}, 'short')).toBe('short');
+  });
+
+  it("is the host's own with hostNetwork, and a declared HOSTNAME wins", () => {
+    expect(env({ hostNetwork: true }, 'p')).toBe(hostname());
+    expect(env({}, 'p', 'mine')).toBe('mine');
   });
 });

@@ -6,24 +6,25 @@ import { vi, type Mock } from 'vitest';
 import type { KubeObject } from '../../src/apimachinery/types.js';
 import { ensureAllocationTable } from '../../src/allocators/bands.js';
 import { podIPPool } from '../../src/kubelet/podips.js';
-import type { ContainerSpec } from '../../src/kubelet/env.js';
+import type { Container } from '../../src/api/generated/core/v1.js';
+import type { PodObj } from '../../src/registry/pod/strategy.js';
 import type { Ctr, RuntimeContext, State, Worker } from '../../src/kubelet/pod-state.js';
 import type { Tracker } from '../../src/kubelet/tracker.js';
 
-export function pod(spec: Record<string, unknown> = {}, meta: Partial<KubeObject['metadata']> = {}, status?: unknown): KubeObject {
+export function pod(spec: Record<string, unknown> = {}, meta: Partial<KubeObject['metadata']> = {}, status?: unknown): PodObj {
   return {
     apiVersion: 'v1',
     kind: 'Pod',
     metadata: { name: 'p', namespace: 'ns', uid: 'uid-0001-aaaa', ...meta },
     spec: { containers: [{ name: 'c', image: 'busybox' }], ...spec },
     ...(status === undefined ? {} : { status }),
-  } as KubeObject;
+  } as PodObj;
 }
 
 /** A container (any spec fields: probes, lifecycle, volumeMounts) in `o`'s state. */
 export function ctr(spec: { name: string; [field: string]: unknown }, o: Partial<Ctr> = {}): Ctr {
   return {
-    spec: spec as unknown as ContainerSpec,
+    spec: spec as unknown as Container,
     init: false,
     restartCount: 0,
     state: { waiting: { reason: 'ContainerCreating' } },
@@ -37,7 +38,7 @@ export function ctr(spec: { name: string; [field: string]: unknown }, o: Partial
 export const running: State = { running: { startedAt: '2025-01-01T00:00:00Z' } };
 export const exited = (exitCode: number): State => ({ terminated: { exitCode, reason: exitCode ? 'Error' : 'Completed' } });
 
-export function worker(p: KubeObject, ctrs: Ctr[] = [], o: Partial<Worker> = {}): Worker {
+export function worker(p: PodObj, ctrs: Ctr[] = [], o: Partial<Worker> = {}): Worker {
   return {
     key: `${p.metadata.namespace}/${p.metadata.name}`,
     uid: p.metadata.uid!,

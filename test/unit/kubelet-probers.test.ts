@@ -3,13 +3,13 @@
 // and readiness, readiness drives Ready, a liveness failure kills this run of the container, and
 // results for a process that is gone change nothing.
 import { describe, it, expect, vi, beforeEach, afterEach } from 'vitest';
-import type { ProbeSpec } from '../../src/kubelet/probes.js';
+import type { Probe } from '../../src/api/generated/core/v1.js';
 import { ctr, fakeContext, pod, running, worker } from './kubelet-fakes.js';
 
 type On = { change(ok: boolean, message: string): void; failure(message: string): void };
-const probers: { spec: ProbeSpec; on: On; stopped: boolean; target: () => unknown }[] = [];
+const probers: { spec: Probe; on: On; stopped: boolean; target: () => unknown }[] = [];
 vi.mock('../../src/kubelet/probes.js', () => ({
-  startProber: (spec: ProbeSpec, target: () => unknown, on: On) => {
+  startProber: (spec: Probe, target: () => unknown, on: On) => {
     const p = { spec, on, target, stopped: false };
     probers.push(p);
     return { stop: () => void (p.stopped = true) };
@@ -17,7 +17,7 @@ vi.mock('../../src/kubelet/probes.js', () => ({
 }));
 const { probeTarget, startProbers, stopProbers } = await import('../../src/kubelet/prober-manager.js');
 
-const exec = (tag: string): ProbeSpec => ({ exec: { command: [tag] } });
+const exec = (tag: string): Probe => ({ exec: { command: [tag] } });
 const probe = (tag: string) => probers.find((p) => p.spec.exec?.command?.[0] === tag)!;
 
 beforeEach(() => void (probers.length = 0));

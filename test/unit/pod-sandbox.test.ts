@@ -10,10 +10,10 @@ import {
   parseResolvConf,
   formatResolvConf,
   hostsFile,
-  podHostname,
   sandboxArgv,
   enterArgv,
 } from '../../src/kubelet/sandbox.js';
+import { podHostname } from '../../src/kubelet/env.js';
 import { writeAtomic } from '../../src/kubelet/atomic-writer.js';
 import { volumeFiles, MountError, type VolumeContext } from '../../src/kubelet/volumes.js';
 import type { KubeObject } from '../../src/apimachinery/types.js';

@@ -33,7 +33,7 @@ import {
 /** The store's name for EndpointSlices (group-qualified). */
 const SLICES = ENDPOINTSLICES;
 
-const selectorOf = (svc: KubeObject | undefined) => (svc as ServiceObj | undefined)?.spec?.selector;
+const selectorOf = (svc: ServiceObj | undefined) => svc?.spec?.selector;
 
 export function startEndpointControllers(ctx: ControllerContext): Controller {
   const { store, registry, defs, log, config, informers } = ctx;

@@ -1,13 +1,12 @@
 // Which container a streaming or log request of a Pod means (upstream pkg/registry/core/pod
 // strategy.go, the container checks of streamLocation and LogLocation), with upstream's texts.
-import type { KubeObject } from '../../apimachinery/types.js';
 import { badRequest } from '../../apimachinery/errors.js';
 import type { PodSpec } from '../../api/generated/core/v1.js';
 import type { PodObj } from './strategy.js';
 
 /** The container a request means: `container=` or the Pod's only one; upstream's texts otherwise. */
-export function pickContainer(pod: KubeObject, requested: string | undefined): string {
-  const spec: Partial<PodSpec> = (pod as PodObj).spec ?? {};
+export function pickContainer(pod: PodObj, requested: string | undefined): string {
+  const spec: Partial<PodSpec> = pod.spec ?? {};
   const name = pod.metadata.name!;
   const mains = (spec.containers ?? []).map((c) => c.name);
   const inits = (spec.initContainers ?? []).map((c) => c.name);

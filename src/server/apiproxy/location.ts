@@ -15,6 +15,7 @@
 import type { EndpointSliceObj } from '../../registry/endpointslice.js';
 import type { ServiceObj } from '../../registry/service/strategy.js';
 import type { PodObj } from '../../registry/pod/strategy.js';
+import type { ObjectReference } from '../../api/generated/core/v1.js';
 import { StatusError, badRequest, notFound } from '../../apimachinery/errors.js';
 import { parseIP } from '../../apimachinery/ipnet.js';
 
@@ -73,7 +74,7 @@ export function resolveServiceTarget(lookup: ProxyLookup, ns: string, id: string
   const any = slices.some((s) => (s.endpoints ?? []).some((e) => e.addresses?.length && e.conditions?.terminating !== true));
   if (!any) throw serviceUnavailable(`no endpoints available for service "${name}"`);
 
-  const candidates: { ip: string; port: number; ref: Record<string, unknown> | undefined }[] = [];
+  const candidates: { ip: string; port: number; ref: ObjectReference | undefined }[] = [];
   for (const s of slices) {
     if (s.addressType !== 'IPv4' && s.addressType !== 'IPv6') continue;
     const p = (s.ports ?? []).find((x) => (x.name ?? '') === portName);
@@ -95,7 +96,7 @@ export function resolveServiceTarget(lookup: ProxyLookup, ns: string, id: string
 }
 
 /** upstream isValidAddress: the endpoint names a Pod of this namespace that has the address. */
-function validAddress(lookup: ProxyLookup, ns: string, ip: string, ref: Record<string, unknown> | undefined): boolean {
+function validAddress(lookup: ProxyLookup, ns: string, ip: string, ref: ObjectReference | undefined): boolean {
   if (!ref || ref.namespace !== ns || typeof ref.name !== 'string') return false;
   const pod = lookup.pod(ns, ref.name);
   if (!pod) return false;
