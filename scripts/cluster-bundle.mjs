@@ -138,14 +138,14 @@ export function finishClusterBundle(outfile) {
 }
 
 /**
- * esbuild plugin for the ES module build: `./cluster.js` (src/cluster.ts) becomes a module that
+ * esbuild plugin for the ES module build: `./cluster.js` or `../cluster.js` (src/cluster.ts) becomes a module that
  * loads `bundleFile` (at `bundlePath`, relative to the package's dist/) with the code cache.
  */
 export function clusterRedirect({ hash, shared, bundleName }) {
   return {
     name: 'cluster-bundle',
     setup(b) {
-      b.onResolve({ filter: /^\.\/cluster\.js$/ }, (args) =>
+      b.onResolve({ filter: /^(\.\.?\/)+cluster\.js$/ }, (args) =>
         sourceOf(args) === CLUSTER ? { path: CLUSTER, namespace: 'cluster-bundle' } : undefined,
       );
       b.onLoad({ filter: /.*/, namespace: 'cluster-bundle' }, () => {

@@ -2,7 +2,7 @@
 // down, reset; one data dir per tinykube; errors as one line with exit code 1.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { execFile, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -47,6 +47,29 @@ function expectOneLineError(r: Run, msg: RegExp): void {
   expect(r.stderr).toMatch(/^tinykube: [^\n]+\n$/);
   expect(r.stderr).toMatch(msg);
 }
+
+describe('tinykube up runs the cluster bundle', () => {
+  it('from dist/cluster.cjs through the V8 code cache (a start that bundled the cluster into the ES chunks would write none)', async () => {
+    const cacheDir = join(work, 'code-cache');
+    const dir = join(work, 'cc');
+    const up = await tk(['up', '--detach', '--data-dir', dir, '--api-listen', '127.0.0.1:0', ...DNS_FLAGS], {
+      TINYKUBE_CACHE_DIR: cacheDir,
+    });
+    expect(up.code, up.stderr).toBe(0);
+    // Written a second after the start (or at exit): the compiled code of the whole start.
+    const file = await until(
+      () =>
+        existsSync(cacheDir)
+          ? readdirSync(cacheDir, { recursive: true })
+              .map(String)
+              .find((f) => /cluster\.cjs-[0-9a-f]{16}-v[\d.]+\.v8cache$/.test(f))
+          : undefined,
+      { what: 'the code cache of dist/cluster.cjs' },
+    );
+    expect(statSync(join(cacheDir, file)).size).toBeGreaterThan(100_000);
+    expect((await tk(['down', '--data-dir', dir])).code).toBe(0);
+  });
+});
 
 describe('tinykube up --detach, status, kubeconfig, down, reset', () => {
   it('manages a background cluster through its data dir', async () => {
