@@ -344,3 +344,9 @@ export function offsetOf(c: CIDR, ip: string): bigint | undefined {
   const d = p.value - c.base;
   return d >= 0n && d < c.size ? d : undefined;
 }
+
+/** The family of an address text, as the API names it (k8s.io/utils/net IPFamilyOfString); undefined when it is no IP. */
+export function ipFamilyOf(ip: string): 'IPv4' | 'IPv6' | undefined {
+  const p = parseIP(ip);
+  return p ? (p.family === 4 ? 'IPv4' : 'IPv6') : undefined;
+}

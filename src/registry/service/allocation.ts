@@ -7,7 +7,7 @@ import { fieldErr, type FieldError } from '../../apimachinery/field.js';
 import { invalid } from '../../apimachinery/errors.js';
 import { allocateIP, allocateNextIP, ipRange, releaseIP, type IPRange } from '../../allocators/clusterip.js';
 import { allocateNextPort, allocatePort, portRange, releasePort, type PortRange } from '../../allocators/nodeport.js';
-import { parseIP } from '../../apimachinery/ipnet.js';
+import { ipFamilyOf } from '../../apimachinery/ipnet.js';
 import type { ClusterConfig } from '../../config/cluster-config.js';
 import type { Database } from 'better-sqlite3';
 
@@ -36,11 +36,6 @@ const hasClusterIP = (s: Svc) => s.spec?.type !== 'ExternalName' && s.spec?.clus
 const needsNodePorts = (s: Svc) =>
   s.spec?.type === 'NodePort' || (s.spec?.type === 'LoadBalancer' && s.spec.allocateLoadBalancerNodePorts !== false);
 const needsHealthCheck = (s: Svc) => s.spec?.type === 'LoadBalancer' && s.spec.externalTrafficPolicy === 'Local';
-
-export function familyOf(ip: string): 'IPv4' | 'IPv6' | undefined {
-  const p = parseIP(ip);
-  return p ? (p.family === 4 ? 'IPv4' : 'IPv6') : undefined;
-}
 
 export function ipsOf(s: Svc | undefined): string[] {
   if (!s || !hasClusterIP(s)) return [];
@@ -81,7 +76,7 @@ function allocateIPs(db: Database, a: ServiceAllocators, svc: Svc, old: Svc | un
         out.push(ip);
         continue;
       }
-      if (familyOf(ip) !== fam) continue;
+      if (ipFamilyOf(ip) !== fam) continue;
       const r = allocateIP(db, range, ip, owner(svc));
       if (!r.ok) {
         errs.push(fieldErr.invalid('spec.clusterIPs', wanted, r.error));
@@ -155,7 +150,7 @@ function releaseUnused(db: Database, a: ServiceAllocators, svc: Svc | undefined,
   const ips = new Set(ipsOf(svc));
   for (const ip of ipsOf(old)) {
     if (ips.has(ip)) continue;
-    const range = a.ranges.get(familyOf(ip) ?? '');
+    const range = a.ranges.get(ipFamilyOf(ip) ?? '');
     if (range) releaseIP(db, range, ip, owner(old));
   }
   const ports = new Set(nodePortsOf(svc));

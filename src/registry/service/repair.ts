@@ -6,7 +6,8 @@ import type { Logger } from 'pino';
 import type { Store } from '../../storage/store.js';
 import type { ServiceObj } from './strategy.js';
 import { ipToSlot } from '../../allocators/clusterip.js';
-import { familyOf, ipsOf, nodePortsOf, type ServiceAllocators } from './allocation.js';
+import { ipsOf, nodePortsOf, type ServiceAllocators } from './allocation.js';
+import { ipFamilyOf } from '../../apimachinery/ipnet.js';
 
 export interface RepairReport {
   released: number;
@@ -34,7 +35,7 @@ export function repairServiceAllocations(store: Store, a: ServiceAllocators, log
   for (const svc of store.listObjects('services') as ServiceObj[]) {
     const owner = `${svc.metadata.namespace}/${svc.metadata.name}`;
     for (const ip of ipsOf(svc)) {
-      const fam = familyOf(ip);
+      const fam = ipFamilyOf(ip);
       const range = fam ? a.ranges.get(fam) : undefined;
       const slot = range ? ipToSlot(range, ip) : undefined;
       if (range && slot !== undefined) want(range.band.key, slot, owner);

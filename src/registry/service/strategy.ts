@@ -24,7 +24,7 @@ import {
 import { clusterOwnedAddress } from '../../config/cluster-config.js';
 import { age, ageColumn, column, nameColumn } from '../printers.js';
 import { formatLabels } from '../../apimachinery/selectors.js';
-import { parseCIDR } from '../../apimachinery/ipnet.js';
+import { ipFamilyOf, parseCIDR } from '../../apimachinery/ipnet.js';
 import type { ClusterConfig } from '../../config/cluster-config.js';
 import type { WriteContext } from '../types.js';
 
@@ -48,11 +48,6 @@ const needsClusterIP = (s: ServiceObj) => s.spec?.type !== 'ExternalName';
 const needsNodePort = (s: ServiceObj) => s.spec?.type === 'NodePort' || s.spec?.type === 'LoadBalancer';
 const needsHealthCheck = (s: ServiceObj) => s.spec?.type === 'LoadBalancer' && s.spec.externalTrafficPolicy === 'Local';
 const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
-
-function familyOf(ip: string): 'IPv4' | 'IPv6' | undefined {
-  if (!isIP(ip)) return undefined;
-  return ip.includes(':') ? 'IPv6' : 'IPv4';
-}
 
 /** The IP families this cluster serves, primary first. */
 export function clusterFamilies(config: ClusterConfig | undefined): string[] {
@@ -160,7 +155,7 @@ export function initIPFamilies(svc: ServiceObj, old: ServiceObj | undefined, con
   const ips = s.clusterIPs ?? [];
   for (let i = 0; i < ips.length; i++) {
     if (ips[i] === 'None') break;
-    const fam = familyOf(ips[i]!) ?? 'unknown';
+    const fam = ipFamilyOf(ips[i]!) ?? 'unknown';
     if (i >= (s.ipFamilies?.length ?? 0)) {
       if (!served.includes(fam)) errs.push(fieldErr.invalid(`spec.clusterIPs[${i}]`, ips, `${fam} is not configured on this cluster`));
       else (s.ipFamilies ??= []).push(fam);
@@ -327,7 +322,7 @@ export function validateClusterIPsRelated(svc: ServiceObj): FieldError[] {
   if (ips.length > 2) errs.push(fieldErr.invalid('spec.clusterIPs', ips, 'may only hold up to 2 values'));
   // Further checks on bad IPs would only skew the messages.
   if (bad) return errs;
-  if (ips.length > 1 && familyOf(ips[0]!) === familyOf(ips[1]!)) {
+  if (ips.length > 1 && ipFamilyOf(ips[0]!) === ipFamilyOf(ips[1]!)) {
     errs.push(fieldErr.invalid('spec.clusterIPs', ips, 'may specify no more than one IP for each IP family'));
   }
   const fams = s.ipFamilies ?? [];
@@ -335,9 +330,9 @@ export function validateClusterIPsRelated(svc: ServiceObj): FieldError[] {
     ips.forEach((ip, i) => {
       const want = fams[i];
       if (!want) return;
-      if (want === 'IPv4' && familyOf(ip) === 'IPv6')
+      if (want === 'IPv4' && ipFamilyOf(ip) === 'IPv6')
         errs.push(fieldErr.invalid(`spec.clusterIPs[${i}]`, ip, `expected an IPv4 value as indicated by \`ipFamilies[${i}]\``));
-      if (want === 'IPv6' && familyOf(ip) !== 'IPv6')
+      if (want === 'IPv6' && ipFamilyOf(ip) !== 'IPv6')
         errs.push(fieldErr.invalid(`spec.clusterIPs[${i}]`, ip, `expected an IPv6 value as indicated by \`ipFamilies[${i}]\``));
     });
   }
