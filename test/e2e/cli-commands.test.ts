@@ -56,18 +56,22 @@ describe('tinykube up runs the cluster bundle', () => {
       TINYKUBE_CACHE_DIR: cacheDir,
     });
     expect(up.code, up.stderr).toBe(0);
-    // Written a second after the start (or at exit): the compiled code of the whole start.
-    const file = await until(
-      () =>
-        existsSync(cacheDir)
-          ? readdirSync(cacheDir, { recursive: true })
-              .map(String)
-              .find((f) => /cluster\.cjs-[0-9a-f]{16}-v[\d.]+\.v8cache$/.test(f))
-          : undefined,
-      { what: 'the code cache of dist/cluster.cjs' },
-    );
-    expect(statSync(join(cacheDir, file)).size).toBeGreaterThan(100_000);
-    expect((await tk(['down', '--data-dir', dir])).code).toBe(0);
+    try {
+      // Written a second after the start (or at exit): the compiled code of the whole start.
+      const file = await until(
+        () =>
+          existsSync(cacheDir)
+            ? readdirSync(cacheDir, { recursive: true })
+                .map(String)
+                .find((f) => /cluster\.cjs-[0-9a-f]{16}-v[\d.]+\.v8cache$/.test(f))
+            : undefined,
+        { what: 'the code cache of dist/cluster.cjs' },
+      );
+      expect(statSync(join(cacheDir, file)).size).toBeGreaterThan(100_000);
+    } finally {
+      // Stopped also when the wait fails: a detached cluster outlives the test otherwise.
+      expect((await tk(['down', '--data-dir', dir])).code).toBe(0);
+    }
   });
 });
 
