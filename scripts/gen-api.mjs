@@ -434,7 +434,11 @@ export function definePackage<N extends string>(pkg: string, names: string, data
   const list = names.split(' ');
   packages.set(pkg, { names: new Set(list), data, resolved: new Map(), loadOpenAPI });
   const table = {};
-  for (const n of list) Object.defineProperty(table, n, { enumerable: true, get: () => schemaOf(\`\${pkg}.\${n}\`) });
+  // Each getter keeps what it resolved: registries read \`def.schema\` on every write.
+  for (const n of list) {
+    let s: Schema | undefined;
+    Object.defineProperty(table, n, { enumerable: true, get: () => (s ??= schemaOf(\`\${pkg}.\${n}\`)) });
+  }
   return Object.freeze(table) as { readonly [K in N]: Schema };
 }
 
