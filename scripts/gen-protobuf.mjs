@@ -6,7 +6,9 @@
 // the parent. Messages are named <prefix>.<Type>; types of core/v1 used elsewhere resolve to
 // core.<Type>. Run again when kubectl's API level moves (core first):
 //   node scripts/gen-protobuf.mjs core=api/core/v1/types.go discovery=api/discovery/v1/types.go \
-//     coordination=api/coordination/v1/types.go events=api/events/v1/types.go
+//     coordination=api/coordination/v1/types.go events=api/events/v1/types.go apps=api/apps/v1/types.go \
+//     batch=api/batch/v1/types.go policy=api/policy/v1/types.go autoscaling=api/autoscaling/v1/types.go \
+//     autoscalingv2=api/autoscaling/v2/types.go storage=api/storage/v1/types.go
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -28,6 +28,7 @@ import { POD_PORTFORWARD, type PortForwardDeps } from './kubelet/portforward.js'
 import { withDeps, type Subresource } from './server/subresource.js';
 import { startControllers } from './controllers/index.js';
 import { createLogger } from './base/log.js';
+import { realClock } from './base/clock.js';
 import { loadOrCreatePKI, loadOrCreateToken } from './pki/certs.js';
 import { createTokenAuthority, type TokenAuthority } from './auth/tokens.js';
 import { createServiceAccountAuthenticator, type ServiceAccountAuthenticator } from './auth/authenticator.js';
@@ -309,9 +310,21 @@ export async function startCluster(opts: StartOptions = {}): Promise<RunningClus
       config,
       caCertPem: pki.caCertPem,
       tokens,
+      clock: opts.clock ?? realClock,
+      podMetrics: { list: async (ns) => (agent ? agent.metrics.pods(ns) : []) },
     });
     agent = startNodeAgent(
-      { store, informers, registry, defs, log: log.child({ component: 'node' }), config, caCertPem: pki.caCertPem, tokens: agentTokens },
+      {
+        store,
+        informers,
+        registry,
+        defs,
+        log: log.child({ component: 'node' }),
+        config,
+        caCertPem: pki.caCertPem,
+        tokens: agentTokens,
+        clock: opts.clock ?? realClock,
+      },
       podsDir,
       {
         clusterDNS: clusterDNS.nameserver ? () => ({ nameserver: clusterDNS.nameserver!, domain: clusterDNS.domain }) : undefined,

@@ -2,6 +2,8 @@
 // `spec.ports[0].name: Required value`, `spec.type: Unsupported value: "Foo": supported values: ...`.
 // Validation code builds paths with `path('spec').child('ports').index(0)` and returns a list of
 // these; the REST layer turns a non-empty list into a 422 Invalid Status.
+import type { Quantity } from './quantity.js';
+import type { LabelSelector, LabelSelectorRequirement } from './selectors.js';
 
 export type FieldErrorType =
   | 'FieldValueNotFound'
@@ -87,6 +89,35 @@ export class GoLiteral {
 /** `[]core.IPFamily{"IPv4", "IPv6"}`: how Go's %#v prints a slice of a named string type. */
 export const goTypedSlice = (type: string, items: readonly string[]) =>
   new GoLiteral(`[]${type}{${items.map((x) => JSON.stringify(x)).join(', ')}}`);
+
+/** A map[string]string as Go's %#v prints it in a field error (keys sorted; nil when absent): `map[string]string{"app":"x"}`. */
+export function goStringMap(m: Record<string, string> | null | undefined): GoLiteral {
+  if (!m) return new GoLiteral('map[string]string(nil)');
+  const keys = Object.keys(m).sort();
+  return new GoLiteral(`map[string]string{${keys.map((k) => `${JSON.stringify(k)}:${JSON.stringify(String(m[k]))}`).join(', ')}}`);
+}
+
+/**
+ * A *metav1.LabelSelector as a field error prints it (%#v of the dereferenced struct), the form of
+ * upstream's `spec.selector: Invalid value: v1.LabelSelector{...}: field is immutable`; a nil one
+ * prints as "null". Every caller's selector is a metav1 one (package `v1`), internal types included.
+ */
+export function goLabelSelector(sel: LabelSelector | null | undefined): GoLiteral {
+  if (!sel) return new GoLiteral('"null"');
+  const q = JSON.stringify;
+  const strings = (v: string[] | null | undefined) => (v ? `[]string{${v.map((x) => q(x)).join(', ')}}` : '[]string(nil)');
+  const req = (e: LabelSelectorRequirement) =>
+    `v1.LabelSelectorRequirement{Key:${q(e.key ?? '')}, Operator:${q(e.operator ?? '')}, Values:${strings(e.values)}}`;
+  const exprs = sel.matchExpressions;
+  const me = exprs ? `[]v1.LabelSelectorRequirement{${exprs.map(req).join(', ')}}` : '[]v1.LabelSelectorRequirement(nil)';
+  return new GoLiteral(`v1.LabelSelector{MatchLabels:${goStringMap(sel.matchLabels).text}, MatchExpressions:${me}}`);
+}
+
+/** Go's %#v of a resource.Quantity (how upstream prints a bad quantity: "must be an integer", "must be positive"). */
+export const goQuantity = (q: Quantity): GoLiteral =>
+  new GoLiteral(
+    `resource.Quantity{i:resource.int64Amount{value:${q.value}, scale:${q.scale}}, d:resource.infDecAmount{Dec:(*inf.Dec)(nil)}, s:${JSON.stringify(q.cached ?? '')}, Format:${JSON.stringify(q.format)}}`,
+  );
 
 const OMIT = Symbol('omit');
 

@@ -66,3 +66,34 @@ export function goDuration(ms: number): string {
   const sec = Number((total % 60).toFixed(3));
   return `${h ? `${h}h` : ''}${h || m ? `${m}m` : ''}${sec}s`;
 }
+
+// The micro sign and the Greek mu, escaped: the bundle is ASCII, and a regex or key spelled with
+// them would not survive it.
+const DURATION_UNIT_NS: Record<string, number> = { ns: 1, us: 1e3, '\u00b5s': 1e3, '\u03bcs': 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
+
+/** Go's time.ParseDuration: nanoseconds of `1h30m`, `1.5s`, `-2us`; throws an Error with Go's text. */
+export function goParseDuration(text: string): number {
+  const invalid = () => new Error(`time: invalid duration ${goQuote(text)}`);
+  let s = text;
+  let neg = false;
+  if (s[0] === '-' || s[0] === '+') {
+    neg = s[0] === '-';
+    s = s.slice(1);
+  }
+  if (s === '0') return 0;
+  if (s === '') throw invalid();
+  let total = 0;
+  while (s !== '') {
+    const [whole, intPart = '', frac] = /^([0-9]*)(?:\.([0-9]*))?/.exec(s)!;
+    if (intPart === '' && !frac) throw invalid();
+    s = s.slice(whole.length);
+    const u = /^[^0-9.]*/.exec(s)![0];
+    if (u === '') throw new Error(`time: missing unit in duration ${goQuote(text)}`);
+    const unit = DURATION_UNIT_NS[u];
+    if (unit === undefined) throw new Error(`time: unknown unit ${goQuote(u)} in duration ${goQuote(text)}`);
+    s = s.slice(u.length);
+    total += Number(intPart || '0') * unit + (frac ? Number(`0.${frac}`) * unit : 0);
+    if (total > 9223372036854775807) throw invalid();
+  }
+  return neg ? -total : total;
+}

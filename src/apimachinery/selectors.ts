@@ -330,11 +330,64 @@ export function matchSelectorMap(sel: Record<string, string> | undefined, labels
   return true;
 }
 
+/** upstream labels.Set.String() (also labels.SelectorFromSet(set).String()): `a=b,c=d` sorted by key, '' when empty. */
+export function labelSetString(labels: Record<string, string> | null | undefined): string {
+  return Object.keys(labels ?? {})
+    .sort()
+    .map((k) => `${k}=${labels![k]}`)
+    .join(',');
+}
+
 /** upstream labels.FormatLabels: `a=b,c=d` sorted by key, `<none>` when empty. */
-export function formatLabels(labels: Record<string, string> | undefined): string {
-  const keys = Object.keys(labels ?? {}).sort();
-  if (!keys.length) return '<none>';
-  return keys.map((k) => `${k}=${labels![k]}`).join(',');
+export function formatLabels(labels: Record<string, string> | null | undefined): string {
+  return labelSetString(labels) || '<none>';
+}
+
+const SELECTOR_OPERATORS: Record<string, string> = { In: ' in ', NotIn: ' notin ' };
+
+/**
+ * metav1.LabelSelectorAsSelector(sel).String() (the Scale subresource's status.selector, printers'
+ * SELECTOR of a Deployment): requirements sorted by key, set values sorted; '' for an empty
+ * selector (everything) and for none (nothing); undefined where LabelSelectorAsSelector fails (an
+ * unknown operator, In/NotIn without values, Exists/DoesNotExist with values, a key that is no
+ * qualified name or a value that is no label value, as labels.NewRequirement checks).
+ */
+export function labelSelectorString(sel: LabelSelector | null | undefined): string | undefined {
+  if (!sel) return '';
+  const reqs: [string, string][] = [];
+  for (const [k, v] of Object.entries(sel.matchLabels ?? {})) {
+    if (isQualifiedName(k).length || isValidLabelValue(v).length) return undefined;
+    reqs.push([k, `${k}=${v}`]);
+  }
+  for (const e of sel.matchExpressions ?? []) {
+    const vals = [...(e.values ?? [])];
+    if (isQualifiedName(e.key ?? '').length || vals.some((v) => isValidLabelValue(v).length)) return undefined;
+    switch (e.operator) {
+      case 'In':
+      case 'NotIn':
+        if (!vals.length) return undefined;
+        reqs.push([e.key, `${e.key}${SELECTOR_OPERATORS[e.operator]}(${vals.sort().join(',')})`]);
+        break;
+      case 'Exists':
+      case 'DoesNotExist':
+        if (vals.length) return undefined;
+        reqs.push([e.key, e.operator === 'Exists' ? e.key : `!${e.key}`]);
+        break;
+      default:
+        return undefined;
+    }
+  }
+  return reqs
+    .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+    .map((r) => r[1])
+    .join(',');
+}
+
+/** metav1.FormatLabelSelector (the printers' SELECTOR): `<none>` for an empty or no selector, `<error>` for one that does not convert. */
+export function formatLabelSelector(sel: LabelSelector | null | undefined): string {
+  const s = labelSelectorString(sel);
+  if (s === undefined) return '<error>';
+  return s || '<none>';
 }
 
 // ---- field selectors ----

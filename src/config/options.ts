@@ -2,6 +2,7 @@
 // Every malformed value is an error naming the flag, so `tinykube up --service-cidr 10.0.0.0/99`
 // says what is wrong instead of failing later somewhere else.
 import type { Logger } from 'pino';
+import type { Clock } from '../base/clock.js';
 import type { ClusterConfig } from './cluster-config.js';
 import { parseCIDR, parseIP, nthIP } from '../apimachinery/ipnet.js';
 import { hostname } from 'node:os';
@@ -19,6 +20,11 @@ export interface StartOptions {
   kubeconfigPath?: string;
   verbose?: boolean;
   logger?: Logger;
+  /**
+   * The controllers' clock (default: the wall clock). Tests pass createFakeClock() to drive CronJob
+   * schedules, Job deadlines and TTLs and rollout deadlines without waiting.
+   */
+  clock?: Clock;
   /** Interval of watch BOOKMARK events (default 60 s; tests use less). */
   watchBookmarkIntervalMs?: number;
   /** Deadline of non-long-running API requests, body included (default 60 s as upstream; tests use less). */

@@ -4,11 +4,12 @@ import type { Logger } from 'pino';
 import type { Store } from '../storage/store.js';
 import type { InformerFactory } from '../storage/informer.js';
 import type { Registry } from '../registry/generic-store.js';
-import type { ResourceDef } from '../registry/types.js';
+import type { ComputedSource, ResourceDef } from '../registry/types.js';
 import { storageResource } from '../registry/types.js';
 import type { ClusterConfig } from '../config/cluster-config.js';
 import { StatusError } from '../apimachinery/errors.js';
 import type { TokenAuthority } from '../auth/tokens.js';
+import type { Clock } from '../base/clock.js';
 
 export interface ControllerContext {
   store: Store;
@@ -21,6 +22,10 @@ export interface ControllerContext {
   caCertPem?: string;
   /** Issues service account tokens (the node agent's projected volumes). */
   tokens?: TokenAuthority;
+  /** Time as the controllers see it (a fake clock in tests: CronJob schedules, deadlines, TTLs). */
+  clock: Clock;
+  /** metrics.k8s.io PodMetrics as the node agent computes them (the HPA controller reads them in process). */
+  podMetrics?: ComputedSource;
 }
 
 export interface Controller {
@@ -34,6 +39,9 @@ export function defsByResource(defs: ResourceDef[]): Map<string, ResourceDef> {
   for (const d of defs) if (!m.has(storageResource(d))) m.set(storageResource(d), d);
   return m;
 }
+
+/** The message of a thrown value, as controllers word it in events (`Error creating: ...`) and logs. */
+export const errText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
 /** Runs fn, treating NotFound/Conflict as "someone else got there first". */
 export function tolerate(fn: () => void, codes = [404]): void {

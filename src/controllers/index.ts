@@ -10,6 +10,15 @@ import { startLoadBalancerController } from './loadbalancer.js';
 import { startEndpointControllers } from './endpointslice/controllers.js';
 import { startRootCAPublisher } from './rootca.js';
 import { startSystemNamespacesController } from './system-namespaces.js';
+import { startVolumeControllers } from './volume/index.js';
+import { startCronJobController } from './cronjob/controller.js';
+import { startJobControllers } from './job/index.js';
+import { startStatefulSetController } from './statefulset/controller.js';
+import { startReplicaSetControllers } from './replicaset/controller.js';
+import { startDeploymentController } from './deployment/controller.js';
+import { startDaemonSetController } from './daemonset/controller.js';
+import { startDisruptionController } from './disruption/controller.js';
+import { startHorizontalPodAutoscaler } from './podautoscaler/controller.js';
 
 export type { ControllerContext } from './context.js';
 
@@ -23,6 +32,15 @@ export function startControllers(ctx: ControllerContext): Controller {
     startLoadBalancerController({ ...ctx, log: ctx.log.child({ controller: 'service-lb' }) }),
     startEndpointControllers({ ...ctx, log: ctx.log.child({ controller: 'endpointslice' }) }),
     startRootCAPublisher({ ...ctx, log: ctx.log.child({ controller: 'root-ca-cert-publisher' }) }),
+    startVolumeControllers(ctx),
+    startCronJobController({ ...ctx, log: ctx.log.child({ controller: 'cronjob' }) }),
+    startJobControllers(ctx),
+    startStatefulSetController({ ...ctx, log: ctx.log.child({ controller: 'statefulset' }) }),
+    startReplicaSetControllers(ctx),
+    startDeploymentController({ ...ctx, log: ctx.log.child({ controller: 'deployment' }) }),
+    startDaemonSetController({ ...ctx, log: ctx.log.child({ controller: 'daemonset' }) }),
+    startDisruptionController({ ...ctx, log: ctx.log.child({ controller: 'disruption' }) }),
+    startHorizontalPodAutoscaler({ ...ctx, log: ctx.log.child({ controller: 'horizontal-pod-autoscaler' }) }),
   ];
   return {
     stop() {

@@ -10,7 +10,7 @@ import { createQueue } from './queue.js';
 import { eventRecorder } from './events.js';
 import { bindPod, setCondition } from '../registry/pod/binding.js';
 import { rfc3339 } from '../apimachinery/meta.js';
-import type { NodeSelectorRequirement, Taint, Toleration } from '../api/generated/core/v1.js';
+import type { NodeSelectorRequirement, NodeSelectorTerm, Taint, Toleration } from '../api/generated/core/v1.js';
 import type { PodObj } from '../registry/pod/strategy.js';
 import type { NodeObj } from '../registry/node.js';
 
@@ -43,11 +43,20 @@ export function matchesNode(pod: PodObj, node: NodeObj): boolean {
   const labels = node.metadata.labels ?? {};
   for (const [k, v] of Object.entries(spec?.nodeSelector ?? {})) if (labels[k] !== v) return false;
   const terms = spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
-  if (!terms) return true;
-  const fields = { 'metadata.name': node.metadata.name! };
+  return !terms || matchNodeSelectorTerms(terms, node);
+}
+
+/**
+ * upstream nodeaffinity NodeSelector.Match: some term matches the Node (terms ORed; a term's
+ * label expressions and `metadata.name` field expressions ANDed; an empty term matches nothing).
+ * Pods' required node affinity and PersistentVolumes' node affinity (volume/util.ts) both use it.
+ */
+export function matchNodeSelectorTerms(terms: NodeSelectorTerm[], node: NodeObj): boolean {
+  const labels = node.metadata.labels ?? {};
+  const fields = { 'metadata.name': node.metadata.name ?? '' };
   return terms.some(
     (t) =>
-      (t.matchExpressions?.length || t.matchFields?.length) &&
+      !!(t.matchExpressions?.length || t.matchFields?.length) &&
       (t.matchExpressions ?? []).every((r) => matchRequirement(labels, r)) &&
       (t.matchFields ?? []).every((r) => matchRequirement(fields, r)),
   );

@@ -8,7 +8,7 @@ import type { Store } from '../storage/store.js';
 import type { ContainerStatus } from '../api/generated/core/v1.js';
 import type { Eviction } from '../api/generated/policy/v1.js';
 import type { PodObj } from '../registry/pod/strategy.js';
-import { badRequest, notFound } from '../apimachinery/errors.js';
+import { badRequest, conflict, notFound } from '../apimachinery/errors.js';
 import { BODY_TYPES, decodeBody } from '../server/handlers/body.js';
 import { coreSubresource, type Subresource } from '../server/subresource.js';
 import {
@@ -21,7 +21,14 @@ import {
   toRegistryDelete,
   validateDeleteOptions,
 } from '../server/query-params.js';
-import type { Registry } from '../registry/generic-store.js';
+import type { Registry, DeleteOptions as RegistryDeleteOptions } from '../registry/generic-store.js';
+import {
+  POLICY_ALWAYS_ALLOW,
+  checkAndDecrement,
+  pdbSelects,
+  podDisruptionBudgetDef,
+  type PdbObj,
+} from '../registry/policy/poddisruptionbudget.js';
 import type { ResourceDef } from '../registry/types.js';
 import { StatusError } from '../apimachinery/errors.js';
 import { rfc3339 } from '../apimachinery/meta.js';
@@ -59,8 +66,8 @@ export const POD_BINDING: Subresource<PodApiDeps> = {
     }),
 };
 
-// upstream EvictionREST: no PodDisruptionBudgets exist here (policy/v1 is not served), so an
-// eviction marks the Pod with the DisruptionTarget condition and deletes it with the Eviction's
+// upstream EvictionREST: an eviction honours the PodDisruptionBudget covering the Pod (evictPod),
+// marks the Pod with the DisruptionTarget condition and deletes it with the Eviction's
 // deleteOptions (grace period, preconditions, dryRun).
 export const POD_EVICTION: Subresource<PodApiDeps> = {
   ...coreSubresource('pods', 'eviction', 'Eviction', ['create']),
@@ -98,9 +105,80 @@ async function evict(o: PodApiDeps, req: FastifyRequest, reply: FastifyReply) {
   }
   if ((body.metadata?.name ?? '') !== name) throw badRequest('name in URL does not match name in Eviction object');
   const opts = evictionDeleteOptions(body.deleteOptions, create.dryRun);
+  let answer: Record<string, unknown> | undefined;
+  try {
+    if (opts.dryRun) answer = evictPod(o, ns, name, opts);
+    else answer = o.store.txn(() => evictPod(o, ns, name, opts));
+  } catch (e) {
+    if (e instanceof StatusError && e.details?.retryAfterSeconds) reply.header('Retry-After', String(e.details.retryAfterSeconds));
+    throw e;
+  }
+  await o.store.durable();
+  if (answer) return reply.code(500).send(answer);
+  return created(reply);
+}
+
+/** isPodReady: the Ready condition is True. */
+const podReady = (p: PodObj) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+
+/**
+ * upstream EvictionREST.Create, in one transaction (without dryRun): a Pod that is not running
+ * (pending, finished) or already going is deleted without consulting budgets; otherwise the one
+ * PodDisruptionBudget covering it must allow a disruption (429 otherwise), which it loses in the
+ * same transaction as the delete, with the Pod recorded in status.disruptedPods. An unready Pod
+ * goes without using the budget when the budget is met or its unhealthyPodEvictionPolicy is
+ * AlwaysAllow. More than one budget: a 500 Status (returned, not thrown, as upstream).
+ */
+function evictPod(o: PodApiDeps, ns: string, name: string, opts: RegistryDeleteOptions): Record<string, unknown> | undefined {
   const pod = o.store.get('pods', ns, name) as PodObj | undefined;
   if (!pod) throw notFound(PODS, name);
-  if (!pod.metadata.deletionTimestamp && !opts.dryRun) {
+  if (pod.metadata.deletionTimestamp) return undefined;
+  const phase = pod.status?.phase;
+  if (phase !== 'Succeeded' && phase !== 'Failed' && phase !== 'Pending') {
+    const budgets = (o.store.listObjects('policy/poddisruptionbudgets', ns) as PdbObj[]).filter((b) => pdbSelects(b, pod.metadata.labels));
+    if (budgets.length > 1) {
+      return {
+        kind: 'Status',
+        apiVersion: 'v1',
+        metadata: {},
+        status: 'Failure',
+        message: 'This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.',
+        code: 500,
+      };
+    }
+    const pdb = budgets[0];
+    if (pdb) {
+      const st = pdb.status;
+      const spare =
+        !podReady(pod) &&
+        (pdb.spec?.unhealthyPodEvictionPolicy === POLICY_ALWAYS_ALLOW ||
+          ((st?.currentHealthy ?? 0) >= (st?.desiredHealthy ?? 0) && (st?.desiredHealthy ?? 0) > 0));
+      if (!spare) {
+        const next = checkAndDecrement(pdb, name, new Date(), !!opts.dryRun);
+        if (!opts.dryRun)
+          o.registry.update(podDisruptionBudgetDef, ns, pdb.metadata.name!, next, {
+            subresource: 'status',
+            fieldManager: 'kube-apiserver',
+          });
+      }
+    }
+  }
+  // getLatestPod: the preconditions hold for the Pod as read, before the condition is added.
+  const pre = opts.preconditions;
+  if (pre?.uid && pre.uid !== pod.metadata.uid)
+    throw conflict(
+      { group: '', resource: 'Pod' },
+      name,
+      `the UID in the precondition (${pre.uid}) does not match the UID in record (${pod.metadata.uid}). The object might have been deleted and then recreated`,
+    );
+  if (pre?.resourceVersion && pre.resourceVersion !== pod.metadata.resourceVersion)
+    throw conflict(
+      { group: '', resource: 'Pod' },
+      name,
+      `the ResourceVersion in the precondition (${pre.resourceVersion}) does not match the ResourceVersion in record (${pod.metadata.resourceVersion}). The object might have been modified`,
+    );
+  let deleteOpts = opts;
+  if (!opts.dryRun) {
     const status = pod.status ?? {};
     const conditions = setCondition(status.conditions, {
       type: 'DisruptionTarget',
@@ -110,21 +188,17 @@ async function evict(o: PodApiDeps, req: FastifyRequest, reply: FastifyReply) {
       reason: 'EvictionByEvictionAPI',
       message: 'Eviction API: evicting',
     });
-    try {
-      o.registry.update(
-        o.podDef,
-        ns,
-        name,
-        { ...pod, status: { ...status, conditions } },
-        { subresource: 'status', fieldManager: 'kube-apiserver' },
-      );
-    } catch (e) {
-      if (!(e instanceof StatusError && e.code === 409)) throw e;
-    }
+    const updated = o.registry.update(
+      o.podDef,
+      ns,
+      name,
+      { ...pod, status: { ...status, conditions } },
+      { subresource: 'status', fieldManager: 'kube-apiserver' },
+    ).object;
+    if (pre?.resourceVersion) deleteOpts = { ...opts, preconditions: { ...pre, resourceVersion: updated.metadata.resourceVersion } };
   }
-  if (!pod.metadata.deletionTimestamp) o.registry.delete(o.podDef, ns, name, opts);
-  await o.store.durable();
-  return created(reply);
+  o.registry.delete(o.podDef, ns, name, deleteOpts);
+  return undefined;
 }
 
 async function podLog(o: PodApiDeps, req: FastifyRequest, reply: FastifyReply) {

@@ -11,6 +11,7 @@ import { eventRecorder } from '../controllers/events.js';
 import { startNode, hostIP } from './node.js';
 import { startScheduler } from '../controllers/scheduler.js';
 import { createRuntime, killLeftovers, type ContainerHandle } from './runtime.js';
+import type { ObjectKind } from './volume-manager.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { podIPPool, podIPOwners, releasePodIP } from './podips.js';
 import { detectIsolation, which, type IsolationInfo } from './sandbox.js';
@@ -150,9 +151,13 @@ export function startNodeAgent(
     }
     if (ours(ev.object)) observeSoon(`${ev.namespace}/${ev.name}`);
   });
-  const objectChanged = (kind: 'configmaps' | 'secrets' | 'serviceaccounts') =>
-    store.subscribe(kind, (ev) => runtime.objectChanged(kind, ev.namespace, ev.name));
-  const unsubObjects = [objectChanged('configmaps'), objectChanged('secrets'), objectChanged('serviceaccounts')];
+  const objectChanged = (kind: ObjectKind) => store.subscribe(kind, (ev) => runtime.objectChanged(kind, ev.namespace, ev.name));
+  const unsubObjects = [
+    objectChanged('configmaps'),
+    objectChanged('secrets'),
+    objectChanged('serviceaccounts'),
+    objectChanged('persistentvolumeclaims'),
+  ];
   // Pods without cluster DNS carry the Services in /etc/hosts: rewrite them (once per burst).
   // A rewrite costs every such Pod's file: under a burst of Service writes the next one waits at
   // least ten times as long as the last took, so rewriting never takes over the event loop.

@@ -103,13 +103,19 @@ export function createMetrics(d: MetricsDeps) {
     timer.unref();
   };
 
+  /** The first window being taken: requests arriving meanwhile wait for it, not take their own. */
+  let first: Promise<void> | undefined;
+
   /** Two samples at least a second apart, the newer at most one interval old. */
   async function window(): Promise<{ a: Sample; b: Sample }> {
     lastAsked = Date.now();
     if (!cur || !prev) {
-      take();
-      await new Promise((r) => setTimeout(r, 1000));
-      take();
+      first ??= (async () => {
+        take();
+        await new Promise((r) => setTimeout(r, 1000));
+        take();
+      })().finally(() => (first = undefined));
+      await first;
     }
     if (!timer && !stopped) {
       timer = setTimeout(tick, INTERVAL_MS);

@@ -21,7 +21,7 @@ import type { PodObj } from '../registry/pod/strategy.js';
 import type { RuntimeContext, RuntimeDeps } from './pod-state.js';
 import { createStatusManager } from './status-manager.js';
 import { observePod, syncPod } from './pod-workers.js';
-import { rewriteServiceHosts, setupVolumes, volumesObjectChanged } from './volume-manager.js';
+import { rewriteServiceHosts, setupVolumes, volumesObjectChanged, type ObjectKind } from './volume-manager.js';
 import { startContainer } from './container-start.js';
 import { finalizePod, removePod, signalContainer, stopAllPods, terminatePod } from './termination.js';
 import { containerHandle, type ContainerHandle } from './container-handle.js';
@@ -56,8 +56,7 @@ export function createRuntime(d: RuntimeDeps) {
     /** The Pod is gone from the store. */
     removed: rt.removed,
     /** A ConfigMap or Secret changed: rewrite the volumes that read it, or retry a Pod waiting for it. */
-    objectChanged: (kind: 'configmaps' | 'secrets' | 'serviceaccounts', ns: string, name: string) =>
-      volumesObjectChanged(rt, kind, ns, name),
+    objectChanged: (kind: ObjectKind, ns: string, name: string) => volumesObjectChanged(rt, kind, ns, name),
     /** A Service changed: Pods started from now on build their hosts block afresh. */
     servicesStale() {
       rt.hostsBlocks.clear();

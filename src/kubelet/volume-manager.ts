@@ -7,8 +7,17 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ServiceAccountObj } from '../registry/serviceaccount.js';
+import type { PersistentVolumeObj } from '../registry/storage/persistentvolume.js';
+import type { PersistentVolumeClaimObj } from '../registry/storage/persistentvolumeclaim.js';
 import { expandSubPathExpr } from './env.js';
-import { materializeVolume, prepareSubPath, readOnlyKind, type MaterializedVolume, type VolumeContext } from './volumes.js';
+import {
+  ClaimNotReadyError,
+  materializeVolume,
+  prepareSubPath,
+  readOnlyKind,
+  type MaterializedVolume,
+  type VolumeContext,
+} from './volumes.js';
 import {
   formatResolvConf,
   hostAliasesBlock,
@@ -27,6 +36,8 @@ export function volumeContext(rt: Pick<RuntimeContext, 'store' | 'config' | 'hos
   return {
     ...podContext(rt, w),
     getServiceAccount: (n, name) => rt.store.get('serviceaccounts', n, name) as ServiceAccountObj | undefined,
+    getClaim: (n, name) => rt.store.get('persistentvolumeclaims', n, name) as PersistentVolumeClaimObj | undefined,
+    getVolume: (name) => rt.store.get('persistentvolumes', '', name) as PersistentVolumeObj | undefined,
     nodeName: rt.config.nodeName,
     issueToken: rt.issueToken,
   };
@@ -34,11 +45,17 @@ export function volumeContext(rt: Pick<RuntimeContext, 'store' | 'config' | 'hos
 
 /** The FailedMount event, once per distinct failure (a retry every 2 s must not repeat it). */
 export function mountFailed(rt: Pick<RuntimeContext, 'record'>, w: Worker, volume: string, e: unknown) {
-  const msg = `MountVolume.SetUp failed for volume "${volume}" : ${(e as Error).message}`;
+  const msg =
+    e instanceof ClaimNotReadyError
+      ? `Unable to attach or mount volumes: unmounted volumes=[${volume}], unattached volumes=[${volume}], failed to process volumes=[${volume}]: ${e.message}`
+      : `MountVolume.SetUp failed for volume "${volume}" : ${(e as Error).message}`;
   if (w.lastMountError === msg) return;
   w.lastMountError = msg;
   rt.record(w.pod, 'Warning', 'FailedMount', msg);
 }
+
+/** The next retry delay of a Pod waiting for a claim. */
+const claimRetry = new WeakMap<Worker, number>();
 
 type SetupDeps = Pick<
   RuntimeContext,
@@ -67,12 +84,20 @@ export function setupVolumes(rt: SetupDeps, w: Worker): boolean {
     try {
       out.set(v.name, materializeVolume({ disk: w.dir, mem: w.run }, v, ctx));
     } catch (e) {
-      mountFailed(rt, w, v.name, e);
+      // A claim is usually bound within moments (its provisioner runs in this process; upstream's
+      // scheduler would not even have bound the Pod yet): look again soon, backing off to the
+      // usual 2 s, and say FailedMount for an unbound claim only once that wait is over.
+      const prev = claimRetry.get(w);
+      const delay = e instanceof ClaimNotReadyError ? Math.min(2000, (prev ?? 100) * 2) : 2000;
+      if (e instanceof ClaimNotReadyError) claimRetry.set(w, delay);
+      if (!(e instanceof ClaimNotReadyError && e.message.endsWith(': PVC is not bound') && (prev ?? 0) < 2000))
+        mountFailed(rt, w, v.name, e);
       clearTimeout(w.volumeTimer);
-      w.volumeTimer = setTimeout(() => rt.sync(w.key), 2000);
+      w.volumeTimer = setTimeout(() => rt.sync(w.key), delay);
       return false;
     }
   }
+  claimRetry.delete(w);
   w.lastMountError = undefined;
   w.volumes = out;
   writePodFiles(rt, w);
@@ -189,7 +214,8 @@ export function containerMounts(w: Worker, c: Ctr, env: Record<string, string>):
     // Throws SubPathError (CreateContainerConfigError) for a subPath that would leave the volume.
     const subPath = vm.subPathExpr ? expandSubPathExpr(vm.subPathExpr, env) : vm.subPath;
     const source = subPath ? prepareSubPath(mv.path, subPath, vm.name, c.spec.name) : mv.path;
-    mounts.push({ source, target: vm.mountPath, readOnly: !!vm.readOnly || readOnlyKind(vol) });
+    const readOnly = !!vm.readOnly || readOnlyKind(vol) || !!vol.persistentVolumeClaim?.readOnly;
+    mounts.push({ source, target: vm.mountPath, readOnly });
   }
   return mounts;
 }
@@ -199,18 +225,23 @@ export function containerMounts(w: Worker, c: Ctr, env: Record<string, string>):
  * read it, or sync a Pod whose setup waits for it (a service account only matters to the latter:
  * its tokens are refreshed by time).
  */
+/** The objects whose changes reach Pods' volumes (a claim: only Pods still waiting for it). */
+export type ObjectKind = 'configmaps' | 'secrets' | 'serviceaccounts' | 'persistentvolumeclaims';
+
 export function volumesObjectChanged(
   rt: RefreshDeps & Pick<RuntimeContext, 'workers' | 'sync'>,
-  kind: 'configmaps' | 'secrets' | 'serviceaccounts',
+  kind: ObjectKind,
   ns: string,
   name: string,
 ) {
   for (const w of rt.workers.values()) {
     if (w.gone || w.pod.metadata.namespace !== ns) continue;
     if (!w.volumes) {
-      if (w.lastMountError) rt.sync(w.key);
+      // A Pod waiting for its claim to be bound starts as soon as it is, not at its next retry.
+      if (w.lastMountError || (kind === 'persistentvolumeclaims' && claimRetry.has(w))) rt.sync(w.key);
       continue;
     }
+    if (kind === 'persistentvolumeclaims') continue;
     if (kind !== 'serviceaccounts') refreshVolumes(rt, w, (mv) => mv.refs.some((r) => r.kind === kind && r.name === name));
   }
 }

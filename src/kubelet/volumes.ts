@@ -1,17 +1,22 @@
 // Pod volumes, materialised under the Pod's directory as the kubelet's volume plugins lay them out
 // (`volumes/kubernetes.io~<plugin>/<name>`): emptyDir, hostPath, and the API-data volumes
 // (configMap, secret, downwardAPI, projected) written with the atomic writer, so updates of the
-// referenced objects reach running Pods without a restart. Where the host gives the Pod a mount
-// namespace, src/kubelet/sandbox.ts binds these directories at their mountPath.
+// referenced objects reach running Pods without a restart; a persistentVolumeClaim is the
+// directory of the PersistentVolume bound to it (hostPath or local; the Pod waits while the claim
+// is not Bound). Where the host gives the Pod a mount namespace, src/kubelet/sandbox.ts binds these
+// directories at their mountPath.
 import { chmodSync, closeSync, constants, existsSync, fchmodSync, lstatSync, mkdirSync, openSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative } from 'node:path';
 import type {
   ConfigMapVolumeSource,
   DownwardAPIVolumeFile,
   HostPathVolumeSource,
+  PersistentVolumeClaimVolumeSource,
   SecretVolumeSource,
   Volume,
 } from '../api/generated/core/v1.js';
+import type { PersistentVolumeObj } from '../registry/storage/persistentvolume.js';
+import type { PersistentVolumeClaimObj } from '../registry/storage/persistentvolumeclaim.js';
 import type { ConfigMapObj } from '../registry/configmap.js';
 import type { SecretObj } from '../registry/secret.js';
 import type { ServiceAccountObj } from '../registry/serviceaccount.js';
@@ -27,6 +32,12 @@ export class MountError extends Error {
     super(message);
   }
 }
+
+/**
+ * A persistentVolumeClaim volume whose claim cannot be used yet (missing, not Bound, its volume
+ * missing): the kubelet's volume manager reports these as "Unable to attach or mount volumes".
+ */
+export class ClaimNotReadyError extends MountError {}
 
 export type { Volume } from '../api/generated/core/v1.js';
 
@@ -49,6 +60,8 @@ export interface TokenIssuer {
 
 export interface VolumeContext extends Pick<EnvContext, 'pod' | 'podIPs' | 'hostIP' | 'node' | 'getConfigMap' | 'getSecret'> {
   getServiceAccount(ns: string, name: string): ServiceAccountObj | undefined;
+  getClaim?(ns: string, name: string): PersistentVolumeClaimObj | undefined;
+  getVolume?(name: string): PersistentVolumeObj | undefined;
   nodeName: string;
   issueToken?: TokenIssuer;
 }
@@ -245,6 +258,45 @@ function prepareHostPath(vol: string, hp: HostPathVolumeSource): void {
 }
 
 /**
+ * The host directory of a claim's volume, with the kubelet's checks (desired_state_of_world_populator
+ * getPVCExtractPV / getPVSpec): the claim exists, is not being deleted, is Bound, and its volume
+ * exists and is bound to it. The volume's own source must be a directory on this host (hostPath,
+ * checked as a hostPath volume is, or local).
+ */
+function claimPath(vol: string, src: PersistentVolumeClaimVolumeSource, ctx: VolumeContext): string {
+  const ns = ctx.pod.metadata.namespace ?? 'default';
+  const name = src.claimName;
+  const notReady = (why: string) => new ClaimNotReadyError(vol, `error processing PVC ${ns}/${name}: ${why}`);
+  const claim = ctx.getClaim?.(ns, name);
+  if (!claim) throw notReady(`failed to fetch PVC from API server: persistentvolumeclaims "${name}" not found`);
+  if (claim.metadata.deletionTimestamp) throw notReady(`can't start pod because PVC is being deleted`);
+  const pvName = claim.spec?.volumeName;
+  if (claim.status?.phase !== 'Bound' || !pvName) throw notReady('PVC is not bound');
+  const pv = ctx.getVolume?.(pvName);
+  if (!pv) throw notReady(`failed to fetch PV ${JSON.stringify(pvName)} from API server: persistentvolumes "${pvName}" not found`);
+  if (pv.spec?.claimRef?.uid !== claim.metadata.uid)
+    throw notReady(
+      `PV ${JSON.stringify(pvName)} is bound to a different claim (${pv.spec?.claimRef?.namespace ?? ''}/${pv.spec?.claimRef?.name ?? ''})`,
+    );
+  const spec = pv.spec ?? {};
+  if (spec.hostPath) {
+    prepareHostPath(vol, spec.hostPath);
+    return spec.hostPath.path;
+  }
+  if (spec.local) {
+    let ok = false;
+    try {
+      ok = statSync(spec.local.path).isDirectory() || statSync(spec.local.path).isFile();
+    } catch {
+      ok = false;
+    }
+    if (!ok) throw new MountError(vol, `path "${spec.local.path}" does not exist`);
+    return spec.local.path;
+  }
+  throw new MountError(vol, `the volume type of PersistentVolume "${pvName}" is not supported by tinykube (supported: hostPath, local)`);
+}
+
+/**
  * Sets up one volume and returns where it lives on the host: emptyDir on the node's disk (`disk`,
  * the Pod directory under the data dir), API data and `medium: Memory` in memory (`mem`, the Pod's
  * runtime directory on a tmpfs: the kubelet keeps secrets off the disk the same way). Throws
@@ -259,6 +311,7 @@ export function materializeVolume(dirs: { disk: string; mem: string }, v: Volume
     prepareHostPath(v.name, v.hostPath);
     return { path: v.hostPath.path, refs: [] };
   }
+  if (v.persistentVolumeClaim) return { path: claimPath(v.name, v.persistentVolumeClaim, ctx), refs: [] };
   if (v.emptyDir) {
     const path = join(v.emptyDir.medium === 'Memory' ? dirs.mem : dirs.disk, 'volumes', PLUGIN.emptyDir!, v.name);
     mkdirSync(path, { recursive: true, mode: 0o777 });
@@ -269,7 +322,7 @@ export function materializeVolume(dirs: { disk: string; mem: string }, v: Volume
   if (!r || !kind)
     throw new MountError(
       v.name,
-      `volume type of "${v.name}" is not supported by tinykube (supported: emptyDir, hostPath, configMap, secret, downwardAPI, projected)`,
+      `volume type of "${v.name}" is not supported by tinykube (supported: emptyDir, hostPath, configMap, secret, downwardAPI, projected, persistentVolumeClaim)`,
     );
   const path = join(dirs.mem, 'volumes', PLUGIN[kind]!, v.name);
   writeAtomic(path, r.files);

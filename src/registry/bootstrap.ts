@@ -14,6 +14,7 @@ import { StatusError } from '../apimachinery/errors.js';
 import { deepEqual } from '../apimachinery/meta.js';
 import { ipRange, slotToIP } from '../allocators/clusterip.js';
 import type { ClusterConfig } from '../config/cluster-config.js';
+import { bootstrapStorageClass } from './storage/storageclass.js';
 
 export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 const MANAGER = { fieldManager: 'kube-apiserver' };
@@ -43,6 +44,8 @@ export function bootstrap(registry: Registry, defs: ResourceDef[], config: Clust
   for (const name of SYSTEM_NAMESPACES) {
     if (!getOr(registry, nsDef, '', name)) registry.create(nsDef, '', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } }, MANAGER);
   }
+  // The default StorageClass of the built-in local-path provisioner (src/controllers/volume).
+  bootstrapStorageClass(registry, defs);
 
   const svcDef = requireDef(defs, '', 'services');
   const ip = serviceIP(config, 0);

@@ -34,7 +34,10 @@ export interface WriteOptions {
   fieldValidation?: FieldValidation;
   /** Server-side apply: take ownership of conflicting fields. */
   force?: boolean;
-  /** status, finalize, or one of the def's partSubresources. */
+  /**
+   * status, finalize, or one of the def's partSubresources; `scale` for the scale handler's write
+   * of the parent (a whole object; managed fields record the subresource, as upstream's).
+   */
   subresource?: string;
   /**
    * In-process controllers writing an object they built for this call: the body is handed over
@@ -258,8 +261,12 @@ export class Registry {
   ): KubeObject {
     const meta = obj.metadata;
     const ns = meta.namespace ?? '';
+    // Admission runs before the name is generated, as upstream's: its refusals name the
+    // generateName prefix (`pods "web-" is forbidden`).
+    this.checkNamespace(def, tx, ns, meta.name || meta.generateName || '');
+    def.defaults?.(obj, ctx);
+    def.admit?.(obj, ctx);
     if (!meta.name && meta.generateName) meta.name = generateName(meta.generateName);
-    this.checkNamespace(def, tx, ns, meta.name ?? '');
     meta.uid = newUID();
     meta.creationTimestamp = rfc3339(ctx.now);
     delete meta.deletionTimestamp;
@@ -267,7 +274,6 @@ export class Registry {
     delete meta.selfLink;
     delete meta.resourceVersion;
     delete meta.generation;
-    def.defaults?.(obj, ctx);
     def.prepareForCreate?.(obj, ctx);
     this.validateOrThrow(def, obj, [...validateDefCommon(def, obj), ...(def.validate?.(obj, ctx) ?? [])]);
     if (!managedByApply) {
@@ -421,7 +427,7 @@ export class Registry {
       }
     }
     def.defaults?.(obj, ctx);
-    def.prepareForUpdate?.(obj, cur, ctx);
+    def.prepareForUpdate?.(obj, cur, opts.subresource ? { ...ctx, subresource: opts.subresource } : ctx);
     const errs = [...validateDefCommon(def, obj, cur)];
     if (opts.subresource === 'status')
       errs.push(...(def.validateStatusUpdate?.(obj, cur, ctx) ?? def.validateUpdate?.(obj, cur, ctx) ?? []));
@@ -436,7 +442,7 @@ export class Registry {
         schema: def.schema,
         now: ctx.now,
         apiVersion: apiVersionOf(def),
-        subresource: opts.subresource === 'status' || part ? opts.subresource : undefined,
+        subresource: opts.subresource === 'status' || opts.subresource === 'scale' || part ? opts.subresource : undefined,
       });
       if (!meta.managedFields?.length) delete meta.managedFields;
     }

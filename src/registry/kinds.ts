@@ -15,10 +15,24 @@ import { endpointSliceDef } from './endpointslice.js';
 import { leaseDef } from './lease.js';
 import { reviewDefs } from './reviews.js';
 import { nodeMetricsDef, podMetricsDef } from './metrics.js';
+import { podDisruptionBudgetDef } from './policy/poddisruptionbudget.js';
+import { hpaV1Def, hpaV2Def } from './autoscaling/horizontalpodautoscaler.js';
+import { persistentVolumeClaimDef } from './storage/persistentvolumeclaim.js';
+import { persistentVolumeDef } from './storage/persistentvolume.js';
+import { storageClassDef } from './storage/storageclass.js';
+import { jobDef } from './batch/job.js';
+import { cronJobDef } from './batch/cronjob.js';
+import { controllerRevisionDef } from './apps/controllerrevision.js';
+import { daemonSetDef } from './apps/daemonset.js';
+import { statefulSetDef } from './apps/statefulset.js';
+import { replicaSetDef } from './apps/replicaset.js';
+import { deploymentDef } from './apps/deployment.js';
+import { replicationControllerDef } from './replicationcontroller.js';
 
 /** A fresh array of all defs (callers may wrap entries, e.g. with service allocation hooks). */
 export function allResourceDefs(): ResourceDef[] {
   return [
+    // core/v1
     namespaceDef,
     configMapDef,
     secretDef,
@@ -27,12 +41,27 @@ export function allResourceDefs(): ResourceDef[] {
     endpointsDef,
     podDef,
     podTemplateDef,
+    replicationControllerDef,
     nodeDef,
     coreEventDef,
+    persistentVolumeDef,
+    persistentVolumeClaimDef,
+    // the other groups in upstream's discovery order
+    deploymentDef,
+    replicaSetDef,
+    statefulSetDef,
+    daemonSetDef,
+    controllerRevisionDef,
     eventsV1EventDef,
-    endpointSliceDef,
-    leaseDef,
     ...reviewDefs,
+    hpaV2Def, // autoscaling/v2 first: the preferred version
+    hpaV1Def,
+    jobDef,
+    cronJobDef,
+    podDisruptionBudgetDef,
+    storageClassDef,
+    leaseDef,
+    endpointSliceDef,
     nodeMetricsDef,
     podMetricsDef,
   ];

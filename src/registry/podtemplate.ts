@@ -9,7 +9,7 @@ import type { ObjectMeta } from '../api/generated/meta/v1.js';
 import { defineKind, type NullableTimes, type Obj } from './define.js';
 import { defaultPodSpec } from './pod/strategy.js';
 import { semanticEqual, validatePodTemplateSpec } from './pod/validation.js';
-import { column, nameColumn } from './printers.js';
+import { column, containerColumns, layoutContainerCells, nameColumn } from './printers.js';
 import { formatLabels } from '../apimachinery/selectors.js';
 
 /** A PodTemplateSpec as stored: Go prints its zero creationTimestamp as null. */
@@ -58,20 +58,7 @@ export const podTemplateDef = defineKind<PodTemplateObj>({
   validate: (pt) => validatePodTemplateSpec(pt.template, 'template'),
   validateUpdate: (pt, old) => validatePodTemplateSpec(pt.template, 'template', old.template?.spec),
   table: {
-    columns: [
-      nameColumn(),
-      column('Containers', 'Names of each container in the template.'),
-      column('Images', 'Images referenced by each container in the template.'),
-      column('Pod Labels', 'The labels for the pod template.'),
-    ],
-    row: (pt) => {
-      const containers = pt.template?.spec?.containers ?? [];
-      return [
-        pt.metadata.name,
-        containers.map((c) => c.name).join(','),
-        containers.map((c) => c.image ?? '').join(','),
-        formatLabels(pt.template?.metadata?.labels),
-      ];
-    },
+    columns: [nameColumn(), ...containerColumns(0), column('Pod Labels', 'The labels for the pod template.')],
+    row: (pt) => [pt.metadata.name, ...layoutContainerCells(pt.template?.spec?.containers), formatLabels(pt.template?.metadata?.labels)],
   },
 });

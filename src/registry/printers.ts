@@ -22,6 +22,18 @@ export function column(name: string, description: string, priority = 0, type: Ta
   return { name, type, description, priority };
 }
 
+/** The CONTAINERS and IMAGES columns of the printers of kinds with a Pod template (wide, priority 1, but a PodTemplate's). */
+export const containerColumns = (priority = 1): TableColumn[] => [
+  column('Containers', 'Names of each container in the template.', priority),
+  column('Images', 'Images referenced by each container in the template.', priority),
+];
+
+/** upstream layoutContainerCells: the containers' names and their images, each list joined by ','. */
+export function layoutContainerCells(containers: readonly { name?: string; image?: string }[] | null | undefined): [string, string] {
+  const cs = containers ?? [];
+  return [cs.map((c) => c.name ?? '').join(','), cs.map((c) => c.image ?? '').join(',')];
+}
+
 /** upstream duration.HumanDuration: ~2-3 significant figures. */
 export function humanDuration(ms: number): string {
   const seconds = Math.trunc(ms / 1000);

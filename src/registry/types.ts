@@ -26,6 +26,11 @@ export interface WriteContext {
   dryRun: boolean;
   /** Warnings to return in `Warning: 299 - "..."` headers. */
   warnings: string[];
+  /**
+   * The subresource an update writes through (`status`, `scale`, ...), for prepareForUpdate:
+   * upstream's status strategies differ from the main ones (no generation bump, labels kept).
+   */
+  subresource?: string;
 }
 
 export type Operation = 'create' | 'update' | 'status';
@@ -81,6 +86,12 @@ export interface ResourceDef<T extends KubeObject = KubeObject> {
   /** Extra subresources with the same object shape (`status`). Streaming ones are routed elsewhere. */
   statusSubresource?: boolean;
   /**
+   * The `scale` subresource (autoscaling/v1 Scale; kubectl scale, HPAs): replicas are at
+   * spec.replicas and status.replicas, as for every built-in scalable kind; `selector` gives
+   * status.selector of the Scale (a label selector string).
+   */
+  scale?: { selector(obj: T): string };
+  /**
    * Subresources that read the whole object and write one part of it (Pod ephemeralcontainers):
    * `take` builds what is stored from the current object and the one sent (everything else is
    * kept); `validateUpdate` replaces the def's own for these writes.
@@ -97,6 +108,12 @@ export interface ResourceDef<T extends KubeObject = KubeObject> {
   };
   /** Defaults applied to every incoming object (create, update, patch result), before validation. */
   defaults?(obj: T, ctx: WriteContext): void;
+  /**
+   * Mutating admission of a create (upstream's plugins: ServiceAccount, Priority, ...), after
+   * defaults and before the name is generated; a refusal (a thrown StatusError) names the
+   * generateName prefix as upstream's does.
+   */
+  admit?(obj: T, ctx: WriteContext): void;
   /** Create-only preparation: clear status, set generation-dependent fields. */
   prepareForCreate?(obj: T, ctx: WriteContext): void;
   prepareForUpdate?(obj: T, old: T, ctx: WriteContext): void;

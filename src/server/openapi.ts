@@ -66,11 +66,22 @@ type Components = Record<string, Json>;
 /** The meta types the paths (and the List types made here) name. */
 const PATH_TYPES = [`${META}.Status`, `${META}.DeleteOptions`, `${META}.Patch`, `${META}.ListMeta`];
 
+/** The scale subresource's kind (autoscaling/v1 Scale), in the documents of kinds that have one. */
+const SCALE = 'io.k8s.api.autoscaling.v1.Scale';
+const SCALE_GVK = { group: 'autoscaling', version: 'v1', kind: 'Scale' };
+
 async function gvDocument(defs: ResourceDef[]): Promise<Json> {
   const listed = defs.filter((d) => verbsOf(d).includes('list'));
   // Upstream's List types where it has them (metrics.k8s.io, metrics-server's, has none here).
   const lists = new Set(listed.map((d) => `${d.openapiName}List`).filter(hasDefinition));
-  const comps: Components = await componentSchemas([...defs.map((d) => d.openapiName), ...lists, ...PATH_TYPES]);
+  const scaled = defs.some((d) => d.scale);
+  const comps: Components = await componentSchemas([
+    ...defs.map((d) => d.openapiName),
+    ...lists,
+    ...PATH_TYPES,
+    ...(scaled ? [SCALE] : []),
+  ]);
+  if (scaled) comps[SCALE]!['x-kubernetes-group-version-kind'] = [SCALE_GVK];
   const paths: Json = {};
   for (const def of defs) {
     const gvk = { group: def.group, version: def.version, kind: def.kind };
@@ -308,6 +319,26 @@ function resourcePaths(def: ResourceDef, gvk: Json, listName: string): Json {
         responses: responses(def.openapiName, ['200', '201']),
       }),
       parameters: [P.name(K), ...scope, P.pretty],
+    };
+  }
+  if (def.scale) {
+    const sop = (action: string, opId: string, description: string, extra: Json): Json => ({
+      ...op(action, opId, description, extra),
+      'x-kubernetes-group-version-kind': SCALE_GVK,
+    });
+    out[`${item}/scale`] = {
+      get: sop('get', `read${id}${ns}${K}Scale`, `read scale of the specified ${K}`, { responses: responses(SCALE, ['200']) }),
+      put: sop('put', `replace${id}${ns}${K}Scale`, `replace scale of the specified ${K}`, {
+        parameters: WRITE_PARAMS,
+        requestBody: requestBody(SCALE),
+        responses: responses(SCALE, ['200', '201']),
+      }),
+      patch: sop('patch', `patch${id}${ns}${K}Scale`, `partially update scale of the specified ${K}`, {
+        parameters: PATCH_PARAMS,
+        requestBody: patchBody(),
+        responses: responses(SCALE, ['200', '201']),
+      }),
+      parameters: [P.name('Scale'), ...scope, P.pretty],
     };
   }
   if (def.namespaced && verbs.has('list')) {

@@ -49,13 +49,26 @@ export function coreSubresource(plural: string, subresource: string, kind: strin
 const STATUS_VERBS = ['get', 'patch', 'update'];
 
 /**
- * The subresources a ResourceDef brings (served by the generic handlers): status, a kind's part
- * subresources (pods/ephemeralcontainers, ...), and namespaces/finalize.
+ * The subresources a ResourceDef brings (served by the generic handlers): status, scale, a kind's
+ * part subresources (pods/ephemeralcontainers, ...), and namespaces/finalize.
  */
 export function defSubresources(def: ResourceDef): SubresourceInfo[] {
   const out: SubresourceInfo[] = [];
   const sub = (subresource: string, verbs: string[]) =>
     out.push({ plural: def.plural, group: def.group, version: def.version, subresource, kind: def.kind, verbs });
+  // The scale subresource speaks autoscaling/v1 Scale (handlers/scale.ts); upstream lists it
+  // before status (discovery is sorted by name).
+  if (def.scale)
+    out.push({
+      plural: def.plural,
+      group: def.group,
+      version: def.version,
+      subresource: 'scale',
+      kind: 'Scale',
+      responseGroup: 'autoscaling',
+      responseVersion: 'v1',
+      verbs: STATUS_VERBS,
+    });
   if (def.statusSubresource) sub('status', STATUS_VERBS);
   // Namespace finalize: the namespace controller's way to drop spec.finalizers.
   if (def.plural === 'namespaces' && !def.group) sub('finalize', ['update']);

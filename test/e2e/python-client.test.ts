@@ -4,54 +4,15 @@
 // and replace with resourceVersion "0". The scripts are in test/fixtures/python/; each prints one
 // JSON line and runs under a timeout, so a hang fails its test instead of stalling the suite.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { startTestCluster, type TestCluster } from '../helpers/cluster.js';
 import { until } from '../helpers/wait.js';
+import { pythonJson } from '../helpers/python.js';
 
-const PYTHON = '/usr/bin/python3';
-const SCRIPTS = fileURLToPath(new URL('../fixtures/python/', import.meta.url));
-
-interface PyResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs a fixture script with the cluster's kubeconfig as its first argument; SIGKILL after timeoutMs. */
-function runPython(script: string, args: string[], timeoutMs = 30_000): Promise<PyResult> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(PYTHON, [join(SCRIPTS, script), tc.kubeconfigPath, ...args], {
-      // Nothing from the host's kube setup, nor a proxy, may change what the client does.
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: tc.dir, PYTHONDONTWRITEBYTECODE: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      p.kill('SIGKILL');
-    }, timeoutMs);
-    p.stdout.on('data', (d) => (stdout += d));
-    p.stderr.on('data', (d) => (stderr += d));
-    p.on('error', reject);
-    p.on('close', (code) => {
-      clearTimeout(timer);
-      if (timedOut) reject(new Error(`${script} did not finish within ${timeoutMs} ms (hung); stderr: ${stderr}`));
-      else resolve({ code, stdout, stderr });
-    });
-  });
-}
-
-/** Runs a script that must succeed and returns the JSON it printed. */
-async function py<T = any>(script: string, args: string[], timeoutMs?: number): Promise<T> {
-  const r = await runPython(script, args, timeoutMs);
-  if (r.code !== 0) throw new Error(`${script} exited ${r.code}: ${r.stderr || r.stdout}`);
-  return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as T;
-}
+/** Runs a fixture script that must succeed (a hang fails it) and returns the JSON it printed. */
+const py = <T = any>(script: string, args: string[], timeoutMs?: number): Promise<T> =>
+  pythonJson<T>(tc, { script }, args, { timeoutMs, rejectOnTimeout: true });
 
 // GET /hello, GET /big?n= (n bytes of a fixed pattern), on the Pod's IP.
 const SERVER = `

@@ -211,6 +211,12 @@ const container = (name: string) => ({
   tty: false,
 });
 
+/** A Pod template as the workloads carry it (PodSpec's fields: the Pod sample's), labelled for their selectors. */
+const podTemplate = (spec: Json = {}) => ({
+  metadata: { labels: { app: 'x' }, annotations: { a: 'b' } },
+  spec: { containers: [container('c')], ...spec },
+});
+
 /** Objects of every kind tinykube stores, filled in wherever the hand-written schema is typed. */
 const SAMPLES: Record<string, Json> = {
   'io.k8s.api.core.v1.Pod': {
@@ -553,6 +559,371 @@ const SAMPLES: Record<string, Json> = {
     metadata: meta('pt'),
     template: { metadata: { labels: { a: 'b' } }, spec: { containers: [container('c')] } },
   },
+  'io.k8s.api.core.v1.ReplicationController': {
+    apiVersion: 'v1',
+    kind: 'ReplicationController',
+    metadata: meta('rc'),
+    spec: { replicas: 3, minReadySeconds: 5, selector: { app: 'x' }, template: podTemplate() },
+    status: {
+      replicas: 3,
+      fullyLabeledReplicas: 3,
+      readyReplicas: 2,
+      availableReplicas: 2,
+      observedGeneration: 2,
+      conditions: [{ type: 'ReplicaFailure', status: 'True', lastTransitionTime: T, reason: 'FailedCreate', message: 'm' }],
+    },
+  },
+  'io.k8s.api.core.v1.PersistentVolume': {
+    apiVersion: 'v1',
+    kind: 'PersistentVolume',
+    metadata: meta('pv'),
+    spec: {
+      capacity: { storage: '10Gi' },
+      accessModes: ['ReadWriteOnce', 'ReadOnlyMany'],
+      claimRef: { kind: 'PersistentVolumeClaim', namespace: 'default', name: 'pvc', uid: 'u-3', apiVersion: 'v1', resourceVersion: '5' },
+      persistentVolumeReclaimPolicy: 'Retain',
+      storageClassName: 'sc',
+      mountOptions: ['ro'],
+      volumeMode: 'Filesystem',
+      nodeAffinity: {
+        required: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In', values: ['n'] }] }] },
+      },
+      volumeAttributesClassName: 'gold',
+      // One source, as validation allows: the one typed most richly.
+      csi: {
+        driver: 'csi.example.com',
+        volumeHandle: 'h',
+        readOnly: false,
+        fsType: 'ext4',
+        volumeAttributes: { a: 'b' },
+        controllerPublishSecretRef: { name: 's', namespace: 'default' },
+        nodeStageSecretRef: { name: 's' },
+        nodePublishSecretRef: { name: 's' },
+        controllerExpandSecretRef: { name: 's' },
+        nodeExpandSecretRef: { name: 's' },
+      },
+    },
+    status: { phase: 'Bound', message: 'm', reason: 'r', lastPhaseTransitionTime: T },
+  },
+  'io.k8s.api.core.v1.PersistentVolumeClaim': {
+    apiVersion: 'v1',
+    kind: 'PersistentVolumeClaim',
+    metadata: meta('pvc'),
+    spec: {
+      accessModes: ['ReadWriteOnce'],
+      selector: { matchLabels: { a: 'b' }, matchExpressions: [{ key: 'k', operator: 'Exists' }] },
+      resources: { requests: { storage: '1Gi' }, limits: { storage: '2Gi' } },
+      volumeName: 'pv',
+      storageClassName: 'sc',
+      volumeMode: 'Filesystem',
+      dataSource: { apiGroup: 'snapshot.storage.k8s.io', kind: 'VolumeSnapshot', name: 'snap' },
+      dataSourceRef: { apiGroup: 'snapshot.storage.k8s.io', kind: 'VolumeSnapshot', name: 'snap' },
+      volumeAttributesClassName: 'gold',
+    },
+    status: {
+      phase: 'Bound',
+      accessModes: ['ReadWriteOnce'],
+      capacity: { storage: '1Gi' },
+      conditions: [
+        { type: 'Resizing', status: 'True', lastProbeTime: T, lastTransitionTime: T, reason: 'r', message: 'm' },
+        { type: 'ModifyingVolume', status: 'False', lastTransitionTime: T },
+      ],
+      allocatedResources: { storage: '2Gi' },
+      allocatedResourceStatuses: { storage: 'ControllerResizeInProgress' },
+      currentVolumeAttributesClassName: 'silver',
+      modifyVolumeStatus: { targetVolumeAttributesClassName: 'gold', status: 'InProgress' },
+    },
+  },
+  'io.k8s.api.apps.v1.Deployment': {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: meta('d'),
+    spec: {
+      replicas: 3,
+      selector: { matchLabels: { app: 'x' }, matchExpressions: [{ key: 'app', operator: 'In', values: ['x'] }] },
+      template: podTemplate(),
+      strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1, maxSurge: '25%' } },
+      minReadySeconds: 5,
+      revisionHistoryLimit: 10,
+      paused: false,
+      progressDeadlineSeconds: 600,
+    },
+    status: {
+      observedGeneration: 2,
+      replicas: 3,
+      updatedReplicas: 3,
+      readyReplicas: 2,
+      availableReplicas: 2,
+      unavailableReplicas: 1,
+      conditions: [
+        { type: 'Available', status: 'True', lastUpdateTime: T, lastTransitionTime: T, reason: 'MinimumReplicasAvailable', message: 'm' },
+        { type: 'Progressing', status: 'True', lastUpdateTime: T, lastTransitionTime: T, reason: 'NewReplicaSetAvailable', message: 'm' },
+      ],
+      collisionCount: 1,
+    },
+  },
+  'io.k8s.api.apps.v1.ReplicaSet': {
+    apiVersion: 'apps/v1',
+    kind: 'ReplicaSet',
+    metadata: meta('rs'),
+    spec: { replicas: 3, minReadySeconds: 5, selector: { matchLabels: { app: 'x' } }, template: podTemplate() },
+    status: {
+      replicas: 3,
+      fullyLabeledReplicas: 3,
+      readyReplicas: 2,
+      availableReplicas: 2,
+      observedGeneration: 2,
+      conditions: [{ type: 'ReplicaFailure', status: 'True', lastTransitionTime: T, reason: 'FailedCreate', message: 'm' }],
+    },
+  },
+  'io.k8s.api.apps.v1.StatefulSet': {
+    apiVersion: 'apps/v1',
+    kind: 'StatefulSet',
+    metadata: meta('ss'),
+    spec: {
+      replicas: 3,
+      selector: { matchLabels: { app: 'x' } },
+      template: podTemplate(),
+      volumeClaimTemplates: [
+        {
+          metadata: { name: 'data', labels: { a: 'b' } },
+          spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } }, storageClassName: 'sc' },
+        },
+      ],
+      serviceName: 'ss',
+      podManagementPolicy: 'Parallel',
+      updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 1, maxUnavailable: 1 } },
+      revisionHistoryLimit: 10,
+      minReadySeconds: 5,
+      persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Delete', whenScaled: 'Retain' },
+      ordinals: { start: 0 },
+    },
+    status: {
+      observedGeneration: 2,
+      replicas: 3,
+      readyReplicas: 2,
+      currentReplicas: 1,
+      updatedReplicas: 2,
+      currentRevision: 'ss-6c5d9b8f7',
+      updateRevision: 'ss-7d8f9c6b5',
+      collisionCount: 0,
+      conditions: [{ type: 'Ready', status: 'False', lastTransitionTime: T, reason: 'r', message: 'm' }],
+      availableReplicas: 2,
+    },
+  },
+  'io.k8s.api.apps.v1.DaemonSet': {
+    apiVersion: 'apps/v1',
+    kind: 'DaemonSet',
+    metadata: meta('ds'),
+    spec: {
+      selector: { matchLabels: { app: 'x' } },
+      template: podTemplate(),
+      updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1, maxSurge: 0 } },
+      minReadySeconds: 5,
+      revisionHistoryLimit: 10,
+    },
+    status: {
+      currentNumberScheduled: 2,
+      numberMisscheduled: 0,
+      desiredNumberScheduled: 2,
+      numberReady: 1,
+      observedGeneration: 2,
+      updatedNumberScheduled: 2,
+      numberAvailable: 1,
+      numberUnavailable: 1,
+      collisionCount: 0,
+      conditions: [{ type: 'Ready', status: 'False', lastTransitionTime: T, reason: 'r', message: 'm' }],
+    },
+  },
+  'io.k8s.api.apps.v1.ControllerRevision': {
+    apiVersion: 'apps/v1',
+    kind: 'ControllerRevision',
+    metadata: meta('ss-6c5d9b8f7'),
+    // runtime.RawExtension, free-form: what the StatefulSet and DaemonSet controllers write.
+    data: { spec: { template: { ...podTemplate(), $patch: 'replace' } } },
+    revision: 3,
+  },
+  'io.k8s.api.batch.v1.Job': {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: meta('j'),
+    spec: {
+      parallelism: 2,
+      completions: 4,
+      activeDeadlineSeconds: 600,
+      podFailurePolicy: {
+        rules: [
+          { action: 'FailJob', onExitCodes: { containerName: 'c', operator: 'In', values: [42, 43] } },
+          { action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] },
+        ],
+      },
+      successPolicy: { rules: [{ succeededIndexes: '0-2', succeededCount: 2 }] },
+      backoffLimit: 6,
+      backoffLimitPerIndex: 1,
+      maxFailedIndexes: 2,
+      selector: { matchLabels: { app: 'x' } },
+      manualSelector: true,
+      template: podTemplate({ restartPolicy: 'Never' }),
+      ttlSecondsAfterFinished: 100,
+      completionMode: 'Indexed',
+      suspend: false,
+      podReplacementPolicy: 'Failed',
+      managedBy: 'kubernetes.io/job-controller',
+    },
+    status: {
+      conditions: [
+        { type: 'SuccessCriteriaMet', status: 'True', lastProbeTime: T, lastTransitionTime: T, reason: 'SuccessPolicy', message: 'm' },
+        { type: 'Complete', status: 'True', lastProbeTime: T, lastTransitionTime: T, reason: 'SuccessPolicy', message: 'm' },
+      ],
+      startTime: T,
+      completionTime: T,
+      active: 0,
+      succeeded: 3,
+      failed: 1,
+      terminating: 0,
+      completedIndexes: '0,2-3',
+      failedIndexes: '1',
+      uncountedTerminatedPods: { succeeded: ['u-3'], failed: ['u-4'] },
+      ready: 0,
+    },
+  },
+  'io.k8s.api.batch.v1.CronJob': {
+    apiVersion: 'batch/v1',
+    kind: 'CronJob',
+    metadata: meta('cj'),
+    spec: {
+      schedule: '*/5 * * * *',
+      timeZone: 'Etc/UTC',
+      startingDeadlineSeconds: 100,
+      concurrencyPolicy: 'Forbid',
+      suspend: false,
+      jobTemplate: {
+        metadata: { labels: { a: 'b' }, annotations: { a: 'b' } },
+        spec: { backoffLimit: 2, template: podTemplate({ restartPolicy: 'OnFailure' }) },
+      },
+      successfulJobsHistoryLimit: 3,
+      failedJobsHistoryLimit: 1,
+    },
+    status: {
+      active: [{ kind: 'Job', namespace: 'default', name: 'cj-28000000', uid: 'u-3', apiVersion: 'batch/v1', resourceVersion: '6' }],
+      lastScheduleTime: T,
+      lastSuccessfulTime: T,
+    },
+  },
+  'io.k8s.api.policy.v1.PodDisruptionBudget': {
+    apiVersion: 'policy/v1',
+    kind: 'PodDisruptionBudget',
+    metadata: meta('pdb'),
+    // minAvailable or maxUnavailable, not both.
+    spec: { minAvailable: '50%', selector: { matchLabels: { app: 'x' } }, unhealthyPodEvictionPolicy: 'AlwaysAllow' },
+    status: {
+      observedGeneration: 2,
+      disruptedPods: { p: T },
+      disruptionsAllowed: 1,
+      currentHealthy: 3,
+      desiredHealthy: 2,
+      expectedPods: 3,
+      conditions: [
+        { type: 'DisruptionAllowed', status: 'True', observedGeneration: 2, lastTransitionTime: T, reason: 'SufficientPods', message: 'm' },
+      ],
+    },
+  },
+  'io.k8s.api.autoscaling.v2.HorizontalPodAutoscaler': {
+    apiVersion: 'autoscaling/v2',
+    kind: 'HorizontalPodAutoscaler',
+    metadata: meta('hpa'),
+    spec: {
+      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'd' },
+      minReplicas: 1,
+      maxReplicas: 10,
+      metrics: [
+        { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 50 } } },
+        {
+          type: 'ContainerResource',
+          containerResource: { name: 'memory', container: 'c', target: { type: 'AverageValue', averageValue: '100Mi' } },
+        },
+        {
+          type: 'Pods',
+          pods: { metric: { name: 'qps', selector: { matchLabels: { a: 'b' } } }, target: { type: 'AverageValue', averageValue: '1k' } },
+        },
+        {
+          type: 'Object',
+          object: {
+            describedObject: { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', name: 'i' },
+            metric: { name: 'rps' },
+            target: { type: 'Value', value: '10k' },
+          },
+        },
+        {
+          type: 'External',
+          external: {
+            metric: { name: 'queue', selector: { matchExpressions: [{ key: 'q', operator: 'In', values: ['w'] }] } },
+            target: { type: 'AverageValue', averageValue: 30 },
+          },
+        },
+      ],
+      behavior: {
+        scaleUp: {
+          stabilizationWindowSeconds: 0,
+          selectPolicy: 'Max',
+          policies: [
+            { type: 'Percent', value: 100, periodSeconds: 15 },
+            { type: 'Pods', value: 4, periodSeconds: 15 },
+          ],
+        },
+        scaleDown: { stabilizationWindowSeconds: 300, selectPolicy: 'Min', policies: [{ type: 'Percent', value: 100, periodSeconds: 15 }] },
+      },
+    },
+    status: {
+      observedGeneration: 2,
+      lastScaleTime: T,
+      currentReplicas: 2,
+      desiredReplicas: 3,
+      currentMetrics: [
+        { type: 'Resource', resource: { name: 'cpu', current: { averageUtilization: 60, averageValue: '120m' } } },
+        { type: 'ContainerResource', containerResource: { name: 'memory', container: 'c', current: { averageValue: '90Mi' } } },
+        { type: 'Pods', pods: { metric: { name: 'qps' }, current: { averageValue: '900' } } },
+        {
+          type: 'Object',
+          object: {
+            describedObject: { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', name: 'i' },
+            metric: { name: 'rps' },
+            current: { value: '9k' },
+          },
+        },
+        { type: 'External', external: { metric: { name: 'queue' }, current: { averageValue: 25 } } },
+      ],
+      conditions: [
+        { type: 'AbleToScale', status: 'True', lastTransitionTime: T, reason: 'ReadyForNewScale', message: 'm' },
+        { type: 'ScalingActive', status: 'True', lastTransitionTime: T, reason: 'ValidMetricFound', message: 'm' },
+      ],
+    },
+  },
+  // The same objects as autoscaling/v2's (one storage), in v1's fields.
+  'io.k8s.api.autoscaling.v1.HorizontalPodAutoscaler': {
+    apiVersion: 'autoscaling/v1',
+    kind: 'HorizontalPodAutoscaler',
+    metadata: meta('hpa'),
+    spec: {
+      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'd' },
+      minReplicas: 1,
+      maxReplicas: 10,
+      targetCPUUtilizationPercentage: 50,
+    },
+    status: { observedGeneration: 2, lastScaleTime: T, currentReplicas: 2, desiredReplicas: 3, currentCPUUtilizationPercentage: 60 },
+  },
+  'io.k8s.api.storage.v1.StorageClass': {
+    apiVersion: 'storage.k8s.io/v1',
+    kind: 'StorageClass',
+    metadata: meta('sc'),
+    provisioner: 'csi.example.com',
+    parameters: { type: 'ssd' },
+    reclaimPolicy: 'Retain',
+    mountOptions: ['ro'],
+    allowVolumeExpansion: true,
+    volumeBindingMode: 'WaitForFirstConsumer',
+    allowedTopologies: [{ matchLabelExpressions: [{ key: 'topology.kubernetes.io/zone', values: ['z'] }] }],
+  },
   'io.k8s.api.authorization.v1.SubjectAccessReview': {
     apiVersion: 'authorization.k8s.io/v1',
     kind: 'SubjectAccessReview',
@@ -689,7 +1060,9 @@ describe('the kinds tinykube serves', () => {
       if (typeof s.additionalProperties === 'object') walk(s.additionalProperties, `${where}{}`);
     };
     for (const { def, schema } of served()) walk(schema, def.openapiName);
-    expect([...untyped]).toEqual([`${M}FieldsV1`]);
+    // ControllerRevision.data is runtime.RawExtension: free-form upstream too (any object,
+    // typically the patch of a workload's template), so it stays untyped here as there.
+    expect([...untyped]).toEqual([`${M}FieldsV1`, 'io.k8s.apimachinery.pkg.runtime.RawExtension']);
     // The subtrees the hand-written schemas left free-form, typed now (upstream's list rules too).
     expect(coreV1.Affinity.properties!.nodeAffinity).toBe(coreV1.NodeAffinity);
     expect(coreV1.PodAffinity.properties!.requiredDuringSchedulingIgnoredDuringExecution).toMatchObject({
@@ -739,6 +1112,11 @@ describe('decoding and patching the samples', () => {
     allResourceDefs()
       .filter((d) => SAMPLES[d.openapiName])
       .map((d) => ({ def: d, schema: schemaOf(d.openapiName), sample: SAMPLES[d.openapiName]! }));
+  /** A kind's key in the fixed tables: group/kind, and the version of a kind served at two (HorizontalPodAutoscaler). */
+  const kindKey = (d: { group: string; version: string; kind: string }) => {
+    const twice = allResourceDefs().filter((x) => x.group === d.group && x.kind === d.kind).length > 1;
+    return `${d.group || 'core'}/${twice ? `${d.version}/` : ''}${d.kind}`;
+  };
 
   it('has a sample for every kind that is written', () => {
     const have = samples().map((p) => p.def.openapiName);
@@ -819,6 +1197,38 @@ describe('decoding and patching the samples', () => {
         'spec.resourceAttributes.fieldSelector.requirements.0.operator = 12',
         'FieldSelectorRequirement.spec.resourceAttributes.fieldSelector.requirements.operator of type v1.FieldSelectorOperator',
       ],
+      // Aliases in the kinds added with the workload controllers (GO_TYPES); v1.ConditionStatus is core/v1's.
+      [
+        'io.k8s.api.batch.v1.Job',
+        'status.uncountedTerminatedPods.succeeded.0 = 12',
+        'UncountedTerminatedPods.status.uncountedTerminatedPods.succeeded of type types.UID',
+      ],
+      [
+        'io.k8s.api.core.v1.PersistentVolumeClaim',
+        'status.modifyVolumeStatus.status = 12',
+        'ModifyVolumeStatus.status.modifyVolumeStatus.status of type v1.PersistentVolumeClaimModifyVolumeStatus',
+      ],
+      [
+        'io.k8s.api.core.v1.PersistentVolumeClaim',
+        'status.allocatedResourceStatuses.storage = 12',
+        'PersistentVolumeClaimStatus.status.allocatedResourceStatuses of type v1.ClaimResourceStatus',
+      ],
+      [
+        'io.k8s.api.autoscaling.v2.HorizontalPodAutoscaler',
+        'spec.metrics.0.type = 12',
+        'MetricSpec.spec.metrics.type of type v2.MetricSourceType',
+      ],
+      [
+        'io.k8s.api.autoscaling.v2.HorizontalPodAutoscaler',
+        'status.conditions.0.status = 12',
+        'HorizontalPodAutoscalerCondition.status.conditions.status of type v1.ConditionStatus',
+      ],
+      ['io.k8s.api.storage.v1.StorageClass', 'reclaimPolicy = 12', 'StorageClass.reclaimPolicy of type v1.PersistentVolumeReclaimPolicy'],
+      [
+        'io.k8s.api.apps.v1.ControllerRevision',
+        'revision = 1.5',
+        'number 1.5 into Go struct field ControllerRevision.revision of type int64',
+      ],
     ];
     for (const [kind, what, text] of cases) expect(err(kind, what), `${kind} ${what}`).toContain(text);
     expect(err('io.k8s.api.core.v1.Pod', 'status.conditions.0.lastTransitionTime = 12')).toBe(
@@ -829,7 +1239,7 @@ describe('decoding and patching the samples', () => {
   it('server-side apply field sets (fixed values)', () => {
     const size = (n: string, part: 'main' | 'status') => fieldsOf(SAMPLES[n]!, schemaOf(n), part).size;
     const sizes = Object.fromEntries(
-      samples().map(({ def }) => [`${def.group || 'core'}/${def.kind}`, [size(def.openapiName, 'main'), size(def.openapiName, 'status')]]),
+      samples().map(({ def }) => [kindKey(def), [size(def.openapiName, 'main'), size(def.openapiName, 'status')]]),
     );
     expect(sizes).toEqual({
       'core/Namespace': [15, 8],
@@ -840,9 +1250,24 @@ describe('decoding and patching the samples', () => {
       'core/Endpoints': [15, 0],
       'core/Pod': [286, 24],
       'core/PodTemplate': [96, 0],
+      'core/ReplicationController': [101, 12],
       'core/Node': [25, 39],
       'core/Event': [30, 0],
+      'core/PersistentVolume': [40, 4],
+      'core/PersistentVolumeClaim': [28, 23],
+      'apps/Deployment': [107, 22],
+      'apps/ReplicaSet': [101, 12],
+      'apps/StatefulSet': [111, 16],
+      'apps/DaemonSet': [104, 16],
+      // data is runtime.RawExtension, untyped: its keys are leaves (f:data f:spec).
+      'apps/ControllerRevision': [16, 0],
       'events.k8s.io/Event': [29, 0],
+      'autoscaling/v2/HorizontalPodAutoscaler': [26, 18],
+      'autoscaling/v1/HorizontalPodAutoscaler': [18, 5],
+      'batch/Job': [114, 14],
+      'batch/CronJob': [111, 3],
+      'policy/PodDisruptionBudget': [17, 15],
+      'storage.k8s.io/StorageClass': [22, 0],
       'discovery.k8s.io/EndpointSlice': [17, 0],
       'coordination.k8s.io/Lease': [21, 0],
       'authentication.k8s.io/TokenReview': [2, 8],
@@ -906,7 +1331,7 @@ describe('decoding and patching the samples', () => {
           for (const k of Object.keys(a)) walk((a as Json)[k], (b as Json)[k], p ? `${p}.${k}` : k);
       };
       walk(merged, sample, '');
-      if (out.length) keyed[`${def.group || 'core'}/${def.kind}`] = out;
+      if (out.length) keyed[kindKey(def)] = out;
     }
     expect(keyed).toEqual({
       'core/Service': ['spec.ports'],
@@ -919,6 +1344,16 @@ describe('decoding and patching the samples', () => {
         'status.conditions',
       ],
       'core/PodTemplate': ['template.spec.containers', 'template.spec.containers[].env'],
+      'core/ReplicationController': ['spec.template.spec.containers', 'spec.template.spec.containers[].env'],
+      'core/PersistentVolumeClaim': ['status.conditions'],
+      'apps/Deployment': ['spec.template.spec.containers', 'spec.template.spec.containers[].env', 'status.conditions'],
+      'apps/ReplicaSet': ['spec.template.spec.containers', 'spec.template.spec.containers[].env'],
+      'apps/StatefulSet': ['spec.template.spec.containers', 'spec.template.spec.containers[].env'],
+      'apps/DaemonSet': ['spec.template.spec.containers', 'spec.template.spec.containers[].env'],
+      'autoscaling/v2/HorizontalPodAutoscaler': ['status.conditions'],
+      // JobStatus.conditions: listType atomic, but patchStrategy merge on type.
+      'batch/Job': ['spec.template.spec.containers', 'spec.template.spec.containers[].env', 'status.conditions'],
+      'batch/CronJob': ['spec.jobTemplate.spec.template.spec.containers', 'spec.jobTemplate.spec.template.spec.containers[].env'],
     });
   });
 });

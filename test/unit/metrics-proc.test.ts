@@ -1,6 +1,6 @@
 // The /proc parsing behind metrics.k8s.io (src/kubelet/metrics.ts).
 import { describe, expect, it } from 'vitest';
-import { parseCpuLine, parseMemAvailable, parseStat } from '../../src/kubelet/metrics.js';
+import { createMetrics, parseCpuLine, parseMemAvailable, parseStat } from '../../src/kubelet/metrics.js';
 
 describe('/proc parsing', () => {
   it('reads pgrp, utime + stime and rss from a stat line, whatever the command name holds', () => {
@@ -24,5 +24,19 @@ describe('live samples', () => {
     const own = parseStat(readFileSync('/proc/self/stat', 'utf8'));
     expect(own!.rssPages).toBeGreaterThan(0);
     expect(own!.ticks).toBeGreaterThanOrEqual(0);
+  });
+});
+
+describe('the sampling window', () => {
+  it('is one window of at least a second for requests that arrive together before the first sample', async () => {
+    const m = createMetrics({ nodeName: 'n', nodeLabels: () => ({}), running: () => [] });
+    try {
+      const [a, b] = await Promise.all([m.nodes(), m.nodes()]);
+      // Each took its own pair of samples before: the second request's window was a few ms.
+      expect(Number.parseFloat(a[0]!.window!)).toBeGreaterThanOrEqual(1);
+      expect(b[0]!.window).toBe(a[0]!.window);
+    } finally {
+      m.stop();
+    }
   });
 });

@@ -10,6 +10,7 @@ describe('Pod defaults', () => {
   it('applies upstream defaults and admission additions on create', () => {
     const p = pod({ containers: [{ name: 'c', image: 'nginx', ports: [{ containerPort: 80 }] }] });
     podDef.defaults!(p, ctx);
+    podDef.admit!(p, ctx);
     podDef.prepareForCreate!(p, ctx);
     expect(p.spec).toMatchObject({
       restartPolicy: 'Always',
@@ -47,6 +48,7 @@ describe('Pod defaults', () => {
   it('computes Guaranteed QoS when limits (and defaulted requests) are set', () => {
     const p = pod({ containers: [{ name: 'c', image: 'x:1', resources: { limits: { cpu: '1', memory: '1Gi' } } }] });
     podDef.defaults!(p, ctx);
+    podDef.admit!(p, ctx);
     podDef.prepareForCreate!(p, ctx);
     expect(p.spec!.containers![0]!.resources!.requests).toEqual({ cpu: '1', memory: '1Gi' });
     expect(p.status!.qosClass).toBe('Guaranteed');

@@ -38,7 +38,8 @@ function serialize(entries: Entry[]): ManagedFieldsEntry[] | undefined {
   return out.length ? out : undefined;
 }
 
-const sub = (s?: string) => (s === 'status' ? 'status' : undefined);
+/** The subresources entries are recorded under (a write through /scale changes the parent's spec.replicas). */
+const sub = (s?: string) => (s === 'status' || s === 'scale' ? s : undefined);
 
 function entryFor(
   entries: Entry[],

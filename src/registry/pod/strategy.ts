@@ -361,9 +361,11 @@ export const podDef = defineKind<PodObj>({
   openapiName: 'io.k8s.api.core.v1.Pod',
   statusSubresource: true,
   defaults: (pod) => defaultPod(pod),
-  prepareForCreate(pod, ctx) {
+  admit(pod, ctx) {
     admitPodServiceAccount(pod, ctx);
     admitPod(pod);
+  },
+  prepareForCreate(pod) {
     pod.status = { phase: 'Pending', qosClass: qosClass(pod.spec) };
   },
   prepareForUpdate: (pod, old) => admitPodUpdate(pod, old),

@@ -5,7 +5,7 @@
 // (RelaxedEnvironmentVariableValidation on, AllowPodLifecycleSleepActionZeroValue and
 // RelaxedDNSSearchValidation off unless the old Pod already relied on them). ObjectMeta is
 // checked by the generic layer (src/registry/validate-common.ts) before these run.
-import { fieldErr, GoLiteral, type FieldError } from '../../apimachinery/field.js';
+import { fieldErr, goQuantity, goStringMap, GoLiteral, type FieldError } from '../../apimachinery/field.js';
 import {
   inclusiveRangeError,
   isDNS1123Label,
@@ -43,6 +43,7 @@ import type {
   KeyToPath,
   Lifecycle,
   NodeAffinity,
+  NodeSelector,
   NodeSelectorRequirement,
   NodeSelectorTerm,
   ObjectFieldSelector,
@@ -276,7 +277,8 @@ function localNonReservedPath(p: string, f: string): FieldError[] {
   return errs;
 }
 
-function nonNegative(v: unknown, f: string): FieldError[] {
+/** upstream ValidateNonnegativeField (the workload kinds' validation uses it too). */
+export function nonNegative(v: unknown, f: string): FieldError[] {
   return typeof v === 'number' && v < 0 ? [fieldErr.invalid(f, v, NEGATIVE_MSG)] : [];
 }
 
@@ -290,8 +292,8 @@ function portNumOrName(port: unknown, f: string): FieldError[] {
 /** unversionedvalidation.ValidateLabelName */
 const labelName = (k: string, f: string) => invalidEach(f, k, isQualifiedName(k));
 
-/** metav1 validation.ValidateLabelSelector */
-function labelSelector(sel: LabelSelector | undefined, f: string): FieldError[] {
+/** metav1 validation.ValidateLabelSelector (workload selectors use it too). */
+export function labelSelector(sel: LabelSelector | undefined, f: string): FieldError[] {
   const s = obj(sel);
   if (!s) return [];
   const errs = validateLabels(obj(s.matchLabels), `${f}.matchLabels`);
@@ -315,13 +317,6 @@ function labelSelector(sel: LabelSelector | undefined, f: string): FieldError[] 
     values.forEach((v, j) => errs.push(...invalidEach(`${p}.values[${j}]`, v, isValidLabelValue(String(v)))));
   });
   return errs;
-}
-
-/** Go's %#v of a resource.Quantity (how upstream prints one in "must be an integer"). */
-function quantityGoSyntax(q: Quantity): GoLiteral {
-  return new GoLiteral(
-    `resource.Quantity{i:resource.int64Amount{value:${q.value}, scale:${q.scale}}, d:resource.infDecAmount{Dec:(*inf.Dec)(nil)}, s:${JSON.stringify(q.cached ?? '')}, Format:${JSON.stringify(q.format)}}`,
-  );
 }
 
 // ---- resources ----
@@ -358,7 +353,7 @@ function containerResourceName(name: string, f: string): FieldError[] {
 function quantityValue(name: string, q: Quantity, f: string): FieldError[] {
   const errs: FieldError[] = [];
   if (isNegative(q)) errs.push(fieldErr.invalid(f, quantityString(q), NEGATIVE_MSG));
-  if (isIntegerResource(name) && !isWhole(q)) errs.push(fieldErr.invalid(f, quantityGoSyntax(q), 'must be an integer'));
+  if (isIntegerResource(name) && !isWhole(q)) errs.push(fieldErr.invalid(f, goQuantity(q), 'must be an integer'));
   return errs;
 }
 
@@ -1332,6 +1327,14 @@ function nodeSelectorTerm(term: NodeSelectorTerm, f: string, allowInvalidValue: 
   return errs;
 }
 
+/** ValidateNodeSelector (a required node affinity, a PersistentVolume's nodeAffinity.required): at least one term, each valid. */
+export function validateNodeSelector(sel: NodeSelector, f: string, allowInvalidValue: boolean): FieldError[] {
+  const tp = `${f}.nodeSelectorTerms`;
+  const terms = objs(sel.nodeSelectorTerms);
+  if (!terms.length) return [fieldErr.required(tp, 'must have at least one node selector term')];
+  return terms.flatMap((t, i) => nodeSelectorTerm(t, `${tp}[${i}]`, allowInvalidValue));
+}
+
 /** Terms of a podAffinity or podAntiAffinity: required ones, or `weighted` (preferred) ones. */
 function podAffinityTerms(terms: (PodAffinityTerm | WeightedPodAffinityTerm)[], f: string, weighted: boolean): FieldError[] {
   const errs: FieldError[] = [];
@@ -1363,12 +1366,7 @@ function affinity(a: Affinity | undefined, f: string): FieldError[] {
   if (na) {
     const np = `${f}.nodeAffinity`;
     const required = obj(na.requiredDuringSchedulingIgnoredDuringExecution);
-    if (required) {
-      const tp = `${np}.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms`;
-      const terms = objs(required.nodeSelectorTerms);
-      if (!terms.length) errs.push(fieldErr.required(tp, 'must have at least one node selector term'));
-      terms.forEach((t, i) => errs.push(...nodeSelectorTerm(t, `${tp}[${i}]`, false)));
-    }
+    if (required) errs.push(...validateNodeSelector(required, `${np}.requiredDuringSchedulingIgnoredDuringExecution`, false));
     objs(na.preferredDuringSchedulingIgnoredDuringExecution).forEach((t, i) => {
       const p = `${np}.preferredDuringSchedulingIgnoredDuringExecution[${i}]`;
       if (num(t.weight) <= 0 || num(t.weight) > 100)
@@ -1976,7 +1974,7 @@ export function validatePodUpdateFull(pod: PodLike, old: PodLike): FieldError[] 
         errs.push(
           fieldErr.invalid(
             'spec.nodeSelector',
-            new GoLiteral(goStringMap(next)),
+            goStringMap(next),
             'only additions to spec.nodeSelector are allowed (no mutations or deletions)',
           ),
         );
@@ -1998,11 +1996,6 @@ export function validatePodUpdateFull(pod: PodLike, old: PodLike): FieldError[] 
     );
   }
   return errs;
-}
-
-function goStringMap(m: Record<string, string>): string {
-  const keys = Object.keys(m).sort();
-  return `map[string]string{${keys.map((k) => `${JSON.stringify(k)}:${JSON.stringify(String(m[k]))}`).join(', ')}}`;
 }
 
 function nodeAffinityMutation(next: NodeAffinity | undefined, prev: NodeAffinity | undefined): FieldError[] {

@@ -11,6 +11,7 @@ import { createResource } from './create.js';
 import { updateResource } from './update.js';
 import { patchResource } from './patch.js';
 import { deleteCollection, deleteResource } from './delete.js';
+import { scaleHandlers } from './scale.js';
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 type Methods<H> = Partial<Record<Method, H>>;
@@ -34,6 +35,11 @@ export function registerResource(app: FastifyInstance, def: ResourceDef, deps: R
   const subs = new Map<string, Methods<ItemHandler>>();
   // The subresources discovery lists for the def (status, finalize, part subresources).
   for (const { subresource, verbs } of defSubresources(def)) {
+    if (subresource === 'scale') {
+      const h = scaleHandlers(scope);
+      subs.set(subresource, { GET: h.get, PUT: h.update, PATCH: h.patch });
+      continue;
+    }
     const m: Methods<ItemHandler> = {};
     if (verbs.includes('get')) m.GET = get;
     if (verbs.includes('update')) m.PUT = updateResource(scope, subresource);
