@@ -20,7 +20,7 @@ import { hpaV1Def, hpaV2Def } from './autoscaling/horizontalpodautoscaler.js';
 import { persistentVolumeClaimDef } from './storage/persistentvolumeclaim.js';
 import { persistentVolumeDef } from './storage/persistentvolume.js';
 import { storageClassDef } from './storage/storageclass.js';
-import { jobDef } from './batch/job.js';
+import { jobDef } from './batch/job-strategy.js';
 import { cronJobDef } from './batch/cronjob.js';
 import { controllerRevisionDef } from './apps/controllerrevision.js';
 import { daemonSetDef } from './apps/daemonset.js';

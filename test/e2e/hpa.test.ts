@@ -13,15 +13,10 @@ import { createFakeClock, type FakeClock } from '../../src/base/clock.js';
 import type { PodObj } from '../../src/registry/pod/strategy.js';
 import { resourceReplicas, groupPods, type PodMetricsInfo } from '../../src/controllers/podautoscaler/replica-calculator.js';
 import { Normalizer, convertDesiredReplicasWithRules } from '../../src/controllers/podautoscaler/normalize.js';
-import {
-  defaultHpa,
-  hpaV1ToV2,
-  hpaV2ToV1,
-  scaleDownDefaults,
-  scaleUpDefaults,
-  validateHpa,
-  type HpaObj,
-} from '../../src/registry/autoscaling/horizontalpodautoscaler.js';
+import type { HpaObj } from '../../src/registry/autoscaling/horizontalpodautoscaler.js';
+import { defaultHpa, scaleDownDefaults, scaleUpDefaults } from '../../src/registry/autoscaling/defaults.js';
+import { hpaV1ToV2, hpaV2ToV1 } from '../../src/registry/autoscaling/conversion.js';
+import { validateHpa } from '../../src/registry/autoscaling/validation.js';
 
 // ---- pure arithmetic ----
 

@@ -16,7 +16,10 @@ import { nonNegative, semanticEqual } from '../pod/validation.js';
 import { fieldErr, goLabelSelector, type FieldError } from '../../apimachinery/field.js';
 import { formatLabelSelector } from '../../apimachinery/selectors.js';
 import { age, ageColumn, column, containerColumns, layoutContainerCells, nameColumn, translateTimestampSince } from '../printers.js';
-import { jobSelectorColumn, podNameWarning, validateJobSpecCommon, type JobSpec } from './job.js';
+import type { JobSpec } from './job.js';
+import { podNameWarning } from './job-strategy.js';
+import { validateJobSpecCommon } from './job-validation.js';
+import { jobSelectorColumn } from './job-printing.js';
 import { CronParseError, loadLocationError, parseStandard } from './cron-schedule.js';
 
 export type JobTemplateSpec = { metadata?: NullableTimes<ObjectMeta, 'creationTimestamp'>; spec?: JobSpec };
