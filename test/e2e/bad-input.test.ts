@@ -34,6 +34,23 @@ const cases: Case[] = [
   { name: 'wrong token', method: 'GET', path: CM, token: 'nope', code: 401, reason: 'Unauthorized' },
   { name: 'unknown path', method: 'GET', path: '/api/v1/nothings', code: 404, reason: 'NotFound' },
   { name: 'unknown group', method: 'GET', path: '/apis/nope.example.com/v1', code: 404, reason: 'NotFound' },
+  // Every group version's resources share one set of routes: an unknown group's or version's are 404 too.
+  { name: 'unknown group resource', method: 'GET', path: '/apis/nope.example.com/v1/things', code: 404, reason: 'NotFound' },
+  {
+    name: 'unknown version resource',
+    method: 'POST',
+    path: '/apis/apps/v9/namespaces/default/deployments',
+    body: {},
+    code: 404,
+    reason: 'NotFound',
+  },
+  {
+    name: 'resource of another group',
+    method: 'GET',
+    path: '/apis/batch/v1/namespaces/default/deployments/x',
+    code: 404,
+    reason: 'NotFound',
+  },
   { name: 'missing object', method: 'GET', path: `${CM}/absent`, code: 404, reason: 'NotFound', message: 'configmaps "absent" not found' },
   {
     name: 'missing namespace',
