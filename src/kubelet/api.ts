@@ -30,6 +30,7 @@ import {
   type PdbObj,
 } from '../registry/policy/poddisruptionbudget.js';
 import type { ResourceDef } from '../registry/types.js';
+import { isPodReady } from '../controllers/workload/pods.js';
 import { StatusError } from '../apimachinery/errors.js';
 import { rfc3339 } from '../apimachinery/meta.js';
 import { bindPod, setCondition, type Binding } from '../registry/pod/binding.js';
@@ -118,9 +119,6 @@ async function evict(o: PodApiDeps, req: FastifyRequest, reply: FastifyReply) {
   return created(reply);
 }
 
-/** isPodReady: the Ready condition is True. */
-const podReady = (p: PodObj) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
-
 /**
  * upstream EvictionREST.Create, in one transaction (without dryRun): a Pod that is not running
  * (pending, finished) or already going is deleted without consulting budgets; otherwise the one
@@ -150,7 +148,7 @@ function evictPod(o: PodApiDeps, ns: string, name: string, opts: RegistryDeleteO
     if (pdb) {
       const st = pdb.status;
       const spare =
-        !podReady(pod) &&
+        !isPodReady(pod) &&
         (pdb.spec?.unhealthyPodEvictionPolicy === POLICY_ALWAYS_ALLOW ||
           ((st?.currentHealthy ?? 0) >= (st?.desiredHealthy ?? 0) && (st?.desiredHealthy ?? 0) > 0));
       if (!spare) {

@@ -15,6 +15,7 @@ import { matchLabelSelector } from '../../apimachinery/selectors.js';
 import { matchNodeSelectorTerms } from '../scheduler.js';
 import type { WorkQueue } from '../queue.js';
 import type { Controller } from '../context.js';
+import { isPodTerminal } from '../workload/pods.js';
 
 export const PVCS = 'persistentvolumeclaims';
 export const PVS = 'persistentvolumes';
@@ -39,12 +40,9 @@ export function addClaimIndex(pods: Informer): void {
   });
 }
 
-/** Succeeded or Failed: its containers are gone, its volumes unmounted. */
-export const podTerminal = (p: PodObj) => p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed';
-
 /** The Pods that use a claim and run, or may run (scheduled, not terminal). */
 export function claimUsers(pods: Informer, ns: string, name: string): PodObj[] {
-  return (pods.byIndex(CLAIM_INDEX, `${ns}/${name}`) as PodObj[]).filter((p) => !!p.spec?.nodeName && !podTerminal(p));
+  return (pods.byIndex(CLAIM_INDEX, `${ns}/${name}`) as PodObj[]).filter((p) => !!p.spec?.nodeName && !isPodTerminal(p));
 }
 
 /** volume/util CheckNodeAffinity: a term of the volume's required node selector matches the Node. */

@@ -7,7 +7,7 @@ import type { PodObj } from '../../registry/pod/strategy.js';
 export const isPodActive = (p: PodObj): boolean =>
   p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed' && !p.metadata.deletionTimestamp;
 
-/** Running or pending and not finished: counted by the Job controller as active (it ignores deletion). */
+/** Succeeded or Failed (upstream IsPodTerminal): its containers are gone, its volumes unmounted. */
 export const isPodTerminal = (p: PodObj): boolean => p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed';
 
 export const podCondition = (p: PodObj, type: string): PodCondition | undefined => p.status?.conditions?.find((c) => c.type === type);
