@@ -1,10 +1,12 @@
 import { defineConfig } from 'vitest/config';
 // @ts-expect-error: a plain .mjs build helper, without types
 import { yamlWorkerDefine } from './scripts/yaml-worker.mjs';
+// @ts-expect-error: a plain .mjs build helper, without types
+import { preloadLibDefine } from './scripts/preload-lib.mjs';
 
 export default defineConfig({
-  // Tests run the TypeScript source: the YAML worker comes inlined as dist/ has it.
-  define: yamlWorkerDefine(),
+  // Tests run the TypeScript source: the YAML worker and the bind-rewrite library come inlined as dist/ has them.
+  define: { ...yamlWorkerDefine(), ...preloadLibDefine() },
   test: {
     include: ['test/**/*.test.ts'],
     // A TMPDIR of the run, checked empty at the end (and /dev/shm): nothing may be left behind.

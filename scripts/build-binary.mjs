@@ -20,6 +20,7 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import postject from 'postject';
 import { yamlWorkerDefine } from './yaml-worker.mjs';
+import { preloadLibDefine } from './preload-lib.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 // Node's SEA fuse and resource name (documented in Node's single-executable-applications page).
@@ -126,8 +127,9 @@ export async function bundleForSea(entry, outfile) {
     plugins: [seaNativeAddons(), lazyRequires()],
     // fastify's schema compilers and inject(): unused (scripts/bundle-stubs).
     alias: unusedFastifyAliases(),
-    // The YAML decoder's worker thread, started from source text (scripts/yaml-worker.mjs).
-    define: yamlWorkerDefine(),
+    // The YAML decoder's worker thread, started from source text (scripts/yaml-worker.mjs), and the
+    // containers' bind-rewrite library (scripts/preload-lib.mjs).
+    define: { ...yamlWorkerDefine(), ...preloadLibDefine() },
     legalComments: 'none',
     // Minified: no comments (one non-ASCII character in a comment makes V8 hold the whole source
     // as a two-byte string, twice its size) and less source to keep in memory.

@@ -35,6 +35,7 @@ import { createServiceAccountAuthenticator, type ServiceAccountAuthenticator } f
 import { SERVICEACCOUNT_TOKEN, type TokenRequestDeps } from './server/serviceaccount-token.js';
 import { ADMIN_USER } from './auth/users.js';
 import { buildKubeconfig, writeKubeconfig } from './config/kubeconfig.js';
+import { loadYAMLParser } from './apimachinery/yaml/decode.js';
 import { DEFAULTS, parseHostPort, resolveConfig, type StartOptions } from './config/options.js';
 import { placeCluster } from './config/placement.js';
 import { loadSavedRanges, saveRanges } from './config/saved-ranges.js';
@@ -117,6 +118,8 @@ export async function startCluster(opts: StartOptions = {}): Promise<RunningClus
   const mode = opts.cli ? 'cli' : 'library';
   // Every option is checked before anything is touched; the ranges left out come from the host
   // slot this cluster leases (config/placement.ts), so clusters never share addresses or ports.
+  // An image map file is YAML (or JSON): its parser loads only for it.
+  if (typeof opts.images === 'string') await loadYAMLParser();
   const asked = resolveConfig(opts, mode);
   // A data dir's cluster keeps the ranges it was made with (its Services hold their addresses).
   const saved = asked.dataDir ? loadSavedRanges(asked.dataDir) : undefined;

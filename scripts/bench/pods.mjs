@@ -1,6 +1,7 @@
 // Pod benchmarks (issue 5):
 //   - 100 Pods created at once: create → Running and create → Ready, p50/p99, beside spawning the
-//     same 100 processes directly with child_process in this process.
+//     same 100 processes directly with child_process in this process, and beside a cluster whose
+//     containers run without the bind rewrite (TINYKUBE_BIND_REWRITE=off);
 //   - agent memory per Pod: RSS with 1,000 sleeping Pods minus idle RSS, per Pod;
 //   - CPU of tinykube while those 1,000 Pods idle, in % of one core.
 import { spawn } from 'node:child_process';
@@ -122,6 +123,17 @@ export async function podBench({ startTinykube, stopProc, report, rssMB }) {
   report('100 Pods at once: create → Ready p99', pct(toReady, 99), 'ms', 'direct spawn p99', pct(direct, 99), '< 1000 ms');
   await w.stop();
   await stopProc(tk.p);
+
+  // ---- the bind rewrite (LD_PRELOAD in every container, issue 23): the same 100 at once without it ----
+  const off = await startTinykube(['--in-memory'], { TINYKUBE_BIND_REWRITE: 'off' });
+  const wo = watchPods(off);
+  const sentOff = await createPods(off, 'p', 100);
+  await waitFor(() => wo.running.size >= 100, 30_000);
+  const offRunning = [...sentOff].filter(([n]) => wo.running.has(n)).map(([n, t]) => wo.running.get(n) - t);
+  report('100 Pods at once, bind rewrite: create → Running p50', pct(toRunning, 50), 'ms', 'same, rewrite off', pct(offRunning, 50));
+  report('100 Pods at once, bind rewrite: create → Running p99', pct(toRunning, 99), 'ms', 'same, rewrite off', pct(offRunning, 99));
+  await wo.stop();
+  await stopProc(off.p);
 
   // ---- 1,000 sleeping Pods: memory and idle CPU ----
   // The default configuration (a data dir) first; an in-memory cluster also keeps every stored

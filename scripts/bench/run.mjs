@@ -56,9 +56,10 @@ function report(what, value, unit, baselineName, baseline, goal) {
 }
 const fmt = (v) => (typeof v === 'number' ? (v >= 100 ? v.toFixed(0) : v.toFixed(2)) : String(v));
 
-function start(args) {
+function start(args, env) {
   const p = spawn(process.execPath, [...(process.env.BENCH_NODE_ARGS?.split(' ') ?? []), ...args], {
     stdio: ['ignore', 'ignore', 'inherit'],
+    ...(env ? { env: { ...process.env, ...env } } : {}),
   });
   children.add(p);
   p.on('exit', () => children.delete(p));
@@ -99,11 +100,11 @@ function rssMB(pid) {
   return m ? Number(m[1]) / 1024 : NaN;
 }
 
-async function startTinykube(extra = []) {
+async function startTinykube(extra = [], env = undefined) {
   const port = await freePort();
   const kc = join(work, `kc-${port}`);
   const t0 = performance.now();
-  const p = start([CLI, 'up', '--api-listen', `127.0.0.1:${port}`, '--kubeconfig', kc, ...extra]);
+  const p = start([CLI, 'up', '--api-listen', `127.0.0.1:${port}`, '--kubeconfig', kc, ...extra], env);
   const ms = await waitReady(`https://127.0.0.1:${port}/readyz`, undefined, t0);
   while (!existsSync(kc)) await new Promise((r) => setTimeout(r, 2));
   const cfg = YAML.parse(readFileSync(kc, 'utf8'));

@@ -48,6 +48,7 @@ interface UpFlags {
   zone?: string;
   maxPods?: string;
   podIsolation?: string;
+  images?: string;
   maxEndpointsPerSlice?: string;
   nodeportAddresses?: string;
   externalIpAddresses?: string;
@@ -140,6 +141,7 @@ function startOptions(f: UpFlags): StartOptions {
     zone: f.zone,
     maxPods: f.maxPods === undefined ? undefined : Number(f.maxPods),
     podIsolation: f.podIsolation,
+    images: f.images === undefined ? undefined : resolve(f.images),
     maxEndpointsPerSlice: f.maxEndpointsPerSlice === undefined ? undefined : Number(f.maxEndpointsPerSlice),
     nodePortAddresses: f.nodeportAddresses,
     externalIPAddresses: f.externalIpAddresses,
@@ -643,6 +645,10 @@ program
     '--pod-isolation <mode>',
     'how Pods get their own mounts, /etc/hosts and resolv.conf: auto, mount (root), userns (unprivileged user namespaces) or none (default auto)',
   )
+  .option(
+    '--images <file>',
+    'image map (YAML or JSON): container images -> programs on this host, searched after ConfigMap kube-system/tinykube-images and before the built-in catalogue',
+  )
   .addHelpText(
     'after',
     examples([
@@ -710,7 +716,13 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
 process.on('uncaughtException', (err) => exitWithError(err));
 process.on('unhandledRejection', (err) => exitWithError(err));
 
-if (process.argv.length <= 2) {
+if (process.argv[2] === 'agnhost') {
+  // The built-in agnhost (src/agnhost), run by containers of its image: before anything else loads.
+  import('../agnhost/main.js').then(
+    (m) => m.runAgnhost(process.argv.slice(3)).then((code) => code !== undefined && process.exit(code)),
+    (err: unknown) => exitWithError(err),
+  );
+} else if (process.argv.length <= 2) {
   program.outputHelp();
 } else {
   program.parseAsync(process.argv).catch((err: unknown) => exitWithError(err));

@@ -1,5 +1,6 @@
 // Cluster configuration: every flag of `tinykube up` and every option of startCluster() lands
 // here, validated once (src/cli/main.ts parses flags into StartOptions; resolveConfig fills defaults).
+import type { ImageMap } from './images/image-map.js';
 import { contains, parseCIDR } from '../apimachinery/ipnet.js';
 export interface ClusterConfig {
   name: string;
@@ -24,6 +25,8 @@ export interface ClusterConfig {
   maxPods: number;
   podBackoff: { initialMs: number; maxMs: number };
   podIsolation: 'auto' | 'mount' | 'userns' | 'none';
+  /** The image map given at start (--images, startCluster({ images })). */
+  images?: ImageMap;
   maxEndpointsPerSlice: number;
   /** CIDRs whose host addresses get NodePorts (kube-proxy's --nodeport-addresses). */
   nodePortAddresses: string[];

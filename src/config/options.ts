@@ -8,6 +8,9 @@ import { parseCIDR, parseIP, nthIP } from '../apimachinery/ipnet.js';
 import { hostname } from 'node:os';
 import { defaultDataDir } from './paths.js';
 import { slotDefaults } from './slots.js';
+import { readImageMap, type ImageEntry, type ImageMap } from './images/image-map.js';
+import { readFileSync } from 'node:fs';
+import { decodeYAML } from '../apimachinery/yaml/decode.js';
 
 export interface StartOptions {
   /** Cluster, context and user name (default `tinykube`). A DNS-1123 label. */
@@ -58,6 +61,12 @@ export interface StartOptions {
   podBackoff?: { initialMs?: number; maxMs?: number };
   /** How Pods get their own filesystem view: auto (default), mount (root), userns, none. */
   podIsolation?: string;
+  /**
+   * Image map entries for this cluster (src/config/images/image-map.ts), or the path of a YAML or
+   * JSON file with them (`--images FILE`): searched after the ConfigMap kube-system/tinykube-images
+   * and before the built-in catalogue.
+   */
+  images?: ImageEntry[] | string;
   /** Endpoints per EndpointSlice (upstream --max-endpoints-per-slice, 1–1000, default 100). */
   maxEndpointsPerSlice?: number;
   /** kube-proxy's --nodeport-addresses: CIDRs whose host addresses get NodePorts (default 127.0.0.1/32). */
@@ -245,6 +254,7 @@ export function resolveConfig(o: StartOptions, mode: 'library' | 'cli' = 'librar
   const podIsolation = o.podIsolation ?? 'auto';
   if (!['auto', 'mount', 'userns', 'none'].includes(podIsolation))
     throw new OptionError(`--pod-isolation: invalid value "${podIsolation}": must be one of auto, mount, userns, none`);
+  const images = o.images === undefined ? undefined : startImageMap(o.images);
   const compaction = { ...DEFAULTS.compaction, ...o.compaction };
   for (const [k, v] of Object.entries(compaction)) {
     if (!Number.isFinite(v) || v < 0) throw new OptionError(`compaction.${k}: must be a non-negative number`);
@@ -269,6 +279,7 @@ export function resolveConfig(o: StartOptions, mode: 'library' | 'cli' = 'librar
     maxPods,
     podBackoff,
     podIsolation: podIsolation as ClusterConfig['podIsolation'],
+    ...(images ? { images } : {}),
     maxEndpointsPerSlice,
     nodePortAddresses: npText,
     externalIPAddresses: extText,
@@ -276,6 +287,33 @@ export function resolveConfig(o: StartOptions, mode: 'library' | 'cli' = 'librar
     compaction,
     eventTTLMs: o.eventTTLMs ?? DEFAULTS.eventTTLMs,
   };
+}
+
+/**
+ * The map given at start, checked whole: a suite's map with a mistake fails the start, naming the
+ * entry, rather than leaving Pods to wait. A file is YAML or JSON (the YAML parser must be loaded:
+ * startCluster loads it when `images` names a file).
+ */
+function startImageMap(images: ImageEntry[] | string): ImageMap {
+  let value: unknown = images;
+  let source = 'startCluster({ images })';
+  if (typeof images === 'string') {
+    source = `--images ${images}`;
+    let text: string;
+    try {
+      text = readFileSync(images, 'utf8');
+    } catch (e) {
+      throw new OptionError(`--images: cannot read ${images}: ${(e as Error).message}`);
+    }
+    try {
+      value = decodeYAML(text);
+    } catch (e) {
+      throw new OptionError(`--images ${images}: ${(e as Error).message}`);
+    }
+  }
+  const { map, problems } = readImageMap(value, source);
+  if (problems.length) throw new OptionError(`${source}: ${problems.join('; ')}`);
+  return map;
 }
 
 /** The CLI's data dir: the flag, or the XDG default per cluster name; `--in-memory` = none. */

@@ -5,7 +5,11 @@
 // same waiting reasons (CreateContainerError, CreateContainerConfigError) and StartError.
 import { accessSync, constants, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError, containerArgv, containerEnv } from './env.js';
+import { ConfigError, containerEnv, expand } from './env.js';
+import { pullImage } from './image-pull.js';
+import { composeCommand, programPath, withImageEnv } from './images.js';
+import { containerUser, hostPathOfImageVolume, imageVolumeMounts, userArgv } from './image-config.js';
+import { SELF } from '../config/images/catalogue.js';
 import { captureLogs, logPath } from './logs.js';
 import { loadTerminals, spawnProcess, terminalsLoaded, type ProcessHandle } from './process.js';
 import { MARKER, procStartTime } from './tracker.js';
@@ -52,6 +56,10 @@ export type StartDeps = Pick<
   | 'sync'
   | 'signalContainer'
   | 'stopped'
+  | 'imageMaps'
+  | 'selfArgv'
+  | 'presentImages'
+  | 'bindRewriteEnv'
 >;
 
 /**
@@ -61,19 +69,16 @@ export type StartDeps = Pick<
  */
 export function startContainer(rt: StartDeps, w: Worker, c: Ctr) {
   const name = c.spec.name;
-  if (!c.spec.command?.length) {
-    const message = `tinykube runs containers as local processes and cannot run image "${c.spec.image ?? ''}" by itself: set command (and args) in the container spec`;
-    if (!('waiting' in c.state) || c.state.waiting.reason !== 'CreateContainerError') {
-      setState(rt, w, c, { waiting: { reason: 'CreateContainerError', message } });
-      rt.record(w.pod, 'Warning', 'Failed', `Error: ${message}`);
-    }
-    return;
-  }
   if (c.spec.tty && !terminalsLoaded()) {
     // The terminal addon loads on first need; start the container once it has.
     void loadTerminals().then(() => rt.sync(w.key));
     return;
   }
+  // EnsureImageExists first, as the kubelet's startContainer: the image's entry, or the container
+  // waits (ErrImagePull, ImagePullBackOff, ...).
+  const img = pullImage(rt, w, c);
+  if (!img) return;
+  c.image = img;
   const configFailed = (e: unknown) => {
     if (!(e instanceof ConfigError)) throw e;
     if (!('waiting' in c.state) || c.state.waiting.message !== e.message) {
@@ -86,7 +91,8 @@ export function startContainer(rt: StartDeps, w: Worker, c: Ctr) {
   let env: Record<string, string>;
   try {
     const r = containerEnv(c.spec, envContext(rt, w));
-    env = r.env;
+    // The image's ENV under the container's; the entry's values may name the container's.
+    env = withImageEnv(img.entry, r.env, (v) => expand(v, (n) => r.env[n]));
     for (const m of r.warnings) rt.record(w.pod, 'Warning', 'InvalidEnvironmentVariableNames', m);
   } catch (e) {
     return configFailed(e);
@@ -98,17 +104,36 @@ export function startContainer(rt: StartDeps, w: Worker, c: Ctr) {
   } catch (e) {
     return configFailed(e);
   }
-  env.PATH ??= process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin';
-  const argv = containerArgv(c.spec, env);
-  const cwd = c.spec.workingDir || w.dir;
+  // The host's PATH with the sbin directories servers live in (nginx, postgres, ...).
+  env.PATH ??= programPath();
+  const iso = rt.isolation();
+  const sandboxed = iso.mode !== 'none' && !!iso.tools;
+  // The image's VOLUMEs: a directory of this container's own, where no volume is mounted.
+  const user = containerUser(w, c, img, iso);
+  for (const m of imageVolumeMounts(img, mounts, join(w.dir, 'image-volumes', name), user)) mounts.push(m);
+  const look = (n: string) => env[n];
+  let argv = composeCommand(img.entry, c.spec, (a) => expand(a, look), rt.selfArgv ?? [SELF]);
+  // Without a mount namespace the image's paths are not where it names them: its words (and the
+  // container's) that name an image volume name the volume's host directory instead.
+  if (!sandboxed) {
+    argv = argv.map((a) => hostPathOfImageVolume(img, mounts, a));
+    for (const k of Object.keys(env)) env[k] = hostPathOfImageVolume(img, mounts, env[k]!);
+  }
+  if (!argv.length) {
+    const message = `failed to generate container "${c.containerID || name}" spec: failed to generate spec: no command specified`;
+    if (!('waiting' in c.state) || c.state.waiting.reason !== 'CreateContainerError') {
+      setState(rt, w, c, { waiting: { reason: 'CreateContainerError', message } });
+      rt.record(w.pod, 'Warning', 'Failed', `Error: ${message}`);
+    }
+    return;
+  }
+  const cwd = c.spec.workingDir || img.entry.workingDir || (user ? '/' : w.dir);
   const startedAt = now();
   const failStart = (message: string) => {
     const finishedAt = now();
     rt.record(w.pod, 'Warning', 'Failed', `Error: ${message}`);
     containerExited(rt, w, c, { exitCode: 128, reason: 'StartError', message, startedAt: '1970-01-01T00:00:00Z', finishedAt });
   };
-  const iso = rt.isolation();
-  const sandboxed = iso.mode !== 'none' && !!iso.tools;
   const host = (p: string) => hostPathOf(mounts, p);
   const hostCwd = host(cwd);
   // runc's own checks, with its messages: a container that cannot start is a StartError, not a
@@ -132,6 +157,13 @@ export function startContainer(rt: StartDeps, w: Worker, c: Ctr) {
   }
   c.started = true;
   c.containerID = `${w.uid.slice(0, 8)}-${name}-${c.restartCount}`;
+  // Binds to the wildcard or loopback address become binds to the Pod's own address, as in a
+  // network namespace of its own (host-network Pods share the host's addresses).
+  if (!specOf(w.pod).hostNetwork && w.ips[0] && rt.bindRewriteEnv)
+    Object.assign(
+      env,
+      rt.bindRewriteEnv({ podIP: w.ips[0], portsFile: join(w.run, 'ports'), ldPreload: env.LD_PRELOAD, otherUser: !!user }),
+    );
   // Every process of this run carries its marker (children inherit it however they detach) and,
   // where the host allows, starts in the container's cgroup.
   const ref = { pod: w.uid, name, run: c.restartCount };
@@ -140,12 +172,14 @@ export function startContainer(rt: StartDeps, w: Worker, c: Ctr) {
   if (sandboxed) {
     // The container's own mount (and UTS) namespace: volumes at their mountPath, the Pod's
     // hosts and resolv.conf, its hostname.
-    const plan = planMounts([...mounts, ...podFileMounts(w)], join(w.run, 'skel', name), iso.mode === 'mount');
+    const plan = planMounts([...mounts, ...podFileMounts(w)], join(w.run, 'skel', name), iso.mode === 'mount', iso.mode === 'mount');
     for (const s of plan.skipped)
       rt.record(w.pod, 'Warning', 'FailedMount', `Unable to mount ${s.target} in container ${name}: ${s.reason}`);
     const fstabPath = join(w.run, `${name}.fstab`);
     writeFileSync(fstabPath, plan.fstab);
-    full = sandboxArgv(iso, { fstabPath, hostname: specOf(w.pod).hostNetwork ? undefined : podHostname(w.pod), cwd, argv });
+    // Another user (the image's USER, runAsUser) once the mounts are made, which needs root.
+    const run = user ? userArgv(iso.tools!.setpriv, user, argv) : argv;
+    full = sandboxArgv(iso, { fstabPath, hostname: specOf(w.pod).hostNetwork ? undefined : podHostname(w.pod), cwd, argv: run });
   } else full = rt.wrap(argv);
   full = rt.tracker.join(ref, full);
   let proc: ProcessHandle;
@@ -176,7 +210,9 @@ export function startContainer(rt: StartDeps, w: Worker, c: Ctr) {
   proc.stdin?.on('error', () => {});
   const pid = proc.pid;
   const enter = (c.enter = sandboxed && pid ? (a: string[]) => enterArgv(iso, pid, a) : undefined);
-  c.command = (a) => rt.tracker.join(ref, enter?.(a) ?? rt.wrap(a));
+  // exec sessions, probes and hooks run as the container's user too, as a runtime execs them.
+  const asUser = (a: string[]) => (user && iso.tools ? userArgv(iso.tools.setpriv, user, a) : a);
+  c.command = (a) => rt.tracker.join(ref, enter?.(asUser(a)) ?? rt.wrap(a));
   c.proc = proc;
   c.startedAtMs = Date.now();
   c.logs = captureLogs(logPath(w.dir, name, c.restartCount), proc, undefined, (err) =>
@@ -209,7 +245,6 @@ export function startContainer(rt: StartDeps, w: Worker, c: Ctr) {
   setState(rt, w, c, { running: { startedAt } });
   if (!c.init && !c.ephemeral) startProbers(rt, w, c);
   else c.startupOK = true;
-  rt.record(w.pod, 'Normal', 'Pulled', `Container image "${c.spec.image ?? ''}" already present on machine`);
   rt.record(w.pod, 'Normal', 'Created', `Created container: ${name}`);
   rt.record(w.pod, 'Normal', 'Started', `Started container ${name}`);
 }

@@ -20,6 +20,11 @@ import { claimRuntimeDir, makeTempPodsDir, reclaimDeadRuntimeDirs, runDirFor } f
 
 export { runDirFor };
 import type { TokenIssuer } from './volumes.js';
+import { imageMapReader } from './image-maps.js';
+import { IMAGE_MAP_CONFIGMAP } from '../config/images/image-map.js';
+import { loadYAMLParser } from '../apimachinery/yaml/decode.js';
+import { selfArgv } from './self.js';
+import { bindRewriteEnvFor } from './bind-rewrite.js';
 
 export interface NodeAgent {
   podsDir: string;
@@ -95,6 +100,7 @@ export function startNodeAgent(
   let isolation: IsolationInfo | undefined;
   const agentLog = log.child({ component: 'kubelet' });
   const tokens = ctx.tokens;
+  const images = imageMapReader({ store, start: config.images, record: kubeletEvents, log: agentLog });
   const runtime = createRuntime({
     store,
     registry,
@@ -113,6 +119,10 @@ export function startNodeAgent(
     clusterDNS: opts.clusterDNS,
     clusterDNSUnavailable: opts.clusterDNSUnavailable,
     services: ctx.informers.for('services'),
+    imageMaps: () => images.maps(),
+    selfArgv: selfArgv(),
+    presentImages: new Map(),
+    bindRewriteEnv: bindRewriteEnvFor(agentLog, kubeletEvents, store, config.nodeName),
   });
   const scheduler = startScheduler({ ...ctx, log: log.child({ component: 'scheduler' }) });
   // Pod work (spawning processes above all) runs after the API has answered, a few Pods per
@@ -152,7 +162,12 @@ export function startNodeAgent(
     if (ours(ev.object)) observeSoon(`${ev.namespace}/${ev.name}`);
   });
   const objectChanged = (kind: ObjectKind) => store.subscribe(kind, (ev) => runtime.objectChanged(kind, ev.namespace, ev.name));
+  // An edit of the image map: containers waiting for an image try again.
+  const unsubImages = store.subscribe('configmaps', (ev) => {
+    if (ev.namespace === IMAGE_MAP_CONFIGMAP.namespace && ev.name === IMAGE_MAP_CONFIGMAP.name) runtime.imagesChanged();
+  });
   const unsubObjects = [
+    unsubImages,
     objectChanged('configmaps'),
     objectChanged('secrets'),
     objectChanged('serviceaccounts'),
@@ -178,7 +193,8 @@ export function startNodeAgent(
   }
   for (const p of ctx.informers.list('pods')) if (ours(p)) pendingKeys.add(`${p.metadata.namespace}/${p.metadata.name}`);
   // Pods also wait for the tracker's cgroup probe (a shell, spawned as the isolation's).
-  const isolationKnown = Promise.all([detectIsolation(config.podIsolation), tracker.ready]).then(([iso]) => {
+  // (and for the YAML parser: the image map is YAML).
+  const isolationKnown = Promise.all([detectIsolation(config.podIsolation), tracker.ready, loadYAMLParser()]).then(([iso]) => {
     isolation = iso;
     agentLog.info(
       { mode: iso.mode, reason: iso.reason },

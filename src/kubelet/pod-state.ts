@@ -22,6 +22,7 @@ import type { ConfigMapObj } from '../registry/configmap.js';
 import type { SecretObj } from '../registry/secret.js';
 import { podSpecOf } from './env.js';
 import type { PodIPPool } from './podips.js';
+import type { ImageDeps } from './image-pull.js';
 import type { ProcessHandle } from './process.js';
 import type { Tracker } from './tracker.js';
 import type { MaterializedVolume, TokenIssuer } from './volumes.js';
@@ -56,6 +57,10 @@ export interface Ctr {
   backoffMs: number;
   /** Set while the container waits out a back-off: the worker does not start it before. */
   backoffUntil?: number;
+  /** The last failed pull of its image and its back-off (image-pull.ts). */
+  pull?: { backoffMs: number; until: number; message: string };
+  /** The image it runs as (set at each start). */
+  image?: import('./images.js').ResolvedImage;
   /** A pending retry of this container (back-off, or a config error that may resolve). */
   timer?: NodeJS.Timeout;
   containerID: string;
@@ -105,7 +110,12 @@ export interface Worker {
 }
 
 /** What the node agent gives the runtime (src/kubelet/index.ts). */
-export interface RuntimeDeps {
+export interface RuntimeDeps extends ImageDeps {
+  /**
+   * The environment that moves a container's wildcard and loopback binds to its Pod IP (the bind
+   * rewrite library, src/kubelet/preload.ts), or undefined where that library is not available.
+   */
+  bindRewriteEnv?: (o: { podIP: string; portsFile: string; ldPreload?: string; otherUser?: boolean }) => Record<string, string> | undefined;
   store: Store;
   registry: Registry;
   podDef: ResourceDef;

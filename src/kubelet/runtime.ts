@@ -23,6 +23,7 @@ import { createStatusManager } from './status-manager.js';
 import { observePod, syncPod } from './pod-workers.js';
 import { rewriteServiceHosts, setupVolumes, volumesObjectChanged, type ObjectKind } from './volume-manager.js';
 import { startContainer } from './container-start.js';
+import { imagesChanged } from './image-pull.js';
 import { finalizePod, removePod, signalContainer, stopAllPods, terminatePod } from './termination.js';
 import { containerHandle, type ContainerHandle } from './container-handle.js';
 
@@ -57,6 +58,8 @@ export function createRuntime(d: RuntimeDeps) {
     removed: rt.removed,
     /** A ConfigMap or Secret changed: rewrite the volumes that read it, or retry a Pod waiting for it. */
     objectChanged: (kind: ObjectKind, ns: string, name: string) => volumesObjectChanged(rt, kind, ns, name),
+    /** The image maps changed: containers waiting for an image try again. */
+    imagesChanged: () => imagesChanged(rt),
     /** A Service changed: Pods started from now on build their hosts block afresh. */
     servicesStale() {
       rt.hostsBlocks.clear();

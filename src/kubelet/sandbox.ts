@@ -214,9 +214,11 @@ const isFile = (p: string) => {
 
 /**
  * The fstab one `mount -a` runs inside the container's namespace. `skelDir` is a directory of the
- * Pod's own where overlay skeletons go; `mayCreateTopLevel` is true for root.
+ * Pod's own where overlay skeletons go; `mayCreateTopLevel` is true for root, who also gets
+ * writable overlays (`writable`): a missing mount point under /run (the service account token's)
+ * must not make /run read-only for a server that writes its pid file there (nginx).
  */
-export function planMounts(mounts: Mount[], skelDir: string, mayCreateTopLevel: boolean): MountPlan {
+export function planMounts(mounts: Mount[], skelDir: string, mayCreateTopLevel: boolean, writable = false): MountPlan {
   const skipped: MountPlan['skipped'] = [];
   // Parents first, so a mount inside another volume lands in that volume.
   const ordered = [...mounts].sort((a, b) => a.target.split('/').length - b.target.split('/').length);
@@ -262,8 +264,9 @@ export function planMounts(mounts: Mount[], skelDir: string, mayCreateTopLevel: 
     mountedTargets.push({ target, source: m.source });
     binds.push(`${fstabEscape(m.source)} ${fstabEscape(target)} none ${m.readOnly ? 'bind,ro' : 'bind'} 0 0`);
   }
-  // One read-only overlay per outermost missing parent: the host's directory plus a skeleton
-  // holding the missing mount points.
+  // One overlay per outermost missing parent: the host's directory plus a skeleton holding the
+  // missing mount points; read-only, or (root) with a layer of the container's own on top, as a
+  // container's root filesystem is writable: its writes stay in the Pod's directory, never the host's.
   const roots = [...new Set(missing.map((m) => m.root))]
     .sort((a, b) => a.length - b.length)
     .filter((r, i, all) => !all.slice(0, i).some((o) => r.startsWith(`${o}/`)));
@@ -278,7 +281,15 @@ export function planMounts(mounts: Mount[], skelDir: string, mayCreateTopLevel: 
       } else mkdirSync(p, { recursive: true });
     }
     const esc = (s: string) => s.replace(/[\\:,]/g, (c) => `\\${c}`);
-    overlays.push(`overlay ${fstabEscape(root)} overlay ${fstabEscape(`lowerdir=${esc(skel)}:${esc(root)}`)} 0 0`);
+    let options = `lowerdir=${esc(skel)}:${esc(root)}`;
+    if (writable) {
+      const upper = join(skelDir, `${i}.upper`);
+      const work = join(skelDir, `${i}.work`);
+      mkdirSync(upper, { recursive: true });
+      mkdirSync(work, { recursive: true });
+      options += `,upperdir=${esc(upper)},workdir=${esc(work)}`;
+    }
+    overlays.push(`overlay ${fstabEscape(root)} overlay ${fstabEscape(options)} 0 0`);
   });
   return { fstab: [...overlays, ...binds].join('\n') + '\n', skipped };
 }

@@ -12,8 +12,10 @@ export const isReady = (c: Ctr) => !c.init && !c.ephemeral && 'running' in c.sta
 
 export const containerStatus = (c: Ctr): ContainerStatus => ({
   name: c.spec.name,
-  image: c.spec.image ?? '',
-  imageID: '',
+  // Once a container exists, the runtime's names for its image (the normalized reference, and
+  // the digest of the entry it resolved to); before, the spec's image as written.
+  image: (c.containerID && c.image?.name) || (c.spec.image ?? ''),
+  imageID: (c.containerID && c.image?.imageID) || '',
   // omitempty upstream: a container that was never created (CreateContainerError, still
   // ContainerCreating) has no ID, and `kubectl describe` shows an empty `Container ID:`.
   ...(c.containerID ? { containerID: `tinykube://${c.containerID}` } : {}),

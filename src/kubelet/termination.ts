@@ -95,7 +95,7 @@ export async function stopContainers(rt: TerminateDeps, w: Worker, running: Ctr[
         }
       }
       rt.record(w.pod, 'Normal', 'Killing', `Stopping container ${c.spec.name}`);
-      void rt.signalContainer(w, c, graceSeconds > 0 ? 'SIGTERM' : 'SIGKILL');
+      void rt.signalContainer(w, c, graceSeconds > 0 ? stopSignalOf(c) : 'SIGKILL');
     }),
   );
   const timer = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), timerMs(deadline - Date.now())).unref());
@@ -165,7 +165,7 @@ export async function stopAllPods(rt: Pick<RuntimeContext, 'workers' | 'tracker'
   }
   const procs = all.flatMap((w) => [...w.ctrs.values()].filter((c) => c.proc).map((c) => [w, c] as const));
   // SIGTERM to every process of every container (exec sessions too), then SIGKILL.
-  for (const [w, c] of procs) void rt.signalContainer(w, c, 'SIGTERM');
+  for (const [w, c] of procs) void rt.signalContainer(w, c, stopSignalOf(c));
   const done = Promise.all(procs.map(([, c]) => closed(c)));
   const t = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), maxGraceMs).unref());
   if ((await Promise.race([done, t])) === 'timeout') {
@@ -175,3 +175,6 @@ export async function stopAllPods(rt: Pick<RuntimeContext, 'workers' | 'tracker'
   for (let i = 0; i < 10 && (await rt.tracker.signalAll('SIGKILL')) > 0; i++) await new Promise((r) => setTimeout(r, 10));
   rt.tracker.close();
 }
+
+/** The signal that asks the container to stop: its image's STOPSIGNAL (nginx: SIGQUIT), else SIGTERM. */
+export const stopSignalOf = (c: Ctr): NodeJS.Signals => (c.image?.entry.stopSignal as NodeJS.Signals | undefined) ?? 'SIGTERM';

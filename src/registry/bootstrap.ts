@@ -15,6 +15,7 @@ import { deepEqual } from '../apimachinery/meta.js';
 import { ipRange, slotToIP } from '../allocators/clusterip.js';
 import type { ClusterConfig } from '../config/cluster-config.js';
 import { bootstrapStorageClass } from './storage/storageclass.js';
+import { IMAGE_MAP_CONFIGMAP, IMAGE_MAP_TEMPLATE } from '../config/images/image-map.js';
 
 export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 const MANAGER = { fieldManager: 'kube-apiserver' };
@@ -46,6 +47,16 @@ export function bootstrap(registry: Registry, defs: ResourceDef[], config: Clust
   }
   // The default StorageClass of the built-in local-path provisioner (src/controllers/volume).
   bootstrapStorageClass(registry, defs);
+  // The image map users edit (src/config/images): made once, theirs from then on.
+  const cmDef = requireDef(defs, '', 'configmaps');
+  const { namespace, name, key } = IMAGE_MAP_CONFIGMAP;
+  if (!getOr(registry, cmDef, namespace, name))
+    registry.create(
+      cmDef,
+      namespace,
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace }, data: { [key]: IMAGE_MAP_TEMPLATE } },
+      MANAGER,
+    );
 
   const svcDef = requireDef(defs, '', 'services');
   const ip = serviceIP(config, 0);

@@ -182,11 +182,12 @@ describe('run_pod_tests', () => {
   it('a container that was never created has no container ID', async () => {
     const ns = await newNamespace();
     await k(['create', '-n', ns, '-f', writeTemp(tc.dir, 'valid-pod.yaml', VALID_POD)]);
-    // No command: the container cannot be created here (CreateContainerError), as in a cluster
-    // that cannot pull the image.
-    await until(
-      async () =>
-        (await json(['pod', 'valid-pod', '-n', ns])).status?.containerStatuses?.[0]?.state?.waiting?.reason === 'CreateContainerError',
+    // Its image (serve_hostname) is in no image map and it has no command: it waits as in a
+    // cluster that cannot pull the image.
+    await until(async () =>
+      /^(ErrImagePull|ImagePullBackOff)$/.test(
+        (await json(['pod', 'valid-pod', '-n', ns])).status?.containerStatuses?.[0]?.state?.waiting?.reason,
+      ),
     );
     const status = (await json(['pod', 'valid-pod', '-n', ns])).status.containerStatuses[0];
     expect(status).not.toHaveProperty('containerID');

@@ -226,7 +226,8 @@ spec:
     await tc.kubectl(['create', 'secret', 'generic', 's1', '-n', 'gen', '--from-literal=pw=hunter2']);
     await tc.kubectl(['create', 'serviceaccount', 'bot', '-n', 'gen']);
     await tc.kubectl(['create', 'service', 'nodeport', 'web', '-n', 'gen', '--tcp=80:8080']);
-    await tc.kubectl(['run', 'nginx', '-n', 'gen', '--image=nginx', '--labels=app=web', '--port=8080', '--env=A=1']);
+    // An image no map knows (and no command): the Pod stays Pending, whatever this host has installed.
+    await tc.kubectl(['run', 'nginx', '-n', 'gen', '--image=registry.example/nginx', '--labels=app=web', '--port=8080', '--env=A=1']);
     const list = JSON.parse((await tc.kubectl(['get', 'cm,secret,sa,svc,pod', '-n', 'gen', '-o', 'json'])).stdout).items;
     const by = (kind: string, name: string) => list.find((o: any) => o.kind === kind && o.metadata.name === name);
     expect(by('ConfigMap', 'c1').data).toEqual({ a: '1', b: 'two' });
@@ -243,7 +244,7 @@ spec:
     expect(pod.metadata.labels).toEqual({ app: 'web' });
     expect(pod.spec.containers[0]).toMatchObject({
       name: 'nginx',
-      image: 'nginx',
+      image: 'registry.example/nginx',
       env: [{ name: 'A', value: '1' }],
       ports: [{ containerPort: 8080, protocol: 'TCP' }],
     });

@@ -63,7 +63,7 @@ describe('running Pods', () => {
       ready: true,
       started: true,
       restartCount: 0,
-      image: 'local/hello',
+      image: 'docker.io/local/hello:latest',
     });
     const wide = (await tc.kubectl(['get', 'pod', 'hello', '-o', 'wide', '--no-headers'])).stdout.trim().split(/\s+/);
     expect(wide.slice(1, 3)).toEqual(['1/1', 'Running']);
@@ -208,7 +208,7 @@ describe('restarts and failures', () => {
   });
 
   it('says what is wrong: no command, command not found, bad workingDir', async () => {
-    await tc.kubectl(['run', 'nocmd', '--image=nginx']);
+    await tc.kubectl(['run', 'nocmd', '--image=registry.example/nocmd:1']);
     await tc.kubectl(['run', 'notfound', '--image=x', '--restart=Never', '--command', '--', 'no-such-binary-here']);
     await apply(`apiVersion: v1
 kind: Pod
@@ -217,10 +217,13 @@ spec:
   restartPolicy: Never
   containers: [{name: c, image: x, command: [sh, -c, "true"], workingDir: /no/such/dir}]
 `);
+    // An image no map knows, without a command: nothing to run (images.test.ts has the details).
     const nocmd = await until(
-      async () => (await pod('nocmd')).status.containerStatuses?.[0]?.state?.waiting?.reason === 'CreateContainerError' && pod('nocmd'),
+      async () =>
+        /^(ErrImagePull|ImagePullBackOff)$/.test((await pod('nocmd')).status.containerStatuses?.[0]?.state?.waiting?.reason) &&
+        pod('nocmd'),
     );
-    expect(nocmd.status.containerStatuses[0].state.waiting.message).toContain('set command (and args)');
+    expect(nocmd.status.containerStatuses[0].state.waiting.message).toContain('no mapping for image "registry.example/nocmd:1"');
     const nf = await until(async () => ((await pod('notfound')).status.phase === 'Failed' ? pod('notfound') : undefined));
     expect(nf.status.containerStatuses[0].state.terminated).toMatchObject({ exitCode: 128, reason: 'StartError' });
     expect(nf.status.containerStatuses[0].state.terminated.message).toContain(

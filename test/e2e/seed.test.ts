@@ -1,6 +1,7 @@
 // Every manifest of the seed document applies with kubectl and comes back as upstream writes it.
 // The seed's 10.x / 192.0.2.x / 198.51.100.x addresses are API data only: nothing connects to them.
-import { until } from '../helpers/wait.js';
+import { until, untilPasses } from '../helpers/wait.js';
+import { request } from 'undici';
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -35,7 +36,12 @@ const manifests = seedManifests();
 beforeAll(async () => {
   // Pinned to upstream's NodePort range (the seed's `nodePort: 30007`, the 30086 below), on addresses of their own so slot 0's NodePorts on 127.0.0.1 do not collide.
   [tc, wide] = await Promise.all([
-    startTestCluster({ serviceNodePortRange: '30000-32767', nodePortAddresses: '127.0.0.2/32' }),
+    // The seed's nginx, whatever this host has installed: a web server on its port 80.
+    startTestCluster({
+      serviceNodePortRange: '30000-32767',
+      nodePortAddresses: '127.0.0.2/32',
+      images: [{ image: 'nginx', entrypoint: ['sh', '-c', 'echo "Welcome to nginx!" > index.html && exec python3 -m http.server 80'] }],
+    }),
     startTestCluster({ serviceCIDR: '10.0.0.0/16', serviceNodePortRange: '30000-32767', nodePortAddresses: '127.0.0.7/32' }),
   ]);
 });
@@ -95,18 +101,22 @@ describe('seed manifests', () => {
     expect(s.spec.ports).toEqual([{ name: 'name-of-service-port', protocol: 'TCP', port: 80, targetPort: 'http-web-svc' }]);
     const p = await get(tc, 'pod', 'nginx');
     expect(p.spec.containers[0].ports).toEqual([{ containerPort: 80, name: 'http-web-svc', protocol: 'TCP' }]);
-    // The named targetPort resolves through the Pod's containerPorts. The seed's nginx has no
-    // command (images do not run here), so its endpoint is published but never ready.
+    // The named targetPort resolves through the Pod's containerPorts. The Pod serves port 80
+    // where it may bind it (root, as CI runs): then it is ready and traffic flows through the Service.
+    const serves = process.getuid?.() === 0;
     const slice = await until(async () => {
       const items = JSON.parse(
         (await tc.kubectl(['get', 'endpointslices', '-l', 'kubernetes.io/service-name=nginx-service', '-o', 'json'])).stdout,
       ).items;
-      return items[0]?.endpoints?.length ? items[0] : undefined;
+      return items[0]?.endpoints?.length === 1 && items[0].endpoints[0].conditions.ready === serves ? items[0] : undefined;
     });
     expect(slice.ports).toEqual([{ name: 'name-of-service-port', port: 80, protocol: 'TCP' }]);
-    expect(slice.endpoints.map((e: any) => [e.addresses[0], e.targetRef.name, e.conditions.ready])).toEqual([
-      [p.status.podIP, 'nginx', false],
-    ]);
+    const ip = (await get(tc, 'pod', 'nginx')).status.podIP;
+    expect(slice.endpoints.map((e: any) => [e.addresses[0], e.targetRef.name, e.conditions.ready])).toEqual([[ip, 'nginx', serves]]);
+    if (serves)
+      await untilPasses(async () =>
+        expect(await (await request(`http://${s.spec.clusterIP}:80/`)).body.text()).toBe('Welcome to nginx!\n'),
+      );
   });
 
   it('4–5: a Service without selector and its hand-made EndpointSlice', async () => {

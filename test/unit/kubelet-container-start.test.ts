@@ -37,15 +37,43 @@ const terminated = (c: Ctr) => ('terminated' in c.state ? c.state.terminated : u
 const waiting = (c: Ctr) => ('waiting' in c.state ? c.state.waiting : undefined);
 
 describe('startContainer: before a process exists', () => {
-  it('waits in CreateContainerError without a command (an image alone cannot run), reported once', () => {
-    const { rt, c, w, events } = setup({});
+  it('waits in ErrImagePull for an image no map knows and no command, then ImagePullBackOff until the back-off ends', async () => {
+    vi.useFakeTimers();
+    const { rt, c, w, events } = setup({ image: 'registry.example/team/unmapped:1.0', imagePullPolicy: 'IfNotPresent' });
     startContainer(rt, w, c);
-    startContainer(rt, w, c);
-    expect(waiting(c)?.reason).toBe('CreateContainerError');
-    expect(waiting(c)?.message).toContain('cannot run image "busybox" by itself');
-    expect(events.map((e) => e.reason)).toEqual(['Failed']);
+    expect(waiting(c)?.reason).toBe('ErrImagePull');
+    expect(waiting(c)?.message).toContain('no mapping for image "registry.example/team/unmapped:1.0"');
+    expect(waiting(c)?.message).toContain('kubectl edit configmap -n kube-system tinykube-images');
+    expect(events.map((e) => `${e.reason}: ${e.message.slice(0, 52)}`)).toEqual([
+      'Pulling: Pulling image "registry.example/team/unmapped:1.0"',
+      'Failed: Failed to pull image "registry.example/team/unmapped',
+      'Failed: Error: ErrImagePull',
+    ]);
     expect(rt.markDirty).toHaveBeenCalledWith(w);
     expect(c.proc).toBeUndefined();
+    // Within the back-off (100 ms here): ImagePullBackOff, said once.
+    startContainer(rt, w, c);
+    startContainer(rt, w, c);
+    expect(waiting(c)?.reason).toBe('ImagePullBackOff');
+    expect(waiting(c)?.message).toMatch(
+      /^Back-off pulling image "registry.example\/team\/unmapped:1.0": ErrImagePull: tinykube runs images/,
+    );
+    expect(events.slice(3).map((e) => e.reason)).toEqual(['BackOff', 'Failed']);
+    // Past it: pulled again, and the back-off doubles.
+    await vi.advanceTimersByTimeAsync(150);
+    startContainer(rt, w, c);
+    expect(waiting(c)?.reason).toBe('ErrImagePull');
+    expect(c.pull?.backoffMs).toBe(200);
+  });
+
+  it('runs a busybox container without a command as the image does: its CMD (sh) with args replacing it', async () => {
+    const { rt, c, w, events } = setup({ args: ['sh', '-c', 'echo hello from $0'] });
+    startContainer(rt, w, c);
+    await untilPasses(() => expect(terminated(c)?.exitCode).toBe(0));
+    expect(readFileSync(logPath(w.dir, 'app', 0), 'utf8')).toContain('hello from sh');
+    expect(events.map((e) => e.reason)).toEqual(['Pulling', 'Pulled', 'Created', 'Started']);
+    expect(events.find((e) => e.reason === 'Pulled')?.message).toMatch(/Resolved to local program \/.*sh \(the built-in catalogue\)/);
+    expect(c.image?.imageID).toMatch(/^docker.io\/library\/busybox@sha256:[0-9a-f]{64}$/);
   });
 
   it('waits in CreateContainerConfigError for a missing ConfigMap, and tries again in 1 s', async () => {
@@ -67,7 +95,7 @@ describe('startContainer: before a process exists', () => {
     startContainer(rt, w, c);
     expect(terminated(c)).toMatchObject({ exitCode: 128, reason: 'StartError', startedAt: '1970-01-01T00:00:00Z' });
     expect(terminated(c)?.message).toContain('exec: "no-such-command-anywhere": executable file not found in $PATH');
-    expect(events.map((e) => e.reason)).toEqual(['Failed']);
+    expect(events.map((e) => e.reason)).toEqual(['Pulling', 'Pulled', 'Failed']);
     // Never restarts: the container is done, and the Pod syncs to its phase.
     expect(c.done).toBe(true);
     expect(rt.sync).toHaveBeenCalledWith('ns/p');
@@ -89,7 +117,7 @@ describe('startContainer: the process', () => {
     expect(c.containerID).toBe('uid-0001-app-0');
     expect(c.env?.TINYKUBE_CONTAINER).toBe('test:uid-0001-aaaa:app:0');
     expect([c.startupOK, c.readyOK]).toEqual([true, true]); // no probes: ready at once
-    expect(events.map((e) => e.reason)).toEqual(['Pulled', 'Created', 'Started']);
+    expect(events.map((e) => e.reason)).toEqual(['Pulling', 'Pulled', 'Created', 'Started']);
     expect(readFileSync(join(w.dir, 'app.pid'), 'utf8')).toMatch(new RegExp(`^${c.proc!.pid} \\d+\\n$`));
     await untilPasses(() => expect(terminated(c)).toBeDefined());
     expect(terminated(c)).toMatchObject({ exitCode: 3, reason: 'Error', containerID: 'tinykube://uid-0001-app-0' });

@@ -128,6 +128,8 @@ export function fakeContext(o: Partial<RuntimeContext> & { objects?: Record<stri
     tracker: fakeTracker(),
     isolation: () => ({ mode: 'none', reason: 'a unit test' }),
     services: { list: vi.fn(() => []), get: vi.fn(() => undefined) },
+    imageMaps: () => [],
+    presentImages: new Map<string, string>(),
     workers: new Map<string, Worker>(),
     stopped: false,
     hostsBlocks: new Map<string, string>(),
