@@ -85,6 +85,18 @@ fi
 set -- "$@" --datadir=/var/lib/mysql --socket=/run/mysqld/mysqld.sock --pid-file=/run/mysqld/mysqld.pid --bind-address="\${TINYKUBE_POD_IP:-0.0.0.0}" --user="$(id -un)"`;
 }
 
+const MARIADB: Omit<CatalogueEntry, 'image'> = {
+  ...entrypoint(
+    'mariadbd',
+    mysqlInit('mariadb-install-db --datadir=/var/lib/mysql --auth-root-authentication-method=normal --skip-test-db'),
+  ),
+  cmd: ['mariadbd'],
+  user: 'mysql',
+  volumes: ['/var/lib/mysql', '/run/mysqld'],
+  ports: [3306],
+  needs: ['mariadbd', 'mariadb-install-db'],
+};
+
 const PAUSE = ['sh', '-c', 'trap "exit 0" INT TERM; while :; do sleep 86400 & wait $!; done', '/pause'];
 
 export const CATALOGUE: CatalogueEntry[] = [
@@ -137,18 +149,9 @@ export const CATALOGUE: CatalogueEntry[] = [
     stopSignal: 'SIGINT',
     needs: ['postgres', 'initdb'],
   },
-  {
-    image: 'mariadb',
-    ...entrypoint(
-      'mariadbd',
-      mysqlInit('mariadb-install-db --datadir=/var/lib/mysql --auth-root-authentication-method=normal --skip-test-db'),
-    ),
-    cmd: ['mariadbd'],
-    user: 'mysql',
-    volumes: ['/var/lib/mysql', '/run/mysqld'],
-    ports: [3306],
-    needs: ['mariadbd', 'mariadb-install-db'],
-  },
+  { image: 'mariadb', ...MARIADB },
+  // MySQL's image on a host with MariaDB (whose mysqld is MariaDB's): the same protocol and files.
+  { image: 'mysql', ...MARIADB },
   {
     image: 'mysql',
     ...entrypoint('mysqld', mysqlInit('mysqld --initialize-insecure --datadir=/var/lib/mysql')),
@@ -157,19 +160,6 @@ export const CATALOGUE: CatalogueEntry[] = [
     volumes: ['/var/lib/mysql', '/run/mysqld'],
     ports: [3306, 33060],
     needs: ['mysqld'],
-  },
-  // MySQL's image on a host that has MariaDB: the same protocol and files.
-  {
-    image: 'mysql',
-    ...entrypoint(
-      'mariadbd',
-      mysqlInit('mariadb-install-db --datadir=/var/lib/mysql --auth-root-authentication-method=normal --skip-test-db'),
-    ),
-    cmd: ['mariadbd'],
-    user: 'mysql',
-    volumes: ['/var/lib/mysql', '/run/mysqld'],
-    ports: [3306],
-    needs: ['mariadbd', 'mariadb-install-db'],
   },
   { image: 'python', cmd: ['python3'], needs: ['python3'] },
   { image: 'node', cmd: ['node'], needs: ['node'] },
