@@ -7,10 +7,26 @@ import type { Logger } from 'pino';
 import type { Store } from '../storage/store.js';
 import type { ConfigMapObj } from '../registry/configmap.js';
 import type { EventRecorder } from '../controllers/events.js';
-import { decodeYAML } from '../apimachinery/yaml/decode.js';
+import { decodeJSONInYAML, decodeYAML, NOT_JSON, yamlParserLoaded } from '../apimachinery/yaml/decode.js';
 import { IMAGE_MAP_CONFIGMAP, readImageMap, type ImageMap } from '../config/images/image-map.js';
 
 export const IMAGE_MAP_SOURCE = `ConfigMap ${IMAGE_MAP_CONFIGMAP.namespace}/${IMAGE_MAP_CONFIGMAP.name}`;
+
+/**
+ * The map's text without its whole-line comments, when what is left is JSON (the map as tinykube
+ * makes it: comments and `[]`), decoded without the YAML parser; NOT_JSON otherwise. The YAML
+ * parser costs ~5 MB of a cluster's idle memory, so it loads only for a map that needs it.
+ */
+export function decodeWithoutYAMLParser(text: string): unknown {
+  return decodeJSONInYAML(text.replace(/^[ \t]*#.*$/gm, ''));
+}
+
+/** The ConfigMap's map text as it is stored now, if it needs the YAML parser to be read. */
+export function imageMapNeedsYAML(store: Store): boolean {
+  const cm = store.get('configmaps', IMAGE_MAP_CONFIGMAP.namespace, IMAGE_MAP_CONFIGMAP.name) as ConfigMapObj | undefined;
+  const text = cm?.data?.[IMAGE_MAP_CONFIGMAP.key];
+  return text !== undefined && decodeWithoutYAMLParser(text) === NOT_JSON;
+}
 
 export function imageMapReader(d: { store: Store; start?: ImageMap; record: EventRecorder; log: Pick<Logger, 'warn'> }) {
   let seen: string | undefined;
@@ -19,13 +35,16 @@ export function imageMapReader(d: { store: Store; start?: ImageMap; record: Even
     const cm = d.store.get('configmaps', IMAGE_MAP_CONFIGMAP.namespace, IMAGE_MAP_CONFIGMAP.name) as ConfigMapObj | undefined;
     const rv = cm?.metadata.resourceVersion;
     if (rv === seen) return cached;
+    const text = cm?.data?.[IMAGE_MAP_CONFIGMAP.key];
+    const json = text === undefined ? NOT_JSON : decodeWithoutYAMLParser(text);
+    // A YAML map while the parser loads (index.ts loads it on the change): read at the next start.
+    if (json === NOT_JSON && text !== undefined && !yamlParserLoaded()) return undefined;
     seen = rv;
     cached = undefined;
-    const text = cm?.data?.[IMAGE_MAP_CONFIGMAP.key];
     if (!cm || text === undefined) return undefined;
     let problems: string[];
     try {
-      const r = readImageMap(decodeYAML(text), IMAGE_MAP_SOURCE);
+      const r = readImageMap(json === NOT_JSON ? decodeYAML(text) : json, IMAGE_MAP_SOURCE);
       cached = r.map;
       problems = r.problems;
     } catch (e) {

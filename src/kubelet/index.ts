@@ -20,7 +20,7 @@ import { claimRuntimeDir, makeTempPodsDir, reclaimDeadRuntimeDirs, runDirFor } f
 
 export { runDirFor };
 import type { TokenIssuer } from './volumes.js';
-import { imageMapReader } from './image-maps.js';
+import { imageMapNeedsYAML, imageMapReader } from './image-maps.js';
 import { IMAGE_MAP_CONFIGMAP } from '../config/images/image-map.js';
 import { loadYAMLParser } from '../apimachinery/yaml/decode.js';
 import { selfArgv } from './self.js';
@@ -163,8 +163,11 @@ export function startNodeAgent(
   });
   const objectChanged = (kind: ObjectKind) => store.subscribe(kind, (ev) => runtime.objectChanged(kind, ev.namespace, ev.name));
   // An edit of the image map: containers waiting for an image try again.
+  // A map in YAML loads the YAML parser first (it is not loaded for the map tinykube made).
   const unsubImages = store.subscribe('configmaps', (ev) => {
-    if (ev.namespace === IMAGE_MAP_CONFIGMAP.namespace && ev.name === IMAGE_MAP_CONFIGMAP.name) runtime.imagesChanged();
+    if (ev.namespace !== IMAGE_MAP_CONFIGMAP.namespace || ev.name !== IMAGE_MAP_CONFIGMAP.name) return;
+    if (imageMapNeedsYAML(store)) void loadYAMLParser().then(() => runtime.imagesChanged());
+    else runtime.imagesChanged();
   });
   const unsubObjects = [
     unsubImages,
@@ -193,8 +196,9 @@ export function startNodeAgent(
   }
   for (const p of ctx.informers.list('pods')) if (ours(p)) pendingKeys.add(`${p.metadata.namespace}/${p.metadata.name}`);
   // Pods also wait for the tracker's cgroup probe (a shell, spawned as the isolation's).
-  // (and for the YAML parser: the image map is YAML).
-  const isolationKnown = Promise.all([detectIsolation(config.podIsolation), tracker.ready, loadYAMLParser()]).then(([iso]) => {
+  // (and for the YAML parser, when the image map is YAML).
+  const yamlReady = imageMapNeedsYAML(store) ? loadYAMLParser() : undefined;
+  const isolationKnown = Promise.all([detectIsolation(config.podIsolation), tracker.ready, yamlReady]).then(([iso]) => {
     isolation = iso;
     agentLog.info(
       { mode: iso.mode, reason: iso.reason },

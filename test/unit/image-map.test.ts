@@ -3,7 +3,9 @@
 // (maps, then the built-in catalogue), and upstream's command/args rules.
 import { describe, expect, it } from 'vitest';
 import { parseImageReference } from '../../src/apimachinery/image-reference.js';
-import { patternMatches, patternProblem, readImageMap } from '../../src/config/images/image-map.js';
+import { IMAGE_MAP_TEMPLATE, patternMatches, patternProblem, readImageMap } from '../../src/config/images/image-map.js';
+import { decodeWithoutYAMLParser } from '../../src/kubelet/image-maps.js';
+import { NOT_JSON } from '../../src/apimachinery/yaml/decode.js';
 import { CATALOGUE } from '../../src/config/images/catalogue.js';
 import { composeCommand, resolveImage, withImageEnv, type ResolveDeps } from '../../src/kubelet/images.js';
 
@@ -207,5 +209,13 @@ describe('composeCommand: upstream command and args rules', () => {
     expect(withImageEnv({ image: 'x', env: { A: 'image', B: '$(C)' } }, { A: 'container', C: 'c' }, (s) => s.replace('$(C)', 'c'))).toEqual(
       { A: 'container', B: 'c', C: 'c' },
     );
+  });
+});
+
+describe('the map tinykube makes', () => {
+  it('reads as an empty list without the YAML parser (the parser loads only for a map in YAML)', () => {
+    expect(decodeWithoutYAMLParser(IMAGE_MAP_TEMPLATE)).toEqual([]);
+    expect(decodeWithoutYAMLParser('# a comment\n[{"image": "x", "cmd": ["true"]}]\n')).toEqual([{ image: 'x', cmd: ['true'] }]);
+    expect(decodeWithoutYAMLParser('- image: x\n')).toBe(NOT_JSON);
   });
 });

@@ -30,6 +30,9 @@ export function loadYAMLParser(): Promise<void> {
   }));
 }
 
+/** Whether decodeYAML can run now (JSON in YAML needs no parser). */
+export const yamlParserLoaded = (): boolean => jsyaml !== undefined;
+
 /** go-yaml v2's max_flow_level and max_indents. */
 export const GO_YAML_MAX_DEPTH = 10000;
 
