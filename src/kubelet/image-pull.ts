@@ -14,8 +14,21 @@ export interface ImageDeps {
   imageMaps(): ImageMap[];
   /** argv that runs tinykube itself (the built-in agnhost); undefined where it cannot be found. */
   selfArgv?: string[];
-  /** Images this node has resolved: name -> imageID. */
-  presentImages: Map<string, string>;
+  /** Images this node has resolved, by name (node.status.images lists them). */
+  presentImages: Map<string, PresentImage>;
+  /** The present images changed (a new one, or one resolving to another entry now). */
+  imagesPresentChanged?: () => void;
+}
+
+export interface PresentImage {
+  imageID: string;
+  sizeBytes: number;
+}
+
+function remember(rt: Pick<ImageDeps, 'presentImages' | 'imagesPresentChanged'>, img: ResolvedImage) {
+  if (rt.presentImages.get(img.name)?.imageID === img.imageID) return;
+  rt.presentImages.set(img.name, { imageID: img.imageID, sizeBytes: programSize(img.program) });
+  rt.imagesPresentChanged?.();
 }
 
 type PullDeps = Pick<RuntimeContext, 'record' | 'markDirty' | 'sync' | 'config'> & ImageDeps;
@@ -67,10 +80,10 @@ export function pullImage(rt: PullDeps, w: Worker, c: Ctr): ResolvedImage | unde
     }
     return undefined;
   }
-  const present = res.ok && rt.presentImages.get(res.image.name) === res.image.imageID;
+  const present = res.ok && rt.presentImages.get(res.image.name)?.imageID === res.image.imageID;
   if (policy === 'Never' || (policy === 'IfNotPresent' && present)) {
     if (res.ok) {
-      rt.presentImages.set(res.image.name, res.image.imageID);
+      remember(rt, res.image);
       rt.record(
         w.pod,
         'Normal',
@@ -100,15 +113,26 @@ export function pullImage(rt: PullDeps, w: Worker, c: Ctr): ResolvedImage | unde
     return undefined;
   }
   c.pull = undefined;
-  rt.presentImages.set(res.image.name, res.image.imageID);
+  remember(rt, res.image);
   const took = pullDuration(performance.now() - t0);
   rt.record(
     w.pod,
     'Normal',
     'Pulled',
-    `Successfully pulled image ${JSON.stringify(image)} in ${took} (${took} including waiting). Image size: ${programSize(res.image.program)} bytes. Resolved to ${describeResolution(res.image)}`,
+    `Successfully pulled image ${JSON.stringify(image)} in ${took} (${took} including waiting). Image size: ${rt.presentImages.get(res.image.name)?.sizeBytes ?? 0} bytes. Resolved to ${describeResolution(res.image)}`,
   );
   return res.image;
+}
+
+/**
+ * node.status.images as the kubelet reports them: largest first, at most 50 (nodeStatusMaxImages),
+ * each under its digest and its tag.
+ */
+export function nodeImages(present: Map<string, PresentImage>): { names: string[]; sizeBytes: number }[] {
+  return [...present]
+    .map(([name, p]) => ({ names: [p.imageID, name], sizeBytes: p.sizeBytes }))
+    .sort((a, b) => b.sizeBytes - a.sizeBytes || a.names[1]!.localeCompare(b.names[1]!))
+    .slice(0, 50);
 }
 
 /** The image maps changed: containers waiting for an image try again now. */

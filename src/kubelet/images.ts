@@ -44,9 +44,9 @@ const MAP_HOWTO = `map it in ConfigMap ${IMAGE_MAP_CONFIGMAP.namespace}/${IMAGE_
 
 /** The PATH host programs are looked up on: the container's default, plus the sbin directories servers live in. */
 export function programPath(hostPATH = process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin'): string {
-  const dirs = hostPATH.split(delimiter).filter(Boolean);
-  for (const d of ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin']) if (!dirs.includes(d)) dirs.push(d);
-  return dirs.join(delimiter);
+  const dirs = new Set(hostPATH.split(delimiter).filter(Boolean));
+  for (const d of ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin']) dirs.add(d);
+  return [...dirs].join(delimiter);
 }
 
 export interface ResolveDeps {

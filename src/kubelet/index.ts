@@ -21,6 +21,7 @@ import { claimRuntimeDir, makeTempPodsDir, reclaimDeadRuntimeDirs, runDirFor } f
 export { runDirFor };
 import type { TokenIssuer } from './volumes.js';
 import { imageMapNeedsYAML, imageMapReader } from './image-maps.js';
+import { nodeImages, type PresentImage } from './image-pull.js';
 import { IMAGE_MAP_CONFIGMAP } from '../config/images/image-map.js';
 import { loadYAMLParser } from '../apimachinery/yaml/decode.js';
 import { selfArgv } from './self.js';
@@ -100,6 +101,8 @@ export function startNodeAgent(
   let isolation: IsolationInfo | undefined;
   const agentLog = log.child({ component: 'kubelet' });
   const tokens = ctx.tokens;
+  const presentImages = new Map<string, PresentImage>();
+  let imagesTimer: NodeJS.Timeout | undefined;
   const images = imageMapReader({ store, start: config.images, record: kubeletEvents, log: agentLog });
   const runtime = createRuntime({
     store,
@@ -121,7 +124,14 @@ export function startNodeAgent(
     services: ctx.informers.for('services'),
     imageMaps: () => images.maps(),
     selfArgv: selfArgv(),
-    presentImages: new Map(),
+    presentImages,
+    // node.status.images follows, once per burst of new images.
+    imagesPresentChanged: () => {
+      imagesTimer ??= setTimeout(() => {
+        imagesTimer = undefined;
+        if (!stopped) heartbeat.reportImages(nodeImages(presentImages));
+      }, 200);
+    },
     bindRewriteEnv: bindRewriteEnvFor(agentLog, kubeletEvents, store, config.nodeName),
   });
   const scheduler = startScheduler({ ...ctx, log: log.child({ component: 'scheduler' }) });
@@ -224,6 +234,7 @@ export function startNodeAgent(
       unsub();
       for (const u of unsubObjects) u();
       clearTimeout(hostsTimer);
+      clearTimeout(imagesTimer);
       scheduler.stop();
       heartbeat.stop();
       await runtime.stop();

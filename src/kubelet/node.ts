@@ -107,6 +107,8 @@ export function nodeObject(config: ClusterConfig, now: Date): NodeObj {
 }
 
 export interface NodeHeartbeat {
+  /** Writes node.status.images (the kubelet reports what its runtime has). */
+  reportImages(images: { names: string[]; sizeBytes: number }[]): void;
   stop(): void;
 }
 
@@ -199,5 +201,21 @@ export function startNode(
   renew();
   const timer = setInterval(renew, RENEW_MS);
   timer.unref();
-  return { stop: () => clearInterval(timer) };
+  return {
+    reportImages(images) {
+      try {
+        const cur = registry.get(defs.node, '', config.nodeName);
+        registry.update(
+          defs.node,
+          '',
+          config.nodeName,
+          { ...cur, status: { ...(cur.status as object), images } },
+          { subresource: 'status', fieldManager: 'kubelet' },
+        );
+      } catch (err) {
+        onError(err);
+      }
+    },
+    stop: () => clearInterval(timer),
+  };
 }

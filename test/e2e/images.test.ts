@@ -43,6 +43,11 @@ describe('images that map to programs', () => {
     const s = p.status.containerStatuses[0];
     expect(s.image).toBe('docker.io/library/busybox:latest');
     expect(s.imageID).toMatch(/^docker\.io\/library\/busybox@sha256:[0-9a-f]{64}$/);
+    // The node lists the images it has, under digest and tag, as a kubelet reports its runtime's.
+    await untilPasses(async () => {
+      const node = JSON.parse((await tc.kubectl(['get', 'nodes', '-o', 'json'])).stdout).items[0];
+      expect(node.status.images).toContainEqual({ names: [s.imageID, 'docker.io/library/busybox:latest'], sizeBytes: expect.any(Number) });
+    });
     const ev = await events('bb');
     expect(ev).toMatch(/Normal\s+Pulling\s+\S+\s+kubelet\s+Pulling image "busybox"/);
     expect(ev).toMatch(
@@ -270,13 +275,27 @@ for _ in range(300):
         break
     time.sleep(0.1)
 s = p.status.container_statuses[0]
-print(json.dumps({"ip": p.status.pod_ip, "image": s.image, "imageID": s.image_id, "ready": s.ready}))
+# An image no map knows: the waiting reason and message a Python user reads.
+v1.create_namespaced_pod("default", client.V1Pod(metadata=client.V1ObjectMeta(name="py-unmapped"),
+    spec=client.V1PodSpec(containers=[client.V1Container(name="c", image="registry.example/py-app:1")])))
+waiting = None
+for _ in range(300):
+    u = v1.read_namespaced_pod("py-unmapped", "default")
+    cs = u.status.container_statuses
+    if cs and cs[0].state.waiting and cs[0].state.waiting.reason in ("ErrImagePull", "ImagePullBackOff"):
+        waiting = cs[0].state.waiting
+        break
+    time.sleep(0.1)
+print(json.dumps({"ip": p.status.pod_ip, "image": s.image, "imageID": s.image_id, "ready": s.ready,
+                  "waiting": waiting and {"reason": waiting.reason, "message": waiting.message}}))
 `,
     });
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
     expect(out).toMatchObject({ ready: true, image: 'registry.k8s.io/e2e-test-images/agnhost:2.52' });
     expect(out.imageID).toMatch(/^registry\.k8s\.io\/e2e-test-images\/agnhost@sha256:/);
+    expect(out.waiting.reason).toMatch(/^(ErrImagePull|ImagePullBackOff)$/);
+    expect(out.waiting.message).toContain('no mapping for image "registry.example/py-app:1"');
     await untilPasses(async () => expect(await httpGet(`http://${out.ip}:8080/hostname`)).toBe('netexec'), 15_000);
     expect(await httpGet(`http://${out.ip}:8080/echo?msg=hi`)).toBe('hi');
   });

@@ -129,7 +129,7 @@ export function fakeContext(o: Partial<RuntimeContext> & { objects?: Record<stri
     isolation: () => ({ mode: 'none', reason: 'a unit test' }),
     services: { list: vi.fn(() => []), get: vi.fn(() => undefined) },
     imageMaps: () => [],
-    presentImages: new Map<string, string>(),
+    presentImages: new Map(),
     workers: new Map<string, Worker>(),
     stopped: false,
     hostsBlocks: new Map<string, string>(),
