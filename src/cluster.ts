@@ -29,12 +29,16 @@ import { withDeps, type Subresource } from './server/subresource.js';
 import { startControllers } from './controllers/index.js';
 import { createLogger } from './base/log.js';
 import { realClock } from './base/clock.js';
-import { loadOrCreatePKI, loadOrCreateToken } from './pki/certs.js';
+import { rbacModeAuthorizer } from './auth/rbac/authorizer.js';
+import { informerRBACSource } from './auth/rbac/informer-source.js';
+import { rbacRulesFor } from './auth/rbac/rules-review.js';
+import type { RBACSource } from './auth/rbac/rule-resolver.js';
+import { issueClientCertificate, loadOrCreatePKI, loadOrCreateToken } from './pki/certs.js';
 import { createTokenAuthority, type TokenAuthority } from './auth/tokens.js';
 import { createServiceAccountAuthenticator, type ServiceAccountAuthenticator } from './auth/authenticator.js';
 import { SERVICEACCOUNT_TOKEN, type TokenRequestDeps } from './server/serviceaccount-token.js';
-import { ADMIN_USER } from './auth/users.js';
-import { buildKubeconfig, writeKubeconfig } from './config/kubeconfig.js';
+import { ADMIN_USER, type UserInfo } from './auth/users.js';
+import { buildKubeconfig, buildUserKubeconfig, writeKubeconfig } from './config/kubeconfig.js';
 import { loadYAMLParser } from './apimachinery/yaml/decode.js';
 import { DEFAULTS, parseHostPort, resolveConfig, type StartOptions } from './config/options.js';
 import { placeCluster } from './config/placement.js';
@@ -83,6 +87,12 @@ export interface RunningCluster {
   kubeconfigPath?: string;
   token: string;
   caCert: string;
+  /**
+   * A user for tests (envtest's AddUser): a client certificate of this cluster's CA for `name` in
+   * `groups`, and a standalone kubeconfig that uses it. What the user may do is what RBAC gives it
+   * (with `--authorization-mode RBAC`); `system:masters` may do anything.
+   */
+  addUser(u: { name: string; groups?: string[]; validDays?: number }): Promise<{ kubeconfig: string; certPem: string; keyPem: string }>;
   /** The API port, and the cluster DNS server's (UDP and TCP) and every address it serves. */
   ports: { api: number; dns: number };
   dns: {
@@ -112,6 +122,11 @@ export interface RunningCluster {
   /** Resolves once the built-in controllers have worked off every queued change (tests, benchmarks). */
   idle(): Promise<void>;
   stop(): Promise<void>;
+}
+
+/** The API server's authorizer and rule resolver of `--authorization-mode RBAC`. */
+function rbacMode(source: RBACSource) {
+  return { authorizer: rbacModeAuthorizer(source), rulesFor: (user: UserInfo, ns: string) => rbacRulesFor(user, ns, source) };
 }
 
 export async function startCluster(opts: StartOptions = {}): Promise<RunningCluster> {
@@ -244,11 +259,17 @@ export async function startCluster(opts: StartOptions = {}): Promise<RunningClus
     const authenticator = saAuth;
     opts.progress?.('certificates and tokens ready');
 
+    // RBAC reads the four kinds from shared informers (a decision costs ~2 us, no SQLite read);
+    // the registry checks RBAC writes for escalation with the same objects.
+    const rbacSource = config.authorizationMode === 'RBAC' ? informerRBACSource(informers) : undefined;
+    const rbac = rbacSource && rbacMode(rbacSource);
+    if (rbac && rbacSource) registry.authorization = { authorizer: rbac.authorizer, source: rbacSource };
     api = createApiServer({
+      ...(rbac ?? {}),
       store,
       registry,
       defs,
-      tls: { cert: pki.certPem, key: pki.keyPem },
+      tls: { cert: pki.certPem, key: pki.keyPem, clientCA: pki.caCertPem },
       token,
       authenticate: (t, audiences, why) => authenticator.authenticate(t, audiences, why),
       adminUser: ADMIN_USER,
@@ -382,6 +403,19 @@ export async function startCluster(opts: StartOptions = {}): Promise<RunningClus
       kubeconfigPath: opts.kubeconfigPath,
       token,
       caCert: pki.caCertPem,
+      async addUser(u) {
+        if (!pki.caKeyPem) throw new Error('this cluster has no CA key to sign user certificates with');
+        const { certPem, keyPem } = await issueClientCertificate(pki.caCertPem, pki.caKeyPem, {
+          user: u.name,
+          groups: u.groups,
+          validDays: u.validDays,
+        });
+        return {
+          certPem,
+          keyPem,
+          kubeconfig: buildUserKubeconfig({ name: config.name, server, caPem: pki.caCertPem, user: u.name, certPem, keyPem }),
+        };
+      },
       ports: { api: port, dns: dns.udpPort },
       dns: { addresses: dns.addresses, nameserver: clusterDNS.nameserver, unavailable: clusterDNS.unavailable, upstreams: dns.upstreams },
       slot: placement.slot,

@@ -12,7 +12,6 @@ const EXIT_CODE: Record<StopSignal, number> = { SIGINT: 1, SIGTERM: 2 };
 
 /** Resolves with the exit code once it has called rt.exit with it. */
 export function pause(delaySeconds: number, rt: AgnhostRuntime): Promise<number> {
-  rt.stdout('Paused\n');
   return new Promise((resolve) => {
     // Signal listeners do not keep Node running; this does, until the exit (upstream blocks on a channel).
     const hold = setInterval(() => undefined, 2 ** 31 - 1);
@@ -38,5 +37,8 @@ export function pause(delaySeconds: number, rt: AgnhostRuntime): Promise<number>
       ['SIGTERM', on('SIGTERM')],
     ];
     for (const [s, l] of listeners) rt.signals.on(s, l);
+    // Said once the signals are caught: whoever waits for it may stop the process at once (a
+    // pipe write is synchronous, so a reader can act before the next line here would run).
+    rt.stdout('Paused\n');
   });
 }

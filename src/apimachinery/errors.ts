@@ -104,7 +104,9 @@ export function badRequest(message: string): StatusError {
 
 export function forbidden(gr: GroupResource, name: string, why: string): StatusError {
   const subject = name ? `${qualifiedResource(gr)} "${name}"` : qualifiedResource(gr);
-  return new StatusError(403, 'Forbidden', `${subject} is forbidden: ${why}`, {
+  // NewForbidden of no resource (a non-resource path): `forbidden: ...`.
+  const message = !gr.group && !gr.resource ? `forbidden: ${why}` : `${subject} is forbidden: ${why}`;
+  return new StatusError(403, 'Forbidden', message, {
     name: name || undefined,
     group: gr.group || undefined,
     kind: gr.resource,

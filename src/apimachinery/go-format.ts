@@ -9,6 +9,8 @@ export function goIsPrint(cp: number): boolean {
 
 /** strconv.Quote (what %q and NumError print). */
 export function goQuote(s: string): string {
+  // Printable ASCII without quotes or backslashes (most names) is quoted as it is.
+  if (/^[\x20\x21\x23-\x5b\x5d-\x7e]*$/.test(s)) return `"${s}"`;
   let out = '"';
   for (const ch of s) {
     const cp = ch.codePointAt(0)!;

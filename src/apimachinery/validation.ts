@@ -115,10 +115,22 @@ export const nameIsDNSSubdomain: NameValidator = (name, prefix) => isDNS1123Subd
 export const nameIsDNSLabel: NameValidator = (name, prefix) => isDNS1123Label(prefix ? maskTrailingDash(name) : name);
 export const nameIsDNS1035Label: NameValidator = (name, prefix) => isDNS1035Label(prefix ? maskTrailingDash(name) : name);
 
-/** Name rules per kind: Services are DNS-1035 labels, Namespaces DNS-1123 labels, the rest subdomains. */
+/** path.IsValidPathSegmentName (rbac's ValidateRBACName): any name that is one URL path segment (`system:basic-user`). */
+export const nameIsPathSegment: NameValidator = (name) => {
+  if (name === '.' || name === '..') return [`may not be '${name}'`];
+  const errs: string[] = [];
+  if (name.includes('/')) errs.push("may not contain '/'");
+  if (name.includes('%')) errs.push("may not contain '%'");
+  return errs;
+};
+
+const RBAC_KINDS = new Set(['Role', 'ClusterRole', 'RoleBinding', 'ClusterRoleBinding']);
+
+/** Name rules per kind: Services are DNS-1035 labels, Namespaces DNS-1123 labels, RBAC kinds path segments, the rest subdomains. */
 export function nameValidatorForKind(kind: string): NameValidator {
   if (kind === 'Service') return nameIsDNS1035Label;
   if (kind === 'Namespace') return nameIsDNSLabel;
+  if (RBAC_KINDS.has(kind)) return nameIsPathSegment;
   return nameIsDNSSubdomain;
 }
 

@@ -49,6 +49,7 @@ interface UpFlags {
   maxPods?: string;
   podIsolation?: string;
   images?: string;
+  authorizationMode?: string;
   maxEndpointsPerSlice?: string;
   nodeportAddresses?: string;
   externalIpAddresses?: string;
@@ -142,6 +143,7 @@ function startOptions(f: UpFlags): StartOptions {
     maxPods: f.maxPods === undefined ? undefined : Number(f.maxPods),
     podIsolation: f.podIsolation,
     images: f.images === undefined ? undefined : resolve(f.images),
+    authorizationMode: f.authorizationMode,
     maxEndpointsPerSlice: f.maxEndpointsPerSlice === undefined ? undefined : Number(f.maxEndpointsPerSlice),
     nodePortAddresses: f.nodeportAddresses,
     externalIPAddresses: f.externalIpAddresses,
@@ -476,6 +478,30 @@ function kubeconfig(f: DirFlags): void {
   process.stdout.write(readFileSync(file, 'utf8'));
 }
 
+/** `tinykube add-user`: a client certificate of the data dir's CA and a kubeconfig that uses it (envtest's AddUser). */
+async function addUser(name: string, f: DirFlags & { group: string[]; validDays?: string }): Promise<void> {
+  const dir = dirOf(f);
+  const file = instanceFiles(dir).kubeconfigFile;
+  const ca = join(dir, 'pki', 'ca.crt');
+  const key = join(dir, 'pki', 'ca.key');
+  if (!existsSync(file) || !existsSync(ca) || !existsSync(key)) fail(`no cluster in ${dir}: start it first (tinykube up${dirHint(f)})`);
+  const validDays = f.validDays === undefined ? undefined : Number(f.validDays);
+  if (validDays !== undefined && !(Number.isInteger(validDays) && validDays > 0))
+    fail(`--valid-days: want a positive number of days, got "${f.validDays}"`);
+  const admin = (await loadYAML()).parse(readFileSync(file, 'utf8')) as { clusters: { name: string; cluster: { server: string } }[] };
+  const cluster = admin.clusters[0]!;
+  const caPem = readFileSync(ca, 'utf8');
+  const { issueClientCertificate } = await import('../pki/certs.js');
+  const { buildUserKubeconfig } = await import('../config/kubeconfig.js');
+  let cert: { certPem: string; keyPem: string };
+  try {
+    cert = await issueClientCertificate(caPem, readFileSync(key, 'utf8'), { user: name, groups: f.group, validDays });
+  } catch (e) {
+    fail((e as Error).message);
+  }
+  process.stdout.write(buildUserKubeconfig({ name: cluster.name, server: cluster.cluster.server, caPem, user: name, ...cert }));
+}
+
 async function confirm(question: string): Promise<boolean> {
   const rl = createInterface({ input: process.stdin, output: process.stderr });
   const answer = await new Promise<string>((r) => rl.question(question, r));
@@ -646,6 +672,10 @@ program
     'how Pods get their own mounts, /etc/hosts and resolv.conf: auto, mount (root), userns (unprivileged user namespaces) or none (default auto)',
   )
   .option(
+    '--authorization-mode <mode>',
+    'AlwaysAllow (every authenticated request) or RBAC (Roles, ClusterRoles and bindings decide; system:masters may do anything) (default AlwaysAllow)',
+  )
+  .option(
     '--images <file>',
     'image map (YAML or JSON): container images -> programs on this host, searched after ConfigMap kube-system/tinykube-images and before the built-in catalogue',
   )
@@ -681,6 +711,25 @@ dirOptions(program.command('kubeconfig'))
     ]),
   )
   .action((f: DirFlags) => kubeconfig(f));
+
+dirOptions(program.command('add-user'))
+  .description("print a kubeconfig for a user: a client certificate of the cluster's CA (CN the user, O each group), as envtest's AddUser")
+  .argument('<name>', 'the user name')
+  .option(
+    '--group <group>',
+    'a group of the user (repeat for several; system:masters may do anything)',
+    (g: string, all: string[]) => [...all, g],
+    [] as string[],
+  )
+  .option('--valid-days <days>', 'how long the certificate is valid (default 365)')
+  .addHelpText(
+    'after',
+    examples([
+      'tinykube add-user jane --group dev > jane.kubeconfig && kubectl --kubeconfig jane.kubeconfig auth whoami',
+      'tinykube add-user ci-admin --group system:masters --name dev > admin.kubeconfig',
+    ]),
+  )
+  .action((name: string, f: DirFlags & { group: string[]; validDays?: string }) => addUser(name, f));
 
 dirOptions(program.command('reset'))
   .description('delete a data dir (API objects, certificates, Pod logs) after confirmation, and its kubeconfig context')

@@ -25,6 +25,8 @@ export interface ClusterConfig {
   maxPods: number;
   podBackoff: { initialMs: number; maxMs: number };
   podIsolation: 'auto' | 'mount' | 'userns' | 'none';
+  /** Who may do what: everyone authenticated (AlwaysAllow), or what RBAC objects say. */
+  authorizationMode: 'AlwaysAllow' | 'RBAC';
   /** The image map given at start (--images, startCluster({ images })). */
   images?: ImageMap;
   maxEndpointsPerSlice: number;

@@ -62,6 +62,45 @@ export function buildKubeconfig(e: KubeconfigEntry): string {
 }
 
 /**
+ * A standalone kubeconfig for a user with a client certificate (envtest's AddUser, `tinykube
+ * add-user`): its own context `USER@CLUSTER`, the cluster's CA, the certificate and key inline.
+ */
+export function buildUserKubeconfig(e: {
+  name: string;
+  server: string;
+  caPem: string;
+  user: string;
+  certPem: string;
+  keyPem: string;
+}): string {
+  const q = yamlScalar;
+  const b64 = (s: string) => q(Buffer.from(s).toString('base64'));
+  const ctx = `${e.user}@${e.name}`;
+  return [
+    'apiVersion: v1',
+    'kind: Config',
+    'preferences: {}',
+    'clusters:',
+    `  - name: ${q(e.name)}`,
+    '    cluster:',
+    `      server: ${q(e.server)}`,
+    `      certificate-authority-data: ${b64(e.caPem)}`,
+    'users:',
+    `  - name: ${q(ctx)}`,
+    '    user:',
+    `      client-certificate-data: ${b64(e.certPem)}`,
+    `      client-key-data: ${b64(e.keyPem)}`,
+    'contexts:',
+    `  - name: ${q(ctx)}`,
+    '    context:',
+    `      cluster: ${q(e.name)}`,
+    `      user: ${q(ctx)}`,
+    `current-context: ${q(ctx)}`,
+    '',
+  ].join('\n');
+}
+
+/**
  * A string as a YAML scalar: plain when it cannot be read as anything but that string (YAML 1.1
  * or 1.2: no number, boolean, null or timestamp, no indicator), else double-quoted (a JSON string
  * is a valid YAML double-quoted scalar).

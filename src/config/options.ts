@@ -67,6 +67,12 @@ export interface StartOptions {
    * and before the built-in catalogue.
    */
   images?: ImageEntry[] | string;
+  /**
+   * `AlwaysAllow` (default: every authenticated request is allowed) or `RBAC`: Roles,
+   * ClusterRoles and their bindings decide, as `kube-apiserver --authorization-mode=RBAC`
+   * (system:masters, the admin kubeconfig's group, may do anything).
+   */
+  authorizationMode?: string;
   /** Endpoints per EndpointSlice (upstream --max-endpoints-per-slice, 1–1000, default 100). */
   maxEndpointsPerSlice?: number;
   /** kube-proxy's --nodeport-addresses: CIDRs whose host addresses get NodePorts (default 127.0.0.1/32). */
@@ -255,6 +261,9 @@ export function resolveConfig(o: StartOptions, mode: 'library' | 'cli' = 'librar
   if (!['auto', 'mount', 'userns', 'none'].includes(podIsolation))
     throw new OptionError(`--pod-isolation: invalid value "${podIsolation}": must be one of auto, mount, userns, none`);
   const images = o.images === undefined ? undefined : startImageMap(o.images);
+  const authorizationMode = o.authorizationMode ?? 'AlwaysAllow';
+  if (authorizationMode !== 'AlwaysAllow' && authorizationMode !== 'RBAC')
+    throw new OptionError(`--authorization-mode: invalid value "${authorizationMode}": must be AlwaysAllow or RBAC`);
   const compaction = { ...DEFAULTS.compaction, ...o.compaction };
   for (const [k, v] of Object.entries(compaction)) {
     if (!Number.isFinite(v) || v < 0) throw new OptionError(`compaction.${k}: must be a non-negative number`);
@@ -280,6 +289,7 @@ export function resolveConfig(o: StartOptions, mode: 'library' | 'cli' = 'librar
     podBackoff,
     podIsolation: podIsolation as ClusterConfig['podIsolation'],
     ...(images ? { images } : {}),
+    authorizationMode,
     maxEndpointsPerSlice,
     nodePortAddresses: npText,
     externalIPAddresses: extText,

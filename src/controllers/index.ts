@@ -19,6 +19,7 @@ import { startDeploymentController } from './deployment/controller.js';
 import { startDaemonSetController } from './daemonset/controller.js';
 import { startDisruptionController } from './disruption/controller.js';
 import { startHorizontalPodAutoscaler } from './podautoscaler/controller.js';
+import { startClusterRoleAggregationController } from './clusterrole-aggregation.js';
 
 export type { ControllerContext } from './context.js';
 
@@ -41,6 +42,7 @@ export function startControllers(ctx: ControllerContext): Controller {
     startDaemonSetController({ ...ctx, log: ctx.log.child({ controller: 'daemonset' }) }),
     startDisruptionController({ ...ctx, log: ctx.log.child({ controller: 'disruption' }) }),
     startHorizontalPodAutoscaler({ ...ctx, log: ctx.log.child({ controller: 'horizontal-pod-autoscaler' }) }),
+    startClusterRoleAggregationController({ ...ctx, log: ctx.log.child({ controller: 'clusterrole-aggregation' }) }),
   ];
   return {
     stop() {

@@ -187,3 +187,51 @@ export function loadOrCreateToken(dataDir: string | undefined): string {
   writePrivateFile(f, `${t}\n`);
   return t;
 }
+
+/** A user of the cluster as a client certificate names one (upstream's x509 authenticator). */
+export interface CertificateUser {
+  /** The certificate's Common Name: the user name. */
+  user: string;
+  /** Its Organizations: the user's groups. */
+  groups?: string[];
+  /** How long it is valid (default one year). */
+  validDays?: number;
+}
+
+/**
+ * A client certificate for `user` signed by the cluster's CA, as kubeadm and envtest's AddUser
+ * make them: CN is the user, each O a group, clientAuth only. The API server takes it instead of a
+ * bearer token.
+ */
+export async function issueClientCertificate(
+  caCertPem: string,
+  caKeyPem: string,
+  u: CertificateUser,
+): Promise<{ certPem: string; keyPem: string }> {
+  // The subject is written as `CN=a, O=b`: a comma or `=` in a name would change its meaning.
+  for (const n of [u.user, ...(u.groups ?? [])])
+    if (!n || /[,=+<>#;"\\]/.test(n))
+      throw new Error(`invalid user or group name ${JSON.stringify(n)}: it must be non-empty and have none of , = + < > # ; " \\`);
+  const x = await x509();
+  const ca = new x.X509Certificate(caCertPem);
+  const signingKey = await importKey(caKeyPem);
+  const keys = (await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify'])) as CryptoKeyPair;
+  const now = Date.now();
+  const cert = await x.X509CertificateGenerator.create({
+    serialNumber: serial(),
+    subject: [`CN=${u.user}`, ...(u.groups ?? []).map((g) => `O=${g}`)].join(', '),
+    issuer: ca.subject,
+    notBefore: new Date(now - 60_000),
+    notAfter: new Date(now + (u.validDays ?? 365) * DAY),
+    publicKey: keys.publicKey,
+    signingKey,
+    signingAlgorithm: ALG,
+    extensions: [
+      new x.BasicConstraintsExtension(false, undefined, true),
+      new x.KeyUsagesExtension(x.KeyUsageFlags.digitalSignature | x.KeyUsageFlags.keyEncipherment, true),
+      new x.ExtendedKeyUsageExtension([x.ExtendedKeyUsage.clientAuth]),
+      await x.AuthorityKeyIdentifierExtension.create(ca),
+    ],
+  });
+  return { certPem: cert.toString('pem') + '\n', keyPem: await toPem(keys.privateKey) };
+}

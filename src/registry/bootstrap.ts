@@ -15,6 +15,7 @@ import { deepEqual } from '../apimachinery/meta.js';
 import { ipRange, slotToIP } from '../allocators/clusterip.js';
 import type { ClusterConfig } from '../config/cluster-config.js';
 import { bootstrapStorageClass } from './storage/storageclass.js';
+import { bootstrapRBAC } from './rbac/bootstrap-policy.js';
 import { IMAGE_MAP_CONFIGMAP, IMAGE_MAP_TEMPLATE } from '../config/images/image-map.js';
 
 export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
@@ -47,6 +48,8 @@ export function bootstrap(registry: Registry, defs: ResourceDef[], config: Clust
   }
   // The default StorageClass of the built-in local-path provisioner (src/controllers/volume).
   bootstrapStorageClass(registry, defs);
+  // Upstream's bootstrap RBAC policy (cluster-admin, admin/edit/view, system:*), reconciled.
+  bootstrapRBAC(registry, defs);
   // The image map users edit (src/config/images): made once, theirs from then on.
   const cmDef = requireDef(defs, '', 'configmaps');
   const { namespace, name, key } = IMAGE_MAP_CONFIGMAP;

@@ -2,6 +2,7 @@
 // HTTP (upstream staging/src/k8s.io/apiserver/pkg/registry/generic/registry/store.go). The REST
 // handlers call it for API requests; controllers call it when they need API semantics (finalizers,
 // propagation, validation) rather than raw store writes. Kind specifics come from ResourceDefs.
+import type { UserInfo } from '../auth/users.js';
 import type { Store, Tx } from '../storage/store.js';
 import type { ClusterConfig } from '../config/cluster-config.js';
 import type { ResourceDef, ReviewContext, WriteContext } from './types.js';
@@ -30,6 +31,8 @@ export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
 
 export interface WriteOptions {
   dryRun?: boolean;
+  /** Who asks (an API request's user; in-process controllers give none): RBAC writes check escalation against it. */
+  user?: UserInfo;
   fieldManager?: string;
   fieldValidation?: FieldValidation;
   /** Server-side apply: take ownership of conflicting fields. */
@@ -83,16 +86,27 @@ export const FINALIZER_ORPHAN = 'orphan';
 export const FINALIZER_FOREGROUND = 'foregroundDeletion';
 
 export class Registry {
+  /** The authorizer and RBAC objects of `--authorization-mode RBAC`: RBAC writes check escalation with them. */
+  authorization?: WriteContext['authorization'];
+
   constructor(
     readonly store: Store,
     readonly config: ClusterConfig,
   ) {}
 
   /** Runs fn in a transaction; with dryRun the transaction (and every allocation) rolls back. */
-  private write<R>(dryRun: boolean | undefined, fn: (tx: Tx, ctx: WriteContext) => R): R {
+  private write<R>({ dryRun, user }: { dryRun?: boolean; user?: UserInfo }, fn: (tx: Tx, ctx: WriteContext) => R): R {
     try {
       return this.store.txn((tx) => {
-        const ctx: WriteContext = { tx, config: this.config, now: new Date(tx.now), dryRun: !!dryRun, warnings: [] };
+        const ctx: WriteContext = {
+          tx,
+          config: this.config,
+          now: new Date(tx.now),
+          dryRun: !!dryRun,
+          warnings: [],
+          ...(user ? { user } : {}),
+          ...(this.authorization ? { authorization: this.authorization } : {}),
+        };
         const r = fn(tx, ctx);
         if (dryRun) throw new DryRunRollback(r);
         return r;
@@ -211,7 +225,7 @@ export class Registry {
     obj.kind = def.kind;
     this.alignNamespace(def, obj, ns);
     if (obj.metadata.resourceVersion) throw badRequest('resourceVersion should not be set on objects to be created');
-    return this.write(opts.dryRun, (tx, ctx) => {
+    return this.write(opts, (tx, ctx) => {
       const created = this.createIn(def, tx, ctx, obj, opts.fieldManager ?? 'unknown', opts);
       return { object: created, warnings: [...warnings, ...ctx.warnings], created: true };
     });
@@ -321,7 +335,7 @@ export class Registry {
     }
     obj.metadata.name = name;
     this.alignNamespace(def, obj, ns);
-    return this.write(opts.dryRun, (tx, ctx) => {
+    return this.write(opts, (tx, ctx) => {
       const resource = storageResource(def);
       const curStored = tx.get(resource, def.namespaced ? ns : '', name);
       if (!curStored) {
@@ -464,7 +478,7 @@ export class Registry {
     if (type === 'apply' && !opts.fieldManager) {
       throw badRequest('PATCH /apply requires fieldManager to be set');
     }
-    return this.write(opts.dryRun, (tx, ctx) => {
+    return this.write(opts, (tx, ctx) => {
       const resource = storageResource(def);
       const curStored = tx.get(resource, def.namespaced ? ns : '', name);
       const warnings: string[] = [];
@@ -542,7 +556,7 @@ export class Registry {
 
   delete(def: ResourceDef, ns: string, name: string, opts: DeleteOptions = {}): DeleteResult {
     def.admitDelete?.(name);
-    return this.write(opts.dryRun, (tx, ctx) => {
+    return this.write(opts, (tx, ctx) => {
       const stored = tx.get(storageResource(def), def.namespaced ? ns : '', name);
       if (!stored) throw notFound(gr(def), name);
       return this.deleteIn(def, tx, ctx, this.toAPI(def, stored), opts);
@@ -620,7 +634,7 @@ export class Registry {
 
   /** Completes a graceful deletion (the node agent's `grace 0` delete of a terminated Pod). */
   forceDelete(def: ResourceDef, ns: string, name: string, uid?: string): KubeObject | undefined {
-    return this.write(false, (tx, ctx) => {
+    return this.write({}, (tx, ctx) => {
       const stored = tx.get(storageResource(def), def.namespaced ? ns : '', name);
       if (!stored || (uid && stored.metadata.uid !== uid)) return undefined;
       return this.removeIn(def, tx, ctx, this.toAPI(def, stored));

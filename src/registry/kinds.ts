@@ -28,6 +28,8 @@ import { statefulSetDef } from './apps/statefulset.js';
 import { replicaSetDef } from './apps/replicaset.js';
 import { deploymentDef } from './apps/deployment.js';
 import { replicationControllerDef } from './replicationcontroller.js';
+import { clusterRoleDef, roleDef } from './rbac/roles.js';
+import { clusterRoleBindingDef, roleBindingDef } from './rbac/bindings.js';
 
 /** A fresh array of all defs (callers may wrap entries, e.g. with service allocation hooks). */
 export function allResourceDefs(): ResourceDef[] {
@@ -59,6 +61,11 @@ export function allResourceDefs(): ResourceDef[] {
     jobDef,
     cronJobDef,
     podDisruptionBudgetDef,
+    // rbac.authorization.k8s.io/v1, its resources in upstream's (alphabetical) order
+    clusterRoleBindingDef,
+    clusterRoleDef,
+    roleBindingDef,
+    roleDef,
     storageClassDef,
     leaseDef,
     endpointSliceDef,

@@ -1,7 +1,8 @@
 // The review kinds: create-only, answered and never stored (upstream pkg/registry/authentication
-// and pkg/registry/authorization). tinykube authorizes every authenticated request, as
-// kube-apiserver's AlwaysAllow authorizer does, so access reviews are allowed and the rules review
-// lists everything; TokenReview checks a token as the API server's own authentication does.
+// and pkg/registry/authorization). Access reviews ask the cluster's authorizer: by default
+// AlwaysAllow (everything allowed, the rules review lists everything), with
+// `--authorization-mode RBAC` the RBAC objects; TokenReview checks a token as the API server's own
+// authentication does.
 //   - authentication.k8s.io/v1 SelfSubjectReview (`kubectl auth whoami`): the requester.
 //   - authentication.k8s.io/v1 TokenReview: who a bearer token is, for the given audiences.
 //   - authorization.k8s.io/v1 SelfSubjectAccessReview (`kubectl auth can-i`), SubjectAccessReview,
@@ -22,7 +23,10 @@ import {
   type SelfSubjectRulesReview,
   type SubjectAccessReview,
   type SubjectAccessReviewSpec,
+  type SubjectAccessReviewStatus,
 } from '../api/generated/authorization/v1.js';
+import { nonResourceAttributes, resourceAttributes } from '../auth/rbac/attributes.js';
+import { alwaysAllowRulesFor, rulesReviewStatus } from '../auth/rbac/rules-review.js';
 import type { Schema } from '../apimachinery/schema.js';
 import type { KubeObject } from '../apimachinery/types.js';
 import type { ResourceDef, ReviewContext } from './types.js';
@@ -127,8 +131,40 @@ const refuse = (o: KubeObject, group: string, errs: FieldError[]) => {
   if (errs.length) throw invalid(o.kind ?? '', group, o.metadata.name ?? '', errs);
 };
 
-/** AlwaysAllow: every request of every user is allowed, with no reason given. */
-const allowed = () => ({ allowed: true });
+/**
+ * The access review's answer: AlwaysAllow's (allowed, no reason) without an authorizer, else the
+ * authorizer's decision on the spec's attributes for `user` (SubjectAccessReviewStatus: a reason
+ * only when there is one, `denied` only for an explicit deny).
+ */
+function decide(spec: AccessSpec, user: UserInfo, ctx: ReviewContext, namespace?: string): SubjectAccessReviewStatus {
+  if (!ctx.authorizer) return { allowed: true };
+  const ra = spec.resourceAttributes;
+  const attrs = ra
+    ? resourceAttributes({
+        verb: ra.verb ?? '',
+        apiGroup: ra.group ?? '',
+        apiVersion: ra.version ?? '',
+        namespace: namespace ?? ra.namespace ?? '',
+        resource: ra.resource ?? '',
+        subresource: ra.subresource ?? '',
+        name: ra.name ?? '',
+      })
+    : nonResourceAttributes(spec.nonResourceAttributes?.verb ?? '', spec.nonResourceAttributes?.path ?? '');
+  const r = ctx.authorizer.authorize(attrs, user);
+  return {
+    allowed: r.decision === 'allow',
+    ...(r.decision === 'deny' ? { denied: true } : {}),
+    ...(r.reason ? { reason: r.reason } : {}),
+  };
+}
+
+/** The user a SubjectAccessReview asks about (its spec's user, groups, uid and extra). */
+const specUser = (spec: AccessSpec): UserInfo => ({
+  username: spec.user ?? '',
+  groups: spec.groups ?? [],
+  ...(spec.uid ? { uid: spec.uid } : {}),
+  ...(spec.extra ? { extra: spec.extra as Record<string, string[]> } : {}),
+});
 
 const AUTHN = 'authentication.k8s.io';
 const AUTHZ = 'authorization.k8s.io';
@@ -165,9 +201,9 @@ export const selfSubjectAccessReviewDef = reviewKind<Obj<SelfSubjectAccessReview
   kind: 'SelfSubjectAccessReview',
   plural: 'selfsubjectaccessreviews',
   schema: () => authz.SelfSubjectAccessReview,
-  review: (o) => {
+  review: (o, ctx) => {
     refuse(o, AUTHZ, validateAccessSpec(o.spec, false));
-    o.status = allowed();
+    o.status = decide(o.spec ?? {}, ctx.user, ctx);
   },
 });
 
@@ -176,9 +212,9 @@ export const subjectAccessReviewDef = reviewKind<Obj<SubjectAccessReview>>({
   kind: 'SubjectAccessReview',
   plural: 'subjectaccessreviews',
   schema: () => authz.SubjectAccessReview,
-  review: (o) => {
+  review: (o, ctx) => {
     refuse(o, AUTHZ, validateAccessSpec(o.spec, true));
-    o.status = allowed();
+    o.status = decide(o.spec ?? {}, specUser(o.spec ?? {}), ctx);
   },
 });
 
@@ -188,7 +224,7 @@ export const localSubjectAccessReviewDef = reviewKind<Obj<LocalSubjectAccessRevi
   plural: 'localsubjectaccessreviews',
   namespaced: true,
   schema: () => authz.LocalSubjectAccessReview,
-  review: (o) => {
+  review: (o, ctx) => {
     const spec: AccessSpec = o.spec ?? {};
     const ns = o.metadata.namespace ?? '';
     const errs = validateAccessSpec(spec, true);
@@ -202,7 +238,7 @@ export const localSubjectAccessReviewDef = reviewKind<Obj<LocalSubjectAccessRevi
         fieldErr.invalid('spec.nonResourceAttributes', nonResourceValue(spec.nonResourceAttributes), 'disallowed on this kind of request'),
       );
     refuse(o, AUTHZ, errs);
-    o.status = allowed();
+    o.status = decide(spec, specUser(spec), ctx, ns);
   },
 });
 
@@ -211,14 +247,10 @@ export const selfSubjectRulesReviewDef = reviewKind<Obj<SelfSubjectRulesReview>>
   kind: 'SelfSubjectRulesReview',
   plural: 'selfsubjectrulesreviews',
   schema: () => authz.SelfSubjectRulesReview,
-  review: (o) => {
+  review: (o, ctx) => {
     if (!o.spec?.namespace) throw badRequest('no namespace on request');
-    // AlwaysAllow's rules: everything, complete.
-    o.status = {
-      resourceRules: [{ verbs: ['*'], apiGroups: ['*'], resources: ['*'] }],
-      nonResourceRules: [{ verbs: ['*'], nonResourceURLs: ['*'] }],
-      incomplete: false,
-    };
+    // AlwaysAllow's rules (everything, complete), or what the RBAC objects give the user.
+    o.status = rulesReviewStatus(ctx.rulesFor ? ctx.rulesFor(ctx.user, o.spec.namespace) : alwaysAllowRulesFor());
   },
 });
 

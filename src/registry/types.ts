@@ -3,6 +3,9 @@
 // upstream's "registry strategy" (pkg/registry/core/service/strategy.go) in plain data and
 // functions: schema, defaults, validation, table columns, field selectors and in-transaction
 // hooks for side effects such as IP allocation.
+import type { Authorizer } from '../auth/rbac/attributes.js';
+import type { RulesForResult } from '../auth/rbac/rules-review.js';
+import type { RBACSource } from '../auth/rbac/rule-resolver.js';
 import type { Schema } from '../apimachinery/schema.js';
 import type { FieldError } from '../apimachinery/field.js';
 import type { ClusterConfig } from '../config/cluster-config.js';
@@ -31,6 +34,10 @@ export interface WriteContext {
    * upstream's status strategies differ from the main ones (no generation bump, labels kept).
    */
   subresource?: string;
+  /** Who makes the request (absent for in-process writes). */
+  user?: UserInfo;
+  /** `--authorization-mode RBAC`: the authorizer and the RBAC objects, for escalation checks. */
+  authorization?: { authorizer: Authorizer; source: RBACSource };
 }
 
 export type Operation = 'create' | 'update' | 'status';
@@ -51,6 +58,10 @@ export interface ReviewContext {
    * the token is not one of ours at all.
    */
   authenticateToken(token: string, audiences?: string[]): { user: UserInfo; audiences: string[] } | { error: string } | undefined;
+  /** The cluster's authorizer (`--authorization-mode RBAC`); undefined: AlwaysAllow. */
+  authorizer?: Authorizer;
+  /** What a user may do in a namespace, from the RBAC objects (with the authorizer). */
+  rulesFor?: (user: UserInfo, namespace: string) => RulesForResult;
 }
 
 export interface ResourceDef<T extends KubeObject = KubeObject> {

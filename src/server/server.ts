@@ -26,13 +26,17 @@ import { wantsAggregatedDiscovery, AGGREGATED_DISCOVERY_TYPE } from './negotiate
 import type { OpenAPIDocs } from './openapi.js';
 import type { WatchSettings } from './handlers/watch.js';
 import { VERSION_INFO } from '../base/version.js';
-import { createUpgradeRouter } from './upgrade.js';
+import { bearerToken, createUpgradeRouter } from './upgrade.js';
 import { DEFAULT_REQUEST_TIMEOUT_MS, installRequestTimeout } from './request-timeout.js';
 import { installYamlOffload, YamlWorker } from '../apimachinery/yaml/offload.js';
 import { requestQuery } from './query-params.js';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { StorageError } from '../storage/errors.js';
+import { certificateUser } from './auth/x509.js';
+import { authorizeRequest } from './auth/authorization.js';
+import type { Authorizer } from '../auth/rbac/attributes.js';
+import type { RulesForResult } from '../auth/rbac/rules-review.js';
 import { statusOfStorageError } from '../registry/storage-errors.js';
 
 /** Upstream's request body limit (apiserver MaxRequestBodyBytes, 3 MiB). */
@@ -42,7 +46,8 @@ export interface ApiServerOptions {
   store: Store;
   registry: Registry;
   defs: ResourceDef[];
-  tls: { cert: string; key: string };
+  /** `clientCA`: client certificates it signed authenticate as their CN and O's (x509 users). */
+  tls: { cert: string; key: string; clientCA?: string };
   token: string;
   /** Who the admin token is. */
   adminUser: UserInfo;
@@ -53,6 +58,10 @@ export interface ApiServerOptions {
   /** Other bearer tokens (service account JWTs) for the API server's audiences. */
   authenticate?: (token: string, audiences?: string[], why?: (message: string) => void) => (UserInfo & { audiences: string[] }) | undefined;
   log: Logger;
+  /** Decides what each user may do (`--authorization-mode RBAC`); undefined: AlwaysAllow. */
+  authorizer?: Authorizer;
+  /** The rules a user has in a namespace (SelfSubjectRulesReview), with the authorizer. */
+  rulesFor?: (user: UserInfo, namespace: string) => RulesForResult;
   /** Readiness: true once the store and controllers run. */
   ready: () => boolean;
   /** A note on the store check of `/readyz?verbose` etc. (unreadable rows skipped at start). */
@@ -82,7 +91,12 @@ const noSchemas = () => (): never => {
 export function createApiServer(o: ApiServerOptions): ApiServer {
   // Typed as a plain FastifyInstance: route code does not care that the server is https.
   const app = Fastify({
-    https: { cert: o.tls.cert, key: o.tls.key },
+    // A client certificate is asked for, not required: kubectl with a token sends none.
+    https: {
+      cert: o.tls.cert,
+      key: o.tls.key,
+      ...(o.tls.clientCA ? { ca: o.tls.clientCA, requestCert: true, rejectUnauthorized: false } : {}),
+    },
     bodyLimit: MAX_BODY_BYTES,
     loggerInstance: o.log,
     forceCloseConnections: true,
@@ -130,12 +144,24 @@ export function createApiServer(o: ApiServerOptions): ApiServer {
     const { audiences: matched, ...user } = sa;
     return { user, audiences: matched };
   };
-  const authenticated = (raw: string | undefined) => !!userOf(raw);
+  // upstream's request authenticators in their order: a client certificate, then the bearer token.
+  const whoIs = (req: IncomingMessage, token = bearerTokenOf(req.headers.authorization)) => {
+    const cert = o.tls.clientCA ? certificateUser(req.socket) : undefined;
+    return cert ? { user: cert } : userOf(token);
+  };
+  /** Why an upgrade request may not go on: not authenticated (401), or not allowed (403). */
+  const admitUpgrade = (req: IncomingMessage): StatusError | undefined => {
+    // The token of an Authorization header, or of the bearer subprotocol browsers use.
+    const who = whoIs(req, bearerToken(req));
+    if (!who) return unauthorized();
+    const as = impersonatedUser(req.headers);
+    if (as instanceof Error) return internalError(as.message);
+    return o.authorizer ? authorizeRequest(o.authorizer, req, who.user, as ?? who.user) : undefined;
+  };
   app.decorateRequest('user', undefined);
   app.addHook('onRequest', async (req, reply) => {
     if (ANONYMOUS.test(req.url)) return;
-    const h = req.headers.authorization;
-    const who = userOf(bearerTokenOf(h));
+    const who = whoIs(req.raw);
     if (!who) {
       const e = unauthorized();
       return reply.code(401).type('application/json').send(e.toStatus());
@@ -146,10 +172,14 @@ export function createApiServer(o: ApiServerOptions): ApiServer {
       return reply.code(e.code).type('application/json').send(e.toStatus());
     }
     req.user = as ?? who.user;
+    if (o.authorizer) {
+      const denied = authorizeRequest(o.authorizer, req.raw, who.user, req.user);
+      if (denied) return reply.code(denied.code).type('application/json').send(denied.toStatus());
+    }
   });
   // Streaming subresources (exec, attach, portforward) arrive as upgrades, beside fastify's router.
   const upgrades = createUpgradeRouter((err, req) => o.log.error({ err, url: req.url }, 'upgrade failed'));
-  app.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => upgrades.handle(req, socket, head, authenticated));
+  app.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => upgrades.handle(req, socket, head, admitUpgrade));
 
   app.setErrorHandler((err: FastifyError | StatusError | StorageError, req, reply) => {
     let e: StatusError;
@@ -240,6 +270,8 @@ export function createApiServer(o: ApiServerOptions): ApiServer {
       let error: string | undefined;
       return userOf(t, audiences, (m) => (error = m)) ?? (error ? { error } : undefined);
     },
+    authorizer: o.authorizer,
+    rulesFor: o.rulesFor,
   };
   for (const def of o.defs) registerResource(app, def, { store: o.store, registry: o.registry, watch, reviews, computed: o.computed });
   for (const s of o.subresources ?? []) {

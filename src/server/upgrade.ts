@@ -6,7 +6,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { STATUS_CODES } from 'node:http';
-import { StatusError, internalError, pageNotFound, unauthorized } from '../apimachinery/errors.js';
+import { StatusError, internalError, pageNotFound } from '../apimachinery/errors.js';
 import { bearerTokenOf } from './auth/bearer.js';
 
 export interface UpgradeRequest {
@@ -34,7 +34,7 @@ export interface UpgradeRouter {
   /** `path` uses fastify-style `:param` segments and may end in `*` (the rest of the path). */
   add(methods: string[], path: string, handler: UpgradeHandler): void;
   /** Serves one 'upgrade' event. `authenticated` checks the request's credentials. */
-  handle(req: IncomingMessage, socket: Duplex, head: Buffer, authenticated: (token: string | undefined) => boolean): void;
+  handle(req: IncomingMessage, socket: Duplex, head: Buffer, admit: (req: IncomingMessage) => StatusError | undefined): void;
   /** Ends every upgraded connection (server shutdown: they are no longer the HTTP server's). */
   closeAll(): void;
 }
@@ -91,12 +91,13 @@ export function createUpgradeRouter(onError: (err: unknown, req: IncomingMessage
       );
       routes.push({ methods: methods.map((m) => m.toUpperCase()), re, names, handler });
     },
-    handle(req, socket, head, authenticated) {
+    handle(req, socket, head, admit) {
       socket.on('error', () => socket.destroy());
       open.add(socket);
       socket.once('close', () => open.delete(socket));
       const url = new URL(req.url ?? '/', 'http://upgrade');
-      if (!authenticated(bearerToken(req))) return rejectUpgrade(socket, unauthorized());
+      const refused = admit(req);
+      if (refused) return rejectUpgrade(socket, refused);
       const route = routes.find((r) => r.re.test(url.pathname) && r.methods.includes(req.method ?? 'GET'));
       if (!route) {
         return rejectUpgrade(socket, pageNotFound());

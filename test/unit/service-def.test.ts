@@ -20,6 +20,7 @@ const config: ClusterConfig = {
   maxPods: 110,
   podBackoff: { initialMs: 10_000, maxMs: 300_000 },
   podIsolation: 'none',
+  authorizationMode: 'AlwaysAllow',
   maxEndpointsPerSlice: 100,
   nodePortAddresses: ['127.0.0.1/32'],
   externalIPAddresses: [],

@@ -1,7 +1,7 @@
 // Field numbers of the Kubernetes messages typed clients send (kubectl create namespace, drain,
 // debug, auth, controller-runtime's clients ...), mapped to JSON field names: every type of core/v1,
 // discovery.k8s.io/v1, coordination.k8s.io/v1, events.k8s.io/v1, apps/v1, batch/v1, policy/v1,
-// autoscaling/v1 and v2 and storage.k8s.io/v1 from types.generated.ts
+// autoscaling/v1 and v2, storage.k8s.io/v1 and rbac.authorization.k8s.io/v1 from types.generated.ts
 // (as `<group prefix>.<Type>`), and here the meta/v1 types they use and the other groups' kinds.
 // Pointer fields keep zero values ("ptr"); other zero values are left out, as Go's JSON omitempty
 // does; an embedded struct ("inline") spreads its fields into the parent.
@@ -148,6 +148,7 @@ const PREFIX: Record<string, string> = {
   'autoscaling/v1': 'autoscaling',
   'autoscaling/v2': 'autoscalingv2',
   'storage.k8s.io/v1': 'storage',
+  'rbac.authorization.k8s.io/v1': 'rbac',
 };
 
 /** The message of a top-level object: generated groups by their Go type, the others by kind. */

@@ -21,7 +21,7 @@ export function createResource(scope: RequestScope): CollectionHandler {
       writeWarnings(reply, r.warnings);
       return sendObject(def, req, reply, r.object, 201, q);
     }
-    const r = registry.create(def, ns, body, opts);
+    const r = registry.create(def, ns, body, { ...opts, user: req.user });
     writeWarnings(reply, r.warnings);
     return acked(store, () => sendObject(def, req, reply, r.object, 201, q));
   };

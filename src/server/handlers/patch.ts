@@ -42,7 +42,7 @@ export function patchResource(scope: RequestScope, subresource?: string): ItemHa
     const body = decodeBody(req, PATCH_MEDIA_TYPES);
     const shapeError = patchShapeError(type, body);
     if (shapeError) throw shapeError;
-    const r = registry.patch(def, ns, name, type, body, { ...opts, subresource });
+    const r = registry.patch(def, ns, name, type, body, { ...opts, subresource, user: req.user });
     writeWarnings(reply, r.warnings);
     return acked(store, () => sendObject(def, req, reply, r.object, r.created ? 201 : 200, q));
   };

@@ -14,7 +14,7 @@ export function updateResource(scope: RequestScope, subresource?: string): ItemH
     const q = requestQuery(req.url);
     const opts = writeOptions(q, req.headers['user-agent'], 'update');
     const body = decodeBody(req, BODY_TYPES, def.kind) as KubeObject;
-    const r = registry.update(def, ns, name, body, { ...opts, subresource });
+    const r = registry.update(def, ns, name, body, { ...opts, subresource, user: req.user });
     writeWarnings(reply, r.warnings);
     return acked(store, () => sendObject(def, req, reply, r.object, r.created ? 201 : 200, q));
   };
