@@ -9,6 +9,7 @@
 //   ClusterIP / NodePort creates/s vs headless; allocation with the range 99% full vs empty (allocation.mjs)
 //   IP/CIDR parse, print and containment, IPv4 and IPv6: src/apimachinery/ipnet.ts vs ip-num (ip.mjs)
 //   100 Pods at once create → Running/Ready vs direct spawn; memory per Pod and idle CPU with 1000 Pods (pods.mjs)
+//   GETs by a user with RBAC enforced vs AlwaysAllow (rbac.mjs)
 //   Deployment of 100 → Available vs 100 Pods; its rolling update; Job of 1,000 vs xargs; idle CPU of 1,000 replicas (workloads.mjs)
 //   Pod Ready → endpoint in slice vs the Pod's own watch event; 10,000-endpoint Service restart and writes (endpointslices.mjs)
 //   DNS queries/s and p99 vs dnsmasq with dnsperf; 1,000-endpoint answer build time (dns.mjs)
@@ -28,6 +29,7 @@ import { allocationBench } from './allocation.mjs';
 import { ipBench } from './ip.mjs';
 import { podBench } from './pods.mjs';
 import { workloadBench } from './workloads.mjs';
+import { rbacBench } from './rbac.mjs';
 import { endpointSliceBench } from './endpointslices.mjs';
 import { dnsBench } from './dns.mjs';
 import { binaryBench } from './binary.mjs';
@@ -210,6 +212,10 @@ if (process.env.BENCH_ONLY === 'start') {
   await startBench({ root, work, report });
   process.exit(0);
 }
+if (process.env.BENCH_ONLY === 'rbac') {
+  await rbacBench({ startTinykube, stopProc, report, work, cli: CLI });
+  process.exit(0);
+}
 if (process.env.BENCH_ONLY === 'workloads') {
   await workloadBench({ startTinykube, stopProc, report });
   process.exit(0);
@@ -359,6 +365,10 @@ await podBench({ startTinykube, stopProc, report, rssMB });
 // ---- workloads (issue 22) ----
 console.log('');
 await workloadBench({ startTinykube, stopProc, report });
+
+// ---- RBAC (issue 24) ----
+console.log('');
+await rbacBench({ startTinykube, stopProc, report, work, cli: CLI });
 
 // ---- EndpointSlices (issue 6) ----
 console.log('');
