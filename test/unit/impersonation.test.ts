@@ -23,6 +23,9 @@ describe('impersonatedUser', () => {
       username: 'system:serviceaccount:ns1:builder',
       groups: ['system:serviceaccounts', 'system:serviceaccounts:ns1', 'system:authenticated'],
     });
+    // Not a well-formed service account name: an ordinary user, without service account groups.
+    for (const username of ['system:serviceaccount:NS:x', 'system:serviceaccount:ns', 'system:serviceaccount:ns:a:b'])
+      expect(impersonatedUser({ 'impersonate-user': username })).toEqual({ username, groups: ['system:authenticated'] });
     expect(impersonatedUser({ 'impersonate-user': 'system:anonymous' })).toEqual({
       username: 'system:anonymous',
       groups: ['system:unauthenticated'],

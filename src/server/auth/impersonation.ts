@@ -4,8 +4,18 @@
 // what changes is who the request is: `kubectl auth whoami --as=jane` answers jane.
 import type { IncomingHttpHeaders } from 'node:http';
 import type { UserInfo } from '../../auth/users.js';
+import { isDNS1123Subdomain, validateNamespaceName } from '../../apimachinery/validation.js';
 
 const SA_PREFIX = 'system:serviceaccount:';
+
+/** upstream serviceaccount.SplitUsername: `system:serviceaccount:NS:NAME` with a valid namespace and name. */
+function serviceAccountOf(username: string): { namespace: string; name: string } | undefined {
+  if (!username.startsWith(SA_PREFIX)) return undefined;
+  const parts = username.slice(SA_PREFIX.length).split(':');
+  if (parts.length !== 2 || !parts[0] || !parts[1]) return undefined;
+  if (validateNamespaceName(parts[0]).length || isDNS1123Subdomain(parts[1]).length) return undefined;
+  return { namespace: parts[0], name: parts[1] };
+}
 
 const list = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 
@@ -43,11 +53,10 @@ export function impersonatedUser(headers: IncomingHttpHeaders): UserInfo | Error
     return new Error(`requested [${asked.join(' ')}] without impersonating a user`);
   }
   const out: string[] = [...groups];
-  // A service account's groups are known when none are asked for.
-  if (username.startsWith(SA_PREFIX) && !groups.length) {
-    const ns = username.slice(SA_PREFIX.length).split(':')[0]!;
-    out.push('system:serviceaccounts', `system:serviceaccounts:${ns}`);
-  }
+  // A service account's groups are known when none are asked for: only for a well-formed
+  // service account name (serviceaccount.SplitUsername), else it is an ordinary user name.
+  const sa = serviceAccountOf(username);
+  if (sa && !groups.length) out.push('system:serviceaccounts', `system:serviceaccounts:${sa.namespace}`);
   if (username === 'system:anonymous') {
     if (!out.includes('system:unauthenticated')) out.push('system:unauthenticated');
   } else if (!out.includes('system:authenticated') && !out.includes('system:unauthenticated')) {
