@@ -104,6 +104,24 @@ describe('RBAC enforced', () => {
     );
   });
 
+  it('a ServiceAccount token is its service account, in its groups, and gets what they are bound to', async () => {
+    await tc.kubectl(['create', 'serviceaccount', 'robot']);
+    const token = (await tc.kubectl(['create', 'token', 'robot'])).stdout.trim();
+    const asRobot = (args: string[]) =>
+      runKubectl(['--kubeconfig', tc.kubeconfigPath, '--token', token, '--cache-dir', join(dir, 'robot-cache'), ...args], {
+        allowFail: true,
+      });
+    expect(JSON.parse((await asRobot(['auth', 'whoami', '-o', 'json'])).stdout).status.userInfo).toMatchObject({
+      username: 'system:serviceaccount:default:robot',
+      groups: ['system:serviceaccounts', 'system:serviceaccounts:default', 'system:authenticated'],
+    });
+    expect((await asRobot(['get', 'configmaps'])).stderr.trim()).toBe(
+      'Error from server (Forbidden): configmaps is forbidden: User "system:serviceaccount:default:robot" cannot list resource "configmaps" in API group "" in the namespace "default"',
+    );
+    await tc.kubectl(['create', 'rolebinding', 'sa-view', '--clusterrole=view', '--group=system:serviceaccounts:default']);
+    expect((await asRobot(['get', 'configmaps', '-o', 'name'])).stdout).toContain('configmap/kube-root-ca.crt');
+  });
+
   it('the Python client gets 403 Forbidden with the same reason', async () => {
     const r = await runPython(
       { ...tc, kubeconfigPath: jane },
