@@ -10,7 +10,6 @@ import { aggregatedRules, sameRules } from '../registry/rbac/aggregation.js';
 import type { ClusterRoleObj } from '../registry/rbac/roles.js';
 import type { PolicyRule } from '../api/generated/rbac/v1.js';
 import { storageResource } from '../registry/types.js';
-import type { Informer } from '../storage/informer.js';
 import { createQueue } from './queue.js';
 import { tolerate, type Controller, type ControllerContext } from './context.js';
 
@@ -26,16 +25,28 @@ function applyRule(rule: PolicyRule): PolicyRule {
 }
 
 export function startClusterRoleAggregationController(ctx: ControllerContext): Controller {
-  const { informers, registry, defs, log } = ctx;
+  const { store, registry, defs, log } = ctx;
   const def = requireDef(defs, RBAC_GROUP, 'clusterroles');
-  let roles: Informer | undefined;
+  const resource = storageResource(def);
+  // No informer: the ClusterRoles (~70, ~2 MB parsed) are read from the store when one changes,
+  // which is rare; only the names of the aggregated ones are kept.
+  const aggregated = new Set<string>();
+  // One read of every ClusterRole per batch of syncs (admin, edit and view sync together).
+  let all: ClusterRoleObj[] | undefined;
+  const everyRole = () => {
+    if (!all) {
+      all = store.listObjects(resource) as ClusterRoleObj[];
+      queueMicrotask(() => (all = undefined));
+    }
+    return all;
+  };
 
   const q = createQueue(
     'clusterrole-aggregation',
     (name) => {
-      const role = roles?.get('', name) as ClusterRoleObj | undefined;
+      const role = store.get(resource, '', name) as ClusterRoleObj | undefined;
       if (!role?.aggregationRule) return;
-      const rules = aggregatedRules(role, roles!.list() as ClusterRoleObj[]);
+      const rules = aggregatedRules(role, everyRole());
       if (rules === undefined || sameRules(rules, role.rules)) return;
       const applied = {
         apiVersion: `${RBAC_GROUP}/v1`,
@@ -43,6 +54,7 @@ export function startClusterRoleAggregationController(ctx: ControllerContext): C
         metadata: { name },
         ...(rules.length ? { rules: rules.map(applyRule) } : {}),
       };
+      all = undefined;
       // A conflict or a refusal throws: the queue retries with back-off, as upstream's requeue.
       tolerate(() => registry.patch(def, '', name, 'apply', applied, { fieldManager: AGGREGATION_MANAGER, force: true }), [404]);
     },
@@ -50,19 +62,21 @@ export function startClusterRoleAggregationController(ctx: ControllerContext): C
   );
 
   const enqueueAll = () => {
-    for (const r of roles!.list()) if ((r as ClusterRoleObj).aggregationRule) q.add(r.metadata.name!);
+    for (const name of aggregated) q.add(name);
   };
   let off: (() => void) | undefined;
   // The first sync waits a loop turn, as kube-controller-manager's controllers start beside a
-  // serving API server: the ClusterRoles are read (and the informer filled) after the start.
+  // serving API server: the ClusterRoles are read after the start.
   let begin: NodeJS.Immediate | undefined;
   const started = new Promise<void>((resolve) => {
     begin = setImmediate(() => {
       begin = undefined;
-      roles = informers.for(storageResource(def));
-      let synced = false;
-      off = roles.on({ add: () => synced && enqueueAll(), update: enqueueAll, delete: enqueueAll });
-      synced = true;
+      for (const r of store.listObjects(resource) as ClusterRoleObj[]) if (r.aggregationRule) aggregated.add(r.metadata.name!);
+      off = store.subscribe(resource, (ev) => {
+        if (ev.type !== 'DELETED' && (ev.object as ClusterRoleObj).aggregationRule) aggregated.add(ev.name);
+        else aggregated.delete(ev.name);
+        enqueueAll();
+      });
       enqueueAll();
       resolve();
     });

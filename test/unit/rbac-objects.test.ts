@@ -12,7 +12,9 @@ import { clusterRoleBindingDef, roleBindingDef, subjectsStrings } from '../../sr
 import { pathSegmentName, validateRoleRefUnchanged } from '../../src/registry/rbac/validation.js';
 import { aggregatedRules } from '../../src/registry/rbac/aggregation.js';
 import { bootstrapRBAC, reconcileBinding, reconcileRole } from '../../src/registry/rbac/bootstrap-policy.js';
-import { CLUSTER_ROLES, CLUSTER_ROLE_BINDINGS, ROLES, ROLE_BINDINGS } from '../../src/registry/rbac/bootstrap-policy.generated.js';
+import { bootstrapPolicy } from '../../src/registry/rbac/bootstrap-policy.generated.js';
+
+const { CLUSTER_ROLES, CLUSTER_ROLE_BINDINGS, ROLES, ROLE_BINDINGS } = bootstrapPolicy();
 import type { PolicyRule } from '../../src/api/generated/rbac/v1.js';
 import type { KubeObject } from '../../src/apimachinery/types.js';
 import type { WriteContext } from '../../src/registry/types.js';

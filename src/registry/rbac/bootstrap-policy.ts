@@ -24,7 +24,7 @@ import type { ManagedFieldsEntry } from '../../apimachinery/types.js';
 import { objectsIn } from '../define.js';
 import { deepEqual, newUID, rfc3339 } from '../../apimachinery/meta.js';
 import { trackUpdate } from '../../apimachinery/patch/index.js';
-import { CLUSTER_ROLES, CLUSTER_ROLE_BINDINGS, ROLES, ROLE_BINDINGS, type Policy } from './bootstrap-policy.generated.js';
+import { bootstrapPolicy, type Policy } from './bootstrap-policy.generated.js';
 import { covers } from '../../auth/rbac/escalation.js';
 import { aggregatedRules, sameRules } from './aggregation.js';
 import { RBAC_GROUP } from './validation.js';
@@ -131,6 +131,7 @@ export function bootstrapRBAC(registry: Registry, defs: ResourceDef[]): RBACBoot
     roles: requireDef(defs, RBAC_GROUP, 'roles'),
     roleBindings: requireDef(defs, RBAC_GROUP, 'rolebindings'),
   };
+  const { CLUSTER_ROLES, CLUSTER_ROLE_BINDINGS, ROLES, ROLE_BINDINGS } = bootstrapPolicy();
   registry.store.txn((tx) => {
     const now = new Date(tx.now);
     const stamp = rfc3339(now);
