@@ -122,6 +122,19 @@ describe('RBAC enforced', () => {
     expect((await asRobot(['get', 'configmaps', '-o', 'name'])).stdout).toContain('configmap/kube-root-ca.crt');
   });
 
+  it('proxy subresources and node paths are authorized like any resource', async () => {
+    await tc.kubectl(['create', 'service', 'clusterip', 'web', '--tcp=80:8080']);
+    const svc = await asJane(['get', '--raw', '/api/v1/namespaces/default/services/web:80/proxy/']);
+    expect(svc.stderr.trim()).toBe(
+      'Error from server (Forbidden): services "web:80" is forbidden: User "jane" cannot get resource "services/proxy" in API group "" in the namespace "default"',
+    );
+    const node = (await tc.kubectl(['get', 'nodes', '-o', 'name'])).stdout.trim().split('/')[1]!;
+    const stats = await asJane(['get', '--raw', `/api/v1/nodes/${node}/proxy/stats/summary`]);
+    expect(stats.stderr.trim()).toBe(
+      `Error from server (Forbidden): nodes "${node}" is forbidden: User "jane" cannot get resource "nodes/proxy" in API group "" at the cluster scope`,
+    );
+  });
+
   it('the Python client gets 403 Forbidden with the same reason', async () => {
     const r = await runPython(
       { ...tc, kubeconfigPath: jane },
