@@ -82,8 +82,18 @@ describe.each(['forks', 'threads'])('vitest --pool %s killed with SIGKILL', (poo
       },
     );
     const exited = new Promise((r) => runner.on('exit', r));
-    await until(async () => existsSync(out), { timeout: 60_000, every: 50 });
-    const info = JSON.parse(readFileSync(out, 'utf8')) as { pid: number; api: number; nameserver: string; podUid: string };
+    // The fixture's file exists before its JSON is all written: wait for a whole document.
+    const info = await until(
+      async () => {
+        if (!existsSync(out)) return undefined;
+        try {
+          return JSON.parse(readFileSync(out, 'utf8')) as { pid: number; api: number; nameserver: string; podUid: string };
+        } catch {
+          return undefined;
+        }
+      },
+      { timeout: 60_000, every: 50 },
+    );
     const pods = podProcesses(info.podUid);
     // sh, and its two sleeps (one in the background, which outlives sh on a SIGKILL of sh alone)
     expect(pods.length).toBeGreaterThanOrEqual(3);
