@@ -6,6 +6,9 @@
 import { describe, it, expect, beforeAll, afterAll, afterEach } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { request } from 'undici';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startTestCluster, type TestCluster } from '../helpers/cluster.js';
 import { until, untilPasses } from '../helpers/wait.js';
 import { runPython } from '../helpers/python.js';
@@ -194,6 +197,52 @@ describe('the image map edited with kubectl, and servers that bind 0.0.0.0', () 
         /Warning\s+InvalidImageMap\s+.*data\[images\.yaml\]: images\[1\]\.cmd: must be a list of strings \(the other entries are used\)/,
       ),
     );
+  });
+});
+
+describe('the rest of the image config, and the container filesystem', () => {
+  it("stops a container with its image's STOPSIGNAL", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tk-stopsignal-'));
+    const out = join(dir, 'signal');
+    try {
+      const entry = `- image: signals.example/app\n  entrypoint: [sh, -c, 'trap "echo USR1 > $OUT; exit 0" USR1; trap "echo TERM > $OUT; exit 0" TERM; while :; do sleep 1 & wait $!; done']\n  stopSignal: SIGUSR1\n`;
+      await tc.kubectl([
+        'patch',
+        'configmap',
+        'tinykube-images',
+        '-n',
+        'kube-system',
+        '--type=merge',
+        '-p',
+        JSON.stringify({ data: { 'images.yaml': entry } }),
+      ]);
+      await tc.kubectl(['run', 'stopper', '--image=signals.example/app', `--env=OUT=${out}`]);
+      await tc.kubectl(['wait', '--for=condition=Ready', 'pod/stopper', '--timeout=20s']);
+      await tc.kubectl(['delete', 'pod', 'stopper', '--wait=true']);
+      expect(readFileSync(out, 'utf8')).toBe('USR1\n');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("lets a container write under /run (its own layer), not the host's", async () => {
+    // Root with a mount namespace (CI): the service account token's mount point under /run made
+    // it a read-only overlay before; now the container has a writable layer of its own there.
+    if (process.getuid?.() !== 0) return;
+    const name = `tk-run-${process.pid}`;
+    await tc.kubectl([
+      'run',
+      'runwriter',
+      '--image=alpine',
+      '--restart=Never',
+      '--',
+      'sh',
+      '-c',
+      `echo ok > /run/${name} && cat /run/${name}`,
+    ]);
+    await until(async () => (await pod('runwriter')).status.phase === 'Succeeded', 20_000);
+    expect((await tc.kubectl(['logs', 'runwriter'])).stdout).toBe('ok\n');
+    expect(existsSync(`/run/${name}`)).toBe(false);
   });
 });
 

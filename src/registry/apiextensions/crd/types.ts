@@ -1,134 +1,25 @@
-// The JSON shape of a v1 CustomResourceDefinition as the CRD validation reads it: every field
-// optional, because validation runs on what a client sent (after decoding and defaulting).
+// The JSON shape of a v1 CustomResourceDefinition as the CRD validation reads it: the generated
+// types (src/api/generated/apiextensions/v1.ts) with every field optional, because validation
+// runs on what a client sent (after decoding and defaulting), which may lack required fields.
 import type { ObjectMeta } from '../../../apimachinery/types.js';
+import type * as v1 from '../../../api/generated/apiextensions/v1.js';
 
-export interface JSONSchemaProps {
-  id?: string;
-  $schema?: string;
-  $ref?: string;
-  description?: string;
-  type?: string;
-  format?: string;
-  title?: string;
-  default?: unknown;
-  maximum?: number;
-  exclusiveMaximum?: boolean;
-  minimum?: number;
-  exclusiveMinimum?: boolean;
-  maxLength?: number;
-  minLength?: number;
-  pattern?: string;
-  maxItems?: number;
-  minItems?: number;
-  uniqueItems?: boolean;
-  multipleOf?: number;
-  enum?: unknown[];
-  maxProperties?: number;
-  minProperties?: number;
-  required?: string[];
-  items?: JSONSchemaProps | JSONSchemaProps[];
-  allOf?: JSONSchemaProps[];
-  oneOf?: JSONSchemaProps[];
-  anyOf?: JSONSchemaProps[];
-  not?: JSONSchemaProps;
-  properties?: Record<string, JSONSchemaProps>;
-  additionalProperties?: JSONSchemaProps | boolean;
-  patternProperties?: Record<string, JSONSchemaProps>;
-  dependencies?: Record<string, JSONSchemaProps | string[]>;
-  additionalItems?: JSONSchemaProps | boolean;
-  definitions?: Record<string, JSONSchemaProps>;
-  externalDocs?: { description?: string; url?: string };
-  example?: unknown;
-  nullable?: boolean;
-  'x-kubernetes-preserve-unknown-fields'?: boolean;
-  'x-kubernetes-embedded-resource'?: boolean;
-  'x-kubernetes-int-or-string'?: boolean;
-  'x-kubernetes-list-map-keys'?: string[];
-  'x-kubernetes-list-type'?: string;
-  'x-kubernetes-map-type'?: string;
-  'x-kubernetes-validations'?: { rule?: string; message?: string; messageExpression?: string; reason?: string; fieldPath?: string }[];
-}
+/** T with every field optional, down through objects and arrays. */
+type Loose<T> = T extends (infer E)[] ? Loose<E>[] : T extends object ? { [K in keyof T]?: Loose<T[K]> } : T;
 
-export interface CRDNames {
-  plural?: string;
-  singular?: string;
-  shortNames?: string[];
-  kind?: string;
-  listKind?: string;
-  categories?: string[];
-}
-
-export interface ColumnDefinition {
-  name?: string;
-  type?: string;
-  format?: string;
-  description?: string;
-  priority?: number;
-  jsonPath?: string;
-}
-
-export interface Subresources {
-  status?: Record<string, never> | object;
-  scale?: { specReplicasPath?: string; statusReplicasPath?: string; labelSelectorPath?: string };
-}
-
-export interface CRDVersion {
-  name?: string;
-  served?: boolean;
-  storage?: boolean;
-  deprecated?: boolean;
-  deprecationWarning?: string;
-  schema?: { openAPIV3Schema?: JSONSchemaProps };
-  subresources?: Subresources;
-  additionalPrinterColumns?: ColumnDefinition[];
-  selectableFields?: { jsonPath?: string }[];
-}
-
-export interface ServiceReference {
-  namespace?: string;
-  name?: string;
-  path?: string;
-  port?: number;
-}
-
-export interface WebhookClientConfig {
-  url?: string;
-  service?: ServiceReference;
-  caBundle?: string;
-}
-
-export interface CRDConversion {
-  strategy?: string;
-  webhook?: { clientConfig?: WebhookClientConfig; conversionReviewVersions?: string[] };
-}
-
-export interface CRDSpec {
-  group?: string;
-  names?: CRDNames;
-  scope?: string;
-  versions?: CRDVersion[];
-  conversion?: CRDConversion;
-  preserveUnknownFields?: boolean;
-}
-
-export interface CRDCondition {
-  type: string;
-  status: 'True' | 'False' | 'Unknown';
-  lastTransitionTime?: string;
-  reason?: string;
-  message?: string;
-}
-
-export interface CRDStatus {
-  conditions?: CRDCondition[];
-  acceptedNames?: CRDNames;
-  storedVersions?: string[];
-}
-
-export interface CRD {
-  apiVersion?: string;
-  kind?: string;
+export type JSONSchemaProps = v1.JSONSchemaProps;
+export type CRDNames = Loose<v1.CustomResourceDefinitionNames>;
+export type ColumnDefinition = Loose<v1.CustomResourceColumnDefinition>;
+export type Subresources = Loose<v1.CustomResourceSubresources>;
+export type CRDVersion = Loose<Omit<v1.CustomResourceDefinitionVersion, 'schema'>> & { schema?: { openAPIV3Schema?: JSONSchemaProps } };
+export type ServiceReference = Loose<v1.ServiceReference>;
+export type WebhookClientConfig = Loose<v1.WebhookClientConfig>;
+export type CRDConversion = Loose<v1.CustomResourceConversion>;
+export type CRDSpec = Loose<Omit<v1.CustomResourceDefinitionSpec, 'versions'>> & { versions?: CRDVersion[] };
+export type CRDCondition = Omit<v1.CustomResourceDefinitionCondition, 'status'> & { status: 'True' | 'False' | 'Unknown' };
+export type CRDStatus = Loose<Omit<v1.CustomResourceDefinitionStatus, 'conditions'>> & { conditions?: CRDCondition[] };
+export type CRD = Loose<Omit<v1.CustomResourceDefinition, 'metadata' | 'spec' | 'status'>> & {
   metadata?: ObjectMeta;
   spec?: CRDSpec;
   status?: CRDStatus;
-}
+};
