@@ -52,6 +52,8 @@ import { rmSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import type { ClusterConfig } from './config/cluster-config.js';
 import type { ResourceDef } from './registry/types.js';
+import { ServedKinds } from './registry/served-kinds.js';
+import { serveStoredCRDs } from './controllers/crd.js';
 import type { KubeObject } from './apimachinery/types.js';
 
 export type { StartOptions } from './config/options.js';
@@ -236,6 +238,9 @@ export async function startCluster(opts: StartOptions = {}): Promise<RunningClus
       d.group === '' && d.plural === 'services' ? withServiceAllocation(d, alloc) : d,
     );
     const registry = new Registry(store, config);
+    // Custom resources of the established CRDs are served from the first request on.
+    const served = new ServedKinds(defs);
+    serveStoredCRDs(store, served, log.child({ component: 'crd' }));
 
     const pki = await loadOrCreatePKI(config.dataDir ? join(config.dataDir, 'pki') : undefined, {
       ips: unique(['127.0.0.1', '::1', serviceIP(config, 0), ...(isWildcard(config.apiHost) ? [] : [config.apiHost])]),
@@ -269,6 +274,7 @@ export async function startCluster(opts: StartOptions = {}): Promise<RunningClus
       store,
       registry,
       defs,
+      served,
       tls: { cert: pki.certPem, key: pki.keyPem, clientCA: pki.caCertPem },
       token,
       authenticate: (t, audiences, why) => authenticator.authenticate(t, audiences, why),
@@ -335,6 +341,7 @@ export async function startCluster(opts: StartOptions = {}): Promise<RunningClus
       caCertPem: pki.caCertPem,
       tokens,
       clock: opts.clock ?? realClock,
+      served,
       podMetrics: { list: async (ns) => (agent ? agent.metrics.pods(ns) : []) },
     });
     agent = startNodeAgent(

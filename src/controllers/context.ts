@@ -10,6 +10,7 @@ import type { ClusterConfig } from '../config/cluster-config.js';
 import { StatusError } from '../apimachinery/errors.js';
 import type { TokenAuthority } from '../auth/tokens.js';
 import type { Clock } from '../base/clock.js';
+import type { ServedKinds } from '../registry/served-kinds.js';
 
 export interface ControllerContext {
   store: Store;
@@ -26,6 +27,8 @@ export interface ControllerContext {
   clock: Clock;
   /** metrics.k8s.io PodMetrics as the node agent computes them (the HPA controller reads them in process). */
   podMetrics?: ComputedSource;
+  /** The kinds served now, custom resources included (the CRD controller keeps it; GC and namespace deletion follow it). */
+  served?: ServedKinds;
 }
 
 export interface Controller {

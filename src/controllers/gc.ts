@@ -7,6 +7,7 @@
 //               removes the finalizer when no dependent with blockOwnerDeletion remains.
 import type { ResourceDef } from '../registry/types.js';
 import type { KubeObject, OwnerReference } from '../apimachinery/types.js';
+import { storageResource } from '../registry/types.js';
 import { FINALIZER_FOREGROUND, FINALIZER_ORPHAN } from '../registry/generic-store.js';
 import { clone } from '../apimachinery/meta.js';
 import { createQueue } from './queue.js';
@@ -14,7 +15,7 @@ import { defsByResource, objKey, parseKey, tolerate, type Controller, type Contr
 
 export function startGarbageCollector(ctx: ControllerContext): Controller {
   const { store, registry, defs, log, informers } = ctx;
-  const byResource = defsByResource(defs);
+  const byResource = defsByResource([...defs, ...(ctx.served?.custom() ?? [])]);
   const uidToKey = new Map<string, string>();
   const dependents = new Map<string, Set<string>>();
   const refsOf = new Map<string, string[]>();
@@ -128,8 +129,13 @@ export function startGarbageCollector(ctx: ControllerContext): Controller {
   );
 
   const unsubs: (() => void)[] = [];
-  for (const resource of byResource.keys()) {
-    for (const o of informers.list(resource)) {
+  const subscribed = new Set<string>();
+  // Built-in kinds start from the shared informers; custom resources from the store (an informer
+  // per CRD would keep every custom object parsed for the GC's one pass).
+  const follow = (resource: string, fromStore = false) => {
+    if (subscribed.has(resource)) return;
+    subscribed.add(resource);
+    for (const o of fromStore ? store.listObjects(resource) : informers.list(resource)) {
       const key = objKey(resource, o.metadata.namespace ?? '', o.metadata.name!);
       index(key, o);
       // Work left from a previous run.
@@ -160,7 +166,20 @@ export function startGarbageCollector(ctx: ControllerContext): Controller {
         if (o.metadata.deletionTimestamp && o.metadata.uid) for (const d of dependents.get(o.metadata.uid) ?? []) q.add(`dep:${d}`);
       }),
     );
-  }
+  };
+  for (const d of defs) follow(storageResource(d));
+  for (const d of ctx.served?.custom() ?? []) follow(storageResource(d), true);
+  // Custom resources: a CRD established after the start brings its resource.
+  if (ctx.served)
+    unsubs.push(
+      ctx.served.onChange(({ added }) => {
+        for (const d of added) {
+          const r = storageResource(d);
+          byResource.set(r, d);
+          follow(r, true);
+        }
+      }),
+    );
   return {
     stop() {
       for (const u of unsubs) u();

@@ -20,6 +20,7 @@ import { startDaemonSetController } from './daemonset/controller.js';
 import { startDisruptionController } from './disruption/controller.js';
 import { startHorizontalPodAutoscaler } from './podautoscaler/controller.js';
 import { startClusterRoleAggregationController } from './clusterrole-aggregation.js';
+import { startCRDController } from './crd.js';
 
 export type { ControllerContext } from './context.js';
 
@@ -44,6 +45,7 @@ export function startControllers(ctx: ControllerContext): Controller {
     startHorizontalPodAutoscaler({ ...ctx, log: ctx.log.child({ controller: 'horizontal-pod-autoscaler' }) }),
     startClusterRoleAggregationController({ ...ctx, log: ctx.log.child({ controller: 'clusterrole-aggregation' }) }),
   ];
+  if (ctx.served) all.push(startCRDController({ ...ctx, served: ctx.served, log: ctx.log.child({ controller: 'crd' }) }));
   return {
     stop() {
       for (const c of all) c.stop();

@@ -12,7 +12,8 @@ import { rfc3339 } from '../apimachinery/meta.js';
 export function startNamespaceController(ctx: ControllerContext): Controller {
   const { store, registry, defs, log } = ctx;
   const nsDef = requireDef(defs, '', 'namespaces');
-  const namespaced = [...defsByResource(defs.filter((d) => d.namespaced)).entries()];
+  // Custom resources come and go with their CRDs: the kinds are read at each reconcile.
+  const namespacedKinds = () => [...defsByResource([...defs, ...(ctx.served?.custom() ?? [])].filter((d) => d.namespaced)).entries()];
   const q = createQueue(
     'namespace',
     (name) => reconcile(name),
@@ -29,7 +30,7 @@ export function startNamespaceController(ctx: ControllerContext): Controller {
     terminating.add(name);
     const remaining = new Map<string, number>();
     const finalizers = new Map<string, number>();
-    for (const [resource, def] of namespaced) {
+    for (const [resource, def] of namespacedKinds()) {
       for (const o of store.listObjects(resource, name)) {
         if (!o.metadata.deletionTimestamp) tolerate(() => registry.delete(def, name, o.metadata.name!, {}), [404, 409]);
       }
@@ -92,15 +93,24 @@ export function startNamespaceController(ctx: ControllerContext): Controller {
     );
   };
 
+  const watched = new Map<string, () => void>();
+  const follow = () => {
+    for (const [resource] of namespacedKinds()) {
+      if (watched.has(resource)) continue;
+      watched.set(
+        resource,
+        store.subscribe(resource, (ev) => {
+          if (terminating.has(ev.namespace) && (ev.type === 'DELETED' || ev.type === 'MODIFIED')) q.add(ev.namespace);
+        }),
+      );
+    }
+  };
+  follow();
   const unsubs = [
     store.subscribe('namespaces', (ev) => {
       if (ev.type !== 'DELETED' && ev.object.metadata.deletionTimestamp) q.add(ev.name);
     }),
-    ...namespaced.map(([resource]) =>
-      store.subscribe(resource, (ev) => {
-        if (terminating.has(ev.namespace) && (ev.type === 'DELETED' || ev.type === 'MODIFIED')) q.add(ev.namespace);
-      }),
-    ),
+    ...(ctx.served ? [ctx.served.onChange(follow)] : []),
   ];
   // Namespaces left terminating by a previous run.
   for (const ns of store.listObjects('namespaces')) if (ns.metadata.deletionTimestamp) q.add(ns.metadata.name!);
@@ -108,6 +118,7 @@ export function startNamespaceController(ctx: ControllerContext): Controller {
   return {
     stop() {
       for (const u of unsubs) u();
+      for (const u of watched.values()) u();
       q.stop();
     },
     idle: () => q.idle(),

@@ -14,9 +14,12 @@ import {
   parseLabelSelector,
 } from '../apimachinery/selectors.js';
 
+/** A kind with its own field label conversion (a custom resource's selectable fields fall back to the default one). */
+const ownConversion = (def: ResourceDef) => def.fieldSelectors !== undefined && !def.custom;
+
 function fieldGetter(def: ResourceDef): { allowed: (field: string) => boolean; get: (obj: KubeObject, field: string) => string } {
   const custom = def.fieldSelectors ?? {};
-  const hasCustom = def.fieldSelectors !== undefined;
+  const hasCustom = ownConversion(def);
   return {
     allowed: (f) => {
       if (f === 'metadata.name') return true;
@@ -47,7 +50,7 @@ export function buildMatcher(def: ResourceDef, labelSelector?: string, fieldSele
   for (const r of fieldReqs) {
     if (fields.allowed(r.field)) continue;
     throw badRequest(
-      def.fieldSelectors !== undefined
+      ownConversion(def)
         ? `field label not supported: ${r.field}`
         : `${JSON.stringify(r.field)} is not a known field selector: only "metadata.name", "metadata.namespace"`,
     );

@@ -147,7 +147,9 @@ export class Registry {
     patched?: { type: PatchType; patch: unknown; result: unknown },
   ): void {
     // Strict refuses unknown fields; Warn and Ignore drop them (never stored, as upstream).
-    const res = checkObject(obj, def.schema, def.kind, { prune: mode !== 'Strict', canonical: true });
+    const res = def.decode
+      ? { typeErrors: [], converterErrors: [], unknownFields: def.decode(obj as KubeObject) }
+      : checkObject(obj, def.schema, def.kind, { prune: mode !== 'Strict', canonical: true });
     if (res.typeErrors.length) {
       if (patched) throw patchedObjectInvalid(patched, res.typeErrors[0]!, res.converterErrors[0]!);
       throw badRequest(`${def.kind} in version "${def.version}" cannot be handled as a ${def.kind}: ${res.typeErrors.join(', ')}`);
@@ -217,6 +219,7 @@ export class Registry {
   // ---- create ----
 
   create(def: ResourceDef, ns: string, body: KubeObject, opts: WriteOptions = {}): WriteResult {
+    def.admitCreate?.();
     this.checkTypeMeta(def, body);
     const warnings: string[] = [];
     if (!opts.trusted) this.checkFields(def, body, opts.fieldValidation, warnings);
@@ -598,6 +601,7 @@ export class Registry {
       finalizers.delete(FINALIZER_ORPHAN);
       finalizers.delete(FINALIZER_FOREGROUND);
     }
+    if (!meta.deletionTimestamp) for (const f of def.deletionFinalizers ?? []) finalizers.add(f);
     // Orphan/foreground only make sense when there is something to wait for; an object without
     // dependents still goes through the GC, which removes the finalizer at once.
     const grace = def.gracePeriod ? def.gracePeriod(obj, opts.gracePeriodSeconds) : 0;

@@ -30,6 +30,7 @@ import { deploymentDef } from './apps/deployment.js';
 import { replicationControllerDef } from './replicationcontroller.js';
 import { clusterRoleDef, roleDef } from './rbac/roles.js';
 import { clusterRoleBindingDef, roleBindingDef } from './rbac/bindings.js';
+import { crdDef } from './apiextensions/crd/strategy.js';
 
 /** A fresh array of all defs (callers may wrap entries, e.g. with service allocation hooks). */
 export function allResourceDefs(): ResourceDef[] {
@@ -67,6 +68,7 @@ export function allResourceDefs(): ResourceDef[] {
     roleBindingDef,
     roleDef,
     storageClassDef,
+    crdDef,
     leaseDef,
     endpointSliceDef,
     nodeMetricsDef,

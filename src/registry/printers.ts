@@ -2,6 +2,8 @@
 // apimachinery/pkg/util/duration): the Name and Age columns every kind has, and the AGE text
 // kubectl shows (`0s`, `59s`, `2m3s`, `10m`, `3h4m`, `2d5h`, `3y`).
 import type { TableColumn } from './types.js';
+import type { KubeObject } from '../apimachinery/types.js';
+import { rfc3339 } from '../apimachinery/meta.js';
 
 const NAME_DESC =
   'Name must be unique within a namespace. Is required when creating resources, although some resources may allow a client to request the generation of an appropriate name automatically. Name is primarily intended for creation idempotence and configuration definition. Cannot be updated. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names#names';
@@ -84,3 +86,15 @@ export function listWithMore(items: string[], max = 3, unset = '<unset>'): strin
   if (items.length > max) return `${items.slice(0, max).join(',')} + ${items.length - max} more...`;
   return items.length ? items.join(',') : unset;
 }
+
+/**
+ * rest.NewDefaultTableConvertor, the table of kinds without a printer (RBAC kinds, CRDs, custom
+ * resources without additionalPrinterColumns' own): the name and the creation time in RFC 3339 (UTC).
+ */
+export const defaultTable = {
+  columns: [nameColumn(), { ...ageColumn(), name: 'Created At', type: 'date' } satisfies TableColumn],
+  row: (o: KubeObject) => {
+    const t = Date.parse(o.metadata.creationTimestamp ?? '');
+    return [o.metadata.name, Number.isNaN(t) ? '0001-01-01T00:00:00Z' : rfc3339(new Date(t))];
+  },
+};

@@ -101,7 +101,12 @@ export interface ResourceDef<T extends KubeObject = KubeObject> {
    * spec.replicas and status.replicas, as for every built-in scalable kind; `selector` gives
    * status.selector of the Scale (a label selector string).
    */
-  scale?: { selector(obj: T): string };
+  scale?: {
+    selector(obj: T): string;
+    /** Where replicas live (custom resources name them; built-in kinds: spec.replicas and status.replicas). */
+    specReplicasPath?: string;
+    statusReplicasPath?: string;
+  };
   /**
    * Subresources that read the whole object and write one part of it (Pod ephemeralcontainers):
    * `take` builds what is stored from the current object and the one sent (everything else is
@@ -117,6 +122,25 @@ export interface ResourceDef<T extends KubeObject = KubeObject> {
     toStorage(obj: KubeObject): KubeObject;
     fromStorage(obj: KubeObject): KubeObject;
   };
+  /**
+   * Decoding of a kind without Go structs (custom resources): instead of the schema walk of
+   * built-in kinds, drops the fields the kind's schema does not declare (pruning) and returns
+   * their paths (`spec.foo`) for fieldValidation's Strict errors and Warn warnings. Type errors
+   * are the kind's validation's to report (422), not decoding's.
+   */
+  decode?(obj: KubeObject): string[];
+  /** A custom resource (a CRD's kind), served while its CRD is established. */
+  custom?: boolean;
+  /** A deprecated version's warning, sent with every response of its requests (a CRD version's deprecationWarning). */
+  deprecationWarning?: string;
+  /** Patch types the kind refuses (custom resources: strategic merge, which needs Go structs). */
+  unsupportedPatchTypes?: readonly string[];
+  /** The def's own validate covers ObjectMeta (a CRD's name rule): the common metadata checks are not repeated. */
+  ownMetaValidation?: boolean;
+  /** Finalizers a deletion adds when it starts (a CRD's customresourcecleanup, so its objects go first). */
+  deletionFinalizers?: readonly string[];
+  /** Refuses a create with a StatusError before anything else (a terminating CRD's kind). */
+  admitCreate?(): void;
   /** Defaults applied to every incoming object (create, update, patch result), before validation. */
   defaults?(obj: T, ctx: WriteContext): void;
   /**

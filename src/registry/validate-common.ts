@@ -8,5 +8,5 @@ import type { FieldError } from '../apimachinery/field.js';
 import { validateMetaFor } from '../apimachinery/validation.js';
 
 export function validateDefCommon(def: ResourceDef, obj: KubeObject, old?: KubeObject): FieldError[] {
-  return validateMetaFor(def.kind, def.namespaced, obj, old);
+  return def.ownMetaValidation ? [] : validateMetaFor(def.kind, def.namespaced, obj, old);
 }

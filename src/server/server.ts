@@ -18,7 +18,7 @@ declare module 'fastify' {
 }
 import type { Registry } from '../registry/generic-store.js';
 import { StatusError, unauthorized, requestEntityTooLarge, internalError } from '../apimachinery/errors.js';
-import { registerResource } from './handlers/installer.js';
+import { registerResource, unregisterResource } from './handlers/installer.js';
 import { pageNotFound } from '../apimachinery/errors.js';
 import { aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions, groupVersions, subresourcesOf } from './discovery.js';
 import { subresourcePath, type Subresource } from './subresource.js';
@@ -38,6 +38,8 @@ import { authorizeRequest } from './auth/authorization.js';
 import type { Authorizer } from '../auth/rbac/attributes.js';
 import type { RulesForResult } from '../auth/rbac/rules-review.js';
 import { statusOfStorageError } from '../registry/storage-errors.js';
+import type { ServedKinds } from '../registry/served-kinds.js';
+import { createHash } from 'node:crypto';
 
 /** Upstream's request body limit (apiserver MaxRequestBodyBytes, 3 MiB). */
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
@@ -46,6 +48,10 @@ export interface ApiServerOptions {
   store: Store;
   registry: Registry;
   defs: ResourceDef[];
+  /** The kinds served beside `defs` that come and go (custom resources of established CRDs). */
+  served?: ServedKinds;
+  /** The OpenAPI v3 document of a custom resource group version (`apis/G/V`), when one serves it. */
+  customOpenAPI?: (groupVersion: string) => Record<string, unknown> | undefined;
   /** `clientCA`: client certificates it signed authenticate as their CN and O's (x509 users). */
   tls: { cert: string; key: string; clientCA?: string };
   token: string;
@@ -222,38 +228,93 @@ export function createApiServer(o: ApiServerOptions): ApiServer {
   health('readyz', o.ready);
   app.get('/version', (_req, reply) => reply.send(VERSION_INFO));
 
-  // Discovery.
-  const gvs = groupVersions(o.defs);
-  const subs = subresourcesOf(o.defs, o.subresources ?? []);
-  const aggCore = JSON.stringify(aggregatedDiscovery(gvs, subs, true));
-  const aggGroups = JSON.stringify(aggregatedDiscovery(gvs, subs, false));
+  // Discovery, recomputed when the served kinds change (a CRD established or removed): the
+  // documents are strings between changes, so a discovery request costs no serialisation.
+  const allDefs = () => (o.served ? [...o.defs, ...o.served.custom()] : o.defs);
+  type Discovery = {
+    gvs: ReturnType<typeof groupVersions>;
+    aggCore: string;
+    aggGroups: string;
+    lists: Map<string, string>;
+    groups: Map<string, string[]>;
+  };
+  let discovery: Discovery | undefined;
+  const currentDiscovery = (): Discovery => {
+    if (discovery) return discovery;
+    const defs = allDefs();
+    const gvs = groupVersions(defs);
+    const subs = subresourcesOf(defs, o.subresources ?? []);
+    const groups = new Map<string, string[]>();
+    for (const gv of gvs) if (gv.group) groups.set(gv.group, [...(groups.get(gv.group) ?? []), gv.version]);
+    const lists = new Map<string, string>();
+    for (const gv of gvs) lists.set(gv.group ? `${gv.group}/${gv.version}` : gv.version, JSON.stringify(apiResourceList(gv, subs)));
+    return (discovery = {
+      gvs,
+      aggCore: JSON.stringify(aggregatedDiscovery(gvs, subs, true)),
+      aggGroups: JSON.stringify(aggregatedDiscovery(gvs, subs, false)),
+      lists,
+      groups,
+    });
+  };
   app.get('/api', (req, reply) => {
-    if (wantsAggregatedDiscovery(req.headers.accept)) return reply.type(AGGREGATED_DISCOVERY_TYPE).header('Vary', 'Accept').send(aggCore);
+    if (wantsAggregatedDiscovery(req.headers.accept))
+      return reply.type(AGGREGATED_DISCOVERY_TYPE).header('Vary', 'Accept').send(currentDiscovery().aggCore);
     const host = req.headers.host ?? `${req.hostname}`;
     return reply.send(apiVersions(host));
   });
   app.get('/apis', (req, reply) => {
-    if (wantsAggregatedDiscovery(req.headers.accept)) return reply.type(AGGREGATED_DISCOVERY_TYPE).header('Vary', 'Accept').send(aggGroups);
-    return reply.send(apiGroupList(gvs));
+    if (wantsAggregatedDiscovery(req.headers.accept))
+      return reply.type(AGGREGATED_DISCOVERY_TYPE).header('Vary', 'Accept').send(currentDiscovery().aggGroups);
+    return reply.send(apiGroupList(currentDiscovery().gvs));
   });
-  const groups = new Map<string, string[]>();
-  for (const gv of gvs) if (gv.group) groups.set(gv.group, [...(groups.get(gv.group) ?? []), gv.version]);
-  for (const [g, versions] of groups) app.get(`/apis/${g}`, (_req, reply) => reply.send(apiGroup(g, versions)));
-  for (const gv of gvs) {
-    const body = JSON.stringify(apiResourceList(gv, subs));
-    app.get(gv.group ? `/apis/${gv.group}/${gv.version}` : `/api/${gv.version}`, (_req, reply) =>
-      reply.type('application/json').send(body),
-    );
-  }
+  app.get('/apis/:group', (req, reply) => {
+    const g = (req.params as { group: string }).group;
+    const versions = currentDiscovery().groups.get(g);
+    if (!versions) throw pageNotFound();
+    return reply.send(apiGroup(g, versions));
+  });
+  app.get('/api/:version', (req, reply) => {
+    const body = currentDiscovery().lists.get((req.params as { version: string }).version);
+    if (!body) throw pageNotFound();
+    return reply.type('application/json').send(body);
+  });
+  app.get('/apis/:group/:version', (req, reply) => {
+    const p = req.params as { group: string; version: string };
+    const body = currentDiscovery().lists.get(`${p.group}/${p.version}`);
+    if (!body) throw pageNotFound();
+    return reply.type('application/json').send(body);
+  });
 
   // OpenAPI v3, built once from the same schemas the server validates with, when first asked for
   // (kubectl asks for it on apply, explain, and client-side validation; a start need not wait).
+  // Custom resource group versions are built from their CRDs when asked for, and again after a change.
   let openapiDocs: Promise<OpenAPIDocs> | undefined;
   const openapi = () => (openapiDocs ??= import('./openapi.js').then((m) => m.buildOpenAPI(o.defs)));
-  app.get('/openapi/v3', async (_req, reply) => reply.type('application/json').send((await openapi()).index));
+  const customDocs = new Map<string, { body: string; hash: string } | null>();
+  const customDoc = (path: string) => {
+    if (!o.customOpenAPI || !path.startsWith('apis/')) return undefined;
+    let doc = customDocs.get(path);
+    if (doc === undefined) {
+      const json = o.customOpenAPI(path.slice(5));
+      const body = json ? JSON.stringify(json) : undefined;
+      doc = body ? { body, hash: createHash('sha512').update(body).digest('hex').toUpperCase() } : null;
+      customDocs.set(path, doc);
+    }
+    return doc ?? undefined;
+  };
+  const customGroupVersions = () => [...new Set((o.served?.custom() ?? []).map((d) => `apis/${d.group}/${d.version}`))];
+  app.get('/openapi/v3', async (_req, reply) => {
+    const index = (await openapi()).index;
+    const extra = customGroupVersions().flatMap((p) => {
+      const doc = customDoc(p);
+      return doc ? [[p, { serverRelativeURL: `/openapi/v3/${p}?hash=${doc.hash}` }] as const] : [];
+    });
+    if (!extra.length) return reply.type('application/json').send(index);
+    return reply.type('application/json').send({ paths: { ...index.paths, ...Object.fromEntries(extra) } });
+  });
   app.get('/openapi/v3/*', async (req, reply) => {
     const path = (req.params as { '*': string })['*'];
-    const doc = (await openapi()).docs.get(path);
+    const doc = (await openapi()).docs.get(path) ?? customDoc(path);
     if (!doc) return reply.code(404).type('text/plain').send('404 page not found');
     return reply.type('application/json').header('Etag', `"${doc.hash}"`).header('Cache-Control', 'public, immutable').send(doc.body);
   });
@@ -273,7 +334,15 @@ export function createApiServer(o: ApiServerOptions): ApiServer {
     authorizer: o.authorizer,
     rulesFor: o.rulesFor,
   };
-  for (const def of o.defs) registerResource(app, def, { store: o.store, registry: o.registry, watch, reviews, computed: o.computed });
+  const restDeps = { store: o.store, registry: o.registry, watch, reviews, computed: o.computed };
+  for (const def of o.defs) registerResource(app, def, restDeps);
+  for (const def of o.served?.custom() ?? []) registerResource(app, def, restDeps);
+  const unsubscribeServed = o.served?.onChange(({ removed, added }) => {
+    for (const def of removed) unregisterResource(app, def);
+    for (const def of added) registerResource(app, def, restDeps);
+    discovery = undefined;
+    for (const d of [...removed, ...added]) customDocs.delete(`apis/${d.group}/${d.version}`);
+  });
   for (const s of o.subresources ?? []) {
     // Only a served resource's subresource is listed in discovery (a wiring mistake otherwise).
     const def = o.defs.find((d) => d.group === s.group && d.version === s.version && d.plural === s.plural);
@@ -290,6 +359,7 @@ export function createApiServer(o: ApiServerOptions): ApiServer {
       return { host, port: addr.port };
     },
     async close() {
+      unsubscribeServed?.();
       for (const close of [...watch.active]) close();
       upgrades.closeAll();
       await app.close();

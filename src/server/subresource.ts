@@ -57,8 +57,9 @@ export function defSubresources(def: ResourceDef): SubresourceInfo[] {
   const sub = (subresource: string, verbs: string[]) =>
     out.push({ plural: def.plural, group: def.group, version: def.version, subresource, kind: def.kind, verbs });
   // The scale subresource speaks autoscaling/v1 Scale (handlers/scale.ts); upstream lists it
-  // before status (discovery is sorted by name).
-  if (def.scale)
+  // before status for built-in kinds (discovery is sorted by name), after it for custom resources
+  // (the CRD discovery controller appends status, then scale).
+  const scale = () =>
     out.push({
       plural: def.plural,
       group: def.group,
@@ -69,7 +70,9 @@ export function defSubresources(def: ResourceDef): SubresourceInfo[] {
       responseVersion: 'v1',
       verbs: STATUS_VERBS,
     });
+  if (def.scale && !def.custom) scale();
   if (def.statusSubresource) sub('status', STATUS_VERBS);
+  if (def.scale && def.custom) scale();
   // Namespace finalize: the namespace controller's way to drop spec.finalizers.
   if (def.plural === 'namespaces' && !def.group) sub('finalize', ['update']);
   for (const name of Object.keys(def.partSubresources ?? {})) sub(name, STATUS_VERBS);

@@ -956,6 +956,42 @@ const SAMPLES: Record<string, Json> = {
     volumeBindingMode: 'WaitForFirstConsumer',
     allowedTopologies: [{ matchLabelExpressions: [{ key: 'topology.kubernetes.io/zone', values: ['z'] }] }],
   },
+  'io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinition': {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: meta('crontabs.stable.example.com'),
+    spec: {
+      group: 'stable.example.com',
+      scope: 'Namespaced',
+      names: { plural: 'crontabs', singular: 'crontab', kind: 'CronTab', listKind: 'CronTabList', shortNames: ['ct'] },
+      conversion: { strategy: 'None' },
+      versions: [
+        {
+          name: 'v1',
+          served: true,
+          storage: true,
+          schema: {
+            openAPIV3Schema: {
+              type: 'object',
+              properties: {
+                spec: {
+                  type: 'object',
+                  properties: { replicas: { type: 'integer', default: 1, minimum: 1 }, tags: { type: 'array', items: { type: 'string' } } },
+                },
+              },
+            },
+          },
+          subresources: { status: {}, scale: { specReplicasPath: '.spec.replicas', statusReplicasPath: '.status.replicas' } },
+          additionalPrinterColumns: [{ name: 'Replicas', type: 'integer', jsonPath: '.spec.replicas' }],
+        },
+      ],
+    },
+    status: {
+      acceptedNames: { plural: 'crontabs', kind: 'CronTab' },
+      conditions: [{ type: 'Established', status: 'True', lastTransitionTime: T, reason: 'InitialNamesAccepted', message: 'm' }],
+      storedVersions: ['v1'],
+    },
+  },
   'io.k8s.api.authorization.v1.SubjectAccessReview': {
     apiVersion: 'authorization.k8s.io/v1',
     kind: 'SubjectAccessReview',
@@ -1094,7 +1130,12 @@ describe('the kinds tinykube serves', () => {
     for (const { def, schema } of served()) walk(schema, def.openapiName);
     // ControllerRevision.data is runtime.RawExtension: free-form upstream too (any object,
     // typically the patch of a workload's template), so it stays untyped here as there.
-    expect([...untyped]).toEqual([`${M}FieldsV1`, 'io.k8s.apimachinery.pkg.runtime.RawExtension']);
+    // A CRD's status subresource is an empty object by definition upstream too.
+    expect([...untyped]).toEqual([
+      `${M}FieldsV1`,
+      'io.k8s.apimachinery.pkg.runtime.RawExtension',
+      'io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceSubresourceStatus',
+    ]);
     // The subtrees the hand-written schemas left free-form, typed now (upstream's list rules too).
     expect(coreV1.Affinity.properties!.nodeAffinity).toBe(coreV1.NodeAffinity);
     expect(coreV1.PodAffinity.properties!.requiredDuringSchedulingIgnoredDuringExecution).toMatchObject({
@@ -1304,6 +1345,7 @@ describe('decoding and patching the samples', () => {
       'rbac.authorization.k8s.io/RoleBinding': [16, 0],
       'rbac.authorization.k8s.io/Role': [15, 0],
       'storage.k8s.io/StorageClass': [22, 0],
+      'apiextensions.k8s.io/CustomResourceDefinition': [23, 10],
       'discovery.k8s.io/EndpointSlice': [17, 0],
       'coordination.k8s.io/Lease': [21, 0],
       'authentication.k8s.io/TokenReview': [2, 8],

@@ -25,6 +25,9 @@ export function fakeReply(): RecordedReply & { reply: FastifyReply } {
       r.headers[k.toLowerCase()] = v;
       return reply;
     },
+    getHeader(k: string) {
+      return r.headers[k.toLowerCase()];
+    },
     send(b: unknown) {
       r.body = b;
       r.sent = true;

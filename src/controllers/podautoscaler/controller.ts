@@ -7,6 +7,7 @@
 // ScalingActive and ScalingLimited and the current metrics in its status. Pods, Object and
 // External metrics need a custom or external metrics API, which this cluster does not serve:
 // they fail like upstream's do without one.
+import { setValueAt, valueAt } from '../../registry/apiextensions/customresource/paths.js';
 import type { ControllerContext, Controller } from '../context.js';
 import type { KubeObject } from '../../apimachinery/types.js';
 import type { ResourceDef } from '../../registry/types.js';
@@ -94,7 +95,8 @@ export function startHorizontalPodAutoscaler(ctx: ControllerContext): Controller
     const parts = (ref.apiVersion ?? '').split('/');
     if (parts.length > 2) throw new Error(`unexpected GroupVersion string: ${ref.apiVersion}`);
     const group = parts.length === 2 ? parts[0]! : '';
-    const matches = defs.filter((d) => d.group === group && d.kind === ref.kind);
+    // Custom resources with a scale subresource are targets too (their CRDs' kinds).
+    const matches = [...defs, ...(ctx.served?.custom() ?? [])].filter((d) => d.group === group && d.kind === ref.kind);
     if (!matches.length) throw new Error(`no matches for kind "${ref.kind}" in group "${group}"`);
     const withScale = matches.find((d) => d.scale);
     if (!withScale) throw new Error('the server could not find the requested resource');
@@ -373,8 +375,9 @@ export function startHorizontalPodAutoscaler(ctx: ControllerContext): Controller
       return;
     }
     setCondition(hpa, 'AbleToScale', 'True', 'SucceededGetScale', "the HPA controller was able to get the target's current scale");
-    const scaled = target as KubeObject & { spec?: { replicas?: number } };
-    const currentReplicas = scaled.spec?.replicas ?? 0;
+    const replicasPath = def.scale?.specReplicasPath ?? '.spec.replicas';
+    const cur = valueAt(target, replicasPath);
+    const currentReplicas = typeof cur === 'number' ? cur : 0;
     normalizer.recordInitial(key, currentReplicas);
     const minReplicas = spec.minReplicas ?? 1;
     let desiredReplicas = 0;
@@ -430,7 +433,9 @@ export function startHorizontalPodAutoscaler(ctx: ControllerContext): Controller
     }
     if (rescale) {
       try {
-        registry.patch(def, ns, ref.name, 'merge', { spec: { replicas: desiredReplicas } }, MANAGER);
+        const patch: Record<string, unknown> = {};
+        setValueAt(patch, replicasPath, desiredReplicas);
+        registry.patch(def, ns, ref.name, 'merge', patch, MANAGER);
       } catch (e) {
         const msg = (e as Error).message;
         record(hpa, 'Warning', 'FailedRescale', `New size: ${desiredReplicas}; reason: ${rescaleReason}; error: ${msg}`);

@@ -8,22 +8,11 @@ import { schemas, type ClusterRole, type Role } from '../../api/generated/rbac/v
 import { defineKind, type Obj } from '../define.js';
 import type { FieldError } from '../../apimachinery/field.js';
 import { validateMetaFor } from '../../apimachinery/validation.js';
-import { rfc3339 } from '../../apimachinery/meta.js';
-import { ageColumn, nameColumn } from '../printers.js';
-import type { TableColumn } from '../types.js';
+import { defaultTable } from '../printers.js';
 import { RBAC_GROUP, validateAggregationRule, validateRules } from './validation.js';
 
 export type RoleObj = Obj<Role>;
 export type ClusterRoleObj = Obj<ClusterRole>;
-
-/** rest.NewDefaultTableConvertor: the name and the creation time in RFC 3339 (UTC). */
-const defaultTable = {
-  columns: [nameColumn(), { ...ageColumn(), name: 'Created At', type: 'date' } satisfies TableColumn],
-  row: (o: RoleObj | ClusterRoleObj) => {
-    const t = Date.parse(o.metadata.creationTimestamp ?? '');
-    return [o.metadata.name, Number.isNaN(t) ? '0001-01-01T00:00:00Z' : rfc3339(new Date(t))];
-  },
-};
 
 /**
  * The strategies' ValidateUpdate runs the kind's validation twice (once itself, once inside

@@ -12,6 +12,7 @@ import { updateResource } from './update.js';
 import { patchResource } from './patch.js';
 import { deleteCollection, deleteResource } from './delete.js';
 import { scaleHandlers } from './scale.js';
+import { writeWarnings } from './response.js';
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 type Methods<H> = Partial<Record<Method, H>>;
@@ -22,6 +23,7 @@ interface ResourceRoutes {
   collection: Methods<CollectionHandler>;
   item: Methods<ItemHandler>;
   subs: Map<string, Methods<ItemHandler>>;
+  deprecationWarning?: string;
 }
 
 export function registerResource(app: FastifyInstance, def: ResourceDef, deps: RestDeps): void {
@@ -57,7 +59,13 @@ export function registerResource(app: FastifyInstance, def: ResourceDef, deps: R
     },
     item: { GET: get, PUT: updateResource(scope), PATCH: patchResource(scope), DELETE: deleteResource(scope) },
     subs,
+    ...(def.deprecationWarning ? { deprecationWarning: def.deprecationWarning } : {}),
   });
+}
+
+/** Stops serving `def` (a custom resource whose CRD changed or went): its paths are 404 again. */
+export function unregisterResource(app: FastifyInstance, def: ResourceDef): void {
+  routeTables.get(app)?.get(basePath(def))?.delete(def.plural);
 }
 
 const routeTables = new WeakMap<FastifyInstance, Map<string, Map<string, ResourceRoutes>>>();
@@ -109,9 +117,14 @@ function installRoutes(app: FastifyInstance, base: string, tableOf: (p: RoutePar
     if (!h) throw pageNotFound();
     return h(req, reply, ...args);
   };
-  const resource = (p: P) => tableOf(p)?.get(p.plural);
+  // A deprecated version's Warning goes with every response of its requests (upstream's CR handler).
+  const warned = (r: ResourceRoutes | undefined, reply: FastifyReply) => {
+    if (r?.deprecationWarning) writeWarnings(reply, [r.deprecationWarning]);
+    return r;
+  };
+  const resource = (p: P, reply: FastifyReply) => warned(tableOf(p)?.get(p.plural), reply);
   const clusterSub = (req: FastifyRequest, reply: FastifyReply, p: P, plural: string, name: string, sub: string) => {
-    const r = tableOf(p)?.get(plural);
+    const r = warned(tableOf(p)?.get(plural), reply);
     return run(r && !r.namespaced ? r.subs.get(sub) : undefined, req, reply, '', name);
   };
   const COLLECTION = ['GET', 'POST', 'DELETE', 'PUT', 'PATCH'];
@@ -122,7 +135,7 @@ function installRoutes(app: FastifyInstance, base: string, tableOf: (p: RoutePar
     method: COLLECTION,
     url: `${base}/:plural`,
     handler: (req, reply) => {
-      const r = resource(req.params as P);
+      const r = resource(req.params as P, reply);
       if (r?.namespaced) return run({ GET: r.collection.GET }, req, reply, undefined);
       return run(r?.collection, req, reply, undefined);
     },
@@ -132,7 +145,7 @@ function installRoutes(app: FastifyInstance, base: string, tableOf: (p: RoutePar
     url: `${base}/:plural/:name`,
     handler: (req, reply) => {
       const p = req.params as P;
-      const r = resource(p);
+      const r = resource(p, reply);
       return run(r && !r.namespaced ? r.item : undefined, req, reply, '', p.name!);
     },
   });
@@ -149,7 +162,7 @@ function installRoutes(app: FastifyInstance, base: string, tableOf: (p: RoutePar
     url: `${base}/namespaces/:ns/:plural`,
     handler: (req, reply) => {
       const p = req.params as P;
-      const r = resource(p);
+      const r = resource(p, reply);
       if (r?.namespaced) return run(r.collection, req, reply, p.ns);
       // namespaces/NAME/status, namespaces/NAME/finalize: a subresource of a namespace.
       return clusterSub(req, reply, p, 'namespaces', p.ns!, p.plural);
@@ -160,7 +173,7 @@ function installRoutes(app: FastifyInstance, base: string, tableOf: (p: RoutePar
     url: `${base}/namespaces/:ns/:plural/:name`,
     handler: (req, reply) => {
       const p = req.params as P;
-      const r = resource(p);
+      const r = resource(p, reply);
       return run(r?.namespaced ? r.item : undefined, req, reply, p.ns!, p.name!);
     },
   });
@@ -169,7 +182,7 @@ function installRoutes(app: FastifyInstance, base: string, tableOf: (p: RoutePar
     url: `${base}/namespaces/:ns/:plural/:name/:sub`,
     handler: (req, reply) => {
       const p = req.params as P;
-      const r = resource(p);
+      const r = resource(p, reply);
       return run(r?.namespaced ? r.subs.get(p.sub!) : undefined, req, reply, p.ns!, p.name!);
     },
   });

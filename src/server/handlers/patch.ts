@@ -35,8 +35,10 @@ export function patchResource(scope: RequestScope, subresource?: string): ItemHa
   const { def, store, registry } = scope;
   return (req, reply, ns, name) => {
     scope.need('patch');
-    const type = PATCH_TYPES[mediaType(req)];
-    if (!type) throw unsupportedMediaType(PATCH_MEDIA_TYPES);
+    const media = mediaType(req);
+    const type = PATCH_TYPES[media];
+    if (!type || def.unsupportedPatchTypes?.includes(media))
+      throw unsupportedMediaType(PATCH_MEDIA_TYPES.filter((t) => !def.unsupportedPatchTypes?.includes(t)));
     const q = requestQuery(req.url);
     const opts = writeOptions(q, req.headers['user-agent'], { patch: type });
     const body = decodeBody(req, PATCH_MEDIA_TYPES);

@@ -15,11 +15,11 @@ export type ListMeta = Record<string, unknown>;
 
 /** Admission and validation warnings, as `Warning: 299 - "text"` headers. */
 export function writeWarnings(reply: FastifyReply, warnings: string[]): void {
-  if (warnings.length)
-    reply.header(
-      'Warning',
-      warnings.map((w) => `299 - ${JSON.stringify(w)}`),
-    );
+  if (!warnings.length) return;
+  // Added to what the request already has (a deprecated version's warning comes first).
+  const had = reply.getHeader('Warning');
+  const before = had === undefined ? [] : Array.isArray(had) ? had.map(String) : [String(had)];
+  reply.header('Warning', [...before, ...warnings.map((w) => `299 - ${JSON.stringify(w)}`)]);
 }
 
 /** A write is acknowledged only once it is committed (group commit batches one loop turn). */

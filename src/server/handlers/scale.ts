@@ -23,19 +23,36 @@ import { acked, writeWarnings } from './response.js';
 import type { ItemHandler, RequestScope } from './scope.js';
 
 type ScaleObj = Omit<Scale, 'metadata'> & { metadata: ObjectMeta };
-interface Scalable extends KubeObject {
-  spec?: { replicas?: number };
-  status?: { replicas?: number };
-}
 
 const SCALE_API_VERSION = 'autoscaling/v1';
 const scaleSchema = () => autoscalingSchemas.Scale;
 
+const SPEC_REPLICAS = '.spec.replicas';
+
+/** An integer at a simple JSON path (`.spec.replicas`), 0 when absent. */
+function numberAt(o: KubeObject, path: string): number {
+  let cur: unknown = o;
+  for (const f of path.split('.').filter(Boolean))
+    cur = cur !== null && typeof cur === 'object' ? (cur as Record<string, unknown>)[f] : undefined;
+  return typeof cur === 'number' ? cur : 0;
+}
+
+/** Sets the integer at a simple JSON path, making the objects on the way. */
+function setNumberAt(o: Record<string, unknown>, path: string, v: number): void {
+  const fields = path.split('.').filter(Boolean);
+  let cur = o;
+  for (const f of fields.slice(0, -1)) {
+    const next = cur[f];
+    cur = cur[f] = next !== null && typeof next === 'object' && !Array.isArray(next) ? { ...(next as Record<string, unknown>) } : {};
+  }
+  cur[fields[fields.length - 1]!] = v;
+}
+
 /** upstream scaleFromReplicaSet / scaleFromRC / scaleFromDeployment / scaleFromStatefulSet. */
 export function scaleOf(def: ResourceDef, o: KubeObject): ScaleObj {
-  const p = o as Scalable;
-  const replicas = p.spec?.replicas ?? 0;
-  const selector = def.scale!.selector(o);
+  const sc = def.scale!;
+  const replicas = numberAt(o, sc.specReplicasPath ?? SPEC_REPLICAS);
+  const selector = sc.selector(o);
   const m = o.metadata;
   return {
     kind: 'Scale',
@@ -49,7 +66,7 @@ export function scaleOf(def: ResourceDef, o: KubeObject): ScaleObj {
     },
     // ScaleSpec.replicas is omitempty: a parent scaled to 0 shows `spec: {}`.
     spec: replicas ? { replicas } : {},
-    status: { replicas: p.status?.replicas ?? 0, ...(selector ? { selector } : {}) },
+    status: { replicas: numberAt(o, sc.statusReplicasPath ?? '.status.replicas'), ...(selector ? { selector } : {}) },
   };
 }
 
@@ -159,8 +176,8 @@ export function scaleHandlers(scope: RequestScope): ScaleHandlers {
         name,
         `Precondition failed: UID in precondition: ${m.uid}, UID in object meta: ${String(cur.metadata.uid)}`,
       );
-    const parent = clone(cur) as Scalable;
-    parent.spec = { ...parent.spec, replicas: scale.spec?.replicas ?? 0 };
+    const parent = clone(cur);
+    setNumberAt(parent as unknown as Record<string, unknown>, def.scale!.specReplicasPath ?? SPEC_REPLICAS, scale.spec?.replicas ?? 0);
     parent.metadata.resourceVersion = m.resourceVersion ?? '';
     const r = registry.update(def, ns, name, parent, { ...opts, trusted: true, subresource: 'scale' });
     writeWarnings(reply, [...warnings, ...r.warnings]);
