@@ -51,9 +51,11 @@ import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import type { ClusterConfig } from './config/cluster-config.js';
-import type { ResourceDef } from './registry/types.js';
+import { storageResource, type ResourceDef } from './registry/types.js';
 import { ServedKinds } from './registry/served-kinds.js';
 import { serveStoredCRDs } from './controllers/crd.js';
+import { crdDef, type CRDObj } from './registry/apiextensions/crd/strategy.js';
+import { isCRDConditionTrue } from './registry/apiextensions/crd/conditions.js';
 import type { KubeObject } from './apimachinery/types.js';
 
 export type { StartOptions } from './config/options.js';
@@ -275,6 +277,7 @@ export async function startCluster(opts: StartOptions = {}): Promise<RunningClus
       registry,
       defs,
       served,
+      customOpenAPI: (gv) => crdOpenAPI(store, gv),
       tls: { cert: pki.certPem, key: pki.keyPem, clientCA: pki.caCertPem },
       token,
       authenticate: (t, audiences, why) => authenticator.authenticate(t, audiences, why),
@@ -501,6 +504,20 @@ export async function startCluster(opts: StartOptions = {}): Promise<RunningClus
  * says so once each, whenever one is found (at start, or by the store's background check): a log
  * line, a Warning Event about the object, and `/readyz?verbose`.
  */
+/** The OpenAPI v3 document of a custom resource group version, from the established CRDs serving it. */
+async function crdOpenAPI(store: Store, groupVersion: string): Promise<Record<string, unknown> | undefined> {
+  const [group, version] = groupVersion.split('/');
+  const crds = (store.listObjects(storageResource(crdDef)) as CRDObj[]).filter(
+    (c) =>
+      c.spec?.group === group &&
+      isCRDConditionTrue(c, 'Established') &&
+      (c.spec?.versions ?? []).some((v) => v.served && v.name === version),
+  );
+  if (!crds.length) return undefined;
+  const { crdGroupVersionDocument } = await import('./server/openapi-crd.js');
+  return crdGroupVersionDocument(crds, group!, version!);
+}
+
 function reportUnreadable(store: Store, registry: Registry, defs: ResourceDef[], log: Logger): () => void {
   const record = eventRecorder(registry, requireDef(defs, '', 'events'), 'tinykube-store', (err) =>
     log.warn({ err }, 'event not recorded'),

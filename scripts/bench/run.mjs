@@ -10,6 +10,7 @@
 //   IP/CIDR parse, print and containment, IPv4 and IPv6: src/apimachinery/ipnet.ts vs ip-num (ip.mjs)
 //   100 Pods at once create → Running/Ready vs direct spawn; memory per Pod and idle CPU with 1000 Pods (pods.mjs)
 //   GETs by a user with RBAC enforced vs AlwaysAllow (rbac.mjs)
+//   CRD create → first custom resource vs a ConfigMap round trip; custom resource creates/s vs ConfigMaps (crd.mjs)
 //   Deployment of 100 → Available vs 100 Pods; its rolling update; Job of 1,000 vs xargs; idle CPU of 1,000 replicas (workloads.mjs)
 //   Pod Ready → endpoint in slice vs the Pod's own watch event; 10,000-endpoint Service restart and writes (endpointslices.mjs)
 //   DNS queries/s and p99 vs dnsmasq with dnsperf; 1,000-endpoint answer build time (dns.mjs)
@@ -30,6 +31,7 @@ import { ipBench } from './ip.mjs';
 import { podBench } from './pods.mjs';
 import { workloadBench } from './workloads.mjs';
 import { rbacBench } from './rbac.mjs';
+import { crdBench } from './crd.mjs';
 import { endpointSliceBench } from './endpointslices.mjs';
 import { dnsBench } from './dns.mjs';
 import { binaryBench } from './binary.mjs';
@@ -216,6 +218,10 @@ if (process.env.BENCH_ONLY === 'rbac') {
   await rbacBench({ startTinykube, stopProc, report, work, cli: CLI });
   process.exit(0);
 }
+if (process.env.BENCH_ONLY === 'crd') {
+  await crdBench({ startTinykube, stopProc, report });
+  process.exit(0);
+}
 if (process.env.BENCH_ONLY === 'workloads') {
   await workloadBench({ startTinykube, stopProc, report });
   process.exit(0);
@@ -369,6 +375,10 @@ await workloadBench({ startTinykube, stopProc, report });
 // ---- RBAC (issue 24) ----
 console.log('');
 await rbacBench({ startTinykube, stopProc, report, work, cli: CLI });
+
+// ---- CRDs (issue 24) ----
+console.log('');
+await crdBench({ startTinykube, stopProc, report });
 
 // ---- EndpointSlices (issue 6) ----
 console.log('');

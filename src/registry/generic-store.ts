@@ -49,6 +49,22 @@ export interface WriteOptions {
    * concurrency checks run as for any client.
    */
   trusted?: boolean;
+  /** Admission of this write (webhooks and policies, admission.ts): called inside the write, synchronously. */
+  admission?: AdmissionHooks;
+  /** create: the name, uid and creation time to give the object (a write replaying what admission saw). */
+  preset?: { name?: string; uid?: string; creationTimestamp?: string };
+}
+
+/**
+ * Admission hooks of one write, at upstream's points: `mutate` after decoding and defaults, before
+ * the name is generated (create) or the strategy's update preparation (update), returning the object
+ * to go on with (defaults apply again, as decoding a webhook's patched object does); `validate`
+ * with the final object just before it is stored (after validation and allocations); for a delete
+ * `validate` gets the object being deleted as `old`. A hook refuses by throwing a StatusError.
+ */
+export interface AdmissionHooks {
+  mutate?(obj: KubeObject, old: KubeObject | undefined): KubeObject;
+  validate?(obj: KubeObject | undefined, old: KubeObject | undefined): void;
 }
 
 export interface DeleteOptions {
@@ -57,6 +73,8 @@ export interface DeleteOptions {
   orphanDependents?: boolean;
   preconditions?: { uid?: string; resourceVersion?: string };
   dryRun?: boolean;
+  /** Validating admission of the delete (its `validate` gets the object as `old`). */
+  admission?: AdmissionHooks;
 }
 
 export type PatchType = 'json' | 'merge' | 'strategic' | 'apply';
@@ -123,6 +141,11 @@ export class Registry {
     const obj = this.store.get(storageResource(def), def.namespaced ? ns : '', name);
     if (!obj) throw notFound(gr(def), name);
     return this.toAPI(def, obj);
+  }
+
+  /** Whether the object exists now (admission tells creates from updates by it). */
+  exists(def: ResourceDef, ns: string, name: string): boolean {
+    return this.store.get(storageResource(def), def.namespaced ? ns : '', name) !== undefined;
   }
 
   toAPI(def: ResourceDef, stored: KubeObject): KubeObject {
@@ -276,16 +299,22 @@ export class Registry {
     opts: WriteOptions,
     managedByApply = false,
   ): KubeObject {
-    const meta = obj.metadata;
-    const ns = meta.namespace ?? '';
+    const ns = obj.metadata.namespace ?? '';
     // Admission runs before the name is generated, as upstream's: its refusals name the
     // generateName prefix (`pods "web-" is forbidden`).
-    this.checkNamespace(def, tx, ns, meta.name || meta.generateName || '');
+    this.checkNamespace(def, tx, ns, obj.metadata.name || obj.metadata.generateName || '');
     def.defaults?.(obj, ctx);
     def.admit?.(obj, ctx);
-    if (!meta.name && meta.generateName) meta.name = generateName(meta.generateName);
-    meta.uid = newUID();
-    meta.creationTimestamp = rfc3339(ctx.now);
+    if (opts.admission?.mutate) {
+      obj = opts.admission.mutate(obj, undefined);
+      this.alignNamespace(def, obj, ns);
+      def.defaults?.(obj, ctx);
+    }
+    const meta = obj.metadata;
+    const preset = opts.preset;
+    if (!meta.name && meta.generateName) meta.name = preset?.name ?? generateName(meta.generateName);
+    meta.uid = preset?.uid ?? newUID();
+    meta.creationTimestamp = preset?.creationTimestamp ?? rfc3339(ctx.now);
     delete meta.deletionTimestamp;
     delete meta.deletionGracePeriodSeconds;
     delete meta.selfLink;
@@ -313,6 +342,7 @@ export class Registry {
       meta.name = generateName(obj.metadata.generateName);
     }
     def.beginCreate?.(obj, ctx);
+    opts.admission?.validate?.(obj, undefined);
     const stored = tx.create(resource, this.toStorage(def, obj));
     return ctx.dryRun ? this.dryRunView(def, stored) : this.toAPI(def, stored);
   }
@@ -411,6 +441,11 @@ export class Registry {
       if (cur.status === undefined) delete obj.status;
       else obj.status = clone(cur.status);
     }
+    // Mutating admission sees the decoded, defaulted object (the system fields as sent).
+    if (opts.admission?.mutate) {
+      def.defaults?.(obj, ctx);
+      obj = opts.admission.mutate(obj, cur);
+    }
     const meta = obj.metadata;
     const old = cur.metadata;
     // System fields the client may omit: keep the stored values (validation catches changes).
@@ -465,6 +500,9 @@ export class Registry {
     }
     meta.resourceVersion = cur.metadata.resourceVersion;
     const resource = storageResource(def);
+    // Validating admission runs for no-op updates too (upstream's updateValidation precedes the
+    // storage's comparison).
+    opts.admission?.validate?.(obj, cur);
     // A no-op update writes nothing and keeps the resourceVersion (upstream skips the etcd write).
     if (deepEqual(withoutTimes(obj), withoutTimes(cur))) return cur;
     def.beginUpdate?.(obj, cur, ctx);
@@ -579,6 +617,7 @@ export class Registry {
         `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${cur.metadata.resourceVersion}`,
       );
     }
+    opts.admission?.validate?.(undefined, cur);
     const policy =
       opts.propagationPolicy ??
       (opts.orphanDependents === true

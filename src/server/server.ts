@@ -51,7 +51,7 @@ export interface ApiServerOptions {
   /** The kinds served beside `defs` that come and go (custom resources of established CRDs). */
   served?: ServedKinds;
   /** The OpenAPI v3 document of a custom resource group version (`apis/G/V`), when one serves it. */
-  customOpenAPI?: (groupVersion: string) => Record<string, unknown> | undefined;
+  customOpenAPI?: (groupVersion: string) => Promise<Record<string, unknown> | undefined>;
   /** `clientCA`: client certificates it signed authenticate as their CN and O's (x509 users). */
   tls: { cert: string; key: string; clientCA?: string };
   token: string;
@@ -290,31 +290,34 @@ export function createApiServer(o: ApiServerOptions): ApiServer {
   // Custom resource group versions are built from their CRDs when asked for, and again after a change.
   let openapiDocs: Promise<OpenAPIDocs> | undefined;
   const openapi = () => (openapiDocs ??= import('./openapi.js').then((m) => m.buildOpenAPI(o.defs)));
-  const customDocs = new Map<string, { body: string; hash: string } | null>();
-  const customDoc = (path: string) => {
-    if (!o.customOpenAPI || !path.startsWith('apis/')) return undefined;
+  const customDocs = new Map<string, Promise<{ body: string; hash: string } | undefined>>();
+  const customDoc = (path: string): Promise<{ body: string; hash: string } | undefined> => {
+    if (!o.customOpenAPI || !path.startsWith('apis/')) return Promise.resolve(undefined);
     let doc = customDocs.get(path);
-    if (doc === undefined) {
-      const json = o.customOpenAPI(path.slice(5));
-      const body = json ? JSON.stringify(json) : undefined;
-      doc = body ? { body, hash: createHash('sha512').update(body).digest('hex').toUpperCase() } : null;
+    if (!doc) {
+      doc = o.customOpenAPI(path.slice(5)).then((json) => {
+        if (!json) return undefined;
+        const body = JSON.stringify(json);
+        return { body, hash: createHash('sha512').update(body).digest('hex').toUpperCase() };
+      });
       customDocs.set(path, doc);
     }
-    return doc ?? undefined;
+    return doc;
   };
   const customGroupVersions = () => [...new Set((o.served?.custom() ?? []).map((d) => `apis/${d.group}/${d.version}`))];
   app.get('/openapi/v3', async (_req, reply) => {
     const index = (await openapi()).index;
-    const extra = customGroupVersions().flatMap((p) => {
-      const doc = customDoc(p);
-      return doc ? [[p, { serverRelativeURL: `/openapi/v3/${p}?hash=${doc.hash}` }] as const] : [];
-    });
+    const extra: [string, { serverRelativeURL: string }][] = [];
+    for (const p of customGroupVersions()) {
+      const doc = await customDoc(p);
+      if (doc) extra.push([p, { serverRelativeURL: `/openapi/v3/${p}?hash=${doc.hash}` }]);
+    }
     if (!extra.length) return reply.type('application/json').send(index);
     return reply.type('application/json').send({ paths: { ...index.paths, ...Object.fromEntries(extra) } });
   });
   app.get('/openapi/v3/*', async (req, reply) => {
     const path = (req.params as { '*': string })['*'];
-    const doc = (await openapi()).docs.get(path) ?? customDoc(path);
+    const doc = (await openapi()).docs.get(path) ?? (await customDoc(path));
     if (!doc) return reply.code(404).type('text/plain').send('404 page not found');
     return reply.type('application/json').header('Etag', `"${doc.hash}"`).header('Cache-Control', 'public, immutable').send(doc.body);
   });

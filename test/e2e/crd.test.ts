@@ -153,6 +153,16 @@ describe('CustomResourceDefinitions', () => {
     );
   });
 
+  it('are documented in OpenAPI v3 for kubectl explain', async () => {
+    const index = (await api(tc.cluster, 'GET', '/openapi/v3')).json();
+    expect(index.paths['apis/stable.example.com/v1'].serverRelativeURL).toMatch(
+      /^\/openapi\/v3\/apis\/stable\.example\.com\/v1\?hash=[0-9A-F]{128}$/,
+    );
+    const out = (await tc.kubectl(['explain', 'ct.spec.replicas'])).stdout;
+    expect(out).toContain('KIND:       CronTab');
+    expect(out).toContain('FIELD: replicas <integer>');
+  });
+
   it('serve objects that are pruned, defaulted and validated as upstream’s', async () => {
     // kubectl's default (fieldValidation=Strict): an unknown field is refused.
     expect(await fail(['apply', '-f', '-'], crontab('strict', '  cronSpec: "* * * * */5"\n  extra: x'))).toBe(
