@@ -54,6 +54,7 @@ import type { ClusterConfig } from './config/cluster-config.js';
 import { storageResource, type ResourceDef } from './registry/types.js';
 import { ServedKinds } from './registry/served-kinds.js';
 import { serveStoredCRDs } from './controllers/crd.js';
+import { startWebhookAdmission, type WebhookAdmission } from './registry/admission/webhooks.js';
 import { crdDef, type CRDObj } from './registry/apiextensions/crd/strategy.js';
 import { isCRDConditionTrue } from './registry/apiextensions/crd/conditions.js';
 import type { KubeObject } from './apimachinery/types.js';
@@ -218,6 +219,7 @@ export async function startCluster(opts: StartOptions = {}): Promise<RunningClus
     }
   }
   let api: ApiServer | undefined;
+  let webhooks: WebhookAdmission | undefined;
   let controllers: { stop(): void; idle(): Promise<void> } | undefined;
   let agent: NodeAgent | undefined;
   let dns: DnsServer | undefined;
@@ -243,6 +245,8 @@ export async function startCluster(opts: StartOptions = {}): Promise<RunningClus
     // Custom resources of the established CRDs are served from the first request on.
     const served = new ServedKinds(defs);
     serveStoredCRDs(store, served, log.child({ component: 'crd' }));
+    // Admission webhooks: API writes a configuration may match go through them.
+    webhooks = startWebhookAdmission({ store, informers, registry, served, log: log.child({ component: 'admission' }) });
 
     const pki = await loadOrCreatePKI(config.dataDir ? join(config.dataDir, 'pki') : undefined, {
       ips: unique(['127.0.0.1', '::1', serviceIP(config, 0), ...(isWildcard(config.apiHost) ? [] : [config.apiHost])]),
@@ -277,6 +281,7 @@ export async function startCluster(opts: StartOptions = {}): Promise<RunningClus
       registry,
       defs,
       served,
+      admitted: webhooks.writes,
       customOpenAPI: (gv) => crdOpenAPI(store, gv),
       tls: { cert: pki.certPem, key: pki.keyPem, clientCA: pki.caCertPem },
       token,
@@ -463,6 +468,7 @@ export async function startCluster(opts: StartOptions = {}): Promise<RunningClus
           await agent?.stop();
           await dns?.stop();
           await api?.close();
+          webhooks?.close();
           saAuth?.stop();
           informers.stop();
           store.close();
@@ -485,6 +491,7 @@ export async function startCluster(opts: StartOptions = {}): Promise<RunningClus
     await agent?.stop().catch(() => undefined);
     await dns?.stop().catch(() => undefined);
     await api?.close().catch(() => undefined);
+    webhooks?.close();
     saAuth?.stop();
     informers.stop();
     try {

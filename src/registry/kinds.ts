@@ -31,6 +31,7 @@ import { replicationControllerDef } from './replicationcontroller.js';
 import { clusterRoleDef, roleDef } from './rbac/roles.js';
 import { clusterRoleBindingDef, roleBindingDef } from './rbac/bindings.js';
 import { crdDef } from './apiextensions/crd/strategy.js';
+import { mutatingWebhookConfigurationDef, validatingWebhookConfigurationDef } from './admissionregistration/webhook-configurations.js';
 
 /** A fresh array of all defs (callers may wrap entries, e.g. with service allocation hooks). */
 export function allResourceDefs(): ResourceDef[] {
@@ -68,6 +69,8 @@ export function allResourceDefs(): ResourceDef[] {
     roleBindingDef,
     roleDef,
     storageClassDef,
+    mutatingWebhookConfigurationDef,
+    validatingWebhookConfigurationDef,
     crdDef,
     leaseDef,
     endpointSliceDef,

@@ -39,6 +39,7 @@ import type { Authorizer } from '../auth/rbac/attributes.js';
 import type { RulesForResult } from '../auth/rbac/rules-review.js';
 import { statusOfStorageError } from '../registry/storage-errors.js';
 import type { ServedKinds } from '../registry/served-kinds.js';
+import type { AdmittedWrites } from '../registry/admitted.js';
 import { createHash } from 'node:crypto';
 
 /** Upstream's request body limit (apiserver MaxRequestBodyBytes, 3 MiB). */
@@ -48,6 +49,8 @@ export interface ApiServerOptions {
   store: Store;
   registry: Registry;
   defs: ResourceDef[];
+  /** Writes through admission webhooks (absent: none are called). */
+  admitted?: AdmittedWrites;
   /** The kinds served beside `defs` that come and go (custom resources of established CRDs). */
   served?: ServedKinds;
   /** The OpenAPI v3 document of a custom resource group version (`apis/G/V`), when one serves it. */
@@ -337,7 +340,7 @@ export function createApiServer(o: ApiServerOptions): ApiServer {
     authorizer: o.authorizer,
     rulesFor: o.rulesFor,
   };
-  const restDeps = { store: o.store, registry: o.registry, watch, reviews, computed: o.computed };
+  const restDeps = { store: o.store, registry: o.registry, watch, reviews, computed: o.computed, admitted: o.admitted };
   for (const def of o.defs) registerResource(app, def, restDeps);
   for (const def of o.served?.custom() ?? []) registerResource(app, def, restDeps);
   const unsubscribeServed = o.served?.onChange(({ removed, added }) => {

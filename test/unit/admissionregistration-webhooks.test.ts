@@ -365,10 +365,14 @@ describe('webhook configuration strategy and table', () => {
     ).toEqual([]);
   });
 
-  it('is not served yet: no dispatcher acts on these kinds', () => {
+  it("is served in upstream's order, after storage.k8s.io and before apiextensions.k8s.io", () => {
     const kinds = allResourceDefs().map((d) => d.kind);
-    expect(kinds).not.toContain('ValidatingWebhookConfiguration');
-    expect(kinds).not.toContain('MutatingWebhookConfiguration');
-    expect(kinds).toContain('ConfigMap');
+    const at = kinds.indexOf('MutatingWebhookConfiguration');
+    expect(kinds.slice(at - 1, at + 3)).toEqual([
+      'StorageClass',
+      'MutatingWebhookConfiguration',
+      'ValidatingWebhookConfiguration',
+      'CustomResourceDefinition',
+    ]);
   });
 });

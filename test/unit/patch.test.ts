@@ -40,6 +40,18 @@ describe('merge and JSON patch', () => {
       expect((e as StatusError).code).toBe(422);
     }
   });
+  it('words a remove of a missing key as json-patch.v4 does: by whether its parent object exists', () => {
+    const msg = (path: string) => {
+      try {
+        applyJsonPatch({ data: { a: '1' } }, [{ op: 'remove', path }]);
+      } catch (e) {
+        return (e as StatusError).message;
+      }
+      return 'applied';
+    };
+    expect(msg('/data/x')).toBe("error in remove for path: '/data/x': Unable to remove nonexistent key: x: missing value");
+    expect(msg('/spec/x')).toBe('remove operation does not apply: doc is missing path: "/spec/x": missing value');
+  });
 });
 
 describe('strategic merge patch', () => {

@@ -34,6 +34,18 @@ function resolve(doc: unknown, pointer: string): unknown {
   return cur;
 }
 
+const parentOf = (pointer: string) => pointer.slice(0, pointer.lastIndexOf('/'));
+const lastKey = (pointer: string) =>
+  pointer
+    .slice(pointer.lastIndexOf('/') + 1)
+    .replace(/~1/g, '/')
+    .replace(/~0/g, '~');
+/** An object (not a list) at the pointer. */
+function isMapAt(doc: unknown, pointer: string): boolean {
+  const v = resolve(doc, pointer);
+  return v !== MISSING && v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
 /** List items an operation shifts: those after its index in the list it inserts into or removes from. */
 function shifted(doc: unknown, op: jsonpatch.Operation): number {
   const at = (pointer: string, inserting: boolean) => {
@@ -127,6 +139,9 @@ export function applyJsonPatch(target: unknown, patch: unknown): unknown {
     const op = err.operation;
     let msg = err.message?.split('\n')[0] ?? 'invalid patch';
     if (err.name === 'TEST_OPERATION_FAILED') msg = `testing value ${op?.path} failed: test failed`;
+    else if (err.name === 'OPERATION_PATH_UNRESOLVABLE' && op?.op === 'remove' && op.path && isMapAt(doc, parentOf(op.path)))
+      // json-patch.v4 finds the parent object, then fails removing the key from it.
+      msg = `error in remove for path: '${op.path}': Unable to remove nonexistent key: ${lastKey(op.path)}: missing value`;
     else if (err.name === 'OPERATION_PATH_UNRESOLVABLE')
       msg = `${op?.op} operation does not apply: doc is missing path: "${op?.path}": missing value`;
     // gopkg.in/evanphx/json-patch.v4 move/copy: errors.Wrapf(ErrMissing, "... doc is missing from path: %s", from)

@@ -4,8 +4,8 @@
 // pkg/apis/admissionregistration/v1/defaults.go (failurePolicy Fail, matchPolicy Equivalent, empty
 // namespace and object selectors, timeoutSeconds 10, rules' scope `*`, service port 443, a mutating
 // webhook's reinvocationPolicy Never; sideEffects and admissionReviewVersions have no default in v1),
-// validation in ./webhook-validation.ts, and printers.go's NAME, WEBHOOKS, AGE. The kinds are not
-// served yet: the dispatcher that calls the webhooks comes with them.
+// validation in ./webhook-validation.ts, and printers.go's NAME, WEBHOOKS, AGE. The webhooks are
+// called by ../admission (writes through AdmittedWrites).
 import {
   schemas,
   type MutatingWebhook,

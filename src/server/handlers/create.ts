@@ -9,7 +9,7 @@ import type { CollectionHandler, RequestScope } from './scope.js';
 
 export function createResource(scope: RequestScope): CollectionHandler {
   const { def, store, registry } = scope;
-  return (req, reply, namespace) => {
+  return async (req, reply, namespace) => {
     const ns = namespace ?? '';
     scope.need('create');
     const q = requestQuery(req.url);
@@ -21,7 +21,7 @@ export function createResource(scope: RequestScope): CollectionHandler {
       writeWarnings(reply, r.warnings);
       return sendObject(def, req, reply, r.object, 201, q);
     }
-    const r = registry.create(def, ns, body, { ...opts, user: req.user });
+    const r = await scope.writer.create(def, ns, body, { ...opts, user: req.user });
     writeWarnings(reply, r.warnings);
     return acked(store, () => sendObject(def, req, reply, r.object, 201, q));
   };

@@ -5,7 +5,7 @@ import { buildMatcher } from '../../registry/filters.js';
 import type { DeleteOptions } from '../../registry/generic-store.js';
 import { deleteOptions, deleteParamsFromBody, listOptions, requestQuery, type DeleteParams } from '../query-params.js';
 import { BODY_TYPES, decodeBody } from './body.js';
-import { acked, objectList, sendObject } from './response.js';
+import { acked, objectList, sendObject, writeWarnings } from './response.js';
 import type { CollectionHandler, ItemHandler, RequestScope } from './scope.js';
 
 /** The DeleteOptions of a body, when the request has one. */
@@ -24,12 +24,13 @@ export function deleteStatusCode(deleted: boolean, opts: Pick<DeleteOptions, 'or
 }
 
 export function deleteResource(scope: RequestScope): ItemHandler {
-  const { def, store, registry } = scope;
-  return (req, reply, ns, name) => {
+  const { def, store } = scope;
+  return async (req, reply, ns, name) => {
     scope.need('delete');
     const q = requestQuery(req.url);
     const opts = deleteOptions(q, deleteBody(req));
-    const r = registry.delete(def, ns, name, opts);
+    const r = await scope.writer.delete(def, ns, name, { ...opts, user: req.user });
+    writeWarnings(reply, r.warnings);
     return acked(store, () => sendObject(def, req, reply, r.object, deleteStatusCode(r.deleted, opts), q));
   };
 }

@@ -32,8 +32,8 @@ export function patchShapeError(type: PatchType, body: unknown): StatusError | u
 
 /** `subresource`: status, or one of the def's part subresources. */
 export function patchResource(scope: RequestScope, subresource?: string): ItemHandler {
-  const { def, store, registry } = scope;
-  return (req, reply, ns, name) => {
+  const { def, store } = scope;
+  return async (req, reply, ns, name) => {
     scope.need('patch');
     const media = mediaType(req);
     const type = PATCH_TYPES[media];
@@ -44,7 +44,7 @@ export function patchResource(scope: RequestScope, subresource?: string): ItemHa
     const body = decodeBody(req, PATCH_MEDIA_TYPES);
     const shapeError = patchShapeError(type, body);
     if (shapeError) throw shapeError;
-    const r = registry.patch(def, ns, name, type, body, { ...opts, subresource, user: req.user });
+    const r = await scope.writer.patch(def, ns, name, type, body, { ...opts, subresource, user: req.user });
     writeWarnings(reply, r.warnings);
     return acked(store, () => sendObject(def, req, reply, r.object, r.created ? 201 : 200, q));
   };

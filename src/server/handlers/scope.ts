@@ -7,6 +7,7 @@ import type { Store } from '../../storage/store.js';
 import type { ComputedSource, ResourceDef, ReviewContext } from '../../registry/types.js';
 import type { KubeObject } from '../../apimachinery/types.js';
 import type { Registry } from '../../registry/generic-store.js';
+import type { AdmittedWrites } from '../../registry/admitted.js';
 import type { WatchSettings } from './watch.js';
 import { storageResource } from '../../registry/types.js';
 import { StatusError, methodNotSupported } from '../../apimachinery/errors.js';
@@ -27,6 +28,21 @@ export interface RestDeps {
   reviews?: Omit<ReviewContext, 'user'>;
   /** Where computed kinds come from, by storage resource name. */
   computed?: (resource: string) => ComputedSource | undefined;
+  /** Writes through admission webhooks (absent: the registry's plain writes). */
+  admitted?: AdmittedWrites;
+}
+
+/** The writes of API requests: through admission webhooks when the cluster has them. */
+export type Writer = Pick<AdmittedWrites, 'create' | 'update' | 'patch' | 'delete'>;
+
+/** The registry's writes as a Writer (no webhooks: nothing to wait for). */
+function plainWriter(registry: Registry): Writer {
+  return {
+    create: async (...a) => registry.create(...a),
+    update: async (...a) => registry.update(...a),
+    patch: async (...a) => registry.patch(...a),
+    delete: async (...a) => ({ ...registry.delete(...a), warnings: [] }),
+  };
 }
 
 export interface RequestScope extends RestDeps {
@@ -37,6 +53,8 @@ export interface RequestScope extends RestDeps {
   toAPI: (o: KubeObject) => KubeObject;
   /** 405 unless the resource serves `verb`. */
   need: (verb: string) => void;
+  /** Creates, updates, patches and deletes of API requests (admission included). */
+  writer: Writer;
 }
 
 export function requestScope(def: ResourceDef, deps: RestDeps): RequestScope {
@@ -48,6 +66,7 @@ export function requestScope(def: ResourceDef, deps: RestDeps): RequestScope {
     def,
     resource: storageResource(def),
     toAPI: (o) => registry.toAPI(def, o),
+    writer: deps.admitted ?? plainWriter(registry),
     need: (verb) => {
       if (!verbs.has(verb)) throw methodNotSupported(gr, verb);
     },

@@ -8,13 +8,13 @@ import type { ItemHandler, RequestScope } from './scope.js';
 
 /** `subresource`: status, finalize, or one of the def's part subresources. */
 export function updateResource(scope: RequestScope, subresource?: string): ItemHandler {
-  const { def, store, registry } = scope;
-  return (req, reply, ns, name) => {
+  const { def, store } = scope;
+  return async (req, reply, ns, name) => {
     scope.need('update');
     const q = requestQuery(req.url);
     const opts = writeOptions(q, req.headers['user-agent'], 'update');
     const body = decodeBody(req, BODY_TYPES, def.kind) as KubeObject;
-    const r = registry.update(def, ns, name, body, { ...opts, subresource, user: req.user });
+    const r = await scope.writer.update(def, ns, name, body, { ...opts, subresource, user: req.user });
     writeWarnings(reply, r.warnings);
     return acked(store, () => sendObject(def, req, reply, r.object, r.created ? 201 : 200, q));
   };
