@@ -244,7 +244,7 @@ export async function startCluster(opts: StartOptions = {}): Promise<RunningClus
     const registry = new Registry(store, config);
     // Custom resources of the established CRDs are served from the first request on.
     const served = new ServedKinds(defs);
-    serveStoredCRDs(store, served, log.child({ component: 'crd' }));
+    await serveStoredCRDs(store, served, log.child({ component: 'crd' }));
     // Admission webhooks: API writes a configuration may match go through them.
     webhooks = startWebhookAdmission({ store, informers, registry, served, log: log.child({ component: 'admission' }) });
 

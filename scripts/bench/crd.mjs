@@ -49,7 +49,7 @@ function crd(i) {
 }
 
 export async function crdBench({ startTinykube, stopProc, report }) {
-  const tk = await startTinykube([]);
+  const tk = await startTinykube(['--in-memory']);
   const agent = new Agent({ connections: CLIENTS, connect: { ca: tk.ca } });
   const call = async (method, path, body) => {
     const r = await request(`${tk.server}${path}`, {

@@ -11,6 +11,7 @@
 //   100 Pods at once create → Running/Ready vs direct spawn; memory per Pod and idle CPU with 1000 Pods (pods.mjs)
 //   GETs by a user with RBAC enforced vs AlwaysAllow (rbac.mjs)
 //   CRD create → first custom resource vs a ConfigMap round trip; custom resource creates/s vs ConfigMaps (crd.mjs)
+//   ConfigMap creates with a validating admission webhook vs none (webhook.mjs)
 //   Deployment of 100 → Available vs 100 Pods; its rolling update; Job of 1,000 vs xargs; idle CPU of 1,000 replicas (workloads.mjs)
 //   Pod Ready → endpoint in slice vs the Pod's own watch event; 10,000-endpoint Service restart and writes (endpointslices.mjs)
 //   DNS queries/s and p99 vs dnsmasq with dnsperf; 1,000-endpoint answer build time (dns.mjs)
@@ -32,6 +33,7 @@ import { podBench } from './pods.mjs';
 import { workloadBench } from './workloads.mjs';
 import { rbacBench } from './rbac.mjs';
 import { crdBench } from './crd.mjs';
+import { webhookBench } from './webhook.mjs';
 import { endpointSliceBench } from './endpointslices.mjs';
 import { dnsBench } from './dns.mjs';
 import { binaryBench } from './binary.mjs';
@@ -220,6 +222,7 @@ if (process.env.BENCH_ONLY === 'rbac') {
 }
 if (process.env.BENCH_ONLY === 'crd') {
   await crdBench({ startTinykube, stopProc, report });
+  await webhookBench({ startTinykube, stopProc, report });
   process.exit(0);
 }
 if (process.env.BENCH_ONLY === 'workloads') {
@@ -379,6 +382,7 @@ await rbacBench({ startTinykube, stopProc, report, work, cli: CLI });
 // ---- CRDs (issue 24) ----
 console.log('');
 await crdBench({ startTinykube, stopProc, report });
+await webhookBench({ startTinykube, stopProc, report });
 
 // ---- EndpointSlices (issue 6) ----
 console.log('');

@@ -7,6 +7,10 @@
 //                                versions they support (~3 ms to build semver's expressions)
 //   find-my-way/index.js         safe-regex2 run on three of its own constant expressions at
 //                                load (~3 ms); it still checks the routes' expressions
+// and one rewrite that is about correctness, not speed:
+//   @marcbachmann/cel-js/lib/functions.js  the Go duration unit `\u00b5s` inside a regular
+//                                expression literal, which esbuild leaves as is: scripts/build.mjs
+//                                would make it '?' and the bundle would not load (SyntaxError)
 // Each rewrite is an exact text match: when a dependency's update changes the text, the build
 // warns and bundles the file unchanged (correct, only slower to start).
 import { readFile } from 'node:fs/promises';
@@ -30,6 +34,10 @@ const REWRITES = [
       ['if (!isRegexSafe(ESCAPE_REGEXP)) {', 'if (false) { // constant, checked upstream'],
       ['if (!isRegexSafe(REMOVE_DUPLICATE_SLASHES_REGEXP)) {', 'if (false) { // constant, checked upstream'],
     ],
+  },
+  {
+    file: /[\\/]node_modules[\\/]@marcbachmann[\\/]cel-js[\\/]lib[\\/]functions\.js$/,
+    edits: [['(ns|us|\u00b5s|ms|s|m|h)/', '(ns|us|\\u00b5s|ms|s|m|h)/']],
   },
 ];
 

@@ -17,15 +17,25 @@ import { calculateNamesAndConditions } from '../registry/apiextensions/crd/namin
 import { establish, isCRDConditionTrue, setCRDCondition } from '../registry/apiextensions/crd/conditions.js';
 import { customResourceDefs } from '../registry/apiextensions/customresource/def.js';
 import type { CRDCondition } from '../registry/apiextensions/crd/types.js';
+import { hasValidationRules, loadRuleCompiler } from '../registry/cel/index.js';
 import { createQueue } from './queue.js';
 import { errText, tolerate, type Controller, type ControllerContext } from './context.js';
 
 const CRDS = storageResource(crdDef);
 const MANAGER = 'apiextensions-apiserver';
 
-/** Serves the established CRDs in the store (at start, before the API server listens). */
-export function serveStoredCRDs(store: ControllerContext['store'], served: ServedKinds, log: ControllerContext['log']): void {
-  for (const crd of store.listObjects(CRDS) as CRDObj[]) publish(served, crd, log);
+/**
+ * Serves the established CRDs in the store (at start, before the API server listens); the CEL
+ * engine loads first when one of them has x-kubernetes-validations rules.
+ */
+export async function serveStoredCRDs(
+  store: ControllerContext['store'],
+  served: ServedKinds,
+  log: ControllerContext['log'],
+): Promise<void> {
+  const crds = store.listObjects(CRDS) as CRDObj[];
+  if (crds.some((c) => (c.spec?.versions ?? []).some((v) => hasValidationRules(v.schema?.openAPIV3Schema)))) await loadRuleCompiler();
+  for (const crd of crds) publish(served, crd, log);
 }
 
 function publish(served: ServedKinds, crd: CRDObj, log: ControllerContext['log']): void {

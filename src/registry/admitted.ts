@@ -176,6 +176,7 @@ export class AdmittedWrites {
   }
 
   async create(def: ResourceDef, ns: string, body: KubeObject, opts: WriteOptions = {}): Promise<WriteResult> {
+    await def.prepareWrite?.(body);
     if (!this.applies(def, 'CREATE')) return this.registry.create(def, ns, body, opts);
     const name = typeof body?.metadata?.name === 'string' ? body.metadata.name : '';
     return this.retrying(def, name, async () => {
@@ -188,6 +189,7 @@ export class AdmittedWrites {
   }
 
   async update(def: ResourceDef, ns: string, name: string, body: KubeObject, opts: WriteOptions = {}): Promise<WriteResult> {
+    await def.prepareWrite?.(body);
     if (!this.applies(def, 'UPDATE', opts.subresource) && !this.applies(def, 'CREATE'))
       return this.registry.update(def, ns, name, body, opts);
     return this.retrying(def, name, async () => {
@@ -201,6 +203,7 @@ export class AdmittedWrites {
   }
 
   async patch(def: ResourceDef, ns: string, name: string, type: PatchType, patch: unknown, opts: WriteOptions = {}): Promise<WriteResult> {
+    await def.prepareWrite?.(patch);
     if (!this.applies(def, 'UPDATE', opts.subresource) && !(type === 'apply' && this.applies(def, 'CREATE')))
       return this.registry.patch(def, ns, name, type, patch, opts);
     return this.retrying(def, name, async () => {

@@ -129,6 +129,11 @@ export interface ResourceDef<T extends KubeObject = KubeObject> {
    * are the kind's validation's to report (422), not decoding's.
    */
   decode?(obj: KubeObject): string[];
+  /**
+   * Work an API write needs done before its synchronous transaction, given the request's body (an
+   * object or a patch): a CRD with x-kubernetes-validations loads the CEL engine its rules compile in.
+   */
+  prepareWrite?(body: unknown): Promise<void>;
   /** A custom resource (a CRD's kind), served while its CRD is established. */
   custom?: boolean;
   /** A deprecated version's warning, sent with every response of its requests (a CRD version's deprecationWarning). */

@@ -448,3 +448,61 @@ spec:
     expect(groups).not.toContain('gone.example.com');
   });
 });
+
+describe('x-kubernetes-validations', () => {
+  const celCRD = (rule: string) => `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: quotas.cel.example.com
+spec:
+  group: cel.example.com
+  scope: Namespaced
+  names: {plural: quotas, kind: Quota}
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema:
+        openAPIV3Schema:
+          type: object
+          properties:
+            spec:
+              type: object
+              x-kubernetes-validations:
+                - rule: "${rule}"
+                  message: min must not exceed max
+                - rule: "self.mode == oldSelf.mode"
+                  message: mode is immutable
+                - rule: "self.name.startsWith('q-')"
+                  messageExpression: "'name ' + self.name + ' must start with q-'"
+              properties:
+                min: {type: integer}
+                max: {type: integer}
+                mode: {type: string}
+                name: {type: string}
+`;
+  const quota = (spec: string) => `apiVersion: cel.example.com/v1\nkind: Quota\nmetadata: {name: q}\nspec: {${spec}}\n`;
+
+  it('refuses a CRD whose rule does not compile, with cel-go’s text', async () => {
+    expect(await fail(['apply', '-f', '-'], celCRD('self.min <= self.nope'))).toBe(
+      'The CustomResourceDefinition "quotas.cel.example.com" is invalid: spec.validation.openAPIV3Schema.properties[spec].x-kubernetes-validations[0].rule: Invalid value: apiextensions.ValidationRule{Rule:"self.min <= self.nope", Message:"min must not exceed max", MessageExpression:"", Reason:(*apiextensions.FieldValueErrorReason)(nil), FieldPath:"", OptionalOldSelf:(*bool)(nil)}: compilation failed: ERROR: <input>:1:17: undefined field \'nope\'\n' +
+        ' | self.min <= self.nope\n' +
+        ' | ................^',
+    );
+  });
+
+  it('validates custom resources with the rules: messages, messageExpression and transition rules', async () => {
+    await tc.kubectl(['apply', '-f', '-'], { input: celCRD('self.min <= self.max') });
+    expect(await fail(['apply', '-f', '-'], quota('min: 5, max: 1, mode: x, name: bad'))).toBe(
+      'The Quota "q" is invalid: \n' +
+        '* spec: Invalid value: "object": min must not exceed max\n' +
+        '* spec: Invalid value: "object": name bad must start with q-',
+    );
+    await tc.kubectl(['apply', '-f', '-'], { input: quota('min: 1, max: 5, mode: x, name: q-a') });
+    expect(await fail(['patch', 'quota', 'q', '--type=merge', '-p', '{"spec":{"mode":"y"}}'])).toBe(
+      'The Quota "q" is invalid: spec: Invalid value: "object": mode is immutable',
+    );
+    await tc.kubectl(['patch', 'quota', 'q', '--type=merge', '-p', '{"spec":{"max":9}}']);
+    expect(JSON.parse((await tc.kubectl(['get', 'quota', 'q', '-o', 'json'])).stdout).spec.max).toBe(9);
+  });
+});

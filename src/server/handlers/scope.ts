@@ -38,9 +38,9 @@ export type Writer = Pick<AdmittedWrites, 'create' | 'update' | 'patch' | 'delet
 /** The registry's writes as a Writer (no webhooks: nothing to wait for). */
 function plainWriter(registry: Registry): Writer {
   return {
-    create: async (...a) => registry.create(...a),
-    update: async (...a) => registry.update(...a),
-    patch: async (...a) => registry.patch(...a),
+    create: async (...a) => (await a[0].prepareWrite?.(a[2]), registry.create(...a)),
+    update: async (...a) => (await a[0].prepareWrite?.(a[3]), registry.update(...a)),
+    patch: async (...a) => (await a[0].prepareWrite?.(a[4]), registry.patch(...a)),
     delete: async (...a) => ({ ...registry.delete(...a), warnings: [] }),
   };
 }

@@ -13,12 +13,36 @@ import { setDefaultsCRD } from './defaults.js';
 import { setCRDCondition } from './conditions.js';
 import { validateCRD, validateCRDStatusUpdate, validateCRDUpdate } from './validation.js';
 import type { CRD } from './types.js';
+import type { FieldError } from '../../../apimachinery/field.js';
+import { compileSchemaRulesLoaded, hasValidationRules, loadRuleCompiler } from '../../cel/index.js';
 
 export const APIEXTENSIONS_GROUP = 'apiextensions.k8s.io';
 /** Held by a deleted CRD until its objects are gone (upstream CustomResourceCleanupFinalizer). */
 export const CRD_CLEANUP_FINALIZER = 'customresourcecleanup.apiextensions.k8s.io';
 
 export type CRDObj = CRD & KubeObject;
+
+/**
+ * The x-kubernetes-validations rules of each schema, compiled (upstream validates them with the
+ * schema): a schema shared by every version is reported at spec.validation.openAPIV3Schema, as
+ * the rest of CRD validation reports it; a schema with errors of its own is not compiled.
+ */
+function ruleErrors(crd: CRD, errs: FieldError[]): FieldError[] {
+  const versions = crd.spec?.versions ?? [];
+  const schemas = versions.map((v) => v.schema?.openAPIV3Schema);
+  const shared = versions.length > 0 && schemas.every((x) => JSON.stringify(x) === JSON.stringify(schemas[0]));
+  const out: FieldError[] = [];
+  const each = shared
+    ? [{ schema: schemas[0], path: 'spec.validation.openAPIV3Schema' }]
+    : schemas.map((schema, i) => ({ schema, path: `spec.versions[${i}].schema.openAPIV3Schema` }));
+  for (const { schema, path } of each) {
+    if (!schema || !hasValidationRules(schema) || errs.some((e) => e.field.startsWith(path))) continue;
+    out.push(...compileSchemaRulesLoaded(schema, path).errors);
+  }
+  return out;
+}
+
+const withRules = (errs: FieldError[], crd: CRD) => [...errs, ...ruleErrors(crd, errs)];
 
 const storageVersion = (crd: CRD) => (crd.spec?.versions ?? []).find((v) => v.storage)?.name;
 
@@ -63,8 +87,12 @@ export const crdDef = defineKind<CRDObj>({
     if (!deepEqual(crd.spec, old.spec)) crd.metadata.generation = (old.metadata.generation ?? 0) + 1;
     addStoredVersion(crd);
   },
-  validate: (crd) => validateCRD(crd),
-  validateUpdate: (crd, old) => validateCRDUpdate(crd, old),
+  // A write that may bring rules loads the CEL engine before its transaction (the rules compile in it).
+  prepareWrite: async (body) => {
+    if (JSON.stringify(body ?? null).includes('x-kubernetes-validations')) await loadRuleCompiler();
+  },
+  validate: (crd) => withRules(validateCRD(crd), crd),
+  validateUpdate: (crd, old) => withRules(validateCRDUpdate(crd, old), crd),
   validateStatusUpdate: (crd, old) => validateCRDStatusUpdate(crd, old),
   onDeletionStarted(crd, ctx) {
     crd.status = {

@@ -24,7 +24,8 @@ import type { ResourceDef } from '../../types.js';
 import { newStructural } from '../schema/structural.js';
 import { prune } from '../schema/pruning.js';
 import { applyDefaults, pruneNonNullableNullsWithoutDefaults } from '../schema/defaulting.js';
-import { validateCustomResourceValues } from '../schema/validate-values.js';
+import { validateEmbeddedResources, validateListSetsAndMaps, validateSchemaValues } from '../schema/validate-values.js';
+import { compileSchemaRulesLoaded, rulesBlockedBy } from '../../cel/index.js';
 import type { CRD, CRDVersion, JSONSchemaProps } from '../crd/types.js';
 import { isCRDConditionTrue } from '../crd/conditions.js';
 import { customResourceTable } from './table.js';
@@ -108,17 +109,37 @@ function versionDef(x: VersionView): ResourceDef {
   const gr = { group: x.group, resource: x.plural };
   let schema: Schema | undefined;
 
-  /** customResourceValidator.Validate (spec: the scale's spec path too; status writes check status paths only). */
-  const validate = (o: KubeObject, spec = true): FieldError[] => {
+  // The version's x-kubernetes-validations rules (the CRD's validation compiled them already).
+  const rules = compileSchemaRulesLoaded(props, 'openAPIV3Schema').validator;
+
+  /**
+   * customResourceValidator.Validate and the strategy's checks after it, in upstream's order:
+   * kind and apiVersion (alone when wrong), the schema's values, the scale paths (spec: the
+   * spec's path too; status writes check status paths only), embedded resources, list types,
+   * then the CEL rules unless a blocking schema error makes them moot. Rules failing on values
+   * the update did not change are warnings (upstream's ratcheting).
+   */
+  const validate = (o: KubeObject, old: KubeObject | undefined, warnings: string[], spec = true): FieldError[] => {
     const typeErrs: FieldError[] = [];
     if (o.kind !== x.kind) typeErrs.push(fieldErr.invalid('kind', o.kind, `must be ${x.kind}`));
     if (o.apiVersion !== apiVersion) typeErrs.push(fieldErr.invalid('apiVersion', o.apiVersion, `must be ${apiVersion}`));
     if (typeErrs.length) return typeErrs;
-    const errs = validateCustomResourceValues(o, structural);
+    const errs = validateSchemaValues(o, structural);
+    const schemaErrs = [...errs];
     if (scale) {
       if (spec) errs.push(...validateReplicas(o, scale.specReplicasPath ?? ''));
       errs.push(...validateReplicas(o, scale.statusReplicasPath ?? ''));
       if (scale.labelSelectorPath) errs.push(...validateSelector(o, scale.labelSelectorPath));
+    }
+    errs.push(...validateEmbeddedResources(o, structural), ...validateListSetsAndMaps(o, structural));
+    if (rules) {
+      const blocked = rulesBlockedBy(schemaErrs);
+      if (blocked) errs.push(blocked);
+      else {
+        const r = rules.validate(o, old);
+        errs.push(...r.errors);
+        warnings.push(...r.warnings);
+      }
     }
     return errs;
   };
@@ -190,9 +211,9 @@ function versionDef(x: VersionView): ResourceDef {
       if (!deepEqual(withoutMetadata(o), withoutMetadata(old))) o.metadata.generation = (old.metadata.generation ?? 0) + 1;
     },
     custom: true,
-    validate: (o) => validate(o),
-    validateUpdate: (o) => validate(o),
-    validateStatusUpdate: (o) => validate(o, false),
+    validate: (o, ctx) => validate(o, undefined, ctx.warnings),
+    validateUpdate: (o, old, ctx) => validate(o, old, ctx.warnings),
+    validateStatusUpdate: (o, old, ctx) => validate(o, old, ctx.warnings, false),
     table: customResourceTable(x.v.additionalPrinterColumns),
     fieldSelectors,
   };
