@@ -55,6 +55,8 @@ import { storageResource, type ResourceDef } from './registry/types.js';
 import { ServedKinds } from './registry/served-kinds.js';
 import { serveStoredCRDs } from './controllers/crd.js';
 import { startWebhookAdmission, type WebhookAdmission } from './registry/admission/webhooks.js';
+import { AgentCache, clusterIPEndpoint } from './registry/admission/webhook-client.js';
+import type { Service } from './api/generated/core/v1.js';
 import { crdDef, type CRDObj } from './registry/apiextensions/crd/strategy.js';
 import { isCRDConditionTrue } from './registry/apiextensions/crd/conditions.js';
 import type { KubeObject } from './apimachinery/types.js';
@@ -220,6 +222,7 @@ export async function startCluster(opts: StartOptions = {}): Promise<RunningClus
   }
   let api: ApiServer | undefined;
   let webhooks: WebhookAdmission | undefined;
+  let conversionAgents: AgentCache | undefined;
   let controllers: { stop(): void; idle(): Promise<void> } | undefined;
   let agent: NodeAgent | undefined;
   let dns: DnsServer | undefined;
@@ -244,6 +247,12 @@ export async function startCluster(opts: StartOptions = {}): Promise<RunningClus
     const registry = new Registry(store, config);
     // Custom resources of the established CRDs are served from the first request on.
     const served = new ServedKinds(defs);
+    // CRD conversion webhooks: Service references resolve to ClusterIPs, as admission webhooks'.
+    conversionAgents = new AgentCache();
+    served.conversion = {
+      resolveService: (ns, name, port) => clusterIPEndpoint(store.get('services', ns, name) as Service | undefined, name, port),
+      agents: conversionAgents,
+    };
     await serveStoredCRDs(store, served, log.child({ component: 'crd' }));
     // Admission webhooks: API writes a configuration may match go through them.
     webhooks = startWebhookAdmission({ store, informers, registry, served, log: log.child({ component: 'admission' }) });
@@ -469,6 +478,7 @@ export async function startCluster(opts: StartOptions = {}): Promise<RunningClus
           await dns?.stop();
           await api?.close();
           webhooks?.close();
+          conversionAgents?.close();
           saAuth?.stop();
           informers.stop();
           store.close();
@@ -492,6 +502,7 @@ export async function startCluster(opts: StartOptions = {}): Promise<RunningClus
     await dns?.stop().catch(() => undefined);
     await api?.close().catch(() => undefined);
     webhooks?.close();
+    conversionAgents?.close();
     saAuth?.stop();
     informers.stop();
     try {

@@ -41,7 +41,7 @@ export async function serveStoredCRDs(
 function publish(served: ServedKinds, crd: CRDObj, log: ControllerContext['log']): void {
   let defs: ResourceDef[];
   try {
-    defs = customResourceDefs(crd);
+    defs = customResourceDefs(crd, served.conversion);
   } catch (err) {
     // A stored CRD whose schema no longer converts (written by another version): not served.
     log.warn({ err, crd: crd.metadata.name }, 'custom resource definition cannot be served');
@@ -93,8 +93,7 @@ export function startCRDController(ctx: ControllerContext & { served: ServedKind
       );
     }
     publish(served, crd, log);
-    const defs = served.custom().filter((d) => storageResource(d) === `${crd.spec?.group}/${crd.status?.acceptedNames?.plural}`);
-    const def = defs[0];
+    const def = served.storageDef(`${crd.spec?.group}/${crd.status?.acceptedNames?.plural}`);
     if (def) {
       const resource = storageResource(def);
       for (const o of store.listObjects(resource)) {

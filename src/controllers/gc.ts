@@ -15,7 +15,8 @@ import { defsByResource, objKey, parseKey, tolerate, type Controller, type Contr
 
 export function startGarbageCollector(ctx: ControllerContext): Controller {
   const { store, registry, defs, log, informers } = ctx;
-  const byResource = defsByResource([...defs, ...(ctx.served?.custom() ?? [])]);
+  // Custom resources by their storage version's def: the GC's writes need no conversion.
+  const byResource = defsByResource([...defs, ...(ctx.served?.custom() ?? []).filter((d) => d.storageVersion)]);
   const uidToKey = new Map<string, string>();
   const dependents = new Map<string, Set<string>>();
   const refsOf = new Map<string, string[]>();
@@ -175,7 +176,7 @@ export function startGarbageCollector(ctx: ControllerContext): Controller {
       ctx.served.onChange(({ added }) => {
         for (const d of added) {
           const r = storageResource(d);
-          byResource.set(r, d);
+          if (d.storageVersion) byResource.set(r, d);
           follow(r, true);
         }
       }),

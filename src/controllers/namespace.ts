@@ -13,7 +13,10 @@ export function startNamespaceController(ctx: ControllerContext): Controller {
   const { store, registry, defs, log } = ctx;
   const nsDef = requireDef(defs, '', 'namespaces');
   // Custom resources come and go with their CRDs: the kinds are read at each reconcile.
-  const namespacedKinds = () => [...defsByResource([...defs, ...(ctx.served?.custom() ?? [])].filter((d) => d.namespaced)).entries()];
+  // (custom resources by their storage version's def: deletes need no conversion).
+  const namespacedKinds = () => [
+    ...defsByResource([...defs, ...(ctx.served?.custom() ?? []).filter((d) => d.storageVersion)].filter((d) => d.namespaced)).entries(),
+  ];
   const q = createQueue(
     'namespace',
     (name) => reconcile(name),

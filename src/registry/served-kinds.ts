@@ -5,6 +5,7 @@
 // CRD's kind is routable before the controller's write that established it returns.
 import type { ResourceDef } from './types.js';
 import { storageResource } from './types.js';
+import type { ConversionDeps } from './apiextensions/customresource/conversion.js';
 
 /** One change: the defs no longer served and the defs served from now on (a changed def is in both). */
 export interface ServedKindsChange {
@@ -17,6 +18,9 @@ export class ServedKinds {
   private readonly listeners = new Set<(c: ServedKindsChange) => void>();
   private allDefs: ResourceDef[] | undefined;
 
+  /** What CRDs' conversion webhooks need (the cluster sets it; without it only None conversion works). */
+  conversion?: ConversionDeps;
+
   constructor(readonly builtIn: readonly ResourceDef[]) {}
 
   /** Every served def: the built-in ones, then the custom ones in the order their CRDs were established. */
@@ -24,8 +28,15 @@ export class ServedKinds {
     return (this.allDefs ??= [...this.builtIn, ...this.custom()]);
   }
 
+  /** The custom kinds' defs, unserved storage versions included (in-process writers use those). */
   custom(): ResourceDef[] {
     return [...this.byCRD.values()].flat();
+  }
+
+  /** The def in-process writers use for a custom resource: its storage version's (no conversion). */
+  storageDef(resource: string): ResourceDef | undefined {
+    const defs = this.custom().filter((d) => storageResource(d) === resource);
+    return defs.find((d) => d.storageVersion) ?? defs[0];
   }
 
   /** The def of group/plural in `version` (any served version when absent). */

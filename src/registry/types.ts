@@ -121,7 +121,17 @@ export interface ResourceDef<T extends KubeObject = KubeObject> {
     resource: string;
     toStorage(obj: KubeObject): KubeObject;
     fromStorage(obj: KubeObject): KubeObject;
+    /**
+     * Makes fromStorage of these stored objects synchronous (a CRD's conversion webhook: one review
+     * for all of them); without it the conversions throw ConversionPending, which the REST layer
+     * resolves and retries.
+     */
+    prepare?(objs: KubeObject[]): Promise<void>;
   };
+  /** A custom resource def in its CRD's storage version (in-process writers use it: no conversion). */
+  storageVersion?: boolean;
+  /** Not routed nor discovered (an unserved storage version, kept for in-process writers). */
+  unserved?: boolean;
   /**
    * Decoding of a kind without Go structs (custom resources): instead of the schema walk of
    * built-in kinds, drops the fields the kind's schema does not declare (pruning) and returns

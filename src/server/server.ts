@@ -233,7 +233,7 @@ export function createApiServer(o: ApiServerOptions): ApiServer {
 
   // Discovery, recomputed when the served kinds change (a CRD established or removed): the
   // documents are strings between changes, so a discovery request costs no serialisation.
-  const allDefs = () => (o.served ? [...o.defs, ...o.served.custom()] : o.defs);
+  const allDefs = () => (o.served ? [...o.defs, ...o.served.custom().filter((d) => !d.unserved)] : o.defs);
   type Discovery = {
     gvs: ReturnType<typeof groupVersions>;
     aggCore: string;
@@ -307,7 +307,9 @@ export function createApiServer(o: ApiServerOptions): ApiServer {
     }
     return doc;
   };
-  const customGroupVersions = () => [...new Set((o.served?.custom() ?? []).map((d) => `apis/${d.group}/${d.version}`))];
+  const customGroupVersions = () => [
+    ...new Set((o.served?.custom() ?? []).filter((d) => !d.unserved).map((d) => `apis/${d.group}/${d.version}`)),
+  ];
   app.get('/openapi/v3', async (_req, reply) => {
     const index = (await openapi()).index;
     const extra: [string, { serverRelativeURL: string }][] = [];
@@ -342,10 +344,10 @@ export function createApiServer(o: ApiServerOptions): ApiServer {
   };
   const restDeps = { store: o.store, registry: o.registry, watch, reviews, computed: o.computed, admitted: o.admitted };
   for (const def of o.defs) registerResource(app, def, restDeps);
-  for (const def of o.served?.custom() ?? []) registerResource(app, def, restDeps);
+  for (const def of o.served?.custom() ?? []) if (!def.unserved) registerResource(app, def, restDeps);
   const unsubscribeServed = o.served?.onChange(({ removed, added }) => {
-    for (const def of removed) unregisterResource(app, def);
-    for (const def of added) registerResource(app, def, restDeps);
+    for (const def of removed) if (!def.unserved) unregisterResource(app, def);
+    for (const def of added) if (!def.unserved) registerResource(app, def, restDeps);
     discovery = undefined;
     for (const d of [...removed, ...added]) customDocs.delete(`apis/${d.group}/${d.version}`);
   });

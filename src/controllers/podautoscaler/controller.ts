@@ -96,7 +96,7 @@ export function startHorizontalPodAutoscaler(ctx: ControllerContext): Controller
     if (parts.length > 2) throw new Error(`unexpected GroupVersion string: ${ref.apiVersion}`);
     const group = parts.length === 2 ? parts[0]! : '';
     // Custom resources with a scale subresource are targets too (their CRDs' kinds).
-    const matches = [...defs, ...(ctx.served?.custom() ?? [])].filter((d) => d.group === group && d.kind === ref.kind);
+    const matches = [...defs, ...(ctx.served?.custom() ?? [])].filter((d) => !d.unserved && d.group === group && d.kind === ref.kind);
     if (!matches.length) throw new Error(`no matches for kind "${ref.kind}" in group "${group}"`);
     const withScale = matches.find((d) => d.scale);
     if (!withScale) throw new Error('the server could not find the requested resource');

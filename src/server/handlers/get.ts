@@ -53,6 +53,23 @@ export function listResource(scope: RequestScope): CollectionHandler {
     const shape: ResponseShape = responseShape(req.headers.accept);
     const table = shape === 'table' ? tableOptions(q) : undefined;
     if (lo.watch) return watchResource(scope, req, reply, ns, lo, match, shape, table?.include);
+    // A conversion webhook converts the collection in one review before the list reads it.
+    if (def.storage?.prepare)
+      return def.storage
+        .prepare(store.listObjects(resource, def.namespaced ? ns : undefined))
+        .then(() => list(req, reply, ns, q, lo, match, shape, table));
+    return list(req, reply, ns, q, lo, match, shape, table);
+  };
+  function list(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    ns: string | undefined,
+    q: QueryValues,
+    lo: ListOptions,
+    match: ReturnType<typeof buildMatcher>,
+    shape: ResponseShape,
+    table: ReturnType<typeof tableOptions> | undefined,
+  ) {
     const limit = listLimit(lo);
     const { atRev, after } = listRange(lo, store);
     const page = withStatusErrors(() =>
@@ -81,5 +98,5 @@ export function listResource(scope: RequestScope): CollectionHandler {
       );
     const items = page.items.map((i) => toAPI(JSON.parse(i.data) as KubeObject));
     return reply.send(listBody(def, items, listMeta, shape, table));
-  };
+  }
 }

@@ -3,7 +3,11 @@
 // update.ts, patch.ts, delete.ts; watch through get.ts). Nothing here knows a kind by name.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ResourceDef } from '../../registry/types.js';
-import { methodNotSupported, pageNotFound } from '../../apimachinery/errors.js';
+import { internalError, methodNotSupported, pageNotFound, StatusError } from '../../apimachinery/errors.js';
+import { ConversionFailed, ConversionPending } from '../../registry/apiextensions/customresource/conversion.js';
+
+/** Conversions one request may wait for (each converts what it met; a batch prepares most at once). */
+const MAX_CONVERSION_ROUNDS = 64;
 import { basePath, defSubresources } from '../subresource.js';
 import { requestScope, type CollectionHandler, type ItemHandler, type RestDeps } from './scope.js';
 import { getResource, listResource } from './get.js';
@@ -107,7 +111,7 @@ type RouteParams = { group?: string; version?: string; ns?: string; plural: stri
 function installRoutes(app: FastifyInstance, base: string, tableOf: (p: RouteParams) => Map<string, ResourceRoutes> | undefined): void {
   type P = RouteParams;
   const method = (req: FastifyRequest) => (req.method === 'HEAD' ? 'GET' : req.method) as 'GET';
-  const run = <A extends unknown[]>(
+  const run = async <A extends unknown[]>(
     methods: Methods<(req: FastifyRequest, reply: FastifyReply, ...args: A) => unknown> | undefined,
     req: FastifyRequest,
     reply: FastifyReply,
@@ -115,7 +119,22 @@ function installRoutes(app: FastifyInstance, base: string, tableOf: (p: RoutePar
   ) => {
     const h = methods?.[method(req)];
     if (!h) throw pageNotFound();
-    return h(req, reply, ...args);
+    // A custom resource's conversion webhook is asynchronous, the registry is not: a request that
+    // meets an object not converted yet converts it and runs again (transactions rolled back).
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await h(req, reply, ...args);
+      } catch (e) {
+        if (!(e instanceof ConversionPending) || attempt >= MAX_CONVERSION_ROUNDS || reply.sent) throw e;
+        try {
+          await e.resolve();
+        } catch (failed) {
+          if (!(failed instanceof ConversionFailed)) throw failed;
+          // upstream: a plain error; reads answer it as a reason-less 500, writes as an InternalError.
+          throw req.method === 'GET' || req.method === 'HEAD' ? new StatusError(500, '', failed.message) : internalError(failed.message);
+        }
+      }
+    }
   };
   // A deprecated version's Warning goes with every response of its requests (upstream's CR handler).
   const warned = (r: ResourceRoutes | undefined, reply: FastifyReply) => {

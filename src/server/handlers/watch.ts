@@ -132,7 +132,27 @@ export function serveWatch(store: Store, settings: WatchSettings, p: WatchParams
     }
   };
 
-  const onEvent = (ev: StoreEvent) => {
+  // A conversion webhook converts each event's objects before it is sent; events (and bookmarks,
+  // whose revision must not pass an event still converting) keep their order through one chain.
+  const prepare = p.def.storage?.prepare;
+  let chain = Promise.resolve();
+  const inOrder = (objs: (KubeObject | undefined)[], fn: () => void) => {
+    if (!prepare) return fn();
+    chain = chain
+      .then(() => prepare(objs.filter((o): o is KubeObject => !!o)))
+      .then(() => {
+        if (!closed) fn();
+      })
+      .catch((e: unknown) => {
+        if (closed) return;
+        const err = e instanceof StatusError ? e : new StatusError(500, '', (e as Error).message);
+        send(JSON.stringify({ type: 'ERROR', object: err.toStatus() }) + '\n');
+        close();
+      });
+  };
+
+  const onEvent = (ev: StoreEvent) => inOrder([ev.object, ev.prev], () => handleEvent(ev));
+  const handleEvent = (ev: StoreEvent) => {
     const now = passes(ev.object);
     const before = ev.type === 'MODIFIED' ? passes(ev.prev) : false;
     if (ev.type === 'DELETED') {
@@ -148,7 +168,8 @@ export function serveWatch(store: Store, settings: WatchSettings, p: WatchParams
     }
   };
 
-  const bookmark = (extra?: Record<string, string>) => {
+  const bookmark = (extra?: Record<string, string>) => inOrder([], () => sendBookmark(extra));
+  const sendBookmark = (extra?: Record<string, string>) => {
     const obj: KubeObject = {
       kind: p.def.kind,
       apiVersion: apiVersionOf(p.def),
@@ -182,7 +203,10 @@ export function serveWatch(store: Store, settings: WatchSettings, p: WatchParams
   res.on('error', close);
 
   if (initial) {
-    for (const o of store.listObjects(resource, p.def.namespaced ? p.namespace : undefined)) if (passes(o)) send(encode('ADDED', o));
+    const current = store.listObjects(resource, p.def.namespaced ? p.namespace : undefined);
+    inOrder(current, () => {
+      for (const o of current) if (passes(o)) send(encode('ADDED', o));
+    });
     if (p.sendInitialEvents && p.allowBookmarks) bookmark({ 'k8s.io/initial-events-end': 'true' });
   }
   try {

@@ -30,6 +30,7 @@ import type { CRD, CRDVersion, JSONSchemaProps } from '../crd/types.js';
 import { isCRDConditionTrue } from '../crd/conditions.js';
 import { customResourceTable } from './table.js';
 import { pathFields, valueAt } from './paths.js';
+import { WebhookConverter, type ConversionDeps } from './conversion.js';
 
 type Obj = Record<string, unknown>;
 const isObject = (x: unknown): x is Obj => typeof x === 'object' && x !== null && !Array.isArray(x);
@@ -50,32 +51,68 @@ interface VersionView {
   categories?: string[];
   v: CRDVersion;
   terminating: boolean;
+  /** The CRD's conversion webhook client (strategy Webhook), shared by its versions. */
+  converter?: WebhookConverter;
+  /** Not served (the storage version of a CRD that serves others): in-process writers use it. */
+  unserved?: boolean;
 }
 
-/** The defs of every served version of an established CRD, in the CRD's version order (none before it is established). */
-export function customResourceDefs(crd: CRD): ResourceDef[] {
-  if (!isCRDConditionTrue(crd, 'Established')) return [];
+/**
+ * Conversion webhook clients by CRD uid, kept across the CRD's events (its defs are rebuilt on
+ * each) so their caches survive; a changed conversion configuration gets a new client.
+ */
+const converters = new Map<string, { config: string; converter: WebhookConverter }>();
+
+function converterOf(crd: CRD, deps: ConversionDeps | undefined): WebhookConverter | undefined {
+  const uid = crd.metadata?.uid ?? '';
+  if (crd.spec?.conversion?.strategy !== 'Webhook' || !deps) {
+    converters.delete(uid);
+    return undefined;
+  }
+  const config = JSON.stringify(crd.spec.conversion);
+  const had = converters.get(uid);
+  if (had?.config === config) return had.converter;
+  const converter = new WebhookConverter(crd, deps);
+  converters.set(uid, { config, converter });
+  return converter;
+}
+
+/**
+ * The defs of every served version of an established CRD, in upstream's version order (none
+ * before it is established); when the storage version is not served, an unserved def of it
+ * follows, for in-process writers (the garbage collector, namespace deletion, the CRD's cleanup).
+ */
+export function customResourceDefs(crd: CRD, conversion?: ConversionDeps): ResourceDef[] {
+  if (!isCRDConditionTrue(crd, 'Established')) {
+    converters.delete(crd.metadata?.uid ?? '');
+    return [];
+  }
   const spec = crd.spec ?? {};
   const names = crd.status?.acceptedNames ?? {};
-  const storageVersion = (spec.versions ?? []).find((v) => v.storage)?.name ?? '';
+  const storage = (spec.versions ?? []).find((v) => v.storage);
+  const storageVersion = storage?.name ?? '';
   const terminating = !!crd.metadata?.deletionTimestamp || isCRDConditionTrue(crd, 'Terminating');
+  const converter = converterOf(crd, conversion);
+  const view = (v: CRDVersion, unserved = false): VersionView => ({
+    group: spec.group ?? '',
+    version: v.name ?? '',
+    storageVersion,
+    kind: names.kind ?? '',
+    listKind: names.listKind ?? '',
+    plural: names.plural ?? '',
+    singular: names.singular ?? '',
+    namespaced: spec.scope === 'Namespaced',
+    shortNames: names.shortNames,
+    categories: names.categories,
+    v,
+    terminating,
+    converter,
+    unserved,
+  });
   // Discovery lists versions in upstream's kube-aware order; the first is the preferred version.
-  return sortVersions((spec.versions ?? []).filter((v) => v.served)).map((v) =>
-    versionDef({
-      group: spec.group ?? '',
-      version: v.name ?? '',
-      storageVersion,
-      kind: names.kind ?? '',
-      listKind: names.listKind ?? '',
-      plural: names.plural ?? '',
-      singular: names.singular ?? '',
-      namespaced: spec.scope === 'Namespaced',
-      shortNames: names.shortNames,
-      categories: names.categories,
-      v,
-      terminating,
-    }),
-  );
+  const defs = sortVersions((spec.versions ?? []).filter((v) => v.served)).map((v) => versionDef(view(v)));
+  if (storage && !storage.served) defs.push(versionDef(view(storage, true)));
+  return defs;
 }
 
 /** version.CompareKubeAwareVersionStrings: GA, then beta, then alpha (higher numbers first), then the rest by name. */
@@ -177,11 +214,22 @@ function versionDef(x: VersionView): ResourceDef {
           },
         }
       : {}),
-    storage: {
-      resource: `${x.group}/${x.plural}`,
-      toStorage: (o) => (o.apiVersion === storageAPIVersion ? o : { ...o, apiVersion: storageAPIVersion }),
-      fromStorage: (o) => (o.apiVersion === apiVersion ? o : { ...o, apiVersion }),
-    },
+    // All versions share the storage version's objects: None conversion rewrites apiVersion, a
+    // webhook converts (synchronously from its cache; the REST layer waits for what it lacks).
+    storage: x.converter
+      ? {
+          resource: `${x.group}/${x.plural}`,
+          toStorage: (o) => x.converter!.convertSync(o, storageAPIVersion),
+          fromStorage: (o) => x.converter!.convertSync(o, apiVersion),
+          prepare: (objs) => x.converter!.convert(objs, apiVersion),
+        }
+      : {
+          resource: `${x.group}/${x.plural}`,
+          toStorage: (o) => (o.apiVersion === storageAPIVersion ? o : { ...o, apiVersion: storageAPIVersion }),
+          fromStorage: (o) => (o.apiVersion === apiVersion ? o : { ...o, apiVersion }),
+        },
+    ...(x.version === x.storageVersion ? { storageVersion: true } : {}),
+    ...(x.unserved ? { unserved: true } : {}),
     allowUnconditionalUpdate: false,
     unsupportedPatchTypes: ['application/strategic-merge-patch+json'],
     ...(x.terminating
