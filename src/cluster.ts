@@ -245,6 +245,8 @@ export async function startCluster(opts: StartOptions = {}): Promise<RunningClus
       d.group === '' && d.plural === 'services' ? withServiceAllocation(d, alloc) : d,
     );
     const registry = new Registry(store, config);
+    const namespaces = informers.for('namespaces');
+    registry.namespaces = (name) => namespaces.get('', name);
     // Custom resources of the established CRDs are served from the first request on.
     const served = new ServedKinds(defs);
     // CRD conversion webhooks: Service references resolve to ClusterIPs, as admission webhooks'.

@@ -105,7 +105,10 @@ export class AdmittedWrites {
     };
   }
 
-  /** Passes 1 and 2 and the webhooks; returns the final pass's hooks and the webhooks' warnings. */
+  /**
+   * Passes 1 and 2 and the webhooks; returns the final pass's hooks and the webhooks' warnings. A
+   * kind no mutating (validating) configuration can match skips pass 1 (2) and its webhooks.
+   */
   private async admit(
     def: ResourceDef,
     operation: Operation,
@@ -114,53 +117,69 @@ export class AdmittedWrites {
     opts: WriteOptions,
     dry: (hooks: AdmissionHooks, preset?: WriteOptions['preset']) => unknown,
   ): Promise<{ hooks: AdmissionHooks; preset?: WriteOptions['preset']; warnings: string[] }> {
-    const seen = capture(() =>
-      dry({
-        mutate: (o, old) => {
-          throw new Captured(clone(o), old);
-        },
-      }),
-    );
-    const m = await this.dispatcher.mutate(
-      this.configs.mutating(),
-      this.attributes(def, operation, ns, name || seen.object!.metadata.name || '', seen.object, seen.old, opts),
-    );
-    const mutated = (m.object ?? seen.object) as KubeObject;
-    // Pass 2 generates the name (and the uid and time) the validating webhooks see; pass 3 uses them.
-    const preset =
-      operation === 'CREATE'
-        ? {
-            ...(!mutated.metadata?.name && mutated.metadata?.generateName ? { name: generateName(mutated.metadata.generateName) } : {}),
-            uid: newUID(),
-            creationTimestamp: rfc3339(new Date()),
-          }
-        : undefined;
-    const final = capture(() =>
-      dry(
-        {
-          mutate: () => clone(mutated),
-          validate: (o, old) => {
-            throw new Captured(o && clone(o), old);
+    const resource = { group: def.group, version: def.version, resource: def.plural };
+    const mayMutate = anyWebhookMayMatch(this.configs.mutating(), resource, operation, opts.subresource);
+    const mayValidate = anyWebhookMayMatch(this.configs.validating(), resource, operation, opts.subresource);
+    const warnings: string[] = [];
+    let seen: Captured | undefined;
+    let mutated: KubeObject | undefined;
+    if (mayMutate) {
+      seen = capture(() =>
+        dry({
+          mutate: (o, old) => {
+            throw new Captured(clone(o), old);
           },
-        },
-        preset,
-      ),
-    );
-    const v = await this.dispatcher.validate(
-      this.configs.validating(),
-      this.attributes(def, operation, ns, name || final.object?.metadata.name || '', final.object, final.old, opts),
-    );
-    const hooks: AdmissionHooks = {
-      mutate: (o) => {
+        }),
+      );
+      const m = await this.dispatcher.mutate(
+        this.configs.mutating(),
+        this.attributes(def, operation, ns, name || seen.object!.metadata.name || '', seen.object, seen.old, opts),
+      );
+      warnings.push(...m.warnings);
+      mutated = (m.object ?? seen.object) as KubeObject;
+    }
+    const mutate = mutated && (() => clone(mutated!));
+    let final: Captured | undefined;
+    let preset: WriteOptions['preset'];
+    if (mayValidate) {
+      // Pass 2 generates the name (and the uid and time) the validating webhooks see; pass 3 uses them.
+      if (operation === 'CREATE') {
+        preset = { uid: newUID(), creationTimestamp: rfc3339(new Date()) };
+        const generate = mutated ? !mutated.metadata?.name && mutated.metadata?.generateName : undefined;
+        if (generate) preset.name = generateName(generate);
+      }
+      const pass2 = preset;
+      final = capture(() =>
+        dry(
+          {
+            ...(mutate ? { mutate } : {}),
+            validate: (o, old) => {
+              throw new Captured(o && clone(o), old);
+            },
+          },
+          pass2,
+        ),
+      );
+      const v = await this.dispatcher.validate(
+        this.configs.validating(),
+        this.attributes(def, operation, ns, name || final.object?.metadata.name || '', final.object, final.old, opts),
+      );
+      warnings.push(...v.warnings);
+      // A generated name is fixed by pass 2 (a create without mutating webhooks generates it there).
+      if (preset && !preset.name && final.object?.metadata.generateName) preset.name = final.object.metadata.name;
+    }
+    const hooks: AdmissionHooks = {};
+    if (mutated)
+      hooks.mutate = (o) => {
         // Creates meet no stored state before this point; updates must meet what the webhooks saw.
-        if (operation !== 'CREATE' && !sameWrite(o, seen.object)) throw new Changed();
-        return clone(mutated);
-      },
-      validate: (o) => {
-        if (!sameWrite(o, final.object)) throw new Changed();
-      },
-    };
-    return { hooks, preset, warnings: [...m.warnings, ...v.warnings] };
+        if (operation !== 'CREATE' && !sameWrite(o, seen!.object)) throw new Changed();
+        return clone(mutated!);
+      };
+    if (final)
+      hooks.validate = (o) => {
+        if (!sameWrite(o, final!.object)) throw new Changed();
+      };
+    return { hooks, preset, warnings };
   }
 
   /** Runs `write` with admission until it goes through unchanged (or ATTEMPTS times: a Conflict). */

@@ -104,6 +104,8 @@ export const FINALIZER_ORPHAN = 'orphan';
 export const FINALIZER_FOREGROUND = 'foregroundDeletion';
 
 export class Registry {
+  /** Namespaces as an informer holds them (creates check theirs is not terminating). */
+  namespaces?: (name: string) => KubeObject | undefined;
   /** The authorizer and RBAC objects of `--authorization-mode RBAC`: RBAC writes check escalation with them. */
   authorization?: WriteContext['authorization'];
 
@@ -226,7 +228,9 @@ export class Registry {
 
   private checkNamespace(def: ResourceDef, tx: Tx, ns: string, name: string): void {
     if (!def.namespaced) return;
-    const nsObj = tx.get('namespaces', '', ns);
+    // The informer's Namespace when there is one (no SQLite read and parse per create, as upstream's
+    // NamespaceLifecycle reads its lister), else the store's (created in this transaction, or no informer).
+    const nsObj = this.namespaces?.(ns) ?? tx.get('namespaces', '', ns);
     if (!nsObj) throw notFound({ group: '', resource: 'namespaces' }, ns);
     if (nsObj.metadata.deletionTimestamp || (nsObj as NamespaceObj).status?.phase === 'Terminating') {
       const e = forbidden(gr(def), name, `unable to create new content in namespace ${ns} because it is being terminated`);

@@ -141,6 +141,20 @@ describe('a validating webhook', () => {
     expect((req.object as { metadata: { uid: string } }).metadata.uid).toBe(stored.metadata.uid);
   });
 
+  it('sees the generated name that is stored', async () => {
+    await tc.kubectl(['apply', '-f', '-'], { input: hook('Validating', 'deny.example.com', '/validate') });
+    const made = JSON.parse(
+      (
+        await tc.kubectl(['create', '-o', 'json', '-f', '-'], {
+          input: 'apiVersion: v1\nkind: ConfigMap\nmetadata: {generateName: gen-}\n',
+        })
+      ).stdout,
+    );
+    const req = seen.at(-1)!.review.request!;
+    expect((req.object as Obj).metadata?.name).toBe(made.metadata.name);
+    expect(made.metadata.name).toMatch(/^gen-[a-z0-9]{5}$/);
+  });
+
   it('sees the old object on updates, and denies an update into a denied state', async () => {
     await tc.kubectl(['apply', '-f', '-'], { input: cm('changing') });
     await tc.kubectl(['apply', '-f', '-'], { input: hook('Validating', 'deny.example.com', '/validate') });

@@ -28,6 +28,7 @@ import { validateEmbeddedResources, validateListSetsAndMaps, validateSchemaValue
 import { compileSchemaRulesLoaded, rulesBlockedBy } from '../../cel/index.js';
 import type { CRD, CRDVersion, JSONSchemaProps } from '../crd/types.js';
 import { isCRDConditionTrue } from '../crd/conditions.js';
+import { schemaHas } from '../crd/validation.js';
 import { customResourceTable } from './table.js';
 import { pathFields, valueAt } from './paths.js';
 import { WebhookConverter, type ConversionDeps } from './conversion.js';
@@ -146,6 +147,12 @@ function versionDef(x: VersionView): ResourceDef {
   const gr = { group: x.group, resource: x.plural };
   let schema: Schema | undefined;
 
+  // Walks only schemas that need them ask for (each is a pass over the whole object per write).
+  const walks = {
+    embedded: schemaHas(props, (p) => !!p['x-kubernetes-embedded-resource']),
+    listTypes: schemaHas(props, (p) => p['x-kubernetes-list-type'] === 'set' || p['x-kubernetes-list-type'] === 'map'),
+    defaults: schemaHas(props, (p) => p.default !== undefined),
+  };
   // The version's x-kubernetes-validations rules (the CRD's validation compiled them already).
   const rules = compileSchemaRulesLoaded(props, 'openAPIV3Schema').validator;
 
@@ -168,7 +175,8 @@ function versionDef(x: VersionView): ResourceDef {
       errs.push(...validateReplicas(o, scale.statusReplicasPath ?? ''));
       if (scale.labelSelectorPath) errs.push(...validateSelector(o, scale.labelSelectorPath));
     }
-    errs.push(...validateEmbeddedResources(o, structural), ...validateListSetsAndMaps(o, structural));
+    if (walks.embedded) errs.push(...validateEmbeddedResources(o, structural));
+    if (walks.listTypes) errs.push(...validateListSetsAndMaps(o, structural));
     if (rules) {
       const blocked = rulesBlockedBy(schemaErrs);
       if (blocked) errs.push(blocked);
@@ -247,7 +255,7 @@ function versionDef(x: VersionView): ResourceDef {
       return unknown;
     },
     defaults(o) {
-      applyDefaults(o, structural);
+      if (walks.defaults) applyDefaults(o, structural);
       pruneNonNullableNullsWithoutDefaults(o, structural);
     },
     prepareForCreate(o) {
