@@ -361,6 +361,7 @@ export async function startCluster(opts: StartOptions = {}): Promise<RunningClus
       tokens,
       clock: opts.clock ?? realClock,
       served,
+      admitted: webhooks.writes,
       podMetrics: { list: async (ns) => (agent ? agent.metrics.pods(ns) : []) },
     });
     agent = startNodeAgent(

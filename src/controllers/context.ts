@@ -11,6 +11,8 @@ import { StatusError } from '../apimachinery/errors.js';
 import type { TokenAuthority } from '../auth/tokens.js';
 import type { Clock } from '../base/clock.js';
 import type { ServedKinds } from '../registry/served-kinds.js';
+import type { AdmittedWrites } from '../registry/admitted.js';
+import type { UserInfo } from '../auth/users.js';
 
 export interface ControllerContext {
   store: Store;
@@ -29,6 +31,16 @@ export interface ControllerContext {
   podMetrics?: ComputedSource;
   /** The kinds served now, custom resources included (the CRD controller keeps it; GC and namespace deletion follow it). */
   served?: ServedKinds;
+  /** Writes through admission webhooks: controllers create Pods through it, as upstream's do through the API. */
+  admitted?: AdmittedWrites;
+}
+
+/** A kube-controller-manager controller's identity (its service account in kube-system), as webhooks see it. */
+export function controllerUser(name: string): UserInfo {
+  return {
+    username: `system:serviceaccount:kube-system:${name}`,
+    groups: ['system:serviceaccounts', 'system:serviceaccounts:kube-system', 'system:authenticated'],
+  };
 }
 
 export interface Controller {

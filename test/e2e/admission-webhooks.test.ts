@@ -11,6 +11,7 @@ import { loadOrCreatePKI } from '../../src/pki/certs.js';
 import type { AdmissionReview } from '../../src/registry/admission/types.js';
 import { startTestCluster, type TestCluster } from '../helpers/cluster.js';
 import { api } from '../helpers/http.js';
+import { until } from '../helpers/wait.js';
 
 let tc: TestCluster;
 let server: Server;
@@ -43,6 +44,13 @@ const routes: Record<string, (r: AdmissionReview) => string | 'hang'> = {
     return answer(r, { allowed: true, patchType: 'JSONPatch', patch: b64(ops) });
   },
   '/hang': () => 'hang',
+  // Labels Pods (a sidecar injector's kind of change) and records who asked.
+  '/label-pod': (r) => {
+    const o = r.request!.object as Obj;
+    const ops = o.metadata?.labels ? [] : [{ op: 'add', path: '/metadata/labels', value: {} }];
+    ops.push({ op: 'add', path: '/metadata/labels/injected', value: 'true' });
+    return answer(r, { allowed: true, patchType: 'JSONPatch', patch: b64(ops) });
+  },
 };
 
 beforeAll(async () => {
@@ -261,5 +269,61 @@ describe('failurePolicy', () => {
     // The API stayed responsive meanwhile, and the request ended at the webhook's deadline.
     expect(Date.now() - t0).toBeLessThan(10_000);
     expect((await api(tc.cluster, 'GET', '/api/v1/namespaces/default/configmaps/ignored')).status).toBe(200);
+  });
+});
+
+describe('webhooks on the objects controllers write', () => {
+  it('see the Pods a ReplicaSet creates, as its controller, and their patches are stored', async () => {
+    await tc.kubectl(['apply', '-f', '-'], {
+      input: hook(
+        'Mutating',
+        'pods.example.com',
+        '/label-pod',
+        '',
+        '      - {apiGroups: [""], apiVersions: [v1], operations: [CREATE], resources: [pods]}',
+      ),
+    });
+    await tc.kubectl(['create', 'deployment', 'web', '--image=registry.k8s.io/pause:3.10', '--replicas=2']);
+    await until(async () => {
+      const pods = JSON.parse((await tc.kubectl(['get', 'pods', '-l', 'app=web', '-o', 'json'])).stdout).items;
+      return pods.length === 2 && pods.every((p: Obj) => p.metadata?.labels?.injected === 'true') ? pods : undefined;
+    });
+    const req = seen.find((x) => x.path === '/label-pod')!.review.request!;
+    expect(req.userInfo.username).toBe('system:serviceaccount:kube-system:replicaset-controller');
+    expect(req.operation).toBe('CREATE');
+  });
+
+  it('refuse a Job’s Pods with a FailedCreate event naming the webhook', async () => {
+    await tc.kubectl(['apply', '-f', '-'], {
+      input: hook(
+        'Validating',
+        'deny.example.com',
+        '/validate',
+        '',
+        '      - {apiGroups: [""], apiVersions: [v1], operations: [CREATE], resources: [pods]}',
+      ),
+    });
+    await tc.kubectl(['apply', '-f', '-'], {
+      input: `apiVersion: batch/v1
+kind: Job
+metadata: {name: refused}
+spec:
+  backoffLimit: 0
+  template:
+    metadata: {labels: {deny: "yes"}}
+    spec:
+      restartPolicy: Never
+      containers: [{name: c, image: busybox, command: [sh, -c, "exit 0"]}]
+`,
+    });
+    const event = await until(async () => {
+      const evs = JSON.parse(
+        (await tc.kubectl(['get', 'events', '--field-selector', 'involvedObject.name=refused', '-o', 'json'])).stdout,
+      ).items;
+      return evs.find((e: { reason: string }) => e.reason === 'FailedCreate');
+    });
+    expect(event.message).toMatch(
+      /^Error creating: admission webhook "deny\.example\.com" denied the request: refused-[a-z0-9]{5} is not welcome$/,
+    );
   });
 });

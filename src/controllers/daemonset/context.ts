@@ -4,6 +4,7 @@
 // the controllers' clock and delayed syncs.
 import type { KubeObject } from '../../apimachinery/types.js';
 import type { LabelSelector } from '../../apimachinery/selectors.js';
+import type { AdmittedWrites } from '../../registry/admitted.js';
 import type { Registry } from '../../registry/generic-store.js';
 import type { ResourceDef } from '../../registry/types.js';
 import type { DaemonSetObj } from '../../registry/apps/daemonset.js';
@@ -31,6 +32,8 @@ export interface DaemonSetContext {
   nowMs: () => number;
   /** Sync again after ms of controller time (one pending wake-up per DaemonSet, the earliest wins). */
   enqueueAfter: (key: string, ms: number) => void;
+  /** Pod creates go through admission webhooks when the cluster has them. */
+  admitted?: AdmittedWrites;
 }
 
 /** The DaemonSet as stored now (upstream's uncached recheck before adopting). */

@@ -82,6 +82,7 @@ export function startDaemonSetController(ctx: ControllerContext): Controller {
     failedBackoff,
     nowMs: () => clock.now(),
     enqueueAfter,
+    admitted: ctx.admitted,
   };
 
   const daemonSetsForPod = (pod: KubeObject): DaemonSetObj[] =>
@@ -161,7 +162,7 @@ export function startDaemonSetController(ctx: ControllerContext): Controller {
 
   // ---- the sync ----
 
-  function sync(key: string): void {
+  async function sync(key: string): Promise<void> {
     const slash = key.indexOf('/');
     const ns = key.slice(0, slash);
     const name = key.slice(slash + 1);
@@ -187,8 +188,8 @@ export function startDaemonSetController(ctx: ControllerContext): Controller {
     }
     let err: unknown;
     try {
-      manage(c, ds, nodes, hash);
-      if (expectations.satisfied(key) && ds.spec?.updateStrategy?.type === 'RollingUpdate') rollingUpdate(c, ds, nodes, hash);
+      await manage(c, ds, nodes, hash);
+      if (expectations.satisfied(key) && ds.spec?.updateStrategy?.type === 'RollingUpdate') await rollingUpdate(c, ds, nodes, hash);
       cleanupHistory(c, ds, old);
     } catch (e) {
       err = e;

@@ -7,7 +7,7 @@ import { StatusError } from '../../apimachinery/errors.js';
 import type { DaemonSetObj } from '../../registry/apps/daemonset.js';
 import type { PodObj } from '../../registry/pod/strategy.js';
 import type { NodeObj } from '../../registry/node.js';
-import { errText } from '../context.js';
+import { controllerUser, errText } from '../context.js';
 import { controllerRef } from '../workload/controller-ref.js';
 import { podFromTemplate } from '../workload/pod-template.js';
 import { isPodAvailable, isPodReady } from '../workload/pods.js';
@@ -107,7 +107,9 @@ function podsShouldBeOnNode(
 }
 
 /** upstream syncNodes: create the nodes' Pods, delete the given ones, with expectations. */
-export function syncNodes(c: DaemonSetContext, ds: DaemonSetObj, del: PodObj[], create: string[], hash: string): void {
+
+const CONTROLLER_USER = controllerUser('daemon-set-controller');
+export async function syncNodes(c: DaemonSetContext, ds: DaemonSetObj, del: PodObj[], create: string[], hash: string): Promise<void> {
   const { registry, podDef, record, expectations } = c;
   const ns = ds.metadata.namespace ?? '';
   const key = keyOf(ns, ds.metadata.name!);
@@ -123,7 +125,9 @@ export function syncNodes(c: DaemonSetContext, ds: DaemonSetObj, del: PodObj[], 
       const pod = podFromTemplate(template, ds, ref);
       pod.spec!.affinity = nodeNameAffinity(pod.spec!.affinity, toCreate[i]!);
       try {
-        const res = registry.create(podDef, ns, pod, { fieldManager: FIELD_MANAGER, trusted: true });
+        // Through admission webhooks, as upstream's controller creates through the API.
+        const opts = { fieldManager: FIELD_MANAGER, trusted: true, user: CONTROLLER_USER };
+        const res = c.admitted ? await c.admitted.create(podDef, ns, pod, opts) : registry.create(podDef, ns, pod, opts);
         record(ds, 'Normal', 'SuccessfulCreate', `Created pod: ${res.object.metadata.name}`);
       } catch (e) {
         // Creations that failed will never be observed.
@@ -151,7 +155,7 @@ export function syncNodes(c: DaemonSetContext, ds: DaemonSetObj, del: PodObj[], 
 }
 
 /** upstream manage: every node's Pods as they should be; Pods for nodes that do not exist go. */
-export function manage(c: DaemonSetContext, ds: DaemonSetObj, nodes: NodeObj[], hash: string): void {
+export async function manage(c: DaemonSetContext, ds: DaemonSetObj, nodes: NodeObj[], hash: string): Promise<void> {
   const byNode = nodesToDaemonPods(c, ds);
   const out = { create: [] as string[], del: [] as PodObj[] };
   for (const node of nodes) podsShouldBeOnNode(c, ds, node, byNode, hash, out);
@@ -160,5 +164,5 @@ export function manage(c: DaemonSetContext, ds: DaemonSetObj, nodes: NodeObj[], 
     if (names.has(node)) continue;
     for (const p of pods) if (!p.spec?.nodeName && !p.metadata.deletionTimestamp) out.del.push(p);
   }
-  syncNodes(c, ds, out.del, out.create, hash);
+  await syncNodes(c, ds, out.del, out.create, hash);
 }

@@ -29,7 +29,7 @@ function updatedPodsOnNode(pods: PodObj[], hash: string): { ok: boolean; newPod?
 }
 
 /** upstream rollingUpdate: replace old Pods within maxUnavailable, or surge within maxSurge. */
-export function rollingUpdate(c: DaemonSetContext, ds: DaemonSetObj, nodes: NodeObj[], hash: string): void {
+export async function rollingUpdate(c: DaemonSetContext, ds: DaemonSetObj, nodes: NodeObj[], hash: string): Promise<void> {
   const byNode = nodesToDaemonPods(c, ds);
   let desired = 0;
   for (const node of nodes) {
@@ -65,7 +65,7 @@ export function rollingUpdate(c: DaemonSetContext, ds: DaemonSetObj, nodes: Node
       } else if (numUnavailable < maxUnavailable) candidates.push(oldPod!);
     }
     const remaining = Math.min(Math.max(0, maxUnavailable - numUnavailable), candidates.length);
-    syncNodes(c, ds, [...replace, ...candidates.slice(0, remaining)], [], hash);
+    await syncNodes(c, ds, [...replace, ...candidates.slice(0, remaining)], [], hash);
     return;
   }
 
@@ -102,5 +102,5 @@ export function rollingUpdate(c: DaemonSetContext, ds: DaemonSetObj, nodes: Node
   const deletable = Math.min(numAvailable - desired, shouldNotRun.length);
   if (deletable > 0) oldToDelete.push(...shouldNotRun.slice(0, deletable));
   const remaining = Math.min(Math.max(0, maxSurge - numSurge), candidateNodes.length);
-  syncNodes(c, ds, oldToDelete, [...allowedNodes, ...candidateNodes.slice(0, remaining)], hash);
+  await syncNodes(c, ds, oldToDelete, [...allowedNodes, ...candidateNodes.slice(0, remaining)], hash);
 }

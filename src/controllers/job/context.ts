@@ -3,6 +3,7 @@
 // expectations of Pod creations and deletions, of finalizer removals (upstream
 // finalizerExpectations) and each Job's backoff record; and the condition a sync decides on.
 import { StatusError } from '../../apimachinery/errors.js';
+import type { AdmittedWrites } from '../../registry/admitted.js';
 import type { Registry } from '../../registry/generic-store.js';
 import type { ResourceDef } from '../../registry/types.js';
 import type { EventRecorder } from '../events.js';
@@ -34,4 +35,6 @@ export interface JobContext {
   nowIso: () => string;
   /** Requeue a key after ms of the controllers' clock (the earliest wins). */
   requeueAfter: (key: string, ms: number) => void;
+  /** Pod creates go through admission webhooks when the cluster has them. */
+  admitted?: AdmittedWrites;
 }

@@ -92,6 +92,7 @@ export function startJobController(ctx: ControllerContext): Controller {
     nowMs: () => clock.now(),
     nowIso,
     requeueAfter,
+    admitted: ctx.admitted,
   };
 
   /** The Job's selector picks this object (never an empty or missing selector). */
@@ -218,7 +219,7 @@ export function startJobController(ctx: ControllerContext): Controller {
     return true;
   };
 
-  const syncJob = (key: string) => {
+  const syncJob = async (key: string) => {
     const [ns, name] = key.split('/') as [string, string];
     let job: JobObj;
     try {
@@ -333,7 +334,7 @@ export function startJobController(ctx: ControllerContext): Controller {
       let managed = false;
       if (satisfied && !job.metadata.deletionTimestamp) {
         try {
-          const r = manageJob(c, job, key, {
+          const r = await manageJob(c, job, key, {
             activePods,
             succeeded,
             succeededIdx,

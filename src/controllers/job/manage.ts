@@ -12,7 +12,7 @@ import {
   JOB_TRACKING_FINALIZER,
   type JobObj,
 } from '../../registry/batch/job.js';
-import { errText } from '../context.js';
+import { controllerUser, errText } from '../context.js';
 import { controllerRef } from '../workload/controller-ref.js';
 import { isPodReady } from '../workload/pods.js';
 import { podFromTemplate } from '../workload/pod-template.js';
@@ -32,6 +32,7 @@ import { addCompletionIndexEnv, failureCount, firstPendingIndexes, ignoredCount 
 import { removeFinalizer } from './tracking.js';
 import { gone, MANAGER, type JobContext } from './context.js';
 
+const JOB_CONTROLLER_USER = controllerUser('job-controller');
 export interface Manage {
   activePods: PodObj[];
   succeeded: number;
@@ -55,7 +56,12 @@ function deletePod(c: JobContext, job: JobObj, p: PodObj): boolean {
 }
 
 /** upstream manageJob: the Pods to create or delete; the active count after it. */
-export function manageJob(c: JobContext, job: JobObj, key: string, m: Manage): { active: number; removed: number; removedReady: number } {
+export async function manageJob(
+  c: JobContext,
+  job: JobObj,
+  key: string,
+  m: Manage,
+): Promise<{ active: number; removed: number; removedReady: number }> {
   const { registry, podDef, record, expectations, requeueAfter } = c;
   const spec = job.spec!;
   let active = m.activePods.length;
@@ -157,7 +163,10 @@ export function manageJob(c: JobContext, job: JobObj, key: string, m: Manage): {
       }
     }
     try {
-      const res = registry.create(podDef, job.metadata.namespace ?? '', pod, { fieldManager: MANAGER, trusted: true });
+      // Through admission webhooks, as upstream's controller creates through the API.
+      const opts = { fieldManager: MANAGER, trusted: true, user: JOB_CONTROLLER_USER };
+      const ns = job.metadata.namespace ?? '';
+      const res = c.admitted ? await c.admitted.create(podDef, ns, pod, opts) : registry.create(podDef, ns, pod, opts);
       record(job, 'Normal', 'SuccessfulCreate', `Created pod: ${res.object.metadata.name}`);
     } catch (e) {
       // The rest is not attempted (upstream's slow start stops at a failed batch).

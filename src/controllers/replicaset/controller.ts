@@ -26,7 +26,7 @@ import { StatusError } from '../../apimachinery/errors.js';
 import { matchLabelSelector, matchSelectorMap, type LabelSelector } from '../../apimachinery/selectors.js';
 import { createQueue } from '../queue.js';
 import { eventRecorder, type EventRecorder } from '../events.js';
-import { errText, type Controller, type ControllerContext } from '../context.js';
+import { controllerUser, errText, type Controller, type ControllerContext } from '../context.js';
 import { claim, controllerOf, controllerRef } from '../workload/controller-ref.js';
 import { createExpectations } from '../workload/expectations.js';
 import { ownedPodHandlers, resolveControllerRef, selectsEverything } from '../workload/owner-events.js';
@@ -92,8 +92,9 @@ const rvNum = (o: KubeObject | undefined) => Number(o?.metadata.resourceVersion 
 
 /** Starts one flavor's controller. */
 export function startReplicaController(ctx: ControllerContext, flavor: ReplicaFlavor): Controller {
-  const { registry, defs, log, informers, clock, store } = ctx;
+  const { registry, defs, log, informers, clock, store, admitted } = ctx;
   const { def, component } = flavor;
+  const CONTROLLER_USER = controllerUser(component);
   const resource = storageResource(def);
   const podDef = requireDef(defs, '', 'pods');
   const ownerInformer = informers.for(resource);
@@ -138,14 +139,14 @@ export function startReplicaController(ctx: ControllerContext, flavor: ReplicaFl
     (ownerInformer.list(pod.metadata.namespace ?? '') as Owner[]).filter((o) => flavor.selector(o)?.(pod.metadata.labels) ?? false);
 
   /** upstream slowStartBatch: batches of 1, 2, 4, ... stopping after the first batch with an error. */
-  const slowStart = (count: number, fn: () => void): { successes: number; error?: unknown } => {
+  const slowStart = async (count: number, fn: () => unknown): Promise<{ successes: number; error?: unknown }> => {
     let remaining = count;
     let successes = 0;
     for (let batch = Math.min(remaining, SLOW_START_INITIAL_BATCH); batch > 0; batch = Math.min(2 * batch, remaining)) {
       let error: unknown;
       for (let i = 0; i < batch; i++) {
         try {
-          fn();
+          await fn();
           successes++;
         } catch (e) {
           error ??= e;
@@ -158,7 +159,7 @@ export function startReplicaController(ctx: ControllerContext, flavor: ReplicaFl
   };
 
   /** upstream manageReplicas: create the missing Pods or delete the surplus. */
-  const manageReplicas = (key: string, owner: Owner, pods: PodObj[]): Error | undefined => {
+  const manageReplicas = async (key: string, owner: Owner, pods: PodObj[]): Promise<Error | undefined> => {
     const ns = owner.metadata.namespace ?? '';
     const want = owner.spec?.replicas ?? 0;
     let diff = pods.length - want;
@@ -167,11 +168,13 @@ export function startReplicaController(ctx: ControllerContext, flavor: ReplicaFl
       // Expected before the first create: the informer may show a new Pod before this sync ends.
       expectations.expectCreations(key, diff);
       const ref = controllerRef(owner);
-      const { successes, error } = slowStart(diff, () => {
+      const { successes, error } = await slowStart(diff, async () => {
         const pod = podFromTemplate(owner.spec?.template, owner, ref);
         try {
           if (!Object.keys(pod.metadata.labels ?? {}).length) throw new Error('unable to create pods, no labels');
-          const created = registry.create(podDef, ns, pod, { fieldManager: MANAGER, trusted: true }).object;
+          // Through admission webhooks, as upstream's controller creates through the API.
+          const opts = { fieldManager: MANAGER, trusted: true, user: CONTROLLER_USER };
+          const created = (admitted ? await admitted.create(podDef, ns, pod, opts) : registry.create(podDef, ns, pod, opts)).object;
           record(owner, 'Normal', 'SuccessfulCreate', `Created pod: ${created.metadata.name}`);
         } catch (e) {
           // Nothing can be created in a namespace being deleted: not this owner's failure.
@@ -231,7 +234,7 @@ export function startReplicaController(ctx: ControllerContext, flavor: ReplicaFl
     }
   };
 
-  const sync = (key: string) => {
+  const sync = async (key: string) => {
     const slash = key.indexOf('/');
     const ns = key.slice(0, slash);
     const name = key.slice(slash + 1);
@@ -257,7 +260,7 @@ export function startReplicaController(ctx: ControllerContext, flavor: ReplicaFl
       fieldManager: MANAGER,
     });
     let manageError: Error | undefined;
-    if (needsSync && !owner.metadata.deletionTimestamp) manageError = manageReplicas(key, owner, pods);
+    if (needsSync && !owner.metadata.deletionTimestamp) manageError = await manageReplicas(key, owner, pods);
     const now = clock.now();
     const status = calculateStatus(owner, pods, manageError, now);
     const updated = writeStatus(key, owner, status);

@@ -27,7 +27,7 @@ import { StatusError } from '../../apimachinery/errors.js';
 import type { LabelSelector } from '../../apimachinery/selectors.js';
 import { createQueue } from '../queue.js';
 import { eventRecorder } from '../events.js';
-import { errText, type Controller, type ControllerContext } from '../context.js';
+import { controllerUser, errText, type Controller, type ControllerContext } from '../context.js';
 import { claim, controllerOf } from '../workload/controller-ref.js';
 import { createWakeups } from '../workload/wakeups.js';
 import { createExpectations } from '../workload/expectations.js';
@@ -76,7 +76,8 @@ const PVCS = 'persistentvolumeclaims';
 const STALE_CLAIM_RETRY_MS = 1000;
 
 export function startStatefulSetController(ctx: ControllerContext): Controller {
-  const { registry, defs, log, informers, clock, store } = ctx;
+  const { registry, defs, log, informers, clock, store, admitted } = ctx;
+  const CONTROLLER_USER = controllerUser('statefulset-controller');
   const setDef = requireDef(defs, 'apps', 'statefulsets');
   const podDef = requireDef(defs, '', 'pods');
   const revDef = requireDef(defs, 'apps', 'controllerrevisions');
@@ -171,7 +172,7 @@ export function startStatefulSetController(ctx: ControllerContext): Controller {
     }
   };
 
-  const createPod = (key: string, set: StatefulSetObj, pod: PodObj): PodObj => {
+  const createPod = async (key: string, set: StatefulSetObj, pod: PodObj): Promise<PodObj> => {
     const verb = `create Pod ${pod.metadata.name} in StatefulSet ${set.metadata.name}`;
     try {
       createClaims(set, pod);
@@ -181,7 +182,10 @@ export function startStatefulSetController(ctx: ControllerContext): Controller {
       throw e;
     }
     try {
-      const created = registry.create(podDef, set.metadata.namespace ?? '', pod, { fieldManager: MANAGER, trusted: true }).object as PodObj;
+      // Through admission webhooks, as upstream's controller creates through the API.
+      const opts = { fieldManager: MANAGER, trusted: true, user: CONTROLLER_USER };
+      const ns = set.metadata.namespace ?? '';
+      const created = (admitted ? await admitted.create(podDef, ns, pod, opts) : registry.create(podDef, ns, pod, opts)).object as PodObj;
       record(set, 'Normal', 'SuccessfulCreate', `${verb} successful`);
       return created;
     } catch (e) {
@@ -230,7 +234,7 @@ export function startStatefulSetController(ctx: ControllerContext): Controller {
 
   // ---- one sync ----
 
-  const sync = (key: string) => {
+  const sync = async (key: string) => {
     const slash = key.indexOf('/');
     const ns = key.slice(0, slash);
     const name = key.slice(slash + 1);
@@ -339,7 +343,7 @@ export function startStatefulSetController(ctx: ControllerContext): Controller {
         }
         if (monotonic) expectations.expectCreations(key, 1);
         try {
-          const created = createPod(key, set, next);
+          const created = await createPod(key, set, next);
           view.set(created.metadata.name!, created);
           replicas[i] = created;
         } catch (e) {
