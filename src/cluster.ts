@@ -55,6 +55,7 @@ import { storageResource, type ResourceDef } from './registry/types.js';
 import { ServedKinds } from './registry/served-kinds.js';
 import { serveStoredCRDs } from './controllers/crd.js';
 import { startWebhookAdmission, type WebhookAdmission } from './registry/admission/webhooks.js';
+import { startPolicyAdmission } from './registry/admission/policy-admission.js';
 import { AgentCache, clusterIPEndpoint } from './registry/admission/webhook-client.js';
 import type { Service } from './api/generated/core/v1.js';
 import { crdDef, type CRDObj } from './registry/apiextensions/crd/strategy.js';
@@ -256,8 +257,6 @@ export async function startCluster(opts: StartOptions = {}): Promise<RunningClus
       agents: conversionAgents,
     };
     await serveStoredCRDs(store, served, log.child({ component: 'crd' }));
-    // Admission webhooks: API writes a configuration may match go through them.
-    webhooks = startWebhookAdmission({ store, informers, registry, served, log: log.child({ component: 'admission' }) });
 
     const pki = await loadOrCreatePKI(config.dataDir ? join(config.dataDir, 'pki') : undefined, {
       ips: unique(['127.0.0.1', '::1', serviceIP(config, 0), ...(isWildcard(config.apiHost) ? [] : [config.apiHost])]),
@@ -286,6 +285,13 @@ export async function startCluster(opts: StartOptions = {}): Promise<RunningClus
     const rbacSource = config.authorizationMode === 'RBAC' ? informerRBACSource(informers) : undefined;
     const rbac = rbacSource && rbacMode(rbacSource);
     if (rbac && rbacSource) registry.authorization = { authorizer: rbac.authorizer, source: rbacSource };
+    // Admission webhooks: API writes a configuration may match go through them.
+    const authorizer = rbac?.authorizer;
+    webhooks = startWebhookAdmission({ store, informers, registry, served, log: log.child({ component: 'admission' }), authorizer });
+    // ValidatingAdmissionPolicies: evaluated inside every write (the CEL engine loads first when one is stored).
+    const policies = startPolicyAdmission({ store, informers, served, authorizer });
+    await policies.ready();
+    registry.policies = policies.admit;
     api = createApiServer({
       ...(rbac ?? {}),
       store,

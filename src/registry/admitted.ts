@@ -241,7 +241,10 @@ export class AdmittedWrites {
     name: string,
     opts: DeleteOptions & { user?: UserInfo } = {},
   ): Promise<DeleteResult & { warnings: string[] }> {
-    if (!this.applies(def, 'DELETE')) return { ...this.registry.delete(def, ns, name, opts), warnings: [] };
+    if (!this.applies(def, 'DELETE')) {
+      const r = this.registry.delete(def, ns, name, opts);
+      return { ...r, warnings: r.warnings ?? [] };
+    }
     return this.retrying(def, name, async () => {
       const seen = capture(() =>
         this.registry.delete(def, ns, name, {
@@ -266,7 +269,7 @@ export class AdmittedWrites {
           },
         },
       });
-      return { ...r, warnings: [...m.warnings, ...v.warnings] };
+      return { ...r, warnings: [...m.warnings, ...v.warnings, ...(r.warnings ?? [])] };
     });
   }
 }

@@ -56,6 +56,23 @@ export interface WriteOptions {
 }
 
 /**
+ * ValidatingAdmissionPolicies (admission/policy-admission.ts): called inside every write with its
+ * final object (after validation, before validating webhooks); returns the warnings, throws the
+ * StatusError that refuses the write.
+ */
+export type PolicyAdmission = (a: {
+  def: ResourceDef;
+  operation: 'CREATE' | 'UPDATE' | 'DELETE';
+  namespace: string;
+  name: string;
+  object?: KubeObject;
+  old?: KubeObject;
+  user?: UserInfo;
+  dryRun: boolean;
+  subresource?: string;
+}) => string[];
+
+/**
  * Admission hooks of one write, at upstream's points: `mutate` after decoding and defaults, before
  * the name is generated (create) or the strategy's update preparation (update), returning the object
  * to go on with (defaults apply again, as decoding a webhook's patched object does); `validate`
@@ -90,6 +107,8 @@ export interface DeleteResult {
   object: KubeObject;
   /** false when finalizers or a grace period keep the object (HTTP 202). */
   deleted: boolean;
+  /** Admission's warnings (policies with the Warn action). */
+  warnings?: string[];
 }
 
 const gr = (def: ResourceDef) => ({ group: def.group, resource: def.plural });
@@ -104,6 +123,8 @@ export const FINALIZER_ORPHAN = 'orphan';
 export const FINALIZER_FOREGROUND = 'foregroundDeletion';
 
 export class Registry {
+  /** ValidatingAdmissionPolicies, for every write (absent: none). */
+  policies?: PolicyAdmission;
   /** Namespaces as an informer holds them (creates check theirs is not terminating). */
   namespaces?: (name: string) => KubeObject | undefined;
   /** The authorizer and RBAC objects of `--authorization-mode RBAC`: RBAC writes check escalation with them. */
@@ -346,6 +367,19 @@ export class Registry {
       meta.name = generateName(obj.metadata.generateName);
     }
     def.beginCreate?.(obj, ctx);
+    if (this.policies)
+      ctx.warnings.push(
+        ...this.policies({
+          def,
+          operation: 'CREATE',
+          namespace: ns,
+          name: meta.name!,
+          object: obj,
+          user: ctx.user,
+          dryRun: ctx.dryRun,
+          subresource: opts.subresource,
+        }),
+      );
     opts.admission?.validate?.(obj, undefined);
     const stored = tx.create(resource, this.toStorage(def, obj));
     return ctx.dryRun ? this.dryRunView(def, stored) : this.toAPI(def, stored);
@@ -506,6 +540,20 @@ export class Registry {
     const resource = storageResource(def);
     // Validating admission runs for no-op updates too (upstream's updateValidation precedes the
     // storage's comparison).
+    if (this.policies)
+      ctx.warnings.push(
+        ...this.policies({
+          def,
+          operation: 'UPDATE',
+          namespace: cur.metadata.namespace ?? '',
+          name,
+          object: obj,
+          old: cur,
+          user: ctx.user,
+          dryRun: ctx.dryRun,
+          subresource: opts.subresource,
+        }),
+      );
     opts.admission?.validate?.(obj, cur);
     // A no-op update writes nothing and keeps the resourceVersion (upstream skips the etcd write).
     if (deepEqual(withoutTimes(obj), withoutTimes(cur))) return cur;
@@ -604,7 +652,8 @@ export class Registry {
     return this.write(opts, (tx, ctx) => {
       const stored = tx.get(storageResource(def), def.namespaced ? ns : '', name);
       if (!stored) throw notFound(gr(def), name);
-      return this.deleteIn(def, tx, ctx, this.toAPI(def, stored), opts);
+      const r = this.deleteIn(def, tx, ctx, this.toAPI(def, stored), opts);
+      return ctx.warnings.length ? { ...r, warnings: ctx.warnings } : r;
     });
   }
 
@@ -621,6 +670,18 @@ export class Registry {
         `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${cur.metadata.resourceVersion}`,
       );
     }
+    if (this.policies)
+      ctx.warnings.push(
+        ...this.policies({
+          def,
+          operation: 'DELETE',
+          namespace: cur.metadata.namespace ?? '',
+          name,
+          old: cur,
+          user: ctx.user,
+          dryRun: ctx.dryRun,
+        }),
+      );
     opts.admission?.validate?.(undefined, cur);
     const policy =
       opts.propagationPolicy ??

@@ -32,6 +32,7 @@ import { clusterRoleDef, roleDef } from './rbac/roles.js';
 import { clusterRoleBindingDef, roleBindingDef } from './rbac/bindings.js';
 import { crdDef } from './apiextensions/crd/strategy.js';
 import { mutatingWebhookConfigurationDef, validatingWebhookConfigurationDef } from './admissionregistration/webhook-configurations.js';
+import { validatingAdmissionPolicyBindingDef, validatingAdmissionPolicyDef } from './admissionregistration/policies.js';
 
 /** A fresh array of all defs (callers may wrap entries, e.g. with service allocation hooks). */
 export function allResourceDefs(): ResourceDef[] {
@@ -69,7 +70,10 @@ export function allResourceDefs(): ResourceDef[] {
     roleBindingDef,
     roleDef,
     storageClassDef,
+    // admissionregistration.k8s.io/v1, its resources in upstream's (alphabetical) order
     mutatingWebhookConfigurationDef,
+    validatingAdmissionPolicyDef,
+    validatingAdmissionPolicyBindingDef,
     validatingWebhookConfigurationDef,
     crdDef,
     leaseDef,

@@ -196,6 +196,20 @@ describe('a validating webhook', () => {
     expect((await api(tc.cluster, 'GET', '/api/v1/namespaces/default/configmaps/dry')).status).toBe(404);
   });
 
+  it('is skipped when its matchConditions (CEL) say so', async () => {
+    await tc.kubectl(['apply', '-f', '-'], {
+      input: hook(
+        'Validating',
+        'deny.example.com',
+        '/validate',
+        `    matchConditions:\n    - {name: not-exempt, expression: "!has(object.metadata.labels) || !('exempt' in object.metadata.labels)"}`,
+      ),
+    });
+    await tc.kubectl(['apply', '-f', '-'], { input: cm('exempt-one', 'deny: "yes", exempt: "true"') });
+    expect(seen).toEqual([]);
+    expect(await fail(['apply', '-f', '-'], cm('checked', 'deny: "yes"'))).toContain('denied the request: checked is not welcome');
+  });
+
   it('is skipped outside its namespaceSelector', async () => {
     await tc.kubectl(['create', 'namespace', 'unwatched']);
     await tc.kubectl(['apply', '-f', '-'], {

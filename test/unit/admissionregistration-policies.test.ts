@@ -263,9 +263,15 @@ describe('ValidatingAdmissionPolicyBinding', () => {
     );
   });
 
-  it('is not served yet', () => {
-    const kinds = allResourceDefs().map((d) => d.kind);
-    expect(kinds).not.toContain('ValidatingAdmissionPolicy');
-    expect(kinds).not.toContain('ValidatingAdmissionPolicyBinding');
+  it("is served with the policies, in upstream's (alphabetical) order of the group", () => {
+    const kinds = allResourceDefs()
+      .filter((d) => d.group === 'admissionregistration.k8s.io')
+      .map((d) => d.kind);
+    expect(kinds).toEqual([
+      'MutatingWebhookConfiguration',
+      'ValidatingAdmissionPolicy',
+      'ValidatingAdmissionPolicyBinding',
+      'ValidatingWebhookConfiguration',
+    ]);
   });
 });

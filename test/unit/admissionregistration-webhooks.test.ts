@@ -368,9 +368,11 @@ describe('webhook configuration strategy and table', () => {
   it("is served in upstream's order, after storage.k8s.io and before apiextensions.k8s.io", () => {
     const kinds = allResourceDefs().map((d) => d.kind);
     const at = kinds.indexOf('MutatingWebhookConfiguration');
-    expect(kinds.slice(at - 1, at + 3)).toEqual([
+    expect(kinds.slice(at - 1, at + 5)).toEqual([
       'StorageClass',
       'MutatingWebhookConfiguration',
+      'ValidatingAdmissionPolicy',
+      'ValidatingAdmissionPolicyBinding',
       'ValidatingWebhookConfiguration',
       'CustomResourceDefinition',
     ]);

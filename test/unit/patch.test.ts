@@ -76,14 +76,16 @@ describe('strategic merge patch', () => {
     ) as any;
     expect(ordered.spec.ports.map((p: any) => p.port)).toEqual([9090, 80]);
   });
-  it('replaces atomic maps, deletes with null, honours $patch: replace and $retainKeys', () => {
+  it('merges maps (atomic ones too, as upstream’s Go-tag-driven merge does), deletes with null, honours $patch: replace and $retainKeys', () => {
     const out = applyStrategicMergePatch(
       svc(),
       { metadata: { labels: { a: null, b: '2' } }, spec: { selector: { other: 'y' } } },
       ServiceSchema,
     ) as any;
     expect(out.metadata.labels).toEqual({ b: '2' });
-    expect(out.spec.selector).toEqual({ other: 'y' });
+    expect(out.spec.selector).toEqual({ app: 'x', other: 'y' });
+    const replaced = applyStrategicMergePatch(svc(), { spec: { selector: { $patch: 'replace', other: 'y' } } }, ServiceSchema) as any;
+    expect(replaced.spec.selector).toEqual({ other: 'y' });
     const rep = applyStrategicMergePatch(svc(), { spec: { $patch: 'replace', ports: [{ port: 1 }] } }, ServiceSchema) as any;
     expect(rep.spec).toEqual({ ports: [{ port: 1 }] });
     const rk = applyStrategicMergePatch({ spec: { a: 1, b: 2 } }, { spec: { $retainKeys: ['b'], b: 3 } }, ConfigMapSchema) as any;

@@ -57,10 +57,9 @@ function mergeMap(orig: Obj, patch: Obj, s: Schema | undefined): Obj | typeof DE
     const fs = fieldSchema(s, k);
     const cur = Object.hasOwn(out, k) ? out[k] : undefined;
     if (isPlainObject(v)) {
-      if (fs?.['x-kubernetes-map-type'] === 'atomic' && v.$patch === undefined) {
-        out[k] = strip(v);
-        continue;
-      }
+      // Maps and structs merge whatever their x-kubernetes-map-type: upstream's strategic merge
+      // reads the Go types' patchStrategy tags, which +mapType/+structType=atomic do not set
+      // (a Service's selector and a binding's paramRef merge key by key; `$patch: replace` replaces).
       const merged = mergeMap(isPlainObject(cur) ? cur : {}, v, fs);
       if (merged === DELETED) delete out[k];
       else out[k] = merged;

@@ -16,6 +16,8 @@ import { mutatingWebhookConfigurationDef, validatingWebhookConfigurationDef } fr
 import { AdmittedWrites, type WebhookConfigurations } from '../admitted.js';
 import { createWebhookDispatcher, type WebhookDispatcher } from './dispatcher.js';
 import { clusterIPEndpoint } from './webhook-client.js';
+import { createMatchConditionEvaluator } from './match-conditions.js';
+import type { Authorizer } from '../../auth/rbac/attributes.js';
 import type { AdmissionObject, GroupVersionKind } from './types.js';
 
 export interface WebhookAdmission {
@@ -38,6 +40,8 @@ export function startWebhookAdmission(o: {
   registry: Registry;
   served: ServedKinds;
   log: Logger;
+  /** Answers matchConditions' `authorizer` checks (`--authorization-mode RBAC`). */
+  authorizer?: Authorizer;
 }): WebhookAdmission {
   const configs: WebhookConfigurations = {
     mutating: snapshot<MutatingWebhookConfiguration>(o.informers, storageResource(mutatingWebhookConfigurationDef)),
@@ -58,6 +62,7 @@ export function startWebhookAdmission(o: {
       else checkObject(obj, def.schema, def.kind, { prune: true, canonical: true });
       return obj;
     },
+    matchConditions: createMatchConditionEvaluator(o.authorizer ? { authorizer: o.authorizer } : {}),
     log: o.log,
   });
   return {

@@ -5,6 +5,7 @@
 // rules' scope `*`), structural validation in ./policy-validation.ts, and printers.go's columns.
 // Not served yet: no admission plugin evaluates them. Upstream's create and update also check
 // that the user may read the paramKind's resource (RBAC), which is left to the serving step.
+import { loadPolicyCompiler, policyCompilerLoaded, policyExpressionErrors } from '../admission/policy/index.js';
 import {
   schemas,
   type MatchResources,
@@ -56,6 +57,9 @@ export function paramRefCell(b: ValidatingAdmissionPolicyBindingObj): string {
   return sel ? labelSelectorGoString(sel) : '<unset>';
 }
 
+/** The expressions that do not compile (upstream's create validation compiles them); an in-process write before the engine loaded is not checked. */
+const expressionErrors = (p: ValidatingAdmissionPolicyObj) => (policyCompilerLoaded() ? policyExpressionErrors(p) : []);
+
 export const validatingAdmissionPolicyDef = defineKind<ValidatingAdmissionPolicyObj>({
   group: ADMISSION_GROUP,
   version: 'v1',
@@ -84,14 +88,19 @@ export const validatingAdmissionPolicyDef = defineKind<ValidatingAdmissionPolicy
     const gen = old.metadata.generation ?? 0;
     p.metadata.generation = sameJSON(p.spec, old.spec) ? gen : gen + 1;
   },
-  validate: (p) => validatePolicySpec(p.metadata.name ?? '', p.spec),
+  // The CEL engine loads before a policy's write: its expressions compile in the validation, and
+  // every write evaluates the policies synchronously from then on.
+  prepareWrite: () => loadPolicyCompiler(),
+  validate: (p) => [...validatePolicySpec(p.metadata.name ?? '', p.spec), ...expressionErrors(p)],
   // ignoreValidatingAdmissionPolicyMatchConditions: unchanged paramKind and match conditions.
-  validateUpdate: (p, old) =>
-    validatePolicySpec(
+  validateUpdate: (p, old) => [
+    ...validatePolicySpec(
       p.metadata.name ?? '',
       p.spec,
       sameJSON(p.spec?.paramKind, old.spec?.paramKind) && sameJSON(p.spec?.matchConditions, old.spec?.matchConditions),
     ),
+    ...expressionErrors(p),
+  ],
   table: {
     columns: [
       nameColumn(),

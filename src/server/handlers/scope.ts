@@ -41,7 +41,10 @@ function plainWriter(registry: Registry): Writer {
     create: async (...a) => (await a[0].prepareWrite?.(a[2]), registry.create(...a)),
     update: async (...a) => (await a[0].prepareWrite?.(a[3]), registry.update(...a)),
     patch: async (...a) => (await a[0].prepareWrite?.(a[4]), registry.patch(...a)),
-    delete: async (...a) => ({ ...registry.delete(...a), warnings: [] }),
+    delete: async (...a) => {
+      const r = registry.delete(...a);
+      return { ...r, warnings: r.warnings ?? [] };
+    },
   };
 }
 
