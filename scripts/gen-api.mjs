@@ -255,7 +255,7 @@ const aliasOf = (file) => file.replace(/\//g, '_');
 // ---- structural data ----
 
 /**
- * What decoding and patching need of a schema: no descriptions, no `default`s (both OpenAPI-only,
+ * What decoding and patching need of a schema: no descriptions, no object `default`s (OpenAPI-only,
  * kept verbatim in the package's .openapi.ts), and a reference as `{ $ref: <definition name> }`
  * instead of upstream's `{ allOf: [{ $ref: '#/components/schemas/<name>' }], default: {} }`.
  * Half the objects for JSON.parse to make and the runtime to walk: parsing and dereferencing every
@@ -265,7 +265,10 @@ function structural(s, where) {
   if (Array.isArray(s) || s === null || typeof s !== 'object') throw new Error(`${where}: not a schema`);
   const out = {};
   for (const [k, v] of Object.entries(s)) {
-    if (k === 'description' || k === 'default') continue;
+    if (k === 'description') continue;
+    // Object defaults are OpenAPI-only; a scalar default is data: server-side apply keys list
+    // items by it when the key field is absent (a container port's protocol "TCP").
+    if (k === 'default' && (v === null || typeof v === 'object')) continue;
     if (k === 'allOf') {
       if (v.length !== 1 || Object.keys(v[0]).join() !== '$ref') throw new Error(`${where}: an allOf that is not a reference`);
       out.$ref = refName(v[0].$ref, where);

@@ -193,6 +193,29 @@ spec:
     expect(managers).toContain('bob/Apply');
   });
 
+  it('server-side applies a Deployment twice whose ports name no protocol (keyed by its default TCP)', async () => {
+    const manifest = `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: ssa-ports}
+spec:
+  selector: {matchLabels: {app: ssa-ports}}
+  template:
+    metadata: {labels: {app: ssa-ports}}
+    spec:
+      containers:
+      - name: c
+        image: registry.k8s.io/pause:3.10
+        ports: [{name: http, containerPort: 8080}]
+`;
+    await tc.kubectl(['apply', '--server-side', '-f', '-'], { input: manifest });
+    const again = await tc.kubectl(['apply', '--server-side', '-f', '-'], {
+      input: manifest.replace('image: registry.k8s.io/pause:3.10', 'image: registry.k8s.io/pause:3.9'),
+    });
+    expect(again.stdout.trim()).toBe('deployment.apps/ssa-ports serverside-applied');
+    const d = JSON.parse((await tc.kubectl(['get', 'deployment', 'ssa-ports', '-o', 'json'])).stdout);
+    expect(d.spec.template.spec.containers[0].ports).toEqual([{ name: 'http', containerPort: 8080, protocol: 'TCP' }]);
+  });
+
   it('labels, annotates, describes and selects', async () => {
     await tc.kubectl(['label', 'svc', 'my-service', 'tier=web']);
     await tc.kubectl(['annotate', 'svc', 'my-service', 'note=hello']);

@@ -14,9 +14,14 @@ const OWNED_META = new Set(['labels', 'annotations', 'finalizers', 'ownerReferen
 const IGNORED_TOP = new Set(['apiVersion', 'kind']);
 
 /** Key element of a list-map item: upstream orders the keys by name. */
-export function itemKey(item: Record<string, unknown>, keys: string[]): string {
+export function itemKey(item: Record<string, unknown>, keys: string[], items?: Schema): string {
   const k: Record<string, unknown> = {};
-  for (const name of [...keys].sort()) if (item[name] !== undefined) k[name] = item[name];
+  for (const name of [...keys].sort()) {
+    // An absent key field counts as its schema default (structured-merge-diff): a port without
+    // protocol is the same list item as the stored one with protocol TCP.
+    const v = item[name] ?? (items ? fieldSchema(items, name)?.default : undefined);
+    if (v !== undefined && v !== null) k[name] = v;
+  }
   return `k:${JSON.stringify(k)}`;
 }
 
@@ -59,7 +64,7 @@ function walk(v: unknown, s: Schema | undefined, path: string[], out: FieldSet):
         out.add(joinPath([...path, `v:${JSON.stringify(item)}`]));
         continue;
       }
-      const kp = [...path, itemKey(item, info.keys)];
+      const kp = [...path, itemKey(item, info.keys, items)];
       out.add(joinPath([...kp, '.']));
       for (const [k, x] of Object.entries(item)) if (x !== null && x !== undefined) walk(x, fieldSchema(items, k), [...kp, `f:${k}`], out);
     }
@@ -273,7 +278,7 @@ function treeWalk(v: unknown, s: Schema | undefined, parent: Record<string, unkn
         node[`v:${JSON.stringify(item)}`] = {};
         continue;
       }
-      const inode = (node[itemKey(item, info.keys)] ??= {}) as Record<string, unknown>;
+      const inode = (node[itemKey(item, info.keys, items)] ??= {}) as Record<string, unknown>;
       inode['.'] = {};
       for (const [k, x] of Object.entries(item)) if (x !== null && x !== undefined) treeWalk(x, fieldSchema(items, k), inode, `f:${k}`);
     }

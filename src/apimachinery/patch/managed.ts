@@ -146,12 +146,12 @@ function mergeApplied(live: unknown, applied: unknown, s: Schema | undefined): u
     const at = new Map<string, number>();
     out.forEach((y, i) => {
       if (!isPlainObject(y)) return;
-      const k = itemKey(y, info.keys);
+      const k = itemKey(y, info.keys, itemSchema(s));
       if (!at.has(k)) at.set(k, i);
     });
     for (const item of applied) {
       if (!isPlainObject(item)) continue;
-      const k = itemKey(item, info.keys);
+      const k = itemKey(item, info.keys, itemSchema(s));
       const i = at.get(k);
       if (i !== undefined) out[i] = mergeApplied(out[i], item, itemSchema(s));
       else {
