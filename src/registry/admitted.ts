@@ -18,7 +18,7 @@ import { conflict, OPTIMISTIC_LOCK_MESSAGE } from '../apimachinery/errors.js';
 import type { MutatingWebhookConfiguration, ValidatingWebhookConfiguration } from '../api/generated/admissionregistration/v1.js';
 import type { ResourceDef } from './types.js';
 import type { AdmissionHooks, DeleteOptions, DeleteResult, PatchType, Registry, WriteOptions, WriteResult } from './generic-store.js';
-import type { AdmissionAttributes, AdmissionObject, Operation } from './admission/types.js';
+import type { AdmissionAttributes, AdmissionObject, GroupVersionKind, Operation } from './admission/types.js';
 import type { WebhookDispatcher } from './admission/dispatcher.js';
 import { anyWebhookMayMatch } from './admission/matching.js';
 
@@ -86,13 +86,14 @@ export class AdmittedWrites {
     object: KubeObject | undefined,
     old: KubeObject | undefined,
     opts: { user?: UserInfo; dryRun?: boolean; subresource?: string; fieldManager?: string },
+    kind: GroupVersionKind = { group: def.group, version: def.version, kind: def.kind },
   ): AdmissionAttributes {
     const options: Record<string, unknown> = { kind: optionsKind(operation), apiVersion: 'meta.k8s.io/v1' };
     if (operation !== 'DELETE' && opts.fieldManager) options.fieldManager = opts.fieldManager;
     if (opts.dryRun) options.dryRun = ['All'];
     return {
       operation,
-      kind: { group: def.group, version: def.version, kind: def.kind },
+      kind,
       resource: { group: def.group, version: def.version, resource: def.plural },
       subresource: opts.subresource ?? '',
       namespace: def.namespaced ? ns : '',
@@ -192,6 +193,26 @@ export class AdmittedWrites {
       }
     }
     throw conflict({ group: def.group, resource: def.plural }, name, OPTIMISTIC_LOCK_MESSAGE);
+  }
+
+  /**
+   * Webhooks on a subresource write whose object is another kind, computed outside the registry (a
+   * Scale of `def`'s object): the mutating webhooks' result, validated by the validating webhooks.
+   */
+  async admitObject(
+    def: ResourceDef,
+    kind: GroupVersionKind,
+    ns: string,
+    name: string,
+    object: KubeObject,
+    old: KubeObject,
+    opts: WriteOptions & { subresource: string },
+  ): Promise<{ object: KubeObject; warnings: string[] }> {
+    if (!this.applies(def, 'UPDATE', opts.subresource)) return { object, warnings: [] };
+    const m = await this.dispatcher.mutate(this.configs.mutating(), this.attributes(def, 'UPDATE', ns, name, object, old, opts, kind));
+    const mutated = (m.object ?? object) as KubeObject;
+    const v = await this.dispatcher.validate(this.configs.validating(), this.attributes(def, 'UPDATE', ns, name, mutated, old, opts, kind));
+    return { object: mutated, warnings: [...m.warnings, ...v.warnings] };
   }
 
   async create(def: ResourceDef, ns: string, body: KubeObject, opts: WriteOptions = {}): Promise<WriteResult> {

@@ -51,6 +51,11 @@ export interface WriteOptions {
   trusted?: boolean;
   /** Admission of this write (webhooks and policies, admission.ts): called inside the write, synchronously. */
   admission?: AdmissionHooks;
+  /**
+   * What admission sees of a subresource write whose object is another kind (a scale write of a
+   * Deployment: autoscaling/v1 Scale, old and new): policies get these instead of the parent.
+   */
+  admissionView?: { kind: { group: string; version: string; kind: string }; object: KubeObject; old: KubeObject };
   /** create: the name, uid and creation time to give the object (a write replaying what admission saw). */
   preset?: { name?: string; uid?: string; creationTimestamp?: string };
 }
@@ -62,6 +67,8 @@ export interface WriteOptions {
  */
 export type PolicyAdmission = (a: {
   def: ResourceDef;
+  /** The object's kind when it is not the def's (a subresource's, WriteOptions.admissionView). */
+  kind?: { group: string; version: string; kind: string };
   operation: 'CREATE' | 'UPDATE' | 'DELETE';
   namespace: string;
   name: string;
@@ -547,8 +554,7 @@ export class Registry {
           operation: 'UPDATE',
           namespace: cur.metadata.namespace ?? '',
           name,
-          object: obj,
-          old: cur,
+          ...(opts.admissionView ?? { object: obj, old: cur }),
           user: ctx.user,
           dryRun: ctx.dryRun,
           subresource: opts.subresource,

@@ -130,4 +130,33 @@ spec:
         ' | .................^',
     );
   });
+
+  it('see scale subresource writes as Scales', async () => {
+    await tc.kubectl(['create', 'deployment', 'scalable', '--image=registry.k8s.io/pause:3.10']);
+    await tc.kubectl(['apply', '-f', '-'], {
+      input: `apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata: {name: scale-limit.example.com}
+spec:
+  matchConstraints:
+    resourceRules:
+    - {apiGroups: [apps], apiVersions: [v1], operations: [UPDATE], resources: [deployments/scale]}
+  validations:
+  - expression: "object.kind == 'Scale' && object.spec.replicas <= 3"
+    message: at most 3 replicas
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata: {name: scale-limit-binding.example.com}
+spec:
+  policyName: scale-limit.example.com
+  validationActions: [Deny]
+`,
+    });
+    await tc.kubectl(['scale', 'deployment', 'scalable', '--replicas=3']);
+    expect(await fail(['scale', 'deployment', 'scalable', '--replicas=4'])).toBe(
+      // kubectl's form of an Invalid status, as upstream's documentation shows it for such a policy.
+      "The deployments \"scalable\" is invalid: : ValidatingAdmissionPolicy 'scale-limit.example.com' with binding 'scale-limit-binding.example.com' denied request: at most 3 replicas",
+    );
+  });
 });

@@ -44,6 +44,13 @@ const routes: Record<string, (r: AdmissionReview) => string | 'hang'> = {
     return answer(r, { allowed: true, patchType: 'JSONPatch', patch: b64(ops) });
   },
   '/hang': () => 'hang',
+  // Caps a Scale's replicas at 3.
+  '/scale-limit': (r) => {
+    const o = r.request!.object as { spec?: { replicas?: number } };
+    return (o.spec?.replicas ?? 0) > 3
+      ? answer(r, { allowed: false, status: { code: 403, message: `${o.spec!.replicas} replicas is too many` } })
+      : answer(r, { allowed: true });
+  },
   // Labels Pods (a sidecar injector's kind of change) and records who asked.
   '/label-pod': (r) => {
     const o = r.request!.object as Obj;
@@ -339,5 +346,30 @@ spec:
     expect(event.message).toMatch(
       /^Error creating: admission webhook "deny\.example\.com" denied the request: refused-[a-z0-9]{5} is not welcome$/,
     );
+  });
+
+  it('see scale subresource writes as Scales of <resource>/scale', async () => {
+    await tc.kubectl(['create', 'deployment', 'scaled', '--image=registry.k8s.io/pause:3.10']);
+    await tc.kubectl(['apply', '-f', '-'], {
+      input: hook(
+        'Validating',
+        'scale.example.com',
+        '/scale-limit',
+        '',
+        '      - {apiGroups: [apps], apiVersions: [v1], operations: [UPDATE], resources: [deployments/scale]}',
+      ),
+    });
+    await tc.kubectl(['scale', 'deployment', 'scaled', '--replicas=2']);
+    expect(await fail(['scale', 'deployment', 'scaled', '--replicas=5'])).toBe(
+      'Error from server: admission webhook "scale.example.com" denied the request: 5 replicas is too many',
+    );
+    const req = seen.at(-1)!.review.request!;
+    expect([req.kind, req.resource, req.subResource, (req.oldObject as { spec?: { replicas?: number } }).spec?.replicas]).toEqual([
+      { group: 'autoscaling', version: 'v1', kind: 'Scale' },
+      { group: 'apps', version: 'v1', resource: 'deployments' },
+      'scale',
+      2,
+    ]);
+    expect(JSON.parse((await tc.kubectl(['get', 'deployment', 'scaled', '-o', 'json'])).stdout).spec.replicas).toBe(2);
   });
 });

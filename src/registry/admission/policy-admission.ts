@@ -71,7 +71,7 @@ export function startPolicyAdmission(o: {
       bindings: bs,
       attrs: {
         operation: a.operation,
-        kind: { group: a.def.group, version: a.def.version, kind: a.def.kind },
+        kind: a.kind ?? { group: a.def.group, version: a.def.version, kind: a.def.kind },
         resource: { group: a.def.group, version: a.def.version, resource: a.def.plural },
         subresource: a.subresource ?? '',
         namespace: a.def.namespaced ? a.namespace : '',

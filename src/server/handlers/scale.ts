@@ -25,6 +25,7 @@ import type { ItemHandler, RequestScope } from './scope.js';
 type ScaleObj = Omit<Scale, 'metadata'> & { metadata: ObjectMeta };
 
 const SCALE_API_VERSION = 'autoscaling/v1';
+const SCALE_GVK = { group: 'autoscaling', version: 'v1', kind: 'Scale' };
 const scaleSchema = () => autoscalingSchemas.Scale;
 
 const SPEC_REPLICAS = '.spec.replicas';
@@ -150,8 +151,11 @@ export function scaleHandlers(scope: RequestScope): ScaleHandlers {
 
   const send = (reply: FastifyReply, s: ScaleObj, code = 200) => reply.code(code).type('application/json').send(s);
 
-  /** scaleUpdatedObjectInfo.UpdatedObject and the parent's update. */
-  const write = (
+  /**
+   * scaleUpdatedObjectInfo.UpdatedObject and the parent's update. Admission sees the Scales
+   * (autoscaling/v1, old and new) of `<plural>/scale`: webhooks here, before the write; policies in it.
+   */
+  const write = async (
     reply: FastifyReply,
     ns: string,
     name: string,
@@ -160,7 +164,8 @@ export function scaleHandlers(scope: RequestScope): ScaleHandlers {
     next: (old: ScaleObj) => ScaleObj,
   ) => {
     const cur = current(ns, name, true);
-    const scale = next(scaleOf(def, cur));
+    const oldScale = scaleOf(def, cur);
+    let scale = next(clone(oldScale));
     const m = scale.metadata;
     if (m.name !== undefined && m.name !== name)
       throw badRequest(`the name of the object (${String(m.name)}) does not match the name on the URL (${name})`);
@@ -168,18 +173,31 @@ export function scaleHandlers(scope: RequestScope): ScaleHandlers {
       throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
     m.name = name;
     m.namespace = ns;
+    if (scope.admitted) {
+      const admitted = await scope.admitted.admitObject(def, SCALE_GVK, ns, name, scale as KubeObject, oldScale as KubeObject, {
+        ...opts,
+        subresource: 'scale',
+      });
+      scale = admitted.object as ScaleObj;
+      warnings.push(...admitted.warnings);
+    }
     const errs = validateScale(scale);
     if (errs.length) throw invalid('Scale', 'autoscaling', cur.metadata.name!, errs);
-    if (m.uid && m.uid !== cur.metadata.uid)
+    if (scale.metadata.uid && scale.metadata.uid !== cur.metadata.uid)
       throw conflict(
         scaleResource(def),
         name,
-        `Precondition failed: UID in precondition: ${m.uid}, UID in object meta: ${String(cur.metadata.uid)}`,
+        `Precondition failed: UID in precondition: ${scale.metadata.uid}, UID in object meta: ${String(cur.metadata.uid)}`,
       );
     const parent = clone(cur);
     setNumberAt(parent as unknown as Record<string, unknown>, def.scale!.specReplicasPath ?? SPEC_REPLICAS, scale.spec?.replicas ?? 0);
-    parent.metadata.resourceVersion = m.resourceVersion ?? '';
-    const r = registry.update(def, ns, name, parent, { ...opts, trusted: true, subresource: 'scale' });
+    parent.metadata.resourceVersion = scale.metadata.resourceVersion ?? '';
+    const r = registry.update(def, ns, name, parent, {
+      ...opts,
+      trusted: true,
+      subresource: 'scale',
+      admissionView: { kind: SCALE_GVK, object: scale as KubeObject, old: oldScale as KubeObject },
+    });
     writeWarnings(reply, [...warnings, ...r.warnings]);
     return acked(store, () => send(reply, scaleOf(def, r.object)));
   };
@@ -194,7 +212,7 @@ export function scaleHandlers(scope: RequestScope): ScaleHandlers {
     update(req, reply, ns, name) {
       scope.need('update');
       const q = requestQuery(req.url);
-      const opts = writeOptions(q, req.headers['user-agent'], 'update');
+      const opts = { ...writeOptions(q, req.headers['user-agent'], 'update'), user: req.user };
       const body = decodeBody(req, BODY_TYPES, 'Scale');
       checkTypeMeta(body);
       const warnings: string[] = [];
@@ -206,7 +224,7 @@ export function scaleHandlers(scope: RequestScope): ScaleHandlers {
       const type: PatchType | undefined = PATCH_TYPES[mediaType(req)];
       if (!type) throw unsupportedMediaType(Object.keys(PATCH_TYPES));
       const q = requestQuery(req.url);
-      const opts = writeOptions(q, req.headers['user-agent'], { patch: type });
+      const opts = { ...writeOptions(q, req.headers['user-agent'], { patch: type }), user: req.user };
       const body = decodeBody(req, Object.keys(PATCH_TYPES));
       const shapeError = patchShapeError(type, body);
       if (shapeError) throw shapeError;
