@@ -8,7 +8,8 @@
 //   node scripts/gen-protobuf.mjs core=api/core/v1/types.go discovery=api/discovery/v1/types.go \
 //     coordination=api/coordination/v1/types.go events=api/events/v1/types.go apps=api/apps/v1/types.go \
 //     batch=api/batch/v1/types.go policy=api/policy/v1/types.go autoscaling=api/autoscaling/v1/types.go \
-//     autoscalingv2=api/autoscaling/v2/types.go storage=api/storage/v1/types.go rbac=api/rbac/v1/types.go
+//     autoscalingv2=api/autoscaling/v2/types.go storage=api/storage/v1/types.go rbac=api/rbac/v1/types.go \
+//     networking=api/networking/v1/types.go
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -1,5 +1,6 @@
 // Wires one cluster: store, registry, allocators, API server, controllers. This is the library
 // API (`startCluster`) that the CLI and the test suites both use.
+import { quotaAdmission } from './registry/quota/quota-admission.js';
 import { ENDPOINTSLICES } from './registry/endpointslice.js';
 import { requireDef } from './registry/kinds.js';
 import { join } from 'node:path';
@@ -292,6 +293,7 @@ export async function startCluster(opts: StartOptions = {}): Promise<RunningClus
     const policies = startPolicyAdmission({ store, informers, served, authorizer });
     await policies.ready();
     registry.policies = policies.admit;
+    registry.quota = quotaAdmission;
     api = createApiServer({
       ...(rbac ?? {}),
       store,
@@ -364,6 +366,7 @@ export async function startCluster(opts: StartOptions = {}): Promise<RunningClus
       log: log.child({ component: 'controllers' }),
       config,
       caCertPem: pki.caCertPem,
+      caKeyPem: pki.caKeyPem,
       tokens,
       clock: opts.clock ?? realClock,
       served,

@@ -124,13 +124,15 @@ export const nameIsPathSegment: NameValidator = (name) => {
   return errs;
 };
 
-const RBAC_KINDS = new Set(['Role', 'ClusterRole', 'RoleBinding', 'ClusterRoleBinding']);
+// Kinds whose names upstream only requires to be path segments (the RBAC kinds; CSRs, whose own
+// name rule accepts anything, are kept to what a URL can carry).
+const PATH_SEGMENT_NAMED_KINDS = new Set(['Role', 'ClusterRole', 'RoleBinding', 'ClusterRoleBinding', 'CertificateSigningRequest']);
 
 /** Name rules per kind: Services are DNS-1035 labels, Namespaces DNS-1123 labels, RBAC kinds path segments, the rest subdomains. */
 export function nameValidatorForKind(kind: string): NameValidator {
   if (kind === 'Service') return nameIsDNS1035Label;
   if (kind === 'Namespace') return nameIsDNSLabel;
-  if (RBAC_KINDS.has(kind)) return nameIsPathSegment;
+  if (PATH_SEGMENT_NAMED_KINDS.has(kind)) return nameIsPathSegment;
   return nameIsDNSSubdomain;
 }
 

@@ -23,6 +23,8 @@ export interface ControllerContext {
   config: ClusterConfig;
   /** The cluster CA (PEM) that the root CA publisher puts into every namespace. */
   caCertPem?: string;
+  /** The cluster CA's private key (PEM): the CSR signing controller issues certificates with it. */
+  caKeyPem?: string;
   /** Issues service account tokens (the node agent's projected volumes). */
   tokens?: TokenAuthority;
   /** Time as the controllers see it (a fake clock in tests: CronJob schedules, deadlines, TTLs). */

@@ -21,6 +21,8 @@ import { startDisruptionController } from './disruption/controller.js';
 import { startHorizontalPodAutoscaler } from './podautoscaler/controller.js';
 import { startClusterRoleAggregationController } from './clusterrole-aggregation.js';
 import { startCRDController } from './crd.js';
+import { startResourceQuotaController } from './resourcequota.js';
+import { startCertificateControllers } from './certificates/index.js';
 
 export type { ControllerContext } from './context.js';
 
@@ -44,6 +46,8 @@ export function startControllers(ctx: ControllerContext): Controller {
     startDisruptionController({ ...ctx, log: ctx.log.child({ controller: 'disruption' }) }),
     startHorizontalPodAutoscaler({ ...ctx, log: ctx.log.child({ controller: 'horizontal-pod-autoscaler' }) }),
     startClusterRoleAggregationController({ ...ctx, log: ctx.log.child({ controller: 'clusterrole-aggregation' }) }),
+    startResourceQuotaController({ ...ctx, log: ctx.log.child({ controller: 'resourcequota' }) }),
+    startCertificateControllers(ctx),
   ];
   if (ctx.served) all.push(startCRDController({ ...ctx, served: ctx.served, log: ctx.log.child({ controller: 'crd' }) }));
   return {

@@ -15,6 +15,8 @@ export interface WorkQueue {
 export interface QueueOptions {
   /** Wait at least `pace` × the key's last reconcile time before running it again. */
   pace?: number;
+  /** The order in which the keys waiting together are reconciled (default: as they were added). */
+  order?: (a: string, b: string) => number;
 }
 
 /**
@@ -58,6 +60,7 @@ export function createQueue(
     running = true;
     while (dirty.size && !stopped) {
       const keys = [...dirty];
+      if (opts.order) keys.sort(opts.order);
       dirty.clear();
       for (const k of keys) {
         if (stopped) break;

@@ -70,6 +70,16 @@ function tolerates(tols: Toleration[], t: Pick<Taint, 'key' | 'value' | 'effect'
   });
 }
 
+/**
+ * upstream's PrioritySort (the scheduling queue's activeQ order): higher spec.priority first, then
+ * the Pod that has waited longer (earlier creationTimestamp).
+ */
+export function schedulingOrder(a: PodObj | undefined, b: PodObj | undefined): number {
+  const byPriority = (b?.spec?.priority ?? 0) - (a?.spec?.priority ?? 0);
+  if (byPriority) return byPriority;
+  return Date.parse(a?.metadata.creationTimestamp ?? '') - Date.parse(b?.metadata.creationTimestamp ?? '') || 0;
+}
+
 /** Why the Pod cannot go on the Node, in upstream's words; undefined when it fits. */
 export function unfitReason(pod: PodObj, node: NodeObj): string | undefined {
   const ns = node.spec ?? {};
@@ -128,7 +138,14 @@ export function startScheduler(ctx: ControllerContext): Controller {
     );
     record(pod, 'Warning', 'FailedScheduling', message);
   };
-  const q = createQueue('scheduler', reconcile, (k, err) => log.debug({ err, pod: k }, 'scheduling retry'));
+  const podOf = (key: string) => {
+    const [ns, name] = key.split('/') as [string, string];
+    return store.get('pods', ns, name) as PodObj | undefined;
+  };
+  // Pods waiting together are bound highest priority first, as upstream's activeQ pops them.
+  const q = createQueue('scheduler', reconcile, (k, err) => log.debug({ err, pod: k }, 'scheduling retry'), {
+    order: (a, b) => schedulingOrder(podOf(a), podOf(b)),
+  });
   const unsubPods = store.subscribe('pods', (ev) => {
     if (ev.type !== 'DELETED' && pending(ev.object)) q.add(`${ev.namespace}/${ev.name}`);
   });

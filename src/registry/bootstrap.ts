@@ -15,6 +15,7 @@ import { deepEqual } from '../apimachinery/meta.js';
 import { ipRange, slotToIP } from '../allocators/clusterip.js';
 import type { ClusterConfig } from '../config/cluster-config.js';
 import { bootstrapStorageClass } from './storage/storageclass.js';
+import { bootstrapPriorityClasses } from './scheduling/priorityclass.js';
 import { bootstrapRBAC } from './rbac/bootstrap-policy.js';
 import { IMAGE_MAP_CONFIGMAP, IMAGE_MAP_TEMPLATE } from '../config/images/image-map.js';
 
@@ -48,6 +49,8 @@ export function bootstrap(registry: Registry, defs: ResourceDef[], config: Clust
   }
   // The default StorageClass of the built-in local-path provisioner (src/controllers/volume).
   bootstrapStorageClass(registry, defs);
+  // system-node-critical and system-cluster-critical (upstream's scheduling post-start hook).
+  bootstrapPriorityClasses(registry, defs);
   // Upstream's bootstrap RBAC policy (cluster-admin, admin/edit/view, system:*), reconciled.
   bootstrapRBAC(registry, defs);
   // The image map users edit (src/config/images): made once, theirs from then on.

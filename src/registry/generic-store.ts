@@ -26,6 +26,7 @@ import { checkObject, strictDecodingError, unknownFieldWarnings } from '../apima
 import { goPrint, goQuote } from '../apimachinery/go-format.js';
 import { goDurationNs } from '../apimachinery/go-strconv.js';
 import { interpretStorageError } from './storage-errors.js';
+import type { QuotaAttributes } from './quota/quota-admission.js';
 
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
 
@@ -132,6 +133,12 @@ export const FINALIZER_FOREGROUND = 'foregroundDeletion';
 export class Registry {
   /** ValidatingAdmissionPolicies, for every write (absent: none). */
   policies?: PolicyAdmission;
+  /**
+   * ResourceQuota admission (quota/quota-admission.ts), last of the validating admission inside
+   * every create and update: throws the 403 that refuses the write, or records its usage in the
+   * namespace's quotas within the same transaction.
+   */
+  quota?: (a: QuotaAttributes) => void;
   /** Namespaces as an informer holds them (creates check theirs is not terminating). */
   namespaces?: (name: string) => KubeObject | undefined;
   /** The authorizer and RBAC objects of `--authorization-mode RBAC`: RBAC writes check escalation with them. */
@@ -388,6 +395,7 @@ export class Registry {
         }),
       );
     opts.admission?.validate?.(obj, undefined);
+    this.quota?.({ def, operation: 'CREATE', namespace: ns, object: obj, subresource: opts.subresource, ctx });
     const stored = tx.create(resource, this.toStorage(def, obj));
     return ctx.dryRun ? this.dryRunView(def, stored) : this.toAPI(def, stored);
   }
@@ -563,6 +571,15 @@ export class Registry {
     opts.admission?.validate?.(obj, cur);
     // A no-op update writes nothing and keeps the resourceVersion (upstream skips the etcd write).
     if (deepEqual(withoutTimes(obj), withoutTimes(cur))) return cur;
+    this.quota?.({
+      def,
+      operation: 'UPDATE',
+      namespace: cur.metadata.namespace ?? '',
+      object: obj,
+      old: cur,
+      subresource: opts.subresource,
+      ctx,
+    });
     def.beginUpdate?.(obj, cur, ctx);
     const stored = tx.update(resource, this.toStorage(def, obj));
     if (meta.deletionTimestamp && !meta.finalizers?.length && !def.deletionPending?.(obj)) {

@@ -18,10 +18,16 @@ import { nodeMetricsDef, podMetricsDef } from './metrics.js';
 import { podDisruptionBudgetDef } from './policy/poddisruptionbudget.js';
 import { hpaV1Def, hpaV2Def } from './autoscaling/horizontalpodautoscaler.js';
 import { persistentVolumeClaimDef } from './storage/persistentvolumeclaim.js';
+import { limitRangeDef } from './quota/limitrange.js';
+import { resourceQuotaDef } from './quota/resourcequota.js';
 import { persistentVolumeDef } from './storage/persistentvolume.js';
 import { storageClassDef } from './storage/storageclass.js';
 import { jobDef } from './batch/job-strategy.js';
 import { cronJobDef } from './batch/cronjob.js';
+import { certificateSigningRequestDef } from './certificates/certificatesigningrequest.js';
+import { ingressClassDef } from './networking/ingressclass.js';
+import { ingressDef } from './networking/ingress.js';
+import { networkPolicyDef } from './networking/networkpolicy.js';
 import { controllerRevisionDef } from './apps/controllerrevision.js';
 import { daemonSetDef } from './apps/daemonset.js';
 import { statefulSetDef } from './apps/statefulset.js';
@@ -33,6 +39,8 @@ import { clusterRoleBindingDef, roleBindingDef } from './rbac/bindings.js';
 import { crdDef } from './apiextensions/crd/strategy.js';
 import { mutatingWebhookConfigurationDef, validatingWebhookConfigurationDef } from './admissionregistration/webhook-configurations.js';
 import { validatingAdmissionPolicyBindingDef, validatingAdmissionPolicyDef } from './admissionregistration/policies.js';
+import { priorityClassDef } from './scheduling/priorityclass.js';
+import { runtimeClassDef } from './node/runtimeclass.js';
 
 /** A fresh array of all defs (callers may wrap entries, e.g. with service allocation hooks). */
 export function allResourceDefs(): ResourceDef[] {
@@ -51,6 +59,8 @@ export function allResourceDefs(): ResourceDef[] {
     coreEventDef,
     persistentVolumeDef,
     persistentVolumeClaimDef,
+    limitRangeDef,
+    resourceQuotaDef,
     // the other groups in upstream's discovery order
     deploymentDef,
     replicaSetDef,
@@ -63,6 +73,11 @@ export function allResourceDefs(): ResourceDef[] {
     hpaV1Def,
     jobDef,
     cronJobDef,
+    certificateSigningRequestDef,
+    // networking.k8s.io/v1, its resources in upstream's (alphabetical) order
+    ingressClassDef,
+    ingressDef,
+    networkPolicyDef,
     podDisruptionBudgetDef,
     // rbac.authorization.k8s.io/v1, its resources in upstream's (alphabetical) order
     clusterRoleBindingDef,
@@ -76,7 +91,9 @@ export function allResourceDefs(): ResourceDef[] {
     validatingAdmissionPolicyBindingDef,
     validatingWebhookConfigurationDef,
     crdDef,
+    priorityClassDef,
     leaseDef,
+    runtimeClassDef,
     endpointSliceDef,
     nodeMetricsDef,
     podMetricsDef,

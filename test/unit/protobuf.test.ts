@@ -90,8 +90,8 @@ describe('kubernetes protobuf bodies', () => {
     };
     expect(bad(Buffer.from('{"kind":"Namespace"}'))).toBe(400);
     expect(bad(Buffer.from('6b387300ff', 'hex'))).toBe(400);
-    // A kind tinykube does not serve (yet): networking.k8s.io/v1 Ingress.
-    expect(bad(envelope('networking.k8s.io/v1', 'Ingress', m(bytes(1, bytes(1, 'web')))))).toBe(415);
+    // A kind tinykube does not serve: flowcontrol.apiserver.k8s.io/v1 FlowSchema.
+    expect(bad(envelope('flowcontrol.apiserver.k8s.io/v1', 'FlowSchema', m(bytes(1, bytes(1, 'web')))))).toBe(415);
   });
 
   it('decodes the workload kinds typed clients send: a Deployment with an IntOrString, a Job', () => {

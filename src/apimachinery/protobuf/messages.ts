@@ -1,7 +1,7 @@
 // Field numbers of the Kubernetes messages typed clients send (kubectl create namespace, drain,
 // debug, auth, controller-runtime's clients ...), mapped to JSON field names: every type of core/v1,
 // discovery.k8s.io/v1, coordination.k8s.io/v1, events.k8s.io/v1, apps/v1, batch/v1, policy/v1,
-// autoscaling/v1 and v2, storage.k8s.io/v1 and rbac.authorization.k8s.io/v1 from types.generated.ts
+// autoscaling/v1 and v2, storage.k8s.io/v1, rbac.authorization.k8s.io/v1 and networking.k8s.io/v1 from types.generated.ts
 // (as `<group prefix>.<Type>`), and here the meta/v1 types they use and the other groups' kinds.
 // Pointer fields keep zero values ("ptr"); other zero values are left out, as Go's JSON omitempty
 // does; an embedded struct ("inline") spreads its fields into the parent.
@@ -129,6 +129,52 @@ const OWN: Record<string, Table> = {
   SelfSubjectRulesReviewSpec: { 1: f('namespace', S) },
   ExtraValue: { 1: f('items', S, { repeated: true }) },
 
+  // certificates.k8s.io/v1 (kubectl certificate approve/deny: UpdateApproval)
+  CertificateSigningRequest: {
+    1: f('metadata', msg('ObjectMeta')),
+    2: f('spec', msg('CertificateSigningRequestSpec')),
+    3: f('status', msg('CertificateSigningRequestStatus')),
+  },
+  CertificateSigningRequestSpec: {
+    1: f('request', 'bytes'),
+    2: f('username', S),
+    3: f('uid', S),
+    4: f('groups', S, { repeated: true }),
+    5: f('usages', S, { repeated: true }),
+    6: f('extra', { map: 'extravalue' }),
+    7: f('signerName', S),
+    8: f('expirationSeconds', 'int', { ptr: true }),
+  },
+  CertificateSigningRequestStatus: {
+    1: f('conditions', msg('CertificateSigningRequestCondition'), { repeated: true }),
+    2: f('certificate', 'bytes'),
+  },
+  CertificateSigningRequestCondition: {
+    1: f('type', S),
+    2: f('reason', S),
+    3: f('message', S),
+    4: f('lastUpdateTime', 'time'),
+    5: f('lastTransitionTime', 'time'),
+    6: f('status', S),
+  },
+
+  // scheduling.k8s.io/v1 (kubectl create priorityclass) and node.k8s.io/v1
+  PriorityClass: {
+    1: f('metadata', msg('ObjectMeta')),
+    2: f('value', 'int'),
+    3: f('globalDefault', 'bool'),
+    4: f('description', S),
+    5: f('preemptionPolicy', S, { ptr: true }),
+  },
+  RuntimeClass: {
+    1: f('metadata', msg('ObjectMeta')),
+    2: f('handler', S),
+    3: f('overhead', msg('node.Overhead')),
+    4: f('scheduling', msg('node.Scheduling')),
+  },
+  'node.Overhead': { 1: f('podFixed', { map: 'quantity' }) },
+  'node.Scheduling': { 1: f('nodeSelector', { map: S }), 2: f('tolerations', msg('core.Toleration'), { repeated: true }) },
+
   Quantity: { 1: f('string', S) },
   IntOrString: { 1: f('type', 'int'), 2: f('intVal', 'int'), 3: f('strVal', S) },
   Time: { 1: f('seconds', 'int'), 2: f('nanos', 'int') },
@@ -149,6 +195,7 @@ const PREFIX: Record<string, string> = {
   'autoscaling/v2': 'autoscalingv2',
   'storage.k8s.io/v1': 'storage',
   'rbac.authorization.k8s.io/v1': 'rbac',
+  'networking.k8s.io/v1': 'networking',
 };
 
 /** The message of a top-level object: generated groups by their Go type, the others by kind. */

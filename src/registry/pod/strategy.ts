@@ -19,6 +19,9 @@ import { validateIP } from '../../apimachinery/validation.js';
 import { validatePodCreate, validatePodEphemeralContainersUpdate, validatePodSpecFields, validatePodUpdateFull } from './validation.js';
 import { age, ageColumn, column, nameColumn, translateTimestampSince } from '../printers.js';
 import { admitPodServiceAccount } from './serviceaccount-admission.js';
+import { admitLimitRanges } from '../quota/limitrange-admission.js';
+import { admitPodPriority } from '../scheduling/priority-admission.js';
+import type { WriteContext } from '../types.js';
 
 export type {
   Container,
@@ -164,12 +167,10 @@ function admitDefaultTolerations(s: PodSpec): void {
   }
 }
 
-/** Creation-time additions of admission plugins (Priority, DefaultTolerationSeconds). */
-function admitPod(pod: PodObj): void {
-  const s = pod.spec!;
-  if (!s.priorityClassName) s.priority ??= 0;
-  s.preemptionPolicy ||= 'PreemptLowerPriority';
-  admitDefaultTolerations(s);
+/** Creation-time additions of admission plugins (Priority, DefaultTolerationSeconds), in upstream's plugin order. */
+function admitPod(pod: PodObj, ctx: WriteContext): void {
+  admitPodPriority(pod, ctx);
+  admitDefaultTolerations(pod.spec!);
 }
 
 /**
@@ -363,7 +364,8 @@ export const podDef = defineKind<PodObj>({
   defaults: (pod) => defaultPod(pod),
   admit(pod, ctx) {
     admitPodServiceAccount(pod, ctx);
-    admitPod(pod);
+    admitLimitRanges(pod, ctx);
+    admitPod(pod, ctx);
   },
   prepareForCreate(pod) {
     pod.status = { phase: 'Pending', qosClass: qosClass(pod.spec) };

@@ -6,6 +6,7 @@
 // claim's storage request grow only when its class allows expansion. Validation is
 // ValidatePersistentVolumeClaim / ValidatePersistentVolumeClaimUpdate with upstream's texts and
 // paths; the table is printPersistentVolumeClaim's.
+import { admitClaimLimitRanges } from '../quota/limitrange-admission.js';
 import { schemas, type PersistentVolumeClaim, type PersistentVolumeClaimSpec } from '../../api/generated/core/v1.js';
 import type { StorageClass } from '../../api/generated/storage/v1.js';
 import { defineKind, type Obj } from '../define.js';
@@ -214,6 +215,7 @@ export const persistentVolumeClaimDef = defineKind<PersistentVolumeClaimObj>({
   openapiName: 'io.k8s.api.core.v1.PersistentVolumeClaim',
   statusSubresource: true,
   defaults: (pvc) => defaultPersistentVolumeClaim(pvc),
+  admit: (pvc, ctx) => admitClaimLimitRanges(pvc, ctx),
   prepareForCreate(pvc, ctx) {
     pvc.status = { phase: 'Pending' };
     // The VolumeAttributesClass feature is off in v1.32's defaults: the field is dropped.
@@ -234,6 +236,8 @@ export const persistentVolumeClaimDef = defineKind<PersistentVolumeClaimObj>({
   prepareForUpdate(pvc, old, ctx) {
     if (!old.spec?.volumeAttributesClassName) delete pvc.spec?.volumeAttributesClassName;
     admitResize(pvc, old, ctx);
+    // LimitRanger checks claim updates too (a resize), not their status writes.
+    if (!ctx.subresource) admitClaimLimitRanges(pvc, ctx);
   },
   validate: (pvc) => validatePersistentVolumeClaimSpec(pvc.spec),
   validateUpdate: (pvc, old) => validateClaimUpdate(pvc, old),
