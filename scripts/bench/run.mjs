@@ -12,6 +12,7 @@
 //   GETs by a user with RBAC enforced vs AlwaysAllow (rbac.mjs)
 //   CRD create → first custom resource vs a ConfigMap round trip; custom resource creates/s vs ConfigMaps (crd.mjs)
 //   ConfigMap creates with a validating admission webhook vs none (webhook.mjs)
+//   Pod creates in a namespace with ResourceQuotas vs without (quota.mjs)
 //   Deployment of 100 → Available vs 100 Pods; its rolling update; Job of 1,000 vs xargs; idle CPU of 1,000 replicas (workloads.mjs)
 //   Pod Ready → endpoint in slice vs the Pod's own watch event; 10,000-endpoint Service restart and writes (endpointslices.mjs)
 //   DNS queries/s and p99 vs dnsmasq with dnsperf; 1,000-endpoint answer build time (dns.mjs)
@@ -34,6 +35,7 @@ import { workloadBench } from './workloads.mjs';
 import { rbacBench } from './rbac.mjs';
 import { crdBench } from './crd.mjs';
 import { webhookBench } from './webhook.mjs';
+import { quotaBench } from './quota.mjs';
 import { endpointSliceBench } from './endpointslices.mjs';
 import { dnsBench } from './dns.mjs';
 import { binaryBench } from './binary.mjs';
@@ -225,6 +227,10 @@ if (process.env.BENCH_ONLY === 'crd') {
   await webhookBench({ startTinykube, stopProc, report });
   process.exit(0);
 }
+if (process.env.BENCH_ONLY === 'quota') {
+  await quotaBench({ startTinykube, stopProc, report });
+  process.exit(0);
+}
 if (process.env.BENCH_ONLY === 'workloads') {
   await workloadBench({ startTinykube, stopProc, report });
   process.exit(0);
@@ -383,6 +389,10 @@ await rbacBench({ startTinykube, stopProc, report, work, cli: CLI });
 console.log('');
 await crdBench({ startTinykube, stopProc, report });
 await webhookBench({ startTinykube, stopProc, report });
+
+// ---- quota admission (issue 25) ----
+console.log('');
+await quotaBench({ startTinykube, stopProc, report });
 
 // ---- EndpointSlices (issue 6) ----
 console.log('');
