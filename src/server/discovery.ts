@@ -6,9 +6,23 @@ import { apiVersionOf } from '../registry/types.js';
 import { verbsOf } from './handlers/scope.js';
 import { defSubresources, type SubresourceInfo } from './subresource.js';
 
-/** Every subresource discovery lists: the defs' own (status, ...), then the others, in order. */
+/**
+ * Every subresource discovery lists. A built-in resource's are sorted by name, as upstream's
+ * installer lists them (pods/attach, pods/binding, ..., pods/status); a custom resource's keep the
+ * CRD discovery controller's order (status, then scale).
+ */
 export function subresourcesOf(defs: ResourceDef[], others: readonly SubresourceInfo[]): SubresourceInfo[] {
-  return [...defs.flatMap(defSubresources), ...others];
+  const custom = new Set(defs.filter((d) => d.custom).map((d) => `${d.group}/${d.version}/${d.plural}`));
+  const byResource = new Map<string, SubresourceInfo[]>();
+  for (const s of [...defs.flatMap(defSubresources), ...others]) {
+    const key = `${s.group}/${s.version}/${s.plural}`;
+    let list = byResource.get(key);
+    if (!list) byResource.set(key, (list = []));
+    list.push(s);
+  }
+  for (const [key, list] of byResource)
+    if (!custom.has(key)) list.sort((a, b) => (a.subresource < b.subresource ? -1 : a.subresource > b.subresource ? 1 : 0));
+  return [...byResource.values()].flat();
 }
 
 export interface GroupVersion {

@@ -47,6 +47,22 @@ async function watchEvents(path: string, stopWhen: (evs: any[]) => boolean = () 
   return evs;
 }
 
+describe('discovery', () => {
+  it("lists a built-in resource's subresources sorted by name, as upstream's installer does", async () => {
+    const v1 = (await api(c, 'GET', '/api/v1')).json();
+    const pods = v1.resources.map((r: { name: string }) => r.name).filter((n: string) => n.startsWith('pods/'));
+    expect(pods).toEqual([...pods].sort());
+    expect(pods).toContain('pods/status');
+    expect(pods.indexOf('pods/binding')).toBeLessThan(pods.indexOf('pods/status'));
+    const csr = (await api(c, 'GET', '/apis/certificates.k8s.io/v1')).json();
+    expect(csr.resources.map((r: { name: string }) => r.name)).toEqual([
+      'certificatesigningrequests',
+      'certificatesigningrequests/approval',
+      'certificatesigningrequests/status',
+    ]);
+  });
+});
+
 describe('REST semantics', () => {
   it('paginates with limit/continue on a consistent snapshot', async () => {
     await api(c, 'POST', '/api/v1/namespaces', { body: { metadata: { name: 'page' } } });
