@@ -293,7 +293,12 @@ export async function startCluster(opts: StartOptions = {}): Promise<RunningClus
     const policies = startPolicyAdmission({ store, informers, served, authorizer });
     await policies.ready();
     registry.policies = policies.admit;
-    registry.quota = quotaAdmission;
+    // Quota admission reads a namespace's quotas in the write's transaction; the informer answers
+    // first whether it has any, so writes in namespaces without quotas query nothing.
+    const quotas = informers.for('resourcequotas');
+    registry.quota = (a) => {
+      if (a.namespace && quotas.list(a.namespace).length) quotaAdmission(a);
+    };
     api = createApiServer({
       ...(rbac ?? {}),
       store,
