@@ -11,6 +11,7 @@
 import type net from 'node:net';
 import type { Logger } from 'pino';
 import type { Endpoint } from './endpoints.js';
+import type { PolicyIndex } from '../registry/networking/policy-evaluation.js';
 import { isLoopback } from './nodeport-addresses.js';
 import { backendOrder, remember, stickyBackend } from './affinity.js';
 import type { ListenerSpec } from './listeners.js';
@@ -31,11 +32,17 @@ export interface Connections {
   kernelPicksLoopbackSource: boolean;
   /** Implicit sources (127.0.0.1, ::1) already checked against the kernel's choice. */
   readonly sourceChecked: Set<string>;
+  /** NetworkPolicy decisions; absent: every connection is allowed. */
+  readonly policy?: PolicyIndex;
 }
 
-export function newConnections(routes: ReadonlyMap<string, Route>, log: Logger): Connections {
-  return { routes, log, tracked: new Map(), udp: new Set(), kernelPicksLoopbackSource: true, sourceChecked: new Set() };
+export function newConnections(routes: ReadonlyMap<string, Route>, log: Logger, policy?: PolicyIndex): Connections {
+  return { routes, log, tracked: new Map(), udp: new Set(), kernelPicksLoopbackSource: true, sourceChecked: new Set(), policy };
 }
+
+/** Whether the policies let `client` reach the backend (on the backend's own address and port, after translation). */
+const admits = (c: Connections, client: string, protocol: 'TCP' | 'UDP') => (backend: Endpoint) =>
+  !c.policy || c.policy.allows({ srcIP: client, dstIP: backend.ip, dstPort: backend.port, protocol });
 
 const bareIP = (ip: string) => (ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice(7) : ip);
 
@@ -101,6 +108,7 @@ export function tcpTarget(c: Connections, spec: ListenerSpec, client: net.Socket
   return {
     order: backendOrder(list, sticky),
     localAddress: tcpSourceFor(c, clientIP),
+    admits: admits(c, clientIP, 'TCP'),
     counters: r.counters,
     spliced(backend, cl, upstream) {
       checkImplicitSource(c, clientIP, backend, upstream);
@@ -127,6 +135,7 @@ export function udpTarget(c: Connections, spec: ListenerSpec, client: { address:
   return {
     order: backendOrder(list, sticky),
     localAddress: sourceFor(client.address),
+    admits: admits(c, client.address, 'UDP'),
     counters: r.counters,
     started(backend) {
       if (r.affinity) remember(r.affinity, client.address, backend.key, Date.now());

@@ -25,7 +25,14 @@ import type { KubeObject } from '../apimachinery/types.js';
 import type { ServiceObj } from '../registry/service/strategy.js';
 import type { EndpointSliceObj } from '../registry/endpointslice.js';
 import { hostPort, type NodeInfo } from './endpoints.js';
-import { DEFAULT_NODEPORT_ADDRESSES, hostView, newHostState, parseNodePortCIDRs, refreshHost } from './nodeport-addresses.js';
+import {
+  DEFAULT_NODEPORT_ADDRESSES,
+  hostView,
+  isLocalAddress,
+  newHostState,
+  parseNodePortCIDRs,
+  refreshHost,
+} from './nodeport-addresses.js';
 import { createListenerSet, type ListenerSpec } from './listeners.js';
 import {
   nodeEligible,
@@ -44,6 +51,7 @@ import { routeStats, sweepRoutes } from './routes.js';
 import { healthAnswer, listenerReports, newSyncState, syncChanges, type EventDeps, type SyncDeps } from './sync.js';
 import type { PodObj } from '../registry/pod/strategy.js';
 import type { NodeObj } from '../registry/node.js';
+import { NETWORKPOLICIES, createPolicyIndex, policyIndexHandlers, type PolicyIndex } from '../registry/networking/policy-evaluation.js';
 
 export type { PortStats } from './stats.js';
 export type { Endpoint, PortBackends } from './endpoints.js';
@@ -134,6 +142,8 @@ function proxyInformers(o: ProxyOptions) {
   const services = informer('services');
   const slices = informer(SLICES);
   const pods = informer('pods');
+  const namespaces = informer('namespaces');
+  const policies = informer(NETWORKPOLICIES);
   // Index names carry the proxy's prefix: a shared informer may have other users' indexes.
   const BY_SERVICE = 'proxy/service';
   const BY_IP = 'proxy/ip';
@@ -148,8 +158,16 @@ function proxyInformers(o: ProxyOptions) {
     slicesOf: (key: string) => slices.byIndex(BY_SERVICE, key) as EndpointSliceObj[],
     podHas: (ip: string) => pods.byIndex(BY_IP, ip).length > 0,
     /** Registers the handlers (changes.ts changeHandlers); the returned function detaches the proxy. */
-    subscribe(h: { services: InformerHandlers; slices: InformerHandlers; pods: InformerHandlers }): () => void {
-      const unsubscribe = [services.on(h.services), slices.on(h.slices), pods.on(h.pods)];
+    subscribe(h: { services: InformerHandlers; slices: InformerHandlers; pods: InformerHandlers }, policy: PolicyIndex): () => void {
+      const p = policyIndexHandlers(policy);
+      const unsubscribe = [
+        services.on(h.services),
+        slices.on(h.slices),
+        pods.on(h.pods),
+        pods.on(p.pods),
+        namespaces.on(p.namespaces),
+        policies.on(p.networkpolicies),
+      ];
       return () => {
         for (const u of unsubscribe) u();
         for (const i of own) i.stop();
@@ -176,7 +194,10 @@ export async function startServiceProxy(o: ProxyOptions): Promise<ServiceProxy> 
   // connections (connections.ts), the listening sockets (listeners.ts), the update clock.
   const changes = newChanges();
   const state = newSyncState();
-  const conns = newConnections(state.table.routes, log);
+  // NetworkPolicy: sources that are no Pod's and are this host's own addresses are the node,
+  // whose traffic to its Pods is always allowed (the concept page's exception).
+  const policy = createPolicyIndex({ isNodeAddress: (ip) => isLocalAddress(ip, host.addresses) });
+  const conns = newConnections(state.table.routes, log, policy);
   const clock: UpdateClock = {};
   let scheduled = false;
   let stopped = false;
@@ -229,7 +250,7 @@ export async function startServiceProxy(o: ProxyOptions): Promise<ServiceProxy> 
     updated(clock);
   }
 
-  const detach = api.subscribe(changeHandlers(changes, schedule));
+  const detach = api.subscribe(changeHandlers(changes, schedule), policy);
 
   // Periodic upkeep: retry failed listeners, follow host address changes, forget lapsed affinity.
   const tick = setInterval(

@@ -16,6 +16,8 @@ export interface TcpTarget {
   order: Endpoint[];
   /** Source address for the connection to this backend (the client's own, see index.ts). */
   localAddress(backend: Endpoint): string | undefined;
+  /** Whether NetworkPolicies let the client reach this backend. */
+  admits(backend: Endpoint): boolean;
   counters: Counters;
   /** The connection is spliced to this backend (affinity, connection tracking). */
   spliced(backend: Endpoint, client: net.Socket, upstream: net.Socket): void;
@@ -91,7 +93,9 @@ export function serveConnection(client: net.Socket, target: TcpTarget | undefine
   const attempt = () => {
     if (client.destroyed) return;
     const backend = target.order[next];
-    if (!backend) {
+    // The backend the client was sent to is refused by a NetworkPolicy: the client is reset, as
+    // a CNI that rejects; the next backend is not tried (upstream's DNAT has chosen already).
+    if (!backend || !target.admits(backend)) {
       c.rejected++;
       reset(client);
       return;

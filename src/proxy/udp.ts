@@ -14,6 +14,8 @@ export interface UdpTarget {
   /** Backends in the order of preference; only the first is used (UDP cannot tell a refusal). */
   order: Endpoint[];
   localAddress(backend: Endpoint): string | undefined;
+  /** Whether NetworkPolicies let the client reach this backend. */
+  admits(backend: Endpoint): boolean;
   counters: Counters;
   /** A flow to this backend started (affinity). */
   started(backend: Endpoint): void;
@@ -73,7 +75,8 @@ export function openUdpListener(
       const target = route({ address: client.address, port: client.port });
       if (!target) return undefined;
       const backend = target.order[0];
-      if (!backend) {
+      // A backend refused by a NetworkPolicy: the datagram is dropped; the next one asks again.
+      if (!backend || !target.admits(backend)) {
         target.counters.rejected++;
         return undefined;
       }
