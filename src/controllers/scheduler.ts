@@ -138,9 +138,12 @@ export function startScheduler(ctx: ControllerContext): Controller {
     );
     record(pod, 'Warning', 'FailedScheduling', message);
   };
+  // The shared Pod informer's objects: a sort of a burst compares each Pod many times, and a
+  // store read would parse it every time.
+  const podInformer = informers.for('pods');
   const podOf = (key: string) => {
-    const [ns, name] = key.split('/') as [string, string];
-    return store.get('pods', ns, name) as PodObj | undefined;
+    const slash = key.indexOf('/');
+    return podInformer.get(key.slice(0, slash), key.slice(slash + 1)) as PodObj | undefined;
   };
   // Pods waiting together are bound highest priority first, as upstream's activeQ pops them.
   const q = createQueue('scheduler', reconcile, (k, err) => log.debug({ err, pod: k }, 'scheduling retry'), {
