@@ -18,7 +18,7 @@ const layers = {
   dns: ['base', 'apimachinery', 'api', 'storage', 'config', 'registry'],
   proxy: ['base', 'apimachinery', 'api', 'storage', 'config', 'registry', 'controllers'],
   kubelet: ['base', 'apimachinery', 'api', 'storage', 'config', 'allocators', 'registry', 'server', 'streaming', 'controllers'],
-  ingress: ['base', 'apimachinery', 'api', 'storage', 'registry', 'pki', 'proxy'], // the ingress controller's data plane
+  ingress: ['base', 'apimachinery', 'api', 'storage', 'config', 'allocators', 'registry', 'pki', 'proxy'], // the ingress controller's data plane
   agnhost: ['base', 'apimachinery'], // the built-in e2e test image's program, run as a container
   cli: null, // may import anything
 };

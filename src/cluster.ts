@@ -20,6 +20,10 @@ import { startDnsServer, type DnsServer } from './dns/index.js';
 import { startServiceProxy, serviceStatusWriter, PROXY_COMPONENT, type ServiceProxy } from './proxy/index.js';
 import { hostPort } from './proxy/endpoints.js';
 import { eventRecorder } from './controllers/events.js';
+import { startIngressController, INGRESSES, type IngressController, type ListenAddress } from './ingress/controller.js';
+import { ingressListeners } from './ingress/listeners.js';
+import { bootstrapIngressClass } from './registry/networking/builtin-ingress-class.js';
+import type { IngressObj } from './registry/networking/ingress-validation.js';
 
 import { startNodeAgent, podsDirFor, type NodeAgent } from './kubelet/index.js';
 import { POD_BINDING, POD_EVICTION, POD_LOG, type PodApiDeps } from './kubelet/api.js';
@@ -124,6 +128,11 @@ export interface RunningCluster {
   config: ClusterConfig;
   /** The service proxy (absent with `proxy: false`): its counters and listeners. */
   proxy?: Pick<ServiceProxy, 'stats' | 'listeners' | 'healthzPort'>;
+  /**
+   * Where the built-in ingress controller listens (absent with `ingress: false`): Ingresses of
+   * IngressClass `tinykube` are reached at `http://<http.host>:<http.port>/...`.
+   */
+  ingress?: { http?: ListenAddress; https?: ListenAddress };
   /** In-process access for embedding and tests. */
   store: Store;
   registry: Registry;
@@ -229,6 +238,7 @@ export async function startCluster(opts: StartOptions = {}): Promise<RunningClus
   let agent: NodeAgent | undefined;
   let dns: DnsServer | undefined;
   let proxy: ServiceProxy | undefined;
+  let ingress: IngressController | undefined;
   let saAuth: ServiceAccountAuthenticator | undefined;
   const podsDir = podsDirFor(config.dataDir);
   let compaction: NodeJS.Timeout | undefined;
@@ -417,6 +427,16 @@ export async function startCluster(opts: StartOptions = {}): Promise<RunningClus
       });
     }
     if (proxy) opts.progress?.('service proxy started');
+    const listeners = ingressListeners(config, loopbackHas);
+    if (listeners) {
+      ingress = await startBuiltinIngress(listeners, { informers, registry, defs, store, nodeName: config.nodeName, log });
+      opts.progress?.(
+        `ingress controller listening on ${[ingress.addresses.http, ingress.addresses.https]
+          .map((a) => a && hostPort(a.host, a.port))
+          .filter(Boolean)
+          .join(', ')}`,
+      );
+    }
     compaction = setInterval(() => {
       try {
         const r = store.compact({ maxAgeMs: config.compaction.maxAgeMs, keepRevisions: config.compaction.keepRevisions });
@@ -462,6 +482,7 @@ export async function startCluster(opts: StartOptions = {}): Promise<RunningClus
       slot: placement.slot,
       notices,
       proxy,
+      ingress: ingress?.addresses,
       config,
       store,
       registry,
@@ -476,6 +497,7 @@ export async function startCluster(opts: StartOptions = {}): Promise<RunningClus
           await controllers?.idle();
           await agent?.idle();
           await proxy?.idle();
+          await ingress?.idle();
           if (store.batchOpen) {
             await store.durable();
             continue;
@@ -490,6 +512,7 @@ export async function startCluster(opts: StartOptions = {}): Promise<RunningClus
           clearInterval(compaction);
           stopReporting?.();
           controllers?.stop();
+          await ingress?.stop();
           await proxy?.stop();
           await agent?.stop();
           await dns?.stop();
@@ -514,6 +537,7 @@ export async function startCluster(opts: StartOptions = {}): Promise<RunningClus
     clearInterval(compaction);
     stopReporting?.();
     controllers?.stop();
+    await ingress?.stop().catch(() => undefined);
     await proxy?.stop().catch(() => undefined);
     await agent?.stop().catch(() => undefined);
     await dns?.stop().catch(() => undefined);
@@ -532,6 +556,44 @@ export async function startCluster(opts: StartOptions = {}): Promise<RunningClus
     await placement.lease.release();
     throw config.dataDir ? storeOpenError(err, join(config.dataDir, DB_FILE), 'use') : err;
   }
+}
+
+/**
+ * The built-in ingress controller (src/ingress) on these listeners, with its IngressClass made
+ * when missing, status written through the status subresource and events as `tinykube-ingress`.
+ */
+async function startBuiltinIngress(
+  listen: ReturnType<typeof ingressListeners> & object,
+  c: { informers: InformerFactory; registry: Registry; defs: ResourceDef[]; store: Store; nodeName: string; log: Logger },
+): Promise<IngressController> {
+  const { registry, defs, store } = c;
+  const log = c.log.child({ component: 'ingress' });
+  bootstrapIngressClass(registry, defs);
+  const ingDef = requireDef(defs, 'networking.k8s.io', 'ingresses');
+  return startIngressController({
+    informers: c.informers,
+    listen,
+    nodeName: c.nodeName,
+    log,
+    recordEvent: eventRecorder(registry, requireDef(defs, '', 'events'), 'tinykube-ingress', (err) =>
+      log.debug({ err }, 'event not recorded'),
+    ),
+    writeStatus: (ing: IngressObj, lb) => {
+      const ns = ing.metadata.namespace ?? '';
+      const name = ing.metadata.name ?? '';
+      // The stored object, not the informer's copy (which may be a version behind): the status
+      // is the controller's alone to set.
+      const cur = store.get(INGRESSES, ns, name) as IngressObj | undefined;
+      if (!cur || cur.metadata.uid !== ing.metadata.uid || cur.metadata.deletionTimestamp) return;
+      registry.update(
+        ingDef,
+        ns,
+        name,
+        { ...cur, status: { ...cur.status, loadBalancer: { ingress: lb } } },
+        { subresource: 'status', fieldManager: 'tinykube-ingress' },
+      );
+    },
+  });
 }
 
 /**

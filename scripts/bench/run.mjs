@@ -36,6 +36,7 @@ import { rbacBench } from './rbac.mjs';
 import { crdBench } from './crd.mjs';
 import { webhookBench } from './webhook.mjs';
 import { quotaBench } from './quota.mjs';
+import { ingressBench } from './ingress.mjs';
 import { endpointSliceBench } from './endpointslices.mjs';
 import { dnsBench } from './dns.mjs';
 import { binaryBench } from './binary.mjs';
@@ -231,6 +232,11 @@ if (process.env.BENCH_ONLY === 'quota') {
   await quotaBench({ startTinykube, stopProc, report });
   process.exit(0);
 }
+if (process.env.BENCH_ONLY === 'ingress') {
+  await ingressBench({ work, startTinykube, stopProc, report });
+  rmSync(work, { recursive: true, force: true });
+  process.exit(0);
+}
 if (process.env.BENCH_ONLY === 'workloads') {
   await workloadBench({ startTinykube, stopProc, report });
   process.exit(0);
@@ -393,6 +399,10 @@ await webhookBench({ startTinykube, stopProc, report });
 // ---- quota admission (issue 25) ----
 console.log('');
 await quotaBench({ startTinykube, stopProc, report });
+
+// ---- Ingress (issue 25) ----
+console.log('');
+await ingressBench({ work, startTinykube, stopProc, report });
 
 // ---- EndpointSlices (issue 6) ----
 console.log('');

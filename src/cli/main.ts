@@ -53,6 +53,10 @@ interface UpFlags {
   maxEndpointsPerSlice?: string;
   nodeportAddresses?: string;
   externalIpAddresses?: string;
+  /** false with --no-ingress. */
+  ingress: boolean;
+  ingressHttpListen?: string;
+  ingressHttpsListen?: string;
 }
 
 interface DirFlags {
@@ -147,6 +151,9 @@ function startOptions(f: UpFlags): StartOptions {
     maxEndpointsPerSlice: f.maxEndpointsPerSlice === undefined ? undefined : Number(f.maxEndpointsPerSlice),
     nodePortAddresses: f.nodeportAddresses,
     externalIPAddresses: f.externalIpAddresses,
+    ingress: f.ingress,
+    ingressHTTPListen: f.ingressHttpListen,
+    ingressHTTPSListen: f.ingressHttpsListen,
   };
 }
 
@@ -314,6 +321,7 @@ async function up(f: UpFlags, apiListenGiven: boolean): Promise<void> {
     `  DNS         ${cluster.dns.addresses.join(', ')} (UDP and TCP)${cluster.dns.nameserver ? `; Pods use ${cluster.dns.nameserver}` : `; Pods get Service names in /etc/hosts (${cluster.dns.unavailable ?? 'no port 53 here'})`}`,
     `  Services    ${[c.serviceCIDR, c.secondaryServiceCIDR].filter(Boolean).join(', ')}, NodePorts ${c.nodePortRange.base}-${c.nodePortRange.base + c.nodePortRange.size - 1}`,
     `  Pods        ${c.podCIDR}${cluster.slot ? ` (host slot ${cluster.slot}: other clusters run on this host)` : ''}`,
+    ...(cluster.ingress ? [`  Ingress     ${ingressURLs(cluster.ingress).join(', ')} (IngressClass tinykube, the default)`] : []),
     ...notes.map((n) => `  note        ${n}`),
     ``,
     `  kubectl ${ctx} get ns`,
@@ -327,6 +335,13 @@ async function up(f: UpFlags, apiListenGiven: boolean): Promise<void> {
   process.stdout.write(summary);
   tell({ type: 'ready', summary });
   if (DETACHED_CHILD) process.disconnect();
+}
+
+/** The ingress controller's listeners as URLs (the port left out where it is the scheme's). */
+function ingressURLs(a: NonNullable<RunningCluster['ingress']>): string[] {
+  const url = (scheme: string, l: { host: string; port: number }, standard: number) =>
+    `${scheme}://${l.host.includes(':') ? `[${l.host}]` : l.host}${l.port === standard ? '' : `:${l.port}`}`;
+  return [a.http && url('http', a.http, 80), a.https && url('https', a.https, 443)].filter((u): u is string => !!u);
 }
 
 /** `up --detach`: the same command again as a background process, its output in the data dir's log. */
@@ -667,6 +682,12 @@ program
     '--external-ip-addresses <cidrs>',
     "CIDRs of this host's non-loopback addresses that Services' externalIPs may be served on (default none: loopback only)",
   )
+  .option(
+    '--ingress-http-listen <host:port>',
+    "the ingress controller's HTTP address (default: the last address of the load-balancer CIDR, port 80, or 8080 without privilege)",
+  )
+  .option('--ingress-https-listen <host:port>', "the ingress controller's HTTPS address (default: the same address, port 443, or 8443)")
+  .option('--no-ingress', 'do not run the built-in ingress controller')
   .option(
     '--pod-isolation <mode>',
     'how Pods get their own mounts, /etc/hosts and resolv.conf: auto, mount (root), userns (unprivileged user namespaces) or none (default auto)',

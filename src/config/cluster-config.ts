@@ -36,6 +36,11 @@ export interface ClusterConfig {
   externalIPAddresses: string[];
   /** Whether the service proxy runs. */
   proxy: boolean;
+  /**
+   * The built-in ingress controller: off, or its listeners as the user gave them (undefined: the
+   * defaults, which depend on the load-balancer CIDR and the process's privilege; see cluster.ts).
+   */
+  ingress: false | { http?: { host: string; port: number }; https?: { host: string; port: number } };
   /** Compaction of the change log (watch history). */
   compaction: { intervalMs: number; maxAgeMs: number; keepRevisions: number };
   /** Events expire after this (upstream --event-ttl, 1 h). */

@@ -84,6 +84,18 @@ export interface StartOptions {
   externalIPAddresses?: string | string[];
   /** Run the service proxy (default true). A test suite that runs its own may turn it off. */
   proxy?: boolean;
+  /**
+   * Run the built-in ingress controller (default true): Ingresses of IngressClass `tinykube` (the
+   * default class, made at start) and of any class whose spec.controller is tinykube.io/ingress.
+   */
+  ingress?: boolean;
+  /**
+   * `HOST:PORT` of the ingress controller's HTTP listener. Default: the last address of the
+   * load-balancer CIDR, port 80 where the process may bind it, else 8080 (else a free port).
+   */
+  ingressHTTPListen?: string;
+  /** `HOST:PORT` of its HTTPS listener. Default: the same address, port 443, else 8443 (else a free port). */
+  ingressHTTPSListen?: string;
   compaction?: Partial<ClusterConfig['compaction']>;
   eventTTLMs?: number;
   /**
@@ -294,9 +306,20 @@ export function resolveConfig(o: StartOptions, mode: 'library' | 'cli' = 'librar
     nodePortAddresses: npText,
     externalIPAddresses: extText,
     proxy: o.proxy ?? true,
+    ingress:
+      o.ingress === false
+        ? false
+        : {
+            http: listenOption('--ingress-http-listen', o.ingressHTTPListen),
+            https: listenOption('--ingress-https-listen', o.ingressHTTPSListen),
+          },
     compaction,
     eventTTLMs: o.eventTTLMs ?? DEFAULTS.eventTTLMs,
   };
+}
+
+function listenOption(flag: string, v: string | undefined): { host: string; port: number } | undefined {
+  return v === undefined ? undefined : parseHostPort(flag, v);
 }
 
 /**

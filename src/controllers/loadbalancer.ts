@@ -6,7 +6,8 @@
 // as the status, and released when the Service goes away or stops being ours.
 import { requireDef } from '../registry/kinds.js';
 import { contains } from '../apimachinery/ipnet.js';
-import { addressRange, ipToSlot, slotToIP } from '../allocators/clusterip.js';
+import { ipToSlot, slotToIP } from '../allocators/clusterip.js';
+import { loadBalancerPool } from '../allocators/loadbalancer-pool.js';
 import { allocateNext, isTaken, release, releaseOwner, slotsOf, take } from '../allocators/bands.js';
 import { createQueue } from './queue.js';
 import { eventRecorder } from './events.js';
@@ -31,8 +32,8 @@ export function startLoadBalancerController(ctx: ControllerContext): Controller 
   const record = eventRecorder(registry, requireDef(defs, '', 'events'), 'service-controller', (err) =>
     log.debug({ err }, 'event not recorded'),
   );
-  // All addresses but the network (and broadcast for IPv4) are usable; no static band.
-  const pool = addressRange('loadbalancer', config.loadBalancerCIDR, false);
+  // All addresses but the network (and broadcast for IPv4) and the ingress controller's; no static band.
+  const pool = loadBalancerPool(config.loadBalancerCIDR).services;
   const { cidr, band } = pool;
   const ipOf = (slot: number) => slotToIP(pool, slot);
   const slotOf = (ip: string) => ipToSlot(pool, ip);

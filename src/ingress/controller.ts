@@ -19,14 +19,17 @@ import type { InformerFactory, InformerHandlers } from '../storage/informer.js';
 import { ENDPOINTSLICES, type EndpointSliceObj } from '../registry/endpointslice.js';
 import type { ServiceObj } from '../registry/service/strategy.js';
 import { INGRESS_CLASS_RESOURCE } from '../registry/networking/default-ingress-class.js';
+import { TINYKUBE_INGRESS_CONTROLLER } from '../registry/networking/builtin-ingress-class.js';
 import type { IngressClassObj, IngressObj } from '../registry/networking/ingress-validation.js';
 import { buildRoutingTable, ingressSelector, route, tlsFor, type RoutingTable } from '../registry/networking/ingress-routes.js';
+import { NETWORKPOLICIES, createPolicyIndex, policyIndexHandlers } from '../registry/networking/policy-evaluation.js';
+import { hostAddresses, isLocalAddress } from '../proxy/nodeport-addresses.js';
 import { EndpointCache, pick, unresolved } from './backends.js';
 import { requestHeaders, forwardedHeaders, forward, type ClientFacts } from './forward.js';
 import { answer, answerSocket } from './pages.js';
 import { SecretContexts, fakeCertificate } from './tls.js';
 
-export const INGRESS_CONTROLLER_NAME = 'tinykube.io/ingress';
+export { TINYKUBE_INGRESS_CONTROLLER as INGRESS_CONTROLLER_NAME } from '../registry/networking/builtin-ingress-class.js';
 export const INGRESSES = 'networking.k8s.io/ingresses';
 const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
 /** The slice informer's index of slices by `namespace/service` (prefixed: the informer is shared). */
@@ -39,7 +42,12 @@ export interface ListenAddress {
 
 export interface IngressControllerOptions {
   informers: InformerFactory;
-  listen: { http?: ListenAddress; https?: ListenAddress };
+  /**
+   * Where to listen. A list is tried in order, moving on when the OS refuses the port (EACCES: a
+   * port below 1024 without privilege) or another program holds it (EADDRINUSE); the last
+   * failure is the start's.
+   */
+  listen: { http?: ListenAddress | ListenAddress[]; https?: ListenAddress | ListenAddress[] };
   /** IngressClass spec.controller this controller answers to. */
   controllerName?: string;
   /** The node the controller runs on (the endpoints' topology, as the service proxy reads it). */
@@ -69,13 +77,19 @@ function publishedAddress(host: string): IngressLoadBalancerIngress {
 }
 
 export async function startIngressController(o: IngressControllerOptions): Promise<IngressController> {
-  const controller = o.controllerName ?? INGRESS_CONTROLLER_NAME;
+  const controller = o.controllerName ?? TINYKUBE_INGRESS_CONTROLLER;
   const { log } = o;
   const ingresses = o.informers.for(INGRESSES);
   const classes = o.informers.for(INGRESS_CLASS_RESOURCE);
   const services = o.informers.for('services');
   const slices = o.informers.for(ENDPOINTSLICES);
   const secrets = o.informers.for('secrets');
+  // NetworkPolicy: a request reaches its backend Pod only if the policies admit the HTTP client's
+  // address as if it connected to the Pod itself (the controller is transparent, as the service
+  // proxy is); clients on this host are the node's, always allowed as upstream allows them.
+  const host = hostAddresses();
+  const policy = createPolicyIndex({ isNodeAddress: (ip) => isLocalAddress(ip, host) });
+  const policyHandlers = policyIndexHandlers(policy);
   slices.addIndex(BY_SERVICE, (s) => {
     const svc = s.metadata.labels?.[SERVICE_NAME_LABEL];
     return svc ? [`${s.metadata.namespace ?? ''}/${svc}`] : [];
@@ -106,8 +120,9 @@ export async function startIngressController(o: IngressControllerOptions): Promi
   const reported = new Map<string, Set<string>>();
   /** The status last written per Ingress uid and resourceVersion, so one object version is written once. */
   const written = new Map<string, string>();
-  const published = [publishedAddress((o.listen.http ?? o.listen.https)?.host ?? '127.0.0.1')];
-  const publishedJSON = JSON.stringify(published);
+  /** What status.loadBalancer.ingress says: the listeners' address, known once they listen. */
+  let published: IngressLoadBalancerIngress[] = [];
+  let publishedJSON = '[]';
 
   const sync = () => {
     scheduled = false;
@@ -182,8 +197,10 @@ export async function startIngressController(o: IngressControllerOptions): Promi
     services.on(all(onService)),
     slices.on(all(onSlice)),
     secrets.on(all(onSecret)),
+    o.informers.for('pods').on(policyHandlers.pods),
+    o.informers.for('namespaces').on(policyHandlers.namespaces),
+    o.informers.for(NETWORKPOLICIES).on(policyHandlers.networkpolicies),
   ];
-  sync();
 
   // ---- serving ----
   let wsProxy: Promise<WsProxy> | undefined;
@@ -196,7 +213,11 @@ export async function startIngressController(o: IngressControllerOptions): Promi
   const target = (req: IncomingMessage) => {
     const m = route(table, req.headers.host, req.url ?? '/');
     if (!m) return 404;
-    return pick(endpoints.resolve(m.to.namespace, m.to.backend)) ?? 503;
+    const e = pick(endpoints.resolve(m.to.namespace, m.to.backend));
+    if (!e) return 503;
+    // Refused as a CNI refuses: the client gets what a backend that reset the connection gives.
+    const client = req.socket.remoteAddress ?? '';
+    return policy.allows({ srcIP: client, dstIP: e.ip, dstPort: e.port, protocol: 'TCP' }) ? e : 502;
   };
 
   const onRequest = (proto: ClientFacts['proto'], port: () => number) => (req: IncomingMessage, res: ServerResponse) => {
@@ -249,7 +270,7 @@ export async function startIngressController(o: IngressControllerOptions): Promi
   /** Upgraded connections: the servers stop tracking them once upgraded, stop() ends them. */
   const tunnels = new Set<Duplex>();
   const addresses: IngressController['addresses'] = {};
-  const listen = (srv: http.Server, a: ListenAddress) =>
+  const listenOnce = (srv: http.Server, a: ListenAddress) =>
     new Promise<ListenAddress>((resolve, reject) => {
       srv.once('error', reject);
       srv.listen(a.port, a.host, () => {
@@ -257,6 +278,18 @@ export async function startIngressController(o: IngressControllerOptions): Promi
         resolve({ host: a.host, port: (srv.address() as AddressInfo).port });
       });
     });
+  const listen = async (srv: http.Server, wanted: ListenAddress | ListenAddress[]) => {
+    const list = Array.isArray(wanted) ? wanted : [wanted];
+    for (let i = 0; ; i++) {
+      try {
+        return await listenOnce(srv, list[i]!);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (i === list.length - 1 || (code !== 'EACCES' && code !== 'EADDRINUSE')) throw err;
+        log.debug({ address: list[i], code }, 'ingress listener refused: trying the next address');
+      }
+    }
+  };
   const setup = (srv: http.Server, proto: ClientFacts['proto'], port: () => number) => {
     srv.on('request', onRequest(proto, port));
     srv.on('upgrade', onUpgrade(proto, port));
@@ -291,6 +324,10 @@ export async function startIngressController(o: IngressControllerOptions): Promi
     throw err;
   }
   log.info({ http: addresses.http, https: addresses.https, controller }, 'ingress controller listening');
+  published = [publishedAddress((addresses.http ?? addresses.https)?.host ?? '127.0.0.1')];
+  publishedJSON = JSON.stringify(published);
+  // The table is built before the first request is read (the loop has not turned since listening).
+  sync();
 
   async function stopAll(): Promise<void> {
     stopped = true;

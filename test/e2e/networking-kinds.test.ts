@@ -2,7 +2,8 @@
 // client use them: discovery with upstream's short names, `kubectl create ingress` (protobuf
 // bodies), tables and describe, the status subresource, the DefaultIngressClass admission,
 // upstream's 422 texts and NetworkPolicy defaults. The objects are stored and served; routing and
-// policy enforcement are not exercised here.
+// policy enforcement are not exercised here (test/e2e/ingress.test.ts does: this cluster runs without
+// the built-in ingress controller, which would set the Ingresses' class and status).
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { startTestCluster, type TestCluster } from '../helpers/cluster.js';
 import { api } from '../helpers/http.js';
@@ -10,7 +11,7 @@ import { pythonJson } from '../helpers/python.js';
 
 let tc: TestCluster;
 beforeAll(async () => {
-  tc = await startTestCluster();
+  tc = await startTestCluster({ ingress: false });
 }, 60_000);
 afterAll(async () => {
   await tc?.stop();

@@ -25,6 +25,7 @@ const config: ClusterConfig = {
   nodePortAddresses: ['127.0.0.1/32'],
   externalIPAddresses: [],
   proxy: true,
+  ingress: false,
   compaction: { intervalMs: 1, maxAgeMs: 1, keepRevisions: 1 },
   eventTTLMs: 1,
 };
