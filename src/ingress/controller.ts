@@ -10,7 +10,7 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
 import https from 'node:https';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { KubeObject } from '../apimachinery/types.js';
 import type { IngressLoadBalancerIngress } from '../api/generated/networking/v1.js';
@@ -267,10 +267,12 @@ export async function startIngressController(o: IngressControllerOptions): Promi
   };
 
   const servers: http.Server[] = [];
+  /** Listeners that hand their connections to a server of `servers` (HTTPS). */
+  const fronts: net.Server[] = [];
   /** Upgraded connections: the servers stop tracking them once upgraded, stop() ends them. */
   const tunnels = new Set<Duplex>();
   const addresses: IngressController['addresses'] = {};
-  const listenOnce = (srv: http.Server, a: ListenAddress) =>
+  const listenOnce = (srv: net.Server, a: ListenAddress) =>
     new Promise<ListenAddress>((resolve, reject) => {
       srv.once('error', reject);
       srv.listen(a.port, a.host, () => {
@@ -278,7 +280,7 @@ export async function startIngressController(o: IngressControllerOptions): Promi
         resolve({ host: a.host, port: (srv.address() as AddressInfo).port });
       });
     });
-  const listen = async (srv: http.Server, wanted: ListenAddress | ListenAddress[]) => {
+  const listen = async (srv: net.Server, wanted: ListenAddress | ListenAddress[]) => {
     const list = Array.isArray(wanted) ? wanted : [wanted];
     for (let i = 0; ; i++) {
       try {
@@ -306,10 +308,7 @@ export async function startIngressController(o: IngressControllerOptions): Promi
       addresses.http = await listen(srv, o.listen.http);
     }
     if (o.listen.https) {
-      const fake = await fakeCertificate();
       const srv = https.createServer({
-        cert: fake.cert,
-        key: fake.key,
         SNICallback: (servername, cb) => {
           const t = tlsFor(table, servername);
           // undefined: the server's own context, the fake certificate.
@@ -317,7 +316,21 @@ export async function startIngressController(o: IngressControllerOptions): Promi
         },
       });
       setup(srv, 'https', () => addresses.https!.port);
-      addresses.https = await listen(srv, o.listen.https);
+      // The fake certificate (a key pair, and the X.509 library to make it) is made for the first
+      // TLS client, not at every cluster's start: the listener is a plain one that hands each
+      // connection, unread, to the HTTPS server once the certificate is there.
+      let fake: Promise<void> | undefined;
+      const withFake = () =>
+        (fake ??= fakeCertificate().then(
+          (f) => srv.setSecureContext({ cert: f.cert, key: f.key }),
+          (err: Error) => log.error({ err: err.message }, 'ingress: the default certificate could not be made'),
+        ));
+      const front = net.createServer({ pauseOnConnect: true }, (socket) => {
+        socket.on('error', () => socket.destroy());
+        void withFake().then(() => (stopped ? socket.destroy() : srv.emit('connection', socket)));
+      });
+      fronts.push(front);
+      addresses.https = await listen(front, o.listen.https);
     }
   } catch (err) {
     await stopAll();
@@ -334,16 +347,10 @@ export async function startIngressController(o: IngressControllerOptions): Promi
     for (const u of unsubscribe) u();
     for (const f of waiters) f();
     waiters = [];
-    await Promise.all(
-      servers.map(
-        (s) =>
-          new Promise<void>((resolve) => {
-            if (!s.listening) return resolve();
-            s.close(() => resolve());
-            s.closeAllConnections();
-          }),
-      ),
-    );
+    const closed = (s: net.Server) => new Promise<void>((resolve) => (s.listening ? s.close(() => resolve()) : resolve()));
+    const all = [...fronts.map(closed), ...servers.map(closed)];
+    for (const s of servers) s.closeAllConnections();
+    await Promise.all(all);
     for (const t of tunnels) t.destroy();
     if (clientLoading) await (await clientLoading.catch(() => undefined))?.destroy();
     if (wsProxy) (await wsProxy.catch(() => undefined))?.close();

@@ -10,6 +10,11 @@ import net from 'node:net';
 import type { Logger } from 'pino';
 import type { Endpoint } from './endpoints.js';
 import { closeConnection, type Counters } from './stats.js';
+import { sourcePorts } from './source-ports.js';
+
+/** Ports tried for one bound connection before bind() is left to pick. */
+const PORT_TRIES = 8;
+const ports = sourcePorts();
 
 export interface TcpTarget {
   /** Backends in the order to try them; empty = reject. */
@@ -90,6 +95,8 @@ export function serveConnection(client: net.Socket, target: TcpTarget | undefine
   let next = 0;
   // Cleared when the source address cannot be bound: the kernel then picks one.
   let withSource = true;
+  // Source ports tried so far for this backend (source-ports.ts).
+  let tries = 0;
   const attempt = () => {
     if (client.destroyed) return;
     const backend = target.order[next];
@@ -100,23 +107,29 @@ export function serveConnection(client: net.Socket, target: TcpTarget | undefine
       reset(client);
       return;
     }
-    const upstream = net.connect({
-      host: backend.ip,
-      port: backend.port,
-      localAddress: withSource ? target.localAddress(backend) : undefined,
-      allowHalfOpen: true,
-      noDelay: true,
-    });
+    const localAddress = withSource ? target.localAddress(backend) : undefined;
+    const localPort = localAddress && tries < PORT_TRIES ? ports.next() || undefined : undefined;
+    const upstream = net.connect({ host: backend.ip, port: backend.port, localAddress, localPort, allowHalfOpen: true, noDelay: true });
     const timer = setTimeout(() => fail(Object.assign(new Error('connect timeout'), { code: 'ETIMEDOUT' })), o.connectTimeoutMs);
     const fail = (err: NodeJS.ErrnoException) => {
       clearTimeout(timer);
       upstream.removeAllListeners('connect');
       upstream.on('error', () => undefined);
       upstream.destroy();
+      // The port chosen is taken at this address (a listener), or the address pair is in use
+      // (another connection to this backend): the same backend from the next port.
+      if (localPort && (err.syscall === 'bind' || err.code === 'EADDRNOTAVAIL')) {
+        tries++;
+        attempt();
+        return;
+      }
       c.backendFailures++;
       // The client's address could not be bound as the source: same backend, kernel's source.
       if (err.syscall === 'bind' && withSource) withSource = false;
-      else next++;
+      else {
+        next++;
+        tries = 0;
+      }
       o.log.debug({ backend: backend.key, code: err.code }, 'proxy: backend connection failed, trying the next');
       attempt();
     };

@@ -18,11 +18,19 @@
  *   container over localhost). Everything else at 127.0.0.1 stays there: that is the host, and
  *   Pods reach tinykube's API server and other host services at 127.0.0.1, so a blanket rewrite
  *   would break every in-cluster client.
+ * - connect(), sendto() and sendmsg() of an IPv4 socket the program left unbound, to any
+ *   127.0.0.0/8 address (a Service's ClusterIP, another Pod, the host), bind it to the Pod IP
+ *   first (port 0). The kernel's own choice of source towards loopback is 127.0.0.1 for every
+ *   Pod alike; from the Pod IP, the peer sees which Pod called, as from a Pod's network
+ *   namespace: the service proxy tells Pods apart for NetworkPolicy, and backends log the
+ *   caller. Host services at 127.0.0.1 see the Pod IP too. IPv6 sockets keep the kernel's
+ *   source (::1, or 127.0.0.1 for ::ffff:127.x.y.z on a dual-stack socket): a Pod has no IPv6
+ *   address to bind.
  *
  * Without a valid TINYKUBE_POD_IP the library changes nothing. The calls it makes on the way
- * (getsockopt, getsockname, open, read, write, close) are system calls without locks or malloc,
- * so it is safe in a child between fork() and exec() and in several threads at once; errno is
- * what the real call left.
+ * (getsockopt, setsockopt, getsockname, bind, open, read, write, close) are system calls without
+ * locks or malloc, so it is safe in a child between fork() and exec() and in several threads at
+ * once; errno is what the real call left.
  *
  * Not covered: statically linked programs (most Go binaries, anything linked with -static) never
  * go through the dynamic linker, so LD_PRELOAD does not reach them; Go's net package makes its
@@ -47,6 +55,11 @@
  * parameters of <sys/socket.h> into transparent unions that our definitions could not match. */
 #ifndef RTLD_NEXT
 #define RTLD_NEXT ((void *)-1l)
+#endif
+
+/* Linux >= 4.2; older headers lack it (the kernel then refuses it and the bind takes a port). */
+#ifndef IP_BIND_ADDRESS_NO_PORT
+#define IP_BIND_ADDRESS_NO_PORT 24
 #endif
 
 #define EXPORT __attribute__((visibility("default")))
@@ -327,6 +340,51 @@ static socklen_t family_len(const struct sockaddr_storage *ss) {
   return ss->ss_family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
 }
 
+/*
+ * Before a connect or send to `dst` (the address the real call gets): an IPv4 socket of this Pod
+ * that is still unbound (0.0.0.0, port 0), headed for 127.0.0.0/8, is bound to the Pod IP so the
+ * peer sees the Pod rather than 127.0.0.1. Only datagram sockets, and stream sockets when
+ * `stream` says the call connects one (connect, or sendto with MSG_FASTOPEN). Sockets the
+ * program bound itself, connected ones (a second connect() after EINPROGRESS finds the address
+ * the first one took), other families (AF_UNIX, IPv6) and AF_UNSPEC disconnects are left alone.
+ * A stream socket gets IP_BIND_ADDRESS_NO_PORT first: the port is then chosen by connect() for
+ * the whole address pair, as without the bind. A port that bind() chooses is found by a scan for
+ * the address alone, and until the socket's TIME_WAIT ends no connect() of the host that lets
+ * the kernel pick its port may have it: a Pod opening connections quickly would run the whole
+ * host out of ports. A bind that fails changes nothing: the call goes ahead from the kernel's
+ * source. errno is left as it was.
+ */
+static void bind_pod_source(int fd, const struct sockaddr *dst, socklen_t len, int stream) {
+  if (!active || !real_bind || !dst || len < sizeof(struct sockaddr_in) || dst->sa_family != AF_INET) return;
+  struct sockaddr_in to;
+  memcpy(&to, dst, sizeof(to));
+  if ((ntohl(to.sin_addr.s_addr) >> 24) != 127) return;
+  int saved = errno, type = 0;
+  socklen_t tlen = sizeof(type);
+  if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tlen) != 0 || !(type == SOCK_DGRAM || (stream && type == SOCK_STREAM))) {
+    errno = saved;
+    return;
+  }
+  struct sockaddr_storage ss;
+  socklen_t slen = sizeof(ss);
+  memset(&ss, 0, sizeof(ss));
+  if (getsockname(fd, (struct sockaddr *)&ss, &slen) == 0 && ss.ss_family == AF_INET && slen >= sizeof(struct sockaddr_in)) {
+    const struct sockaddr_in *self = (const struct sockaddr_in *)&ss;
+    if (self->sin_port == 0 && self->sin_addr.s_addr == htonl(INADDR_ANY)) {
+      if (type == SOCK_STREAM) {
+        int one = 1;
+        setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof(one));
+      }
+      struct sockaddr_in src;
+      memset(&src, 0, sizeof(src));
+      src.sin_family = AF_INET;
+      src.sin_addr = pod_ip;
+      real_bind(fd, (struct sockaddr *)&src, sizeof(src));
+    }
+  }
+  errno = saved;
+}
+
 EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len) {
   setup();
   if (!real_connect) {
@@ -334,7 +392,11 @@ EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len) {
     return -1;
   }
   struct sockaddr_storage to;
-  if (pod_destination(fd, addr, len, &to)) return real_connect(fd, (struct sockaddr *)&to, family_len(&to));
+  if (pod_destination(fd, addr, len, &to)) {
+    bind_pod_source(fd, (struct sockaddr *)&to, family_len(&to), 1);
+    return real_connect(fd, (struct sockaddr *)&to, family_len(&to));
+  }
+  bind_pod_source(fd, addr, len, 1);
   return real_connect(fd, addr, len);
 }
 
@@ -345,7 +407,12 @@ EXPORT ssize_t sendto(int fd, const void *buf, size_t n, int flags, const struct
     return -1;
   }
   struct sockaddr_storage to;
-  if (pod_destination(fd, addr, len, &to)) return real_sendto(fd, buf, n, flags, (struct sockaddr *)&to, family_len(&to));
+  int connects = (flags & MSG_FASTOPEN) != 0;
+  if (pod_destination(fd, addr, len, &to)) {
+    bind_pod_source(fd, (struct sockaddr *)&to, family_len(&to), connects);
+    return real_sendto(fd, buf, n, flags, (struct sockaddr *)&to, family_len(&to));
+  }
+  bind_pod_source(fd, addr, len, connects);
   return real_sendto(fd, buf, n, flags, addr, len);
 }
 
@@ -356,12 +423,15 @@ EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags) {
     return -1;
   }
   struct sockaddr_storage to;
+  int connects = (flags & MSG_FASTOPEN) != 0;
   if (msg && pod_destination(fd, (const struct sockaddr *)msg->msg_name, msg->msg_namelen, &to)) {
     /* The caller's msghdr is const: send a copy that names the Pod IP. */
     struct msghdr copy = *msg;
     copy.msg_name = &to;
     copy.msg_namelen = family_len(&to);
+    bind_pod_source(fd, (struct sockaddr *)&to, copy.msg_namelen, connects);
     return real_sendmsg(fd, &copy, flags);
   }
+  if (msg) bind_pod_source(fd, (const struct sockaddr *)msg->msg_name, msg->msg_namelen, connects);
   return real_sendmsg(fd, msg, flags);
 }
