@@ -3,7 +3,10 @@
 //   1. esbuild bundles the entry into one CommonJS file: inside SEA only built-in modules can be
 //      require()d, so every package is inlined, and the two native addons are redirected to
 //      src/base/native.ts (better-sqlite3 via its `bindings` lookup, node-pty via its loadNativeModule);
-//   2. a sea-config names that file and the addons as assets (plus a manifest of their hashes);
+//      The libraries loaded apart (scripts/vendor-apart.mjs: undici, http-proxy-3) are not in it:
+//      each the bundle imports is bundled alone, an asset vendor/<name>.cjs that src/base/vendor.ts
+//      evaluates on the first import();
+//   2. a sea-config names that file and the assets (plus a manifest of the addons' hashes);
 //   3. `node --experimental-sea-config` makes the blob (with V8's code cache: the binary starts
 //      without compiling the bundle);
 //   4. a copy of this node (stripped of symbols) gets the blob injected with postject.
@@ -21,6 +24,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import postject from 'postject';
 import { yamlWorkerDefine } from './yaml-worker.mjs';
 import { preloadLibDefine } from './preload-lib.mjs';
+import { buildVendorFiles, vendorApart, vendorFile } from './vendor-apart.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 // Node's SEA fuse and resource name (documented in Node's single-executable-applications page).
@@ -29,6 +33,7 @@ const SEA_RESOURCE = 'NODE_SEA_BLOB';
 // Must match SEA_MANIFEST_ASSET in src/base/native.ts.
 const MANIFEST_ASSET = 'tinykube-assets.json';
 const NATIVE_LOADER = join(ROOT, 'src/base/native.ts');
+const VENDOR_LOADER = join(ROOT, 'src/base/vendor.ts');
 
 /** Reads and checks pkg.config.json; paths come back absolute. */
 export function readPkgConfig(file = join(ROOT, 'pkg.config.json')) {
@@ -115,29 +120,54 @@ function seaNativeAddons() {
   };
 }
 
-/** The entry as one CommonJS file that needs nothing but Node's built-in modules. */
+/** esbuild options of the code in the binary: its bundle and the vendored libraries. */
+const seaBuildOptions = () => ({
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  plugins: [seaNativeAddons(), lazyRequires()],
+  // fastify's schema compilers and inject(): unused (scripts/bundle-stubs).
+  alias: unusedFastifyAliases(),
+  // The YAML decoder's worker thread, started from source text (scripts/yaml-worker.mjs), and the
+  // containers' bind-rewrite library (scripts/preload-lib.mjs).
+  define: { ...yamlWorkerDefine(), ...preloadLibDefine() },
+  legalComments: 'none',
+  // Minified: no comments (one non-ASCII character in a comment makes V8 hold the whole source
+  // as a two-byte string, twice its size) and less source to keep in memory.
+  minify: true,
+  // Keep names: error classes and fastify plugins are identified by them.
+  keepNames: true,
+  logLevel: 'warning',
+});
+
+/**
+ * The entry as one CommonJS file that needs nothing but Node's built-in modules and the vendored
+ * libraries' assets; returns the names of those it imports.
+ */
 export async function bundleForSea(entry, outfile) {
+  const vendored = new Set();
+  const options = seaBuildOptions();
   await build({
+    ...options,
     entryPoints: [entry],
     outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    plugins: [seaNativeAddons(), lazyRequires()],
-    // fastify's schema compilers and inject(): unused (scripts/bundle-stubs).
-    alias: unusedFastifyAliases(),
-    // The YAML decoder's worker thread, started from source text (scripts/yaml-worker.mjs), and the
-    // containers' bind-rewrite library (scripts/preload-lib.mjs).
-    define: { ...yamlWorkerDefine(), ...preloadLibDefine() },
-    legalComments: 'none',
-    // Minified: no comments (one non-ASCII character in a comment makes V8 hold the whole source
-    // as a two-byte string, twice its size) and less source to keep in memory.
-    minify: true,
-    // Keep names: error classes and fastify plugins are identified by them.
-    keepNames: true,
-    logLevel: 'warning',
+    plugins: [
+      ...options.plugins,
+      vendorApart(
+        (name) => `module.exports = require(${JSON.stringify(VENDOR_LOADER)}).requireVendored(${JSON.stringify(name)});\n`,
+        vendored,
+      ),
+    ],
   });
+  return { vendored: [...vendored].sort() };
+}
+
+/** The vendored libraries `names` as files in `dir` (vendor/<name>.cjs), ASCII only like the bundle; returns their assets. */
+async function buildSeaVendorFiles(names, dir) {
+  // charset ascii: V8 then holds a library's source as one-byte text (with minify there is no comment left).
+  await buildVendorFiles({ ...seaBuildOptions(), charset: 'ascii' }, join(dir, 'vendor'), names);
+  return Object.fromEntries(names.map((n) => [vendorFile(n), join(dir, vendorFile(n))]));
 }
 
 /** Builds the binary; returns { output, bytes, ms, bundleBytes }. */
@@ -159,7 +189,8 @@ export async function buildBinary({ configFile, output, entry, quiet = false } =
   const tmp = `${cfg.output}.${process.pid}.tmp`;
   try {
     const main = join(work, `${cfg.name}.cjs`);
-    await bundleForSea(cfg.entry, main);
+    const { vendored } = await bundleForSea(cfg.entry, main);
+    const vendorAssets = await buildSeaVendorFiles(vendored, work);
 
     const manifest = {};
     for (const [k, f] of Object.entries(cfg.assets)) manifest[k] = createHash('sha256').update(readFileSync(f)).digest('hex');
@@ -176,7 +207,7 @@ export async function buildBinary({ configFile, output, entry, quiet = false } =
         disableExperimentalSEAWarning: true,
         useCodeCache: cfg.useCodeCache,
         useSnapshot: cfg.useSnapshot,
-        assets: { ...cfg.assets, [MANIFEST_ASSET]: manifestFile },
+        assets: { ...cfg.assets, ...vendorAssets, [MANIFEST_ASSET]: manifestFile },
       }),
     );
     // It says "Wrote single executable preparation blob to ..." on success: only show failures.

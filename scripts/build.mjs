@@ -14,6 +14,7 @@ import { preloadLibDefine } from './preload-lib.mjs';
 import { unusedFastifyAliases } from './bundle-stubs/aliases.mjs';
 import { lazyRequires } from './bundle-stubs/lazy-requires.mjs';
 import { buildClusterBundle, clusterRedirect, finishClusterBundle } from './cluster-bundle.mjs';
+import { vendorRefused } from './vendor-apart.mjs';
 
 const t0 = Date.now();
 rmSync('dist', { recursive: true, force: true });
@@ -53,7 +54,12 @@ const building = (async () => {
     sourcemap: true,
     splitting: true,
     chunkNames: 'chunks/[name]-[hash]',
-    plugins: [...common.plugins, clusterRedirect({ hash, shared: cluster.shared, bundleName: 'cluster.cjs' })],
+    plugins: [
+      ...common.plugins,
+      clusterRedirect({ hash, shared: cluster.shared, bundleName: 'cluster.cjs' }),
+      // undici and http-proxy-3 are dist/vendor/ files that the cluster bundle requires on first use.
+      vendorRefused('only code in the cluster bundle (src/cluster.ts and what it imports) may import it'),
+    ],
     // CommonJS dependencies inside an ESM bundle still call require() for node builtins.
     banner: {
       js: "import { createRequire as __tinykubeCreateRequire } from 'node:module'; const require = __tinykubeCreateRequire(import.meta.url);",
@@ -64,10 +70,11 @@ const building = (async () => {
 const [bundles, declarations] = await Promise.allSettled([building, types]);
 for (const r of [bundles, declarations]) if (r.status === 'rejected') throw r.reason;
 // With charset ascii every non-ASCII character in code is escaped; what is left sits in comments
-// esbuild keeps (undici's, ours). One such character makes V8 hold the whole 4 MB chunk as two-byte
+// esbuild keeps (libraries', ours). One such character makes V8 hold the whole 4 MB chunk as two-byte
 // source (8 MB of RSS): replace them (one '?' per UTF-16 unit, so source map columns stay right).
+// The CommonJS files (dist/vendor/, dist/openapi/) too.
 for (const f of readdirSync('dist', { recursive: true })) {
-  if (!String(f).endsWith('.js')) continue;
+  if (!/\.c?js$/.test(String(f))) continue;
   const file = join('dist', String(f));
   const text = readFileSync(file, 'utf8');
   if (/[^\x00-\x7f]/.test(text))

@@ -12,11 +12,15 @@
 // either: each becomes dist/openapi/<package>.cjs, which the bundle require()s when a document is
 // first built. Compiled with the bundle they would cost every start ~2 ms though they never run
 // (scripts/gen-api.mjs).
+//
+// The libraries only the cluster's rarely taken paths import() (scripts/vendor-apart.mjs: undici,
+// http-proxy-3) are apart the same way: each is dist/vendor/<name>.cjs, require()d on first use.
 import { build } from 'esbuild';
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { VENDOR_DIR, buildVendorFiles, vendorApart, vendorFile } from './vendor-apart.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CLUSTER = resolve(ROOT, 'src/cluster.ts');
@@ -68,6 +72,9 @@ async function buildOpenAPIFiles(common, outfile, sources) {
   });
 }
 
+/** esbuild plugin: the libraries loaded apart become `require('./vendor/<name>.cjs')`, a file next to the bundle. */
+export const vendorNextToBundle = () => vendorApart((name) => `module.exports = require(${JSON.stringify(`./${vendorFile(name)}`)});\n`);
+
 /** Source files src/cli/main.ts imports statically (directly or not), but not itself. */
 async function cliStaticImports(common) {
   const r = await build({
@@ -114,6 +121,7 @@ export async function buildClusterBundle(common, outfile) {
     plugins: [
       ...(common.plugins ?? []),
       openapiApart(apart),
+      vendorNextToBundle(),
       {
         name: 'shared-with-cli',
         setup(b) {
@@ -125,7 +133,8 @@ export async function buildClusterBundle(common, outfile) {
       },
     ],
   });
-  await buildOpenAPIFiles(common, outfile, apart);
+  // Every library of the list: dist/ ships the same files whichever of them the bundle imports.
+  await Promise.all([buildOpenAPIFiles(common, outfile, apart), buildVendorFiles(common, join(dirname(outfile), VENDOR_DIR))]);
   return { shared, outfile };
 }
 

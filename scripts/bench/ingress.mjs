@@ -8,7 +8,7 @@
 // Goals: ≥ 50% of haproxy's requests/s, p99 within 2× haproxy's.
 import { spawn, spawnSync } from 'node:child_process';
 import net from 'node:net';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { apiClient, freePort } from './lib.mjs';
 
@@ -38,6 +38,16 @@ const RULES = [
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const missing = (cmd, arg) => !!spawnSync(cmd, [arg]).error;
 
+/** CPU time (user + system) of a process so far, ms (clock ticks of 10 ms). */
+function cpuMs(pid) {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(f[11]) + Number(f[12])) * 10;
+  } catch {
+    return NaN;
+  }
+}
+
 /** wrk's figures for one run: requests/s and p99 latency in ms. */
 function wrk(url, host) {
   const r = spawnSync('wrk', ['-t1', `-c${CONNECTIONS}`, `-d${SECONDS}s`, '--latency', '-H', `Host: ${host}`, url], {
@@ -51,7 +61,8 @@ function wrk(url, host) {
   const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(r.stdout)?.[1] ?? 0);
   const errors = /Socket errors:.*/.exec(r.stdout)?.[0];
   if (non2xx || errors) console.log(`  (${url}: ${non2xx} non-2xx answers${errors ? `; ${errors}` : ''})`);
-  return { rate, p99 };
+  const requests = Number(/(\d+) requests in/.exec(r.stdout)?.[1]);
+  return { rate, p99, requests };
 }
 
 async function answers(host, port, hostHeader) {
@@ -158,17 +169,20 @@ export async function ingressBench({ work, startTinykube, stopProc, report }) {
 
     const paths = [
       { name: 'direct', url: `http://${podIP}:8080${PATH}` },
-      { name: 'ingress', url: `http://127.0.0.1:${ingressPort}${PATH}` },
+      { name: 'ingress', url: `http://127.0.0.1:${ingressPort}${PATH}`, pid: tk.p.pid },
     ];
     if (missing('haproxy', '-v')) console.log('  (haproxy missing: apt-get install haproxy; the haproxy column is skipped)');
     else {
       haproxy = await startHaproxy(work, podIP).catch((err) => console.log(`  (${err.message.trim()}; the haproxy column is skipped)`));
-      if (haproxy) paths.push({ name: 'haproxy', url: `http://127.0.0.1:${haproxy.port}${PATH}` });
+      if (haproxy) paths.push({ name: 'haproxy', url: `http://127.0.0.1:${haproxy.port}${PATH}`, pid: haproxy.p.pid });
     }
     const best = {};
     for (let round = 0; round < 2; round++)
       for (const p of paths) {
+        const c0 = p.pid && cpuMs(p.pid);
         const r = wrk(p.url, HOST);
+        // CPU per request of the process in the middle: what the machine's load does not change.
+        if (p.pid) r.cpuUs = ((cpuMs(p.pid) - c0) * 1000) / r.requests;
         if (!best[p.name] || r.rate > best[p.name].rate) best[p.name] = r;
       }
     const what = `Ingress HTTP, ${CONNECTIONS} keep-alive clients`;
@@ -181,6 +195,8 @@ export async function ingressBench({ work, startTinykube, stopProc, report }) {
       report(`${what}`, best.ingress.rate, 'req/s', 'direct to Pod IP', best.direct.rate, '≥ 50% of haproxy (not measured)');
       report('Ingress HTTP p99 latency', best.ingress.p99, 'ms', 'direct to Pod IP', best.direct.p99, '≤ 2× haproxy (not measured)');
     }
+    const cpu = (n) => (best[n]?.cpuUs === undefined ? '' : `${n} ${best[n].cpuUs.toFixed(1)} µs`);
+    console.log(`  (CPU per request of the process in the middle: ${[cpu('ingress'), cpu('haproxy')].filter(Boolean).join(', ')})`);
     console.log(`  (the Pod straight, no proxy: ${best.direct.rate.toFixed(0)} req/s, p99 ${best.direct.p99.toFixed(2)} ms)`);
   } finally {
     haproxy?.p.kill('SIGKILL');
