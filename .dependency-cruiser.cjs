@@ -13,7 +13,7 @@ const layers = {
   auth: ['base', 'apimachinery', 'api', 'storage'],
   registry: ['base', 'apimachinery', 'api', 'storage', 'config', 'allocators', 'auth', 'pki'],
   streaming: ['base', 'apimachinery'],
-  server: ['base', 'apimachinery', 'api', 'storage', 'config', 'auth', 'registry', 'streaming'],
+  server: ['base', 'apimachinery', 'api', 'storage', 'config', 'auth', 'registry', 'streaming', 'pki'], // pki: the aggregator's front-proxy certificate
   controllers: ['base', 'apimachinery', 'api', 'storage', 'config', 'allocators', 'auth', 'registry', 'pki'],
   dns: ['base', 'apimachinery', 'api', 'storage', 'config', 'registry'],
   proxy: ['base', 'apimachinery', 'api', 'storage', 'config', 'registry', 'controllers'],

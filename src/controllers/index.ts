@@ -23,6 +23,7 @@ import { startClusterRoleAggregationController } from './clusterrole-aggregation
 import { startCRDController } from './crd.js';
 import { startResourceQuotaController } from './resourcequota.js';
 import { startCertificateControllers } from './certificates/index.js';
+import { startAPIServiceRegistration } from './apiservice.js';
 
 export type { ControllerContext } from './context.js';
 
@@ -48,6 +49,7 @@ export function startControllers(ctx: ControllerContext): Controller {
     startClusterRoleAggregationController({ ...ctx, log: ctx.log.child({ controller: 'clusterrole-aggregation' }) }),
     startResourceQuotaController({ ...ctx, log: ctx.log.child({ controller: 'resourcequota' }) }),
     startCertificateControllers(ctx),
+    startAPIServiceRegistration({ ...ctx, log: ctx.log.child({ controller: 'apiservice-registration' }) }),
   ];
   if (ctx.served) all.push(startCRDController({ ...ctx, served: ctx.served, log: ctx.log.child({ controller: 'crd' }) }));
   return {

@@ -41,6 +41,7 @@ import { mutatingWebhookConfigurationDef, validatingWebhookConfigurationDef } fr
 import { validatingAdmissionPolicyBindingDef, validatingAdmissionPolicyDef } from './admissionregistration/policies.js';
 import { priorityClassDef } from './scheduling/priorityclass.js';
 import { runtimeClassDef } from './node/runtimeclass.js';
+import { apiServiceDef } from './apiregistration/apiservice.js';
 
 /** A fresh array of all defs (callers may wrap entries, e.g. with service allocation hooks). */
 export function allResourceDefs(): ResourceDef[] {
@@ -61,7 +62,8 @@ export function allResourceDefs(): ResourceDef[] {
     persistentVolumeClaimDef,
     limitRangeDef,
     resourceQuotaDef,
-    // the other groups in upstream's discovery order
+    // the other groups in upstream's discovery order (apiregistration.k8s.io first: the aggregator lists its own group above all)
+    apiServiceDef,
     deploymentDef,
     replicaSetDef,
     statefulSetDef,

@@ -41,6 +41,7 @@ import { statusOfStorageError } from '../registry/storage-errors.js';
 import type { ServedKinds } from '../registry/served-kinds.js';
 import type { AdmittedWrites } from '../registry/admitted.js';
 import { createHash } from 'node:crypto';
+import { createAggregator } from './aggregator/index.js';
 
 /** Upstream's request body limit (apiserver MaxRequestBodyBytes, 3 MiB). */
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
@@ -186,6 +187,12 @@ export function createApiServer(o: ApiServerOptions): ApiServer {
       if (denied) return reply.code(denied.code).type('application/json').send(denied.toStatus());
     }
   });
+  // API aggregation: a request for an aggregated group version, authenticated and authorized as
+  // any other above, goes to its APIService's server instead of a route of this one.
+  const aggregator = createAggregator({ store: o.store, registry: o.registry, defs: o.defs, clientCA: o.tls.clientCA, log: o.log });
+  app.addHook('onRequest', async (req, reply) => {
+    if (!reply.sent && aggregator.handle(req.raw, reply.raw, req.user)) reply.hijack();
+  });
   // Streaming subresources (exec, attach, portforward) arrive as upgrades, beside fastify's router.
   const upgrades = createUpgradeRouter((err, req) => o.log.error({ err, url: req.url }, 'upgrade failed'));
   app.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => upgrades.handle(req, socket, head, admitUpgrade));
@@ -242,11 +249,13 @@ export function createApiServer(o: ApiServerOptions): ApiServer {
     groups: Map<string, string[]>;
   };
   let discovery: Discovery | undefined;
+  aggregator.onChange(() => (discovery = undefined));
   const currentDiscovery = (): Discovery => {
     if (discovery) return discovery;
     const defs = allDefs();
     const gvs = groupVersions(defs);
     const subs = subresourcesOf(defs, o.subresources ?? []);
+    const groupsDoc = aggregatedDiscovery(gvs, subs, false);
     const groups = new Map<string, string[]>();
     for (const gv of gvs) if (gv.group) groups.set(gv.group, [...(groups.get(gv.group) ?? []), gv.version]);
     const lists = new Map<string, string>();
@@ -254,7 +263,8 @@ export function createApiServer(o: ApiServerOptions): ApiServer {
     return (discovery = {
       gvs,
       aggCore: JSON.stringify(aggregatedDiscovery(gvs, subs, true)),
-      aggGroups: JSON.stringify(aggregatedDiscovery(gvs, subs, false)),
+      // The aggregated groups come after this server's own, as their priorities (below 1000) put them.
+      aggGroups: JSON.stringify({ ...groupsDoc, items: [...groupsDoc.items, ...aggregator.discoveryItems()] }),
       lists,
       groups,
     });
@@ -268,12 +278,18 @@ export function createApiServer(o: ApiServerOptions): ApiServer {
   app.get('/apis', (req, reply) => {
     if (wantsAggregatedDiscovery(req.headers.accept))
       return reply.type(AGGREGATED_DISCOVERY_TYPE).header('Vary', 'Accept').send(currentDiscovery().aggGroups);
-    return reply.send(apiGroupList(currentDiscovery().gvs));
+    const list = apiGroupList(currentDiscovery().gvs);
+    for (const g of aggregator.groups().keys()) list.groups.push(aggregator.apiGroup(g)!);
+    return reply.send(list);
   });
   app.get('/apis/:group', (req, reply) => {
     const g = (req.params as { group: string }).group;
     const versions = currentDiscovery().groups.get(g);
-    if (!versions) throw pageNotFound();
+    if (!versions) {
+      const aggregated = aggregator.apiGroup(g);
+      if (!aggregated) throw pageNotFound();
+      return reply.send(aggregated);
+    }
     return reply.send(apiGroup(g, versions));
   });
   app.get('/api/:version', (req, reply) => {
@@ -317,12 +333,13 @@ export function createApiServer(o: ApiServerOptions): ApiServer {
       const doc = await customDoc(p);
       if (doc) extra.push([p, { serverRelativeURL: `/openapi/v3/${p}?hash=${doc.hash}` }]);
     }
+    for (const doc of aggregator.openapiDocs()) extra.push([doc.path, { serverRelativeURL: `/openapi/v3/${doc.path}?hash=${doc.hash}` }]);
     if (!extra.length) return reply.type('application/json').send(index);
     return reply.type('application/json').send({ paths: { ...index.paths, ...Object.fromEntries(extra) } });
   });
   app.get('/openapi/v3/*', async (req, reply) => {
     const path = (req.params as { '*': string })['*'];
-    const doc = (await openapi()).docs.get(path) ?? (await customDoc(path));
+    const doc = (await openapi()).docs.get(path) ?? (await customDoc(path)) ?? aggregator.openapiDocs().find((d) => d.path === path);
     if (!doc) return reply.code(404).type('text/plain').send('404 page not found');
     return reply.type('application/json').header('Etag', `"${doc.hash}"`).header('Cache-Control', 'public, immutable').send(doc.body);
   });
@@ -357,6 +374,12 @@ export function createApiServer(o: ApiServerOptions): ApiServer {
     if (!def) throw new Error(`subresource ${s.plural}/${s.subresource}: no resource ${s.plural} in ${s.group || 'core'}/${s.version}`);
     s.install({ app, upgrades, path: subresourcePath(def, s.subresource) });
   }
+  // Upgrades (WebSocket) under an aggregated group version, admitted by the router as any other.
+  upgrades.add(['GET', 'POST', 'PUT', 'PATCH', 'DELETE'], '/apis/:group/:version/*', ({ req, socket, head }) => {
+    const as = impersonatedUser(req.headers);
+    const user = as instanceof Error ? undefined : (as ?? whoIs(req, bearerToken(req))?.user);
+    if (!aggregator.upgrade(req, socket, head, user)) throw pageNotFound();
+  });
 
   return {
     app,
@@ -368,6 +391,7 @@ export function createApiServer(o: ApiServerOptions): ApiServer {
     },
     async close() {
       unsubscribeServed?.();
+      await aggregator.close();
       for (const close of [...watch.active]) close();
       upgrades.closeAll();
       await app.close();

@@ -1045,6 +1045,24 @@ const SAMPLES: Record<string, Json> = {
       egress: [{ to: [{ namespaceSelector: {} }], ports: [{ port: 53, protocol: 'UDP', endPort: 54 }] }],
     },
   },
+  'io.k8s.kube-aggregator.pkg.apis.apiregistration.v1.APIService': {
+    apiVersion: 'apiregistration.k8s.io/v1',
+    kind: 'APIService',
+    metadata: meta('v1alpha1.wardle.example.com'),
+    spec: {
+      group: 'wardle.example.com',
+      version: 'v1alpha1',
+      service: { namespace: 'wardle', name: 'api', port: 443 },
+      caBundle: 'Q0E=',
+      groupPriorityMinimum: 1000,
+      versionPriority: 15,
+    },
+    status: {
+      conditions: [
+        { type: 'Available', status: 'True', lastTransitionTime: '2024-01-01T00:00:00Z', reason: 'Passed', message: 'all checks passed' },
+      ],
+    },
+  },
   'io.k8s.api.scheduling.v1.PriorityClass': {
     apiVersion: 'scheduling.k8s.io/v1',
     kind: 'PriorityClass',
@@ -1524,6 +1542,7 @@ describe('decoding and patching the samples', () => {
       'networking.k8s.io/Ingress': [19, 1],
       'networking.k8s.io/NetworkPolicy': [18, 0],
       'scheduling.k8s.io/PriorityClass': [18, 0],
+      'apiregistration.k8s.io/APIService': [22, 7],
       'node.k8s.io/RuntimeClass': [19, 0],
       'admissionregistration.k8s.io/ValidatingWebhookConfiguration': [31, 0],
       'admissionregistration.k8s.io/MutatingWebhookConfiguration': [25, 0],

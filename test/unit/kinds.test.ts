@@ -250,8 +250,8 @@ describe('other kinds', () => {
   });
   it('registry lists every kind once', () => {
     const defs = allResourceDefs();
-    expect(defs).toHaveLength(52);
-    expect(new Set(defs.map((d) => `${d.group}/${d.version}/${d.plural}`)).size).toBe(52);
+    expect(defs).toHaveLength(53);
+    expect(new Set(defs.map((d) => `${d.group}/${d.version}/${d.plural}`)).size).toBe(53);
     expect(findDef(defs, 'apps', 'deployments')?.scale).toBeDefined();
     expect(findDef(defs, '', 'podtemplates')?.kind).toBe('PodTemplate');
     expect(findDef(defs, 'events.k8s.io', 'events')?.storage?.resource).toBe('events');

@@ -174,6 +174,30 @@ const OWN: Record<string, Table> = {
   },
   'node.Overhead': { 1: f('podFixed', { map: 'quantity' }) },
   'node.Scheduling': { 1: f('nodeSelector', { map: S }), 2: f('tolerations', msg('core.Toleration'), { repeated: true }) },
+  // apiregistration.k8s.io/v1 (kubectl's typed clients of kube-aggregator's types)
+  APIService: {
+    1: f('metadata', msg('ObjectMeta')),
+    2: f('spec', msg('apiregistration.APIServiceSpec')),
+    3: f('status', msg('apiregistration.APIServiceStatus')),
+  },
+  'apiregistration.APIServiceSpec': {
+    1: f('service', msg('apiregistration.ServiceReference'), { ptr: true }),
+    2: f('group', S),
+    3: f('version', S),
+    4: f('insecureSkipTLSVerify', 'bool'),
+    5: f('caBundle', 'bytes'),
+    7: f('groupPriorityMinimum', 'int'),
+    8: f('versionPriority', 'int'),
+  },
+  'apiregistration.ServiceReference': { 1: f('namespace', S), 2: f('name', S), 3: f('port', 'int', { ptr: true }) },
+  'apiregistration.APIServiceStatus': { 1: f('conditions', msg('apiregistration.APIServiceCondition'), { repeated: true }) },
+  'apiregistration.APIServiceCondition': {
+    1: f('type', S),
+    2: f('status', S),
+    3: f('lastTransitionTime', 'time'),
+    4: f('reason', S),
+    5: f('message', S),
+  },
 
   Quantity: { 1: f('string', S) },
   IntOrString: { 1: f('type', 'int'), 2: f('intVal', 'int'), 3: f('strVal', S) },
