@@ -39,6 +39,7 @@ import { informerRBACSource } from './auth/rbac/informer-source.js';
 import { rbacRulesFor } from './auth/rbac/rules-review.js';
 import type { RBACSource } from './auth/rbac/rule-resolver.js';
 import { issueClientCertificate, loadOrCreatePKI, loadOrCreateToken } from './pki/certs.js';
+import { loadOrCreateFrontProxy } from './pki/front-proxy.js';
 import { createTokenAuthority, type TokenAuthority } from './auth/tokens.js';
 import { createServiceAccountAuthenticator, type ServiceAccountAuthenticator } from './auth/authenticator.js';
 import { SERVICEACCOUNT_TOKEN, type TokenRequestDeps } from './server/serviceaccount-token.js';
@@ -318,6 +319,7 @@ export async function startCluster(opts: StartOptions = {}): Promise<RunningClus
       admitted: webhooks.writes,
       customOpenAPI: (gv) => crdOpenAPI(store, gv),
       tls: { cert: pki.certPem, key: pki.keyPem, clientCA: pki.caCertPem },
+      frontProxy: () => loadOrCreateFrontProxy(config.dataDir ? join(config.dataDir, 'pki') : undefined),
       token,
       authenticate: (t, audiences, why) => authenticator.authenticate(t, audiences, why),
       adminUser: ADMIN_USER,

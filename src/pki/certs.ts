@@ -88,7 +88,8 @@ function save(dir: string, pki: PKI, withCA: boolean): void {
   put('apiserver.crt', pki.certPem, 0o644);
 }
 
-async function x509() {
+/** x509-lite, loaded on first use (pki/front-proxy.ts makes its CA with it too). */
+export async function x509() {
   // @peculiar/x509's API on node:crypto (pki/x509-lite.ts): the same certificates without ~50 ms of loading.
   const mod = await import('./x509-lite.js');
   // Bundled, the CommonJS build arrives as the namespace's default export.

@@ -42,6 +42,7 @@ import type { ServedKinds } from '../registry/served-kinds.js';
 import type { AdmittedWrites } from '../registry/admitted.js';
 import { createHash } from 'node:crypto';
 import { createAggregator } from './aggregator/index.js';
+import { loadOrCreateFrontProxy, type FrontProxyIdentity } from '../pki/front-proxy.js';
 
 /** Upstream's request body limit (apiserver MaxRequestBodyBytes, 3 MiB). */
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
@@ -58,6 +59,8 @@ export interface ApiServerOptions {
   customOpenAPI?: (groupVersion: string) => Promise<Record<string, unknown> | undefined>;
   /** `clientCA`: client certificates it signed authenticate as their CN and O's (x509 users). */
   tls: { cert: string; key: string; clientCA?: string };
+  /** The aggregator's front-proxy identity (default: a new one, for servers without a data dir). */
+  frontProxy?: () => Promise<FrontProxyIdentity>;
   token: string;
   /** Who the admin token is. */
   adminUser: UserInfo;
@@ -189,7 +192,14 @@ export function createApiServer(o: ApiServerOptions): ApiServer {
   });
   // API aggregation: a request for an aggregated group version, authenticated and authorized as
   // any other above, goes to its APIService's server instead of a route of this one.
-  const aggregator = createAggregator({ store: o.store, registry: o.registry, defs: o.defs, clientCA: o.tls.clientCA, log: o.log });
+  const aggregator = createAggregator({
+    store: o.store,
+    registry: o.registry,
+    defs: o.defs,
+    clientCA: o.tls.clientCA,
+    frontProxy: o.frontProxy ?? (() => loadOrCreateFrontProxy(undefined)),
+    log: o.log,
+  });
   app.addHook('onRequest', async (req, reply) => {
     if (!reply.sent && aggregator.handle(req.raw, reply.raw, req.user)) reply.hijack();
   });

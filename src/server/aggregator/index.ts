@@ -36,13 +36,7 @@ import { resolveEndpoint, SERVICE_NAME_LABEL, type ServiceLookup } from './resol
 import { forward, proxyError } from './proxy.js';
 import { aggregatedAPIGroup, versionDiscovery } from './discovery.js';
 import { fetchOpenAPIDocument, fetchResourceList } from './remote-docs.js';
-import {
-  AUTHENTICATION_CONFIGMAP,
-  authenticationConfigData,
-  authenticationConfigMap,
-  createFrontProxyIdentity,
-  type FrontProxyIdentity,
-} from './front-proxy.js';
+import { AUTHENTICATION_CONFIGMAP, authenticationConfigData, authenticationConfigMap, type FrontProxyIdentity } from './front-proxy.js';
 
 /** upstream's resync of the availability controller's APIService informer. */
 const RESYNC_MS = 30_000;
@@ -54,6 +48,8 @@ export interface AggregatorOptions {
   defs: readonly ResourceDef[];
   /** The cluster CA that client certificates are checked with (client-ca-file of the published ConfigMap). */
   clientCA?: string;
+  /** The front-proxy identity (pki/front-proxy.ts: kept in the data dir, made at start in memory). */
+  frontProxy: () => Promise<FrontProxyIdentity>;
   log: Logger;
 }
 
@@ -114,7 +110,7 @@ export function createAggregator(o: AggregatorOptions): Aggregator {
 
   // ---- the front-proxy identity and its ConfigMap ----
   let identity: FrontProxyIdentity | undefined;
-  const identityReady = createFrontProxyIdentity().then(
+  const identityReady = o.frontProxy().then(
     (fp) => (identity = fp),
     (err) => {
       log.error({ err }, 'aggregator: front-proxy identity not made');
