@@ -1,7 +1,8 @@
 // The official Python client on the kinds of issue 25 it has typed APIs for: a ResourceQuota
 // whose status the controller fills and whose limit refuses a Pod (ApiException 403 with
 // upstream's text), a LimitRange defaulting a Pod's resources, and a CertificateSigningRequest
-// created, approved (replace_certificate_signing_request_approval) and signed.
+// created, approved (replace_certificate_signing_request_approval) and signed; a NetworkPolicy, the
+// default IngressClass, an Ingress whose status the built-in controller fills, and APIServices.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -104,5 +105,45 @@ print(json.dumps(out))
       signed: true,
       requestor: 'kubernetes-admin',
     });
+  });
+
+  it('works with NetworkPolicy, the default IngressClass, an Ingress the controller serves, and APIServices', async () => {
+    const got = await pythonJson(tc, {
+      code: `
+import json, sys, time
+from kubernetes import client, config
+config.load_kube_config(config_file=sys.argv[1])
+net = client.NetworkingV1Api()
+out = {}
+net.create_namespaced_network_policy("default", client.V1NetworkPolicy(metadata=client.V1ObjectMeta(name="py-deny"),
+    spec=client.V1NetworkPolicySpec(pod_selector=client.V1LabelSelector(match_labels={"app": "db"}))))
+np = net.read_namespaced_network_policy("py-deny", "default")
+out["policyTypes"] = np.spec.policy_types
+out["classes"] = [[c.metadata.name, c.spec.controller, (c.metadata.annotations or {}).get("ingressclass.kubernetes.io/is-default-class")] for c in net.list_ingress_class().items]
+backend = client.V1IngressBackend(service=client.V1IngressServiceBackend(name="py-web", port=client.V1ServiceBackendPort(number=80)))
+net.create_namespaced_ingress("default", client.V1Ingress(metadata=client.V1ObjectMeta(name="py-ing"),
+    spec=client.V1IngressSpec(rules=[client.V1IngressRule(host="py.test", http=client.V1HTTPIngressRuleValue(
+        paths=[client.V1HTTPIngressPath(path="/", path_type="Prefix", backend=backend)]))])))
+for _ in range(400):
+    ing = net.read_namespaced_ingress("py-ing", "default")
+    if ing.status.load_balancer.ingress:
+        break
+    time.sleep(0.025)
+out["ingress"] = [ing.spec.ingress_class_name, [i.ip for i in ing.status.load_balancer.ingress or []]]
+reg = client.ApiregistrationV1Api()
+svc = reg.read_api_service("v1.networking.k8s.io")
+out["apiservice"] = [svc.spec.group, svc.spec.version, svc.spec.service, [[c.type, c.status, c.reason] for c in svc.status.conditions]]
+out["apiservices"] = len(reg.list_api_service().items)
+print(json.dumps(out))
+`,
+    });
+    expect(got).toEqual({
+      policyTypes: ['Ingress'],
+      classes: [['tinykube', 'tinykube.io/ingress', 'true']],
+      ingress: ['tinykube', [tc.cluster.ingress!.http!.host]],
+      apiservice: ['networking.k8s.io', 'v1', null, [['Available', 'True', 'Local']]],
+      apiservices: expect.any(Number),
+    });
+    expect(got.apiservices).toBeGreaterThanOrEqual(20);
   });
 });
