@@ -61,6 +61,9 @@ export function spdySessionOverSocket(socket: Duplex, head: Buffer | undefined, 
 export const toBuffer = (data: RawData): Buffer =>
   Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
 
+/** The sockets under tunnel WebSockets (no extensions): their transports write frames themselves (ws-frames.ts). */
+const tunnelSockets = new WeakMap<WebSocket, Duplex>();
+
 /** The largest message the tunnel sends: what is queued meanwhile goes out in messages up to this size. */
 const TUNNEL_MESSAGE_MAX = 1 << 20;
 
@@ -73,7 +76,7 @@ const TUNNEL_MESSAGE_MAX = 1 << 20;
  * boundaries mean nothing here.
  */
 export function webSocketTransport(ws: WebSocket, highWaterMark = 1 << 20): ByteTransport {
-  const out = new FrameWriter(ws);
+  const out = new FrameWriter(ws, tunnelSockets.get(ws));
   /** Bytes accepted and not written yet; `pending` holds those not handed to `out` yet. */
   let queued = 0;
   let pending: Buffer[] = [];
@@ -100,12 +103,12 @@ export function webSocketTransport(ws: WebSocket, highWaterMark = 1 << 20): Byte
     let n = 0;
     let size = 0;
     while (n < pending.length && (n === 0 || size + pending[n]!.length <= TUNNEL_MESSAGE_MAX)) size += pending[n++]!.length;
-    const msg = n === 1 ? pending[0]! : Buffer.concat(pending.slice(0, n), size);
+    const pieces = pending.slice(0, n);
     pending = pending.slice(n);
     sending = true;
-    out.send(msg, true, () => {
+    out.sendPieces(pieces, size, () => {
       sending = false;
-      queued -= msg.length;
+      queued -= size;
       if (full && queued <= highWaterMark / 2) {
         full = false;
         for (const cb of drainCbs) cb();
@@ -113,15 +116,20 @@ export function webSocketTransport(ws: WebSocket, highWaterMark = 1 << 20): Byte
       flush();
     });
   };
+  const write = (bufs: Buffer[]): boolean => {
+    if (closed || ending || ws.readyState !== ws.OPEN) return false;
+    for (const b of bufs) {
+      queued += b.length;
+      pending.push(b);
+    }
+    flush();
+    if (queued > highWaterMark) full = true;
+    return !full;
+  };
   return {
-    write(buf) {
-      if (closed || ending || ws.readyState !== ws.OPEN) return false;
-      queued += buf.length;
-      pending.push(buf);
-      flush();
-      if (queued > highWaterMark) full = true;
-      return !full;
-    },
+    write: (buf) => write([buf]),
+    // Header and payload are joined with the rest of the message, in its one copy.
+    writeFrame: (header, payload) => write([header, payload]),
     end() {
       if (ws.readyState === ws.CONNECTING) return void ws.close(1000);
       ending = true;
@@ -200,6 +208,7 @@ export function acceptSpdyTunnelWebSocket(
     socket.once('close', onClose);
     wss.handleUpgrade(req, socket, head, (ws) => {
       socket.off('close', onClose);
+      tunnelSockets.set(ws, socket);
       resolve(ws);
     });
   });

@@ -14,8 +14,9 @@ afterEach(() => {
 
 describe('front-proxy identity', () => {
   it('is made once in a pki directory and read back after', async () => {
-    const dir = join(mkdtempSync(join(tmpdir(), 'tk-fp-')), 'pki');
-    dirs.push(dir);
+    const parent = mkdtempSync(join(tmpdir(), 'tk-fp-'));
+    dirs.push(parent);
+    const dir = join(parent, 'pki');
     const first = await loadOrCreateFrontProxy(dir);
     const again = await loadOrCreateFrontProxy(dir);
     expect(again).toEqual(first);

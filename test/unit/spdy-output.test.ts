@@ -112,4 +112,21 @@ describe('SPDY output', () => {
     out.send(data(1, 'x'));
     expect(hooks.failed.map((e) => e.message)).toEqual(['EPIPE']);
   });
+
+  it('hands a DATA frame to a transport that takes frames as its header and the payload as written', () => {
+    const { tr, out } = setup();
+    const frames: [Buffer, Buffer][] = [];
+    const transport = { ...tr.transport, writeFrame: (h: Buffer, p: Buffer) => void frames.push([h, p]) };
+    const out2 = createFrameOutput(transport, fakeEncoder().encoder, { wrote: () => {}, error: () => {}, failed: () => {} });
+    const payload = Buffer.from('payload');
+    out2.send({ type: 'DATA', streamId: 3, fin: false, data: payload });
+    out2.send({ type: 'DATA', streamId: 3, fin: true, data: Buffer.alloc(0) });
+    expect(frames).toHaveLength(1);
+    expect(frames[0]![0].toString('hex')).toBe(bytes(data(3, 'payload')).slice(0, 16));
+    expect(frames[0]![1]).toBe(payload);
+    // The empty FIN frame is one buffer; so is everything for a transport without writeFrame.
+    expect(tr.written.map((b) => b.toString('hex'))).toEqual(['0000000301000000']);
+    out.send(data(1, 'joined'));
+    expect(tr.written.at(-1)!.toString('hex')).toBe(bytes(data(1, 'joined')));
+  });
 });

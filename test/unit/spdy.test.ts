@@ -9,6 +9,7 @@ import {
   createSpdySession,
   decodeHeaderBlock,
   encodeHeaderBlock,
+  encodeDataFrameHeader,
   encodeSimpleFrame,
   GoAwayStatus,
   RstStatus,
@@ -233,6 +234,31 @@ describe('frame codec', () => {
     parser.push(wire.subarray(50));
     expect(frames).toHaveLength(1);
     expect(parser.buffered).toBe(0);
+  });
+
+  it('passes a payload that is most of its chunk on as a view of it, and copies a small one out of a big chunk', async () => {
+    const enc = createFrameEncoder();
+    const big = await enc.encode({ type: 'DATA', streamId: 1, fin: false, data: Buffer.alloc(5000, 2) });
+    const small = await enc.encode({ type: 'DATA', streamId: 3, fin: false, data: Buffer.alloc(10, 3) });
+    const chunk = Buffer.concat([big, small]);
+    const { frames } = await parseAll([chunk]);
+    const [a, b] = frames as Extract<SpdyFrame, { type: 'DATA' }>[];
+    expect(a!.data.equals(Buffer.alloc(5000, 2))).toBe(true);
+    expect(b!.data.equals(Buffer.alloc(10, 3))).toBe(true);
+    expect(a!.data.buffer).toBe(chunk.buffer);
+    expect(b!.data.buffer).not.toBe(chunk.buffer);
+  });
+
+  it('encodes a DATA frame header as the first 8 bytes of the whole frame', () => {
+    for (const f of [
+      { type: 'DATA' as const, streamId: 5, fin: true, data: Buffer.from('payload') },
+      { type: 'DATA' as const, streamId: 0x7fffffff, fin: false, data: Buffer.alloc(70_000, 1) },
+    ]) {
+      const whole = encodeSimpleFrame(f);
+      expect(encodeDataFrameHeader(f).equals(whole.subarray(0, 8))).toBe(true);
+      expect(whole.subarray(8).equals(f.data)).toBe(true);
+    }
+    expect(() => encodeDataFrameHeader({ type: 'DATA', streamId: 0, fin: false, data: Buffer.alloc(1) })).toThrow(/stream id 0/);
   });
 
   const control = (type: number, payload: Buffer, version = 3, flags = 0, length = payload.length) => {

@@ -1,4 +1,5 @@
-// Our bufferutil-shaped masking for ws gives exactly ws's byte-by-byte result, at every alignment.
+// Our bufferutil-shaped masking for ws gives exactly ws's byte-by-byte result, at every alignment,
+// through the word loop (short buffers) and the WebAssembly one (longer, several windows of it).
 import { describe, it, expect } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { mask, unmask } from '../../src/streaming/ws-mask.js';
@@ -11,7 +12,7 @@ describe('ws masking', () => {
   it('unmasks in place like the byte loop, for every offset and many lengths', () => {
     const m = randomBytes(4);
     for (let offset = 0; offset < 8; offset++) {
-      for (const len of [0, 1, 3, 4, 5, 31, 32, 33, 1000, 65_537]) {
+      for (const len of [0, 1, 3, 4, 5, 31, 32, 33, 36, 63, 64, 67, 100, 511, 512, 527, 1000, 65_537, 600_001]) {
         const base = randomBytes(len + 16);
         const a = Buffer.from(base).subarray(offset, offset + len);
         const b = Buffer.from(base).subarray(offset, offset + len);

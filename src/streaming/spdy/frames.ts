@@ -49,17 +49,20 @@ export function hasHeaderBlock(f: SpdyFrame): f is HeaderFrame {
   return f.type === 'SYN_STREAM' || f.type === 'SYN_REPLY' || f.type === 'HEADERS';
 }
 
+/** The 8 bytes before a DATA frame's payload (the payload follows unchanged). */
+export function encodeDataFrameHeader(f: Extract<SpdyFrame, { type: 'DATA' }>): Buffer {
+  if (f.data.length > MAX_FRAME_LENGTH) throw new RangeError('data frame payload too large');
+  const b = Buffer.allocUnsafe(8);
+  b.writeUInt32BE(streamIdOf(f.streamId), 0);
+  b.writeUInt32BE((((f.fin ? FLAG_FIN : 0) << 24) | f.data.length) >>> 0, 4);
+  return b;
+}
+
 /** Serializes a frame that carries no header block (no compression context involved). */
 export function encodeSimpleFrame(f: SimpleFrame): Buffer {
   switch (f.type) {
-    case 'DATA': {
-      if (f.data.length > MAX_FRAME_LENGTH) throw new RangeError('data frame payload too large');
-      const b = Buffer.allocUnsafe(8 + f.data.length);
-      b.writeUInt32BE(streamIdOf(f.streamId), 0);
-      b.writeUInt32BE((((f.fin ? FLAG_FIN : 0) << 24) | f.data.length) >>> 0, 4);
-      f.data.copy(b, 8);
-      return b;
-    }
+    case 'DATA':
+      return Buffer.concat([encodeDataFrameHeader(f), f.data]);
     case 'RST_STREAM': {
       const p = Buffer.alloc(8);
       p.writeUInt32BE(streamIdOf(f.streamId), 0);
@@ -217,7 +220,11 @@ export function createFrameParser(opts: FrameParserOptions): FrameParser {
     }
     return out;
   };
+  // take()'s last result was a view of memory this big (the ArrayBuffer under the chunk it came
+  // in, which it keeps alive), or 0: a fresh buffer of its own.
+  let takenFrom = 0;
   const take = (n: number): Buffer => {
+    takenFrom = 0;
     if (n === 0) return Buffer.alloc(0);
     total -= n;
     const first = chunks[head]!;
@@ -225,6 +232,7 @@ export function createFrameParser(opts: FrameParserOptions): FrameParser {
       if (first.length === n) head++;
       else chunks[head] = first.subarray(n);
       dropConsumed();
+      takenFrom = first.buffer.byteLength;
       return first.subarray(0, n);
     }
     const out = Buffer.allocUnsafe(n);
@@ -396,7 +404,11 @@ export function createFrameParser(opts: FrameParserOptions): FrameParser {
         if (length > maxData) throw spdyProtocolError(`data frame of ${length} bytes exceeds the limit of ${maxData}`);
         if (total < 8 + length) return;
         take(8);
-        item = { type: 'DATA', streamId, fin: (flags & FLAG_FIN) !== 0, data: Buffer.from(take(length)) };
+        // A payload that is most of the memory it came in is passed on as a view (no copy of every
+        // forwarded byte); a small one is copied so that it does not pin a big chunk while it waits.
+        let data = take(length);
+        if (takenFrom > 2 * length) data = Buffer.from(data);
+        item = { type: 'DATA', streamId, fin: (flags & FLAG_FIN) !== 0, data };
       }
       queue.push(item);
       queuedBytes += sizeOf(item);

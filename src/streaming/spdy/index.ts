@@ -18,7 +18,7 @@ export { FrameType, GoAwayStatus, MAX_FRAME_LENGTH, RstStatus, SPDY_VERSION, isS
 export type { SpdyFrame, SpdyHeaders, SpdyProtocolError } from './protocol.js';
 export { createHeaderCompressor, createHeaderDecompressor, decodeHeaderBlock, encodeHeaderBlock, headerValue } from './headers.js';
 export type { HeaderCompressor, HeaderDecompressor } from './headers.js';
-export { createFrameEncoder, createFrameParser, encodeSimpleFrame, hasHeaderBlock } from './frames.js';
+export { createFrameEncoder, createFrameParser, encodeDataFrameHeader, encodeSimpleFrame, hasHeaderBlock } from './frames.js';
 export type { FrameEncoder, FrameParser, FrameParserOptions, HeaderFrame, SimpleFrame } from './frames.js';
 export { duplexTransport } from './transport.js';
 export type { ByteTransport } from './transport.js';

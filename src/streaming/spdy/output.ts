@@ -2,7 +2,7 @@
 // header block waits for zlib (off the main thread) and every frame sent after it waits behind it;
 // the others are written at once. Writers (the streams) wait while the transport is full or frames
 // are queued, and go on at its 'drain'. Ending the transport waits until what was sent is written.
-import { hasHeaderBlock, encodeSimpleFrame, type FrameEncoder } from './frames.js';
+import { hasHeaderBlock, encodeDataFrameHeader, encodeSimpleFrame, type FrameEncoder } from './frames.js';
 import type { SpdyFrame } from './protocol.js';
 import type { ByteTransport } from './transport.js';
 
@@ -33,18 +33,22 @@ export interface OutputHooks {
 
 export function createFrameOutput(transport: ByteTransport, encoder: FrameEncoder, hooks: OutputHooks): FrameOutput {
   // Output in order: a header frame waits for zlib, and every frame sent after it waits behind it.
-  const queue: { buf?: Buffer; ready: boolean }[] = [];
+  const queue: { buf?: Buffer; payload?: Buffer; ready: boolean }[] = [];
   const drainWaiters: (() => void)[] = [];
   let endWhenFlushed = false;
   let full = false;
   let closed = false;
   let ended = false;
 
-  const writeOut = (buf: Buffer) => {
+  // A DATA frame is its header and the payload as the stream wrote it, not copied into one buffer
+  // here: the transport joins them where it copies anyway.
+  const writeOut = (buf: Buffer, payload?: Buffer) => {
     hooks.wrote();
     let ok: boolean | void;
     try {
-      ok = transport.write(buf);
+      if (payload === undefined) ok = transport.write(buf);
+      else if (transport.writeFrame) ok = transport.writeFrame(buf, payload);
+      else ok = transport.write(Buffer.concat([buf, payload]));
     } catch (err) {
       hooks.failed(err as Error);
       return;
@@ -72,7 +76,7 @@ export function createFrameOutput(transport: ByteTransport, encoder: FrameEncode
   const flush = () => {
     while (queue.length && queue[0]!.ready) {
       const item = queue.shift()!;
-      if (item.buf && !closed) writeOut(item.buf);
+      if (item.buf && !closed) writeOut(item.buf, item.payload);
     }
     if (queue.length) return;
     if (endWhenFlushed && !closed) end();
@@ -107,14 +111,18 @@ export function createFrameOutput(transport: ByteTransport, encoder: FrameEncode
         return;
       }
       let buf: Buffer;
+      let payload: Buffer | undefined;
       try {
-        buf = encodeSimpleFrame(frame);
+        if (frame.type === 'DATA' && frame.data.length) {
+          buf = encodeDataFrameHeader(frame);
+          payload = frame.data;
+        } else buf = encodeSimpleFrame(frame);
       } catch (err) {
         hooks.error(err as Error);
         return;
       }
-      if (queue.length) queue.push({ buf, ready: true });
-      else writeOut(buf);
+      if (queue.length) queue.push({ buf, payload, ready: true });
+      else writeOut(buf, payload);
     },
     whenDrained(cb) {
       if (!isFull() || closed) cb();

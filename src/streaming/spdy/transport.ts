@@ -6,6 +6,9 @@ import { Duplex } from 'node:stream';
 export interface ByteTransport {
   /** Queues bytes; returning false means "full": wait for onDrain before writing much more. */
   write(buf: Buffer): boolean | void;
+  /** Writes a frame given as its header and its payload, as write() would their concatenation
+   *  (without the caller copying the payload into one buffer). */
+  writeFrame?(header: Buffer, payload: Buffer): boolean | void;
   /** Flushes what is queued, then closes. */
   end(): void;
   /** Closes at once, dropping what is queued. */
@@ -28,6 +31,14 @@ export function isDuplex(t: ByteTransport | Duplex): t is Duplex {
 export function duplexTransport(d: Duplex): ByteTransport {
   return {
     write: (b) => d.write(b),
+    // One writev: on a TLS socket one SSL_write, as a single buffer would be.
+    writeFrame: (header, payload) => {
+      d.cork();
+      d.write(header);
+      const ok = d.write(payload);
+      d.uncork();
+      return ok;
+    },
     end: () => {
       // Flush, then close both ways: a socket with allowHalfOpen would otherwise keep reading.
       if (d.writableFinished) return void d.destroy();
