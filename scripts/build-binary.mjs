@@ -3,9 +3,12 @@
 //   1. esbuild bundles the entry into one CommonJS file: inside SEA only built-in modules can be
 //      require()d, so every package is inlined, and the two native addons are redirected to
 //      src/base/native.ts (better-sqlite3 via its `bindings` lookup, node-pty via its loadNativeModule);
-//      The libraries loaded apart (scripts/vendor-apart.mjs: undici, http-proxy-3) are not in it:
-//      each the bundle imports is bundled alone, an asset vendor/<name>.cjs that src/base/vendor.ts
-//      evaluates on the first import();
+//      What a cluster runs on first use only is not in it, as V8 keeps the bundle's whole source in
+//      memory: the libraries loaded apart (scripts/vendor-apart.mjs) and upstream's OpenAPI
+//      descriptions (scripts/cluster-bundle.mjs). Each the bundle imports is bundled alone into an
+//      asset, vendor/<name>.cjs or openapi/<package>.cjs, that src/base/vendor.ts evaluates on the
+//      first import. The texts the bundles inline with `define` (worker threads' scripts, the
+//      bind-rewrite library) are assets text/<name>.txt too, read when the code that uses them runs;
 //   2. a sea-config names that file and the assets (plus a manifest of the addons' hashes);
 //   3. `node --experimental-sea-config` makes the blob (with V8's code cache: the binary starts
 //      without compiling the bundle);
@@ -24,7 +27,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import postject from 'postject';
 import { yamlWorkerDefine } from './yaml-worker.mjs';
 import { preloadLibDefine } from './preload-lib.mjs';
-import { buildVendorFiles, vendorApart, vendorFile } from './vendor-apart.mjs';
+import { SEA_VENDOR_NAMES, buildVendorFiles, vendorApart, vendorFile } from './vendor-apart.mjs';
+import { buildOpenAPIFiles, openapiApart } from './cluster-bundle.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 // Node's SEA fuse and resource name (documented in Node's single-executable-applications page).
@@ -141,33 +145,81 @@ const seaBuildOptions = () => ({
   logLevel: 'warning',
 });
 
+/** The object whose getters give the texts apart (textsApart()), injected into the bundle. */
+const TEXTS = '__tinykubeSeaTexts';
+
 /**
- * The entry as one CommonJS file that needs nothing but Node's built-in modules and the vendored
- * libraries' assets; returns the names of those it imports.
+ * The texts the bundles inline with `define` (the YAML decoder's and the data plane's worker
+ * scripts, the bind-rewrite library: ~0.12 MB) become SEA assets text/<name>.txt, written into
+ * `dir`: inlined, V8 would keep them in the bundle's source for the process's life, and the
+ * bind-rewrite library is read only when a container starts. Each define becomes a getter that
+ * reads its asset (src/base/vendor.ts assetText). Returns the defines, the module to inject, and the
+ * assets (name -> file).
+ */
+function textsApart(define, dir) {
+  const defines = {};
+  const assets = {};
+  const getters = [];
+  for (const [key, value] of Object.entries(define)) {
+    const text = JSON.parse(value);
+    // An empty text (no C compiler for the bind-rewrite library) stays inline: it says so.
+    if (typeof text !== 'string' || !text) {
+      defines[key] = value;
+      continue;
+    }
+    const asset = `text/${key.replace(/^_+|_+$/g, '').toLowerCase()}.txt`;
+    mkdirSync(join(dir, 'text'), { recursive: true });
+    writeFileSync(join(dir, asset), text);
+    assets[asset] = join(dir, asset);
+    defines[key] = `${TEXTS}.${key}`;
+    getters.push(`  get ${key}() {\n    return assetText(${JSON.stringify(asset)});\n  },\n`);
+  }
+  const inject = join(dir, 'sea-texts.js');
+  writeFileSync(inject, `import { assetText } from ${JSON.stringify(VENDOR_LOADER)};\nexport const ${TEXTS} = {\n${getters.join('')}};\n`);
+  return { defines, inject, assets };
+}
+
+/**
+ * The entry as one CommonJS file that needs nothing but Node's built-in modules and its assets;
+ * returns the names of the vendored libraries it imports, the sources of the OpenAPI modules, the
+ * texts apart (asset name -> file, written next to `outfile`), and the bytes each input file takes
+ * in it (esbuild's metafile: what the binary holds, by source).
  */
 export async function bundleForSea(entry, outfile) {
   const vendored = new Set();
+  const openapi = new Set();
   const options = seaBuildOptions();
-  await build({
+  const texts = textsApart(options.define, dirname(outfile));
+  const loader = (fn, arg) => `module.exports = require(${JSON.stringify(VENDOR_LOADER)}).${fn}(${JSON.stringify(arg)});\n`;
+  const r = await build({
     ...options,
+    define: texts.defines,
+    inject: [texts.inject],
     entryPoints: [entry],
     outfile,
+    metafile: true,
     plugins: [
       ...options.plugins,
-      vendorApart(
-        (name) => `module.exports = require(${JSON.stringify(VENDOR_LOADER)}).requireVendored(${JSON.stringify(name)});\n`,
-        vendored,
-      ),
+      vendorApart((name) => loader('requireVendored', name), vendored, SEA_VENDOR_NAMES),
+      openapiApart(openapi, (file) => loader('requireAssetModule', file)),
     ],
   });
-  return { vendored: [...vendored].sort() };
+  const inputs = Object.entries(Object.values(r.metafile.outputs)[0].inputs).map(([file, i]) => [file, i.bytesInOutput]);
+  return { vendored: [...vendored].sort(), openapi: [...openapi].sort(), texts: texts.assets, inputs: Object.fromEntries(inputs) };
 }
 
-/** The vendored libraries `names` as files in `dir` (vendor/<name>.cjs), ASCII only like the bundle; returns their assets. */
-async function buildSeaVendorFiles(names, dir) {
+/**
+ * The vendored libraries `names` and the OpenAPI modules `openapi` as files in `dir` (vendor/<name>.cjs,
+ * openapi/<package>.cjs), ASCII only like the bundle; returns them as assets (name -> file).
+ */
+async function buildSeaAssetModules(names, openapi, dir) {
   // charset ascii: V8 then holds a library's source as one-byte text (with minify there is no comment left).
-  await buildVendorFiles({ ...seaBuildOptions(), charset: 'ascii' }, join(dir, 'vendor'), names);
-  return Object.fromEntries(names.map((n) => [vendorFile(n), join(dir, vendorFile(n))]));
+  const options = { ...seaBuildOptions(), charset: 'ascii' };
+  const [, files] = await Promise.all([
+    buildVendorFiles(options, join(dir, 'vendor'), names),
+    buildOpenAPIFiles(options, dir, new Set(openapi)),
+  ]);
+  return Object.fromEntries([...names.map(vendorFile), ...files].map((f) => [f, join(dir, f)]));
 }
 
 /** Builds the binary; returns { output, bytes, ms, bundleBytes }. */
@@ -189,8 +241,8 @@ export async function buildBinary({ configFile, output, entry, quiet = false } =
   const tmp = `${cfg.output}.${process.pid}.tmp`;
   try {
     const main = join(work, `${cfg.name}.cjs`);
-    const { vendored } = await bundleForSea(cfg.entry, main);
-    const vendorAssets = await buildSeaVendorFiles(vendored, work);
+    const { vendored, openapi, texts } = await bundleForSea(cfg.entry, main);
+    const moduleAssets = await buildSeaAssetModules(vendored, openapi, work);
 
     const manifest = {};
     for (const [k, f] of Object.entries(cfg.assets)) manifest[k] = createHash('sha256').update(readFileSync(f)).digest('hex');
@@ -207,7 +259,7 @@ export async function buildBinary({ configFile, output, entry, quiet = false } =
         disableExperimentalSEAWarning: true,
         useCodeCache: cfg.useCodeCache,
         useSnapshot: cfg.useSnapshot,
-        assets: { ...cfg.assets, ...vendorAssets, [MANIFEST_ASSET]: manifestFile },
+        assets: { ...cfg.assets, ...moduleAssets, ...texts, [MANIFEST_ASSET]: manifestFile },
       }),
     );
     // It says "Wrote single executable preparation blob to ..." on success: only show failures.

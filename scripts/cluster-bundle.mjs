@@ -7,11 +7,12 @@
 // statically (options, instance, native, ...) stay out of the bundle, which require()s the CLI's
 // copies of them instead, so the classes the CLI checks errors against are the cluster's.
 //
-// Upstream's OpenAPI definitions (src/api/generated/**/*.openapi.ts: their descriptions, ~450 KB of
-// strings that only /openapi/v3 reads, loaded with import() on first use) are not in the bundle
-// either: each becomes dist/openapi/<package>.cjs, which the bundle require()s when a document is
-// first built. Compiled with the bundle they would cost every start ~2 ms though they never run
-// (scripts/gen-api.mjs).
+// Upstream's OpenAPI definitions (src/api/generated/**/*.openapi.ts: their descriptions, ~0.8 MB of
+// strings once bundled, that only /openapi/v3 reads, loaded with import() on first use) are not in
+// the bundle either: each becomes dist/openapi/<package>.cjs, which the bundle require()s when a
+// document is first built. Compiled with the bundle they would cost every start ~2 ms though they
+// never run (scripts/gen-api.mjs), and V8 would hold their text in every cluster's memory. The
+// single executable keeps them apart the same way, as SEA assets (scripts/build-binary.mjs).
 //
 // The libraries only the cluster's rarely taken paths import() (scripts/vendor-apart.mjs: undici,
 // http-proxy-3) are apart the same way: each is dist/vendor/<name>.cjs, require()d on first use.
@@ -26,19 +27,23 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CLUSTER = resolve(ROOT, 'src/cluster.ts');
 const SHARED_PREFIX = 'tinykube-shared:';
 const GENERATED = resolve(ROOT, 'src/api/generated');
-const OPENAPI_DIR = 'openapi';
+export const OPENAPI_DIR = 'openapi';
 
-/** The file name in dist/openapi/ of a generated .openapi.ts module (core/v1.openapi.ts -> core-v1.cjs). */
-const openapiFile = (source) =>
-  `${relative(GENERATED, source)
+/**
+ * The file in dist/ (or SEA asset) of a generated .openapi.ts module, relative to the bundle's
+ * directory: core/v1.openapi.ts -> openapi/core-v1.cjs.
+ */
+export const openapiFile = (source) =>
+  `${OPENAPI_DIR}/${relative(GENERATED, source)
     .replace(/\.openapi\.ts$/, '')
     .replace(/[\\/]/g, '-')}.cjs`;
 
 /**
- * esbuild plugin: the generated .openapi modules become `require('./openapi/<file>')` of a file
+ * esbuild plugin: the generated .openapi modules become CommonJS modules whose source is
+ * `stub(file)` (file: openapiFile()), by default `require('./openapi/<package>.cjs')` of a file
  * next to the bundle; `apart` collects their sources for buildOpenAPIFiles().
  */
-function openapiApart(apart) {
+export function openapiApart(apart, stub = (file) => `module.exports = require(${JSON.stringify(`./${file}`)});\n`) {
   const NS = 'openapi-apart';
   return {
     name: 'openapi-apart',
@@ -49,27 +54,27 @@ function openapiApart(apart) {
         apart.add(src);
         return { path: src, namespace: NS };
       });
-      b.onLoad({ filter: /.*/, namespace: NS }, (args) => ({
-        contents: `module.exports = require(${JSON.stringify(`./${OPENAPI_DIR}/${openapiFile(args.path)}`)});\n`,
-        loader: 'js',
-        resolveDir: ROOT,
-      }));
-      b.onResolve({ filter: /.*/, namespace: NS }, (args) => ({ path: args.path, external: true }));
+      b.onLoad({ filter: /.*/, namespace: NS }, (args) => ({ contents: stub(openapiFile(args.path)), loader: 'js', resolveDir: ROOT }));
+      b.onResolve({ filter: new RegExp(`^\\./${OPENAPI_DIR}/`), namespace: NS }, (args) => ({ path: args.path, external: true }));
     },
   };
 }
 
-/** Writes the .openapi modules the bundle `outfile` refers to as CommonJS files in its openapi/ dir. */
-async function buildOpenAPIFiles(common, outfile, sources) {
-  if (!sources.size) return;
+/**
+ * Writes the .openapi modules `sources` (absolute paths) as CommonJS files under `dir`, named by
+ * openapiFile() (dir/openapi/core-v1.cjs); returns those names.
+ */
+export async function buildOpenAPIFiles(common, dir, sources) {
+  if (!sources.size) return [];
   await build({
     ...common,
     entryPoints: Object.fromEntries([...sources].map((src) => [openapiFile(src).replace(/\.cjs$/, ''), src])),
-    outdir: join(dirname(outfile), OPENAPI_DIR),
+    outdir: dir,
     outExtension: { '.js': '.cjs' },
     format: 'cjs',
     sourcemap: false,
   });
+  return [...sources].map(openapiFile);
 }
 
 /** esbuild plugin: the libraries loaded apart become `require('./vendor/<name>.cjs')`, a file next to the bundle. */
@@ -134,7 +139,7 @@ export async function buildClusterBundle(common, outfile) {
     ],
   });
   // Every library of the list: dist/ ships the same files whichever of them the bundle imports.
-  await Promise.all([buildOpenAPIFiles(common, outfile, apart), buildVendorFiles(common, join(dirname(outfile), VENDOR_DIR))]);
+  await Promise.all([buildOpenAPIFiles(common, dirname(outfile), apart), buildVendorFiles(common, join(dirname(outfile), VENDOR_DIR))]);
   return { shared, outfile };
 }
 

@@ -1,8 +1,8 @@
-// Libraries the cluster loads with import() on first use only, kept out of its bundles: V8 keeps a
-// script's source text for as long as the script lives, so every byte of a library inlined into
-// dist/cluster.cjs or the single executable's bundle is idle RSS of every cluster, used or not.
-// Each is bundled on its own into a CommonJS file, and the bundle's `import('<name>')` loads that
-// file when it first runs:
+// Libraries the cluster loads on first use only, kept out of its bundles: V8 keeps a script's source
+// text for as long as the script lives, so every byte of a library inlined into dist/cluster.cjs or
+// the single executable's bundle is idle RSS of every cluster, used or not. No start may run one:
+// each is imported with import(), by modules that are, or by a require() made lazy. Each is bundled
+// on its own into a CommonJS file, and the bundle's import of it loads that file when it first runs:
 //   dist/                      dist/vendor/<name>.cjs, require()d relative to dist/cluster.cjs
 //                              (scripts/cluster-bundle.mjs)
 //   the single executable      the SEA asset vendor/<name>.cjs, evaluated by src/base/vendor.ts
@@ -18,7 +18,27 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const VENDOR_APART = {
   undici: '~1 MB of source: the ingress controller forwards with it, loaded once a class has an Ingress',
   'http-proxy-3': '~0.1 MB with debug: the ingress controller proxies WebSocket upgrades with it, loaded on the first',
+  '@marcbachmann/cel-js':
+    '~90 KB: CEL, for the x-kubernetes-validations rules of CRDs and for admission policies and match conditions, whose compilers are loaded with the first (src/registry/cel/index.ts, admission/)',
+  htmlparser2:
+    '~60 KB with entities: the API server proxy rewrites the links of text/html pages only, loaded with the first (src/server/apiproxy/html.ts)',
+  // Two that fastify and find-my-way require() on first need (scripts/bundle-stubs/lazy-requires.mjs).
+  semver: '~30 KB: fastify checks the versions a plugin declares it supports with it; none of ours declares any',
+  'safe-regex2': '~15 KB with ret: find-my-way checks the regular expressions of routes with it; no route of ours has one',
 };
+
+/**
+ * Libraries apart in the single executable only: in dist/ they are imported by modules of the
+ * ES module entries (src/cli/main.ts reaches them), whose code splitting already makes what an
+ * import() loads a chunk of its own, read on first use.
+ */
+export const SEA_APART = {
+  'js-yaml':
+    '~50 KB: the parser of YAML request bodies that are not JSON (kubectl sends JSON) and of --images files, loaded with the first (src/apimachinery/yaml/decode.ts)',
+};
+
+/** The names of the libraries apart in the single executable: VENDOR_APART's and SEA_APART's. */
+export const SEA_VENDOR_NAMES = [...Object.keys(VENDOR_APART), ...Object.keys(SEA_APART)];
 
 export const VENDOR_DIR = 'vendor';
 
@@ -28,19 +48,19 @@ const baseName = (name) => name.replace(/[\\/]/g, '-');
 export const vendorFile = (name) => `${VENDOR_DIR}/${baseName(name)}.cjs`;
 
 const escape = (s) => s.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
-const NAMES = new RegExp(`^(${Object.keys(VENDOR_APART).map(escape).join('|')})$`);
+const exactly = (names) => new RegExp(`^(${names.map(escape).join('|')})$`);
 const NS = 'vendor-apart';
 
 /**
- * esbuild plugin: an import of a library in VENDOR_APART becomes a CommonJS module whose source is
- * `stub(name)` (it sets module.exports to the library's exports); `used` collects the names met.
- * A require of `./vendor/...` inside a stub stays a runtime require().
+ * esbuild plugin: an import of a library of `names` (default: VENDOR_APART's) becomes a CommonJS
+ * module whose source is `stub(name)` (it sets module.exports to the library's exports); `used`
+ * collects the names met. A require of `./vendor/...` inside a stub stays a runtime require().
  */
-export function vendorApart(stub, used = new Set()) {
+export function vendorApart(stub, used = new Set(), names = Object.keys(VENDOR_APART)) {
   return {
     name: 'vendor-apart',
     setup(b) {
-      b.onResolve({ filter: NAMES }, (args) => {
+      b.onResolve({ filter: exactly(names) }, (args) => {
         used.add(args.path);
         return { path: args.path, namespace: NS };
       });
@@ -50,12 +70,12 @@ export function vendorApart(stub, used = new Set()) {
   };
 }
 
-/** esbuild plugin for bundles that must not carry these libraries at all (the ES module entries). */
+/** esbuild plugin for bundles that must not carry VENDOR_APART's libraries at all (the ES module entries). */
 export function vendorRefused(why) {
   return {
     name: 'vendor-refused',
     setup(b) {
-      b.onResolve({ filter: NAMES }, (args) => ({
+      b.onResolve({ filter: exactly(Object.keys(VENDOR_APART)) }, (args) => ({
         errors: [{ text: `${args.path} (from ${args.importer}) is loaded apart (scripts/vendor-apart.mjs) and ${why}` }],
       }));
     },

@@ -1,23 +1,41 @@
-// The libraries loaded apart (scripts/vendor-apart.mjs: undici, http-proxy-3): not in dist/cluster.cjs
-// nor in the single executable's bundle, whose source stays in memory, but files of their own that
-// the cluster's `import()` loads on first use: dist/vendor/<name>.cjs, and in the binary the SEA
-// asset vendor/<name>.cjs evaluated by src/base/vendor.ts. Runs against the built dist/.
+// The libraries loaded apart (scripts/vendor-apart.mjs: undici, http-proxy-3, CEL, htmlparser2,
+// semver, safe-regex2; js-yaml in the binary only): not in dist/cluster.cjs nor in the single
+// executable's bundle, whose source stays in memory, but files of their own that the cluster's
+// import loads on first use: dist/vendor/<name>.cjs, and in the binary the SEA asset
+// vendor/<name>.cjs evaluated by src/base/vendor.ts. Upstream's OpenAPI modules are apart in the
+// binary too (openapi/<package>.cjs; test/e2e/binary-apart.test.ts runs them). Runs against the
+// built dist/.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
 import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Plugin } from 'esbuild';
-import { requireVendored, VendoredLibraryError } from '../../src/base/vendor.js';
+import { requireAssetModule, requireVendored, VendoredLibraryError } from '../../src/base/vendor.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const DIST = join(ROOT, 'dist');
 /** A piece of each library's code (not of a comment: the cluster's own comments may name them). */
-const MARKERS = { undici: 'Symbol.for("undici.error.UND_ERR")', 'http-proxy-3': '"Must set target or forward"' };
+const MARKERS = {
+  undici: 'Symbol.for("undici.error.UND_ERR")',
+  'http-proxy-3': '"Must set target or forward"',
+  '@marcbachmann/cel-js': '"Optional.or must be called with an Optional argument"',
+  htmlparser2: '"BeforeClosingTagName"',
+  semver: '"PRERELEASEIDENTIFIERLOOSE"',
+  'safe-regex2': '"@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\\\]^ ?"',
+};
 const LIBS = Object.keys(MARKERS) as (keyof typeof MARKERS)[];
+/** Their files' names: a scope's slash becomes a dash. */
+const fileOf = (lib: string) => `${lib.replace('/', '-')}.cjs`;
+/** Apart in the binary only: dist/ has it in an ES module chunk of its own, split off by import(). */
+const SEA_ONLY = ['js-yaml'];
+const GENERATED = join(ROOT, 'src/api/generated');
+const OPENAPI_MODULES = readdirSync(GENERATED, { recursive: true })
+  .map(String)
+  .filter((f) => f.endsWith('.openapi.ts'));
 
 interface Run {
   code: number | null;
@@ -75,9 +93,12 @@ const load = ${load};
 const ANSWER = { status: 200, body: 'hello /x via 127.0.0.1' };
 
 describe('dist/', () => {
-  it('has an ASCII CommonJS file per library in dist/vendor/, and no bundle holds their source', () => {
-    expect(readdirSync(join(DIST, 'vendor')).sort()).toEqual(LIBS.map((l) => `${l}.cjs`).sort());
-    for (const lib of LIBS) expect(readFileSync(join(DIST, 'vendor', `${lib}.cjs`), 'utf8'), lib).toContain(MARKERS[lib]);
+  it('has an ASCII CommonJS file per library in dist/vendor/, and no bundle holds their source', async () => {
+    const { VENDOR_APART, SEA_APART } = await script<{ VENDOR_APART: object; SEA_APART: object }>('scripts/vendor-apart.mjs');
+    expect(Object.keys(VENDOR_APART).sort()).toEqual([...LIBS].sort());
+    expect(Object.keys(SEA_APART)).toEqual(SEA_ONLY);
+    expect(readdirSync(join(DIST, 'vendor')).sort()).toEqual(LIBS.map(fileOf).sort());
+    for (const lib of LIBS) expect(readFileSync(join(DIST, 'vendor', fileOf(lib)), 'utf8'), lib).toContain(MARKERS[lib]);
     const bundles = readdirSync(DIST, { recursive: true })
       .map(String)
       .filter((f) => /\.c?js$/.test(f));
@@ -93,7 +114,28 @@ describe('dist/', () => {
 
   it("has the cluster bundle's import() of each library require its file next to the bundle", () => {
     const text = readFileSync(join(DIST, 'cluster.cjs'), 'utf8');
-    for (const lib of LIBS) expect(text).toContain(`require("./vendor/${lib}.cjs")`);
+    for (const lib of LIBS) expect(text).toContain(`require("./vendor/${fileOf(lib)}")`);
+  });
+
+  it('runs the other vendored files alone: CEL, htmlparser2, semver, safe-regex2', async () => {
+    const dir = JSON.stringify(join(DIST, 'vendor'));
+    const r = await run(process.execPath, [
+      '-e',
+      `const load = (name) => require(${dir} + '/' + name.replace('/', '-') + '.cjs');
+const { Environment } = load('@marcbachmann/cel-js');
+const rule = new Environment().registerVariable('self', 'map').parse('self.replicas <= 10');
+const tags = [];
+new (load('htmlparser2').Parser)({ onopentag: (n, a) => tags.push(n + ' ' + JSON.stringify(a)) }).end('<a href="/x">x</a>');
+const safe = load('safe-regex2');
+process.stdout.write(JSON.stringify({
+  cel: [rule({ self: { replicas: 3n } }), rule({ self: { replicas: 11n } })],
+  html: tags,
+  semver: load('semver').satisfies('5.2.0', '>=5.0.0'),
+  safeRegex: [(safe.default ?? safe)('^a+$'), (safe.default ?? safe)('(a+)+$')],
+}) + '\\n');`,
+    ]);
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout)).toEqual({ cel: [true, false], html: ['a {"href":"/x"}'], semver: true, safeRegex: [true, false] });
   });
 
   it('runs the vendored files alone: undici requests through an http-proxy-3 proxy', async () => {
@@ -159,19 +201,55 @@ describe('dist/', () => {
 });
 
 describe('the single executable', () => {
-  it("leaves them out of its bundle: the real binary's and a small program's", async () => {
-    const { bundleForSea } = await script<{ bundleForSea: (entry: string, out: string) => Promise<{ vendored: string[] }> }>(
-      'scripts/build-binary.mjs',
-    );
-    for (const entry of ['src/cli/main.ts', 'test/fixtures/sea-vendor.ts']) {
+  it("leaves them and the OpenAPI modules out of its bundle: the real binary's and a small program's", async () => {
+    const { bundleForSea } = await script<{
+      bundleForSea: (
+        entry: string,
+        out: string,
+      ) => Promise<{ vendored: string[]; openapi: string[]; texts: Record<string, string>; inputs: Record<string, number> }>;
+    }>('scripts/build-binary.mjs');
+    const all = [...LIBS, ...SEA_ONLY];
+    const cases = {
+      'src/cli/main.ts': all,
+      'test/fixtures/sea-vendor.ts': ['undici', 'http-proxy-3'],
+      'test/fixtures/sea-apart.ts': all.slice(2),
+    };
+    for (const [entry, libs] of Object.entries(cases)) {
       const out = join(work, 'sea-main.cjs');
       const r = await bundleForSea(join(ROOT, entry), out);
-      expect(r.vendored, entry).toEqual(['http-proxy-3', 'undici']);
+      expect(r.vendored, entry).toEqual([...libs].sort());
       const text = readFileSync(out, 'utf8');
       for (const lib of LIBS) expect(text, entry).not.toContain(MARKERS[lib]);
-      for (const lib of LIBS) expect(text, entry).toContain(`.requireVendored("${lib}")`);
+      for (const lib of libs) expect(text, entry).toContain(`.requireVendored("${lib}")`);
+      // What the bundle holds, by source file: nothing of theirs but the one-line stubs that load
+      // the assets (js-yaml's messages are also in the YAML decoder's worker, inlined as text: the
+      // inputs tell).
+      const inputs = Object.keys(r.inputs);
+      expect(
+        inputs.filter((f) => all.some((l) => f.startsWith(`node_modules/${l}/`))),
+        entry,
+      ).toEqual([]);
+      expect(
+        inputs.filter((f) => f.endsWith('.openapi.ts') && !f.startsWith('openapi-apart:')),
+        entry,
+      ).toEqual([]);
     }
-  }, 30_000);
+    // The real binary's OpenAPI modules are its assets, one per package, each read with the first document that needs it.
+    const main = await bundleForSea(join(ROOT, 'src/cli/main.ts'), join(work, 'sea-main.cjs'));
+    expect(main.openapi.map((f) => relative(GENERATED, f)).sort()).toEqual([...OPENAPI_MODULES].sort());
+    expect(readFileSync(join(work, 'sea-main.cjs'), 'utf8')).toContain('.requireAssetModule("openapi/core-v1.cjs")');
+    // The texts inlined with `define` elsewhere are assets: the worker threads' scripts and the bind-rewrite library.
+    expect(Object.keys(main.texts)).toEqual(expect.arrayContaining(['text/tinykube_preload_so.txt', 'text/tinykube_yaml_worker.txt']));
+    const bundle = readFileSync(join(work, 'sea-main.cjs'), 'utf8');
+    for (const file of Object.values(main.texts)) {
+      const text = readFileSync(file, 'utf8');
+      // A piece of it that no string escaping changes.
+      const piece = [...text.matchAll(/[\w ,.:;()=+/-]{40}/g)].map((m) => m[0]).find((p) => new Set(p).size >= 15)!;
+      expect(text.length, file).toBeGreaterThan(20_000);
+      expect(bundle, file).not.toContain(piece);
+    }
+    expect(Object.values(main.inputs).reduce((a, b) => a + b, 0)).toBeLessThan(2.5e6);
+  }, 60_000);
 
   it('loads them from its assets on first import(): undici requests through an http-proxy-3 proxy', async () => {
     const out = join(work, 'sea-build', 'vendortest');
@@ -193,8 +271,36 @@ describe('the single executable', () => {
     expect(existsSync(join(alone, 'vendor'))).toBe(false);
   }, 180_000);
 
+  it('loads the others from its assets on first import(): CEL, js-yaml, htmlparser2, semver, safe-regex2', async () => {
+    const out = join(work, 'sea-build-apart', 'aparttest');
+    const built = await run(
+      process.execPath,
+      [join(ROOT, 'scripts/build-binary.mjs'), '--entry', join(ROOT, 'test/fixtures/sea-apart.ts'), '--output', out],
+      ROOT,
+      170_000,
+    );
+    expect(built.code, built.stderr).toBe(0);
+    const alone = join(work, 'sea-alone-apart');
+    mkdirSync(alone);
+    copyFileSync(out, join(alone, 'aparttest'));
+    rmSync(join(work, 'sea-build-apart'), { recursive: true, force: true });
+    const r = await run(join(alone, 'aparttest'), [], alone);
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout)).toEqual({
+      cel: [true, false],
+      yaml: { a: [1, 2], b: { c: 'x' } },
+      html: ['p {}', 'a {"href":"/x"}', 'img {"src":"y.png"}'],
+      semver: true,
+      safeRegex: [true, false],
+      names: ['Environment', 'Parser'],
+    });
+  }, 180_000);
+
   it('outside the binary, has no assets to load them from', () => {
     expect(() => requireVendored('undici')).toThrow(VendoredLibraryError);
     expect(() => requireVendored('undici')).toThrow('undici: only the single executable loads libraries from its assets');
+    expect(() => requireAssetModule('openapi/core-v1.cjs')).toThrow(
+      'openapi/core-v1.cjs: only the single executable loads modules from its assets',
+    );
   });
 });
