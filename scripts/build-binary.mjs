@@ -26,6 +26,7 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import postject from 'postject';
 import { yamlWorkerDefine } from './yaml-worker.mjs';
+import { dataPlaneWorkerDefine } from './dataplane-worker.mjs';
 import { preloadLibDefine } from './preload-lib.mjs';
 import { SEA_VENDOR_NAMES, buildVendorFiles, vendorApart, vendorFile } from './vendor-apart.mjs';
 import { buildOpenAPIFiles, openapiApart } from './cluster-bundle.mjs';
@@ -133,9 +134,10 @@ const seaBuildOptions = () => ({
   plugins: [seaNativeAddons(), lazyRequires()],
   // fastify's schema compilers and inject(): unused (scripts/bundle-stubs).
   alias: unusedFastifyAliases(),
-  // The YAML decoder's worker thread, started from source text (scripts/yaml-worker.mjs), and the
-  // containers' bind-rewrite library (scripts/preload-lib.mjs).
-  define: { ...yamlWorkerDefine(), ...preloadLibDefine() },
+  // The YAML decoder's and the data plane's worker threads, started from source text
+  // (scripts/yaml-worker.mjs, scripts/dataplane-worker.mjs), and the containers' bind-rewrite
+  // library (scripts/preload-lib.mjs).
+  define: { ...yamlWorkerDefine(), ...dataPlaneWorkerDefine(), ...preloadLibDefine() },
   legalComments: 'none',
   // Minified: no comments (one non-ASCII character in a comment makes V8 hold the whole source
   // as a two-byte string, twice its size) and less source to keep in memory.

@@ -10,6 +10,7 @@ import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { yamlWorkerDefine } from './yaml-worker.mjs';
+import { dataPlaneWorkerDefine } from './dataplane-worker.mjs';
 import { preloadLibDefine } from './preload-lib.mjs';
 import { unusedFastifyAliases } from './bundle-stubs/aliases.mjs';
 import { lazyRequires } from './bundle-stubs/lazy-requires.mjs';
@@ -32,9 +33,10 @@ const common = {
   // ws's optional native (un)masking: our word-wise JavaScript instead of its byte loop.
   // fastify's schema compilers and inject(): unused, and 0.7 MB to parse at every start.
   alias: { bufferutil: './src/streaming/ws-mask.ts', ...unusedFastifyAliases() },
-  // The YAML decoder's worker thread, started from source text (scripts/yaml-worker.mjs), and the
-  // containers' bind-rewrite library (scripts/preload-lib.mjs).
-  define: { ...yamlWorkerDefine(), ...preloadLibDefine() },
+  // The YAML decoder's and the data plane's worker threads, started from source text
+  // (scripts/yaml-worker.mjs, scripts/dataplane-worker.mjs), and the containers' bind-rewrite
+  // library (scripts/preload-lib.mjs).
+  define: { ...yamlWorkerDefine(), ...dataPlaneWorkerDefine(), ...preloadLibDefine() },
   charset: 'ascii',
   // What fastify and find-my-way do at load that tinykube needs later, if ever (the file says).
   plugins: [lazyRequires()],

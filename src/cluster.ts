@@ -16,7 +16,8 @@ import { ensureAllocationTable } from './allocators/bands.js';
 import { serviceAllocators, withServiceAllocation } from './registry/service/allocation.js';
 import { repairServiceAllocations } from './registry/service/repair.js';
 import { bootstrap, bootstrapDNSService, reconcileDNSEndpoints, serviceIP } from './registry/bootstrap.js';
-import { startDnsServer, type DnsServer } from './dns/index.js';
+import type { DnsServer } from './dns/index.js';
+import { startDataPlane } from './dataplane/index.js';
 import { startServiceProxy, serviceStatusWriter, PROXY_COMPONENT, type ServiceProxy } from './proxy/index.js';
 import { hostPort } from './proxy/endpoints.js';
 import { eventRecorder } from './controllers/events.js';
@@ -186,6 +187,8 @@ export async function startCluster(opts: StartOptions = {}): Promise<RunningClus
   // cause): what is wrong with the data dir is said before anything about other clusters.
   if (asked.dataDir) ensureDataDir(asked.dataDir);
   const store = asked.dataDir ? openDataDirStore(asked.dataDir, { groupCommit: true }) : new Store({ groupCommit: true });
+  // Its thread starts now, while the cluster is placed and the API server starts (see dataplane/index.ts).
+  const dataPlane = startDataPlane({ log: log.child({ component: 'dataplane' }) });
   const order = slotOrder(
     !asked.dataDir ? 'in-memory' : resolve(asked.dataDir) === resolve(defaultDataDir(DEFAULTS.name)) ? 'default-data-dir' : 'data-dir',
     asked.dataDir && resolve(asked.dataDir),
@@ -201,6 +204,7 @@ export async function startCluster(opts: StartOptions = {}): Promise<RunningClus
     });
   } catch (err) {
     store.close();
+    await dataPlane.stop();
     throw err;
   }
   const config = resolveConfig(opts, mode, placement.slot ?? 0);
@@ -228,6 +232,7 @@ export async function startCluster(opts: StartOptions = {}): Promise<RunningClus
       saveRanges(config.dataDir, r);
     } catch (err) {
       store.close();
+      await dataPlane.stop();
       await placement.lease.release();
       throw err;
     }
@@ -369,7 +374,13 @@ export async function startCluster(opts: StartOptions = {}): Promise<RunningClus
     // Shared informers for the kinds most consumers read (parsed once, kept current by events);
     // the DNS index starts from them too.
     for (const r of ['pods', 'services', 'nodes', ENDPOINTSLICES]) informers.for(r);
-    dns = await startDnsServer({ store, config, log: log.child({ component: 'dns' }), fallbackListen: opts.dnsFallbackListen, informers });
+    dns = await dataPlane.startDns({
+      store,
+      config,
+      log: log.child({ component: 'dns' }),
+      fallbackListen: opts.dnsFallbackListen,
+      informers,
+    });
     config.dnsHost = dns.host;
     config.dnsPort = dns.udpPort;
     reconcileDNSEndpoints(registry, defs, dns.host, dns.udpPort);
@@ -518,6 +529,7 @@ export async function startCluster(opts: StartOptions = {}): Promise<RunningClus
           await proxy?.stop();
           await agent?.stop();
           await dns?.stop();
+          await dataPlane.stop();
           await api?.close();
           webhooks?.close();
           conversionAgents?.close();
@@ -543,6 +555,7 @@ export async function startCluster(opts: StartOptions = {}): Promise<RunningClus
     await proxy?.stop().catch(() => undefined);
     await agent?.stop().catch(() => undefined);
     await dns?.stop().catch(() => undefined);
+    await dataPlane.stop().catch(() => undefined);
     await api?.close().catch(() => undefined);
     webhooks?.close();
     conversionAgents?.close();

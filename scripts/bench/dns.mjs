@@ -4,16 +4,30 @@
 //     the highest rate answered with < 0.1% loss, and the p99 latency at half of tinykube's rate
 //     (both servers at that same rate).
 //     Beside them, a bare Node UDP echo at the same rate: the floor of any server on Node dgram.
+//   - DNS p50/p99 at a fixed rate while 16 keep-alive clients create Services as fast as the API
+//     answers, beside the same rate with an idle API, in the same run (issue 26: goal within
+//     1.5x): with the data-plane thread (the default), and with TINYKUBE_DATA_PLANE=main (DNS on
+//     the main thread, as before the thread) for comparison. The clusters keep a data dir, as
+//     `tinykube up` does, so SQLite commits are part of the load. Beside them the bare Node UDP
+//     echo (another process) at the same rate under the same load: what this machine's scheduling
+//     leaves any server while the API, the load generator and dnsperf share its cores.
 //   - Answer build time for a headless Service with 1,000 ready endpoints (A, and SRV with its
 //     1,000 additional addresses), encoded, beside a cached answer (dist/internal.js).
 // Everything stays on loopback; tinykube's upstream is a closed loopback port.
+// BENCH_DNS_PARTS picks figures (default max,busy,build: dnsmasq comparison, busy API, answer build).
 import { spawn, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Agent, request } from 'undici';
+import { Agent, Pool, request } from 'undici';
 import { freePort, pct } from './lib.mjs';
 
 const N_NAMES = 100;
+/** Queries/s of the busy-API figures: well below the server's maximum, so load decides latency. */
+const BUSY_RATE = Number(process.env.BENCH_DNS_BUSY_RATE ?? 2000);
+const BUSY_S = 3;
+const BUSY_ROUNDS = Number(process.env.BENCH_DNS_BUSY_ROUNDS ?? 3);
+const BUSY_CLIENTS = 16;
+const parts = new Set((process.env.BENCH_DNS_PARTS ?? 'max,busy,build').split(','));
 
 /**
  * The floor for any DNS server on Node's dgram: a reply copied from the query, nothing parsed,
@@ -41,6 +55,150 @@ function dnsperf(port, file, rate, seconds, verbose = false) {
   return { sent, lost, qps, lossPct: (lost / sent) * 100, lat };
 }
 
+/** dnsperf as a child this process does not wait on (the load generator runs here meanwhile). */
+function dnsperfAsync(port, file, rate, seconds) {
+  const args = ['-s', '127.0.0.1', '-p', String(port), '-d', file, '-l', String(seconds), '-Q', String(rate), '-q', '500', '-t', '1', '-v'];
+  return new Promise((resolve, reject) => {
+    const p = spawn('dnsperf', args, { stdio: ['ignore', 'pipe', 'ignore'] });
+    const chunks = [];
+    p.stdout.on('data', (c) => chunks.push(c));
+    p.on('error', reject);
+    p.on('exit', () => {
+      const out = Buffer.concat(chunks).toString();
+      const num = (re) => Number(re.exec(out)?.[1] ?? NaN);
+      const sent = num(/Queries sent:\s+(\d+)/);
+      const lost = num(/Queries lost:\s+(\d+)/);
+      resolve({ sent, lost, lat: [...out.matchAll(/^> \S+ .* ([\d.]+)$/gm)].map((m) => Number(m[1]) * 1000) });
+    });
+  });
+}
+
+/** The cluster's first N_NAMES Services (svc-0...); returns their ClusterIPs. */
+async function createNames(tk) {
+  const agent = new Agent({ connect: { ca: tk.ca }, connections: 16 });
+  const ips = [];
+  await Promise.all(
+    Array.from({ length: N_NAMES }, async (_, i) => {
+      const res = await request(`${tk.server}/api/v1/namespaces/default/services`, {
+        method: 'POST',
+        dispatcher: agent,
+        headers: { authorization: `Bearer ${tk.token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ apiVersion: 'v1', kind: 'Service', metadata: { name: `svc-${i}` }, spec: { ports: [{ port: 80 }] } }),
+      });
+      ips[i] = JSON.parse(await res.body.text()).spec.clusterIP;
+    }),
+  );
+  await agent.close();
+  return ips;
+}
+
+/**
+ * BUSY_CLIENTS keep-alive clients creating Services back to back until stop(), which returns the
+ * creates/s. Headless, so that the runs never exhaust the service CIDR; each has a selector, so
+ * the EndpointSlice controller writes too. Resolves `started` after the first 100 creates.
+ */
+function serviceFlood(tk, prefix) {
+  const pool = new Pool(tk.server, { connections: BUSY_CLIENTS, pipelining: 1, connect: { ca: tk.ca } });
+  let stopping = false;
+  let n = 0;
+  let done = 0;
+  let failed = 0;
+  let onStarted;
+  const started = new Promise((r) => (onStarted = r));
+  const t0 = performance.now();
+  const clients = Array.from({ length: BUSY_CLIENTS }, async () => {
+    while (!stopping) {
+      const i = n++;
+      const r = await pool.request({
+        path: '/api/v1/namespaces/default/services',
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${tk.token}` },
+        body: JSON.stringify({
+          apiVersion: 'v1',
+          kind: 'Service',
+          metadata: { name: `${prefix}-${i}`, labels: { app: 'bench' } },
+          spec: { clusterIP: 'None', selector: { app: `a${i}` }, ports: [{ name: 'http', port: 80, targetPort: 8080 }] },
+        }),
+      });
+      await r.body.text();
+      if (r.statusCode !== 201) failed++;
+      if (++done === 100) onStarted();
+    }
+  });
+  return {
+    started,
+    async stop() {
+      stopping = true;
+      await Promise.all(clients);
+      const s = (performance.now() - t0) / 1000;
+      await pool.close();
+      if (failed) console.log(`  (${failed} creates failed)`);
+      return done / s;
+    },
+  };
+}
+
+/** DNS latency with an idle API against 16 clients creating Services, on the thread and on the main thread. */
+async function busyApiFigures({ work, startTinykube, stopProc, report }) {
+  const modes = [
+    ['data-plane thread', {}],
+    ['main thread (before)', { TINYKUBE_DATA_PLANE: 'main' }],
+  ];
+  const med = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  for (const [label, env] of modes) {
+    const dnsPort = await freePort();
+    const dir = join(work, `dns-busy-${dnsPort}`);
+    const tk = await startTinykube(['--data-dir', dir, '--dns-listen', `127.0.0.1:${dnsPort}`, '--dns-upstream', '127.0.0.1:1'], env);
+    try {
+      const ips = await createNames(tk);
+      const qfile = join(work, `dns-busy-queries-${dnsPort}.txt`);
+      writeFileSync(qfile, ips.map((_, i) => `svc-${i}.default.svc.cluster.local A\n`).join(''));
+      await dnsperfAsync(dnsPort, qfile, BUSY_RATE, 1); // warm-up
+      const echoPort = await freePort();
+      const echo = spawn(process.execPath, ['-e', ECHO_SERVER, String(echoPort)], { stdio: 'ignore' });
+      const idle = [];
+      const busy = [];
+      const echoIdle = [];
+      const echoBusy = [];
+      const rates = [];
+      let lost = 0;
+      try {
+        for (let i = 0; i < BUSY_ROUNDS; i++) {
+          const a = await dnsperfAsync(dnsPort, qfile, BUSY_RATE, BUSY_S);
+          idle.push(a.lat);
+          echoIdle.push((await dnsperfAsync(echoPort, qfile, BUSY_RATE, BUSY_S)).lat);
+          const flood = serviceFlood(tk, `busy-${i}`);
+          await flood.started;
+          const b = await dnsperfAsync(dnsPort, qfile, BUSY_RATE, BUSY_S);
+          echoBusy.push((await dnsperfAsync(echoPort, qfile, BUSY_RATE, BUSY_S)).lat);
+          rates.push(await flood.stop());
+          busy.push(b.lat);
+          lost += b.lost;
+        }
+      } finally {
+        echo.kill('SIGTERM');
+      }
+      const at = (runs, q) => med(runs.map((lat) => pct(lat, q)));
+      const p99 = at(busy, 99);
+      const p99Idle = at(idle, 99);
+      report(
+        `DNS p99 at ${BUSY_RATE}/s, API busy: ${label}`,
+        p99,
+        'ms',
+        'idle API',
+        p99Idle,
+        `≤ 1.5× idle (${(p99 / p99Idle).toFixed(2)}×)`,
+      );
+      report(`DNS p50 at ${BUSY_RATE}/s, API busy: ${label}`, at(busy, 50), 'ms', 'idle API', at(idle, 50));
+      report(`  bare Node UDP echo p99 meanwhile`, at(echoBusy, 99), 'ms', 'idle API', at(echoIdle, 99));
+      report(`  Service creates/s meanwhile (${BUSY_CLIENTS} clients)`, med(rates), '/s', '', undefined);
+      if (lost) console.log(`  (${lost} DNS queries lost while the API was busy: ${label})`);
+    } finally {
+      await stopProc(tk.p);
+    }
+  }
+}
+
 /** The highest rate of RATES with < 0.1% loss that the server really answered (≥ 95% of it). */
 function maxRate(port, file) {
   let best = 0;
@@ -55,24 +213,11 @@ function maxRate(port, file) {
 export async function dnsBench({ root, work, startTinykube, stopProc, report }) {
   if (spawnSync('dnsperf', ['-h']).error || spawnSync('dnsmasq', ['--version']).error) {
     console.log('  (dnsperf or dnsmasq missing: apt-get install dnsperf dnsmasq-base; DNS load figures skipped)');
-  } else {
+  } else if (parts.has('max')) {
     const dnsPort = await freePort();
     let echo;
     const tk = await startTinykube(['--in-memory', '--dns-listen', `127.0.0.1:${dnsPort}`, '--dns-upstream', '127.0.0.1:1']);
-    const agent = new Agent({ connect: { ca: tk.ca }, connections: 16 });
-    const ips = [];
-    await Promise.all(
-      Array.from({ length: N_NAMES }, async (_, i) => {
-        const res = await request(`${tk.server}/api/v1/namespaces/default/services`, {
-          method: 'POST',
-          dispatcher: agent,
-          headers: { authorization: `Bearer ${tk.token}`, 'content-type': 'application/json' },
-          body: JSON.stringify({ apiVersion: 'v1', kind: 'Service', metadata: { name: `svc-${i}` }, spec: { ports: [{ port: 80 }] } }),
-        });
-        ips[i] = JSON.parse(await res.body.text()).spec.clusterIP;
-      }),
-    );
-    await agent.close();
+    const ips = await createNames(tk);
     const names = ips.map((_, i) => `svc-${i}.default.svc.cluster.local`);
     const qfile = join(work, 'dns-queries.txt');
     writeFileSync(qfile, names.map((n) => `${n} A\n`).join(''));
@@ -132,6 +277,8 @@ export async function dnsBench({ root, work, startTinykube, stopProc, report }) 
       await stopProc(tk.p);
     }
   }
+  if (parts.has('busy') && !spawnSync('dnsperf', ['-h']).error) await busyApiFigures({ work, startTinykube, stopProc, report });
+  if (!parts.has('build')) return;
 
   // ---- answer build time, in process ----
   const { ClusterIndex, buildAnswer, QueryHandler, CLASS_IN, TYPE, encodeQuery, encodeResponse } = await import(

@@ -2,15 +2,19 @@
 // IPs, kept current by the store's in-process subscriptions (no polling), so a change is answered
 // on the very next query and a lookup is a map access. Each change bumps the generation of the
 // cache buckets it touches; cached answers carry the generations they were built from.
-import { ENDPOINTSLICES, type EndpointSliceObj, type SlicePort } from '../registry/endpointslice.js';
+// The index runs on the data-plane thread too (src/dataplane/), fed by a mirror of the store: it
+// imports nothing of the registry but types, so that thread's bundle stays small.
+import type { EndpointSliceObj, SlicePort } from '../registry/endpointslice.js';
 import type { ServiceObj, ServicePort } from '../registry/service/strategy.js';
 import type { PodObj } from '../registry/pod/strategy.js';
-import { objectsIn } from '../registry/define.js';
-import type { Store, StoreEvent } from '../storage/store.js';
+import type { StoreEvent } from '../storage/store.js';
 import type { KubeObject } from '../apimachinery/types.js';
 import { dashedIP, ipKey, parseIP } from './ip.js';
 
-export const SLICES = ENDPOINTSLICES;
+/** The storage key of EndpointSlices (registry/endpointslice.ts ENDPOINTSLICES; test/unit/dataplane-feed.test.ts checks they agree). */
+export const SLICES = 'discovery.k8s.io/endpointslices';
+/** The resources the index follows. */
+export const INDEX_RESOURCES: readonly string[] = ['namespaces', 'services', SLICES, 'pods'];
 const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
 
 /** An address with its wire bytes computed once. */
@@ -86,6 +90,16 @@ const svcKey = (ns: string, name: string) => `${ns}/${name}`;
 export const serviceBucket = (ns: string, name: string) => `s:${ns}/${name}`;
 /** Cache bucket of reverse (PTR) answers. */
 export const REVERSE_BUCKET = 'rev';
+
+/** Where the index reads objects from: the store, or the data-plane thread's mirror of it. */
+export interface ObjectSource {
+  subscribe(resource: string, fn: (ev: Pick<StoreEvent, 'type' | 'resource' | 'object'>) => void): () => void;
+  listObjects(resource: string): readonly KubeObject[];
+}
+
+// Entries of a list that are objects (registry/define.ts objectsIn, kept here for the same reason as SLICES).
+const objectsIn = <T extends object>(l: readonly (T | null | undefined)[] | null | undefined): T[] =>
+  Array.isArray(l) ? l.filter((x): x is T => x !== null && typeof x === 'object' && !Array.isArray(x)) : [];
 
 function addr(text: string | null | undefined): Addr | undefined {
   if (typeof text !== 'string') return undefined;
@@ -187,18 +201,19 @@ export class ClusterIndex implements IndexView {
 
   /**
    * Loads the current objects (from `list`: the store, or the cluster's shared informers, which
-   * have parsed them already) and follows every later change through store subscriptions.
+   * have parsed them already) and follows every later change through store subscriptions (or
+   * the data-plane mirror's, which has the same shape).
    */
-  static attach(store: Store, list: (resource: string) => readonly KubeObject[] = (r) => store.listObjects(r)): ClusterIndex {
+  static attach(store: ObjectSource, list: (resource: string) => readonly KubeObject[] = (r) => store.listObjects(r)): ClusterIndex {
     const idx = new ClusterIndex();
     // Subscribe first, then list: better-sqlite3 is synchronous, so nothing commits in between;
     // a change of the open group-commit batch is seen by the list and then arrives as an event
     // too, which applies idempotently.
-    for (const r of ['namespaces', 'services', SLICES, 'pods']) {
+    for (const r of INDEX_RESOURCES) {
       idx.unsubscribe.push(store.subscribe(r, (ev) => idx.apply(ev)));
     }
     // `list` may read shared informers (already parsed) instead of SQLite.
-    for (const r of ['namespaces', 'services', SLICES, 'pods']) for (const o of list(r)) idx.upsert(r, o);
+    for (const r of INDEX_RESOURCES) for (const o of list(r)) idx.upsert(r, o);
     return idx;
   }
 

@@ -1,0 +1,13 @@
+// What the DNS server logs through: a pino Logger on the main thread, or on the data-plane thread
+// a relay that hands each record to the main thread's logger (src/dataplane/log-relay.ts).
+export interface LogFn {
+  (obj: object, msg?: string): void;
+  (msg: string): void;
+}
+
+export interface DnsLog {
+  debug: LogFn;
+  info: LogFn;
+  warn: LogFn;
+  error: LogFn;
+}
