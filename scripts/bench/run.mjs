@@ -248,6 +248,9 @@ if (process.env.BENCH_ONLY === 'pods') {
 }
 
 // ---- start and stop (issue 20) ----
+// BENCH_ONLY=core: only the figures of this first part (start once, RSS, creates/s, lists, watch).
+const coreOnly = process.env.BENCH_ONLY === 'core';
+if (coreOnly) process.env.BENCH_START_ROUNDS ??= '1';
 const { certDir } = await startBench({ root, work, report });
 console.log('');
 
@@ -373,6 +376,11 @@ report(`watch latency p99, ${N_WATCHERS} watchers`, wl.p99, 'ms', 'bare https fa
 await agent.close();
 await stopProc(tk.p);
 await stopProc(bare.p);
+
+if (coreOnly) {
+  rmSync(work, { recursive: true, force: true });
+  process.exit(0);
+}
 
 // ---- allocation (issue 4) ----
 console.log('');
