@@ -16,7 +16,7 @@ const layers = {
   server: ['base', 'apimachinery', 'api', 'storage', 'config', 'auth', 'registry', 'streaming', 'pki'], // pki: the aggregator's front-proxy certificate
   controllers: ['base', 'apimachinery', 'api', 'storage', 'config', 'allocators', 'auth', 'registry', 'pki'],
   dns: ['base', 'apimachinery', 'api', 'storage', 'config', 'registry'],
-  dataplane: ['base', 'apimachinery', 'api', 'storage', 'config', 'registry', 'dns'], // the data-plane thread and its feed
+  dataplane: ['base', 'apimachinery', 'api', 'storage', 'config', 'registry', 'dns', 'proxy'], // the data-plane thread, its feed, and the servers it runs
   proxy: ['base', 'apimachinery', 'api', 'storage', 'config', 'registry', 'controllers'],
   kubelet: ['base', 'apimachinery', 'api', 'storage', 'config', 'allocators', 'registry', 'server', 'streaming', 'controllers'],
   ingress: ['base', 'apimachinery', 'api', 'storage', 'config', 'allocators', 'registry', 'pki', 'proxy'], // the ingress controller's data plane

@@ -17,8 +17,8 @@ import { serviceAllocators, withServiceAllocation } from './registry/service/all
 import { repairServiceAllocations } from './registry/service/repair.js';
 import { bootstrap, bootstrapDNSService, reconcileDNSEndpoints, serviceIP } from './registry/bootstrap.js';
 import type { DnsServer } from './dns/index.js';
-import { startDataPlane } from './dataplane/index.js';
-import { startServiceProxy, serviceStatusWriter, PROXY_COMPONENT, type ServiceProxy } from './proxy/index.js';
+import { startDataPlane, type ServiceProxyHandle } from './dataplane/index.js';
+import { serviceStatusWriter, PROXY_COMPONENT } from './proxy/index.js';
 import { hostPort } from './proxy/endpoints.js';
 import { eventRecorder } from './controllers/events.js';
 import { startIngressController, INGRESSES, type IngressController, type ListenAddress } from './ingress/controller.js';
@@ -128,8 +128,8 @@ export interface RunningCluster {
   /** What did not go as configured and how the cluster coped (the CLI prints them). */
   notices: string[];
   config: ClusterConfig;
-  /** The service proxy (absent with `proxy: false`): its counters and listeners. */
-  proxy?: Pick<ServiceProxy, 'stats' | 'listeners' | 'healthzPort'>;
+  /** The service proxy (absent with `proxy: false`): its counters and listeners (asked of the data-plane thread). */
+  proxy?: Pick<ServiceProxyHandle, 'stats' | 'listeners' | 'healthzPort'>;
   /**
    * Where the built-in ingress controller listens (absent with `ingress: false`): Ingresses of
    * IngressClass `tinykube` are reached at `http://<http.host>:<http.port>/...`.
@@ -243,7 +243,7 @@ export async function startCluster(opts: StartOptions = {}): Promise<RunningClus
   let controllers: { stop(): void; idle(): Promise<void> } | undefined;
   let agent: NodeAgent | undefined;
   let dns: DnsServer | undefined;
-  let proxy: ServiceProxy | undefined;
+  let proxy: ServiceProxyHandle | undefined;
   let ingress: IngressController | undefined;
   let saAuth: ServiceAccountAuthenticator | undefined;
   const podsDir = podsDirFor(config.dataDir);
@@ -422,7 +422,7 @@ export async function startCluster(opts: StartOptions = {}): Promise<RunningClus
     opts.progress?.('controllers and node agent started');
     if (config.proxy) {
       const proxyLog = log.child({ component: 'proxy' });
-      proxy = await startServiceProxy({
+      proxy = await dataPlane.startProxy({
         store,
         informers,
         log: proxyLog,

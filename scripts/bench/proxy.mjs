@@ -9,6 +9,13 @@
 //      the same change seen by an HTTP watch on EndpointSlices;
 //   5. (issue 9) `kubectl port-forward` to the same Pod: bulk throughput both ways and the
 //      connection rate, beside the same traffic sent directly to the Pod.
+//   6. (issue 26) 1 KiB RTT p50/p99 through a ClusterIP while 16 keep-alive clients create
+//      Services as fast as the API answers, beside the same with an idle API, in the same run:
+//      with the data-plane thread (the default) and with TINYKUBE_DATA_PLANE=main (the proxy on
+//      the main thread, as before the thread). Each mode has its own `tinykube up` with a data dir,
+//      as `tinykube up` keeps one, so SQLite commits are part of the load (as the DNS busy-API
+//      figure, dns.mjs). Beside them, the same round trips straight to the Pod meanwhile: what this
+//      machine's scheduling leaves any path while the API and the clients share its cores.
 // The backend for 1–3 is a real Pod (`node -e SERVER` on $POD_IP). The clients are separate node
 // processes (proxy-client.mjs), so neither the bench's bookkeeping nor each other's event loop
 // sits on the measured path; the client cost is the same for every path. The machine may be
@@ -25,6 +32,7 @@ import { fork, spawn, spawnSync } from 'node:child_process';
 import net from 'node:net';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Pool } from 'undici';
 import { apiClient, freePort, pct } from './lib.mjs';
 
 const BULK_BYTES = Number(process.env.BENCH_PROXY_BYTES ?? 2 ** 30);
@@ -34,8 +42,16 @@ const CLIENTS = 64;
 const LOADGENS = Number(process.env.BENCH_PROXY_LOADGENS ?? 2);
 const RTT_SAMPLES = 10_000;
 const READY_REPS = 40;
+/**
+ * Figure 6: rounds of (idle, busy) windows, each window's length (round trips back to back for
+ * that long: the same time under load whatever the path's speed, so the creates/s compare), and
+ * the clients creating Services.
+ */
+const BUSY_ROUNDS = Number(process.env.BENCH_PROXY_BUSY_ROUNDS ?? 3);
+const BUSY_MS = Number(process.env.BENCH_PROXY_BUSY_MS ?? 3000);
+const BUSY_CLIENTS = 16;
 /** BENCH_PROXY_PARTS=rate,ready runs only those parts (quick iteration). */
-const parts = () => new Set((process.env.BENCH_PROXY_PARTS ?? 'bulk,rate,rtt,ready,portforward').split(','));
+const parts = () => new Set((process.env.BENCH_PROXY_PARTS ?? 'bulk,rate,rtt,ready,portforward,busy').split(','));
 const NODE = 'tinykube-bench';
 const VNODE = 'virt-1';
 /** Own ranges, apart from those of the tests (which may run at the same time). */
@@ -131,6 +147,47 @@ function loadgen(root) {
       if (child.exitCode === null) child.kill('SIGTERM');
     },
   };
+}
+
+/** The backend Pod (SERVER) on `node` and its Service; resolves once an echo through the ClusterIP comes back. */
+async function backendService(c, gen, node) {
+  await c.call('POST', '/api/v1/namespaces/default/pods', {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'proxy-bench', labels: { app: 'proxy-bench' } },
+    spec: {
+      nodeName: node,
+      containers: [
+        {
+          name: 'server',
+          image: 'x',
+          command: [process.execPath, '-e', SERVER],
+          env: [{ name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } }],
+          ports: Object.entries(PORTS).map(([name, containerPort]) => ({ name, containerPort })),
+          readinessProbe: { tcpSocket: { port: PORTS.echo }, periodSeconds: 1 },
+        },
+      ],
+    },
+  });
+  const svc = await c.call('POST', '/api/v1/namespaces/default/services', {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: 'proxy-bench' },
+    spec: { selector: { app: 'proxy-bench' }, ports: Object.entries(PORTS).map(([name, port]) => ({ name, port })) },
+  });
+  const clusterIP = svc.spec.clusterIP;
+  let podIP;
+  for (const end = Date.now() + 30_000; Date.now() < end; await sleep(50)) {
+    const pod = await c.call('GET', '/api/v1/namespaces/default/pods/proxy-bench');
+    if (pod.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True')) {
+      podIP = pod.status.podIP;
+      break;
+    }
+  }
+  if (!podIP) throw new Error('the backend Pod did not become Ready in 30 s');
+  if (!(await gen.run('waitEcho', { host: clusterIP, port: PORTS.echo, timeoutMs: 10_000 })).ok)
+    throw new Error(`no echo through ${clusterIP}`);
+  return { clusterIP, podIP };
 }
 
 const haproxyMissing = () => !!spawnSync('haproxy', ['-v']).error;
@@ -400,9 +457,145 @@ async function readyPart({ c, gen, podIP, report }) {
   console.log(`  (${READY_REPS} Pods; the prober made ${attempts} connection attempts in all)`);
 }
 
-export async function proxyBench({ root, work, startTinykube, stopProc, report }) {
+export async function proxyBench(ctx) {
   const t0 = performance.now();
   const PARTS = parts();
+  if ([...PARTS].some((p) => p !== 'busy')) await mainParts(ctx, PARTS);
+  if (PARTS.has('busy')) await busyApiPart(ctx);
+  console.log(`  (proxy bench: ${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+}
+
+/**
+ * BUSY_CLIENTS keep-alive clients creating Services back to back until stop(), which returns the
+ * creates/s (as dns.mjs's serviceFlood). Headless, so that the runs never exhaust the service
+ * CIDR; each has a selector, so the EndpointSlice controller writes too. Resolves `started` after
+ * the first 100 creates.
+ */
+function serviceFlood(tk, prefix) {
+  const pool = new Pool(tk.server, { connections: BUSY_CLIENTS, pipelining: 1, connect: { ca: tk.ca } });
+  let stopping = false;
+  let n = 0;
+  let done = 0;
+  let failed = 0;
+  let onStarted;
+  const started = new Promise((r) => (onStarted = r));
+  const t0 = performance.now();
+  const clients = Array.from({ length: BUSY_CLIENTS }, async () => {
+    while (!stopping) {
+      const i = n++;
+      const r = await pool.request({
+        path: '/api/v1/namespaces/default/services',
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${tk.token}` },
+        body: JSON.stringify({
+          apiVersion: 'v1',
+          kind: 'Service',
+          metadata: { name: `${prefix}-${i}`, labels: { app: 'bench' } },
+          spec: { clusterIP: 'None', selector: { app: `a${i}` }, ports: [{ name: 'http', port: 80, targetPort: 8080 }] },
+        }),
+      });
+      await r.body.text();
+      if (r.statusCode !== 201) failed++;
+      if (++done === 100) onStarted();
+    }
+  });
+  return {
+    started,
+    async stop() {
+      stopping = true;
+      await Promise.all(clients);
+      const s = (performance.now() - t0) / 1000;
+      await pool.close();
+      if (failed) console.log(`  (${failed} creates failed)`);
+      return done / s;
+    },
+  };
+}
+
+/** Figure 6: proxy RTT with an idle API and with 16 clients creating Services, on the thread and on the main thread. */
+async function busyApiPart({ root, work, startTinykube, stopProc, report }) {
+  const modes = [
+    ['data-plane thread', {}],
+    ['main thread (before)', { TINYKUBE_DATA_PLANE: 'main' }],
+  ];
+  const med = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const node = 'tinykube-bench-busy';
+  for (const [label, env] of modes) {
+    const dnsPort = await freePort();
+    const tk = await startTinykube(
+      [
+        '--data-dir',
+        join(work, `proxy-busy-${dnsPort}`),
+        '--node-name',
+        node,
+        // Own ranges, apart from figures 1-5's cluster and from the tests'.
+        '--service-cidr',
+        '127.93.0.0/16',
+        '--pod-cidr',
+        '127.235.0.0/16',
+        '--loadbalancer-cidr',
+        '127.236.0.0/16',
+        '--dns-listen',
+        `127.0.0.1:${dnsPort}`,
+        '--dns-upstream',
+        '127.0.0.1:1',
+      ],
+      env,
+    );
+    const c = apiClient(tk, { connections: 4 });
+    const gen = loadgen(root);
+    try {
+      const { clusterIP, podIP } = await backendService(c, gen, node);
+      const targets = [
+        { host: clusterIP, port: PORTS.echo },
+        { host: podIP, port: PORTS.echo },
+      ];
+      // Round trips in batches of 1,000 until the window is over; per target the RTTs in ms.
+      const sample = async (ms) => {
+        const out = targets.map(() => []);
+        const end = performance.now() + ms;
+        do {
+          const { rtts } = await gen.run('latency', { targets, samples: 1000, warmup: 0 });
+          rtts.forEach((r, k) => out[k].push(...r));
+        } while (performance.now() < end);
+        return out;
+      };
+      await sample(500); // warm-up
+      const idle = [];
+      const busy = [];
+      const rates = [];
+      for (let i = 0; i < BUSY_ROUNDS; i++) {
+        idle.push(await sample(BUSY_MS));
+        const flood = serviceFlood(tk, `busy-${i}`);
+        await flood.started;
+        busy.push(await sample(BUSY_MS));
+        rates.push(await flood.stop());
+      }
+      // Per round the percentile, then the median over the rounds; in µs.
+      const at = (runs, k, q) => med(runs.map((r) => pct(r[k], q))) * 1000;
+      const p99 = at(busy, 0, 99);
+      const p99Idle = at(idle, 0, 99);
+      report(
+        `1 KiB RTT p99 via ClusterIP, API busy: ${label}`,
+        p99,
+        'µs',
+        'idle API',
+        p99Idle,
+        `≤ 1.5× idle (${(p99 / p99Idle).toFixed(2)}×)`,
+      );
+      report(`1 KiB RTT p50 via ClusterIP, API busy: ${label}`, at(busy, 0, 50), 'µs', 'idle API', at(idle, 0, 50));
+      report(`  direct to Pod IP p99 meanwhile`, at(busy, 1, 99), 'µs', 'idle API', at(idle, 1, 99));
+      report(`  Service creates/s meanwhile (${BUSY_CLIENTS} clients)`, med(rates), '/s', '', undefined);
+    } finally {
+      gen.stop();
+      await c.close();
+      await stopProc(tk.p);
+    }
+  }
+}
+
+/** Figures 1-5, on one in-memory cluster. */
+async function mainParts({ root, work, startTinykube, stopProc, report }, PARTS) {
   const dnsPort = await freePort();
   const tk = await startTinykube([
     '--in-memory',
@@ -425,43 +618,7 @@ export async function proxyBench({ root, work, startTinykube, stopProc, report }
   const gen = gens[0];
   let haproxy;
   try {
-    // ---- the backend Pod and its Service ----
-    await c.call('POST', '/api/v1/namespaces/default/pods', {
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: { name: 'proxy-bench', labels: { app: 'proxy-bench' } },
-      spec: {
-        nodeName: NODE,
-        containers: [
-          {
-            name: 'server',
-            image: 'x',
-            command: [process.execPath, '-e', SERVER],
-            env: [{ name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } }],
-            ports: Object.entries(PORTS).map(([name, containerPort]) => ({ name, containerPort })),
-            readinessProbe: { tcpSocket: { port: PORTS.echo }, periodSeconds: 1 },
-          },
-        ],
-      },
-    });
-    const svc = await c.call('POST', '/api/v1/namespaces/default/services', {
-      apiVersion: 'v1',
-      kind: 'Service',
-      metadata: { name: 'proxy-bench' },
-      spec: { selector: { app: 'proxy-bench' }, ports: Object.entries(PORTS).map(([name, port]) => ({ name, port })) },
-    });
-    const clusterIP = svc.spec.clusterIP;
-    let podIP;
-    for (const end = Date.now() + 30_000; Date.now() < end; await sleep(50)) {
-      const pod = await c.call('GET', '/api/v1/namespaces/default/pods/proxy-bench');
-      if (pod.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True')) {
-        podIP = pod.status.podIP;
-        break;
-      }
-    }
-    if (!podIP) throw new Error('the backend Pod did not become Ready in 30 s');
-    if (!(await gen.run('waitEcho', { host: clusterIP, port: PORTS.echo, timeoutMs: 10_000 })).ok)
-      throw new Error(`no echo through ${clusterIP}`);
+    const { clusterIP, podIP } = await backendService(c, gen, NODE);
 
     const paths = [
       { name: 'direct', host: podIP, port: (k) => PORTS[k] },
@@ -499,5 +656,4 @@ export async function proxyBench({ root, work, startTinykube, stopProc, report }
     await c.close();
     await stopProc(tk.p);
   }
-  console.log(`  (proxy bench: ${((performance.now() - t0) / 1000).toFixed(0)} s)`);
 }

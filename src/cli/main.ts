@@ -298,7 +298,7 @@ async function up(f: UpFlags, apiListenGiven: boolean): Promise<void> {
   const c = cluster.config;
   // What could not be bound, said once here: the proxy opens the kubernetes Service's listeners at start.
   await cluster.idle();
-  const failed = cluster.proxy?.listeners().failed ?? [];
+  const failed = (await cluster.proxy?.listeners())?.failed ?? [];
   const notes = [
     ...cluster.notices,
     ...(failed.length

@@ -58,6 +58,26 @@ export class StoreFeed {
     this.flush();
   }
 
+  /**
+   * Follows `resources` for a consumer that attaches now: those not followed yet as follow()
+   * does; of those followed already the current objects are posted again as a relist batch,
+   * which the mirror holds for the consumer's first listing (their earlier consumers keep
+   * nothing of them, see mirror.ts).
+   */
+  attach(resources: readonly string[]): void {
+    const known = resources.filter((r) => this.table.has(r));
+    this.follow(resources.filter((r) => !this.table.has(r)));
+    if (this.closed || !known.length) return;
+    // What waits is older than the rows listed now: it goes first.
+    this.flush();
+    const parts: string[] = [];
+    for (const resource of known) {
+      const r = this.table.get(resource)!;
+      for (const row of this.store.list(resource).items) parts.push(`[${r},${row.data}]`);
+    }
+    this.post({ seq: ++this.seq, resources: [], entries: `[${parts.join(',')}]`, relist: true }, parts.length);
+  }
+
   private queue(r: number, ev: StoreEvent): void {
     const k = `${r}\0${ev.namespace}\0${ev.name}`;
     this.pending.set(k, ev.type === 'DELETED' ? { r, deleted: ev } : { r, event: ev });
@@ -77,10 +97,14 @@ export class StoreFeed {
       else parts.push(`[${p.r},${JSON.stringify(p.deleted.namespace)},${JSON.stringify(p.deleted.name)}]`);
     }
     const batch: FeedBatch = { seq: ++this.seq, resources: this.announce, entries: `[${parts.join(',')}]` };
-    this.stats.batches++;
-    this.stats.entries += parts.length;
     this.pending = new Map();
     this.announce = [];
+    this.post(batch, parts.length);
+  }
+
+  private post(batch: FeedBatch, entries: number): void {
+    this.stats.batches++;
+    this.stats.entries += entries;
     this.port.postMessage(batch);
     Atomics.store(this.posted, 0, batch.seq);
   }

@@ -1,19 +1,23 @@
-// The cluster's data plane: what serves traffic rather than the API (the cluster DNS server
-// now), on a thread of its own, so that nothing the control plane does on the main thread (JSON
-// parsing, list encoding, SQLite commits, controllers, a hostile request) delays an answer.
-// Still one process: the thread is started from source text inlined at build time (thread.ts).
+// The cluster's data plane: what serves traffic rather than the API (the cluster DNS server and
+// the service proxy), on a thread of its own, so that nothing the control plane does on the main
+// thread (JSON parsing, list encoding, SQLite commits, controllers, a hostile request) delays an
+// answer or a forwarded connection. Still one process: the thread is started from source text
+// inlined at build time (thread.ts).
 //
 // The thread is started when the cluster starts (startDataPlane), so its ~50 ms of start overlap
-// with opening the store and starting the API server; the DNS server starts on it later, with
-// the same options and the same result as on the main thread. Where the thread is not available
+// with opening the store and starting the API server; the DNS server and the proxy start on it
+// later, with the same options and the same results as on the main thread (the proxy's counters
+// and listeners are asked for, so those answers are promises). Where the thread is not available
 // (a build without the inlined source, a failure to start it, or TINYKUBE_DATA_PLANE=main for
-// comparison in the benchmarks), the DNS server runs on the main thread as before.
+// comparison in the benchmarks), they run on the main thread as before.
 import type { Logger } from 'pino';
 import { dnsServePlan, startDnsServer, type DnsServer, type DnsServerOptions } from '../dns/index.js';
 import { INDEX_RESOURCES } from '../dns/cluster-index.js';
 import type { Store } from '../storage/store.js';
 import { DataPlaneThread, DATAPLANE_WORKER_SOURCE, minLevel } from './thread.js';
-import type { DnsServerInfo } from './protocol.js';
+import type { DnsServerInfo, Note } from './protocol.js';
+import { startServiceProxy, withPortsBound, type ListenerReport, type PortStats, type ProxyOptions } from '../proxy/index.js';
+import { PROXY_RESOURCES } from './proxy-view.js';
 
 export { StoreFeed } from './feed.js';
 export { FeedMirror } from './mirror.js';
@@ -26,9 +30,24 @@ export interface DataPlaneOptions {
   source?: string;
 }
 
+/** The service proxy wherever it runs: its counters and listeners are asked of the thread. */
+export interface ServiceProxyHandle {
+  /** The port /healthz and /livez answer on. */
+  healthzPort: number;
+  /** Counters per Service port, keyed `namespace/name:port/PROTOCOL`. */
+  stats(): Promise<Record<string, PortStats>>;
+  /** The open listeners and the failed ones (with the reason). */
+  listeners(): Promise<ListenerReport>;
+  /** Resolves once every change of the store so far is applied, and what the proxy wrote because of them. */
+  idle(): Promise<void>;
+  stop(): Promise<void>;
+}
+
 export interface DataPlane {
   /** The cluster DNS server (startDnsServer's options and result), on the data-plane thread when there is one. */
   startDns(o: DnsServerOptions & { store: Store }): Promise<DnsServer>;
+  /** The service proxy (startServiceProxy's options), on the data-plane thread when there is one. */
+  startProxy(o: ProxyOptions): Promise<ServiceProxyHandle>;
   /** Where the data plane runs: 'thread', or 'main' when it has no thread. */
   readonly where: 'thread' | 'main';
   /** Stops the thread (its servers are stopped first by their own stop()). */
@@ -47,23 +66,26 @@ export function startDataPlane(o: DataPlaneOptions): DataPlane {
     }
   }
   let stopped: Promise<void> | undefined;
+  /** The thread once it is up (undefined when there is none: everything runs on the main thread). */
+  const up = async (what: string): Promise<DataPlaneThread | undefined> => {
+    if (!thread) return undefined;
+    const t0 = performance.now();
+    try {
+      await thread.ready;
+      o.log.debug({ waitedMs: Math.round(performance.now() - t0), for: what }, 'dataplane: thread up');
+    } catch (err) {
+      o.log.warn({ err }, `dataplane: the data-plane thread did not start; ${what} runs on the main thread`);
+      void thread.terminate();
+      thread = undefined;
+    }
+    return thread;
+  };
   return {
     get where() {
       return thread ? 'thread' : 'main';
     },
     async startDns(opts) {
-      if (thread) {
-        const t0 = performance.now();
-        try {
-          await thread.ready;
-          o.log.debug({ waitedMs: Math.round(performance.now() - t0) }, 'dataplane: thread up');
-        } catch (err) {
-          o.log.warn({ err }, 'dataplane: the data-plane thread did not start; DNS runs on the main thread');
-          void thread.terminate();
-          thread = undefined;
-        }
-      }
-      const t = thread;
+      const t = await up('DNS');
       if (!t) return startDnsServer(opts);
       const plan = dnsServePlan(opts);
       t.logTo('dns', opts.log);
@@ -80,6 +102,84 @@ export function startDataPlane(o: DataPlaneOptions): DataPlane {
           )),
       };
     },
+    async startProxy(opts) {
+      const t = await up('the service proxy');
+      if (!t) return onMainThread(await startServiceProxy(opts));
+      return startProxyOnThread(t, opts);
+    },
     stop: () => (stopped ??= thread ? thread.terminate() : Promise.resolve()),
+  };
+}
+
+/** The proxy of this thread as a handle. */
+function onMainThread(p: Awaited<ReturnType<typeof startServiceProxy>>): ServiceProxyHandle {
+  return {
+    healthzPort: p.healthzPort,
+    stats: async () => p.stats(),
+    listeners: async () => p.listeners(),
+    idle: () => p.idle(),
+    stop: () => p.stop(),
+  };
+}
+
+async function startProxyOnThread(t: DataPlaneThread, opts: ProxyOptions): Promise<ServiceProxyHandle> {
+  const { store, log, recordEvent, serviceStatus, informers: _informers, ...settings } = opts;
+  t.logTo('proxy', log);
+  // The registry writes the thread asks for, made here as the proxy on this thread makes them.
+  let notes = 0;
+  const offNote = t.onNote((n: Note) => {
+    notes++;
+    try {
+      if (n.op === 'proxy.event') recordEvent?.(n.object, n.type, n.reason, n.message);
+      else if (n.op === 'proxy.status') serviceStatus?.(n.namespace, n.name, (cur) => withPortsBound(cur, n.condition));
+    } catch (err) {
+      if (n.op === 'proxy.event') log.debug({ err }, 'proxy: event not recorded');
+      else log.warn({ err, service: `${n.namespace}/${n.name}` }, 'proxy: cannot write the Service status condition');
+    }
+  });
+  const feed = t.feed(store);
+  feed.attach(PROXY_RESOURCES);
+  let info: { healthzPort: number };
+  try {
+    info = (await t.request({
+      op: 'proxy.start',
+      settings,
+      logLevel: minLevel(log),
+      events: !!recordEvent,
+      status: !!serviceStatus,
+    })) as { healthzPort: number };
+  } catch (err) {
+    offNote();
+    throw err;
+  }
+  t.serving();
+  let stopping: Promise<void> | undefined;
+  return {
+    healthzPort: info.healthzPort,
+    stats: async () => (await t.request({ op: 'proxy.stats' })) as Record<string, PortStats>,
+    listeners: async () => (await t.request({ op: 'proxy.listeners' })) as ListenerReport,
+    async idle() {
+      // What the store has published goes to the thread now; the thread's writes (notes) arrive
+      // before its answer, and the proxy sees them too (its own condition): until a pass asks
+      // for no write.
+      for (let round = 0; round < 100; round++) {
+        await store.durable();
+        feed.flush();
+        const before = notes;
+        await t.request({ op: 'proxy.idle' });
+        if (notes === before) return;
+      }
+    },
+    stop: () =>
+      (stopping ??= t.request({ op: 'proxy.stop' }).then(
+        () => {
+          offNote();
+          t.stopped();
+        },
+        () => {
+          offNote();
+          t.stopped();
+        },
+      )),
   };
 }

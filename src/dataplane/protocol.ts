@@ -2,6 +2,9 @@
 // here crosses a MessagePort by structured clone.
 import type { DnsServePlan } from '../dns/server.js';
 import type { ClusterDNS } from '../dns/server.js';
+import type { ProxySettings } from '../proxy/run.js';
+import type { KubeObject } from '../apimachinery/types.js';
+import type { Condition } from '../proxy/conditions.js';
 
 /**
  * One turn's changes of the store, main thread -> data-plane thread, on the feed's own port.
@@ -15,6 +18,12 @@ export interface FeedBatch {
   /** Resources followed from this batch on, appended to the table `r` indexes. */
   resources: string[];
   entries: string;
+  /**
+   * The entries are the current objects of resources followed already, posted again for a
+   * consumer that attaches now (StoreFeed.attach): the mirror holds them for its next
+   * listObjects and tells its subscribers nothing (nothing changed).
+   */
+  relist?: true;
 }
 
 /** Where the data-plane thread's feed starts: its port and the counter of batches posted. */
@@ -26,8 +35,23 @@ export interface DataPlaneInit {
   logLevel: number;
 }
 
-/** `logLevel`: the lowest pino level number the component's logger writes (records below it are not sent). */
-export type Request = { id: number; op: 'dns.start'; plan: DnsServePlan; logLevel: number } | { id: number; op: 'dns.stop' };
+/**
+ * `logLevel`: the lowest pino level number the component's logger writes (records below it are
+ * not sent). proxy.start: `events` and `status` say whether the main thread records the proxy's
+ * Events and writes its Service condition (the thread then posts them as notes).
+ */
+export type Request =
+  | { id: number; op: 'dns.start'; plan: DnsServePlan; logLevel: number }
+  | { id: number; op: 'dns.stop' }
+  | { id: number; op: 'proxy.start'; settings: ProxySettings; logLevel: number; events: boolean; status: boolean }
+  | { id: number; op: 'proxy.stats' | 'proxy.listeners' | 'proxy.idle' | 'proxy.stop' };
+
+/** What the proxy on the thread asks the main thread to write (it has the registry). */
+export type Note =
+  /** `object`: apiVersion, kind, namespace, name, uid and resourceVersion only (all an Event refers to). */
+  | { op: 'proxy.event'; object: KubeObject; type: 'Normal' | 'Warning'; reason: string; message: string }
+  /** The Service's tinykube.io/PortsBound condition as the thread worked it out (null: none). */
+  | { op: 'proxy.status'; namespace: string; name: string; condition: Condition | null };
 
 /** A DnsServer as plain data (its stop() is a request). */
 export interface DnsServerInfo {
@@ -61,5 +85,6 @@ export type Reply =
   | { id: number; value: unknown }
   | { id: number; error: ErrorData }
   | { log: LogRecord }
+  | { note: Note }
   /** Posted once the thread's modules are loaded. */
   | { ready: true };

@@ -7,7 +7,7 @@ import type { DnsLog } from '../dns/log.js';
 import { StoreFeed, type FeedStore } from './feed.js';
 import { errorFromData } from './errors.js';
 import { LEVELS, replayLog } from './log-relay.js';
-import type { DataPlaneInit, Reply, Request } from './protocol.js';
+import type { DataPlaneInit, Note, Reply, Request } from './protocol.js';
 
 declare const __TINYKUBE_DATAPLANE_WORKER__: string | undefined;
 
@@ -25,6 +25,7 @@ export class DataPlaneThread {
   private feedOf: StoreFeed | undefined;
   private readonly pending = new Map<number, Pending>();
   private readonly loggers = new Map<string, DnsLog>();
+  private readonly noteHandlers = new Set<(n: Note) => void>();
   private next = 1;
   private running = 0;
   private gone: Error | undefined;
@@ -59,6 +60,10 @@ export class DataPlaneThread {
         return readyOk();
       }
       if ('log' in m) return replayLog(this.loggers.get(m.log.channel) ?? log, m.log);
+      if ('note' in m) {
+        for (const h of this.noteHandlers) h(m.note);
+        return;
+      }
       const p = this.pending.get(m.id);
       if (!p) return;
       this.pending.delete(m.id);
@@ -91,6 +96,12 @@ export class DataPlaneThread {
   /** Records of `channel` go to `log`. */
   logTo(channel: string, log: DnsLog): void {
     this.loggers.set(channel, log);
+  }
+
+  /** Notes of the thread's servers (what they ask the main thread to write) go to `fn`. */
+  onNote(fn: (n: Note) => void): () => void {
+    this.noteHandlers.add(fn);
+    return () => this.noteHandlers.delete(fn);
   }
 
   request(body: RequestBody): Promise<unknown> {

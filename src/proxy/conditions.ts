@@ -139,3 +139,36 @@ export function serviceStatusWriter(registry: Registry, serviceDef: ResourceDef)
     registry.update(serviceDef, ns, name, { ...cur, status }, { subresource: 'status', fieldManager: PROXY_FIELD_MANAGER });
   };
 }
+
+/**
+ * The stored Service's status with its PortsBound condition made `want` (removed when null), or
+ * undefined when it is so already. For a condition worked out elsewhere from a copy of the
+ * Service (the proxy on the data-plane thread, from its mirror): the write keeps every other
+ * condition as stored, and the time of the last transition when the status did not change.
+ */
+export function withPortsBound(cur: ServiceObj, want: Condition | null): ServiceStatus | undefined {
+  const list = (cur.status?.conditions ?? []) as Condition[];
+  const i = list.findIndex((c) => c?.type === PORTS_BOUND);
+  const prev = i >= 0 ? list[i] : undefined;
+  let conditions: Condition[];
+  if (!want) {
+    if (!prev) return undefined;
+    conditions = list.filter((_, j) => j !== i);
+  } else {
+    if (
+      prev &&
+      prev.status === want.status &&
+      prev.reason === want.reason &&
+      prev.message === want.message &&
+      prev.observedGeneration === want.observedGeneration
+    )
+      return undefined;
+    const next =
+      prev && prev.status === want.status && prev.lastTransitionTime ? { ...want, lastTransitionTime: prev.lastTransitionTime } : want;
+    conditions = i >= 0 ? list.map((c, j) => (j === i ? next : c)) : [...list, next];
+  }
+  const status: ServiceStatus = { ...cur.status };
+  if (conditions.length) status.conditions = conditions;
+  else delete status.conditions;
+  return status;
+}

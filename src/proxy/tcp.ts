@@ -7,7 +7,7 @@
 // time is skipped for the next one before the client sees anything; with none left, or none at
 // all, the client is reset at once, like iptables' REJECT with tcp-reset.
 import net from 'node:net';
-import type { Logger } from 'pino';
+import type { ProxyLog } from './log.js';
 import type { Endpoint } from './endpoints.js';
 import { closeConnection, type Counters } from './stats.js';
 import { sourcePorts } from './source-ports.js';
@@ -31,7 +31,7 @@ export interface TcpTarget {
 export interface TcpOptions {
   /** Per backend attempt. */
   connectTimeoutMs: number;
-  log: Logger;
+  log: ProxyLog;
 }
 
 export interface Closable {

@@ -235,6 +235,28 @@ spec:
   });
 
   it('ttlSecondsAfterFinished deletes the finished Job and its Pods', async () => {
+    // Watched from before the create: a second after it completes the Job is gone, sooner than a
+    // kubectl started after the apply may look (a loaded machine), so the events tell the order.
+    const { Agent, request } = await import('undici');
+    const dispatcher = new Agent({ connect: { ca: tc.cluster.caCert } });
+    const watch = new AbortController();
+    const res = await request(`${tc.cluster.server}/apis/batch/v1/namespaces/default/jobs?watch=true&fieldSelector=metadata.name%3Dttl`, {
+      headers: { authorization: `Bearer ${tc.cluster.token}` },
+      dispatcher,
+      signal: watch.signal,
+    });
+    expect(res.statusCode).toBe(200);
+    const events: { type: string; object: { status?: { conditions?: Cond[] } } }[] = [];
+    let buf = '';
+    const reading = (async () => {
+      for await (const chunk of res.body) {
+        buf += chunk.toString();
+        for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
+          events.push(JSON.parse(buf.slice(0, i)));
+          buf = buf.slice(i + 1);
+        }
+      }
+    })().catch(() => undefined);
     await apply(`apiVersion: batch/v1
 kind: Job
 metadata: {name: ttl}
@@ -248,8 +270,14 @@ spec:
         image: local/x
         command: [sh, -c, 'exit 0']
 `);
-    await kc('wait', '--for=condition=complete', 'job/ttl', '--timeout=20s');
-    await until(async () => (await tc.kubectl(['get', 'job', 'ttl'], { allowFail: true })).code !== 0, 20_000);
+    await until(() => events.some((e) => e.type === 'DELETED'), 20_000);
+    const complete = events.findIndex((e) => e.object.status?.conditions?.some((c) => c.type === 'Complete' && c.status === 'True'));
+    expect(complete).toBeGreaterThanOrEqual(0);
+    expect(events.findIndex((e) => e.type === 'DELETED')).toBeGreaterThan(complete);
+    expect((await tc.kubectl(['get', 'job', 'ttl'], { allowFail: true })).code).not.toBe(0);
     await until(async () => (await podsOf('ttl')).length === 0, 20_000);
+    watch.abort();
+    await reading;
+    await dispatcher.close();
   });
 });

@@ -113,8 +113,8 @@ describe('DNS for Pods', () => {
     // The DNS server holds kube-dns's ClusterIP:53 itself: the proxy leaves it alone (no listener,
     // no ListenFailed event).
     if (owner.cluster.dns.nameserver === KUBE_DNS) {
-      expect(owner.cluster.proxy!.listeners().failed.filter((l) => l.service === 'kube-system/kube-dns')).toEqual([]);
-      expect(owner.cluster.proxy!.listeners().open.filter((l) => l.service === 'kube-system/kube-dns')).toEqual([]);
+      expect((await owner.cluster.proxy!.listeners()).failed.filter((l) => l.service === 'kube-system/kube-dns')).toEqual([]);
+      expect((await owner.cluster.proxy!.listeners()).open.filter((l) => l.service === 'kube-system/kube-dns')).toEqual([]);
       const ev = JSON.parse(
         (await owner.kubectl(['get', 'events', '-n', 'kube-system', '--field-selector', 'involvedObject.name=kube-dns', '-o', 'json']))
           .stdout,

@@ -143,7 +143,7 @@ ${slice('squatted', be.ip)}`,
 
     // Retried several times, reported once: one event per listener, one warn line per listener.
     await until(async () => {
-      const f = tc.cluster.proxy!.listeners().failed.filter((x) => x.service === 'default/squatted');
+      const f = (await tc.cluster.proxy!.listeners()).failed.filter((x) => x.service === 'default/squatted');
       return f.length === 2 && f.every((x) => x.attempts >= 3);
     }, 15_000);
     expect(
@@ -170,9 +170,8 @@ ${slice('squatted', be.ip)}`,
     expect(up.reason).toBe('Listening');
     expect(up.message).toBe('this cluster listens on every address and port of this Service');
     expect(
-      tc.cluster
-        .proxy!.listeners()
-        .open.filter((l) => l.service === 'default/squatted')
+      (await tc.cluster.proxy!.listeners()).open
+        .filter((l) => l.service === 'default/squatted')
         .map((l) => `${l.address}:${l.port}`)
         .sort(),
     ).toEqual([`${clusterIP.ip}:8080`, `127.0.0.1:${nodePort}`].sort());

@@ -57,7 +57,7 @@ spec:
     };
     expect(await until(() => get(`http://${svc.spec.clusterIP}/`).catch(() => undefined))).toBe('hello from web');
     expect(await get(`http://127.0.0.1:${svc.spec.ports[0].nodePort}/`)).toBe('hello from web');
-    const stats = tc.cluster.proxy!.stats()[`prod/my-service:80/TCP`];
+    const stats = (await tc.cluster.proxy!.stats())[`prod/my-service:80/TCP`];
     expect(stats?.connections).toBeGreaterThanOrEqual(2);
 
     // From a Pod in namespace default: short cross-namespace name, resolved by the cluster DNS
