@@ -4,7 +4,6 @@
 import type { Socket } from 'node:net';
 import { Duplex } from 'node:stream';
 import { createSpdySession, RstStatus, type ByteTransport, type SpdySession, type SpdyStream } from './spdy/index.js';
-import { pipeBatched } from './batched-pipe.js';
 import { DEFAULT_STREAM_CREATION_TIMEOUT_MS, DEFAULT_STREAM_IDLE_TIMEOUT_MS, type PortForwardOptions } from './stream-protocols.js';
 import { goParseUint } from '../apimachinery/go-strconv.js';
 
@@ -217,7 +216,7 @@ export function servePortForwardSpdy(target: SpdySession | ByteTransport | Duple
         });
         // Client to Pod, ending the Pod socket's write side on the client's FIN; the frames of one
         // event-loop turn in one write (see batched-pipe.ts).
-        pipeBatched(data, s);
+        data.forwardData(s);
         // Pod → client, sending FIN on the Pod's EOF.
         s.pipe(data);
         // The client reset the data stream (it is done with this connection) or the session ended.

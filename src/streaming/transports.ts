@@ -7,6 +7,7 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { createSpdySession, type ByteTransport, type SpdySession, type SpdySessionOptions } from './spdy/index.js';
 import { PORT_FORWARD_TUNNEL_PROTOCOL, SPDY_TUNNEL_PREFIX } from './stream-protocols.js';
 import { FrameWriter } from './ws-frames.js';
+import { takeBinaryInput, type TunnelInput } from './ws-tunnel-input.js';
 
 export type NegotiationResult =
   { ok: true; protocol: string } | { ok: false; status: 400 | 403; message: string; acceptedProtocols: string[] };
@@ -63,6 +64,8 @@ export const toBuffer = (data: RawData): Buffer =>
 
 /** The sockets under tunnel WebSockets (no extensions): their transports write frames themselves (ws-frames.ts). */
 const tunnelSockets = new WeakMap<WebSocket, Duplex>();
+/** Their binary input, read as it arrives rather than as ws's messages (ws-tunnel-input.ts). */
+const tunnelInputs = new WeakMap<WebSocket, TunnelInput>();
 
 /** The largest message the tunnel sends: what is queued meanwhile goes out in messages up to this size. */
 const TUNNEL_MESSAGE_MAX = 1 << 20;
@@ -139,6 +142,10 @@ export function webSocketTransport(ws: WebSocket, highWaterMark = 1 << 20): Byte
       ws.terminate();
     },
     onData(cb) {
+      tunnelInputs.get(ws)?.onData((piece) => {
+        if (!closed) cb(piece);
+      });
+      // Text messages always (a protocol error), binary ones where ws reads them.
       ws.on('message', (data, isBinary) => {
         if (closed) return;
         if (!isBinary) {
@@ -209,6 +216,9 @@ export function acceptSpdyTunnelWebSocket(
     wss.handleUpgrade(req, socket, head, (ws) => {
       socket.off('close', onClose);
       tunnelSockets.set(ws, socket);
+      // Now, before the first frame is read (ws starts reading on the next tick).
+      const input = takeBinaryInput(ws);
+      if (input) tunnelInputs.set(ws, input);
       resolve(ws);
     });
   });

@@ -1,8 +1,8 @@
-// pipeBatched: what the source produces in one event-loop turn reaches the destination in one
-// write (one writev), in order, with pipe()'s backpressure and end.
+// BatchedWriter: what is pushed in one event-loop turn reaches the destination in one write (one
+// writev), in order, with backpressure reported and the destination ended after the last batch.
 import { describe, it, expect } from 'vitest';
-import { PassThrough, Writable } from 'node:stream';
-import { pipeBatched } from '../../src/streaming/batched-pipe.js';
+import { Writable } from 'node:stream';
+import { BatchedWriter } from '../../src/streaming/batched-pipe.js';
 
 const turn = () => new Promise((r) => setImmediate(r));
 
@@ -27,62 +27,77 @@ function recorder(highWaterMark = 16 * 1024) {
   return { w, calls, holding, release: () => hold?.() };
 }
 
-describe('pipeBatched', () => {
+/** A BatchedWriter to `w` that notes full / drained. */
+function writer(w: Writable) {
+  const events: string[] = [];
+  const b = new BatchedWriter(
+    w,
+    () => events.push('full'),
+    () => events.push('drained'),
+  );
+  return { b, events, push: (s: string) => b.push(Buffer.from(s)) };
+}
+
+describe('BatchedWriter', () => {
   it('writes the chunks of one turn together, in order, and each turn after its own', async () => {
-    const src = new PassThrough();
     const { w, calls } = recorder();
-    pipeBatched(src, w);
-    src.write('a');
-    src.write('b');
-    src.write('c');
+    const { push } = writer(w);
+    push('a');
+    push('b');
+    push('c');
     expect(calls).toEqual([]);
     await turn();
     expect(calls).toEqual([['a', 'b', 'c']]);
-    src.write('d');
+    push('d');
     await turn();
     expect(calls).toEqual([['a', 'b', 'c'], ['d']]);
   });
 
   it('ends the destination after the last batch', async () => {
-    const src = new PassThrough();
     const { w, calls } = recorder();
-    pipeBatched(src, w);
-    src.write('x');
-    src.end('y');
+    const { b, push } = writer(w);
+    push('x');
+    push('y');
+    b.end();
     const finished = new Promise((r) => w.on('finish', r));
     await finished;
     expect(calls.flat()).toEqual(['x', 'y']);
     expect(w.writableEnded).toBe(true);
   });
 
-  it('pauses the source while the destination is over its high-water mark, resumes at drain', async () => {
-    const src = new PassThrough();
+  it('ends an idle destination at once', () => {
+    const { w } = recorder();
+    writer(w).b.end();
+    expect(w.writableEnded).toBe(true);
+  });
+
+  it('reports the destination full past its high-water mark, and drained once it took it all', async () => {
     const { w, calls, holding, release } = recorder(4);
-    pipeBatched(src, w);
+    const { push, events } = writer(w);
     holding.on = true;
-    src.write('12345');
+    push('12345');
     await turn();
     expect(calls).toEqual([['12345']]);
-    expect(src.isPaused()).toBe(true);
-    src.write('6');
+    expect(events).toEqual(['full']);
+    push('6');
     await turn();
-    expect(calls).toHaveLength(1);
+    expect(events).toEqual(['full']);
     holding.on = false;
     release();
     await turn();
     await turn();
-    expect(src.isPaused()).toBe(false);
+    expect(events).toEqual(['full', 'drained']);
     expect(calls.flat()).toEqual(['12345', '6']);
   });
 
   it('writes nothing to a destroyed destination', async () => {
-    const src = new PassThrough();
     const { w, calls } = recorder();
-    pipeBatched(src, w);
-    src.write('a');
+    const { b, push } = writer(w);
+    push('a');
     w.destroy();
     await turn();
-    src.end('b');
+    push('b');
+    b.end();
     await turn();
     expect(calls).toEqual([]);
   });

@@ -154,6 +154,13 @@ export interface FrameParserOptions {
   maxDataFrameSize?: number;
   /** Largest decompressed header block (default 1 MiB). */
   maxHeaderBlockSize?: number;
+  /**
+   * Pass DATA payload on as it arrives: a frame whose payload comes in several chunks is delivered
+   * as several DATA frames of the same stream, in order, views of those chunks, FIN on the last.
+   * Whole frames would be joined into a new buffer whenever the transport split them (the tunnel
+   * WebSocket brings kubectl's 32 KiB frames in 16 KiB TLS records: every byte copied once more).
+   */
+  dataPieces?: boolean;
 }
 
 export interface FrameParser {
@@ -175,12 +182,14 @@ interface PendingHeaders {
 }
 
 /**
- * Incremental reader. Frames are delivered whole and in order: synchronously from push() unless a
- * frame before them is having its header block inflated (zlib runs off the main thread).
+ * Incremental reader. Frames are delivered whole (DATA payload in pieces with `dataPieces`) and in
+ * order: synchronously from push() unless a frame before them is having its header block inflated
+ * (zlib runs off the main thread).
  */
 export function createFrameParser(opts: FrameParserOptions): FrameParser {
   const maxControl = opts.maxControlFrameSize ?? 1 << 20;
   const maxData = opts.maxDataFrameSize ?? MAX_FRAME_LENGTH;
+  const pieces = opts.dataPieces === true;
   const decompressor = createHeaderDecompressor(opts.maxHeaderBlockSize ?? 1 << 20);
   const chunks: Buffer[] = [];
   let total = 0;
@@ -206,19 +215,32 @@ export function createFrameParser(opts: FrameParserOptions): FrameParser {
       head = 0;
     }
   };
-  // Copies the first n buffered bytes out without consuming them (n is small: a frame header).
-  const peek = (n: number): Buffer => {
+  // The 8 bytes of the next frame header, without consuming them: a view when they are in one
+  // chunk, else copied into one buffer kept for it (kubectl's header words come in chunks of their own).
+  const headerScratch = Buffer.alloc(8);
+  const peekHeader = (): Buffer => {
     const first = chunks[head]!;
-    if (first.length >= n) return first.subarray(0, n);
-    const out = Buffer.allocUnsafe(n);
+    if (first.length >= 8) return first;
     let off = 0;
-    for (let i = head; off < n; i++) {
+    for (let i = head; off < 8; i++) {
       const c = chunks[i]!;
-      const k = Math.min(c.length, n - off);
-      c.copy(out, off, 0, k);
-      off += k;
+      for (let j = 0; j < c.length && off < 8; j++) headerScratch[off++] = c[j]!;
     }
-    return out;
+    return headerScratch;
+  };
+  // Consumes n buffered bytes that were read already (a frame header).
+  const skip = (n: number) => {
+    total -= n;
+    while (n > 0) {
+      const c = chunks[head]!;
+      if (c.length > n) {
+        chunks[head] = c.subarray(n);
+        break;
+      }
+      n -= c.length;
+      head++;
+    }
+    dropConsumed();
   };
   // take()'s last result was a view of memory this big (the ArrayBuffer under the chunk it came
   // in, which it keeps alive), or 0: a fresh buffer of its own.
@@ -229,10 +251,14 @@ export function createFrameParser(opts: FrameParserOptions): FrameParser {
     total -= n;
     const first = chunks[head]!;
     if (first.length >= n) {
-      if (first.length === n) head++;
-      else chunks[head] = first.subarray(n);
-      dropConsumed();
       takenFrom = first.buffer.byteLength;
+      if (first.length === n) {
+        head++;
+        dropConsumed();
+        return first;
+      }
+      chunks[head] = first.subarray(n);
+      dropConsumed();
       return first.subarray(0, n);
     }
     const out = Buffer.allocUnsafe(n);
@@ -249,7 +275,14 @@ export function createFrameParser(opts: FrameParserOptions): FrameParser {
     return out;
   };
 
+  // With `pieces`: the DATA frame whose payload is being passed on, and how much of it is still to
+  // come (-1: none is).
+  let dataStream = 0;
+  let dataFin = false;
+  let dataLeft = -1;
+
   const halt = () => {
+    dataLeft = -1;
     chunks.length = 0;
     head = 0;
     total = 0;
@@ -379,10 +412,44 @@ export function createFrameParser(opts: FrameParserOptions): FrameParser {
     throw spdyProtocolError(`unknown control frame type ${type}`);
   };
 
+  const enqueue = (item: SpdyFrame | PendingHeaders) => {
+    // Nothing waiting before it (the usual case): straight on.
+    if (!queue.length && !inflating && !('block' in item)) {
+      try {
+        opts.onFrame(item);
+      } catch (err) {
+        return fail(err);
+      }
+      if (idleWaiters.length) notifyIdle();
+      return;
+    }
+    queue.push(item);
+    queuedBytes += sizeOf(item);
+    deliver();
+  };
+
+  // The current DATA frame's payload as far as it came, one piece per chunk; false if more is to come.
+  const cutPayload = (): boolean => {
+    while (dataLeft >= 0 && !stopped && !failed) {
+      if (dataLeft > 0 && total === 0) return false;
+      const n = Math.min(dataLeft, chunks[head]?.length ?? 0);
+      let data = take(n);
+      // As for whole frames below, a piece small beside the memory it came in is copied.
+      if (takenFrom > 4 * n) data = Buffer.from(data);
+      dataLeft -= n;
+      const last = dataLeft === 0;
+      if (last) dataLeft = -1;
+      enqueue({ type: 'DATA', streamId: dataStream, fin: last && dataFin, data });
+    }
+    return true;
+  };
+
   // Cuts whole frames out of the buffered bytes.
   const cut = () => {
-    while (!stopped && !failed && total >= 8) {
-      const h = peek(8);
+    for (;;) {
+      if (dataLeft >= 0 && !cutPayload()) return;
+      if (stopped || failed || total < 8) return;
+      const h = peekHeader();
       const w0 = h.readUInt32BE(0);
       const flags = h[4]!;
       const length = h.readUInt32BE(4) & 0xffffff;
@@ -395,24 +462,29 @@ export function createFrameParser(opts: FrameParserOptions): FrameParser {
         if (!CONTROL_TYPES.has(type)) throw spdyProtocolError(`unknown control frame type ${type}`);
         if (length > maxControl) throw spdyProtocolError(`control frame of ${length} bytes exceeds the limit of ${maxControl}`);
         if (total < 8 + length) return;
-        take(8);
+        skip(8);
         // Copy: the frame may wait in the queue and must not pin the chunk it came in.
         item = decodeControl(type, flags, Buffer.from(take(length)));
       } else {
         const streamId = w0 & MAX_STREAM_ID;
         if (streamId === 0) throw spdyProtocolError('data frame for stream id 0');
         if (length > maxData) throw spdyProtocolError(`data frame of ${length} bytes exceeds the limit of ${maxData}`);
+        if (pieces) {
+          skip(8);
+          dataStream = streamId;
+          dataFin = (flags & FLAG_FIN) !== 0;
+          dataLeft = length;
+          continue;
+        }
         if (total < 8 + length) return;
-        take(8);
+        skip(8);
         // A payload that is most of the memory it came in is passed on as a view (no copy of every
         // forwarded byte); a small one is copied so that it does not pin a big chunk while it waits.
         let data = take(length);
         if (takenFrom > 2 * length) data = Buffer.from(data);
         item = { type: 'DATA', streamId, fin: (flags & FLAG_FIN) !== 0, data };
       }
-      queue.push(item);
-      queuedBytes += sizeOf(item);
-      deliver();
+      enqueue(item);
     }
   };
 

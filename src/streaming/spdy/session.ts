@@ -98,6 +98,7 @@ export function createSpdySession(transportOrDuplex: ByteTransport | Duplex, opt
     maxControlFrameSize: opts.maxControlFrameSize,
     maxDataFrameSize: opts.maxDataFrameSize,
     maxHeaderBlockSize: opts.maxHeaderBlockSize,
+    dataPieces: true,
   });
   const life = newLifecycle(
     {

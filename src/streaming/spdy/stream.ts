@@ -1,10 +1,12 @@
 // The streams of a SPDY session: each one a Duplex for the handler (SYN_REPLY, data and FIN both
 // ways, RST_STREAM), and the table of open ones with the session's flow control. As spdystream,
 // no SPDY/3.1 window is kept (WINDOW_UPDATE is neither sent nor honoured): inbound, the transport
-// stops being read while any stream's reader is behind (its buffer past the high-water mark) and
-// goes on once every reader has caught up; outbound, a stream's write completes once the
-// transport can take more (FrameOutput.whenDrained), which holds its writer back.
-import { Duplex } from 'node:stream';
+// stops being read while any stream's reader is behind (its buffer past the high-water mark, or
+// the Writable it forwards its data to full) and goes on once every reader has caught up;
+// outbound, a stream's write completes once the transport can take more (FrameOutput.whenDrained),
+// which holds its writer back.
+import { Duplex, type Writable } from 'node:stream';
+import { BatchedWriter } from '../batched-pipe.js';
 import { headerValue } from './headers.js';
 import { RstStatus, type SpdyHeaders } from './protocol.js';
 import type { FrameOutput } from './output.js';
@@ -22,6 +24,14 @@ export interface SpdyStream extends Duplex {
   readonly replied: boolean;
   /** The status of the RST_STREAM the peer sent, if it reset the stream. */
   readonly resetByPeer: number | undefined;
+  /**
+   * From now on the peer's data goes to `to` as it is read, what arrives in one event-loop turn in
+   * one write (batched-pipe.ts), and `to` is ended after the peer's FIN; what the readable side
+   * held goes first, and it carries nothing more (it ends at the FIN). Reading the transport
+   * pauses while `to` is over its high-water mark. For a forwarded connection: each piece of data
+   * through the readable side cost a push(), a 'data' event and a next-tick of its own.
+   */
+  forwardData(to: Writable): void;
 }
 
 export interface StreamState {
@@ -35,6 +45,9 @@ export interface StreamState {
   gone: boolean;
   /** Its reader is behind: inbound reading is paused while any stream is. */
   congested: boolean;
+  /** Where forwardData() sends the peer's data, and whether it is over its high-water mark. */
+  sink?: BatchedWriter;
+  sinkFull: boolean;
   resetByPeer?: number;
   afterReply: (() => void)[];
 }
@@ -67,7 +80,7 @@ export function newStreamTable(
 /** Pauses the transport while any stream's reader is behind, resumes it when none is. */
 export function updateInbound(t: StreamTable): void {
   let congested = false;
-  for (const st of t.states.values()) if (st.congested) congested = true;
+  for (const st of t.states.values()) if (st.congested || st.sinkFull) congested = true;
   if (congested && !t.inboundPaused) {
     t.inboundPaused = true;
     t.inbound.pause();
@@ -84,6 +97,7 @@ export function forgetStream(t: StreamTable, st: StreamState): void {
   t.states.delete(st.stream.id);
   t.streams.delete(st.stream.id);
   st.congested = false;
+  st.sinkFull = false;
   updateInbound(t);
   t.onForget();
 }
@@ -96,13 +110,16 @@ const maybeDone = (t: StreamTable, st: StreamState) => {
 export function receiveFin(t: StreamTable, st: StreamState): void {
   st.remoteFin = true;
   st.stream.push(null);
+  st.sink?.end();
   maybeDone(t, st);
 }
 
 /** A DATA frame for the stream; frames after the peer's FIN are dropped. */
 export function receiveData(t: StreamTable, st: StreamState, data: Buffer, fin: boolean): void {
   if (st.remoteFin) return;
-  if (data.length && !st.stream.push(data)) {
+  if (st.sink) {
+    if (data.length) st.sink.push(data);
+  } else if (data.length && !st.stream.push(data)) {
     st.congested = true;
     updateInbound(t);
   }
@@ -211,7 +228,32 @@ function newStream(t: StreamTable, id: number, headers: SpdyHeaders): StreamStat
     },
     replied: { get: () => st.replied },
     resetByPeer: { get: () => st.resetByPeer },
+    forwardData: {
+      value: (to: Writable) => {
+        if (st.sink) throw new Error(`stream ${id} already forwards its data`);
+        const sink = new BatchedWriter(
+          to,
+          () => {
+            st.sinkFull = true;
+            updateInbound(t);
+          },
+          () => {
+            st.sinkFull = false;
+            updateInbound(t);
+          },
+        );
+        for (let held = d.read() as Buffer | null; held !== null; held = d.read() as Buffer | null) sink.push(held);
+        st.sink = sink;
+        if (st.congested) {
+          st.congested = false;
+          updateInbound(t);
+        }
+        // Flowing, so that the readable side ends (and says so) at the FIN.
+        d.resume();
+        if (st.remoteFin) sink.end();
+      },
+    },
   }) as SpdyStream;
-  st = { stream, replied: false, localFin: false, remoteFin: false, gone: false, congested: false, afterReply: [] };
+  st = { stream, replied: false, localFin: false, remoteFin: false, gone: false, congested: false, sinkFull: false, afterReply: [] };
   return st;
 }
