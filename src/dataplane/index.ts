@@ -154,19 +154,30 @@ async function startProxyOnThread(t: DataPlaneThread, opts: ProxyOptions): Promi
   }
   t.serving();
   let stopping: Promise<void> | undefined;
+  // Once the proxy is stopping (the cluster stops: a signal may come while `up` still asks for the
+  // listeners), it answers as a stopped proxy: the thread may be gone before the answer.
+  const ask = async <T>(op: 'proxy.stats' | 'proxy.listeners' | 'proxy.idle', asStopped: T): Promise<T> => {
+    if (stopping) return asStopped;
+    try {
+      return (await t.request({ op })) as T;
+    } catch (err) {
+      if (stopping) return asStopped;
+      throw err;
+    }
+  };
   return {
     healthzPort: info.healthzPort,
-    stats: async () => (await t.request({ op: 'proxy.stats' })) as Record<string, PortStats>,
-    listeners: async () => (await t.request({ op: 'proxy.listeners' })) as ListenerReport,
+    stats: () => ask<Record<string, PortStats>>('proxy.stats', {}),
+    listeners: () => ask<ListenerReport>('proxy.listeners', { open: [], failed: [] }),
     async idle() {
       // What the store has published goes to the thread now; the thread's writes (notes) arrive
       // before its answer, and the proxy sees them too (its own condition): until a pass asks
       // for no write.
-      for (let round = 0; round < 100; round++) {
+      for (let round = 0; round < 100 && !stopping; round++) {
         await store.durable();
         feed.flush();
         const before = notes;
-        await t.request({ op: 'proxy.idle' });
+        await ask('proxy.idle', undefined);
         if (notes === before) return;
       }
     },

@@ -151,4 +151,18 @@ describe('the service proxy on the data-plane thread', () => {
     expect(r.during.length).toBeGreaterThanOrEqual(10);
     expect(r.during.every((x) => x.doneAt >= r.end)).toBe(true);
   });
+
+  it('answers as a stopped proxy when asked while the cluster stops', async () => {
+    // `tinykube up` asks for idle() and the listeners after ready; a SIGTERM then stops the cluster,
+    // whose thread may be gone before the answers: a stopped proxy's, not the thread's exit error.
+    const tc = await startTestCluster();
+    const proxy = tc.cluster.proxy!;
+    const asked = Promise.all([tc.cluster.idle(), proxy.listeners(), proxy.stats()]);
+    await tc.stop();
+    const [, listeners, stats] = await asked;
+    expect(listeners.failed).toEqual([]);
+    expect(typeof stats).toBe('object');
+    expect(await proxy.listeners()).toEqual({ open: [], failed: [] });
+    expect(await proxy.stats()).toEqual({});
+  });
 });
