@@ -127,8 +127,8 @@ export async function binaryBench({ root, work, report, stopProc, rssMB }) {
   const rss = { binary: rssMB(rb.p.pid), node: rssMB(rn.p.pid), bare: rssMB(rbare.p.pid) };
   report('RSS idle binary, 1.5 s after ready', rss.binary, 'MB', 'bare node https', rss.bare, '< 80 MB');
   report('RSS idle node dist/cli.js, 1.5 s after ready', rss.node, 'MB', 'bare node https', rss.bare);
-  // Both CLIs hand the start's garbage back once idle (src/base/idle-heap.ts), before the figure
-  // above; the steady idle figure is once V8's own memory reducer has run as well (~16 s).
+  // V8 keeps its young generation grown by the start (16 MB) until its memory reducer sees the
+  // process idle (~15-20 s); the steady idle figure is after that.
   await new Promise((r) => setTimeout(r, Number(process.env.BENCH_BINARY_IDLE_MS ?? 30_000)));
   rss.binarySteady = rssMB(rb.p.pid);
   rss.nodeSteady = rssMB(rn.p.pid);

@@ -23,7 +23,6 @@ import { ensureDataDir } from '../base/files.js';
 import { inSingleExecutable, NativeAddonError } from '../base/native.js';
 import { PlacementError } from '../config/placement.js';
 import { privilegedPortsNotice } from '../base/privileged-ports.js';
-import { shrinkHeapWhenIdle } from '../base/idle-heap.js';
 import { runningClusters, type ClusterRecord } from '../config/host-registry.js';
 
 const loadYAML = async () => (await import('yaml')).default;
@@ -336,8 +335,6 @@ async function up(f: UpFlags, apiListenGiven: boolean): Promise<void> {
   process.stdout.write(summary);
   tell({ type: 'ready', summary });
   if (DETACHED_CHILD) process.disconnect();
-  // This process is the cluster's alone: once it is idle, the start's garbage goes back to the OS.
-  void shrinkHeapWhenIdle();
 }
 
 /** The ingress controller's listeners as URLs (the port left out where it is the scheme's). */

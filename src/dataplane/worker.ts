@@ -16,7 +16,6 @@ import { runServiceProxy, type ServiceProxy } from '../proxy/run.js';
 import { PORTS_BOUND, type Condition, type ServiceStatusWriter } from '../proxy/conditions.js';
 import type { KubeObject } from '../apimachinery/types.js';
 import type { DataPlaneInit, DnsServerInfo, LogRecord, Note, Reply, Request } from './protocol.js';
-import { shrinkHeapWhenIdle } from '../base/idle-heap.js';
 
 const init = workerData as DataPlaneInit;
 const port = parentPort!;
@@ -58,13 +57,8 @@ async function startProxy(req: Extract<Request, { op: 'proxy.start' }>): Promise
       : undefined,
     serviceStatus: req.status ? serviceStatus : undefined,
   });
-  shrinkAfterStart();
   return { healthzPort: proxy.healthzPort };
 }
-
-let shrinking: Promise<boolean> | undefined;
-/** After the first server's start, once: the thread's start garbage goes back when it is next idle (src/base/idle-heap.ts). */
-const shrinkAfterStart = () => void (shrinking ??= shrinkHeapWhenIdle());
 
 async function handle(req: Request): Promise<unknown> {
   switch (req.op) {
@@ -80,7 +74,6 @@ async function handle(req: Request): Promise<unknown> {
         log: relayLog(postLog, 'dns', req.logLevel),
         beforeQuery: () => mirror.sync(),
       });
-      shrinkAfterStart();
       const { host, udpPort, tcpPort, addresses, clusterDNS, upstreams } = dns;
       return { host, udpPort, tcpPort, addresses, clusterDNS, upstreams } satisfies DnsServerInfo;
     }
