@@ -3,29 +3,18 @@
 // (`new Worker(text, { eval: true })`), which works the same in dist/, inside the single
 // executable (no files to load) and under vitest (TypeScript source). Build scripts and
 // vitest.config.ts inline it as __TINYKUBE_DATAPLANE_WORKER__.
-import { buildSync } from 'esbuild';
+import { bundleWorker } from './worker-source.mjs';
 import { fileURLToPath } from 'node:url';
 
 const ENTRY = fileURLToPath(new URL('../src/dataplane/worker.ts', import.meta.url));
 
 export function dataPlaneWorkerSource() {
-  const out = buildSync({
-    entryPoints: [ENTRY],
-    bundle: true,
-    write: false,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    minify: true,
-    legalComments: 'none',
-    charset: 'ascii',
-    logLevel: 'warning',
-  });
+  const text = bundleWorker(ENTRY);
   // CommonJS needs `require`, which an eval'd worker lacks when it is an ES module: a worker
   // inherits its parent's flags, and a parent started with --input-type=module (`node -e` with
   // imports) makes it one. There, require comes from node:module.
   const ready = "typeof require === 'function' ? Promise.resolve(require) : import('node:module').then((m) => m.createRequire('/'))";
-  return `(${ready}).then((require) => {\n${out.outputFiles[0].text}});\n`;
+  return `(${ready}).then((require) => {\n${text}});\n`;
 }
 
 /** esbuild/vite `define` entries that inline the worker. */

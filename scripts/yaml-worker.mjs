@@ -2,25 +2,14 @@
 // API server starts it from this text (`new Worker(text, { eval: true })`), which works the same
 // in dist/, inside the single executable (no files to load) and under vitest (TypeScript
 // source). Build scripts and vitest.config.ts inline it as __TINYKUBE_YAML_WORKER__.
-import { buildSync } from 'esbuild';
+import { bundleWorker } from './worker-source.mjs';
 import { fileURLToPath } from 'node:url';
 
 const ENTRY = fileURLToPath(new URL('../src/apimachinery/yaml/worker.ts', import.meta.url));
 
 export function yamlWorkerSource() {
-  const out = buildSync({
-    entryPoints: [ENTRY],
-    bundle: true,
-    write: false,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    minify: true,
-    legalComments: 'none',
-    charset: 'ascii',
-    logLevel: 'warning',
-  });
-  return out.outputFiles[0].text;
+  const text = bundleWorker(ENTRY);
+  return text;
 }
 
 /** esbuild/vite `define` entries that inline the worker. */

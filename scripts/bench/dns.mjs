@@ -18,8 +18,8 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Agent, Pool, request } from 'undici';
-import { freePort, pct } from './lib.mjs';
+import { Agent, request } from 'undici';
+import { freePort, pct, serviceFlood } from './lib.mjs';
 
 const N_NAMES = 100;
 /** Queries/s of the busy-API figures: well below the server's maximum, so load decides latency. */
@@ -92,52 +92,6 @@ async function createNames(tk) {
   return ips;
 }
 
-/**
- * BUSY_CLIENTS keep-alive clients creating Services back to back until stop(), which returns the
- * creates/s. Headless, so that the runs never exhaust the service CIDR; each has a selector, so
- * the EndpointSlice controller writes too. Resolves `started` after the first 100 creates.
- */
-function serviceFlood(tk, prefix) {
-  const pool = new Pool(tk.server, { connections: BUSY_CLIENTS, pipelining: 1, connect: { ca: tk.ca } });
-  let stopping = false;
-  let n = 0;
-  let done = 0;
-  let failed = 0;
-  let onStarted;
-  const started = new Promise((r) => (onStarted = r));
-  const t0 = performance.now();
-  const clients = Array.from({ length: BUSY_CLIENTS }, async () => {
-    while (!stopping) {
-      const i = n++;
-      const r = await pool.request({
-        path: '/api/v1/namespaces/default/services',
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${tk.token}` },
-        body: JSON.stringify({
-          apiVersion: 'v1',
-          kind: 'Service',
-          metadata: { name: `${prefix}-${i}`, labels: { app: 'bench' } },
-          spec: { clusterIP: 'None', selector: { app: `a${i}` }, ports: [{ name: 'http', port: 80, targetPort: 8080 }] },
-        }),
-      });
-      await r.body.text();
-      if (r.statusCode !== 201) failed++;
-      if (++done === 100) onStarted();
-    }
-  });
-  return {
-    started,
-    async stop() {
-      stopping = true;
-      await Promise.all(clients);
-      const s = (performance.now() - t0) / 1000;
-      await pool.close();
-      if (failed) console.log(`  (${failed} creates failed)`);
-      return done / s;
-    },
-  };
-}
-
 /** DNS latency with an idle API against 16 clients creating Services, on the thread and on the main thread. */
 async function busyApiFigures({ work, startTinykube, stopProc, report }) {
   const modes = [
@@ -167,7 +121,7 @@ async function busyApiFigures({ work, startTinykube, stopProc, report }) {
           const a = await dnsperfAsync(dnsPort, qfile, BUSY_RATE, BUSY_S);
           idle.push(a.lat);
           echoIdle.push((await dnsperfAsync(echoPort, qfile, BUSY_RATE, BUSY_S)).lat);
-          const flood = serviceFlood(tk, `busy-${i}`);
+          const flood = serviceFlood(tk, `busy-${i}`, BUSY_CLIENTS);
           await flood.started;
           const b = await dnsperfAsync(dnsPort, qfile, BUSY_RATE, BUSY_S);
           echoBusy.push((await dnsperfAsync(echoPort, qfile, BUSY_RATE, BUSY_S)).lat);

@@ -1,6 +1,6 @@
 // Small helpers shared by the benchmark scripts.
 import { createServer } from 'node:net';
-import { Agent, request } from 'undici';
+import { Agent, Pool, request } from 'undici';
 
 /** The p-th percentile (nearest rank) of xs. */
 export function pct(xs, p) {
@@ -88,4 +88,51 @@ export async function waitReady(url, t0, p) {
   } finally {
     await agent.close();
   }
+}
+
+/**
+ * `clientCount` keep-alive clients creating Services back to back until stop(), which returns the
+ * creates/s: the busy API of the data-plane figures (dns.mjs, proxy.mjs). Headless, so that the
+ * runs never exhaust the service CIDR; each has a selector, so the EndpointSlice controller writes
+ * too. Resolves `started` after the first 100 creates.
+ */
+export function serviceFlood(tk, prefix, clientCount = 16) {
+  const pool = new Pool(tk.server, { connections: clientCount, pipelining: 1, connect: { ca: tk.ca } });
+  let stopping = false;
+  let n = 0;
+  let done = 0;
+  let failed = 0;
+  let onStarted;
+  const started = new Promise((r) => (onStarted = r));
+  const t0 = performance.now();
+  const clients = Array.from({ length: clientCount }, async () => {
+    while (!stopping) {
+      const i = n++;
+      const r = await pool.request({
+        path: '/api/v1/namespaces/default/services',
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${tk.token}` },
+        body: JSON.stringify({
+          apiVersion: 'v1',
+          kind: 'Service',
+          metadata: { name: `${prefix}-${i}`, labels: { app: 'bench' } },
+          spec: { clusterIP: 'None', selector: { app: `a${i}` }, ports: [{ name: 'http', port: 80, targetPort: 8080 }] },
+        }),
+      });
+      await r.body.text();
+      if (r.statusCode !== 201) failed++;
+      if (++done === 100) onStarted();
+    }
+  });
+  return {
+    started,
+    async stop() {
+      stopping = true;
+      await Promise.all(clients);
+      const s = (performance.now() - t0) / 1000;
+      await pool.close();
+      if (failed) console.log(`  (${failed} creates failed)`);
+      return done / s;
+    },
+  };
 }

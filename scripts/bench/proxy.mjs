@@ -32,8 +32,7 @@ import { fork, spawn, spawnSync } from 'node:child_process';
 import net from 'node:net';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Pool } from 'undici';
-import { apiClient, freePort, pct } from './lib.mjs';
+import { apiClient, freePort, pct, serviceFlood } from './lib.mjs';
 
 const BULK_BYTES = Number(process.env.BENCH_PROXY_BYTES ?? 2 ** 30);
 const RATE_MS = Number(process.env.BENCH_PROXY_RATE_MS ?? 3000);
@@ -465,53 +464,6 @@ export async function proxyBench(ctx) {
   console.log(`  (proxy bench: ${((performance.now() - t0) / 1000).toFixed(0)} s)`);
 }
 
-/**
- * BUSY_CLIENTS keep-alive clients creating Services back to back until stop(), which returns the
- * creates/s (as dns.mjs's serviceFlood). Headless, so that the runs never exhaust the service
- * CIDR; each has a selector, so the EndpointSlice controller writes too. Resolves `started` after
- * the first 100 creates.
- */
-function serviceFlood(tk, prefix) {
-  const pool = new Pool(tk.server, { connections: BUSY_CLIENTS, pipelining: 1, connect: { ca: tk.ca } });
-  let stopping = false;
-  let n = 0;
-  let done = 0;
-  let failed = 0;
-  let onStarted;
-  const started = new Promise((r) => (onStarted = r));
-  const t0 = performance.now();
-  const clients = Array.from({ length: BUSY_CLIENTS }, async () => {
-    while (!stopping) {
-      const i = n++;
-      const r = await pool.request({
-        path: '/api/v1/namespaces/default/services',
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${tk.token}` },
-        body: JSON.stringify({
-          apiVersion: 'v1',
-          kind: 'Service',
-          metadata: { name: `${prefix}-${i}`, labels: { app: 'bench' } },
-          spec: { clusterIP: 'None', selector: { app: `a${i}` }, ports: [{ name: 'http', port: 80, targetPort: 8080 }] },
-        }),
-      });
-      await r.body.text();
-      if (r.statusCode !== 201) failed++;
-      if (++done === 100) onStarted();
-    }
-  });
-  return {
-    started,
-    async stop() {
-      stopping = true;
-      await Promise.all(clients);
-      const s = (performance.now() - t0) / 1000;
-      await pool.close();
-      if (failed) console.log(`  (${failed} creates failed)`);
-      return done / s;
-    },
-  };
-}
-
 /** Figure 6: proxy RTT with an idle API and with 16 clients creating Services, on the thread and on the main thread. */
 async function busyApiPart({ root, work, startTinykube, stopProc, report }) {
   const modes = [
@@ -566,7 +518,7 @@ async function busyApiPart({ root, work, startTinykube, stopProc, report }) {
       const rates = [];
       for (let i = 0; i < BUSY_ROUNDS; i++) {
         idle.push(await sample(BUSY_MS));
-        const flood = serviceFlood(tk, `busy-${i}`);
+        const flood = serviceFlood(tk, `busy-${i}`, BUSY_CLIENTS);
         await flood.started;
         busy.push(await sample(BUSY_MS));
         rates.push(await flood.stop());
