@@ -8,7 +8,6 @@
 //
 // tcpTarget and udpTarget run once per connection and per flow: they stay plain code over the
 // state below, without further indirection.
-import type net from 'node:net';
 import type { ProxyLog } from './log.js';
 import type { Endpoint } from './endpoints.js';
 import type { PolicyIndex } from '../registry/networking/policy-evaluation.js';
@@ -16,7 +15,7 @@ import { isLoopback } from './nodeport-addresses.js';
 import { backendOrder, remember, stickyBackend } from './affinity.js';
 import type { ListenerSpec } from './listeners.js';
 import { backendsFor, type Route } from './routes.js';
-import { openTcpListener, reset, type Closable, type TcpTarget } from './tcp.js';
+import { openTcpListener, reset, type Closable, type ProxySocket, type TcpTarget } from './tcp.js';
 import { openUdpListener, type UdpListener, type UdpTarget } from './udp.js';
 import { openServiceHealthListener, type ServiceHealthAnswer } from './healthcheck.js';
 
@@ -71,7 +70,7 @@ export function tcpSourceFor(c: Connections, client: string): (backend: Endpoint
   };
 }
 
-function checkImplicitSource(c: Connections, clientIP: string, backend: Endpoint, upstream: net.Socket): void {
+function checkImplicitSource(c: Connections, clientIP: string, backend: Endpoint, upstream: ProxySocket): void {
   if (c.sourceChecked.size === 2) return;
   const want = sourceFor(clientIP)(backend);
   if (!want || !implicitSource(want) || c.sourceChecked.has(want)) return;
@@ -87,7 +86,7 @@ function checkImplicitSource(c: Connections, clientIP: string, backend: Endpoint
   }
 }
 
-function trackConnection(c: Connections, ip: string, kill: () => void, client: net.Socket): void {
+function trackConnection(c: Connections, ip: string, kill: () => void, client: ProxySocket): void {
   let s = c.tracked.get(ip);
   if (!s) c.tracked.set(ip, (s = new Set()));
   s.add(kill);
@@ -99,7 +98,7 @@ function trackConnection(c: Connections, ip: string, kill: () => void, client: n
 }
 
 /** Where an accepted TCP connection goes; undefined when the listener's route is gone (reset). */
-export function tcpTarget(c: Connections, spec: ListenerSpec, client: net.Socket): TcpTarget | undefined {
+export function tcpTarget(c: Connections, spec: ListenerSpec, client: ProxySocket): TcpTarget | undefined {
   const found = backendsFor(c.routes, spec);
   if (!found) return undefined;
   const { r, list } = found;

@@ -1,7 +1,6 @@
 // Per Service port counters, kept in memory and handed out as plain data by stats(). Bytes of
 // open TCP connections are read from their sockets when asked, so the hot path only counts
 // connections and packets.
-import type net from 'node:net';
 
 export interface PortStats {
   /** TCP connections accepted (including rejected ones). */
@@ -23,6 +22,12 @@ export interface PortStats {
   backendFailures: number;
 }
 
+/** A client socket's byte counts (tcp.ts ProxySocket). */
+export interface CountedSocket {
+  readonly bytesRead: number;
+  readonly bytesWritten: number;
+}
+
 export interface Counters {
   connections: number;
   bytesIn: number;
@@ -32,7 +37,7 @@ export interface Counters {
   rejected: number;
   backendFailures: number;
   /** Client sockets of open connections (their byte counts are added when they close). */
-  open: Set<net.Socket>;
+  open: Set<CountedSocket>;
   activeFlows: number;
 }
 
@@ -51,7 +56,7 @@ export function newCounters(): Counters {
 }
 
 /** A connection closed: its bytes move into the totals. */
-export function closeConnection(c: Counters, client: net.Socket): void {
+export function closeConnection(c: Counters, client: CountedSocket): void {
   if (!c.open.delete(client)) return;
   c.bytesIn += client.bytesRead;
   c.bytesOut += client.bytesWritten;

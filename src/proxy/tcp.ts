@@ -1,20 +1,41 @@
 // TCP: one listening socket per Service address and port; each accepted connection is spliced to
 // a backend connection. The backend connect starts the moment the client is accepted (no wait for
-// client data); the client socket stays paused until then, so nothing is buffered in this process
-// beyond the sockets' stream buffers, and forward() carries backpressure both ways. Half-close
-// passes through (allowHalfOpen on both sockets, end() when the other side ends), a reset passes
-// through (an error on one side resets the other). A backend that refuses or does not answer in
-// time is skipped for the next one before the client sees anything; with none left, or none at
-// all, the client is reset at once, like iptables' REJECT with tcp-reset.
-import net from 'node:net';
+// client data); the client is not read until then, so nothing is buffered in this process beyond
+// the sockets' own buffers, and the splice carries backpressure both ways. Half-close passes
+// through (an end read on one side ends the other's writes), a reset passes through (an error on
+// one side resets the other). A backend that refuses or does not answer in time is skipped for
+// the next one before the client sees anything; with none left, or none at all, the client is
+// reset at once, like iptables' REJECT with tcp-reset.
+//
+// The sockets themselves are a transport's (tcp-uv.ts: libuv's TCP handles; tcp-net.ts:
+// net.Socket); this module holds what both share: the order backends are tried in, source
+// addresses and ports, NetworkPolicy refusals, and the counters.
 import type { ProxyLog } from './log.js';
 import type { Endpoint } from './endpoints.js';
-import { closeConnection, type Counters } from './stats.js';
+import type { Counters } from './stats.js';
 import { sourcePorts } from './source-ports.js';
+import { netTransport } from './tcp-net.js';
+import { uvTransport } from './tcp-uv.js';
 
 /** Ports tried for one bound connection before bind() is left to pick. */
 const PORT_TRIES = 8;
 const ports = sourcePorts();
+
+/**
+ * One side of a proxied connection, as connections.ts and stats.ts read it: a net.Socket, or
+ * tcp-uv.ts's connection on a bare handle.
+ */
+export interface ProxySocket {
+  readonly remoteAddress?: string | undefined;
+  readonly localAddress?: string | undefined;
+  readonly bytesRead: number;
+  readonly bytesWritten: number;
+  readonly destroyed: boolean;
+  once(event: 'close', fn: () => void): unknown;
+  /** RST where the socket can send one, else a plain close. */
+  resetAndDestroy(): unknown;
+  destroy(): unknown;
+}
 
 export interface TcpTarget {
   /** Backends in the order to try them; empty = reject. */
@@ -25,7 +46,7 @@ export interface TcpTarget {
   admits(backend: Endpoint): boolean;
   counters: Counters;
   /** The connection is spliced to this backend (affinity, connection tracking). */
-  spliced(backend: Endpoint, client: net.Socket, upstream: net.Socket): void;
+  spliced(backend: Endpoint, client: ProxySocket, upstream: ProxySocket): void;
 }
 
 export interface TcpOptions {
@@ -38,6 +59,49 @@ export interface Closable {
   close(): Promise<void>;
 }
 
+/** Why a backend connection failed: the errno code, and whether bind() or connect() gave it. */
+export interface DialError {
+  code: string;
+  syscall: 'bind' | 'connect';
+}
+
+/** Sockets of one kind: listen, connect to a backend, and splice two of them. */
+export interface TcpTransport<S extends ProxySocket> {
+  readonly name: 'uv' | 'net';
+  /** Rejects with the listen error (EADDRINUSE, EADDRNOTAVAIL, EACCES). Accepted sockets are not read until spliced. */
+  listen(address: string, port: number, accepted: (client: S) => void, log: ProxyLog): Promise<Closable>;
+  /** Connects to ip:port, from local address and port when given; a timeout fails as ETIMEDOUT. */
+  dial(
+    ip: string,
+    port: number,
+    localAddress: string | undefined,
+    localPort: number | undefined,
+    timeoutMs: number,
+    done: (err: DialError | undefined, upstream: S | undefined) => void,
+  ): void;
+  splice(client: S, upstream: S, c: Counters): void;
+}
+
+let chosen: TcpTransport<ProxySocket> | undefined;
+
+/**
+ * The transport in use: libuv's handles where this Node has them as expected, else net.Socket
+ * (said once in the log, with why). TINYKUBE_PROXY_SOCKETS=net picks net.Socket: the way back
+ * should a Node release change the handles in a way the probe does not see.
+ */
+export function tcpTransport(log?: ProxyLog): TcpTransport<ProxySocket> {
+  if (chosen) return chosen;
+  if (process.env.TINYKUBE_PROXY_SOCKETS === 'net') chosen = netTransport as TcpTransport<ProxySocket>;
+  else {
+    const uv = uvTransport();
+    if ('reason' in uv)
+      log?.warn({ reason: uv.reason }, "proxy: libuv's TCP handles are not as expected; TCP through net.Socket (more CPU per connection)");
+    chosen = ('reason' in uv ? netTransport : uv) as TcpTransport<ProxySocket>;
+  }
+  log?.debug({ transport: chosen.name }, 'proxy: TCP transport');
+  return chosen;
+}
+
 /**
  * Listens on address:port; route() picks the target for each accepted connection (undefined when
  * the Service is gone: reset). Rejects with the listen error (EADDRINUSE, EADDRNOTAVAIL, EACCES).
@@ -45,33 +109,15 @@ export interface Closable {
 export function openTcpListener(
   address: string,
   port: number,
-  route: (client: net.Socket) => TcpTarget | undefined,
+  route: (client: ProxySocket) => TcpTarget | undefined,
   o: TcpOptions,
+  transport: TcpTransport<ProxySocket> = tcpTransport(o.log),
 ): Promise<Closable> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true, noDelay: true }, (client) =>
-      serveConnection(client, route(client), o),
-    );
-    const onError = (err: Error) => reject(err);
-    server.once('error', onError);
-    server.listen({ host: address, port, exclusive: true, backlog: 4096 }, () => {
-      server.off('error', onError);
-      server.on('error', (err) => o.log.warn({ err, address, port }, 'proxy: TCP listener error'));
-      resolve({
-        // Stop accepting; connections already spliced carry on (as conntrack keeps established
-        // flows when the rules go). The listening socket is released at once.
-        close: () =>
-          new Promise<void>((r) => {
-            server.close();
-            setImmediate(r);
-          }),
-      });
-    });
-  });
+  return transport.listen(address, port, (client) => serveConnection(transport, client, route(client), o), o.log);
 }
 
 /** Resets a socket (RST), or just destroys it when it has no TCP handle to reset. */
-export function reset(s: net.Socket): void {
+export function reset(s: ProxySocket): void {
   try {
     s.resetAndDestroy();
   } catch {
@@ -79,8 +125,7 @@ export function reset(s: net.Socket): void {
   }
 }
 
-export function serveConnection(client: net.Socket, target: TcpTarget | undefined, o: TcpOptions): void {
-  client.on('error', () => undefined);
+function serveConnection<S extends ProxySocket>(t: TcpTransport<S>, client: S, target: TcpTarget | undefined, o: TcpOptions): void {
   if (!target) {
     reset(client);
     return;
@@ -109,74 +154,33 @@ export function serveConnection(client: net.Socket, target: TcpTarget | undefine
     }
     const localAddress = withSource ? target.localAddress(backend) : undefined;
     const localPort = localAddress && tries < PORT_TRIES ? ports.next() || undefined : undefined;
-    const upstream = net.connect({ host: backend.ip, port: backend.port, localAddress, localPort, allowHalfOpen: true, noDelay: true });
-    const timer = setTimeout(() => fail(Object.assign(new Error('connect timeout'), { code: 'ETIMEDOUT' })), o.connectTimeoutMs);
-    const fail = (err: NodeJS.ErrnoException) => {
-      clearTimeout(timer);
-      upstream.removeAllListeners('connect');
-      upstream.on('error', () => undefined);
-      upstream.destroy();
-      // The port chosen is taken at this address (a listener), or the address pair is in use
-      // (another connection to this backend): the same backend from the next port.
-      if (localPort && (err.syscall === 'bind' || err.code === 'EADDRNOTAVAIL')) {
-        tries++;
+    t.dial(backend.ip, backend.port, localAddress, localPort, o.connectTimeoutMs, (err, upstream) => {
+      if (err || !upstream) {
+        // The port chosen is taken at this address (a listener), or the address pair is in use
+        // (another connection to this backend): the same backend from the next port.
+        if (localPort && (err?.syscall === 'bind' || err?.code === 'EADDRNOTAVAIL')) {
+          tries++;
+          attempt();
+          return;
+        }
+        c.backendFailures++;
+        // The client's address could not be bound as the source: same backend, kernel's source.
+        if (err?.syscall === 'bind' && withSource) withSource = false;
+        else {
+          next++;
+          tries = 0;
+        }
+        o.log.debug({ backend: backend.key, code: err?.code }, 'proxy: backend connection failed, trying the next');
         attempt();
         return;
       }
-      c.backendFailures++;
-      // The client's address could not be bound as the source: same backend, kernel's source.
-      if (err.syscall === 'bind' && withSource) withSource = false;
-      else {
-        next++;
-        tries = 0;
-      }
-      o.log.debug({ backend: backend.key, code: err.code }, 'proxy: backend connection failed, trying the next');
-      attempt();
-    };
-    upstream.once('error', fail);
-    upstream.once('connect', () => {
-      clearTimeout(timer);
-      upstream.off('error', fail);
       if (client.destroyed) {
-        upstream.on('error', () => undefined);
         upstream.destroy();
         return;
       }
-      splice(client, upstream, c);
+      t.splice(client, upstream, c);
       target.spliced(backend, client, upstream);
     });
   };
   attempt();
-}
-
-function splice(client: net.Socket, upstream: net.Socket, c: Counters): void {
-  c.open.add(client);
-  // A reset or error on either side resets the other (an RST seen by the client is what it
-  // would have seen from the backend directly).
-  client.on('error', () => reset(upstream));
-  upstream.on('error', () => reset(client));
-  client.once('close', () => {
-    closeConnection(c, client);
-    if (!upstream.destroyed && client.readableEnded === false) reset(upstream);
-  });
-  upstream.once('close', () => {
-    if (!client.destroyed && upstream.readableEnded === false) reset(client);
-  });
-  forward(client, upstream);
-  forward(upstream, client);
-}
-
-/**
- * src → dst as pipe() does it, with a third of its listeners (which count at thousands of
- * connections a second): the source pauses while the destination is full (backpressure) and
- * resumes on its 'drain'; the destination is ended when the source ends (half-close). Errors and
- * closes are splice()'s. Also starts the client, which was accepted paused.
- */
-function forward(src: net.Socket, dst: net.Socket): void {
-  src.on('data', (chunk: Buffer) => {
-    if (!dst.write(chunk)) src.pause();
-  });
-  dst.on('drain', () => src.resume());
-  src.once('end', () => dst.end());
-  src.resume();
 }
