@@ -4,27 +4,50 @@
 // with its own clock are epoch milliseconds with sub-millisecond precision (timeOrigin + now()).
 // Everything connects to loopback only.
 import net from 'node:net';
+import tls from 'node:tls';
 
 const KIB = Buffer.alloc(1024, 97);
 const BLOCK = Buffer.alloc(256 * 1024, 120);
 const epoch = () => performance.timeOrigin + performance.now();
 
-/** Sends `bytes` to the sink port and waits for its byte count; MiB/s. */
-function bulkUp({ host, port, bytes }) {
+/**
+ * A client connection; with `secure`, TLS 1.3 with kubectl's cipher (AES-128-GCM: Go's choice on
+ * a CPU with AES instructions), the server's certificate not checked (loopback, the bench's own).
+ * `onOpen` runs once it can carry data.
+ */
+function dial(host, port, secure, opts, onOpen) {
+  if (!secure) {
+    const s = net.connect({ host, port, noDelay: true, ...opts });
+    s.once('connect', onOpen);
+    return s;
+  }
+  const s = tls.connect({ host, port, rejectUnauthorized: false, minVersion: 'TLSv1.3', ciphers: 'TLS_AES_128_GCM_SHA256', ...opts });
+  s.setNoDelay(true);
+  s.once('secureConnect', onOpen);
+  return s;
+}
+
+/**
+ * Sends `bytes` to the sink port and waits for its byte count; MiB/s. `pieces` (sizes, cycled)
+ * cuts the bytes into writes of those sizes: over TLS each write is a record of its own, so
+ * [10, 10, 14, 16384, 16384] sends the records kubectl port-forward sends per 32 KiB frame.
+ */
+function bulkUp({ host, port, bytes, secure, pieces }) {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const s = net.connect({ host, port, allowHalfOpen: true, noDelay: true });
     let left = bytes;
     let answer = '';
+    let k = 0;
+    const s = dial(host, port, secure, { allowHalfOpen: true }, () => pump());
     const pump = () => {
       while (left > 0) {
-        const n = Math.min(left, BLOCK.length);
+        const want = pieces ? pieces[k++ % pieces.length] : BLOCK.length;
+        const n = Math.min(left, want);
         left -= n;
         if (!s.write(n === BLOCK.length ? BLOCK : BLOCK.subarray(0, n))) return void s.once('drain', pump);
       }
       s.end();
     };
-    s.once('connect', pump);
     s.on('data', (d) => (answer += d));
     s.on('error', reject);
     s.on('end', () => {
@@ -37,12 +60,11 @@ function bulkUp({ host, port, bytes }) {
 }
 
 /** Asks the source port for `bytes` and reads them to the end; MiB/s. */
-function bulkDown({ host, port, bytes }) {
+function bulkDown({ host, port, bytes, secure }) {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const s = net.connect({ host, port, noDelay: true });
     let got = 0;
-    s.once('connect', () => s.write(`${bytes}\n`));
+    const s = dial(host, port, secure, {}, () => s.write(`${bytes}\n`));
     s.on('data', (d) => (got += d.length));
     s.on('error', reject);
     s.on('close', () => {

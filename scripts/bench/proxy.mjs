@@ -16,6 +16,9 @@
 //      as `tinykube up` keeps one, so SQLite commits are part of the load (as the DNS busy-API
 //      figure, dns.mjs). Beside them, the same round trips straight to the Pod meanwhile: what this
 //      machine's scheduling leaves any path while the API and the clients share its cores.
+// Beside haproxy, the bare Node floor (node-floor.mjs, a process of its own): the same bytes copied
+// by net.Socket pipe() with nothing else to do, for 1–3; and for 5, the same behind TLS (the client
+// sending kubectl's records), the floor of any Node server forwarding bytes that arrive over TLS.
 // The backend for 1–3 is a real Pod (`node -e SERVER` on $POD_IP). The clients are separate node
 // processes (proxy-client.mjs), so neither the bench's bookkeeping nor each other's event loop
 // sits on the measured path; the client cost is the same for every path. The machine may be
@@ -219,6 +222,37 @@ async function startHaproxy(work, backendIP) {
   throw new Error(`haproxy did not start: ${err}`);
 }
 
+/** The bare Node floor (node-floor.mjs) in front of the Pod: plain and TLS ports per Pod port. */
+async function startFloor(root, work, podIP) {
+  const keyFile = join(work, 'floor.key');
+  const certFile = join(work, 'floor.crt');
+  const r = spawnSync('openssl', [
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-subj',
+    '/CN=floor',
+    '-days',
+    '1',
+    '-keyout',
+    keyFile,
+    '-out',
+    certFile,
+  ]);
+  if (r.status !== 0) throw new Error(`openssl: ${r.stderr}`);
+  const p = fork(join(root, 'scripts/bench/node-floor.mjs'), [], { execArgv: [], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const ports = new Promise((resolve, reject) => {
+    p.once('message', resolve);
+    p.once('exit', (code) => reject(new Error(`the bare Node floor exited (${code})`)));
+  });
+  p.send({ podIP, ports: PORTS, key: readFileSync(keyFile, 'utf8'), cert: readFileSync(certFile, 'utf8') });
+  return { p, ...(await ports) };
+}
+
 /** Bulk throughput both ways through every path; best of 2 rounds (the paths in turn in each). */
 async function bulkPart({ gen, paths, by, mid, report }) {
   const gib = `${(BULK_BYTES / 2 ** 30).toFixed(BULK_BYTES % 2 ** 30 ? 2 : 0)} GiB`;
@@ -242,8 +276,10 @@ async function bulkPart({ gen, paths, by, mid, report }) {
     const cl = bulk.ClusterIP.mibps;
     report(`TCP ${gib} ${label} via ClusterIP`, cl, 'MiB/s', 'direct to Pod IP', d, `≥ 70% of direct (${((cl / d) * 100).toFixed(0)}%)`);
     if (by('haproxy')) report(`TCP ${gib} ${label} via haproxy`, bulk.haproxy.mibps, 'MiB/s', 'direct to Pod IP', d);
+    if (by(FLOOR)) report(`TCP ${gib} ${label} via ${FLOOR}`, bulk[FLOOR].mibps, 'MiB/s', 'direct to Pod IP', d);
     const cpu = (name) => `${name} ${bulk[name].cpu.toFixed(0)} ms`;
-    console.log(`  (CPU per GiB of the process in the middle: ${cpu('ClusterIP')}${by('haproxy') ? `, ${cpu('haproxy')}` : ''})`);
+    const others = ['haproxy', FLOOR].filter((n) => by(n));
+    console.log(`  (CPU per GiB of the process in the middle: ${[cpu('ClusterIP'), ...others.map((n) => cpu(n))].join(', ')})`);
   }
 }
 
@@ -288,9 +324,11 @@ async function ratePart({ gens, paths, by, mid, report }) {
   } else {
     report(`${what} via ClusterIP`, rates.ClusterIP, '/s', 'direct to Pod IP', rates.direct, '≥ 50% of haproxy (not measured)');
   }
+  if (by(FLOOR)) report(`${what} via ${FLOOR}`, rates[FLOOR], '/s', 'direct to Pod IP', rates.direct);
   report(`${what} direct`, rates.direct, '/s', '', undefined);
   const cpu = (name, d = done[name]) => `${name} ${((d.cpu * 1000) / d.n).toFixed(0)} µs (${((d.cpu / d.ms) * 100).toFixed(0)}% of a core)`;
-  console.log(`  (CPU per connection of the process in the middle: ${cpu('ClusterIP')}${by('haproxy') ? `, ${cpu('haproxy')}` : ''})`);
+  const others = ['haproxy', FLOOR].filter((n) => by(n));
+  console.log(`  (CPU per connection of the process in the middle: ${[cpu('ClusterIP'), ...others.map((n) => cpu(n))].join(', ')})`);
 }
 
 /** 1 KiB round trips on persistent connections, the paths in turn. */
@@ -311,9 +349,9 @@ async function rttPart({ gen, paths, by, report }) {
     us('direct', 99),
     `added < 500 µs (added ${added.toFixed(0)} µs)`,
   );
-  if (by('haproxy')) {
-    report('1 KiB RTT p50, persistent conn, via haproxy', us('haproxy', 50), 'µs', 'direct to Pod IP', us('direct', 50));
-    report('1 KiB RTT p99, persistent conn, via haproxy', us('haproxy', 99), 'µs', 'direct to Pod IP', us('direct', 99));
+  for (const name of ['haproxy', FLOOR].filter((n) => by(n))) {
+    report(`1 KiB RTT p50, persistent conn, via ${name}`, us(name, 50), 'µs', 'direct to Pod IP', us('direct', 50));
+    report(`1 KiB RTT p99, persistent conn, via ${name}`, us(name, 99), 'µs', 'direct to Pod IP', us('direct', 99));
   }
 }
 
@@ -343,7 +381,7 @@ function kubectlPortForward(kubeconfig, pod, keys) {
  * bulk both ways and the connection rate. Every forwarded byte crosses kubectl and tinykube, each
  * framing it (SPDY) and the WebSocket layer; the goal is half of the direct throughput.
  */
-async function portForwardPart({ gen, gens, tk, by, report }) {
+async function portForwardPart({ gen, gens, tk, by, floor, report }) {
   const direct = by('direct');
   const pf = await kubectlPortForward(tk.kubeconfig, 'proxy-bench', ['sink', 'source', 'echo']);
   const paths = [direct, { name: 'port-forward', host: '127.0.0.1', port: (k) => pf.ports[k] }];
@@ -355,18 +393,30 @@ async function portForwardPart({ gen, gens, tk, by, report }) {
       const best = {};
       for (const p of paths) await gen.run(cmd, { host: p.host, port: p.port(key), bytes: 32 * 2 ** 20 }); // warm-up
       let cpu = { tinykube: 0, kubectl: 0 };
+      // The floor: the same bytes through a bare Node TLS terminator (node-floor.mjs), the client
+      // writing kubectl's TLS records; its CPU per GiB is what Node's TLS and streams cost any
+      // server that forwards them, before any framing.
+      const floorPath = floor && { name: 'floor', host: '127.0.0.1', port: (k) => floor.tls[k], secure: true };
+      let floorCpu = Infinity;
+      const gib = PF_BYTES / 2 ** 30;
       for (let round = 0; round < 2; round++) {
         for (const p of paths) {
           const c0 = [cpuMs(tk.p.pid), cpuMs(pf.p.pid)];
           const { mibps } = await gen.run(cmd, { host: p.host, port: p.port(key), bytes: PF_BYTES });
           if (p.name === 'port-forward' && mibps > (best[p.name] ?? 0)) {
-            const gib = PF_BYTES / 2 ** 30;
             cpu = { tinykube: (cpuMs(tk.p.pid) - c0[0]) / gib, kubectl: (cpuMs(pf.p.pid) - c0[1]) / gib };
           }
           best[p.name] = Math.max(best[p.name] ?? 0, mibps);
         }
+        if (floorPath) {
+          const c0 = cpuMs(floor.p.pid);
+          const pieces = cmd === 'bulkUp' ? KUBECTL_RECORDS : undefined;
+          await gen.run(cmd, { host: floorPath.host, port: floorPath.port(key), bytes: PF_BYTES, secure: true, pieces });
+          floorCpu = Math.min(floorCpu, (cpuMs(floor.p.pid) - c0) / gib);
+        }
       }
-      console.log(`  (CPU per GiB: tinykube ${cpu.tinykube.toFixed(0)} ms, kubectl ${cpu.kubectl.toFixed(0)} ms)`);
+      const floorText = floorPath ? `; ${FLOOR} TLS → TCP copy ${floorCpu.toFixed(0)} ms` : '';
+      console.log(`  (CPU per GiB: tinykube ${cpu.tinykube.toFixed(0)} ms, kubectl ${cpu.kubectl.toFixed(0)} ms${floorText})`);
       const ratio = best['port-forward'] / best.direct;
       report(
         `port-forward ${PF_BYTES / 2 ** 20} MiB ${label}`,
@@ -397,6 +447,14 @@ async function portForwardPart({ gen, gens, tk, by, report }) {
   }
 }
 const PF_BYTES = Number(process.env.BENCH_PF_BYTES ?? 512 * 2 ** 20);
+/**
+ * The TLS records kubectl v1.32 sends per 32 KiB of port-forward data (SPDY in WebSocket): two
+ * 4-byte WebSocket messages (10 bytes framed), the data message's frame header, and its payload
+ * in 16 KiB halves.
+ */
+const KUBECTL_RECORDS = [10, 10, 14, 16384, 16384];
+/** The bare Node floor's name in the reports. */
+const FLOOR = 'bare Node pipe';
 
 /** Pod Ready → first proxied connection, READY_REPS times (see the header for the method). */
 async function readyPart({ c, gen, podIP, report }) {
@@ -569,6 +627,7 @@ async function mainParts({ root, work, startTinykube, stopProc, report }, PARTS)
   const gens = Array.from({ length: Math.max(1, LOADGENS) }, () => loadgen(root));
   const gen = gens[0];
   let haproxy;
+  let floor;
   try {
     const { clusterIP, podIP } = await backendService(c, gen, NODE);
 
@@ -582,6 +641,8 @@ async function mainParts({ root, work, startTinykube, stopProc, report }, PARTS)
       haproxy = await startHaproxy(work, podIP).catch((err) => console.log(`  (${err.message.trim()}; the haproxy column is skipped)`));
       if (haproxy) paths.push({ name: 'haproxy', host: '127.0.0.1', port: (k) => haproxy.ports[k] });
     }
+    floor = await startFloor(root, work, podIP).catch((err) => console.log(`  (${err.message.trim()}; the ${FLOOR} column is skipped)`));
+    if (floor) paths.push({ name: FLOOR, host: '127.0.0.1', port: (k) => floor.tcp[k] });
     console.log(`  (backend Pod ${podIP}, ClusterIP ${clusterIP}; paths: ${paths.map((p) => p.name).join(', ')})`);
     const ctx = {
       tk,
@@ -593,7 +654,8 @@ async function mainParts({ root, work, startTinykube, stopProc, report }, PARTS)
       report,
       by: (name) => paths.find((p) => p.name === name),
       /** The process between client and Pod, whose CPU time is noted (tinykube's for direct: idle). */
-      mid: (p) => (p.name === 'haproxy' ? haproxy.p.pid : tk.p.pid),
+      mid: (p) => (p.name === 'haproxy' ? haproxy.p.pid : p.name === FLOOR ? floor.p.pid : tk.p.pid),
+      floor,
     };
     if (PARTS.has('bulk')) await bulkPart(ctx);
     if (PARTS.has('rate')) await ratePart(ctx);
@@ -601,9 +663,12 @@ async function mainParts({ root, work, startTinykube, stopProc, report }, PARTS)
     if (PARTS.has('portforward')) await portForwardPart(ctx);
     haproxy?.p.kill('SIGTERM');
     haproxy = undefined;
+    floor?.p.kill('SIGTERM');
+    floor = undefined;
     if (PARTS.has('ready')) await readyPart(ctx);
   } finally {
     haproxy?.p.kill('SIGTERM');
+    floor?.p.kill('SIGTERM');
     for (const g of gens) g.stop();
     await c.close();
     await stopProc(tk.p);
