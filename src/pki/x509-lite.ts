@@ -9,52 +9,7 @@
 // of serving certificates issued now), the same extensions and criticality.
 import { createHash, KeyObject, sign, X509Certificate as NodeX509Certificate } from 'node:crypto';
 import { parseIP } from '../apimachinery/ipnet.js';
-
-// ---- DER ----
-
-function len(n: number): Buffer {
-  if (n < 0x80) return Buffer.from([n]);
-  const bytes: number[] = [];
-  for (let v = n; v > 0; v = Math.floor(v / 256)) bytes.unshift(v & 0xff);
-  return Buffer.from([0x80 | bytes.length, ...bytes]);
-}
-
-const tlv = (tag: number, ...parts: Buffer[]): Buffer => {
-  const body = Buffer.concat(parts);
-  return Buffer.concat([Buffer.from([tag]), len(body.length), body]);
-};
-const seq = (...parts: Buffer[]) => tlv(0x30, ...parts);
-const set = (...parts: Buffer[]) => tlv(0x31, ...parts);
-const octets = (b: Buffer) => tlv(0x04, b);
-const bool = (v: boolean) => tlv(0x01, Buffer.from([v ? 0xff : 0]));
-const bits = (b: Buffer, unused = 0) => tlv(0x03, Buffer.from([unused]), b);
-
-/** A non-negative INTEGER from big-endian bytes, minimally encoded. */
-function uint(b: Buffer): Buffer {
-  let i = 0;
-  while (i < b.length - 1 && b[i] === 0) i++;
-  const v = b.subarray(i);
-  return tlv(0x02, v[0]! & 0x80 ? Buffer.concat([Buffer.from([0]), v]) : v);
-}
-
-function oid(dotted: string): Buffer {
-  const arcs = dotted.split('.').map(Number);
-  const out: number[] = [40 * arcs[0]! + arcs[1]!];
-  for (const a of arcs.slice(2)) {
-    const b: number[] = [a & 0x7f];
-    for (let v = Math.floor(a / 128); v > 0; v = Math.floor(v / 128)) b.unshift(0x80 | (v & 0x7f));
-    out.push(...b);
-  }
-  return tlv(0x06, Buffer.from(out));
-}
-
-/** UTCTime until 2049, GeneralizedTime after (RFC 5280 4.1.2.5). */
-function time(d: Date): Buffer {
-  const p = (n: number) => String(n).padStart(2, '0');
-  const y = d.getUTCFullYear();
-  const rest = `${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())}${p(d.getUTCHours())}${p(d.getUTCMinutes())}${p(d.getUTCSeconds())}Z`;
-  return y >= 1950 && y < 2050 ? tlv(0x17, Buffer.from(`${p(y % 100)}${rest}`)) : tlv(0x18, Buffer.from(`${y}${rest}`));
-}
+import { bits, bool, octets, oid, seq, set, time, tlv, uint } from './der.js';
 
 const NAME_OIDS: Record<string, string> = { CN: '2.5.4.3', O: '2.5.4.10', OU: '2.5.4.11', C: '2.5.4.6', L: '2.5.4.7', ST: '2.5.4.8' };
 

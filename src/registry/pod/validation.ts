@@ -5,7 +5,7 @@
 // (RelaxedEnvironmentVariableValidation on, AllowPodLifecycleSleepActionZeroValue and
 // RelaxedDNSSearchValidation off unless the old Pod already relied on them). ObjectMeta is
 // checked by the generic layer (src/registry/validate-common.ts) before these run.
-import { fieldErr, goQuantity, goStringMap, GoLiteral, type FieldError } from '../../apimachinery/field.js';
+import { fieldErr, goStringMap, GoLiteral, type FieldError } from '../../apimachinery/field.js';
 import {
   inclusiveRangeError,
   isDNS1123Label,
@@ -26,6 +26,12 @@ import {
 } from '../../apimachinery/validation.js';
 import { compareQuantity, isNegative, isWhole, parseQuantity, quantityString, type Quantity } from '../../apimachinery/quantity.js';
 import { ephemeralContainerDiff, podSpecDiff } from './spec-diff.js';
+import {
+  isHugePages,
+  isOvercommitAllowed,
+  validateContainerResourceName as containerResourceName,
+  validateQuantityValue as quantityValue,
+} from '../quota/resources.js';
 import { asObject as obj, objectsIn as objs } from '../define.js';
 import type {
   Affinity,
@@ -147,39 +153,6 @@ const DOWNWARD_LABELS = [
   'status.podIP',
   'status.podIPs',
 ];
-const STANDARD_RESOURCES = new Set([
-  'cpu',
-  'memory',
-  'ephemeral-storage',
-  'requests.cpu',
-  'requests.memory',
-  'requests.ephemeral-storage',
-  'limits.cpu',
-  'limits.memory',
-  'limits.ephemeral-storage',
-  'pods',
-  'resourcequotas',
-  'services',
-  'replicationcontrollers',
-  'secrets',
-  'persistentvolumeclaims',
-  'configmaps',
-  'services.nodeports',
-  'services.loadbalancers',
-  'requests.storage',
-  'storage',
-]);
-const INTEGER_RESOURCES = new Set([
-  'pods',
-  'resourcequotas',
-  'services',
-  'replicationcontrollers',
-  'secrets',
-  'configmaps',
-  'persistentvolumeclaims',
-  'services.nodeports',
-  'services.loadbalancers',
-]);
 const MIRROR_POD_ANNOTATION = 'kubernetes.io/config.mirror';
 const DELETION_COST_ANNOTATION = 'controller.kubernetes.io/pod-deletion-cost';
 const SECCOMP_POD_ANNOTATION = 'seccomp.security.alpha.kubernetes.io/pod';
@@ -319,43 +292,7 @@ export function labelSelector(sel: LabelSelector | undefined, f: string): FieldE
   return errs;
 }
 
-// ---- resources ----
-
-const isHugePages = (name: string) => name.startsWith('hugepages-');
-const isNativeResource = (name: string) => !name.includes('/') || name.includes('kubernetes.io/');
-function isExtendedResource(name: string): boolean {
-  if (isNativeResource(name) || name.startsWith('requests.')) return false;
-  return isQualifiedName(`requests.${name}`).length === 0;
-}
-const isOvercommitAllowed = (name: string) => isNativeResource(name) && !isHugePages(name);
-const isIntegerResource = (name: string) => INTEGER_RESOURCES.has(name) || isExtendedResource(name);
-
-function resourceName(name: string, f: string): FieldError[] {
-  const errs = invalidEach(f, name, isQualifiedName(name));
-  if (errs.length) return errs;
-  if (!name.includes('/') && !STANDARD_RESOURCES.has(name) && !name.startsWith('hugepages-') && !name.startsWith('requests.hugepages-')) {
-    errs.push(fieldErr.invalid(f, name, 'must be a standard resource type or fully qualified'));
-  }
-  return errs;
-}
-
-function containerResourceName(name: string, f: string): FieldError[] {
-  const errs = resourceName(name, f);
-  if (!name.includes('/')) {
-    if (!['cpu', 'memory', 'ephemeral-storage'].includes(name) && !isHugePages(name))
-      errs.push(fieldErr.invalid(f, name, 'must be a standard resource for containers'));
-  } else if (!isNativeResource(name) && !isExtendedResource(name)) {
-    errs.push(fieldErr.invalid(f, name, "doesn't follow extended resource name standard"));
-  }
-  return errs;
-}
-
-function quantityValue(name: string, q: Quantity, f: string): FieldError[] {
-  const errs: FieldError[] = [];
-  if (isNegative(q)) errs.push(fieldErr.invalid(f, quantityString(q), NEGATIVE_MSG));
-  if (isIntegerResource(name) && !isWhole(q)) errs.push(fieldErr.invalid(f, goQuantity(q), 'must be an integer'));
-  return errs;
-}
+// ---- resources (names and values: quota/resources.ts, shared with ResourceQuota and LimitRange) ----
 
 function hugePageValue(name: string, q: Quantity): string | undefined {
   if (!isHugePages(name)) return undefined;
