@@ -22,6 +22,16 @@ it('this Node has the libuv TCP handles the proxy drives (else it falls back to 
   expect('name' in t && t.name).toBe('uv');
 });
 
+it('falls back to net.Socket under --pending-deprecation (where process.binding would print a warning)', () => {
+  process.execArgv.push('--pending-deprecation');
+  try {
+    const p = probeBindings();
+    expect('reason' in p && p.reason).toMatch(/pending-deprecation/);
+  } finally {
+    process.execArgv.pop();
+  }
+});
+
 /** A backend that records what it sees; `mode` picks what it does with a connection. */
 interface Seen {
   from: string | undefined;
