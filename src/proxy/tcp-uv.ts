@@ -1,13 +1,14 @@
 // The TCP transport on libuv's TCP handles (tcp.ts), driven as Node's own net module drives them
 // (the tcp_wrap and stream_wrap bindings), without net.Socket and its streams. Why: at thousands
 // of short connections a second, two duplex streams per connection and their events cost more
-// CPU than all of the connection's system calls. Measured on loopback, 64 clients, each
-// connection = connect + 1 KiB each way + close: ~100 us of CPU per connection through
-// net.Socket (a bare net.Socket pipe() alone 69-92 us), 42-53 us on the handles, haproxy 30-37 us.
+// CPU than all of the connection's system calls. Measured on loopback (BENCH_ONLY=proxy, 64
+// clients, each connection = connect + 1 KiB each way + close): 95-96 us of CPU per connection
+// through net.Socket (a bare net.Socket pipe() alone 70-75 us), 48-52 us on the handles, haproxy
+// 38-43 us.
 //
-// The bindings are Node internals (process.binding, deprecated as DEP0111 but served by Node 20
-// and 22). uvTransport() checks every member used here and answers undefined when one is missing
-// or of another kind, and under --pending-deprecation (where process.binding warns); tcp.ts then
+// The bindings are Node internals (process.binding, deprecated as DEP0111, documentation-only in
+// Node 20). uvTransport() checks every member used here and answers why not when one is missing
+// or of another kind, or under --pending-deprecation (where process.binding warns); tcp.ts then
 // uses net.Socket. test/unit/proxy-tcp.test.ts fails on a Node whose handles lose the shape, and
 // runs the same behaviour checks through both transports.
 //
