@@ -7,7 +7,7 @@ import { buildMatcher } from '../../registry/filters.js';
 import { withStatusErrors } from '../../registry/storage-errors.js';
 import { getOptions, listLimit, listOptions, requestQuery, tableOptions, type ListOptions, type QueryValues } from '../query-params.js';
 import { computedItems, objectNotFound, type CollectionHandler, type ItemHandler, type RequestScope } from './scope.js';
-import { listBody, rawObjectList, sendObject, type ListMeta } from './response.js';
+import { listBody, rawObjectList, sendObject, STREAM_LIST_ITEMS, streamedRawList, streamedTable, type ListMeta } from './response.js';
 import { encodeContinue, listRange } from './list-range.js';
 import { watchResource } from './watch.js';
 
@@ -87,13 +87,21 @@ export function listResource(scope: RequestScope): CollectionHandler {
       if (page.remaining !== undefined) listMeta.remainingItemCount = page.remaining;
     }
     reply.type('application/json');
+    const large = page.items.length > STREAM_LIST_ITEMS;
     // Plain JSON of a stored kind: the stored objects as they are (no parse/serialise round trip).
-    if (shape === 'object' && !def.storage)
+    if (shape === 'object' && !def.storage) {
+      const texts = page.items.map((i) => i.data);
+      return reply.send(large ? streamedRawList(def, listMeta, texts) : rawObjectList(def, listMeta, texts));
+    }
+    if (large && table)
       return reply.send(
-        rawObjectList(
+        streamedTable(
           def,
-          listMeta,
           page.items.map((i) => i.data),
+          (t) => toAPI(JSON.parse(t) as KubeObject),
+          listMeta,
+          table.include,
+          !table.noHeaders,
         ),
       );
     const items = page.items.map((i) => toAPI(JSON.parse(i.data) as KubeObject));
