@@ -6,9 +6,11 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { startTestCluster, type TestCluster } from '../helpers/cluster.js';
 import { api } from '../helpers/http.js';
 import { pythonJson } from '../helpers/python.js';
+import { until } from '../helpers/wait.js';
 
 const N = 600;
 const TABLE = 'application/json;as=Table;v=v1;g=meta.k8s.io';
+const PARTIAL = 'application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io';
 let tc: TestCluster;
 
 beforeAll(async () => {
@@ -82,6 +84,72 @@ describe(`a list of ${N} ConfigMaps`, () => {
     });
     expect(headless.status).toBe(200);
   });
+
+  it('comes as PartialObjectMetadataList, written in pieces, the same items a page written whole has', async () => {
+    const r = await api(tc.cluster, 'GET', '/api/v1/namespaces/default/configmaps', { accept: PARTIAL });
+    expect(r.headers['transfer-encoding']).toBe('chunked');
+    const l = r.json();
+    expect(Object.keys(l)).toEqual(['kind', 'apiVersion', 'metadata', 'items']);
+    expect(l).toMatchObject({ kind: 'PartialObjectMetadataList', apiVersion: 'meta.k8s.io/v1' });
+    expect(l.items).toHaveLength(N + 1);
+    expect(l.items[0]).toMatchObject({ kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: { name: 'cm-0000' } });
+    expect(l.items[0].data).toBeUndefined();
+    const whole = (await api(tc.cluster, 'GET', '/api/v1/namespaces/default/configmaps?limit=500', { accept: PARTIAL })).json();
+    expect(l.items.slice(0, 500)).toEqual(whole.items);
+  });
+
+  it('of custom resources comes written in pieces too, defaulted as a page written whole is', async () => {
+    const group = 'list.example.com';
+    await api(tc.cluster, 'POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', {
+      body: {
+        apiVersion: 'apiextensions.k8s.io/v1',
+        kind: 'CustomResourceDefinition',
+        metadata: { name: `widgets.${group}` },
+        spec: {
+          group,
+          scope: 'Namespaced',
+          names: { plural: 'widgets', singular: 'widget', kind: 'Widget' },
+          versions: [
+            {
+              name: 'v1',
+              served: true,
+              storage: true,
+              schema: {
+                openAPIV3Schema: {
+                  type: 'object',
+                  properties: { spec: { type: 'object', properties: { size: { type: 'integer', default: 3 } } } },
+                },
+              },
+            },
+          ],
+        },
+      },
+    });
+    const path = `/apis/${group}/v1/namespaces/default/widgets`;
+    await until(async () => (await api(tc.cluster, 'GET', path)).status === 200);
+    let next = 0;
+    const M = 510;
+    await Promise.all(
+      Array.from({ length: 16 }, async () => {
+        while (next < M) {
+          const i = next++;
+          const r = await api(tc.cluster, 'POST', path, {
+            body: { apiVersion: `${group}/v1`, kind: 'Widget', metadata: { name: `w-${String(i).padStart(4, '0')}` }, spec: {} },
+          });
+          if (r.status !== 201) throw new Error(r.text);
+        }
+      }),
+    );
+    const r = await api(tc.cluster, 'GET', path);
+    expect(r.headers['transfer-encoding']).toBe('chunked');
+    const l = r.json();
+    expect(Object.keys(l)).toEqual(['kind', 'apiVersion', 'metadata', 'items']);
+    expect(l).toMatchObject({ kind: 'WidgetList', apiVersion: `${group}/v1` });
+    expect(l.items).toHaveLength(M);
+    expect(l.items[M - 1]).toMatchObject({ kind: 'Widget', metadata: { name: 'w-0509' }, spec: { size: 3 } });
+    const whole = (await api(tc.cluster, 'GET', `${path}?limit=500`)).json();
+    expect(l.items.slice(0, 500)).toEqual(whole.items);
+  }, 60_000);
 
   it('is read whole by kubectl and by the Python client', async () => {
     const { stdout } = await tc.kubectl(['get', 'configmaps', '-n', 'default', '--no-headers', '-o', 'custom-columns=N:.metadata.name']);

@@ -7,7 +7,7 @@ import { buildMatcher } from '../../registry/filters.js';
 import { withStatusErrors } from '../../registry/storage-errors.js';
 import { getOptions, listLimit, listOptions, requestQuery, tableOptions, type ListOptions, type QueryValues } from '../query-params.js';
 import { computedItems, objectNotFound, type CollectionHandler, type ItemHandler, type RequestScope } from './scope.js';
-import { listBody, rawObjectList, sendObject, STREAM_LIST_ITEMS, streamedRawList, streamedTable, type ListMeta } from './response.js';
+import { listBody, rawObjectList, sendObject, STREAM_LIST_ITEMS, streamedList, streamedRawList, type ListMeta } from './response.js';
 import { encodeContinue, listRange } from './list-range.js';
 import { watchResource } from './watch.js';
 
@@ -93,15 +93,15 @@ export function listResource(scope: RequestScope): CollectionHandler {
       const texts = page.items.map((i) => i.data);
       return reply.send(large ? streamedRawList(def, listMeta, texts) : rawObjectList(def, listMeta, texts));
     }
-    if (large && table)
+    if (large)
       return reply.send(
-        streamedTable(
+        streamedList(
           def,
           page.items.map((i) => i.data),
           (t) => toAPI(JSON.parse(t) as KubeObject),
           listMeta,
-          table.include,
-          !table.noHeaders,
+          shape,
+          table,
         ),
       );
     const items = page.items.map((i) => toAPI(JSON.parse(i.data) as KubeObject));

@@ -8,7 +8,7 @@ import type { KubeObject } from '../../apimachinery/types.js';
 import { apiVersionOf } from '../../registry/types.js';
 import { responseShape, type ResponseShape } from '../negotiate.js';
 import { Readable } from 'node:stream';
-import { toTable, partialObjectMetadata, tableColumns, tableRow, type IncludeObject } from '../../registry/table.js';
+import { toTable, partialObjectMetadata, tableColumns, tableRow } from '../../registry/table.js';
 import { requestQuery, tableOptions, type QueryValues, type TableOptions } from '../query-params.js';
 
 /** A list's metadata (resourceVersion, continue, remainingItemCount). */
@@ -61,7 +61,7 @@ export function rawObjectList(def: ResourceDef, metadata: ListMeta, items: strin
 }
 
 /**
- * Lists of more items than this are written in pieces (streamedRawList, streamedTable): a list of
+ * Lists of more items than this are written in pieces (streamedRawList, streamedList): a list of
  * 10,000 Services as one Table held every parsed object and its row at once, and the process's
  * heap (and RSS) grew by a few hundred MB for each such request.
  */
@@ -75,31 +75,38 @@ export function streamedRawList(def: ResourceDef, metadata: ListMeta, items: str
 }
 
 /**
- * A Table of stored objects (`texts`, as stored; `parse` decodes one for the API), written piece
- * by piece: the objects of a piece are parsed, printed and dropped before the next is read.
- * The same document as toTable's.
+ * A list of stored objects (`texts`, as stored; `parse` decodes one for the API) in a response
+ * shape, written piece by piece: the objects of a piece are parsed, encoded and dropped before
+ * the next is read. The same document as listBody's.
  */
-export function streamedTable(
+export function streamedList(
   def: ResourceDef,
   texts: string[],
   parse: (text: string) => KubeObject,
   metadata: ListMeta,
-  include: IncludeObject,
-  withColumns: boolean,
+  shape: ResponseShape,
+  table?: TableOptions,
 ): Readable {
   const now = new Date();
-  const head = JSON.stringify({
-    kind: 'Table',
-    apiVersion: 'meta.k8s.io/v1',
-    metadata,
-    columnDefinitions: withColumns ? tableColumns(def) : null,
-  });
-  const rows = (i: number, end: number) =>
+  let head: Record<string, unknown>;
+  let encode: (o: KubeObject) => unknown;
+  if (table) {
+    head = { kind: 'Table', apiVersion: 'meta.k8s.io/v1', metadata, columnDefinitions: table.noHeaders ? null : tableColumns(def) };
+    encode = (o) => tableRow(def, o, table.include, now);
+  } else if (shape === 'partial') {
+    head = { kind: 'PartialObjectMetadataList', apiVersion: 'meta.k8s.io/v1', metadata };
+    encode = partialObjectMetadata;
+  } else {
+    head = { kind: `${def.kind}List`, apiVersion: apiVersionOf(def), metadata };
+    encode = (o) => o;
+  }
+  const open = `${JSON.stringify(head).slice(0, -1)},"${table ? 'rows' : 'items'}":[`;
+  const piece = (i: number, end: number) =>
     texts
       .slice(i, end)
-      .map((t) => JSON.stringify(tableRow(def, parse(t), include, now)))
+      .map((t) => JSON.stringify(encode(parse(t))))
       .join(',');
-  return Readable.from(pieces(`${head.slice(0, -1)},"rows":[`, texts.length, rows, ']}'));
+  return Readable.from(pieces(open, texts.length, piece, ']}'));
 }
 
 function* pieces(head: string, n: number, piece: (i: number, end: number) => string, tail: string): Generator<string> {
