@@ -5,6 +5,23 @@ import pino, { type Logger } from 'pino';
 
 export type { Logger };
 
+export interface LogFn {
+  (obj: object, msg?: string): void;
+  (msg: string): void;
+}
+
+/**
+ * What the DNS server and the service proxy log through: a pino Logger on the main thread, or on
+ * the data-plane thread a relay that hands each record to the main thread's logger
+ * (src/dataplane/log-relay.ts). Only the four levels they write, so that both fit.
+ */
+export interface ComponentLog {
+  debug: LogFn;
+  info: LogFn;
+  warn: LogFn;
+  error: LogFn;
+}
+
 export function createLogger(o: { verbose: boolean; name: string }): Logger {
   return pino({ name: o.name, level: o.verbose ? 'debug' : 'warn', base: { name: o.name } }, pino.destination({ fd: 2, sync: true }));
 }

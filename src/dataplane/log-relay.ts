@@ -2,7 +2,7 @@
 // the logger the component was started with (its bindings, level and destination, as when the
 // component ran on the main thread). Records below the main logger's level are not sent at all,
 // so a quiet cluster (the default) posts nothing per query.
-import type { DnsLog, LogFn } from '../dns/log.js';
+import type { ComponentLog, LogFn } from '../base/log.js';
 import { errorData, errorFromData } from './errors.js';
 import type { LevelName, LogRecord } from './protocol.js';
 
@@ -11,8 +11,8 @@ export const LEVELS: Record<LevelName, number> = { debug: 20, info: 30, warn: 40
 
 const ERROR_MARK = '__tinykubeError';
 
-/** A logger (the DNS modules' shape) that posts records of `channel` at or above `minLevel`. */
-export function relayLog(post: (r: LogRecord) => void, channel: string, minLevel: number): DnsLog {
+/** A logger (ComponentLog, the DNS server's and the proxy's) that posts records of `channel` at or above `minLevel`. */
+export function relayLog(post: (r: LogRecord) => void, channel: string, minLevel: number): ComponentLog {
   const fn =
     (level: LevelName): LogFn =>
     (a: object | string, msg?: string) => {
@@ -31,7 +31,7 @@ export function relayLog(post: (r: LogRecord) => void, channel: string, minLevel
 }
 
 /** Writes a relayed record with `log` (Errors rebuilt, so pino's err serializer prints them as usual). */
-export function replayLog(log: DnsLog, r: LogRecord): void {
+export function replayLog(log: ComponentLog, r: LogRecord): void {
   if (!r.obj) return log[r.level](r.msg ?? '');
   const obj: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(r.obj)) {

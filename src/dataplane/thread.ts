@@ -3,7 +3,7 @@
 // components' loggers, and carries requests and their answers (protocol.ts).
 import { MessageChannel, Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
-import type { DnsLog } from '../dns/log.js';
+import type { ComponentLog } from '../base/log.js';
 import { StoreFeed, type FeedStore } from './feed.js';
 import { errorFromData } from './errors.js';
 import { LEVELS, replayLog } from './log-relay.js';
@@ -24,7 +24,7 @@ export class DataPlaneThread {
   private readonly posted = new Int32Array(new SharedArrayBuffer(4));
   private feedOf: StoreFeed | undefined;
   private readonly pending = new Map<number, Pending>();
-  private readonly loggers = new Map<string, DnsLog>();
+  private readonly loggers = new Map<string, ComponentLog>();
   private readonly noteHandlers = new Set<(n: Note) => void>();
   private next = 1;
   private running = 0;
@@ -94,7 +94,7 @@ export class DataPlaneThread {
   }
 
   /** Records of `channel` go to `log`. */
-  logTo(channel: string, log: DnsLog): void {
+  logTo(channel: string, log: ComponentLog): void {
     this.loggers.set(channel, log);
   }
 
@@ -132,7 +132,7 @@ export class DataPlaneThread {
 }
 
 /** The lowest level a logger writes, as a pino number (everything when it has none). */
-export function minLevel(log: Logger | DnsLog): number {
+export function minLevel(log: Logger | ComponentLog): number {
   const v = (log as { levelVal?: number }).levelVal;
   return typeof v === 'number' ? v : LEVELS.debug;
 }

@@ -8,7 +8,7 @@ import net from 'node:net';
 import { randomInt } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
-import type { DnsLog } from './log.js';
+import type { ComponentLog } from '../base/log.js';
 import { asciiLower, encodeQuery, parseMessage, RCODE, TYPE, EDNS_UDP_SIZE, type Message, type Question, type RR } from './wire.js';
 
 export interface Upstream {
@@ -83,7 +83,7 @@ export interface ForwardOptions {
   timeoutMs?: number;
   /** Cache entries (default 10,000, CoreDNS cache's capacity). */
   cacheSize?: number;
-  log?: DnsLog;
+  log?: ComponentLog;
   now?: () => number;
 }
 

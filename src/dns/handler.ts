@@ -6,7 +6,7 @@
 // Malformed input never throws out of here: a message too short for a header, or one that is a
 // response itself, is dropped; anything else malformed gets FORMERR (with the question when it
 // could be read); an unexpected internal error becomes SERVFAIL.
-import type { DnsLog } from './log.js';
+import type { ComponentLog } from '../base/log.js';
 import {
   CLASS_ANY,
   CLASS_IN,
@@ -42,7 +42,7 @@ export interface HandlerOptions {
   index: IndexView & GenerationSource;
   zone: ZoneConfig;
   forwarder?: Resolver;
-  log?: DnsLog;
+  log?: ComponentLog;
   /** Cached authoritative answers (default 10,000, and at most 64 MiB of encoded replies). */
   cacheSize?: number;
 }

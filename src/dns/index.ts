@@ -32,7 +32,7 @@ import type { KubeObject } from '../apimachinery/types.js';
 import type { ClusterConfig } from '../config/cluster-config.js';
 import { serviceIP } from '../registry/bootstrap.js';
 import { parseHostPort } from '../config/options.js';
-import type { DnsLog } from './log.js';
+import type { ComponentLog } from '../base/log.js';
 import { ClusterIndex } from './cluster-index.js';
 import { serveDns, type ClusterDNS, type DnsServePlan, type DnsServer, type TcpLimits } from './server.js';
 
@@ -41,7 +41,6 @@ export { QueryHandler } from './handler.js';
 export { Forwarder } from './forward.js';
 export { buildAnswer } from './records.js';
 export type { ClusterDNS, DnsServePlan, DnsServer, TcpLimits } from './server.js';
-export type { DnsLog } from './log.js';
 
 /** Default TTL of cluster records (CoreDNS kubernetes plugin). */
 export const DEFAULT_DNS_TTL = 5;
@@ -49,7 +48,7 @@ export const DEFAULT_DNS_TTL = 5;
 export interface DnsServerOptions {
   store: Store;
   config: ClusterConfig;
-  log: DnsLog;
+  log: ComponentLog;
   /** `HOST:PORT` upstreams; default config.dnsUpstream, else the host's /etc/resolv.conf. */
   upstream?: string[];
   /** TTL of cluster records in seconds; default config.dnsTTL, else 5. */

@@ -10,7 +10,7 @@ import { QueryHandler } from './handler.js';
 import { Forwarder, parseUpstream, readResolvConf, upstreamText, withoutSelf, type Upstream } from './forward.js';
 import { parseByteCIDR, parseIP, type ByteCIDR } from './ip.js';
 import { NAMESERVER_SERVICE } from './records.js';
-import type { DnsLog } from './log.js';
+import type { ComponentLog } from '../base/log.js';
 
 /** What a Pod's resolv.conf needs (dnsPolicy ClusterFirst). */
 export interface ClusterDNS {
@@ -69,7 +69,7 @@ export interface DnsServeOptions extends DnsServePlan {
    * loaded. The server owns it from here: it detaches it when it stops or fails to start.
    */
   index: ClusterIndex;
-  log: DnsLog;
+  log: ComponentLog;
   /** Runs before each query is answered: the data-plane mirror takes what the store published meanwhile. */
   beforeQuery?: () => void;
 }
@@ -235,7 +235,13 @@ function pickNameserver(main: Listener, extraBound: string[], kubeDNS: string[])
 }
 
 /** UDP and TCP on one address and port; port 0 picks one free for both. */
-async function listenPair(host: string, port: number, handler: Answerer, log: DnsLog, connections: TcpConnections): Promise<Listener> {
+async function listenPair(
+  host: string,
+  port: number,
+  handler: Answerer,
+  log: ComponentLog,
+  connections: TcpConnections,
+): Promise<Listener> {
   for (let attempt = 0; ; attempt++) {
     const udp = await bindUdp(host, port, handler, log);
     const actual = udp.address().port;
@@ -251,7 +257,7 @@ async function listenPair(host: string, port: number, handler: Answerer, log: Dn
   }
 }
 
-function bindUdp(host: string, port: number, handler: Answerer, log: DnsLog): Promise<dgram.Socket> {
+function bindUdp(host: string, port: number, handler: Answerer, log: ComponentLog): Promise<dgram.Socket> {
   return new Promise((resolve, reject) => {
     const sock = dgram.createSocket({ type: host.includes(':') ? 'udp6' : 'udp4', reuseAddr: false });
     const onError = (err: Error) => {
@@ -363,7 +369,7 @@ class TcpConnections {
   }
 }
 
-function listenTcp(host: string, port: number, handler: Answerer, log: DnsLog, connections: TcpConnections): Promise<net.Server> {
+function listenTcp(host: string, port: number, handler: Answerer, log: ComponentLog, connections: TcpConnections): Promise<net.Server> {
   return new Promise((resolve, reject) => {
     const server = net.createServer({ allowHalfOpen: true }, (sock) => serveTcp(sock, handler, log, connections));
     const onError = (err: Error) => reject(err);
@@ -380,7 +386,7 @@ function listenTcp(host: string, port: number, handler: Answerer, log: DnsLog, c
  * RFC 7766: length-prefixed messages, pipelined, answered as they complete. Each message must
  * arrive whole within its deadline (TcpLimits); a connection with queries in flight has none.
  */
-function serveTcp(sock: net.Socket, handler: Answerer, log: DnsLog, connections: TcpConnections): void {
+function serveTcp(sock: net.Socket, handler: Answerer, log: ComponentLog, connections: TcpConnections): void {
   const conn: TcpConn = { inflight: 0 };
   if (!connections.admit(sock, conn)) {
     sock.destroy();

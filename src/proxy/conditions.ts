@@ -99,14 +99,7 @@ export function nextConditions(
     return undefined;
   }
   if (o.generation !== undefined) want.observedGeneration = o.generation;
-  if (
-    prev &&
-    prev.status === want.status &&
-    prev.reason === want.reason &&
-    prev.message === want.message &&
-    prev.observedGeneration === want.observedGeneration
-  )
-    return undefined;
+  if (sameCondition(prev, want)) return undefined;
   const next: Condition = {
     type: want.type,
     status: want.status,
@@ -117,6 +110,14 @@ export function nextConditions(
   };
   return i >= 0 ? list.map((c, j) => (j === i ? next : c)) : [...list, next];
 }
+
+/** The condition says what `want` says (status, reason, message, generation): nothing to write. */
+const sameCondition = (prev: Condition | undefined, want: Omit<Condition, 'lastTransitionTime'>) =>
+  !!prev &&
+  prev.status === want.status &&
+  prev.reason === want.reason &&
+  prev.message === want.message &&
+  prev.observedGeneration === want.observedGeneration;
 
 /**
  * Replaces a Service's status with what `update` makes of the stored object (undefined: no
@@ -155,14 +156,7 @@ export function withPortsBound(cur: ServiceObj, want: Condition | null): Service
     if (!prev) return undefined;
     conditions = list.filter((_, j) => j !== i);
   } else {
-    if (
-      prev &&
-      prev.status === want.status &&
-      prev.reason === want.reason &&
-      prev.message === want.message &&
-      prev.observedGeneration === want.observedGeneration
-    )
-      return undefined;
+    if (sameCondition(prev, want)) return undefined;
     const next =
       prev && prev.status === want.status && prev.lastTransitionTime ? { ...want, lastTransitionTime: prev.lastTransitionTime } : want;
     conditions = i >= 0 ? list.map((c, j) => (j === i ? next : c)) : [...list, next];

@@ -8,7 +8,7 @@
 //
 // tcpTarget and udpTarget run once per connection and per flow: they stay plain code over the
 // state below, without further indirection.
-import type { ProxyLog } from './log.js';
+import type { ComponentLog } from '../base/log.js';
 import type { Endpoint } from './endpoints.js';
 import type { PolicyIndex } from '../registry/networking/policy-evaluation.js';
 import { isLoopback } from './nodeport-addresses.js';
@@ -22,7 +22,7 @@ import { openServiceHealthListener, type ServiceHealthAnswer } from './healthche
 export interface Connections {
   /** The sync's route table (read only here). */
   readonly routes: ReadonlyMap<string, Route>;
-  readonly log: ProxyLog;
+  readonly log: ComponentLog;
   /** Kill switches of open TCP connections by backend address. */
   readonly tracked: Map<string, Set<() => void>>;
   /** Open UDP listeners, each with the spec it serves now. */
@@ -35,7 +35,7 @@ export interface Connections {
   readonly policy?: PolicyIndex;
 }
 
-export function newConnections(routes: ReadonlyMap<string, Route>, log: ProxyLog, policy?: PolicyIndex): Connections {
+export function newConnections(routes: ReadonlyMap<string, Route>, log: ComponentLog, policy?: PolicyIndex): Connections {
   return { routes, log, tracked: new Map(), udp: new Set(), kernelPicksLoopbackSource: true, sourceChecked: new Set(), policy };
 }
 

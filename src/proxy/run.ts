@@ -38,7 +38,7 @@ import { changeHandlers, hasChanges, newChanges, serviceChanged } from './change
 import { killAddress, killAll, newConnections, openListener, pruneFlows } from './connections.js';
 import { routeStats, sweepRoutes } from './routes.js';
 import { healthAnswer, listenerReports, newSyncState, syncChanges, type EventDeps, type SyncDeps } from './sync.js';
-import type { ProxyLog } from './log.js';
+import type { ComponentLog } from '../base/log.js';
 
 /** conntrack's nf_conntrack_udp_timeout (30 s) for a flow without replies in both directions. */
 export const DEFAULT_UDP_IDLE_MS = 30_000;
@@ -97,7 +97,7 @@ export interface ProxySource {
 
 export interface RunOptions extends ProxySettings {
   source: ProxySource;
-  log: ProxyLog;
+  log: ComponentLog;
   recordEvent?: (obj: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string) => void;
   /**
    * Writes Service status: the proxy keeps the `tinykube.io/PortsBound` condition with it

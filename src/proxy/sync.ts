@@ -5,7 +5,7 @@
 // (conditions.ts); then the connections to backends gone for good are reset. The sockets
 // themselves are the listener set's (listeners.ts createListenerSet) and the connections'
 // (connections.ts): this module reaches them only through SyncDeps, so it runs alone against fakes.
-import type { ProxyLog } from './log.js';
+import type { ComponentLog } from '../base/log.js';
 import type { KubeObject } from '../apimachinery/types.js';
 import type { ServiceObj } from '../registry/service/strategy.js';
 import type { EndpointSliceObj } from '../registry/endpointslice.js';
@@ -25,7 +25,7 @@ import type { ServiceHealthAnswer } from './healthcheck.js';
 import type { HostView } from './nodeport-addresses.js';
 
 export interface SyncDeps {
-  log: ProxyLog;
+  log: ComponentLog;
   node: NodeInfo;
   /** The Service of a `namespace/name` key, from the informer's cache. */
   service(key: string): ServiceObj | undefined;

@@ -10,7 +10,7 @@
 // The sockets themselves are a transport's (tcp-uv.ts: libuv's TCP handles; tcp-net.ts:
 // net.Socket); this module holds what both share: the order backends are tried in, source
 // addresses and ports, NetworkPolicy refusals, and the counters.
-import type { ProxyLog } from './log.js';
+import type { ComponentLog } from '../base/log.js';
 import type { Endpoint } from './endpoints.js';
 import type { Counters } from './stats.js';
 import { sourcePorts } from './source-ports.js';
@@ -52,7 +52,7 @@ export interface TcpTarget {
 export interface TcpOptions {
   /** Per backend attempt. */
   connectTimeoutMs: number;
-  log: ProxyLog;
+  log: ComponentLog;
 }
 
 export interface Closable {
@@ -69,7 +69,7 @@ export interface DialError {
 export interface TcpTransport<S extends ProxySocket> {
   readonly name: 'uv' | 'net';
   /** Rejects with the listen error (EADDRINUSE, EADDRNOTAVAIL, EACCES). Accepted sockets are not read until spliced. */
-  listen(address: string, port: number, accepted: (client: S) => void, log: ProxyLog): Promise<Closable>;
+  listen(address: string, port: number, accepted: (client: S) => void, log: ComponentLog): Promise<Closable>;
   /** Connects to ip:port, from local address and port when given; a timeout fails as ETIMEDOUT. */
   dial(
     ip: string,
@@ -89,7 +89,7 @@ let chosen: TcpTransport<ProxySocket> | undefined;
  * (said once in the log, with why). TINYKUBE_PROXY_SOCKETS=net picks net.Socket: the way back
  * should a Node release change the handles in a way the probe does not see.
  */
-export function tcpTransport(log?: ProxyLog): TcpTransport<ProxySocket> {
+export function tcpTransport(log?: ComponentLog): TcpTransport<ProxySocket> {
   if (chosen) return chosen;
   if (process.env.TINYKUBE_PROXY_SOCKETS === 'net') chosen = netTransport as TcpTransport<ProxySocket>;
   else {

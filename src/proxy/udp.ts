@@ -5,7 +5,7 @@
 // timeout), when its backend stops being a backend (kube-proxy clears those conntrack entries),
 // or when the listener closes. With no backend the datagram is dropped.
 import dgram from 'node:dgram';
-import type { ProxyLog } from './log.js';
+import type { ComponentLog } from '../base/log.js';
 import type { Endpoint } from './endpoints.js';
 import type { Counters } from './stats.js';
 import type { Closable } from './tcp.js';
@@ -29,7 +29,7 @@ export interface UdpListener extends Closable {
 
 export interface UdpOptions {
   idleMs: number;
-  log: ProxyLog;
+  log: ComponentLog;
 }
 
 interface Flow {
